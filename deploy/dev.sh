@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Developer entry point: installs what is missing, builds, and runs or tests.
+#   bash deploy/dev.sh run    build, then serve on 127.0.0.1:50051 with ./data
+#   bash deploy/dev.sh test   build, then run every test (what CI runs)
+#   bash deploy/dev.sh deps   only install the Debian 12 packages
+#   bash deploy/dev.sh build  only build (into ./build, Release, with ccache)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(cmake g++ make ccache pkg-config
+  libgrpc++-dev protobuf-compiler-grpc protobuf-compiler libprotobuf-dev
+  librocksdb-dev libabsl-dev libgtest-dev libgmock-dev grpc-proto)
+
+deps() {
+  local missing=()
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+      missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "dev.sh: installing ${missing[*]}" >&2
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+}
+
+build() {
+  cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build build -j"$(nproc)"
+}
+
+case "${1:-}" in
+  deps) deps ;;
+  build) deps; build ;;
+  run)
+    deps; build
+    exec build/plan-service/plan-service --listen=127.0.0.1:50051 --data_dir=./data ;;
+  test)
+    deps; build
+    ctest --test-dir build --output-on-failure -j"$(nproc)" ;;
+  *) sed -n '2,6p' "$0" >&2; exit 2 ;;
+esac

@@ -1,0 +1,316 @@
+#include "libplan/rpc/plan_service.h"
+
+#include "absl/time/clock.h"
+#include "libplan/rpc/server.h"
+#include "libplan/rpc/status.h"
+#include "libplan/util/errors.h"
+#include "libplan/util/log.h"
+
+namespace plan {
+
+grpc::Status PlanServiceImpl::Finish(const grpc::ServerContext& context,
+                                     absl::string_view method,
+                                     const absl::Status& status) {
+  if (!status.ok()) {
+    const std::string organisation = ActingOrganisation(context);
+    PLAN_LOG(INFO) << "refused " << method << " "
+                   << absl::StatusCodeToString(status.code())
+                   << " reason=" << ErrorReason(status) << " organisation="
+                   << (organisation.empty() ? "-" : organisation) << ": "
+                   << status.message();
+  }
+  return ToGrpcStatus(status);
+}
+
+Actor PlanServiceImpl::ActorOf(const grpc::ServerContext& context) const {
+  Actor actor;
+  actor.organisation = ActingOrganisation(context);
+  actor.deadline = absl::FromChrono(context.deadline());
+  return actor;
+}
+
+grpc::Status PlanServiceImpl::GetOrganisation(
+    grpc::ServerContext* context, const v1::GetOrganisationRequest* request,
+    v1::Organisation* response) {
+  return Finish(
+      *context, "GetOrganisation",
+      resources_->Get(Kind::kOrganisation, request->name(), response));
+}
+
+grpc::Status PlanServiceImpl::ListOrganisations(
+    grpc::ServerContext* context, const v1::ListOrganisationsRequest* request,
+    v1::ListOrganisationsResponse* response) {
+  return Finish(*context, "ListOrganisations",
+                resources_->List(
+                    Kind::kOrganisation, ToListRequest("", *request),
+                    [response] { return response->add_organisations(); },
+                    response->mutable_next_page_token()));
+}
+
+grpc::Status PlanServiceImpl::CreateOrganisation(
+    grpc::ServerContext* context, const v1::CreateOrganisationRequest* request,
+    v1::Organisation* response) {
+  return Finish(
+      *context, "CreateOrganisation",
+      resources_->Create(Kind::kOrganisation, "", request->organisation_id(),
+                         request->organisation(), ActorOf(*context), response));
+}
+
+grpc::Status PlanServiceImpl::UpdateOrganisation(
+    grpc::ServerContext* context, const v1::UpdateOrganisationRequest* request,
+    v1::Organisation* response) {
+  return Finish(
+      *context, "UpdateOrganisation",
+      resources_->Update(Kind::kOrganisation, request->organisation(),
+                         request->update_mask(), ActorOf(*context), response));
+}
+
+grpc::Status PlanServiceImpl::DeleteOrganisation(
+    grpc::ServerContext* context, const v1::DeleteOrganisationRequest* request,
+    v1::Organisation* response) {
+  return Finish(
+      *context, "DeleteOrganisation",
+      resources_->Delete(Kind::kOrganisation, request->name(), request->etag(),
+                         ActorOf(*context), response));
+}
+
+grpc::Status PlanServiceImpl::UndeleteOrganisation(
+    grpc::ServerContext* context,
+    const v1::UndeleteOrganisationRequest* request,
+    v1::Organisation* response) {
+  return Finish(*context, "UndeleteOrganisation",
+                resources_->Undelete(Kind::kOrganisation, request->name(),
+                                     ActorOf(*context), response));
+}
+
+grpc::Status PlanServiceImpl::GetPlan(grpc::ServerContext* context,
+                                      const v1::GetPlanRequest* request,
+                                      v1::Plan* response) {
+  return Finish(*context, "GetPlan",
+                resources_->Get(Kind::kPlan, request->name(), response));
+}
+
+grpc::Status PlanServiceImpl::ListPlans(grpc::ServerContext* context,
+                                        const v1::ListPlansRequest* request,
+                                        v1::ListPlansResponse* response) {
+  return Finish(*context, "ListPlans",
+                resources_->List(
+                    Kind::kPlan, ToListRequest("", *request),
+                    [response] { return response->add_plans(); },
+                    response->mutable_next_page_token()));
+}
+
+grpc::Status PlanServiceImpl::CreatePlan(grpc::ServerContext* context,
+                                         const v1::CreatePlanRequest* request,
+                                         v1::Plan* response) {
+  return Finish(
+      *context, "CreatePlan",
+      resources_->Create(Kind::kPlan, "", request->plan_id(), request->plan(),
+                         ActorOf(*context), response));
+}
+
+grpc::Status PlanServiceImpl::UpdatePlan(grpc::ServerContext* context,
+                                         const v1::UpdatePlanRequest* request,
+                                         v1::Plan* response) {
+  return Finish(
+      *context, "UpdatePlan",
+      resources_->Update(Kind::kPlan, request->plan(), request->update_mask(),
+                         ActorOf(*context), response));
+}
+
+grpc::Status PlanServiceImpl::DeletePlan(grpc::ServerContext* context,
+                                         const v1::DeletePlanRequest* request,
+                                         v1::Plan* response) {
+  return Finish(
+      *context, "DeletePlan",
+      resources_->Delete(Kind::kPlan, request->name(), request->etag(),
+                         ActorOf(*context), response));
+}
+
+grpc::Status PlanServiceImpl::UndeletePlan(
+    grpc::ServerContext* context, const v1::UndeletePlanRequest* request,
+    v1::Plan* response) {
+  return Finish(*context, "UndeletePlan",
+                resources_->Undelete(Kind::kPlan, request->name(),
+                                     ActorOf(*context), response));
+}
+
+grpc::Status PlanServiceImpl::GetStrand(grpc::ServerContext* context,
+                                        const v1::GetStrandRequest* request,
+                                        v1::Strand* response) {
+  return Finish(*context, "GetStrand",
+                resources_->Get(Kind::kStrand, request->name(), response));
+}
+
+grpc::Status PlanServiceImpl::ListStrands(grpc::ServerContext* context,
+                                          const v1::ListStrandsRequest* request,
+                                          v1::ListStrandsResponse* response) {
+  return Finish(*context, "ListStrands",
+                resources_->List(
+                    Kind::kStrand, ToListRequest(request->parent(), *request),
+                    [response] { return response->add_strands(); },
+                    response->mutable_next_page_token()));
+}
+
+grpc::Status PlanServiceImpl::CreateStrand(
+    grpc::ServerContext* context, const v1::CreateStrandRequest* request,
+    v1::Strand* response) {
+  return Finish(
+      *context, "CreateStrand",
+      resources_->Create(Kind::kStrand, request->parent(), request->strand_id(),
+                         request->strand(), ActorOf(*context), response));
+}
+
+grpc::Status PlanServiceImpl::UpdateStrand(
+    grpc::ServerContext* context, const v1::UpdateStrandRequest* request,
+    v1::Strand* response) {
+  return Finish(
+      *context, "UpdateStrand",
+      resources_->Update(Kind::kStrand, request->strand(),
+                         request->update_mask(), ActorOf(*context), response));
+}
+
+grpc::Status PlanServiceImpl::DeleteStrand(
+    grpc::ServerContext* context, const v1::DeleteStrandRequest* request,
+    v1::Strand* response) {
+  return Finish(
+      *context, "DeleteStrand",
+      resources_->Delete(Kind::kStrand, request->name(), request->etag(),
+                         ActorOf(*context), response));
+}
+
+grpc::Status PlanServiceImpl::UndeleteStrand(
+    grpc::ServerContext* context, const v1::UndeleteStrandRequest* request,
+    v1::Strand* response) {
+  return Finish(*context, "UndeleteStrand",
+                resources_->Undelete(Kind::kStrand, request->name(),
+                                     ActorOf(*context), response));
+}
+
+grpc::Status PlanServiceImpl::GetActivity(grpc::ServerContext* context,
+                                          const v1::GetActivityRequest* request,
+                                          v1::Activity* response) {
+  return Finish(*context, "GetActivity",
+                resources_->Get(Kind::kActivity, request->name(), response));
+}
+
+grpc::Status PlanServiceImpl::ListActivities(
+    grpc::ServerContext* context, const v1::ListActivitiesRequest* request,
+    v1::ListActivitiesResponse* response) {
+  return Finish(*context, "ListActivities",
+                resources_->List(
+                    Kind::kActivity, ToListRequest(request->parent(), *request),
+                    [response] { return response->add_activities(); },
+                    response->mutable_next_page_token()));
+}
+
+grpc::Status PlanServiceImpl::CreateActivity(
+    grpc::ServerContext* context, const v1::CreateActivityRequest* request,
+    v1::Activity* response) {
+  return Finish(*context, "CreateActivity",
+                resources_->Create(Kind::kActivity, request->parent(),
+                                   request->activity_id(), request->activity(),
+                                   ActorOf(*context), response));
+}
+
+grpc::Status PlanServiceImpl::UpdateActivity(
+    grpc::ServerContext* context, const v1::UpdateActivityRequest* request,
+    v1::Activity* response) {
+  return Finish(
+      *context, "UpdateActivity",
+      resources_->Update(Kind::kActivity, request->activity(),
+                         request->update_mask(), ActorOf(*context), response));
+}
+
+grpc::Status PlanServiceImpl::DeleteActivity(
+    grpc::ServerContext* context, const v1::DeleteActivityRequest* request,
+    v1::Activity* response) {
+  return Finish(
+      *context, "DeleteActivity",
+      resources_->Delete(Kind::kActivity, request->name(), request->etag(),
+                         ActorOf(*context), response));
+}
+
+grpc::Status PlanServiceImpl::UndeleteActivity(
+    grpc::ServerContext* context, const v1::UndeleteActivityRequest* request,
+    v1::Activity* response) {
+  return Finish(*context, "UndeleteActivity",
+                resources_->Undelete(Kind::kActivity, request->name(),
+                                     ActorOf(*context), response));
+}
+
+grpc::Status PlanServiceImpl::GetAction(grpc::ServerContext* context,
+                                        const v1::GetActionRequest* request,
+                                        v1::Action* response) {
+  return Finish(*context, "GetAction",
+                resources_->Get(Kind::kAction, request->name(), response));
+}
+
+grpc::Status PlanServiceImpl::ListActions(grpc::ServerContext* context,
+                                          const v1::ListActionsRequest* request,
+                                          v1::ListActionsResponse* response) {
+  return Finish(*context, "ListActions",
+                resources_->List(
+                    Kind::kAction, ToListRequest(request->parent(), *request),
+                    [response] { return response->add_actions(); },
+                    response->mutable_next_page_token()));
+}
+
+grpc::Status PlanServiceImpl::CreateAction(
+    grpc::ServerContext* context, const v1::CreateActionRequest* request,
+    v1::Action* response) {
+  return Finish(
+      *context, "CreateAction",
+      resources_->Create(Kind::kAction, request->parent(), request->action_id(),
+                         request->action(), ActorOf(*context), response));
+}
+
+grpc::Status PlanServiceImpl::UpdateAction(
+    grpc::ServerContext* context, const v1::UpdateActionRequest* request,
+    v1::Action* response) {
+  return Finish(
+      *context, "UpdateAction",
+      resources_->Update(Kind::kAction, request->action(),
+                         request->update_mask(), ActorOf(*context), response));
+}
+
+grpc::Status PlanServiceImpl::DeleteAction(
+    grpc::ServerContext* context, const v1::DeleteActionRequest* request,
+    v1::Action* response) {
+  return Finish(
+      *context, "DeleteAction",
+      resources_->Delete(Kind::kAction, request->name(), request->etag(),
+                         ActorOf(*context), response));
+}
+
+grpc::Status PlanServiceImpl::UndeleteAction(
+    grpc::ServerContext* context, const v1::UndeleteActionRequest* request,
+    v1::Action* response) {
+  return Finish(*context, "UndeleteAction",
+                resources_->Undelete(Kind::kAction, request->name(),
+                                     ActorOf(*context), response));
+}
+
+grpc::Status PlanServiceImpl::ListProgressUpdates(
+    grpc::ServerContext* context, const v1::ListProgressUpdatesRequest* request,
+    v1::ListProgressUpdatesResponse* response) {
+  return Finish(
+      *context, "ListProgressUpdates",
+      resources_->List(
+          Kind::kProgressUpdate, ToListRequest(request->parent(), *request),
+          [response] { return response->add_progress_updates(); },
+          response->mutable_next_page_token()));
+}
+
+grpc::Status PlanServiceImpl::CreateProgressUpdate(
+    grpc::ServerContext* context,
+    const v1::CreateProgressUpdateRequest* request,
+    v1::ProgressUpdate* response) {
+  return Finish(*context, "CreateProgressUpdate",
+                resources_->Create(Kind::kProgressUpdate, request->parent(),
+                                   request->progress_update_id(),
+                                   request->progress_update(),
+                                   ActorOf(*context), response));
+}
+
+}  // namespace plan

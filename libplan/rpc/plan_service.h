@@ -1,0 +1,145 @@
+// The gRPC adapter of PlanService (proto/prevent/plan/v1/plan_service.proto):
+// each method converts its request, calls PlanResources, and converts the
+// result. Served by the plan service and by every sync agent.
+#ifndef LIBPLAN_RPC_PLAN_SERVICE_H_
+#define LIBPLAN_RPC_PLAN_SERVICE_H_
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "libplan/service/plan_resources.h"
+#include "prevent/plan/v1/plan_service.grpc.pb.h"
+
+namespace plan {
+
+namespace v1 = prevent::plan::v1;
+
+class PlanServiceImpl final : public v1::PlanService::Service {
+ public:
+  // `resources` must outlive the service.
+  explicit PlanServiceImpl(PlanResources* resources) : resources_(resources) {}
+
+  grpc::Status GetOrganisation(grpc::ServerContext* context,
+                               const v1::GetOrganisationRequest* request,
+                               v1::Organisation* response) override;
+  grpc::Status ListOrganisations(
+      grpc::ServerContext* context, const v1::ListOrganisationsRequest* request,
+      v1::ListOrganisationsResponse* response) override;
+  grpc::Status CreateOrganisation(grpc::ServerContext* context,
+                                  const v1::CreateOrganisationRequest* request,
+                                  v1::Organisation* response) override;
+  grpc::Status UpdateOrganisation(grpc::ServerContext* context,
+                                  const v1::UpdateOrganisationRequest* request,
+                                  v1::Organisation* response) override;
+  grpc::Status DeleteOrganisation(grpc::ServerContext* context,
+                                  const v1::DeleteOrganisationRequest* request,
+                                  v1::Organisation* response) override;
+  grpc::Status UndeleteOrganisation(
+      grpc::ServerContext* context,
+      const v1::UndeleteOrganisationRequest* request,
+      v1::Organisation* response) override;
+  grpc::Status GetPlan(grpc::ServerContext* context,
+                       const v1::GetPlanRequest* request,
+                       v1::Plan* response) override;
+  grpc::Status ListPlans(grpc::ServerContext* context,
+                         const v1::ListPlansRequest* request,
+                         v1::ListPlansResponse* response) override;
+  grpc::Status CreatePlan(grpc::ServerContext* context,
+                          const v1::CreatePlanRequest* request,
+                          v1::Plan* response) override;
+  grpc::Status UpdatePlan(grpc::ServerContext* context,
+                          const v1::UpdatePlanRequest* request,
+                          v1::Plan* response) override;
+  grpc::Status DeletePlan(grpc::ServerContext* context,
+                          const v1::DeletePlanRequest* request,
+                          v1::Plan* response) override;
+  grpc::Status UndeletePlan(grpc::ServerContext* context,
+                            const v1::UndeletePlanRequest* request,
+                            v1::Plan* response) override;
+  grpc::Status GetStrand(grpc::ServerContext* context,
+                         const v1::GetStrandRequest* request,
+                         v1::Strand* response) override;
+  grpc::Status ListStrands(grpc::ServerContext* context,
+                           const v1::ListStrandsRequest* request,
+                           v1::ListStrandsResponse* response) override;
+  grpc::Status CreateStrand(grpc::ServerContext* context,
+                            const v1::CreateStrandRequest* request,
+                            v1::Strand* response) override;
+  grpc::Status UpdateStrand(grpc::ServerContext* context,
+                            const v1::UpdateStrandRequest* request,
+                            v1::Strand* response) override;
+  grpc::Status DeleteStrand(grpc::ServerContext* context,
+                            const v1::DeleteStrandRequest* request,
+                            v1::Strand* response) override;
+  grpc::Status UndeleteStrand(grpc::ServerContext* context,
+                              const v1::UndeleteStrandRequest* request,
+                              v1::Strand* response) override;
+  grpc::Status GetActivity(grpc::ServerContext* context,
+                           const v1::GetActivityRequest* request,
+                           v1::Activity* response) override;
+  grpc::Status ListActivities(grpc::ServerContext* context,
+                              const v1::ListActivitiesRequest* request,
+                              v1::ListActivitiesResponse* response) override;
+  grpc::Status CreateActivity(grpc::ServerContext* context,
+                              const v1::CreateActivityRequest* request,
+                              v1::Activity* response) override;
+  grpc::Status UpdateActivity(grpc::ServerContext* context,
+                              const v1::UpdateActivityRequest* request,
+                              v1::Activity* response) override;
+  grpc::Status DeleteActivity(grpc::ServerContext* context,
+                              const v1::DeleteActivityRequest* request,
+                              v1::Activity* response) override;
+  grpc::Status UndeleteActivity(grpc::ServerContext* context,
+                                const v1::UndeleteActivityRequest* request,
+                                v1::Activity* response) override;
+  grpc::Status GetAction(grpc::ServerContext* context,
+                         const v1::GetActionRequest* request,
+                         v1::Action* response) override;
+  grpc::Status ListActions(grpc::ServerContext* context,
+                           const v1::ListActionsRequest* request,
+                           v1::ListActionsResponse* response) override;
+  grpc::Status CreateAction(grpc::ServerContext* context,
+                            const v1::CreateActionRequest* request,
+                            v1::Action* response) override;
+  grpc::Status UpdateAction(grpc::ServerContext* context,
+                            const v1::UpdateActionRequest* request,
+                            v1::Action* response) override;
+  grpc::Status DeleteAction(grpc::ServerContext* context,
+                            const v1::DeleteActionRequest* request,
+                            v1::Action* response) override;
+  grpc::Status UndeleteAction(grpc::ServerContext* context,
+                              const v1::UndeleteActionRequest* request,
+                              v1::Action* response) override;
+  grpc::Status ListProgressUpdates(
+      grpc::ServerContext* context,
+      const v1::ListProgressUpdatesRequest* request,
+      v1::ListProgressUpdatesResponse* response) override;
+  grpc::Status CreateProgressUpdate(
+      grpc::ServerContext* context,
+      const v1::CreateProgressUpdateRequest* request,
+      v1::ProgressUpdate* response) override;
+
+ private:
+  // Converts `status`; logs a refused request with its method, code, reason
+  // and acting organisation.
+  grpc::Status Finish(const grpc::ServerContext& context,
+                      absl::string_view method, const absl::Status& status);
+  Actor ActorOf(const grpc::ServerContext& context) const;
+
+  template <typename Request>
+  static ListRequest ToListRequest(absl::string_view parent,
+                                   const Request& request) {
+    ListRequest list;
+    list.parent = std::string(parent);
+    list.page_size = request.page_size();
+    list.page_token = request.page_token();
+    list.filter = request.filter();
+    list.show_deleted = request.show_deleted();
+    return list;
+  }
+
+  PlanResources* const resources_;
+};
+
+}  // namespace plan
+
+#endif  // LIBPLAN_RPC_PLAN_SERVICE_H_

@@ -1,0 +1,602 @@
+#include "libplan/service/plan_resources.h"
+
+#include <memory>
+#include <set>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "libplan/model/fields.h"
+#include "libplan/model/filter.h"
+#include "libplan/model/validation.h"
+#include "libplan/util/errors.h"
+#include "libplan/util/status_macros.h"
+#include "prevent/plan/v1/resources.pb.h"
+
+namespace plan {
+namespace {
+
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+
+constexpr char kOverdueField[] = "overdue";
+
+// Version stamp of one accepted change.
+storage::Version MakeVersion(uint64_t hlc, const std::string& replica_id,
+                             uint64_t sequence) {
+  storage::Version version;
+  version.set_hlc(hlc);
+  version.set_replica_id(replica_id);
+  version.set_change_id(absl::StrCat(replica_id, ":", sequence));
+  version.set_sequence(sequence);
+  return version;
+}
+
+const FieldDescriptor& Field(const Message& message, absl::string_view name) {
+  return *message.GetDescriptor()->FindFieldByName(std::string(name));
+}
+
+void SetString(Message* message, absl::string_view field,
+               const std::string& value) {
+  message->GetReflection()->SetString(message, &Field(*message, field), value);
+}
+
+std::string GetString(const Message& message, absl::string_view field) {
+  return message.GetReflection()->GetString(message, &Field(message, field));
+}
+
+void SetTime(Message* message, absl::string_view field, absl::Time time) {
+  auto* timestamp = static_cast<google::protobuf::Timestamp*>(
+      message->GetReflection()->MutableMessage(message,
+                                               &Field(*message, field)));
+  const int64_t micros = absl::ToUnixMicros(time);
+  timestamp->set_seconds(micros / 1000000);
+  timestamp->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
+}
+
+void ClearField(Message* message, absl::string_view field) {
+  message->GetReflection()->ClearField(message, &Field(*message, field));
+}
+
+absl::Status NotFound(const ResourceName& name) {
+  return Error(absl::StatusCode::kNotFound, "RESOURCE_NOT_FOUND",
+               absl::StrCat(name.str(), " does not exist"), name.str());
+}
+
+absl::Status ParseStoredResource(const storage::Entity& entity, Message* out) {
+  if (!out->ParseFromString(entity.resource())) {
+    return absl::DataLossError("a stored resource is corrupt");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckDeadline(const Actor& actor) {
+  if (absl::Now() > actor.deadline) {
+    return Error(absl::StatusCode::kDeadlineExceeded, "DEADLINE_EXCEEDED",
+                 "the deadline passed before the write started; nothing was "
+                 "written");
+  }
+  return absl::OkStatus();
+}
+
+// Every ancestor of `name` must exist and be live.
+absl::Status CheckAncestors(Transaction& txn, const ResourceName& name) {
+  for (std::optional<ResourceName> p = name.Parent(); p.has_value();
+       p = p->Parent()) {
+    ASSIGN_OR_RETURN(std::optional<storage::Entity> parent, txn.GetEntity(*p));
+    if (!parent.has_value()) {
+      return Error(absl::StatusCode::kNotFound, "PARENT_NOT_FOUND",
+                   absl::StrCat("parent ", p->str(), " does not exist"),
+                   p->str());
+    }
+    if (parent->deleted()) {
+      return Error(absl::StatusCode::kFailedPrecondition, "PARENT_DELETED",
+                   absl::StrCat("parent ", p->str(), " is deleted"), p->str());
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Every resource that `fields` of `resource` refer to must exist and be live.
+absl::Status CheckReferences(Transaction& txn, Kind kind,
+                             const Message& resource,
+                             const std::vector<const FieldDescriptor*>& fields,
+                             absl::string_view prefix) {
+  FieldViolations violations;
+  for (const Reference& ref : ReferencesOf(kind, resource, fields, prefix)) {
+    ASSIGN_OR_RETURN(ResourceName target, ResourceName::Parse(ref.name));
+    ASSIGN_OR_RETURN(std::optional<storage::Entity> entity,
+                     txn.GetEntity(target));
+    if (!entity.has_value()) {
+      violations.Add(ref.field,
+                     absl::StrCat("\"", ref.name, "\" does not exist"));
+    } else if (entity->deleted()) {
+      violations.Add(ref.field, absl::StrCat("\"", ref.name, "\" is deleted"));
+    }
+  }
+  return violations.ToStatus();
+}
+
+// FNV-1a: a fingerprint that is the same in every process, for page tokens.
+uint64_t Fingerprint(absl::string_view text) {
+  uint64_t hash = 1469598103934665603ull;
+  for (char c : text) {
+    hash = (hash ^ static_cast<uint8_t>(c)) * 1099511628211ull;
+  }
+  return hash;
+}
+
+std::string QueryFingerprint(Kind kind, const ListRequest& request) {
+  return absl::StrCat(absl::Hex(Fingerprint(
+      absl::StrCat(static_cast<int>(kind), "\n", request.parent, "\n",
+                   request.filter, "\n", request.show_deleted))));
+}
+
+std::string EncodePageToken(const std::string& fingerprint,
+                            absl::string_view last_name) {
+  return absl::WebSafeBase64Escape(
+      absl::StrCat("v1|", fingerprint, "|", last_name));
+}
+
+// The last name of the previous page, or an error.
+absl::StatusOr<std::string> DecodePageToken(const std::string& fingerprint,
+                                            absl::string_view token) {
+  std::string text;
+  if (!absl::WebSafeBase64Unescape(token, &text)) {
+    return absl::InvalidArgumentError("is not a page token of this service");
+  }
+  const std::vector<std::string> parts =
+      absl::StrSplit(text, absl::MaxSplits('|', 2));
+  if (parts.size() != 3 || parts[0] != "v1") {
+    return absl::InvalidArgumentError("is not a page token of this service");
+  }
+  if (parts[1] != fingerprint) {
+    return absl::InvalidArgumentError(
+        "was issued for a request with a different parent, filter or "
+        "show_deleted");
+  }
+  return parts[2];
+}
+
+bool IsOverdue(const prevent::plan::v1::Action& action,
+               const std::string& this_month) {
+  const auto& timescale = action.timescale();
+  return !timescale.end().empty() && !timescale.ongoing() &&
+         timescale.end() < this_month &&
+         action.rag() != prevent::plan::v1::BLUE;
+}
+
+// What one accepted change is stamped with.
+struct Stamp {
+  uint64_t hlc;
+  storage::Version version;
+  absl::Time time;
+  std::string etag;
+};
+
+Stamp NewStamp(Transaction& txn, HybridClock& clock,
+               const std::string& replica_id) {
+  Stamp stamp;
+  stamp.hlc = clock.Now();
+  const uint64_t sequence = txn.next_sequence();
+  stamp.version = MakeVersion(stamp.hlc, replica_id, sequence);
+  stamp.time = HybridClock::ToTime(stamp.hlc);
+  stamp.etag = absl::StrCat("\"", absl::Hex(sequence), "\"");
+  return stamp;
+}
+
+// A change of `target` by `organisation`, stamped with `stamp`.
+storage::Change NewChange(storage::Change::Op op, const Stamp& stamp,
+                          const ResourceName& target,
+                          const std::string& organisation) {
+  storage::Change change;
+  change.set_op(op);
+  change.set_change_id(stamp.version.change_id());
+  change.set_replica_id(stamp.version.replica_id());
+  change.set_hlc(stamp.hlc);
+  change.set_organisation(organisation);
+  change.set_target(target.str());
+  change.set_plan(target.Plan());
+  return change;
+}
+
+absl::Status EtagMismatch(const ResourceName& name, absl::string_view etag) {
+  return Error(absl::StatusCode::kAborted, "ETAG_MISMATCH",
+               absl::StrCat(name.str(), " has changed since etag ", etag,
+                            " was read; read it again"),
+               name.str());
+}
+
+}  // namespace
+
+PlanResources::PlanResources(Store* store, HybridClock* clock,
+                             PlanResourcesOptions options)
+    : store_(store), clock_(clock), options_(std::move(options)) {
+  clock_->Restore(store_->last_hlc());
+}
+
+std::string PlanResources::ActingOrganisation(const Actor& actor) const {
+  return actor.organisation.empty() ? options_.default_organisation
+                                    : actor.organisation;
+}
+
+absl::Status PlanResources::Get(Kind kind, absl::string_view name,
+                                Message* out) const {
+  absl::StatusOr<ResourceName> parsed = ResourceName::ParseAs(kind, name);
+  if (!parsed.ok()) {
+    FieldViolations violations;
+    violations.Add("name", std::string(parsed.status().message()));
+    return violations.ToStatus();
+  }
+  ASSIGN_OR_RETURN(std::optional<storage::Entity> entity,
+                   store_->NewReadView()->GetEntity(*parsed));
+  if (!entity.has_value()) return NotFound(*parsed);
+  return ParseStoredResource(*entity, out);
+}
+
+absl::Status PlanResources::List(Kind kind, const ListRequest& request,
+                                 absl::FunctionRef<Message*()> add,
+                                 std::string* next_page_token) const {
+  const KindInfo& info = InfoOf(kind);
+  FieldViolations violations;
+  absl::StatusOr<ListParent> parent = ParseListParent(kind, request.parent);
+  if (!parent.ok())
+    violations.Add("parent", std::string(parent.status().message()));
+  if (request.page_size < 0)
+    violations.Add("page_size", "must not be negative");
+  const bool is_action = kind == Kind::kAction;
+  std::vector<std::string> computed;
+  if (is_action) computed.push_back(kOverdueField);
+  absl::StatusOr<Filter> filter = Filter::Parse(request.filter);
+  if (filter.ok()) {
+    if (absl::Status checked = filter->Check(*info.descriptor, computed);
+        !checked.ok()) {
+      filter = checked;
+    }
+  }
+  if (!filter.ok())
+    violations.Add("filter", std::string(filter.status().message()));
+  const std::string fingerprint = QueryFingerprint(kind, request);
+  std::string start_after;
+  if (!request.page_token.empty()) {
+    absl::StatusOr<std::string> last =
+        DecodePageToken(fingerprint, request.page_token);
+    if (!last.ok()) {
+      violations.Add("page_token", std::string(last.status().message()));
+    } else {
+      absl::StatusOr<ResourceName> last_name =
+          ResourceName::ParseAs(kind, *last);
+      if (!last_name.ok()) {
+        violations.Add("page_token", "is not a page token of this service");
+      } else {
+        start_after = EntityKey(*last_name);
+      }
+    }
+  }
+  RETURN_IF_ERROR(violations.ToStatus());
+
+  const int page_size =
+      request.page_size == 0
+          ? options_.default_page_size
+          : std::min<int>(request.page_size, options_.max_page_size);
+  std::unique_ptr<ReadView> view = store_->NewReadView();
+  if (parent->ancestor.has_value()) {
+    ASSIGN_OR_RETURN(std::optional<storage::Entity> ancestor,
+                     view->GetEntity(*parent->ancestor));
+    if (!ancestor.has_value()) {
+      return Error(
+          absl::StatusCode::kNotFound, "PARENT_NOT_FOUND",
+          absl::StrCat("parent ", parent->ancestor->str(), " does not exist"),
+          parent->ancestor->str());
+    }
+  }
+
+  const std::string this_month =
+      absl::FormatTime("%Y-%m", options_.now(), absl::UTCTimeZone());
+  absl::flat_hash_map<std::string, bool> computed_values;
+  std::unique_ptr<Message> candidate(
+      google::protobuf::MessageFactory::generated_factory()
+          ->GetPrototype(info.descriptor)
+          ->New());
+  int count = 0;
+  size_t bytes = 0;
+  std::string last_name;
+  bool more = false;
+  absl::Status failure = absl::OkStatus();
+  RETURN_IF_ERROR(view->Scan(
+      Cf::kEntities, EntityKeyPrefix(kind, parent->prefix), start_after,
+      [&](absl::string_view key, absl::string_view value) {
+        storage::Entity entity;
+        if (!entity.ParseFromArray(value.data(),
+                                   static_cast<int>(value.size())) ||
+            !candidate->ParseFromString(entity.resource())) {
+          failure = absl::DataLossError(
+              absl::StrCat("stored ", NameOfEntityKey(key), " is corrupt"));
+          return false;
+        }
+        if (entity.deleted() && !request.show_deleted) return true;
+        if (is_action) {
+          computed_values[kOverdueField] = IsOverdue(
+              static_cast<const prevent::plan::v1::Action&>(*candidate),
+              this_month);
+        }
+        if (!filter->Matches(*candidate, computed_values)) return true;
+        if (count >= page_size ||
+            (count > 0 && bytes >= options_.max_page_bytes)) {
+          more = true;
+          return false;
+        }
+        bytes += entity.resource().size();
+        add()->CopyFrom(*candidate);
+        last_name = std::string(NameOfEntityKey(key));
+        ++count;
+        return true;
+      }));
+  RETURN_IF_ERROR(failure);
+  *next_page_token = more ? EncodePageToken(fingerprint, last_name) : "";
+  return absl::OkStatus();
+}
+
+absl::Status PlanResources::Create(Kind kind, absl::string_view parent,
+                                   absl::string_view id,
+                                   const Message& resource, const Actor& actor,
+                                   Message* out) {
+  const KindInfo& info = InfoOf(kind);
+  FieldViolations violations;
+  std::optional<ResourceName> parent_name;
+  if (info.parent.has_value()) {
+    absl::StatusOr<ResourceName> parsed =
+        ResourceName::ParseAs(*info.parent, parent);
+    if (parsed.ok()) {
+      parent_name = *parsed;
+    } else {
+      violations.Add("parent", std::string(parsed.status().message()));
+    }
+  }
+  const std::string id_field = absl::StrCat(info.field, "_id");
+  if (!id.empty() && !IsValidId(id)) {
+    violations.Add(id_field, absl::StrCat("\"", id,
+                                          "\" is not a valid id: use 1-63 "
+                                          "of a-z, 0-9 and '-', starting with "
+                                          "a letter or digit"));
+  }
+  const std::vector<const FieldDescriptor*> fields =
+      DataFields(*info.descriptor);
+  std::unique_ptr<Message> created(resource.New());
+  for (const FieldDescriptor* field : fields)
+    CopyField(resource, *field, created.get());
+  const ResourceName name =
+      ResourceName::Child(parent_name.has_value() ? &*parent_name : nullptr,
+                          kind, id.empty() ? RandomId() : std::string(id));
+  if (violations.empty()) SetString(created.get(), "name", name.str());
+  if (kind == Kind::kProgressUpdate) {
+    auto* update =
+        static_cast<prevent::plan::v1::ProgressUpdate*>(created.get());
+    if (update->organisation().empty()) {
+      update->set_organisation(ActingOrganisation(actor));
+    }
+  }
+  ValidateFields(kind, *created, fields, info.field, &violations);
+  RETURN_IF_ERROR(violations.ToStatus());
+  RETURN_IF_ERROR(CheckDeadline(actor));
+
+  return store_->Commit([&](Transaction& txn) -> absl::Status {
+    ASSIGN_OR_RETURN(std::optional<storage::Entity> existing,
+                     txn.GetEntity(name));
+    if (existing.has_value()) {
+      return Error(
+          absl::StatusCode::kAlreadyExists, "ALREADY_EXISTS",
+          absl::StrCat(name.str(), " already exists",
+                       existing->deleted() ? " (deleted; undelete it)" : ""),
+          name.str());
+    }
+    RETURN_IF_ERROR(CheckAncestors(txn, name));
+    RETURN_IF_ERROR(CheckReferences(txn, kind, *created, fields, info.field));
+    const Stamp stamp = NewStamp(txn, *clock_, store_->replica_id());
+    if (kind == Kind::kProgressUpdate &&
+        !static_cast<prevent::plan::v1::ProgressUpdate*>(created.get())
+             ->has_report_time()) {
+      SetTime(created.get(), "report_time", stamp.time);
+    }
+    SetString(created.get(), "etag", stamp.etag);
+    SetTime(created.get(), "create_time", stamp.time);
+    SetTime(created.get(), "update_time", stamp.time);
+
+    storage::Entity entity;
+    storage::Change change = NewChange(storage::Change::CREATE, stamp, name,
+                                       ActingOrganisation(actor));
+    for (const FieldDescriptor* field : fields) {
+      if (!HasValue(*created, *field)) continue;
+      (*entity.mutable_field_versions())[field->name()] = stamp.version;
+      storage::FieldChange* fc = change.add_fields();
+      fc->set_field(field->name());
+      fc->set_value(FieldValueBytes(*created, *field));
+    }
+    *entity.mutable_lifecycle_version() = stamp.version;
+    entity.set_resource(SerializeDeterministic(*created));
+    txn.PutEntity(name, entity);
+    txn.AppendChange(std::move(change));
+    out->CopyFrom(*created);
+    return absl::OkStatus();
+  });
+}
+
+absl::Status PlanResources::Update(Kind kind, const Message& resource,
+                                   const google::protobuf::FieldMask& mask,
+                                   const Actor& actor, Message* out) {
+  const KindInfo& info = InfoOf(kind);
+  FieldViolations violations;
+  const std::string name_field = absl::StrCat(info.field, ".name");
+  absl::StatusOr<ResourceName> name =
+      ResourceName::ParseAs(kind, GetString(resource, "name"));
+  if (!name.ok())
+    violations.Add(name_field, std::string(name.status().message()));
+
+  std::vector<const FieldDescriptor*> fields;
+  std::set<const FieldDescriptor*> seen;
+  const auto use = [&](const FieldDescriptor* field) {
+    if (seen.insert(field).second) fields.push_back(field);
+  };
+  if (mask.paths().empty()) {
+    for (const FieldDescriptor* f : DataFields(*info.descriptor)) {
+      if (HasValue(resource, *f)) use(f);
+    }
+  }
+  for (int i = 0; i < mask.paths_size(); ++i) {
+    const std::string& path = mask.paths(i);
+    const std::string where = absl::StrCat("update_mask.paths[", i, "]");
+    if (path == "*") {
+      for (const FieldDescriptor* f : DataFields(*info.descriptor)) use(f);
+      continue;
+    }
+    const FieldDescriptor* field = info.descriptor->FindFieldByName(path);
+    if (field == nullptr) {
+      violations.Add(where, absl::StrCat("\"", path, "\" is not a field of ",
+                                         info.descriptor->name()));
+    } else if (IsOutputOnlyField(path)) {
+      violations.Add(where, absl::StrCat("\"", path, "\" is output only"));
+    } else {
+      use(field);
+    }
+  }
+  RETURN_IF_ERROR(violations.ToStatus());
+  RETURN_IF_ERROR(CheckDeadline(actor));
+
+  return store_->Commit([&](Transaction& txn) -> absl::Status {
+    ASSIGN_OR_RETURN(std::optional<storage::Entity> entity,
+                     txn.GetEntity(*name));
+    if (!entity.has_value()) return NotFound(*name);
+    std::unique_ptr<Message> current(resource.New());
+    RETURN_IF_ERROR(ParseStoredResource(*entity, current.get()));
+    const std::string etag = GetString(resource, "etag");
+    if (!etag.empty() && etag != GetString(*current, "etag")) {
+      return EtagMismatch(*name, etag);
+    }
+    if (entity->deleted()) {
+      return Error(absl::StatusCode::kFailedPrecondition, "RESOURCE_DELETED",
+                   absl::StrCat(name->str(), " is deleted; undelete it first"),
+                   name->str());
+    }
+    std::unique_ptr<Message> updated(current->New());
+    updated->CopyFrom(*current);
+    for (const FieldDescriptor* field : fields) {
+      CopyField(resource, *field, updated.get());
+    }
+    FieldViolations invalid;
+    ValidateFields(kind, *updated, fields, info.field, &invalid);
+    RETURN_IF_ERROR(invalid.ToStatus());
+    google::protobuf::RepeatedPtrField<storage::FieldChange> field_changes;
+    std::vector<const FieldDescriptor*> changed;
+    for (const FieldDescriptor* field : fields) {
+      std::string before = FieldValueBytes(*current, *field);
+      std::string after = FieldValueBytes(*updated, *field);
+      if (before == after) continue;
+      changed.push_back(field);
+      storage::FieldChange* fc = field_changes.Add();
+      fc->set_field(field->name());
+      fc->set_value(std::move(after));
+      fc->set_base(std::move(before));
+    }
+    if (changed.empty()) {  // Nothing changes: nothing to write.
+      out->CopyFrom(*current);
+      return absl::OkStatus();
+    }
+    RETURN_IF_ERROR(CheckReferences(txn, kind, *updated, changed, info.field));
+    const Stamp stamp = NewStamp(txn, *clock_, store_->replica_id());
+    SetString(updated.get(), "etag", stamp.etag);
+    SetTime(updated.get(), "update_time", stamp.time);
+    for (const FieldDescriptor* field : changed) {
+      (*entity->mutable_field_versions())[field->name()] = stamp.version;
+    }
+    entity->set_resource(SerializeDeterministic(*updated));
+    storage::Change change = NewChange(storage::Change::UPDATE, stamp, *name,
+                                       ActingOrganisation(actor));
+    *change.mutable_fields() = std::move(field_changes);
+    txn.PutEntity(*name, *entity);
+    txn.AppendChange(std::move(change));
+    out->CopyFrom(*updated);
+    return absl::OkStatus();
+  });
+}
+
+absl::Status PlanResources::Delete(Kind kind, absl::string_view name_text,
+                                   absl::string_view etag, const Actor& actor,
+                                   Message* out) {
+  absl::StatusOr<ResourceName> name = ResourceName::ParseAs(kind, name_text);
+  if (!name.ok()) {
+    FieldViolations violations;
+    violations.Add("name", std::string(name.status().message()));
+    return violations.ToStatus();
+  }
+  RETURN_IF_ERROR(CheckDeadline(actor));
+  return store_->Commit([&](Transaction& txn) -> absl::Status {
+    ASSIGN_OR_RETURN(std::optional<storage::Entity> entity,
+                     txn.GetEntity(*name));
+    if (!entity.has_value()) return NotFound(*name);
+    std::unique_ptr<Message> resource(out->New());
+    RETURN_IF_ERROR(ParseStoredResource(*entity, resource.get()));
+    if (!etag.empty() && etag != GetString(*resource, "etag")) {
+      return EtagMismatch(*name, etag);
+    }
+    if (entity->deleted()) {
+      return Error(absl::StatusCode::kFailedPrecondition, "RESOURCE_DELETED",
+                   absl::StrCat(name->str(), " is already deleted"),
+                   name->str());
+    }
+    const Stamp stamp = NewStamp(txn, *clock_, store_->replica_id());
+    SetString(resource.get(), "etag", stamp.etag);
+    SetTime(resource.get(), "update_time", stamp.time);
+    SetTime(resource.get(), "delete_time", stamp.time);
+    entity->set_deleted(true);
+    *entity->mutable_lifecycle_version() = stamp.version;
+    entity->set_resource(SerializeDeterministic(*resource));
+    storage::Change change = NewChange(storage::Change::DELETE, stamp, *name,
+                                       ActingOrganisation(actor));
+    txn.PutEntity(*name, *entity);
+    txn.AppendChange(std::move(change));
+    out->CopyFrom(*resource);
+    return absl::OkStatus();
+  });
+}
+
+absl::Status PlanResources::Undelete(Kind kind, absl::string_view name_text,
+                                     const Actor& actor, Message* out) {
+  absl::StatusOr<ResourceName> name = ResourceName::ParseAs(kind, name_text);
+  if (!name.ok()) {
+    FieldViolations violations;
+    violations.Add("name", std::string(name.status().message()));
+    return violations.ToStatus();
+  }
+  RETURN_IF_ERROR(CheckDeadline(actor));
+  return store_->Commit([&](Transaction& txn) -> absl::Status {
+    ASSIGN_OR_RETURN(std::optional<storage::Entity> entity,
+                     txn.GetEntity(*name));
+    if (!entity.has_value()) return NotFound(*name);
+    if (!entity->deleted()) {
+      return Error(absl::StatusCode::kAlreadyExists, "NOT_DELETED",
+                   absl::StrCat(name->str(), " is not deleted"), name->str());
+    }
+    RETURN_IF_ERROR(CheckAncestors(txn, *name));
+    std::unique_ptr<Message> resource(out->New());
+    RETURN_IF_ERROR(ParseStoredResource(*entity, resource.get()));
+    const Stamp stamp = NewStamp(txn, *clock_, store_->replica_id());
+    SetString(resource.get(), "etag", stamp.etag);
+    SetTime(resource.get(), "update_time", stamp.time);
+    ClearField(resource.get(), "delete_time");
+    entity->set_deleted(false);
+    *entity->mutable_lifecycle_version() = stamp.version;
+    entity->set_resource(SerializeDeterministic(*resource));
+    storage::Change change = NewChange(storage::Change::UNDELETE, stamp, *name,
+                                       ActingOrganisation(actor));
+    txn.PutEntity(*name, *entity);
+    txn.AppendChange(std::move(change));
+    out->CopyFrom(*resource);
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace plan

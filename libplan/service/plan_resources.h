@@ -1,0 +1,118 @@
+// The standard methods (AIP-131..135, AIP-164) over every resource kind of the
+// plan model, on a Store. No gRPC here: the rpc layer adapts requests to these
+// calls, and both the plan service and the sync agent serve them.
+//
+// Every method validates its whole request before it writes; a refused
+// request changes nothing. Errors carry ErrorInfo reasons
+// (libplan/util/errors.h):
+//   INVALID_ARGUMENT   INVALID_ARGUMENT (with every bad field named)
+//   NOT_FOUND          RESOURCE_NOT_FOUND, PARENT_NOT_FOUND
+//   ALREADY_EXISTS     ALREADY_EXISTS, NOT_DELETED (Undelete of a live
+//   resource) ABORTED            ETAG_MISMATCH FAILED_PRECONDITION
+//   RESOURCE_DELETED, PARENT_DELETED DEADLINE_EXCEEDED  DEADLINE_EXCEEDED
+//   (nothing written)
+// Each accepted write is one commit: the entity, with per-field versions, and
+// one change in the change log.
+//
+//   PlanResources resources(store.get(), &clock, {});
+//   prevent::plan::v1::Action action;
+//   RETURN_IF_ERROR(resources.Get(Kind::kAction, name, &action));
+#ifndef LIBPLAN_SERVICE_PLAN_RESOURCES_H_
+#define LIBPLAN_SERVICE_PLAN_RESOURCES_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "google/protobuf/field_mask.pb.h"
+#include "google/protobuf/message.h"
+#include "libplan/clock/hybrid_clock.h"
+#include "libplan/model/names.h"
+#include "libplan/storage/store.h"
+
+namespace plan {
+
+// Who is writing, and by when the write must be done.
+struct Actor {
+  // The acting organisation ("organisations/{org}"); empty for the server's
+  // own organisation.
+  std::string organisation;
+  // A write not started by then is refused with DEADLINE_EXCEEDED.
+  absl::Time deadline = absl::InfiniteFuture();
+};
+
+// The fields every List request has.
+struct ListRequest {
+  std::string parent;
+  int32_t page_size = 0;
+  std::string page_token;
+  std::string filter;
+  bool show_deleted = false;
+};
+
+struct PlanResourcesOptions {
+  // Recorded as the acting organisation when the request names none.
+  std::string default_organisation;
+  // Page size when a request asks for 0, and the most a page holds.
+  int default_page_size = 100;
+  int max_page_size = 1000;
+  // A page stops growing once its resources exceed this many bytes (gRPC's
+  // default receive limit is 4 MiB).
+  size_t max_page_bytes = 1 << 20;
+  // The current time, for the computed `overdue` filter field.
+  std::function<absl::Time()> now = absl::Now;
+};
+
+class PlanResources {
+ public:
+  // `store` and `clock` must outlive this object.
+  PlanResources(Store* store, HybridClock* clock, PlanResourcesOptions options);
+  PlanResources(const PlanResources&) = delete;
+  PlanResources& operator=(const PlanResources&) = delete;
+
+  // Sets `out` (a message of `kind`) to the resource named `name`, deleted or
+  // not. NOT_FOUND when it does not exist.
+  absl::Status Get(Kind kind, absl::string_view name,
+                   google::protobuf::Message* out) const;
+
+  // Adds one page of the children of request.parent to the response through
+  // `add` (which returns a new element of the response's list), in name
+  // order, from one snapshot; sets `next_page_token` ("" on the last page).
+  absl::Status List(Kind kind, const ListRequest& request,
+                    absl::FunctionRef<google::protobuf::Message*()> add,
+                    std::string* next_page_token) const;
+
+  // Creates `resource` as the child `id` (random when empty) of `parent`.
+  absl::Status Create(Kind kind, absl::string_view parent, absl::string_view id,
+                      const google::protobuf::Message& resource,
+                      const Actor& actor, google::protobuf::Message* out);
+
+  // Writes the fields of `resource` named by `mask` to the resource named
+  // resource.name; conditional on resource.etag when set.
+  absl::Status Update(Kind kind, const google::protobuf::Message& resource,
+                      const google::protobuf::FieldMask& mask,
+                      const Actor& actor, google::protobuf::Message* out);
+
+  // Soft-deletes; conditional on `etag` when not empty.
+  absl::Status Delete(Kind kind, absl::string_view name, absl::string_view etag,
+                      const Actor& actor, google::protobuf::Message* out);
+
+  // Restores a soft-deleted resource.
+  absl::Status Undelete(Kind kind, absl::string_view name, const Actor& actor,
+                        google::protobuf::Message* out);
+
+ private:
+  std::string ActingOrganisation(const Actor& actor) const;
+
+  Store* const store_;
+  HybridClock* const clock_;
+  const PlanResourcesOptions options_;
+};
+
+}  // namespace plan
+
+#endif  // LIBPLAN_SERVICE_PLAN_RESOURCES_H_

@@ -1,0 +1,442 @@
+#include "libplan/storage/store.h"
+
+#include <deque>
+#include <map>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "libplan/model/fields.h"
+#include "libplan/util/log.h"
+#include "libplan/util/status_macros.h"
+#include "rocksdb/cache.h"
+#include "rocksdb/db.h"
+#include "rocksdb/table.h"
+#include "rocksdb/write_batch.h"
+
+namespace plan {
+namespace {
+
+constexpr char kSchemaVersion[] = "1";
+constexpr char kMetaSchemaVersion[] = "schema_version";
+constexpr char kMetaReplicaId[] = "replica_id";
+constexpr char kMetaLastSequence[] = "last_sequence";
+constexpr char kMetaLastHlc[] = "last_hlc";
+// At most this many commits share one WriteBatch and one sync.
+constexpr size_t kMaxGroupSize = 512;
+
+const char* const kCfNames[] = {"entities", "changes", "plan_changes",
+                                "applied",  "outbox",  "meta"};
+constexpr int kCfCount = 6;
+
+char KindTag(Kind kind) {
+  static constexpr char kTags[] = {'O', 'P', 'S', 'A', 'X', 'U'};
+  return kTags[static_cast<int>(kind)];
+}
+
+std::string EncodeBigEndian(uint64_t value) {
+  std::string out(8, '\0');
+  for (int i = 7; i >= 0; --i) {
+    out[i] = static_cast<char>(value & 0xff);
+    value >>= 8;
+  }
+  return out;
+}
+
+uint64_t DecodeBigEndian(absl::string_view bytes) {
+  uint64_t value = 0;
+  for (size_t i = 0; i < 8 && i < bytes.size(); ++i) {
+    value = (value << 8) | static_cast<uint8_t>(bytes[i]);
+  }
+  return value;
+}
+
+absl::Status FromRocks(const rocksdb::Status& status, absl::string_view what) {
+  if (status.ok()) return absl::OkStatus();
+  const std::string message = absl::StrCat(what, ": ", status.ToString());
+  if (status.IsNotFound()) return absl::NotFoundError(message);
+  if (status.IsCorruption()) return absl::DataLossError(message);
+  if (status.IsBusy() || status.IsTimedOut() || status.IsTryAgain()) {
+    return absl::UnavailableError(message);
+  }
+  return absl::InternalError(message);
+}
+
+rocksdb::Slice ToSlice(absl::string_view s) {
+  return rocksdb::Slice(s.data(), s.size());
+}
+
+absl::string_view ToView(const rocksdb::Slice& s) {
+  return absl::string_view(s.data(), s.size());
+}
+
+absl::StatusOr<std::optional<std::string>> GetFromDb(
+    rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
+    const rocksdb::ReadOptions& options, absl::string_view key) {
+  std::string value;
+  const rocksdb::Status status = db->Get(options, cf, ToSlice(key), &value);
+  if (status.IsNotFound()) return std::nullopt;
+  RETURN_IF_ERROR(FromRocks(status, "read"));
+  return value;
+}
+
+class RocksStore;
+
+// A view at one RocksDB snapshot, released with the view.
+class SnapshotView final : public ReadView {
+ public:
+  SnapshotView(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* const* cfs)
+      : db_(db), cfs_(cfs), snapshot_(db->GetSnapshot()) {
+    options_.snapshot = snapshot_;
+    absl::StatusOr<std::optional<std::string>> last = GetFromDb(
+        db_, cfs_[static_cast<int>(Cf::kMeta)], options_, kMetaLastSequence);
+    if (last.ok() && last->has_value()) sequence_ = DecodeBigEndian(**last);
+  }
+  ~SnapshotView() override { db_->ReleaseSnapshot(snapshot_); }
+
+  absl::StatusOr<std::optional<std::string>> Get(
+      Cf cf, absl::string_view key) const override {
+    return GetFromDb(db_, cfs_[static_cast<int>(cf)], options_, key);
+  }
+
+  absl::Status Scan(
+      Cf cf, absl::string_view prefix, absl::string_view start_after,
+      absl::FunctionRef<bool(absl::string_view, absl::string_view)> visit)
+      const override {
+    rocksdb::ReadOptions options = options_;
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->NewIterator(options, cfs_[static_cast<int>(cf)]));
+    if (start_after.empty()) {
+      it->Seek(ToSlice(prefix));
+    } else {
+      it->Seek(ToSlice(start_after));
+      if (it->Valid() && ToView(it->key()) == start_after) it->Next();
+    }
+    for (; it->Valid(); it->Next()) {
+      const absl::string_view key = ToView(it->key());
+      if (!absl::StartsWith(key, prefix)) break;
+      if (!visit(key, ToView(it->value()))) break;
+    }
+    return FromRocks(it->status(), "scan");
+  }
+
+  uint64_t sequence() const override { return sequence_; }
+
+ private:
+  rocksdb::DB* db_;
+  rocksdb::ColumnFamilyHandle* const* cfs_;
+  const rocksdb::Snapshot* snapshot_;
+  rocksdb::ReadOptions options_;
+  uint64_t sequence_ = 0;
+};
+
+// The writes of one commit group, not yet in the database.
+struct GroupState {
+  rocksdb::WriteBatch batch;
+  // (cf, key) -> value, or nullopt for a delete.
+  std::map<std::pair<int, std::string>, std::optional<std::string>> overlay;
+  uint64_t next_sequence = 0;
+};
+
+class GroupTransaction final : public Transaction {
+ public:
+  GroupTransaction(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* const* cfs,
+                   GroupState* group)
+      : db_(db), cfs_(cfs), group_(group) {}
+
+  absl::StatusOr<std::optional<std::string>> Get(
+      Cf cf, absl::string_view key) override {
+    const auto id = std::make_pair(static_cast<int>(cf), std::string(key));
+    if (auto it = writes_.find(id); it != writes_.end()) return it->second;
+    if (auto it = group_->overlay.find(id); it != group_->overlay.end()) {
+      return it->second;
+    }
+    return GetFromDb(db_, cfs_[id.first], rocksdb::ReadOptions(), key);
+  }
+
+  void Put(Cf cf, absl::string_view key, absl::string_view value) override {
+    writes_[{static_cast<int>(cf), std::string(key)}] = std::string(value);
+  }
+
+  void Delete(Cf cf, absl::string_view key) override {
+    writes_[{static_cast<int>(cf), std::string(key)}] = std::nullopt;
+  }
+
+  uint64_t next_sequence() const override {
+    return group_->next_sequence + taken_;
+  }
+
+  // Adds this transaction's writes to the group.
+  absl::Status MergeIntoGroup() {
+    for (auto& [id, value] : writes_) {
+      rocksdb::ColumnFamilyHandle* cf = cfs_[id.first];
+      const rocksdb::Status status =
+          value.has_value()
+              ? group_->batch.Put(cf, ToSlice(id.second), ToSlice(*value))
+              : group_->batch.Delete(cf, ToSlice(id.second));
+      RETURN_IF_ERROR(FromRocks(status, "batch"));
+      group_->overlay[id] = std::move(value);
+    }
+    group_->next_sequence += taken_;
+    return absl::OkStatus();
+  }
+
+ protected:
+  uint64_t TakeSequence() override { return group_->next_sequence + taken_++; }
+
+ private:
+  rocksdb::DB* db_;
+  rocksdb::ColumnFamilyHandle* const* cfs_;
+  GroupState* group_;
+  // Ordered so the batch is deterministic.
+  std::map<std::pair<int, std::string>, std::optional<std::string>> writes_;
+  uint64_t taken_ = 0;
+};
+
+class RocksStore final : public Store {
+ public:
+  RocksStore(std::unique_ptr<rocksdb::DB> db,
+             std::vector<rocksdb::ColumnFamilyHandle*> handles,
+             const StoreOptions& options)
+      : db_(std::move(db)), options_(options) {
+    for (int i = 0; i < kCfCount; ++i) cfs_[i] = handles[i];
+  }
+
+  ~RocksStore() override {
+    for (rocksdb::ColumnFamilyHandle* cf : cfs_) {
+      db_->DestroyColumnFamilyHandle(cf);
+    }
+    db_->Close();
+  }
+
+  absl::Status Init() {
+    rocksdb::ReadOptions read;
+    rocksdb::ColumnFamilyHandle* meta = cfs_[static_cast<int>(Cf::kMeta)];
+    ASSIGN_OR_RETURN(std::optional<std::string> schema,
+                     GetFromDb(db_.get(), meta, read, kMetaSchemaVersion));
+    ASSIGN_OR_RETURN(std::optional<std::string> replica,
+                     GetFromDb(db_.get(), meta, read, kMetaReplicaId));
+    if (schema.has_value() && *schema != kSchemaVersion) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          options_.path, ": schema version ", *schema, " is not ",
+          kSchemaVersion, " (the version this ", "program reads)"));
+    }
+    if (!replica.has_value()) {
+      replica = absl::StrCat("r", RandomId());
+      rocksdb::WriteBatch batch;
+      batch.Put(meta, kMetaSchemaVersion, kSchemaVersion);
+      batch.Put(meta, kMetaReplicaId, *replica);
+      rocksdb::WriteOptions write;
+      write.sync = true;
+      RETURN_IF_ERROR(FromRocks(db_->Write(write, &batch), "initialise"));
+    }
+    replica_id_ = *replica;
+    ASSIGN_OR_RETURN(std::optional<std::string> last,
+                     GetFromDb(db_.get(), meta, read, kMetaLastSequence));
+    ASSIGN_OR_RETURN(std::optional<std::string> hlc,
+                     GetFromDb(db_.get(), meta, read, kMetaLastHlc));
+    absl::MutexLock lock(&mu_);
+    last_sequence_ = last.has_value() ? DecodeBigEndian(*last) : 0;
+    last_hlc_ = hlc.has_value() ? DecodeBigEndian(*hlc) : 0;
+    return absl::OkStatus();
+  }
+
+  const std::string& replica_id() const override { return replica_id_; }
+
+  uint64_t last_sequence() const override {
+    absl::MutexLock lock(&mu_);
+    return last_sequence_;
+  }
+
+  uint64_t last_hlc() const override {
+    absl::MutexLock lock(&mu_);
+    return last_hlc_;
+  }
+
+  absl::Status Commit(
+      absl::FunctionRef<absl::Status(Transaction&)> body) override {
+    Writer self(body);
+    absl::MutexLock lock(&mu_);
+    writers_.push_back(&self);
+    while (!self.done && writers_.front() != &self) self.cv.Wait(&mu_);
+    if (self.done) return self.status;
+
+    // This writer leads a group: everyone queued now, up to the limit.
+    const size_t size = std::min(writers_.size(), kMaxGroupSize);
+    std::vector<Writer*> group(writers_.begin(), writers_.begin() + size);
+    GroupState state;
+    state.next_sequence = last_sequence_ + 1;
+    mu_.Unlock();
+    // Others queue up meanwhile, forming the next group.
+    for (Writer* writer : group) {
+      GroupTransaction txn(db_.get(), cfs_, &state);
+      writer->status = writer->body(txn);
+      if (writer->status.ok()) writer->status = txn.MergeIntoGroup();
+    }
+    absl::Status written = absl::OkStatus();
+    if (state.batch.Count() > 0) {
+      rocksdb::WriteOptions write;
+      write.sync = options_.sync;
+      written = FromRocks(db_->Write(write, &state.batch), "commit");
+    }
+    mu_.Lock();
+    if (written.ok()) {
+      last_sequence_ = state.next_sequence - 1;
+      auto hlc = state.overlay.find(
+          {static_cast<int>(Cf::kMeta), std::string(kMetaLastHlc)});
+      if (hlc != state.overlay.end() && hlc->second.has_value()) {
+        last_hlc_ = DecodeBigEndian(*hlc->second);
+      }
+    } else {
+      PLAN_LOG(ERROR) << "store: commit of " << size
+                      << " writes failed: " << written.message();
+    }
+    for (Writer* writer : group) {
+      writers_.pop_front();
+      if (writer->status.ok()) writer->status = written;
+      writer->done = true;
+      if (writer != &self) writer->cv.Signal();
+    }
+    if (!writers_.empty()) writers_.front()->cv.Signal();
+    return self.status;
+  }
+
+  std::unique_ptr<ReadView> NewReadView() const override {
+    return std::make_unique<SnapshotView>(db_.get(), cfs_);
+  }
+
+ private:
+  struct Writer {
+    explicit Writer(absl::FunctionRef<absl::Status(Transaction&)> b)
+        : body(b) {}
+    absl::FunctionRef<absl::Status(Transaction&)> body;
+    absl::Status status;
+    bool done = false;
+    absl::CondVar cv;
+  };
+
+  std::unique_ptr<rocksdb::DB> db_;
+  rocksdb::ColumnFamilyHandle* cfs_[kCfCount] = {};
+  const StoreOptions options_;
+  std::string replica_id_;
+
+  mutable absl::Mutex mu_;
+  std::deque<Writer*> writers_ ABSL_GUARDED_BY(mu_);
+  uint64_t last_sequence_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t last_hlc_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace
+
+absl::StatusOr<std::optional<storage::Entity>> ReadView::GetEntity(
+    const ResourceName& name) const {
+  ASSIGN_OR_RETURN(std::optional<std::string> bytes,
+                   Get(Cf::kEntities, EntityKey(name)));
+  if (!bytes.has_value()) return std::nullopt;
+  storage::Entity entity;
+  if (!entity.ParseFromString(*bytes)) {
+    return absl::DataLossError(
+        absl::StrCat("entity ", name.str(), " is corrupt"));
+  }
+  return entity;
+}
+
+absl::StatusOr<std::optional<storage::Entity>> Transaction::GetEntity(
+    const ResourceName& name) {
+  ASSIGN_OR_RETURN(std::optional<std::string> bytes,
+                   Get(Cf::kEntities, EntityKey(name)));
+  if (!bytes.has_value()) return std::nullopt;
+  storage::Entity entity;
+  if (!entity.ParseFromString(*bytes)) {
+    return absl::DataLossError(
+        absl::StrCat("entity ", name.str(), " is corrupt"));
+  }
+  return entity;
+}
+
+void Transaction::PutEntity(const ResourceName& name,
+                            const storage::Entity& entity) {
+  Put(Cf::kEntities, EntityKey(name), SerializeDeterministic(entity));
+}
+
+uint64_t Transaction::AppendChange(storage::Change change) {
+  const uint64_t sequence = TakeSequence();
+  change.set_sequence(sequence);
+  const std::string key = SequenceKey(sequence);
+  Put(Cf::kChanges, key, change.SerializeAsString());
+  if (!change.plan().empty()) {
+    Put(Cf::kPlanChanges, PlanChangeKey(change.plan(), sequence), "");
+  }
+  if (!change.change_id().empty()) Put(Cf::kApplied, change.change_id(), key);
+  Put(Cf::kMeta, kMetaLastSequence, key);
+  Put(Cf::kMeta, kMetaLastHlc, EncodeBigEndian(change.hlc()));
+  return sequence;
+}
+
+absl::StatusOr<std::optional<uint64_t>> Transaction::AppliedSequence(
+    absl::string_view change_id) {
+  ASSIGN_OR_RETURN(std::optional<std::string> value,
+                   Get(Cf::kApplied, change_id));
+  std::optional<uint64_t> sequence;
+  if (value.has_value()) sequence = DecodeBigEndian(value.value_or(""));
+  return sequence;
+}
+
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(
+    const StoreOptions& options) {
+  rocksdb::Options db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.max_background_jobs = 2;
+  db_options.keep_log_file_num = 5;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  rocksdb::ColumnFamilyOptions cf_options(db_options);
+  cf_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, cf_options);
+  for (const char* name : kCfNames) descriptors.emplace_back(name, cf_options);
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  RETURN_IF_ERROR(FromRocks(
+      rocksdb::DB::Open(db_options, options.path, descriptors, &handles, &raw),
+      absl::StrCat("open ", options.path)));
+  std::unique_ptr<rocksdb::DB> db(raw);
+  // handles[0] is the unused default column family.
+  db->DestroyColumnFamilyHandle(handles[0]);
+  handles.erase(handles.begin());
+  auto store =
+      std::make_unique<RocksStore>(std::move(db), std::move(handles), options);
+  RETURN_IF_ERROR(store->Init());
+  return store;
+}
+
+std::string EntityKey(const ResourceName& name) {
+  return EntityKeyPrefix(name.kind(), name.str());
+}
+
+std::string EntityKeyPrefix(Kind kind, absl::string_view name_prefix) {
+  return absl::StrCat(absl::string_view(std::string(1, KindTag(kind))),
+                      name_prefix);
+}
+
+absl::string_view NameOfEntityKey(absl::string_view key) {
+  return key.substr(1);
+}
+
+std::string SequenceKey(uint64_t sequence) { return EncodeBigEndian(sequence); }
+
+uint64_t DecodeSequenceKey(absl::string_view key) {
+  return DecodeBigEndian(key);
+}
+
+std::string PlanChangeKey(absl::string_view plan, uint64_t sequence) {
+  return absl::StrCat(plan, absl::string_view("\0", 1),
+                      EncodeBigEndian(sequence));
+}
+
+}  // namespace plan

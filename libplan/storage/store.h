@@ -1,0 +1,142 @@
+// The RocksDB store: entities, the change log, and replica metadata.
+//
+// Column families (DESIGN section 4): `entities` (kind + name -> Entity),
+// `changes` (big-endian sequence -> Change), `plan_changes` (plan + sequence,
+// the per-plan index of the log), `applied` (change id -> sequence, for
+// idempotent retries), `outbox` (a sync agent's unacknowledged changes) and
+// `meta` (replica id, schema version, last sequence, last clock value).
+//
+// Writes go through Commit: the body reads and writes through a Transaction;
+// its writes, and the changes it appends, land in one WriteBatch, acknowledged
+// only after the WAL is synced. Concurrent commits form groups that share one
+// WriteBatch and one sync (group commit); within a group the bodies run one at
+// a time, in arrival order, each seeing the writes of those before it, so the
+// change log is gap-free and in commit order.
+//
+//   ASSIGN_OR_RETURN(std::unique_ptr<Store> store, Store::Open({.path = dir}));
+//   RETURN_IF_ERROR(store->Commit([&](Transaction& txn) -> absl::Status {
+//     ASSIGN_OR_RETURN(std::optional<Entity> current, txn.GetEntity(name));
+//     ...
+//     txn.PutEntity(name, entity);
+//     txn.AppendChange(change);
+//     return absl::OkStatus();
+//   }));
+#ifndef LIBPLAN_STORAGE_STORE_H_
+#define LIBPLAN_STORAGE_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "libplan/model/names.h"
+#include "libplan/storage/records.pb.h"
+
+namespace plan {
+
+namespace storage = prevent::plan::storage;
+
+enum class Cf { kEntities, kChanges, kPlanChanges, kApplied, kOutbox, kMeta };
+
+struct StoreOptions {
+  // Directory of the RocksDB database; created when missing.
+  std::string path;
+  // Sync the WAL before a commit returns. Turning it off loses the durability
+  // promise; only benchmarks of the raw engine do.
+  bool sync = true;
+  // RocksDB block cache size.
+  size_t block_cache_bytes = 64 << 20;
+};
+
+// A consistent read-only view of the store at one moment (a RocksDB snapshot).
+class ReadView {
+ public:
+  virtual ~ReadView() = default;
+  // The value under `key`, or nullopt.
+  virtual absl::StatusOr<std::optional<std::string>> Get(
+      Cf cf, absl::string_view key) const = 0;
+  // Calls `visit` for each key starting with `prefix` and greater than
+  // `start_after` (all when empty), in key order, until it returns false.
+  virtual absl::Status Scan(
+      Cf cf, absl::string_view prefix, absl::string_view start_after,
+      absl::FunctionRef<bool(absl::string_view key, absl::string_view value)>
+          visit) const = 0;
+  // The last change sequence number the view includes.
+  virtual uint64_t sequence() const = 0;
+
+  // The entity named `name`, or nullopt.
+  absl::StatusOr<std::optional<storage::Entity>> GetEntity(
+      const ResourceName& name) const;
+};
+
+// The reads and writes of one Commit body.
+class Transaction {
+ public:
+  virtual ~Transaction() = default;
+  // The value under `key`: this transaction's own writes, then those of
+  // earlier transactions in its group, then the committed state.
+  virtual absl::StatusOr<std::optional<std::string>> Get(
+      Cf cf, absl::string_view key) = 0;
+  virtual void Put(Cf cf, absl::string_view key, absl::string_view value) = 0;
+  virtual void Delete(Cf cf, absl::string_view key) = 0;
+  // The sequence number the next AppendChange will assign.
+  virtual uint64_t next_sequence() const = 0;
+
+  absl::StatusOr<std::optional<storage::Entity>> GetEntity(
+      const ResourceName& name);
+  void PutEntity(const ResourceName& name, const storage::Entity& entity);
+  // Appends `change` to the log with the next sequence number (which it
+  // returns and sets in the change), with its plan index entry, its
+  // change-id dedup entry and the new last sequence and clock in `meta`.
+  uint64_t AppendChange(storage::Change change);
+  // The sequence of the change with id `change_id`, or nullopt.
+  absl::StatusOr<std::optional<uint64_t>> AppliedSequence(
+      absl::string_view change_id);
+
+ protected:
+  virtual uint64_t TakeSequence() = 0;
+};
+
+class Store {
+ public:
+  // Opens (creating if needed) the store at options.path.
+  static absl::StatusOr<std::unique_ptr<Store>> Open(
+      const StoreOptions& options);
+  virtual ~Store() = default;
+
+  // This replica's id: random, made when the store is created, then fixed.
+  virtual const std::string& replica_id() const = 0;
+  // The sequence number of the last committed change (0 when none).
+  virtual uint64_t last_sequence() const = 0;
+  // The clock value of the last committed change (0 when none).
+  virtual uint64_t last_hlc() const = 0;
+
+  // Runs `body` as a transaction (see the file comment). When it returns an
+  // error, none of its writes happen and that error is returned. Otherwise
+  // returns OK once its writes are durable, or the storage error.
+  virtual absl::Status Commit(
+      absl::FunctionRef<absl::Status(Transaction&)> body) = 0;
+
+  // A view of the committed state now.
+  virtual std::unique_ptr<ReadView> NewReadView() const = 0;
+};
+
+// Keys.
+std::string EntityKey(const ResourceName& name);
+// The prefix of the keys of every `kind` entity whose name starts with
+// `name_prefix`.
+std::string EntityKeyPrefix(Kind kind, absl::string_view name_prefix);
+// The name stored in an entity key.
+absl::string_view NameOfEntityKey(absl::string_view key);
+std::string SequenceKey(uint64_t sequence);
+uint64_t DecodeSequenceKey(absl::string_view key);
+std::string PlanChangeKey(absl::string_view plan, uint64_t sequence);
+
+}  // namespace plan
+
+#endif  // LIBPLAN_STORAGE_STORE_H_

@@ -1,0 +1,130 @@
+// plan-service: the county's authoritative store of Prevent delivery plans,
+// served over gRPC (PlanService, grpc.health.v1, server reflection).
+//
+//   plan-service --listen=127.0.0.1:50051 --data_dir=./data
+//
+// SIGTERM or SIGINT: health turns NOT_SERVING, in-flight calls finish (up to
+// --shutdown_grace), the store closes, and the process exits 0.
+#include <signal.h>
+
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "grpcpp/grpcpp.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "libplan/clock/hybrid_clock.h"
+#include "libplan/rpc/plan_service.h"
+#include "libplan/rpc/server.h"
+#include "libplan/service/plan_resources.h"
+#include "libplan/storage/store.h"
+#include "libplan/util/log.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
+          "Address to serve on, HOST:PORT (port 0 picks a free one).");
+ABSL_FLAG(std::string, data_dir, "./data",
+          "Directory of the RocksDB store; created when missing.");
+ABSL_FLAG(std::string, organisation, "",
+          "This service's own organisation (organisations/{org}), recorded as "
+          "the actor of writes whose request names none.");
+ABSL_FLAG(std::string, port_file, "",
+          "When set, the bound port is written to this file once serving.");
+ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
+          "How long in-flight calls may run after SIGTERM.");
+
+namespace {
+
+// Writes `port` to `path` atomically (temp file, then rename).
+bool WritePortFile(const std::string& path, int port) {
+  const std::string temp = path + ".tmp";
+  {
+    std::ofstream out(temp, std::ios::trunc);
+    out << port << "\n";
+    if (!out.flush()) return false;
+  }
+  return std::rename(temp.c_str(), path.c_str()) == 0;
+}
+
+int Run() {
+  // Signals are taken synchronously by this thread (sigwait), so they must be
+  // blocked before any other thread starts.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  const std::string data_dir = absl::GetFlag(FLAGS_data_dir);
+  const absl::Time started = absl::Now();
+  absl::StatusOr<std::unique_ptr<plan::Store>> store =
+      plan::Store::Open({.path = data_dir});
+  if (!store.ok()) {
+    PLAN_LOG(ERROR) << "cannot open store: " << store.status().message();
+    return 1;
+  }
+  plan::HybridClock clock;
+  plan::PlanResourcesOptions options;
+  options.default_organisation = absl::GetFlag(FLAGS_organisation);
+  plan::PlanResources resources(store->get(), &clock, options);
+  plan::PlanServiceImpl plan_service(&resources);
+
+  grpc::ServerBuilder builder;
+  plan::ConfigureServerBuilder(plan::ServerOptions(), &builder);
+  int port = 0;
+  const std::string listen = absl::GetFlag(FLAGS_listen);
+  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&plan_service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || port == 0) {
+    PLAN_LOG(ERROR) << "cannot listen on " << listen;
+    return 1;
+  }
+  const std::string port_file = absl::GetFlag(FLAGS_port_file);
+  if (!port_file.empty() && !WritePortFile(port_file, port)) {
+    PLAN_LOG(ERROR) << "cannot write port file " << port_file;
+    return 1;
+  }
+  PLAN_LOG(INFO) << "plan-service started listen=" << listen << " port=" << port
+                 << " data_dir=" << data_dir
+                 << " replica=" << (*store)->replica_id()
+                 << " sequence=" << (*store)->last_sequence() << " start_ms="
+                 << absl::ToInt64Milliseconds(absl::Now() - started);
+
+  int signal = 0;
+  sigwait(&signals, &signal);
+  PLAN_LOG(INFO) << "plan-service stopping on "
+                 << (signal == SIGTERM ? "SIGTERM" : "SIGINT");
+  server->GetHealthCheckService()->Shutdown();
+  server->Shutdown(std::chrono::system_clock::now() +
+                   absl::ToChronoSeconds(absl::GetFlag(FLAGS_shutdown_grace)));
+  server->Wait();
+  const uint64_t sequence = (*store)->last_sequence();
+  store->reset();
+  PLAN_LOG(INFO) << "plan-service stopped sequence=" << sequence;
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "Serves the Prevent delivery plans of a county over gRPC.\n"
+      "  plan-service --listen=127.0.0.1:50051 --data_dir=./data");
+  absl::FlagsUsageConfig usage;
+  usage.contains_help_flags = [](absl::string_view file) {
+    return absl::StrContains(file, "plan-service/");
+  };
+  usage.contains_helpshort_flags = usage.contains_help_flags;
+  absl::SetFlagsUsageConfig(usage);
+  absl::ParseCommandLine(argc, argv);
+  return Run();
+}
