@@ -91,9 +91,6 @@ class SnapshotView final : public ReadView {
   SnapshotView(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* const* cfs)
       : db_(db), cfs_(cfs), snapshot_(db->GetSnapshot()) {
     options_.snapshot = snapshot_;
-    absl::StatusOr<std::optional<std::string>> last = GetFromDb(
-        db_, cfs_[static_cast<int>(Cf::kMeta)], options_, kMetaLastSequence);
-    if (last.ok() && last->has_value()) sequence_ = DecodeBigEndian(**last);
   }
   ~SnapshotView() override { db_->ReleaseSnapshot(snapshot_); }
 
@@ -109,7 +106,7 @@ class SnapshotView final : public ReadView {
     rocksdb::ReadOptions options = options_;
     std::unique_ptr<rocksdb::Iterator> it(
         db_->NewIterator(options, cfs_[static_cast<int>(cf)]));
-    if (start_after.empty()) {
+    if (start_after < prefix) {
       it->Seek(ToSlice(prefix));
     } else {
       it->Seek(ToSlice(start_after));
@@ -123,14 +120,24 @@ class SnapshotView final : public ReadView {
     return FromRocks(it->status(), "scan");
   }
 
-  uint64_t sequence() const override { return sequence_; }
+  uint64_t sequence() const override {
+    // Read on first use: most views never ask.
+    if (!sequence_.has_value()) {
+      absl::StatusOr<std::optional<std::string>> last = GetFromDb(
+          db_, cfs_[static_cast<int>(Cf::kMeta)], options_, kMetaLastSequence);
+      sequence_ = last.ok() && last->has_value()
+                      ? DecodeBigEndian(last->value_or(""))
+                      : 0;
+    }
+    return *sequence_;
+  }
 
  private:
   rocksdb::DB* db_;
   rocksdb::ColumnFamilyHandle* const* cfs_;
   const rocksdb::Snapshot* snapshot_;
   rocksdb::ReadOptions options_;
-  uint64_t sequence_ = 0;
+  mutable std::optional<uint64_t> sequence_;
 };
 
 // The writes of one commit group, not yet in the database.
