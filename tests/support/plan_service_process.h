@@ -89,10 +89,12 @@ class PlanServiceProcess {
   // SIGKILLed and reaped before returning.
   absl::StatusOr<int> Stop(absl::Duration timeout = absl::Seconds(20));
 
-  // Sends SIGKILL and reaps the server, simulating a crash or power cut.
-  // Returns OK when the server died of that SIGKILL; INTERNAL (with its exit
-  // status) if it had already exited by itself, which a test should treat as
-  // a crash of the server.
+  // Sends SIGKILL and reaps the server, simulating a crash of the process.
+  // (What the server wrote to the kernel survives a SIGKILL, so this does not
+  // check that the server fsyncs; it checks that nothing acknowledged was
+  // still only in the process's memory.) Returns OK when the server died of
+  // that SIGKILL; INTERNAL (with its exit status) if it had already exited by
+  // itself, which a test should treat as a crash of the server.
   absl::Status KillHard();
 
  private:

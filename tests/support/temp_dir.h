@@ -16,6 +16,7 @@
 #define PLAN_TESTS_SUPPORT_TEMP_DIR_H_
 
 #include <string>
+#include <utility>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -38,8 +39,8 @@ class TempDir {
   // reported on stderr, never thrown.
   ~TempDir();
 
-  // The absolute path of the directory, without a trailing '/'. Empty for a
-  // moved-from TempDir.
+  // The directory's path (absolute unless $TMPDIR is relative), with no
+  // trailing '/'. Empty for a moved-from TempDir.
   const std::string& path() const { return path_; }
 
   // Returns path() + "/" + `name`. Does not create anything.
