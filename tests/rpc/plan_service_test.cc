@@ -226,6 +226,117 @@ TEST_F(PlanServiceTest, CreateAndGetEveryKind) {
             "Two referrals discussed at the panel.");
 }
 
+// Get, List, Update, Delete and Undelete of the kinds the other tests do not
+// cover through those methods: each returns the state the previous one made.
+TEST_F(PlanServiceTest, EveryStandardMethodOfOrganisationPlanStrandAndAction) {
+  CreateBasics();
+  v1::Activity activity;
+  ASSERT_TRUE(CreateActivity("channel", "ideology", {kPolice}, &activity).ok());
+  v1::Action action;
+  ASSERT_TRUE(
+      CreateAction("channel", "refer", v1::GREEN, "2025-03", &action).ok());
+
+  {  // Organisation
+    v1::ListOrganisationsRequest list;
+    v1::ListOrganisationsResponse listed;
+    ASSERT_TRUE(stub_->ListOrganisations(Context().get(), list, &listed).ok());
+    ASSERT_EQ(listed.organisations_size(), 2);
+    EXPECT_EQ(listed.organisations(0).name(), kCouncil);
+    v1::UpdateOrganisationRequest update;
+    update.mutable_organisation()->set_name(kPolice);
+    update.mutable_organisation()->set_kind(v1::POLICE);
+    v1::Organisation org;
+    ASSERT_TRUE(stub_->UpdateOrganisation(Context().get(), update, &org).ok());
+    EXPECT_EQ(org.kind(), v1::POLICE);
+    EXPECT_EQ(org.display_name(), "Staffordshire Police");
+    v1::DeleteOrganisationRequest del;
+    del.set_name(kPolice);
+    ASSERT_TRUE(stub_->DeleteOrganisation(Context().get(), del, &org).ok());
+    // A deleted organisation cannot be newly referenced.
+    v1::UpdateActionRequest owner;
+    owner.mutable_action()->set_name(action.name());
+    owner.mutable_action()->set_owner_organisation(kPolice);
+    v1::Action out;
+    grpc::Status status = stub_->UpdateAction(Context().get(), owner, &out);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    v1::UndeleteOrganisationRequest undelete;
+    undelete.set_name(kPolice);
+    ASSERT_TRUE(
+        stub_->UndeleteOrganisation(Context().get(), undelete, &org).ok());
+    EXPECT_TRUE(stub_->UpdateAction(Context().get(), owner, &out).ok());
+  }
+  {  // Plan
+    v1::GetPlanRequest get;
+    get.set_name(kPlan);
+    v1::Plan plan;
+    ASSERT_TRUE(stub_->GetPlan(Context().get(), get, &plan).ok());
+    EXPECT_EQ(plan.period_start(), "2023-04");
+    v1::UpdatePlanRequest update;
+    update.mutable_plan()->set_name(kPlan);
+    update.mutable_plan()->add_partner_organisations(kPolice);
+    update.mutable_plan()->set_level(v1::DISTRICT);
+    ASSERT_TRUE(stub_->UpdatePlan(Context().get(), update, &plan).ok());
+    EXPECT_EQ(plan.partner_organisations_size(), 1);
+    // The period is checked as a whole: a start after the stored end is
+    // refused.
+    v1::UpdatePlanRequest bad;
+    bad.mutable_plan()->set_name(kPlan);
+    bad.mutable_plan()->set_period_start("2026-01");
+    grpc::Status status = stub_->UpdatePlan(Context().get(), bad, &plan);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    v1::ListPlansRequest list;
+    v1::ListPlansResponse listed;
+    ASSERT_TRUE(stub_->ListPlans(Context().get(), list, &listed).ok());
+    ASSERT_EQ(listed.plans_size(), 1);
+    EXPECT_EQ(listed.plans(0).level(), v1::DISTRICT);
+    v1::DeletePlanRequest del;
+    del.set_name(kPlan);
+    ASSERT_TRUE(stub_->DeletePlan(Context().get(), del, &plan).ok());
+    v1::UndeletePlanRequest undelete;
+    undelete.set_name(kPlan);
+    ASSERT_TRUE(stub_->UndeletePlan(Context().get(), undelete, &plan).ok());
+    EXPECT_FALSE(plan.has_delete_time());
+  }
+  {  // Strand
+    const std::string name = absl::StrCat(kPlan, "/strands/ideology");
+    v1::GetStrandRequest get;
+    get.set_name(name);
+    v1::Strand strand;
+    ASSERT_TRUE(stub_->GetStrand(Context().get(), get, &strand).ok());
+    v1::UpdateStrandRequest update;
+    update.mutable_strand()->set_name(name);
+    update.mutable_strand()->set_description(
+        "responding to the ideological challenge of terrorism");
+    update.mutable_strand()->set_position("a");
+    ASSERT_TRUE(stub_->UpdateStrand(Context().get(), update, &strand).ok());
+    v1::ListStrandsRequest list;
+    list.set_parent(kPlan);
+    list.set_filter("position = \"a\"");
+    v1::ListStrandsResponse listed;
+    ASSERT_TRUE(stub_->ListStrands(Context().get(), list, &listed).ok());
+    ASSERT_EQ(listed.strands_size(), 1);
+    EXPECT_EQ(listed.strands(0).name(), name);
+    v1::DeleteStrandRequest del;
+    del.set_name(name);
+    del.set_etag(strand.etag());
+    ASSERT_TRUE(stub_->DeleteStrand(Context().get(), del, &strand).ok());
+    v1::UndeleteStrandRequest undelete;
+    undelete.set_name(name);
+    ASSERT_TRUE(stub_->UndeleteStrand(Context().get(), undelete, &strand).ok());
+  }
+  {  // Action
+    v1::DeleteActionRequest del;
+    del.set_name(action.name());
+    v1::Action out;
+    ASSERT_TRUE(stub_->DeleteAction(Context().get(), del, &out).ok());
+    EXPECT_TRUE(ListActionNames(activity.name(), "").empty());
+    v1::UndeleteActionRequest undelete;
+    undelete.set_name(action.name());
+    ASSERT_TRUE(stub_->UndeleteAction(Context().get(), undelete, &out).ok());
+    EXPECT_EQ(ListActionNames(activity.name(), "").size(), 1u);
+  }
+}
+
 TEST_F(PlanServiceTest, CreateWithoutIdMakesARandomValidId) {
   CreateBasics();
   v1::CreateActivityRequest request;
