@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.."
 PACKAGES=(cmake g++ make ccache pkg-config
   libgrpc++-dev protobuf-compiler-grpc protobuf-compiler libprotobuf-dev
   librocksdb-dev libabsl-dev libgtest-dev libgmock-dev grpc-proto
-  clang libclang-rt-14-dev)
+  clang libclang-rt-14-dev
+  chromium)
 
 deps() {
   local missing=()
@@ -37,7 +38,10 @@ case "${1:-}" in
   build) deps; build ;;
   run)
     deps; build
-    exec build/plan-service/plan-service --listen=127.0.0.1:50051 --data_dir=./data ;;
+    # On first start the store is empty and the published seed plan is loaded.
+    exec build/plan-service/plan-service --listen=127.0.0.1:50051 --data_dir=./data \
+      --seed_file=deploy/demo/south-staffordshire-prevent-action-plan-2023-2025.txt \
+      --seed_plan=plans/south-staffordshire ;;
   test)
     deps; build
     ctest --test-dir build --output-on-failure -j"$(nproc)" ;;

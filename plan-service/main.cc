@@ -9,6 +9,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <sstream>
 #include <memory>
 #include <string>
 
@@ -38,6 +39,12 @@ ABSL_FLAG(std::string, organisation, "",
           "the actor of writes whose request names none.");
 ABSL_FLAG(std::string, port_file, "",
           "When set, the bound port is written to this file once serving.");
+ABSL_FLAG(std::string, seed_file, "",
+          "On first start (an empty store), import this published plan text "
+          "(prevent-text format) as --seed_plan. Ignored once the store holds "
+          "anything.");
+ABSL_FLAG(std::string, seed_plan, "plans/south-staffordshire",
+          "The plan the --seed_file is imported as.");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "How long in-flight calls may run after SIGTERM.");
 
@@ -52,6 +59,24 @@ bool WritePortFile(const std::string& path, int port) {
     if (!out.flush()) return false;
   }
   return std::rename(temp.c_str(), path.c_str()) == 0;
+}
+
+// Imports --seed_file as --seed_plan when the store is empty, so a first
+// start serves a real plan straight away.
+absl::Status SeedIfEmpty(const plan::Store& store,
+                         plan::PlanResources& resources) {
+  const std::string path = absl::GetFlag(FLAGS_seed_file);
+  if (path.empty() || store.last_sequence() > 0) return absl::OkStatus();
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  std::ostringstream content;
+  content << in.rdbuf();
+  prevent::plan::v1::ImportPlanRequest request;
+  request.mutable_plan()->set_name(absl::GetFlag(FLAGS_seed_plan));
+  request.set_format(prevent::plan::v1::PREVENT_TEXT);
+  request.set_content(content.str());
+  prevent::plan::v1::ImportPlanResponse response;
+  return resources.Import(request, plan::Actor(), &response);
 }
 
 int Run() {
@@ -75,6 +100,10 @@ int Run() {
   plan::PlanResourcesOptions options;
   options.default_organisation = absl::GetFlag(FLAGS_organisation);
   plan::PlanResources resources(store->get(), &clock, options);
+  if (absl::Status seeded = SeedIfEmpty(**store, resources); !seeded.ok()) {
+    PLAN_LOG(ERROR) << "cannot import the seed plan: " << seeded.message();
+    return 1;
+  }
   plan::PlanServiceImpl plan_service(&resources);
 
   grpc::ServerBuilder builder;

@@ -20,6 +20,15 @@ constexpr Alias kAliases[] = {
     {"staffs-police", "Staffordshire Police"},
     {"scc", "Staffordshire County Council"},
     {"staffs-county-council", "Staffordshire County Council"},
+    {"staffs-cc", "Staffordshire County Council"},
+    {"south-staffs-council", "South Staffordshire Council"},
+    {"south-staffs-district-council", "South Staffordshire Council"},
+    {"south-staffordshire-dc", "South Staffordshire Council"},
+    // The force's Prevent team, as lead cells write it.
+    {"staffordshire-police-prevent", "Staffordshire Police"},
+    {"staffordshire-police-prevent-team", "Staffordshire Police"},
+    {"staffs-police-prevent", "Staffordshire Police"},
+    {"support-staffs", "Support Staffordshire"},
 };
 
 const Alias* FindAlias(absl::string_view slug) {

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "libplan/util/utf8.h"
 #include "prevent/plan/v1/resources.pb.h"
 
 namespace plan {
@@ -66,42 +67,6 @@ const FieldRule* RuleFor(Kind kind, absl::string_view field) {
     if (rule.kind == kind && rule.field == field) return &rule;
   }
   return nullptr;
-}
-
-// Decodes one UTF-8 code point at `text[*i]`, advancing `*i`; false when the
-// bytes there are not valid UTF-8 (overlong forms and surrogates included).
-bool NextCodePoint(absl::string_view text, size_t* i) {
-  const auto byte = [&](size_t k) { return static_cast<uint8_t>(text[k]); };
-  const uint8_t lead = byte(*i);
-  int length;
-  uint32_t cp;
-  if (lead < 0x80) {
-    ++*i;
-    return true;
-  } else if ((lead & 0xE0) == 0xC0) {
-    length = 2;
-    cp = lead & 0x1F;
-  } else if ((lead & 0xF0) == 0xE0) {
-    length = 3;
-    cp = lead & 0x0F;
-  } else if ((lead & 0xF8) == 0xF0) {
-    length = 4;
-    cp = lead & 0x07;
-  } else {
-    return false;
-  }
-  if (*i + length > text.size()) return false;
-  for (int k = 1; k < length; ++k) {
-    if ((byte(*i + k) & 0xC0) != 0x80) return false;
-    cp = (cp << 6) | (byte(*i + k) & 0x3F);
-  }
-  static constexpr uint32_t kMinForLength[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (cp < kMinForLength[length] || cp > 0x10FFFF ||
-      (cp >= 0xD800 && cp <= 0xDFFF)) {
-    return false;
-  }
-  *i += length;
-  return true;
 }
 
 std::string CheckReference(absl::string_view value, Kind kind) {
@@ -311,12 +276,10 @@ class Validator {
 std::string CheckText(absl::string_view text, size_t max_chars) {
   size_t chars = 0;
   for (size_t i = 0; i < text.size(); ++chars) {
-    if (!NextCodePoint(text, &i)) {
-      return absl::StrCat("is not valid UTF-8 (byte ", i, ")");
-    }
-    if (static_cast<uint8_t>(text[i - 1]) == 0) {
-      return "contains a NUL character";
-    }
+    const size_t length = Utf8CharLength(text, i);
+    if (length == 0) return absl::StrCat("is not valid UTF-8 (byte ", i, ")");
+    if (text[i] == '\0') return "contains a NUL character";
+    i += length;
   }
   if (chars > max_chars) {
     return absl::StrCat("is ", chars, " characters long; at most ", max_chars,

@@ -313,4 +313,17 @@ grpc::Status PlanServiceImpl::CreateProgressUpdate(
                                    ActorOf(*context), response));
 }
 
+grpc::Status PlanServiceImpl::ImportPlan(grpc::ServerContext* context,
+                                         const v1::ImportPlanRequest* request,
+                                         v1::ImportPlanResponse* response) {
+  return Finish(*context, "ImportPlan",
+                resources_->Import(*request, ActorOf(*context), response));
+}
+
+grpc::Status PlanServiceImpl::ExportPlan(grpc::ServerContext* context,
+                                         const v1::ExportPlanRequest* request,
+                                         v1::ExportPlanResponse* response) {
+  return Finish(*context, "ExportPlan", resources_->Export(*request, response));
+}
+
 }  // namespace plan

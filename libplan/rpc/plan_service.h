@@ -118,6 +118,13 @@ class PlanServiceImpl final : public v1::PlanService::Service {
       const v1::CreateProgressUpdateRequest* request,
       v1::ProgressUpdate* response) override;
 
+  grpc::Status ImportPlan(grpc::ServerContext* context,
+                          const v1::ImportPlanRequest* request,
+                          v1::ImportPlanResponse* response) override;
+  grpc::Status ExportPlan(grpc::ServerContext* context,
+                          const v1::ExportPlanRequest* request,
+                          v1::ExportPlanResponse* response) override;
+
  private:
   // Converts `status`; logs a refused request with its method, code, reason
   // and acting organisation.

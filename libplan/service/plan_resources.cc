@@ -74,15 +74,6 @@ absl::Status ParseStoredResource(const storage::Entity& entity, Message* out) {
   return absl::OkStatus();
 }
 
-absl::Status CheckDeadline(const Actor& actor) {
-  if (absl::Now() > actor.deadline) {
-    return Error(absl::StatusCode::kDeadlineExceeded, "DEADLINE_EXCEEDED",
-                 "the deadline passed before the write started; nothing was "
-                 "written");
-  }
-  return absl::OkStatus();
-}
-
 // Every ancestor of `name` must exist and be live.
 absl::Status CheckAncestors(Transaction& txn, const ResourceName& name) {
   for (std::optional<ResourceName> p = name.Parent(); p.has_value();
@@ -213,6 +204,23 @@ absl::Status EtagMismatch(const ResourceName& name, absl::string_view etag) {
 
 }  // namespace
 
+absl::StatusOr<ResourceName> ParseNameField(Kind kind, absl::string_view name) {
+  absl::StatusOr<ResourceName> parsed = ResourceName::ParseAs(kind, name);
+  if (parsed.ok()) return parsed;
+  FieldViolations violations;
+  violations.Add("name", std::string(parsed.status().message()));
+  return violations.ToStatus();
+}
+
+absl::Status CheckDeadline(const Actor& actor) {
+  if (absl::Now() > actor.deadline) {
+    return Error(absl::StatusCode::kDeadlineExceeded, "DEADLINE_EXCEEDED",
+                 "the deadline passed before the write started; nothing was "
+                 "written");
+  }
+  return absl::OkStatus();
+}
+
 PlanResources::PlanResources(Store* store, HybridClock* clock,
                              PlanResourcesOptions options)
     : store_(store), clock_(clock), options_(std::move(options)) {
@@ -226,15 +234,10 @@ std::string PlanResources::ActingOrganisation(const Actor& actor) const {
 
 absl::Status PlanResources::Get(Kind kind, absl::string_view name,
                                 Message* out) const {
-  absl::StatusOr<ResourceName> parsed = ResourceName::ParseAs(kind, name);
-  if (!parsed.ok()) {
-    FieldViolations violations;
-    violations.Add("name", std::string(parsed.status().message()));
-    return violations.ToStatus();
-  }
+  ASSIGN_OR_RETURN(ResourceName parsed, ParseNameField(kind, name));
   ASSIGN_OR_RETURN(std::optional<storage::Entity> entity,
-                   store_->NewReadView()->GetEntity(*parsed));
-  if (!entity.has_value()) return NotFound(*parsed);
+                   store_->NewReadView()->GetEntity(parsed));
+  if (!entity.has_value()) return NotFound(parsed);
   return ParseStoredResource(*entity, out);
 }
 
@@ -385,44 +388,55 @@ absl::Status PlanResources::Create(Kind kind, absl::string_view parent,
   RETURN_IF_ERROR(CheckDeadline(actor));
 
   return store_->Commit([&](Transaction& txn) -> absl::Status {
-    ASSIGN_OR_RETURN(std::optional<storage::Entity> existing,
-                     txn.GetEntity(name));
-    if (existing.has_value()) {
-      return Error(
-          absl::StatusCode::kAlreadyExists, "ALREADY_EXISTS",
-          absl::StrCat(name.str(), " already exists",
-                       existing->deleted() ? " (deleted; undelete it)" : ""),
-          name.str());
-    }
-    RETURN_IF_ERROR(CheckAncestors(txn, name));
-    RETURN_IF_ERROR(CheckReferences(txn, kind, *created, fields, info.field));
-    const Stamp stamp = NewStamp(txn, *clock_, store_->replica_id());
-    if (kind == Kind::kProgressUpdate &&
-        !static_cast<prevent::plan::v1::ProgressUpdate*>(created.get())
-             ->has_report_time()) {
-      SetTime(created.get(), "report_time", stamp.time);
-    }
-    SetString(created.get(), "etag", stamp.etag);
-    SetTime(created.get(), "create_time", stamp.time);
-    SetTime(created.get(), "update_time", stamp.time);
-
-    storage::Entity entity;
-    storage::Change change = NewChange(storage::Change::CREATE, stamp, name,
-                                       ActingOrganisation(actor));
-    for (const FieldDescriptor* field : fields) {
-      if (!HasValue(*created, *field)) continue;
-      (*entity.mutable_field_versions())[field->name()] = stamp.version;
-      storage::FieldChange* fc = change.add_fields();
-      fc->set_field(field->name());
-      fc->set_value(FieldValueBytes(*created, *field));
-    }
-    *entity.mutable_lifecycle_version() = stamp.version;
-    entity.set_resource(SerializeDeterministic(*created));
-    txn.PutEntity(name, entity);
-    txn.AppendChange(std::move(change));
+    RETURN_IF_ERROR(CreateInTransaction(txn, kind, name, created.get(),
+                                        ActingOrganisation(actor)));
     out->CopyFrom(*created);
     return absl::OkStatus();
   });
+}
+
+absl::Status PlanResources::CreateInTransaction(
+    Transaction& txn, Kind kind, const ResourceName& name, Message* created,
+    const std::string& organisation) const {
+  const KindInfo& info = InfoOf(kind);
+  const std::vector<const FieldDescriptor*> fields =
+      DataFields(*info.descriptor);
+  ASSIGN_OR_RETURN(std::optional<storage::Entity> existing,
+                   txn.GetEntity(name));
+  if (existing.has_value()) {
+    return Error(
+        absl::StatusCode::kAlreadyExists, "ALREADY_EXISTS",
+        absl::StrCat(name.str(), " already exists",
+                     existing->deleted() ? " (deleted; undelete it)" : ""),
+        name.str());
+  }
+  RETURN_IF_ERROR(CheckAncestors(txn, name));
+  RETURN_IF_ERROR(CheckReferences(txn, kind, *created, fields, info.field));
+  const Stamp stamp = NewStamp(txn, *clock_, store_->replica_id());
+  if (kind == Kind::kProgressUpdate &&
+      !static_cast<prevent::plan::v1::ProgressUpdate*>(created)
+           ->has_report_time()) {
+    SetTime(created, "report_time", stamp.time);
+  }
+  SetString(created, "etag", stamp.etag);
+  SetTime(created, "create_time", stamp.time);
+  SetTime(created, "update_time", stamp.time);
+
+  storage::Entity entity;
+  storage::Change change =
+      NewChange(storage::Change::CREATE, stamp, name, organisation);
+  for (const FieldDescriptor* field : fields) {
+    if (!HasValue(*created, *field)) continue;
+    (*entity.mutable_field_versions())[field->name()] = stamp.version;
+    storage::FieldChange* fc = change.add_fields();
+    fc->set_field(field->name());
+    fc->set_value(FieldValueBytes(*created, *field));
+  }
+  *entity.mutable_lifecycle_version() = stamp.version;
+  entity.set_resource(SerializeDeterministic(*created));
+  txn.PutEntity(name, entity);
+  txn.AppendChange(std::move(change));
+  return absl::OkStatus();
 }
 
 absl::Status PlanResources::Update(Kind kind, const Message& resource,
@@ -526,12 +540,8 @@ absl::Status PlanResources::Update(Kind kind, const Message& resource,
 absl::Status PlanResources::Delete(Kind kind, absl::string_view name_text,
                                    absl::string_view etag, const Actor& actor,
                                    Message* out) {
-  absl::StatusOr<ResourceName> name = ResourceName::ParseAs(kind, name_text);
-  if (!name.ok()) {
-    FieldViolations violations;
-    violations.Add("name", std::string(name.status().message()));
-    return violations.ToStatus();
-  }
+  absl::StatusOr<ResourceName> name = ParseNameField(kind, name_text);
+  if (!name.ok()) return name.status();
   RETURN_IF_ERROR(CheckDeadline(actor));
   return store_->Commit([&](Transaction& txn) -> absl::Status {
     ASSIGN_OR_RETURN(std::optional<storage::Entity> entity,
@@ -565,12 +575,8 @@ absl::Status PlanResources::Delete(Kind kind, absl::string_view name_text,
 
 absl::Status PlanResources::Undelete(Kind kind, absl::string_view name_text,
                                      const Actor& actor, Message* out) {
-  absl::StatusOr<ResourceName> name = ResourceName::ParseAs(kind, name_text);
-  if (!name.ok()) {
-    FieldViolations violations;
-    violations.Add("name", std::string(name.status().message()));
-    return violations.ToStatus();
-  }
+  absl::StatusOr<ResourceName> name = ParseNameField(kind, name_text);
+  if (!name.ok()) return name.status();
   RETURN_IF_ERROR(CheckDeadline(actor));
   return store_->Commit([&](Transaction& txn) -> absl::Status {
     ASSIGN_OR_RETURN(std::optional<storage::Entity> entity,

@@ -31,8 +31,10 @@
 #include "google/protobuf/field_mask.pb.h"
 #include "google/protobuf/message.h"
 #include "libplan/clock/hybrid_clock.h"
+#include "libplan/formats/plan_document.h"
 #include "libplan/model/names.h"
 #include "libplan/storage/store.h"
+#include "prevent/plan/v1/plan_service.pb.h"
 
 namespace plan {
 
@@ -44,6 +46,14 @@ struct Actor {
   // A write not started by then is refused with DEADLINE_EXCEEDED.
   absl::Time deadline = absl::InfiniteFuture();
 };
+
+// `name` as a resource name of `kind`, or INVALID_ARGUMENT naming the field
+// "name".
+absl::StatusOr<ResourceName> ParseNameField(Kind kind, absl::string_view name);
+
+// DEADLINE_EXCEEDED when `actor`'s deadline has passed: a write is refused
+// rather than started then.
+absl::Status CheckDeadline(const Actor& actor);
 
 // The fields every List request has.
 struct ListRequest {
@@ -105,7 +115,33 @@ class PlanResources {
   absl::Status Undelete(Kind kind, absl::string_view name, const Actor& actor,
                         google::protobuf::Message* out);
 
+  // ImportPlan and ExportPlan (plan_service.proto states the contract);
+  // implemented in plan_transfer.cc.
+  absl::Status Import(const prevent::plan::v1::ImportPlanRequest& request,
+                      const Actor& actor,
+                      prevent::plan::v1::ImportPlanResponse* out);
+  absl::Status Export(const prevent::plan::v1::ExportPlanRequest& request,
+                      prevent::plan::v1::ExportPlanResponse* out) const;
+
+  // Writes `document` in one commit: the plan when it does not exist,
+  // organisations and strands that do not exist yet, and every activity and
+  // action (which must not exist). Sets `created` to what was written. With
+  // `validate_only`, checks everything the write would and writes nothing.
+  absl::Status WriteDocument(const PlanDocument& document, bool validate_only,
+                             const Actor& actor, PlanDocument* created);
+
+  // The live resources of plan `name` from one snapshot, in position order,
+  // with every organisation they refer to.
+  absl::StatusOr<PlanDocument> ReadDocument(absl::string_view name) const;
+
  private:
+  // Creates `created` (valid, with its name set) as `name` within `txn`:
+  // ALREADY_EXISTS, a missing or deleted ancestor, or a reference to a missing
+  // or deleted resource refuse it. Sets etag and times in `created`.
+  absl::Status CreateInTransaction(Transaction& txn, Kind kind,
+                                   const ResourceName& name,
+                                   google::protobuf::Message* created,
+                                   const std::string& organisation) const;
   std::string ActingOrganisation(const Actor& actor) const;
 
   Store* const store_;

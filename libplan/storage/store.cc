@@ -338,30 +338,32 @@ class RocksStore final : public Store {
 
 }  // namespace
 
-absl::StatusOr<std::optional<storage::Entity>> ReadView::GetEntity(
-    const ResourceName& name) const {
-  ASSIGN_OR_RETURN(std::optional<std::string> bytes,
-                   Get(Cf::kEntities, EntityKey(name)));
-  if (!bytes.has_value()) return std::nullopt;
+namespace {
+
+// The entity stored as `bytes` (nullopt when absent).
+absl::StatusOr<std::optional<storage::Entity>> DecodeEntity(
+    const ResourceName& name,
+    const absl::StatusOr<std::optional<std::string>>& bytes) {
+  if (!bytes.ok()) return bytes.status();
+  if (!bytes->has_value()) return std::nullopt;
   storage::Entity entity;
-  if (!entity.ParseFromString(*bytes)) {
+  if (!entity.ParseFromString(**bytes)) {
     return absl::DataLossError(
         absl::StrCat("entity ", name.str(), " is corrupt"));
   }
   return entity;
 }
 
+}  // namespace
+
+absl::StatusOr<std::optional<storage::Entity>> ReadView::GetEntity(
+    const ResourceName& name) const {
+  return DecodeEntity(name, Get(Cf::kEntities, EntityKey(name)));
+}
+
 absl::StatusOr<std::optional<storage::Entity>> Transaction::GetEntity(
     const ResourceName& name) {
-  ASSIGN_OR_RETURN(std::optional<std::string> bytes,
-                   Get(Cf::kEntities, EntityKey(name)));
-  if (!bytes.has_value()) return std::nullopt;
-  storage::Entity entity;
-  if (!entity.ParseFromString(*bytes)) {
-    return absl::DataLossError(
-        absl::StrCat("entity ", name.str(), " is corrupt"));
-  }
-  return entity;
+  return DecodeEntity(name, Get(Cf::kEntities, EntityKey(name)));
 }
 
 void Transaction::PutEntity(const ResourceName& name,

@@ -1,29 +1,63 @@
 #!/usr/bin/env bash
-# Builds one libFuzzer target with clang (ASan + UBSan) and runs it briefly
-# from its seed corpus. ctest runs it; it can also be run by hand for longer:
-#   bash tests/fuzz/run_fuzzer.sh SOURCE_DIR BUILD_DIR filter 600
+# libFuzzer targets (clang, ASan + UBSan) over the library's pure layers.
+#   run_fuzzer.sh SOURCE_DIR BUILD_DIR build            build every target
+#   run_fuzzer.sh SOURCE_DIR BUILD_DIR run NAME SECONDS run one from its corpus
+# ctest builds once, then runs each target briefly; run one for longer by hand:
+#   bash tests/fuzz/run_fuzzer.sh . build run csv 600
 set -euo pipefail
-src=$1 build=$2 target=$3 seconds=${4:-20}
+src=$(cd "$1" && pwd) build=$(cd "$2" && pwd) mode=$3
 out=$build/tests/fuzz
-mkdir -p "$out/work-$target"
-absl=$(pkg-config --libs absl_strings absl_str_format absl_status absl_statusor \
-  absl_time absl_flat_hash_map absl_raw_hash_set absl_hash)
-if [ ! -x "$out/${target}_fuzz" ] ||
-   [ -n "$(find "$src/libplan/model" "$src/tests/fuzz" -newer "$out/${target}_fuzz" -name '*.cc' -o -newer "$out/${target}_fuzz" -name '*.h')" ]; then
-  clang++ -std=c++17 -O1 -g -fsanitize=fuzzer,address,undefined \
-    -fno-sanitize-recover=undefined -I"$src" -I"$build/proto/gen" \
-    "$src/tests/fuzz/${target}_fuzz.cc" "$src/libplan/model/${target}.cc" \
-    "$build/proto/gen/prevent/plan/v1/resources.pb.cc" \
-    $(pkg-config --libs protobuf) $absl -o "$out/${target}_fuzz"
-fi
-# A scratch copy of the seed corpus: what the run discovers is not committed.
-rm -rf "$out/work-$target"/*
-cp "$src/tests/fuzz/corpus/$target"/* "$out/work-$target/"
-log=$out/$target.log
-if ! "$out/${target}_fuzz" -max_total_time="$seconds" -max_len=2100 -timeout=5 \
-    -print_final_stats=1 -artifact_prefix="$out/" "$out/work-$target" >"$log" 2>&1; then
-  cat "$log"
-  echo "run_fuzzer.sh: $target found a failure; the input is in $out/" >&2
-  exit 1
-fi
-grep -E '^(Done|stat::)' "$log"
+cxx=(clang++)
+command -v ccache >/dev/null && cxx=(ccache clang++)
+flags=(-std=c++17 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined
+  -I"$src" -I"$build/proto/gen")
+
+build_all() {
+  mkdir -p "$out/obj"
+  # The layers with no I/O: util, model, formats, merge, and the generated
+  # messages they use.
+  local sources=("$src"/libplan/{util,model,formats,merge}/*.cc
+    "$build"/proto/gen/prevent/plan/v1/resources.pb.cc
+    "$build"/proto/gen/google/rpc/{status,error_details}.pb.cc)
+  local objects=()
+  for s in "${sources[@]}"; do
+    [ -e "$s" ] || continue
+    local o="$out/obj/$(echo "${s#"$src"/}" | tr '/' '_').o"
+    if [ ! -e "$o" ] || [ "$s" -nt "$o" ] || [ -n "$(find "$src/libplan" -name '*.h' -newer "$o" -print -quit)" ]; then
+      "${cxx[@]}" "${flags[@]}" -fsanitize=fuzzer-no-link -c "$s" -o "$o"
+    fi
+    objects+=("$o")
+  done
+  local libs
+  libs=$(pkg-config --libs protobuf absl_strings absl_str_format absl_status \
+    absl_statusor absl_time absl_flat_hash_map absl_raw_hash_set absl_hash \
+    absl_random_random absl_cord)
+  for target in "$src"/tests/fuzz/*_fuzz.cc; do
+    local name
+    name=$(basename "$target" .cc)
+    "${cxx[@]}" "${flags[@]}" -fsanitize=fuzzer "$target" "${objects[@]}" $libs \
+      -o "$out/$name"
+  done
+}
+
+run_one() {
+  local name=$1 seconds=$2
+  local work=$out/work-$name log=$out/$name.log
+  # A scratch copy of the seed corpus: what the run discovers is not committed.
+  rm -rf "$work" && mkdir -p "$work"
+  cp "$src/tests/fuzz/corpus/$name"/* "$work/"
+  if ! "$out/${name}_fuzz" -max_total_time="$seconds" -timeout=10 \
+      -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$out/$name-" \
+      "$work" >"$log" 2>&1; then
+    cat "$log"
+    echo "run_fuzzer.sh: $name found a failure; the input is in $out/" >&2
+    exit 1
+  fi
+  grep -E '^(Done|stat::)' "$log"
+}
+
+case "$mode" in
+  build) build_all ;;
+  run) run_one "$4" "${5:-20}" ;;
+  *) sed -n '2,6p' "$0" >&2; exit 2 ;;
+esac

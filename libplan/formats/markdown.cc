@@ -1,0 +1,217 @@
+#include "libplan/formats/markdown.h"
+
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "libplan/formats/plan_view.h"
+#include "libplan/formats/timescale.h"
+
+namespace plan {
+namespace {
+
+// The backslash escape of `c` when it could start emphasis, code, a link,
+// HTML, a table cell, a heading or strikethrough (CommonMark allows one before
+// any ASCII punctuation).
+absl::string_view MarkdownEscape(char c) {
+  switch (c) {
+    case '\\':
+      return "\\\\";
+    case '`':
+      return "\\`";
+    case '*':
+      return "\\*";
+    case '_':
+      return "\\_";
+    case '[':
+      return "\\[";
+    case ']':
+      return "\\]";
+    case '<':
+      return "\\<";
+    case '>':
+      return "\\>";
+    case '|':
+      return "\\|";
+    case '#':
+      return "\\#";
+    case '~':
+      return "\\~";
+    case '&':
+      return "\\&";
+    default:
+      return "";
+  }
+}
+
+// Plan text as inline Markdown: never markup, and on one line (line breaks
+// become <br>), so it fits a table cell or a heading.
+std::string Escape(absl::string_view text) {
+  return EscapeText(text, "<br>", MarkdownEscape);
+}
+
+// Escape, and also escapes what would make a paragraph a list, quote,
+// heading or setext underline.
+std::string EscapeParagraph(absl::string_view text) {
+  std::string out = Escape(text);
+  size_t digits = 0;
+  while (digits < out.size() && out[digits] >= '0' && out[digits] <= '9') {
+    ++digits;
+  }
+  if (digits > 0 && digits < out.size() &&
+      (out[digits] == '.' || out[digits] == ')')) {
+    out.insert(digits, "\\");
+  } else if (!out.empty() && (out[0] == '-' || out[0] == '+' || out[0] == '=' ||
+                              out[0] == ' ')) {
+    out.insert(0, "\\");
+  }
+  return out;
+}
+
+absl::string_view RagMark(v1::Rag rag) {
+  switch (rag) {
+    case v1::RED:
+      return "\U0001F534 Red";
+    case v1::AMBER:
+      return "\U0001F7E0 Amber";
+    case v1::GREEN:
+      return "\U0001F7E2 Green";
+    case v1::BLUE:
+      return "\U0001F535 Complete";
+    default:
+      return "\u26AA Not set";
+  }
+}
+
+std::string SummaryRow(absl::string_view label, const RagCounts& c) {
+  return absl::StrCat("| ", label, " | ", c.total(), " | ", c.red, " | ",
+                      c.amber, " | ", c.green, " | ", c.blue, " | ", c.unset,
+                      " | ", c.overdue, " |\n");
+}
+
+std::string LevelLabel(v1::PlanLevel level) {
+  switch (level) {
+    case v1::DISTRICT:
+      return "District action plan";
+    case v1::COUNTY:
+      return "County delivery plan";
+    default:
+      return "";
+  }
+}
+
+}  // namespace
+
+std::string WritePlanMarkdown(const PlanDocument& doc, absl::CivilDay today) {
+  const PlanView view(doc);
+  const v1::Plan& plan = doc.plan;
+  std::string out = absl::StrCat(
+      "# ", Escape(plan.title().empty() ? "Prevent plan" : plan.title()),
+      "\n\n");
+
+  std::vector<std::string> facts;
+  if (!plan.area().empty()) {
+    facts.push_back(absl::StrCat("**Area:** ", Escape(plan.area())));
+  }
+  if (const std::string period = PeriodLabel(plan); !period.empty()) {
+    facts.push_back(absl::StrCat("**Period:** ", period));
+  }
+  if (const std::string level = LevelLabel(plan.level()); !level.empty()) {
+    facts.push_back(level);
+  }
+  if (!facts.empty())
+    absl::StrAppend(&out, absl::StrJoin(facts, " · "), "\n\n");
+  if (plan.partner_organisations_size() > 0) {
+    std::vector<std::string> partners;
+    for (const std::string& partner : plan.partner_organisations()) {
+      partners.push_back(Escape(view.OrganisationName(partner)));
+    }
+    absl::StrAppend(&out, "**Partners:** ", absl::StrJoin(partners, ", "),
+                    "\n\n");
+  }
+
+  // Summary.
+  RagCounts all;
+  std::string rows;
+  for (const StrandGroup& group : view.groups()) {
+    const RagCounts counts = CountRags(group, today);
+    all.Add(counts);
+    rows += SummaryRow(group.strand == nullptr ? "Other activities"
+                                               : Escape(group.strand->title()),
+                       counts);
+  }
+  absl::StrAppend(&out, "## Summary\n\n", "Status as at ", DayLabel(today),
+                  ": ", all.total(), all.total() == 1 ? " action" : " actions",
+                  ", ", all.overdue, " overdue",
+                  all.overdue > 0 ? " \u26A0" : "", ".\n\n");
+  absl::StrAppend(&out,
+                  "| Strand | Actions | \U0001F534 Red | \U0001F7E0 Amber | "
+                  "\U0001F7E2 Green | \U0001F535 Complete | \u26AA Not set | "
+                  "Overdue |\n",
+                  "|:--|--:|--:|--:|--:|--:|--:|--:|\n", rows,
+                  SummaryRow("**All strands**", all), "\n");
+
+  // Per strand.
+  for (const StrandGroup& group : view.groups()) {
+    if (group.strand == nullptr) {
+      out += "## Other activities\n\n";
+    } else {
+      absl::StrAppend(&out, "## ", Escape(group.strand->title()), "\n\n");
+      if (!group.strand->description().empty()) {
+        absl::StrAppend(&out, EscapeParagraph(group.strand->description()),
+                        "\n\n");
+      }
+    }
+    if (group.activities.empty()) {
+      out += "_No activities._\n\n";
+      continue;
+    }
+    out +=
+        "| Activity | Lead | Actions | Timescales | RAG |\n"
+        "|:--|:--|:--|:--|:--|\n";
+    for (const ActivityEntry* entry : group.activities) {
+      const v1::Activity& activity = entry->activity;
+      std::vector<std::string> lead;
+      if (!activity.lead_officer().empty()) {
+        lead.push_back(absl::StrCat("_", Escape(activity.lead_officer()), "_"));
+      }
+      for (const std::string& name : activity.lead_organisations()) {
+        lead.push_back(Escape(view.OrganisationName(name)));
+      }
+      std::vector<std::string> actions, timescales, rags;
+      const bool numbered = entry->actions.size() > 1;
+      for (size_t i = 0; i < entry->actions.size(); ++i) {
+        const v1::Action& action = entry->actions[i];
+        const std::string number = numbered ? absl::StrCat(i + 1, ". ") : "";
+        std::string text = absl::StrCat(number, Escape(action.description()));
+        if (!action.owner_organisation().empty()) {
+          absl::StrAppend(
+              &text, " (owner: ",
+              Escape(view.OrganisationName(action.owner_organisation())), ")");
+        }
+        actions.push_back(std::move(text));
+        std::string when =
+            absl::StrCat(number, action.timescale().text().empty()
+                                     ? "\u2014"
+                                     : Escape(action.timescale().text()));
+        if (IsOverdue(action.timescale(), action.rag(), today)) {
+          when += " \u26A0 **Overdue**";
+        }
+        timescales.push_back(std::move(when));
+        rags.push_back(absl::StrCat(number, RagMark(action.rag())));
+      }
+      if (actions.empty()) actions.push_back("_No actions yet_");
+      absl::StrAppend(&out, "| ", Escape(activity.title()), " | ",
+                      absl::StrJoin(lead, "<br>"), " | ",
+                      absl::StrJoin(actions, "<br>"), " | ",
+                      absl::StrJoin(timescales, "<br>"), " | ",
+                      absl::StrJoin(rags, "<br>"), " |\n");
+    }
+    out += "\n";
+  }
+  absl::StrAppend(&out, "---\n\n_Generated ", DayLabel(today),
+                  " \u2014 OFFICIAL_\n");
+  return out;
+}
+
+}  // namespace plan

@@ -1,0 +1,156 @@
+#include "libplan/formats/plan_view.h"
+
+#include "absl/strings/str_cat.h"
+#include "libplan/formats/timescale.h"
+#include "libplan/model/validation.h"
+
+namespace plan {
+namespace {
+
+constexpr absl::string_view kMonthNames[] = {
+    "January", "February", "March",     "April",   "May",      "June",
+    "July",    "August",   "September", "October", "November", "December"};
+
+}  // namespace
+
+PlanView::PlanView(const PlanDocument& doc) : doc_(doc) {
+  for (const v1::Organisation& organisation : doc.organisations) {
+    organisations_.emplace(organisation.name(), &organisation);
+  }
+  for (const v1::Strand& strand : doc.strands) {
+    if (strands_.emplace(strand.name(), &strand).second) {
+      groups_.push_back({&strand, {}});
+    }
+  }
+  absl::flat_hash_map<const v1::Strand*, size_t> group_of;
+  for (size_t i = 0; i < groups_.size(); ++i) group_of[groups_[i].strand] = i;
+  StrandGroup unassigned;
+  for (const ActivityEntry& entry : doc.activities) {
+    const v1::Strand* strand = FindStrand(entry.activity.strand());
+    if (strand == nullptr) {
+      unassigned.activities.push_back(&entry);
+    } else {
+      groups_[group_of[strand]].activities.push_back(&entry);
+    }
+  }
+  if (!unassigned.activities.empty()) groups_.push_back(std::move(unassigned));
+}
+
+const v1::Organisation* PlanView::FindOrganisation(
+    absl::string_view name) const {
+  auto it = organisations_.find(name);
+  return it == organisations_.end() ? nullptr : it->second;
+}
+
+std::string PlanView::OrganisationName(absl::string_view name) const {
+  const v1::Organisation* organisation = FindOrganisation(name);
+  if (organisation != nullptr && !organisation->display_name().empty()) {
+    return organisation->display_name();
+  }
+  return std::string(LastId(name));
+}
+
+const v1::Strand* PlanView::FindStrand(absl::string_view name) const {
+  auto it = strands_.find(name);
+  return it == strands_.end() ? nullptr : it->second;
+}
+
+void RagCounts::Add(const RagCounts& other) {
+  red += other.red;
+  amber += other.amber;
+  green += other.green;
+  blue += other.blue;
+  unset += other.unset;
+  overdue += other.overdue;
+}
+
+RagCounts CountRags(const StrandGroup& group, absl::CivilDay today) {
+  RagCounts counts;
+  for (const ActivityEntry* entry : group.activities) {
+    for (const v1::Action& action : entry->actions) {
+      switch (action.rag()) {
+        case v1::RED:
+          ++counts.red;
+          break;
+        case v1::AMBER:
+          ++counts.amber;
+          break;
+        case v1::GREEN:
+          ++counts.green;
+          break;
+        case v1::BLUE:
+          ++counts.blue;
+          break;
+        default:
+          ++counts.unset;
+          break;
+      }
+      if (IsOverdue(action.timescale(), action.rag(), today)) ++counts.overdue;
+    }
+  }
+  return counts;
+}
+
+absl::string_view RagLabel(v1::Rag rag) {
+  switch (rag) {
+    case v1::RED:
+      return "Red";
+    case v1::AMBER:
+      return "Amber";
+    case v1::GREEN:
+      return "Green";
+    case v1::BLUE:
+      return "Complete";
+    default:
+      return "Not set";
+  }
+}
+
+std::string MonthLabel(absl::string_view month) {
+  if (!IsValidMonth(month)) return std::string(month);
+  const int mm = (month[5] - '0') * 10 + (month[6] - '0');
+  return absl::StrCat(kMonthNames[mm - 1], " ", month.substr(0, 4));
+}
+
+std::string PeriodLabel(const v1::Plan& plan) {
+  const std::string start = MonthLabel(plan.period_start());
+  const std::string end = MonthLabel(plan.period_end());
+  if (!start.empty() && !end.empty()) {
+    return absl::StrCat(start, " \u2013 ", end);
+  }
+  if (!start.empty()) return absl::StrCat("from ", start);
+  if (!end.empty()) return absl::StrCat("to ", end);
+  return "";
+}
+
+std::string DayLabel(absl::CivilDay day) {
+  return absl::StrCat(day.day(), " ", kMonthNames[day.month() - 1], " ",
+                      day.year());
+}
+
+std::string EscapeText(absl::string_view text, absl::string_view line_break,
+                       absl::string_view (*escape)(char)) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '\r' || c == '\n') {
+      if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
+      out.append(line_break.data(), line_break.size());
+    } else if (static_cast<unsigned char>(c) < 0x20 && c != '\t') {
+      continue;
+    } else if (const absl::string_view escaped = escape(c); !escaped.empty()) {
+      out.append(escaped.data(), escaped.size());
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+absl::string_view LastId(absl::string_view name) {
+  const size_t slash = name.rfind('/');
+  return slash == absl::string_view::npos ? name : name.substr(slash + 1);
+}
+
+}  // namespace plan

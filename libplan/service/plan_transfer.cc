@@ -1,0 +1,363 @@
+// PlanResources' whole-plan methods: import, export, and the document reads
+// and writes beneath them.
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "libplan/formats/csv.h"
+#include "libplan/formats/html.h"
+#include "libplan/formats/markdown.h"
+#include "libplan/formats/prevent_text.h"
+#include "libplan/model/fields.h"
+#include "libplan/model/validation.h"
+#include "libplan/service/plan_resources.h"
+#include "libplan/util/errors.h"
+#include "libplan/util/log.h"
+#include "libplan/util/status_macros.h"
+
+namespace plan {
+namespace {
+
+using google::protobuf::Message;
+
+// Returned by a validate-only import's commit body so that nothing is written.
+constexpr char kValidateOnly[] = "validate only: nothing written";
+
+// The most violations one import error lists.
+constexpr size_t kMaxImportViolations = 50;
+
+// Adds the violations of `resource` (a complete resource of `kind` with its
+// name) under the prefix of its name.
+void ValidateResource(Kind kind, const Message& resource,
+                      FieldViolations* violations) {
+  const std::string name = resource.GetReflection()->GetString(
+      resource, resource.GetDescriptor()->FindFieldByName("name"));
+  if (!ResourceName::ParseAs(kind, name).ok()) {
+    violations->Add(absl::StrCat(InfoOf(kind).field, ".name"),
+                    absl::StrCat("\"", name, "\" is not a valid name"));
+    return;
+  }
+  ValidateFields(kind, resource, DataFields(*resource.GetDescriptor()), name,
+                 violations);
+}
+
+template <typename T>
+void SortByPosition(std::vector<T>* items,
+                    const std::function<const Message&(const T&)>& of) {
+  std::stable_sort(items->begin(), items->end(), [&](const T& a, const T& b) {
+    const Message& ma = of(a);
+    const Message& mb = of(b);
+    const auto* pa = ma.GetDescriptor()->FindFieldByName("position");
+    const auto* pb = mb.GetDescriptor()->FindFieldByName("position");
+    const std::string x = ma.GetReflection()->GetString(ma, pa);
+    const std::string y = mb.GetReflection()->GetString(mb, pb);
+    if (x != y) return x < y;
+    return ma.GetReflection()->GetString(
+               ma, ma.GetDescriptor()->FindFieldByName("name")) <
+           mb.GetReflection()->GetString(
+               mb, mb.GetDescriptor()->FindFieldByName("name"));
+  });
+}
+
+// Scans the live `kind` resources whose names start with `prefix`.
+template <typename T>
+absl::StatusOr<std::vector<T>> ScanLive(const ReadView& view, Kind kind,
+                                        const std::string& prefix) {
+  std::vector<T> out;
+  absl::Status failure = absl::OkStatus();
+  RETURN_IF_ERROR(
+      view.Scan(Cf::kEntities, EntityKeyPrefix(kind, prefix), "",
+                [&](absl::string_view key, absl::string_view value) {
+                  storage::Entity entity;
+                  T resource;
+                  if (!entity.ParseFromArray(value.data(),
+                                             static_cast<int>(value.size())) ||
+                      !resource.ParseFromString(entity.resource())) {
+                    failure = absl::DataLossError(absl::StrCat(
+                        "stored ", NameOfEntityKey(key), " is corrupt"));
+                    return false;
+                  }
+                  if (!entity.deleted()) out.push_back(std::move(resource));
+                  return true;
+                }));
+  RETURN_IF_ERROR(failure);
+  return out;
+}
+
+std::string Slug(absl::string_view plan_name) {
+  return std::string(plan_name.substr(plan_name.rfind('/') + 1));
+}
+
+}  // namespace
+
+absl::Status PlanResources::WriteDocument(const PlanDocument& document,
+                                          bool validate_only,
+                                          const Actor& actor,
+                                          PlanDocument* created) {
+  FieldViolations violations;
+  ValidateResource(Kind::kPlan, document.plan, &violations);
+  for (const auto& org : document.organisations) {
+    ValidateResource(Kind::kOrganisation, org, &violations);
+  }
+  for (const auto& strand : document.strands) {
+    ValidateResource(Kind::kStrand, strand, &violations);
+  }
+  for (const ActivityEntry& entry : document.activities) {
+    ValidateResource(Kind::kActivity, entry.activity, &violations);
+    for (const auto& action : entry.actions) {
+      ValidateResource(Kind::kAction, action, &violations);
+    }
+  }
+  if (!violations.empty()) {
+    if (violations.violations().size() > kMaxImportViolations) {
+      FieldViolations first;
+      for (size_t i = 0; i < kMaxImportViolations; ++i) {
+        first.Add(violations.violations()[i].field,
+                  violations.violations()[i].description);
+      }
+      return first.ToStatus();
+    }
+    return violations.ToStatus();
+  }
+  RETURN_IF_ERROR(CheckDeadline(actor));
+
+  const std::string organisation = ActingOrganisation(actor);
+  const absl::Status status =
+      store_->Commit([&](Transaction& txn) -> absl::Status {
+        *created = PlanDocument();
+        // Creates `resource` unless `reuse` and it exists already.
+        const auto create = [&](Kind kind, const Message& resource,
+                                bool reuse) -> absl::StatusOr<bool> {
+          const std::string text = resource.GetReflection()->GetString(
+              resource, resource.GetDescriptor()->FindFieldByName("name"));
+          ASSIGN_OR_RETURN(ResourceName name,
+                           ResourceName::ParseAs(kind, text));
+          if (reuse) {
+            ASSIGN_OR_RETURN(std::optional<storage::Entity> existing,
+                             txn.GetEntity(name));
+            if (existing.has_value()) {
+              if (existing->deleted()) {
+                return Error(absl::StatusCode::kFailedPrecondition,
+                             "RESOURCE_DELETED",
+                             absl::StrCat(text,
+                                          " is deleted; undelete it or "
+                                          "import into another plan"),
+                             text);
+              }
+              return false;
+            }
+          }
+          std::unique_ptr<Message> copy(resource.New());
+          copy->CopyFrom(resource);
+          RETURN_IF_ERROR(
+              CreateInTransaction(txn, kind, name, copy.get(), organisation));
+          return true;
+        };
+        for (const auto& org : document.organisations) {
+          ASSIGN_OR_RETURN(bool made, create(Kind::kOrganisation, org, true));
+          if (made) created->organisations.push_back(org);
+        }
+        ASSIGN_OR_RETURN(bool plan_made,
+                         create(Kind::kPlan, document.plan, true));
+        if (plan_made) created->plan = document.plan;
+        for (const auto& strand : document.strands) {
+          ASSIGN_OR_RETURN(bool made, create(Kind::kStrand, strand, true));
+          if (made) created->strands.push_back(strand);
+        }
+        for (const ActivityEntry& entry : document.activities) {
+          ASSIGN_OR_RETURN(bool made,
+                           create(Kind::kActivity, entry.activity, false));
+          (void)made;
+          ActivityEntry& out = created->activities.emplace_back();
+          out.activity = entry.activity;
+          for (const auto& action : entry.actions) {
+            ASSIGN_OR_RETURN(bool made_action,
+                             create(Kind::kAction, action, false));
+            (void)made_action;
+            out.actions.push_back(action);
+          }
+        }
+        if (validate_only) return absl::CancelledError(kValidateOnly);
+        return absl::OkStatus();
+      });
+  if (validate_only && absl::IsCancelled(status) &&
+      status.message() == kValidateOnly) {
+    return absl::OkStatus();
+  }
+  return status;
+}
+
+absl::StatusOr<PlanDocument> PlanResources::ReadDocument(
+    absl::string_view name_text) const {
+  ASSIGN_OR_RETURN(const ResourceName name,
+                   ParseNameField(Kind::kPlan, name_text));
+  std::unique_ptr<ReadView> view = store_->NewReadView();
+  ASSIGN_OR_RETURN(std::optional<storage::Entity> plan_entity,
+                   view->GetEntity(name));
+  if (!plan_entity.has_value()) {
+    return Error(absl::StatusCode::kNotFound, "RESOURCE_NOT_FOUND",
+                 absl::StrCat(name.str(), " does not exist"), name.str());
+  }
+  PlanDocument document;
+  if (!document.plan.ParseFromString(plan_entity->resource())) {
+    return absl::DataLossError(
+        absl::StrCat("stored ", name.str(), " is corrupt"));
+  }
+  const std::string prefix = absl::StrCat(name.str(), "/");
+  ASSIGN_OR_RETURN(document.strands,
+                   ScanLive<v1::Strand>(*view, Kind::kStrand,
+                                        absl::StrCat(prefix, "strands/")));
+  ASSIGN_OR_RETURN(std::vector<v1::Activity> activities,
+                   ScanLive<v1::Activity>(*view, Kind::kActivity,
+                                          absl::StrCat(prefix, "activities/")));
+  ASSIGN_OR_RETURN(std::vector<v1::Action> actions,
+                   ScanLive<v1::Action>(*view, Kind::kAction,
+                                        absl::StrCat(prefix, "activities/")));
+  std::function<const Message&(const v1::Strand&)> strand_of =
+      [](const v1::Strand& s) -> const Message& { return s; };
+  SortByPosition(&document.strands, strand_of);
+  std::function<const Message&(const v1::Activity&)> activity_of =
+      [](const v1::Activity& a) -> const Message& { return a; };
+  SortByPosition(&activities, activity_of);
+  std::function<const Message&(const v1::Action&)> action_of =
+      [](const v1::Action& a) -> const Message& { return a; };
+  SortByPosition(&actions, action_of);
+  std::map<std::string, size_t> index;
+  for (auto& activity : activities) {
+    index[activity.name()] = document.activities.size();
+    document.activities.push_back({std::move(activity), {}});
+  }
+  for (auto& action : actions) {
+    const std::string parent =
+        action.name().substr(0, action.name().rfind("/actions/"));
+    auto it = index.find(parent);
+    if (it == index.end()) continue;  // its activity is deleted
+    document.activities[it->second].actions.push_back(std::move(action));
+  }
+  // Every organisation referred to, once, in name order.
+  std::set<std::string> organisations(
+      document.plan.partner_organisations().begin(),
+      document.plan.partner_organisations().end());
+  for (const ActivityEntry& entry : document.activities) {
+    organisations.insert(entry.activity.lead_organisations().begin(),
+                         entry.activity.lead_organisations().end());
+    for (const auto& action : entry.actions) {
+      if (!action.owner_organisation().empty()) {
+        organisations.insert(action.owner_organisation());
+      }
+    }
+  }
+  for (const std::string& org : organisations) {
+    absl::StatusOr<ResourceName> org_name = ResourceName::Parse(org);
+    if (!org_name.ok()) continue;
+    ASSIGN_OR_RETURN(std::optional<storage::Entity> entity,
+                     view->GetEntity(*org_name));
+    if (!entity.has_value()) continue;
+    v1::Organisation& out = document.organisations.emplace_back();
+    if (!out.ParseFromString(entity->resource())) {
+      return absl::DataLossError(absl::StrCat("stored ", org, " is corrupt"));
+    }
+  }
+  return document;
+}
+
+absl::Status PlanResources::Import(const v1::ImportPlanRequest& request,
+                                   const Actor& actor,
+                                   v1::ImportPlanResponse* out) {
+  FieldViolations violations;
+  absl::StatusOr<ResourceName> name =
+      ResourceName::ParseAs(Kind::kPlan, request.plan().name());
+  if (!name.ok()) {
+    violations.Add("plan.name", std::string(name.status().message()));
+  }
+  if (request.format() != v1::PREVENT_TEXT && request.format() != v1::CSV) {
+    violations.Add("format", "import reads PREVENT_TEXT or CSV");
+  }
+  if (request.content().empty()) violations.Add("content", "is empty");
+  RETURN_IF_ERROR(violations.ToStatus());
+
+  absl::StatusOr<ParsedPlan> parsed =
+      request.format() == v1::PREVENT_TEXT
+          ? ParsePreventText(request.content(), name->str())
+          : ParsePlanCsv(request.content(), request.plan());
+  if (!parsed.ok()) {
+    FieldViolations bad_content;
+    bad_content.Add("content", std::string(parsed.status().message()));
+    return bad_content.ToStatus();
+  }
+  PlanDocument& document = parsed->document;
+  // Fields of the request's plan take precedence over the document's.
+  for (const auto* field : DataFields(*v1::Plan::descriptor())) {
+    if (HasValue(request.plan(), *field)) {
+      CopyField(request.plan(), *field, &document.plan);
+    }
+  }
+  document.plan.set_name(name->str());
+
+  PlanDocument created;
+  RETURN_IF_ERROR(
+      WriteDocument(document, request.validate_only(), actor, &created));
+  for (const FormatWarning& warning : parsed->warnings) {
+    v1::ImportWarning* w = out->add_warnings();
+    w->set_line(warning.line);
+    w->set_message(warning.message);
+  }
+  for (auto& org : created.organisations) *out->add_organisations() = org;
+  for (auto& strand : created.strands) *out->add_strands() = strand;
+  for (auto& entry : created.activities) {
+    *out->add_activities() = entry.activity;
+    for (auto& action : entry.actions) *out->add_actions() = action;
+  }
+  out->set_validate_only(request.validate_only());
+  if (request.validate_only()) {
+    *out->mutable_plan() = document.plan;
+  } else {
+    RETURN_IF_ERROR(Get(Kind::kPlan, name->str(), out->mutable_plan()));
+    PLAN_LOG(INFO) << "imported " << name->str()
+                   << " organisation=" << ActingOrganisation(actor)
+                   << " organisations=" << out->organisations_size()
+                   << " strands=" << out->strands_size()
+                   << " activities=" << out->activities_size()
+                   << " actions=" << out->actions_size()
+                   << " warnings=" << out->warnings_size();
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PlanResources::Export(const v1::ExportPlanRequest& request,
+                                   v1::ExportPlanResponse* out) const {
+  if (request.format() != v1::CSV && request.format() != v1::MARKDOWN &&
+      request.format() != v1::HTML) {
+    FieldViolations violations;
+    violations.Add("format", "export writes CSV, MARKDOWN or HTML");
+    return violations.ToStatus();
+  }
+  ASSIGN_OR_RETURN(PlanDocument document, ReadDocument(request.name()));
+  const absl::CivilDay today =
+      absl::ToCivilDay(options_.now(), absl::UTCTimeZone());
+  const std::string slug = Slug(request.name());
+  switch (request.format()) {
+    case v1::CSV:
+      out->set_content(WritePlanCsv(document));
+      out->set_content_type("text/csv; charset=utf-8");
+      out->set_filename(absl::StrCat(slug, ".csv"));
+      break;
+    case v1::MARKDOWN:
+      out->set_content(WritePlanMarkdown(document, today));
+      out->set_content_type("text/markdown; charset=utf-8");
+      out->set_filename(absl::StrCat(slug, ".md"));
+      break;
+    default:
+      out->set_content(WritePlanHtml(document, today));
+      out->set_content_type("text/html; charset=utf-8");
+      out->set_filename(absl::StrCat(slug, ".html"));
+      break;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace plan

@@ -1,0 +1,581 @@
+// planctl: the command line for people and scripts. It talks to a plan
+// service or a sync agent (the same PlanService API).
+//
+// Exit codes: 0 done; 2 usage error (nothing sent); 3 refused by the server
+// (invalid, not found, conflict, ...); 4 server unreachable or too slow;
+// 1 anything else.
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <tuple>
+#include <algorithm>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "grpcpp/create_channel.h"
+#include "libplan/model/names.h"
+#include "planctl/client.h"
+#include "planctl/fields.h"
+#include "planctl/output.h"
+#include "prevent/plan/v1/plan_service.pb.h"
+
+ABSL_FLAG(std::string, server, "127.0.0.1:50051",
+          "Address of the plan service or sync agent (HOST:PORT, or "
+          "unix:PATH).");
+ABSL_FLAG(std::string, organisation, "",
+          "Acting organisation recorded on writes (organisations/{org}).");
+ABSL_FLAG(bool, json, false, "Print JSON instead of tables.");
+ABSL_FLAG(absl::Duration, timeout, absl::Seconds(30), "Deadline of each call.");
+ABSL_FLAG(std::string, filter, "", "list: an AIP-160 filter.");
+ABSL_FLAG(bool, show_deleted, false, "list: include soft-deleted resources.");
+ABSL_FLAG(int, page_size, 500, "list: resources per call (all pages are read).");
+ABSL_FLAG(std::string, etag, "",
+          "set, delete: only if the resource still has this etag.");
+ABSL_FLAG(std::string, format, "",
+          "import: prevent-text or csv (default from the file name); export: "
+          "csv, markdown or html.");
+ABSL_FLAG(std::string, plan, "", "import: the plan to create or fill.");
+ABSL_FLAG(std::string, title, "", "import: the plan's title (for a CSV).");
+ABSL_FLAG(bool, dry_run, false,
+          "import: show what would be created; write nothing.");
+ABSL_FLAG(std::string, output, "", "export: write to this file, not stdout.");
+ABSL_FLAG(std::string, rag, "", "progress: RED, AMBER, GREEN or BLUE.");
+ABSL_FLAG(std::string, note, "", "progress: the commentary.");
+
+namespace planctl {
+namespace {
+
+using google::protobuf::Message;
+namespace v1 = prevent::plan::v1;
+
+enum ExitCode { kOk = 0, kFailure = 1, kUsage = 2, kRefused = 3, kUnreachable = 4 };
+
+struct Command {
+  const char* name;
+  const char* synopsis;
+  const char* help;
+};
+
+constexpr Command kCommands[] = {
+    {"get", "get NAME",
+     "Shows one resource, e.g.\n"
+     "  planctl get plans/south-staffordshire/activities/channel\n"},
+    {"list", "list COLLECTION",
+     "Lists a collection, e.g.\n"
+     "  planctl list plans\n"
+     "  planctl list plans/south-staffordshire/activities\n"
+     "  planctl list plans/south-staffordshire/activities/-/actions "
+     "--filter='rag = RED AND overdue = true'\n"
+     "Flags: --filter, --show_deleted, --page_size.\n"},
+    {"create", "create NAME|COLLECTION FIELD=VALUE...",
+     "Creates a resource with the given id (or a random one when you name the\n"
+     "collection), e.g.\n"
+     "  planctl create organisations/entrust display_name=Entrust kind=EDUCATION\n"
+     "  planctl create plans/p/activities/channel title=Channel "
+     "strand=plans/p/strands/ideology\n"
+     "  planctl create plans/p/activities/channel/actions description='Refer "
+     "...' timescale='Feb 2024 - March 2025'\n"},
+    {"set", "set NAME FIELD=VALUE...",
+     "Updates the named fields only, e.g.\n"
+     "  planctl set plans/p/activities/a/actions/x rag=RED\n"
+     "Lists are comma-separated; an empty value clears a field. --etag makes\n"
+     "the update conditional.\n"},
+    {"delete", "delete NAME",
+     "Soft-deletes a resource (undelete restores it). --etag makes it "
+     "conditional.\n"},
+    {"undelete", "undelete NAME", "Restores a soft-deleted resource.\n"},
+    {"progress", "progress ACTION --note=TEXT [--rag=RAG]",
+     "Adds a dated progress update to an action, e.g.\n"
+     "  planctl progress plans/p/activities/a/actions/x --rag=GREEN "
+     "--note='Delivered to 40 staff'\n"},
+    {"import", "import FILE --plan=plans/ID [--format=F] [--dry_run]",
+     "Imports a whole plan in one atomic write: the text of a published plan\n"
+     "(prevent-text, e.g. deploy/demo/*.txt) or a CSV. --dry_run shows what\n"
+     "would be created and writes nothing. --title names a new plan from a "
+     "CSV.\n"},
+    {"export", "export PLAN --format=csv|markdown|html [--output=FILE]",
+     "Writes a plan as CSV (re-importable), Markdown, or a printable HTML "
+     "page.\n"},
+    {"health", "health",
+     "Asks the server's grpc.health.v1 service; exit 0 when SERVING.\n"},
+};
+
+const Command* FindCommand(absl::string_view name) {
+  for (const Command& command : kCommands) {
+    if (command.name == name) return &command;
+  }
+  return nullptr;
+}
+
+std::string Usage() {
+  std::string out =
+      "planctl: read and edit Prevent delivery plans on a plan service or "
+      "sync agent.\n\nUsage: planctl [--server=HOST:PORT] "
+      "[--organisation=organisations/ID] [--json] COMMAND ARGS\n\nCommands:\n";
+  for (const Command& command : kCommands) {
+    absl::StrAppend(&out, "  ", command.synopsis, "\n");
+  }
+  absl::StrAppend(&out,
+                  "\n`planctl help COMMAND` explains one. Exit codes: 0 done, "
+                  "2 usage error, 3 refused by the server, 4 server "
+                  "unreachable, 1 other failure.\n");
+  return out;
+}
+
+int UsageError(const std::string& message) {
+  std::cerr << "planctl: " << message << "\n(planctl help for usage)\n";
+  return kUsage;
+}
+
+int Failed(const absl::Status& status) {
+  std::cerr << "planctl: " << absl::StatusCodeToString(status.code()) << ": "
+            << status.message() << "\n";
+  switch (status.code()) {
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kDeadlineExceeded:
+      return kUnreachable;
+    case absl::StatusCode::kInternal:
+    case absl::StatusCode::kUnknown:
+    case absl::StatusCode::kDataLoss:
+      return kFailure;
+    default:
+      return kRefused;
+  }
+}
+
+// The message type name of a kind: "Action", "ProgressUpdate".
+std::string TypeName(plan::Kind kind) {
+  return plan::InfoOf(kind).descriptor->name();
+}
+
+// The plural used in method names: "Activities", "ProgressUpdates".
+std::string Plural(plan::Kind kind) {
+  const std::string type = TypeName(kind);
+  if (absl::EndsWith(type, "y")) {
+    return absl::StrCat(type.substr(0, type.size() - 1), "ies");
+  }
+  return absl::StrCat(type, "s");
+}
+
+void SetString(Message* message, absl::string_view field,
+               const std::string& value) {
+  message->GetReflection()->SetString(
+      message, message->GetDescriptor()->FindFieldByName(std::string(field)),
+      value);
+}
+
+Message* Mutable(Message* message, absl::string_view field) {
+  return message->GetReflection()->MutableMessage(
+      message, message->GetDescriptor()->FindFieldByName(std::string(field)));
+}
+
+// (parent, position, name) of a resource, for listing in document order.
+std::tuple<std::string, std::string, std::string> SortKey(const Message& m) {
+  const auto* type = m.GetDescriptor();
+  const auto* reflection = m.GetReflection();
+  const std::string name = reflection->GetString(m, type->FindFieldByName("name"));
+  const auto* position = type->FindFieldByName("position");
+  return {name.substr(0, name.rfind('/', name.rfind('/') - 1)),
+          position == nullptr ? "" : reflection->GetString(m, position), name};
+}
+
+// Sets FIELD=VALUE words on `resource`, collecting the top-level field
+// names into `mask`.
+absl::Status ApplyAssignments(const std::vector<std::string>& words,
+                              Message* resource,
+                              std::vector<std::string>* mask) {
+  for (const std::string& word : words) {
+    const size_t eq = word.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("\"", word, "\" is not FIELD=VALUE; fields: ",
+                       SettableFields(*resource)));
+    }
+    const std::string path = word.substr(0, eq);
+    absl::Status set = SetField(resource, path, word.substr(eq + 1));
+    if (!set.ok()) return set;
+    const std::string top = path.substr(0, path.find('.'));
+    if (std::find(mask->begin(), mask->end(), top) == mask->end()) {
+      mask->push_back(top);
+    }
+  }
+  return absl::OkStatus();
+}
+
+class Cli {
+ public:
+  explicit Cli(PlanClient* client)
+      : client_(client), json_(absl::GetFlag(FLAGS_json)) {}
+
+  int Run(const std::vector<std::string>& args) {
+    const std::string& command = args[0];
+    const std::vector<std::string> rest(args.begin() + 1, args.end());
+    if (command == "get") return Get(rest);
+    if (command == "list") return List(rest);
+    if (command == "create") return Create(rest);
+    if (command == "set") return Set(rest);
+    if (command == "delete" || command == "undelete") {
+      return DeleteOrUndelete(command, rest);
+    }
+    if (command == "progress") return Progress(rest);
+    if (command == "import") return Import(rest);
+    if (command == "export") return Export(rest);
+    if (command == "health") return Health();
+    return UsageError(absl::StrCat("unknown command \"", command, "\""));
+  }
+
+ private:
+  int Print(const Message& resource) {
+    std::cout << RenderResource(resource, json_);
+    return kOk;
+  }
+
+  absl::StatusOr<plan::ResourceName> NameArg(const std::vector<std::string>& args,
+                                             absl::string_view command) {
+    if (args.size() != 1) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(command, " takes one resource name"));
+    }
+    return plan::ResourceName::Parse(args[0]);
+  }
+
+  int Get(const std::vector<std::string>& args) {
+    absl::StatusOr<plan::ResourceName> name = NameArg(args, "get");
+    if (!name.ok()) return UsageError(std::string(name.status().message()));
+    if (name->kind() == plan::Kind::kProgressUpdate) {
+      return UsageError("progress updates are listed, not fetched one by one");
+    }
+    const std::string method = absl::StrCat("Get", TypeName(name->kind()));
+    std::unique_ptr<Message> request = client_->NewRequest(method);
+    SetString(request.get(), "name", name->str());
+    absl::StatusOr<std::unique_ptr<Message>> response =
+        client_->Call(method, *request);
+    if (!response.ok()) return Failed(response.status());
+    return Print(**response);
+  }
+
+  // Splits "plans/p/activities" into its kind and parent.
+  absl::StatusOr<std::pair<plan::Kind, std::string>> ParseCollection(
+      absl::string_view text) {
+    const size_t slash = text.rfind('/');
+    const absl::string_view collection =
+        slash == absl::string_view::npos ? text : text.substr(slash + 1);
+    const std::string parent =
+        slash == absl::string_view::npos ? "" : std::string(text.substr(0, slash));
+    for (plan::Kind kind : plan::kAllKinds) {
+      if (plan::InfoOf(kind).collections.back() != collection) continue;
+      absl::StatusOr<plan::ListParent> checked =
+          plan::ParseListParent(kind, parent);
+      if (!checked.ok()) return checked.status();
+      return std::make_pair(kind, parent);
+    }
+    return absl::InvalidArgumentError(absl::StrCat(
+        "\"", text, "\" is not a collection (organisations, plans, "
+                    "plans/P/strands, plans/P/activities, "
+                    "plans/P/activities/A/actions, .../actions/X/updates)"));
+  }
+
+  int List(const std::vector<std::string>& args) {
+    if (args.size() != 1) return UsageError("list takes one collection");
+    absl::StatusOr<std::pair<plan::Kind, std::string>> collection =
+        ParseCollection(args[0]);
+    if (!collection.ok()) {
+      return UsageError(std::string(collection.status().message()));
+    }
+    const auto [kind, parent] = *collection;
+    const std::string method = absl::StrCat("List", Plural(kind));
+    std::unique_ptr<Message> request = client_->NewRequest(method);
+    const auto* type = request->GetDescriptor();
+    const auto* reflection = request->GetReflection();
+    if (!parent.empty()) SetString(request.get(), "parent", parent);
+    SetString(request.get(), "filter", absl::GetFlag(FLAGS_filter));
+    reflection->SetInt32(request.get(), type->FindFieldByName("page_size"),
+                         absl::GetFlag(FLAGS_page_size));
+    reflection->SetBool(request.get(), type->FindFieldByName("show_deleted"),
+                        absl::GetFlag(FLAGS_show_deleted));
+    std::vector<std::unique_ptr<Message>> items;
+    std::string list_field;
+    do {
+      absl::StatusOr<std::unique_ptr<Message>> response =
+          client_->Call(method, *request);
+      if (!response.ok()) return Failed(response.status());
+      const auto* response_type = (*response)->GetDescriptor();
+      const auto* list = response_type->field(0);
+      list_field = list->name();
+      const auto* response_reflection = (*response)->GetReflection();
+      for (int i = 0; i < response_reflection->FieldSize(**response, list); ++i) {
+        const Message& item =
+            response_reflection->GetRepeatedMessage(**response, list, i);
+        items.emplace_back(item.New())->CopyFrom(item);
+      }
+      SetString(request.get(), "page_token",
+                response_reflection->GetString(
+                    **response, response_type->FindFieldByName("next_page_token")));
+    } while (!reflection->GetString(*request, type->FindFieldByName("page_token"))
+                  .empty());
+    // Document order: by parent, then position, then name.
+    std::stable_sort(items.begin(), items.end(),
+                     [](const std::unique_ptr<Message>& a,
+                        const std::unique_ptr<Message>& b) {
+                       return SortKey(*a) < SortKey(*b);
+                     });
+    std::cout << RenderList(items, list_field, json_);
+    if (!json_ && items.empty()) std::cerr << "(none)\n";
+    return kOk;
+  }
+
+  int Create(const std::vector<std::string>& args) {
+    if (args.empty()) return UsageError("create takes a name and FIELD=VALUE words");
+    // NAME (with the id) or COLLECTION (the server picks the id).
+    std::string id;
+    plan::Kind kind;
+    std::string parent;
+    if (absl::StatusOr<plan::ResourceName> name =
+            plan::ResourceName::Parse(args[0]);
+        name.ok()) {
+      kind = name->kind();
+      id = std::string(name->id());
+      if (std::optional<plan::ResourceName> p = name->Parent()) parent = p->str();
+    } else {
+      absl::StatusOr<std::pair<plan::Kind, std::string>> collection =
+          ParseCollection(args[0]);
+      if (!collection.ok()) {
+        return UsageError(absl::StrCat("\"", args[0],
+                                       "\" is neither a resource name nor a "
+                                       "collection"));
+      }
+      std::tie(kind, parent) = *collection;
+    }
+    const plan::KindInfo& info = plan::InfoOf(kind);
+    const std::string method = absl::StrCat("Create", TypeName(kind));
+    std::unique_ptr<Message> request = client_->NewRequest(method);
+    if (info.parent.has_value()) SetString(request.get(), "parent", parent);
+    SetString(request.get(), absl::StrCat(info.field, "_id"), id);
+    std::vector<std::string> mask;
+    absl::Status applied =
+        ApplyAssignments({args.begin() + 1, args.end()},
+                         Mutable(request.get(), info.field), &mask);
+    if (!applied.ok()) return UsageError(std::string(applied.message()));
+    absl::StatusOr<std::unique_ptr<Message>> response =
+        client_->Call(method, *request);
+    if (!response.ok()) return Failed(response.status());
+    return Print(**response);
+  }
+
+  int Set(const std::vector<std::string>& args) {
+    if (args.size() < 2) return UsageError("set takes a name and FIELD=VALUE words");
+    absl::StatusOr<plan::ResourceName> name = plan::ResourceName::Parse(args[0]);
+    if (!name.ok()) return UsageError(std::string(name.status().message()));
+    const plan::KindInfo& info = plan::InfoOf(name->kind());
+    if (!info.updatable) return UsageError("progress updates cannot be changed");
+    const std::string method = absl::StrCat("Update", TypeName(name->kind()));
+    std::unique_ptr<Message> request = client_->NewRequest(method);
+    Message* resource = Mutable(request.get(), info.field);
+    SetString(resource, "name", name->str());
+    SetString(resource, "etag", absl::GetFlag(FLAGS_etag));
+    std::vector<std::string> mask;
+    absl::Status applied =
+        ApplyAssignments({args.begin() + 1, args.end()}, resource, &mask);
+    if (!applied.ok()) return UsageError(std::string(applied.message()));
+    auto* update_mask = static_cast<google::protobuf::FieldMask*>(
+        Mutable(request.get(), "update_mask"));
+    for (const std::string& path : mask) update_mask->add_paths(path);
+    absl::StatusOr<std::unique_ptr<Message>> response =
+        client_->Call(method, *request);
+    if (!response.ok()) return Failed(response.status());
+    return Print(**response);
+  }
+
+  int DeleteOrUndelete(const std::string& command,
+                       const std::vector<std::string>& args) {
+    absl::StatusOr<plan::ResourceName> name = NameArg(args, command);
+    if (!name.ok()) return UsageError(std::string(name.status().message()));
+    if (!plan::InfoOf(name->kind()).updatable) {
+      return UsageError("progress updates cannot be deleted");
+    }
+    const std::string method =
+        absl::StrCat(command == "delete" ? "Delete" : "Undelete",
+                     TypeName(name->kind()));
+    std::unique_ptr<Message> request = client_->NewRequest(method);
+    SetString(request.get(), "name", name->str());
+    if (command == "delete") {
+      SetString(request.get(), "etag", absl::GetFlag(FLAGS_etag));
+    }
+    absl::StatusOr<std::unique_ptr<Message>> response =
+        client_->Call(method, *request);
+    if (!response.ok()) return Failed(response.status());
+    return Print(**response);
+  }
+
+  int Progress(const std::vector<std::string>& args) {
+    absl::StatusOr<plan::ResourceName> name = NameArg(args, "progress");
+    if (!name.ok() || name->kind() != plan::Kind::kAction) {
+      return UsageError("progress takes the name of an action");
+    }
+    if (absl::GetFlag(FLAGS_note).empty()) return UsageError("--note is required");
+    v1::CreateProgressUpdateRequest request;
+    request.set_parent(name->str());
+    request.mutable_progress_update()->set_note(absl::GetFlag(FLAGS_note));
+    if (!absl::GetFlag(FLAGS_rag).empty()) {
+      absl::Status set = SetField(request.mutable_progress_update(), "rag",
+                                  absl::GetFlag(FLAGS_rag));
+      if (!set.ok()) return UsageError(std::string(set.message()));
+    }
+    absl::StatusOr<std::unique_ptr<Message>> response =
+        client_->Call("CreateProgressUpdate", request);
+    if (!response.ok()) return Failed(response.status());
+    return Print(**response);
+  }
+
+  int Import(const std::vector<std::string>& args) {
+    if (args.size() != 1) return UsageError("import takes one file");
+    const std::string plan_name = absl::GetFlag(FLAGS_plan);
+    if (plan_name.empty()) return UsageError("--plan=plans/ID is required");
+    std::string format = absl::AsciiStrToLower(absl::GetFlag(FLAGS_format));
+    if (format.empty()) {
+      format = absl::EndsWithIgnoreCase(args[0], ".csv") ? "csv" : "prevent-text";
+    }
+    v1::ImportPlanRequest request;
+    if (format == "csv") {
+      request.set_format(v1::CSV);
+    } else if (format == "prevent-text") {
+      request.set_format(v1::PREVENT_TEXT);
+    } else {
+      return UsageError("--format for import is prevent-text or csv");
+    }
+    std::ifstream in(args[0], std::ios::binary);
+    if (!in) return UsageError(absl::StrCat("cannot read ", args[0]));
+    std::ostringstream content;
+    content << in.rdbuf();
+    request.set_content(content.str());
+    request.mutable_plan()->set_name(plan_name);
+    request.mutable_plan()->set_title(absl::GetFlag(FLAGS_title));
+    request.set_validate_only(absl::GetFlag(FLAGS_dry_run));
+    absl::StatusOr<std::unique_ptr<Message>> response =
+        client_->Call("ImportPlan", request);
+    if (!response.ok()) return Failed(response.status());
+    const auto& result = static_cast<const v1::ImportPlanResponse&>(**response);
+    if (json_) {
+      std::cout << RenderJson(result) << "\n";
+      return kOk;
+    }
+    for (const auto& warning : result.warnings()) {
+      std::cerr << args[0] << ":" << warning.line() << ": note: "
+                << warning.message() << "\n";
+    }
+    std::cout << (result.validate_only() ? "Would create" : "Created") << " in "
+              << result.plan().name() << ": " << result.organisations_size()
+              << " organisations, " << result.strands_size() << " strands, "
+              << result.activities_size() << " activities, "
+              << result.actions_size() << " actions ("
+              << result.warnings_size() << " notes)\n";
+    if (result.validate_only()) {
+      std::vector<std::unique_ptr<Message>> activities;
+      for (const auto& a : result.activities()) {
+        activities.emplace_back(a.New())->CopyFrom(a);
+      }
+      std::cout << RenderList(activities, "activities", false);
+    }
+    return kOk;
+  }
+
+  int Export(const std::vector<std::string>& args) {
+    if (args.size() != 1) return UsageError("export takes one plan name");
+    const std::string format = absl::AsciiStrToLower(absl::GetFlag(FLAGS_format));
+    v1::ExportPlanRequest request;
+    request.set_name(args[0]);
+    if (format == "csv") {
+      request.set_format(v1::CSV);
+    } else if (format == "markdown" || format == "md") {
+      request.set_format(v1::MARKDOWN);
+    } else if (format == "html") {
+      request.set_format(v1::HTML);
+    } else {
+      return UsageError("--format for export is csv, markdown or html");
+    }
+    absl::StatusOr<std::unique_ptr<Message>> response =
+        client_->Call("ExportPlan", request);
+    if (!response.ok()) return Failed(response.status());
+    const auto& result = static_cast<const v1::ExportPlanResponse&>(**response);
+    const std::string output = absl::GetFlag(FLAGS_output);
+    if (output.empty()) {
+      std::cout << result.content();
+      return kOk;
+    }
+    std::ofstream out(output, std::ios::binary | std::ios::trunc);
+    out << result.content();
+    if (!out.flush()) {
+      std::cerr << "planctl: cannot write " << output << "\n";
+      return kFailure;
+    }
+    std::cerr << "wrote " << output << " (" << result.content().size()
+              << " bytes, " << result.content_type() << ")\n";
+    return kOk;
+  }
+
+  int Health() {
+    absl::StatusOr<std::string> status = client_->Health();
+    if (!status.ok()) return Failed(status.status());
+    std::cout << *status << "\n";
+    return *status == "SERVING" ? kOk : kRefused;
+  }
+
+  PlanClient* client_;
+  bool json_;
+};
+
+}  // namespace
+}  // namespace planctl
+
+int main(int argc, char** argv) {
+  using planctl::FindCommand;
+  // `planctl COMMAND --help` shows that command's help.
+  for (int i = 2; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if ((arg == "--help" || arg == "-h") && FindCommand(argv[1]) != nullptr) {
+      const auto* command = FindCommand(argv[1]);
+      std::cout << "planctl " << command->synopsis << "\n\n" << command->help;
+      return 0;
+    }
+  }
+  absl::SetProgramUsageMessage(planctl::Usage());
+  absl::FlagsUsageConfig usage;
+  usage.contains_help_flags = [](absl::string_view file) {
+    return absl::StrContains(file, "planctl/");
+  };
+  usage.contains_helpshort_flags = usage.contains_help_flags;
+  absl::SetFlagsUsageConfig(usage);
+  std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
+  std::vector<std::string> args(positional.begin() + 1, positional.end());
+  if (args.empty()) {
+    std::cerr << planctl::Usage();
+    return planctl::kUsage;
+  }
+  if (args[0] == "help") {
+    if (args.size() == 1) {
+      std::cout << planctl::Usage();
+      return 0;
+    }
+    const auto* command = FindCommand(args[1]);
+    if (command == nullptr) return planctl::UsageError("no such command");
+    std::cout << "planctl " << command->synopsis << "\n\n" << command->help;
+    return 0;
+  }
+  std::shared_ptr<grpc::Channel> channel = grpc::CreateChannel(
+      absl::GetFlag(FLAGS_server), grpc::InsecureChannelCredentials());
+  planctl::PlanClient client(
+      channel, {.organisation = absl::GetFlag(FLAGS_organisation),
+                .timeout = absl::GetFlag(FLAGS_timeout)});
+  return planctl::Cli(&client).Run(args);
+}

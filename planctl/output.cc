@@ -1,0 +1,216 @@
+#include "planctl/output.h"
+
+#include <algorithm>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "absl/time/time.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "prevent/plan/v1/resources.pb.h"
+
+namespace planctl {
+namespace {
+
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+
+constexpr size_t kMaxCellChars = 60;
+
+// Characters (code points) in UTF-8 text.
+size_t Width(absl::string_view text) {
+  size_t chars = 0;
+  for (char c : text) chars += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return chars;
+}
+
+// `text` on one line, cut to `max` characters with an ellipsis.
+std::string Cell(absl::string_view text, size_t max = kMaxCellChars) {
+  std::string line = absl::StrReplaceAll(text, {{"\r", ""}, {"\n", " "}, {"\t", " "}});
+  if (Width(line) <= max) return line;
+  size_t bytes = 0;
+  for (size_t chars = 0; bytes < line.size() && chars < max - 1; ++chars) {
+    ++bytes;
+    while (bytes < line.size() &&
+           (static_cast<unsigned char>(line[bytes]) & 0xC0) == 0x80) {
+      ++bytes;
+    }
+  }
+  return line.substr(0, bytes) + "…";
+}
+
+std::string FormatTimestamp(const Message& message) {
+  const auto& ts = static_cast<const google::protobuf::Timestamp&>(message);
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ",
+                          absl::FromUnixSeconds(ts.seconds()),
+                          absl::UTCTimeZone());
+}
+
+// The value of `field` as text (repeated values joined by ", ").
+std::string ValueText(const Message& message, const FieldDescriptor& field) {
+  const auto* reflection = message.GetReflection();
+  const auto one = [&](int index) -> std::string {
+    switch (field.cpp_type()) {
+      case FieldDescriptor::CPPTYPE_STRING:
+        return index < 0 ? reflection->GetString(message, &field)
+                         : reflection->GetRepeatedString(message, &field, index);
+      case FieldDescriptor::CPPTYPE_ENUM:
+        return index < 0 ? reflection->GetEnum(message, &field)->name()
+                         : reflection->GetRepeatedEnum(message, &field, index)
+                               ->name();
+      case FieldDescriptor::CPPTYPE_BOOL:
+        return reflection->GetBool(message, &field) ? "true" : "false";
+      case FieldDescriptor::CPPTYPE_MESSAGE: {
+        const Message& nested = reflection->GetMessage(message, &field);
+        if (field.message_type() == google::protobuf::Timestamp::descriptor()) {
+          return FormatTimestamp(nested);
+        }
+        std::vector<std::string> parts;
+        const auto* descriptor = nested.GetDescriptor();
+        for (int i = 0; i < descriptor->field_count(); ++i) {
+          const FieldDescriptor* f = descriptor->field(i);
+          if (!nested.GetReflection()->HasField(nested, f)) continue;
+          parts.push_back(absl::StrCat(f->name(), "=", ValueText(nested, *f)));
+        }
+        return absl::StrJoin(parts, " ");
+      }
+      default:
+        return "";
+    }
+  };
+  if (!field.is_repeated()) return one(-1);
+  std::vector<std::string> values;
+  for (int i = 0; i < reflection->FieldSize(message, &field); ++i) {
+    values.push_back(one(i));
+  }
+  return absl::StrJoin(values, ", ");
+}
+
+std::string Field(const Message& message, absl::string_view name) {
+  const FieldDescriptor* field =
+      message.GetDescriptor()->FindFieldByName(std::string(name));
+  if (field == nullptr) return "";
+  if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE &&
+      !message.GetReflection()->HasField(message, field)) {
+    return "";
+  }
+  if (field->cpp_type() == FieldDescriptor::CPPTYPE_ENUM && !field->is_repeated() &&
+      message.GetReflection()->GetEnumValue(message, field) == 0) {
+    return "";
+  }
+  return ValueText(message, *field);
+}
+
+// The columns shown for each resource type.
+std::vector<std::string> ColumnsFor(const google::protobuf::Descriptor& type) {
+  const std::string& name = type.name();
+  if (name == "Organisation") return {"name", "display_name", "kind"};
+  if (name == "Plan") return {"name", "title", "level", "period"};
+  if (name == "Strand") return {"name", "title", "position"};
+  if (name == "Activity") return {"name", "title", "lead_organisations"};
+  if (name == "Action") return {"name", "rag", "timescale", "description"};
+  if (name == "ProgressUpdate") {
+    return {"name", "report_time", "organisation", "rag", "note"};
+  }
+  return {"name"};
+}
+
+std::string ColumnValue(const Message& message, const std::string& column) {
+  if (column == "period") {
+    const std::string start = Field(message, "period_start");
+    const std::string end = Field(message, "period_end");
+    return start.empty() && end.empty() ? "" : absl::StrCat(start, "..", end);
+  }
+  if (column == "timescale") {
+    const FieldDescriptor* field =
+        message.GetDescriptor()->FindFieldByName("timescale");
+    const auto& timescale = static_cast<const prevent::plan::v1::Timescale&>(
+        message.GetReflection()->GetMessage(message, field));
+    return timescale.text();
+  }
+  std::string value = Field(message, column);
+  if (column == "name" && !Field(message, "delete_time").empty()) {
+    absl::StrAppend(&value, " (deleted)");
+  }
+  return value;
+}
+
+}  // namespace
+
+std::string RenderJson(const Message& message) {
+  std::string json;
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  options.preserve_proto_field_names = true;
+  (void)google::protobuf::util::MessageToJsonString(message, &json, options);
+  return json;
+}
+
+std::string RenderResource(const Message& resource, bool json) {
+  if (json) return RenderJson(resource);
+  std::string out;
+  const auto* descriptor = resource.GetDescriptor();
+  size_t width = 0;
+  for (int i = 0; i < descriptor->field_count(); ++i) {
+    width = std::max(width, descriptor->field(i)->name().size());
+  }
+  for (int i = 0; i < descriptor->field_count(); ++i) {
+    const FieldDescriptor* field = descriptor->field(i);
+    const std::string value = Field(resource, field->name());
+    if (value.empty()) continue;
+    absl::StrAppend(&out, field->name(), ":",
+                    std::string(width + 2 - field->name().size(), ' '), value,
+                    "\n");
+  }
+  return out;
+}
+
+std::string RenderList(const std::vector<std::unique_ptr<Message>>& resources,
+                       const std::string& list_field, bool json) {
+  if (json) {
+    std::vector<std::string> items;
+    for (const auto& resource : resources) items.push_back(RenderJson(*resource));
+    return absl::StrCat("{\"", list_field, "\": [", absl::StrJoin(items, ","),
+                        "]}\n");
+  }
+  if (resources.empty()) return "";
+  const std::vector<std::string> columns =
+      ColumnsFor(*resources.front()->GetDescriptor());
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> header;
+  for (const std::string& column : columns) {
+    header.push_back(absl::AsciiStrToUpper(column));
+  }
+  rows.push_back(header);
+  for (const auto& resource : resources) {
+    std::vector<std::string> row;
+    for (const std::string& column : columns) {
+      row.push_back(Cell(ColumnValue(*resource, column),
+                         column == "name" ? 90 : kMaxCellChars));
+    }
+    rows.push_back(std::move(row));
+  }
+  std::vector<size_t> widths(columns.size(), 0);
+  for (const auto& row : rows) {
+    for (size_t i = 0; i < row.size(); ++i) {
+      widths[i] = std::max(widths[i], Width(row[i]));
+    }
+  }
+  std::string out;
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i) {
+      absl::StrAppend(&line, row[i]);
+      if (i + 1 < row.size()) {
+        line.append(widths[i] - Width(row[i]) + 2, ' ');
+      }
+    }
+    absl::StrAppend(&out, line, "\n");
+  }
+  return out;
+}
+
+}  // namespace planctl

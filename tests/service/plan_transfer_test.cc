@@ -1,0 +1,217 @@
+// ImportPlan and ExportPlan on a real store: the seed plan goes in whole, in
+// one write, and comes back out as CSV that imports back identical.
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "libplan/formats/csv.h"
+#include "libplan/service/plan_resources.h"
+#include "libplan/util/errors.h"
+#include "libplan/util/log.h"
+#include "tests/support/temp_dir.h"
+
+namespace plan {
+namespace {
+
+using prevent::plan::test_support::TempDir;
+
+constexpr char kPlan[] = "plans/south-staffordshire";
+
+std::string ReadSeed() {
+  std::ifstream in(absl::StrCat(
+      PLAN_SOURCE_DIR,
+      "/deploy/demo/south-staffordshire-prevent-action-plan-2023-2025.txt"));
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// A store and the methods over it.
+struct Service {
+  explicit Service(const std::string& path) {
+    store = *Store::Open({.path = path});
+    PlanResourcesOptions options;
+    options.now = [] {
+      return absl::FromCivil(absl::CivilDay(2024, 6, 15), absl::UTCTimeZone());
+    };
+    resources = std::make_unique<PlanResources>(store.get(), &clock, options);
+  }
+  std::unique_ptr<Store> store;
+  HybridClock clock;
+  std::unique_ptr<PlanResources> resources;
+};
+
+class PlanTransferTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SetLoggingEnabled(false);
+    absl::StatusOr<TempDir> dir = TempDir::Create("transfer-test");
+    ASSERT_TRUE(dir.ok()) << dir.status();
+    dir_.emplace(std::move(*dir));
+    service_ = std::make_unique<Service>(dir_->Subpath("db"));
+  }
+
+  absl::Status ImportSeed(bool validate_only, v1::ImportPlanResponse* out) {
+    v1::ImportPlanRequest request;
+    request.mutable_plan()->set_name(kPlan);
+    request.set_format(v1::PREVENT_TEXT);
+    request.set_content(ReadSeed());
+    request.set_validate_only(validate_only);
+    return service_->resources->Import(request, Actor(), out);
+  }
+
+  std::optional<TempDir> dir_;
+  std::unique_ptr<Service> service_;
+};
+
+// The document without what differs between two stores (etags, times).
+std::string Comparable(PlanDocument document) {
+  std::string out;
+  auto strip = [](google::protobuf::Message* m) {
+    const auto* d = m->GetDescriptor();
+    for (const char* f : {"etag", "create_time", "update_time", "delete_time"}) {
+      if (const auto* field = d->FindFieldByName(f)) {
+        m->GetReflection()->ClearField(m, field);
+      }
+    }
+    return m->SerializeAsString();
+  };
+  out += strip(&document.plan);
+  for (auto& o : document.organisations) out += strip(&o);
+  for (auto& s : document.strands) out += strip(&s);
+  for (auto& entry : document.activities) {
+    out += strip(&entry.activity);
+    for (auto& a : entry.actions) out += strip(&a);
+  }
+  return out;
+}
+
+TEST_F(PlanTransferTest, SeedImportsInOneWriteWithEverythingInPlace) {
+  const uint64_t before = service_->store->last_sequence();
+  v1::ImportPlanResponse response;
+  ASSERT_TRUE(ImportSeed(false, &response).ok());
+  EXPECT_EQ(response.plan().name(), kPlan);
+  EXPECT_EQ(response.strands_size(), 3);
+  EXPECT_GT(response.activities_size(), 15);
+  EXPECT_GT(response.actions_size(), response.activities_size());
+  EXPECT_GT(response.organisations_size(), 5);
+  // One change per resource, all in one commit.
+  const uint64_t resources = 1 + response.organisations_size() +
+                             response.strands_size() +
+                             response.activities_size() + response.actions_size();
+  EXPECT_EQ(service_->store->last_sequence() - before, resources);
+  absl::StatusOr<PlanDocument> document =
+      service_->resources->ReadDocument(kPlan);
+  ASSERT_TRUE(document.ok()) << document.status();
+  EXPECT_EQ(document->activities.size(),
+            static_cast<size_t>(response.activities_size()));
+  EXPECT_EQ(document->activities.front().activity.title(),
+            "Risk Assessment and local understanding");
+}
+
+TEST_F(PlanTransferTest, ValidateOnlyShowsWhatWouldBeCreatedAndWritesNothing) {
+  v1::ImportPlanResponse dry;
+  ASSERT_TRUE(ImportSeed(true, &dry).ok());
+  EXPECT_TRUE(dry.validate_only());
+  EXPECT_EQ(service_->store->last_sequence(), 0u);
+  v1::ImportPlanResponse real;
+  ASSERT_TRUE(ImportSeed(false, &real).ok());
+  EXPECT_EQ(dry.activities_size(), real.activities_size());
+  EXPECT_EQ(dry.actions_size(), real.actions_size());
+  EXPECT_EQ(dry.organisations_size(), real.organisations_size());
+  for (int i = 0; i < dry.actions_size(); ++i) {
+    EXPECT_EQ(dry.actions(i).name(), real.actions(i).name());
+    EXPECT_EQ(dry.actions(i).description(), real.actions(i).description());
+  }
+}
+
+TEST_F(PlanTransferTest, SecondImportOfTheSameActivitiesIsRefusedWhole) {
+  v1::ImportPlanResponse response;
+  ASSERT_TRUE(ImportSeed(false, &response).ok());
+  const uint64_t after_first = service_->store->last_sequence();
+  const absl::Status again = ImportSeed(false, &response);
+  EXPECT_EQ(again.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(service_->store->last_sequence(), after_first);
+}
+
+TEST_F(PlanTransferTest, BadContentIsRefusedWithWhereAndNothingWritten) {
+  v1::ImportPlanRequest request;
+  request.mutable_plan()->set_name(kPlan);
+  request.set_format(v1::CSV);
+  request.set_content("name,email\nA Person,a@example.org\n");
+  v1::ImportPlanResponse response;
+  absl::Status status = service_->resources->Import(request, Actor(), &response);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(status.message().find("line"), absl::string_view::npos)
+      << status.message();
+  request.set_format(v1::PREVENT_TEXT);
+  request.set_content(std::string("\x00\x01\x02binary", 9));
+  status = service_->resources->Import(request, Actor(), &response);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  request.set_format(v1::MARKDOWN);
+  status = service_->resources->Import(request, Actor(), &response);
+  EXPECT_EQ(FieldViolationsOf(status).front().field, "format");
+  EXPECT_EQ(service_->store->last_sequence(), 0u);
+}
+
+TEST_F(PlanTransferTest, CsvExportImportsBackIdentical) {
+  v1::ImportPlanResponse response;
+  ASSERT_TRUE(ImportSeed(false, &response).ok());
+  v1::ExportPlanRequest export_request;
+  export_request.set_name(kPlan);
+  export_request.set_format(v1::CSV);
+  v1::ExportPlanResponse exported;
+  ASSERT_TRUE(service_->resources->Export(export_request, &exported).ok());
+  EXPECT_EQ(exported.filename(), "south-staffordshire.csv");
+
+  // Into a second, empty store, as the same plan.
+  Service other(dir_->Subpath("other"));
+  v1::ImportPlanRequest request;
+  *request.mutable_plan() = response.plan();
+  request.set_format(v1::CSV);
+  request.set_content(exported.content());
+  v1::ImportPlanResponse reimported;
+  absl::Status status = other.resources->Import(request, Actor(), &reimported);
+  ASSERT_TRUE(status.ok()) << status;
+  absl::StatusOr<PlanDocument> original =
+      service_->resources->ReadDocument(kPlan);
+  absl::StatusOr<PlanDocument> copy = other.resources->ReadDocument(kPlan);
+  ASSERT_TRUE(original.ok() && copy.ok());
+  EXPECT_EQ(Comparable(*original), Comparable(*copy));
+  // And the CSV of the copy is byte for byte the CSV of the original.
+  v1::ExportPlanResponse exported_again;
+  ASSERT_TRUE(other.resources->Export(export_request, &exported_again).ok());
+  EXPECT_EQ(exported_again.content(), exported.content());
+}
+
+TEST_F(PlanTransferTest, ExportsLeaveOutDeletedResources) {
+  v1::ImportPlanResponse response;
+  ASSERT_TRUE(ImportSeed(false, &response).ok());
+  v1::Activity deleted;
+  ASSERT_TRUE(service_->resources
+                  ->Delete(Kind::kActivity, response.activities(0).name(), "",
+                           Actor(), &deleted)
+                  .ok());
+  absl::StatusOr<PlanDocument> document =
+      service_->resources->ReadDocument(kPlan);
+  ASSERT_TRUE(document.ok());
+  EXPECT_EQ(document->activities.size(),
+            static_cast<size_t>(response.activities_size() - 1));
+  v1::ExportPlanRequest request;
+  request.set_name(kPlan);
+  for (v1::PlanFormat format : {v1::CSV, v1::MARKDOWN, v1::HTML}) {
+    request.set_format(format);
+    v1::ExportPlanResponse exported;
+    ASSERT_TRUE(service_->resources->Export(request, &exported).ok());
+    EXPECT_EQ(exported.content().find(deleted.title()), std::string::npos)
+        << v1::PlanFormat_Name(format);
+  }
+  request.set_name("plans/missing");
+  v1::ExportPlanResponse missing;
+  EXPECT_EQ(service_->resources->Export(request, &missing).code(),
+            absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace plan
