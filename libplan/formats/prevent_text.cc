@@ -1251,6 +1251,9 @@ void Reader::AddRow(RawActivity* activity, RawRow row,
 void Reader::ReadTable(size_t header_index) {
   Columns columns = *ColumnHeader(Cells(lines_[header_index]));
   RawActivity* current = nullptr;
+  // The first skipped banner or footer since the last table row: where a
+  // page ended.
+  int page_break = 0;
   for (size_t index = header_index; index < lines_.size(); ++index) {
     const int line = static_cast<int>(index) + 1;
     const std::vector<std::string> cells = Cells(lines_[index]);
@@ -1268,6 +1271,7 @@ void Reader::ReadTable(size_t header_index) {
         }
         Warn(line, absl::StrCat("skipped ", why, ": ",
                                 Quote(absl::StrJoin(filled, " "))));
+        if (page_break == 0) page_break = line;
         continue;
       }
       case RowKind::kOther:
@@ -1276,8 +1280,14 @@ void Reader::ReadTable(size_t header_index) {
     if (std::optional<RawStrand> strand = StrandHeader(index, cells, columns)) {
       strands_.push_back(std::move(*strand));
       current = nullptr;
+      page_break = 0;
       continue;
     }
+    const int after_page_break = std::exchange(page_break, 0);
+    const std::string title_before =
+        after_page_break > 0 && current != nullptr
+            ? absl::StrJoin(current->title_parts, " ")
+            : std::string();
     std::string title = CellAt(cells, columns.activity);
     RawRow row;
     row.line = line;
@@ -1326,6 +1336,11 @@ void Reader::ReadTable(size_t header_index) {
                                 Quote(absl::StrJoin(filled, " "))));
       }
       continue;
+    }
+    if (after_page_break > 0 && current->line < after_page_break) {
+      Warn(line, absl::StrCat("continues ", Quote(title_before),
+                              " from before the page break at line ",
+                              after_page_break));
     }
     current->in_head = current->in_head && row.head;
     AddRow(current, std::move(row), lead);

@@ -529,6 +529,7 @@ TEST_F(SeedPlanTest, WarnsAtEveryJudgementCall) {
                   69,   // level and period assumed
                   74,   // two dates, two sentences
                   82,   // page banner
+                  83,   // continues the activity across the page break
                   85,   // "Staffordshire Police Prevent"
                   86,   // strand header words rejoined
                   88,   // "Available online but promoted by ..."
@@ -536,6 +537,7 @@ TEST_F(SeedPlanTest, WarnsAtEveryJudgementCall) {
                   92,   // "All"
                   93,   // "Multi agency Vulnerability Hub"
                   102,  // page banner
+                  103,  // the title continues across the page break
                   104,  // the list of forums
                   110,  // people named as lead officer
                   111,  // wrapped title without a timescale
@@ -544,10 +546,11 @@ TEST_F(SeedPlanTest, WarnsAtEveryJudgementCall) {
                   123,  // "All"
                   126,  // Signposting's dates paired in order
                   136,  // page banner
+                  137,  // Signposting continues across the page break
                   146,  // "Health"
                   157,  // page footer
                   158,  // "_"
-                  160,  // no timescale of its own
+                  160,  // after the page break; no timescale of its own
                   161,  // "All partners"
               }));
   EXPECT_THAT(WarningsAt(69), AllOf(HasSubstr("April 2023 to March 2025"),
