@@ -5,12 +5,10 @@
 //
 // SIGTERM or SIGINT: health turns NOT_SERVING, in-flight calls finish (up to
 // --shutdown_grace), the store closes, and the process exits 0.
-#include <signal.h>
 
-#include <cstdio>
 #include <fstream>
-#include <sstream>
 #include <memory>
+#include <sstream>
 #include <string>
 
 #include "absl/flags/flag.h"
@@ -26,8 +24,10 @@
 #include "libplan/clock/hybrid_clock.h"
 #include "libplan/rpc/plan_service.h"
 #include "libplan/rpc/server.h"
+#include "libplan/rpc/sync_service.h"
 #include "libplan/service/plan_resources.h"
 #include "libplan/storage/store.h"
+#include "libplan/sync/sync_authority.h"
 #include "libplan/util/log.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
@@ -45,21 +45,13 @@ ABSL_FLAG(std::string, seed_file, "",
           "anything.");
 ABSL_FLAG(std::string, seed_plan, "plans/south-staffordshire",
           "The plan the --seed_file is imported as.");
+ABSL_FLAG(int64_t, retain_changes, 0,
+          "When above 0, at start keep only this many of the newest changes "
+          "in the change log; agents whose cursor is older take a snapshot.");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "How long in-flight calls may run after SIGTERM.");
 
 namespace {
-
-// Writes `port` to `path` atomically (temp file, then rename).
-bool WritePortFile(const std::string& path, int port) {
-  const std::string temp = path + ".tmp";
-  {
-    std::ofstream out(temp, std::ios::trunc);
-    out << port << "\n";
-    if (!out.flush()) return false;
-  }
-  return std::rename(temp.c_str(), path.c_str()) == 0;
-}
 
 // Imports --seed_file as --seed_plan when the store is empty, so a first
 // start serves a real plan straight away.
@@ -80,13 +72,9 @@ absl::Status SeedIfEmpty(const plan::Store& store,
 }
 
 int Run() {
-  // Signals are taken synchronously by this thread (sigwait), so they must be
+  // Signals are taken synchronously by the main thread, so they must be
   // blocked before any other thread starts.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  plan::BlockTerminationSignals();
 
   const std::string data_dir = absl::GetFlag(FLAGS_data_dir);
   const absl::Time started = absl::Now();
@@ -105,6 +93,18 @@ int Run() {
     return 1;
   }
   plan::PlanServiceImpl plan_service(&resources);
+  plan::SyncAuthority authority(store->get(), &clock,
+                                plan::SyncAuthorityOptions());
+  plan::SyncServiceImpl sync_service(&authority);
+  if (const int64_t keep = absl::GetFlag(FLAGS_retain_changes);
+      keep > 0 && (*store)->last_sequence() > static_cast<uint64_t>(keep)) {
+    if (absl::Status trimmed =
+            authority.TrimLog((*store)->last_sequence() - keep);
+        !trimmed.ok()) {
+      PLAN_LOG(ERROR) << "cannot trim the change log: " << trimmed.message();
+      return 1;
+    }
+  }
 
   grpc::ServerBuilder builder;
   plan::ConfigureServerBuilder(plan::ServerOptions(), &builder);
@@ -112,13 +112,14 @@ int Run() {
   const std::string listen = absl::GetFlag(FLAGS_listen);
   builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(&plan_service);
+  builder.RegisterService(&sync_service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     PLAN_LOG(ERROR) << "cannot listen on " << listen;
     return 1;
   }
   const std::string port_file = absl::GetFlag(FLAGS_port_file);
-  if (!port_file.empty() && !WritePortFile(port_file, port)) {
+  if (!port_file.empty() && !plan::WritePortFile(port_file, port).ok()) {
     PLAN_LOG(ERROR) << "cannot write port file " << port_file;
     return 1;
   }
@@ -128,14 +129,9 @@ int Run() {
                  << " sequence=" << (*store)->last_sequence() << " start_ms="
                  << absl::ToInt64Milliseconds(absl::Now() - started);
 
-  int signal = 0;
-  sigwait(&signals, &signal);
-  PLAN_LOG(INFO) << "plan-service stopping on "
-                 << (signal == SIGTERM ? "SIGTERM" : "SIGINT");
-  server->GetHealthCheckService()->Shutdown();
-  server->Shutdown(std::chrono::system_clock::now() +
-                   absl::ToChronoSeconds(absl::GetFlag(FLAGS_shutdown_grace)));
-  server->Wait();
+  const std::string signal = plan::WaitForTerminationSignal();
+  PLAN_LOG(INFO) << "plan-service stopping on " << signal;
+  plan::ShutdownServer(*server, absl::GetFlag(FLAGS_shutdown_grace));
   const uint64_t sequence = (*store)->last_sequence();
   store->reset();
   PLAN_LOG(INFO) << "plan-service stopped sequence=" << sequence;

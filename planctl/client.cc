@@ -101,7 +101,8 @@ absl::StatusOr<std::unique_ptr<Message>> PlanClient::Call(
   if (!bytes.ok()) return bytes.status();
   std::unique_ptr<Message> response = NewMessage(descriptor->output_type());
   if (!response->ParseFromString(*bytes)) {
-    return absl::InternalError(absl::StrCat("unreadable ", method, " response"));
+    return absl::InternalError(
+        absl::StrCat("unreadable ", method, " response"));
   }
   return response;
 }

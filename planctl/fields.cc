@@ -92,8 +92,7 @@ absl::Status SetField(Message* resource, absl::string_view path,
   reflection->ClearField(message, field);
   if (value.empty()) return absl::OkStatus();
   if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
-    if (field->message_type() ==
-        prevent::plan::v1::Timescale::descriptor()) {
+    if (field->message_type() == prevent::plan::v1::Timescale::descriptor()) {
       reflection->MutableMessage(message, field)
           ->CopyFrom(plan::ParseTimescale(value).timescale);
       return absl::OkStatus();
@@ -116,8 +115,8 @@ absl::Status SetField(Message* resource, absl::string_view path,
   if (field->is_repeated()) {
     for (absl::string_view element :
          absl::StrSplit(value, ',', absl::SkipWhitespace())) {
-      absl::Status set = SetScalar(message, *field, path,
-                                   absl::StripAsciiWhitespace(element));
+      absl::Status set =
+          SetScalar(message, *field, path, absl::StripAsciiWhitespace(element));
       if (!set.ok()) return set;
     }
     return absl::OkStatus();

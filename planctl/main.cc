@@ -4,13 +4,14 @@
 // Exit codes: 0 done; 2 usage error (nothing sent); 3 refused by the server
 // (invalid, not found, conflict, ...); 4 server unreachable or too slow;
 // 1 anything else.
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <tuple>
-#include <algorithm>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -23,11 +24,16 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/time.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "grpcpp/client_context.h"
 #include "grpcpp/create_channel.h"
+#include "libplan/model/fields.h"
 #include "libplan/model/names.h"
 #include "planctl/client.h"
 #include "planctl/fields.h"
 #include "planctl/output.h"
+#include "prevent/plan/v1/agent_service.grpc.pb.h"
 #include "prevent/plan/v1/plan_service.pb.h"
 
 ABSL_FLAG(std::string, server, "127.0.0.1:50051",
@@ -37,11 +43,13 @@ ABSL_FLAG(std::string, organisation, "",
           "Acting organisation recorded on writes (organisations/{org}).");
 ABSL_FLAG(bool, json, false, "Print JSON instead of tables.");
 ABSL_FLAG(absl::Duration, timeout, absl::Seconds(30), "Deadline of each call.");
-ABSL_FLAG(std::string, filter, "", "list: an AIP-160 filter.");
+ABSL_FLAG(std::string, filter, "", "list, conflicts list: an AIP-160 filter.");
 ABSL_FLAG(bool, show_deleted, false, "list: include soft-deleted resources.");
-ABSL_FLAG(int, page_size, 500, "list: resources per call (all pages are read).");
+ABSL_FLAG(int, page_size, 500,
+          "list: resources per call (all pages are read).");
 ABSL_FLAG(std::string, etag, "",
-          "set, delete: only if the resource still has this etag.");
+          "set, delete, conflicts resolve: only if the resource still has "
+          "this etag.");
 ABSL_FLAG(std::string, format, "",
           "import: prevent-text or csv (default from the file name); export: "
           "csv, markdown or html.");
@@ -52,6 +60,11 @@ ABSL_FLAG(bool, dry_run, false,
 ABSL_FLAG(std::string, output, "", "export: write to this file, not stdout.");
 ABSL_FLAG(std::string, rag, "", "progress: RED, AMBER, GREEN or BLUE.");
 ABSL_FLAG(std::string, note, "", "progress: the commentary.");
+ABSL_FLAG(std::optional<int>, candidate, std::nullopt,
+          "conflicts resolve: the index of the chosen candidate.");
+ABSL_FLAG(std::optional<std::string>, value, std::nullopt,
+          "conflicts resolve: a new value for the contested field, written "
+          "as in `set` (e.g. GREEN for rag).");
 
 namespace planctl {
 namespace {
@@ -59,7 +72,13 @@ namespace {
 using google::protobuf::Message;
 namespace v1 = prevent::plan::v1;
 
-enum ExitCode { kOk = 0, kFailure = 1, kUsage = 2, kRefused = 3, kUnreachable = 4 };
+enum ExitCode {
+  kOk = 0,
+  kFailure = 1,
+  kUsage = 2,
+  kRefused = 3,
+  kUnreachable = 4
+};
 
 struct Command {
   const char* name;
@@ -81,7 +100,8 @@ constexpr Command kCommands[] = {
     {"create", "create NAME|COLLECTION FIELD=VALUE...",
      "Creates a resource with the given id (or a random one when you name the\n"
      "collection), e.g.\n"
-     "  planctl create organisations/entrust display_name=Entrust kind=EDUCATION\n"
+     "  planctl create organisations/entrust display_name=Entrust "
+     "kind=EDUCATION\n"
      "  planctl create plans/p/activities/channel title=Channel "
      "strand=plans/p/strands/ideology\n"
      "  planctl create plans/p/activities/channel/actions description='Refer "
@@ -109,6 +129,27 @@ constexpr Command kCommands[] = {
      "page.\n"},
     {"health", "health",
      "Asks the server's grpc.health.v1 service; exit 0 when SERVING.\n"},
+    {"sync", "sync",
+     "Asks a sync agent (--server) to sync with the plan service now (push\n"
+     "its local edits, then pull) and shows what moved. Exit 4 when the\n"
+     "agent or the plan service cannot be reached; the local plan still\n"
+     "works. --timeout bounds the wait.\n"},
+    {"sync-status", "sync-status",
+     "Shows how a sync agent's replication stands: its plans, schedule, last\n"
+     "success and error, pending local changes, cursor and lag, open\n"
+     "conflicts, and changes the plan service refused.\n"},
+    {"conflicts",
+     "conflicts list PLAN | conflicts resolve NAME --candidate=N|--value=V",
+     "Concurrent edits of one field that could not be merged are kept as\n"
+     "conflicts, every candidate with its organisation; the later edit is\n"
+     "applied meanwhile.\n"
+     "  planctl conflicts list plans/south-staffordshire "
+     "--filter='state = OPEN'\n"
+     "  planctl conflicts resolve plans/south-staffordshire/conflicts/ID "
+     "--candidate=1\n"
+     "  planctl conflicts resolve plans/south-staffordshire/conflicts/ID "
+     "--value=AMBER\n"
+     "--value is written as in `set`; --etag makes it conditional.\n"},
 };
 
 const Command* FindCommand(absl::string_view name) {
@@ -184,7 +225,8 @@ Message* Mutable(Message* message, absl::string_view field) {
 std::tuple<std::string, std::string, std::string> SortKey(const Message& m) {
   const auto* type = m.GetDescriptor();
   const auto* reflection = m.GetReflection();
-  const std::string name = reflection->GetString(m, type->FindFieldByName("name"));
+  const std::string name =
+      reflection->GetString(m, type->FindFieldByName("name"));
   const auto* position = type->FindFieldByName("position");
   return {name.substr(0, name.rfind('/', name.rfind('/') - 1)),
           position == nullptr ? "" : reflection->GetString(m, position), name};
@@ -198,9 +240,9 @@ absl::Status ApplyAssignments(const std::vector<std::string>& words,
   for (const std::string& word : words) {
     const size_t eq = word.find('=');
     if (eq == std::string::npos || eq == 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("\"", word, "\" is not FIELD=VALUE; fields: ",
-                       SettableFields(*resource)));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "\"", word,
+          "\" is not FIELD=VALUE; fields: ", SettableFields(*resource)));
     }
     const std::string path = word.substr(0, eq);
     absl::Status set = SetField(resource, path, word.substr(eq + 1));
@@ -213,10 +255,61 @@ absl::Status ApplyAssignments(const std::vector<std::string>& words,
   return absl::OkStatus();
 }
 
+// The status of a call to the agent, as PlanClient reports its calls.
+absl::Status FromGrpc(const grpc::Status& status) {
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                      status.error_message());
+}
+
+// "2024-03-31T12:00:00Z", or "-" when unset.
+std::string TimeText(const google::protobuf::Timestamp& time) {
+  if (time.seconds() == 0 && time.nanos() == 0) return "-";
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ",
+                          absl::FromUnixSeconds(time.seconds()),
+                          absl::UTCTimeZone());
+}
+
+// `label` padded to a column, then `value`.
+std::string Line(absl::string_view label, absl::string_view value) {
+  std::string line(label);
+  line.resize(std::max<size_t>(line.size() + 2, 18), ' ');
+  return absl::StrCat(line, value, "\n");
+}
+
+// One conflict for people: its target and field, then each candidate with
+// the index `conflicts resolve --candidate` takes.
+std::string RenderConflict(const v1::Conflict& conflict) {
+  std::string out = absl::StrCat(
+      conflict.name(), "  ", v1::Conflict::State_Name(conflict.state()), "  ",
+      conflict.target(), "  ", conflict.field(), "\n");
+  size_t width = 0;
+  for (const auto& candidate : conflict.candidates()) {
+    width = std::max(width, candidate.display_value().size());
+  }
+  for (int i = 0; i < conflict.candidates_size(); ++i) {
+    const auto& candidate = conflict.candidates(i);
+    std::string value = candidate.display_value();
+    value.resize(width, ' ');
+    absl::StrAppend(&out, "  [", i, "] ", value, "  ", candidate.organisation(),
+                    "  ", TimeText(candidate.edit_time()));
+    if (conflict.state() == v1::Conflict::OPEN &&
+        i == conflict.provisional_winner()) {
+      absl::StrAppend(&out, "  (applied meanwhile)");
+    }
+    absl::StrAppend(&out, "\n");
+  }
+  if (conflict.state() == v1::Conflict::RESOLVED) {
+    absl::StrAppend(&out, "  resolved: ", conflict.resolution().display_value(),
+                    "  ", conflict.resolution().organisation(), "  ",
+                    TimeText(conflict.resolution().edit_time()), "\n");
+  }
+  return out;
+}
+
 class Cli {
  public:
-  explicit Cli(PlanClient* client)
-      : client_(client), json_(absl::GetFlag(FLAGS_json)) {}
+  Cli(PlanClient* client, v1::AgentService::StubInterface* agent)
+      : client_(client), agent_(agent), json_(absl::GetFlag(FLAGS_json)) {}
 
   int Run(const std::vector<std::string>& args) {
     const std::string& command = args[0];
@@ -232,6 +325,9 @@ class Cli {
     if (command == "import") return Import(rest);
     if (command == "export") return Export(rest);
     if (command == "health") return Health();
+    if (command == "sync") return Sync(rest);
+    if (command == "sync-status") return SyncStatus(rest);
+    if (command == "conflicts") return Conflicts(rest);
     return UsageError(absl::StrCat("unknown command \"", command, "\""));
   }
 
@@ -241,8 +337,8 @@ class Cli {
     return kOk;
   }
 
-  absl::StatusOr<plan::ResourceName> NameArg(const std::vector<std::string>& args,
-                                             absl::string_view command) {
+  absl::StatusOr<plan::ResourceName> NameArg(
+      const std::vector<std::string>& args, absl::string_view command) {
     if (args.size() != 1) {
       return absl::InvalidArgumentError(
           absl::StrCat(command, " takes one resource name"));
@@ -271,8 +367,9 @@ class Cli {
     const size_t slash = text.rfind('/');
     const absl::string_view collection =
         slash == absl::string_view::npos ? text : text.substr(slash + 1);
-    const std::string parent =
-        slash == absl::string_view::npos ? "" : std::string(text.substr(0, slash));
+    const std::string parent = slash == absl::string_view::npos
+                                   ? ""
+                                   : std::string(text.substr(0, slash));
     for (plan::Kind kind : plan::kAllKinds) {
       if (plan::InfoOf(kind).collections.back() != collection) continue;
       absl::StatusOr<plan::ListParent> checked =
@@ -280,10 +377,11 @@ class Cli {
       if (!checked.ok()) return checked.status();
       return std::make_pair(kind, parent);
     }
-    return absl::InvalidArgumentError(absl::StrCat(
-        "\"", text, "\" is not a collection (organisations, plans, "
-                    "plans/P/strands, plans/P/activities, "
-                    "plans/P/activities/A/actions, .../actions/X/updates)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("\"", text,
+                     "\" is not a collection (organisations, plans, "
+                     "plans/P/strands, plans/P/activities, "
+                     "plans/P/activities/A/actions, .../actions/X/updates)"));
   }
 
   int List(const std::vector<std::string>& args) {
@@ -314,16 +412,19 @@ class Cli {
       const auto* list = response_type->field(0);
       list_field = list->name();
       const auto* response_reflection = (*response)->GetReflection();
-      for (int i = 0; i < response_reflection->FieldSize(**response, list); ++i) {
+      for (int i = 0; i < response_reflection->FieldSize(**response, list);
+           ++i) {
         const Message& item =
             response_reflection->GetRepeatedMessage(**response, list, i);
         items.emplace_back(item.New())->CopyFrom(item);
       }
-      SetString(request.get(), "page_token",
-                response_reflection->GetString(
-                    **response, response_type->FindFieldByName("next_page_token")));
-    } while (!reflection->GetString(*request, type->FindFieldByName("page_token"))
-                  .empty());
+      SetString(
+          request.get(), "page_token",
+          response_reflection->GetString(
+              **response, response_type->FindFieldByName("next_page_token")));
+    } while (
+        !reflection->GetString(*request, type->FindFieldByName("page_token"))
+             .empty());
     // Document order: by parent, then position, then name.
     std::stable_sort(items.begin(), items.end(),
                      [](const std::unique_ptr<Message>& a,
@@ -336,7 +437,8 @@ class Cli {
   }
 
   int Create(const std::vector<std::string>& args) {
-    if (args.empty()) return UsageError("create takes a name and FIELD=VALUE words");
+    if (args.empty())
+      return UsageError("create takes a name and FIELD=VALUE words");
     // NAME (with the id) or COLLECTION (the server picks the id).
     std::string id;
     plan::Kind kind;
@@ -346,7 +448,8 @@ class Cli {
         name.ok()) {
       kind = name->kind();
       id = std::string(name->id());
-      if (std::optional<plan::ResourceName> p = name->Parent()) parent = p->str();
+      if (std::optional<plan::ResourceName> p = name->Parent())
+        parent = p->str();
     } else {
       absl::StatusOr<std::pair<plan::Kind, std::string>> collection =
           ParseCollection(args[0]);
@@ -374,11 +477,14 @@ class Cli {
   }
 
   int Set(const std::vector<std::string>& args) {
-    if (args.size() < 2) return UsageError("set takes a name and FIELD=VALUE words");
-    absl::StatusOr<plan::ResourceName> name = plan::ResourceName::Parse(args[0]);
+    if (args.size() < 2)
+      return UsageError("set takes a name and FIELD=VALUE words");
+    absl::StatusOr<plan::ResourceName> name =
+        plan::ResourceName::Parse(args[0]);
     if (!name.ok()) return UsageError(std::string(name.status().message()));
     const plan::KindInfo& info = plan::InfoOf(name->kind());
-    if (!info.updatable) return UsageError("progress updates cannot be changed");
+    if (!info.updatable)
+      return UsageError("progress updates cannot be changed");
     const std::string method = absl::StrCat("Update", TypeName(name->kind()));
     std::unique_ptr<Message> request = client_->NewRequest(method);
     Message* resource = Mutable(request.get(), info.field);
@@ -404,9 +510,8 @@ class Cli {
     if (!plan::InfoOf(name->kind()).updatable) {
       return UsageError("progress updates cannot be deleted");
     }
-    const std::string method =
-        absl::StrCat(command == "delete" ? "Delete" : "Undelete",
-                     TypeName(name->kind()));
+    const std::string method = absl::StrCat(
+        command == "delete" ? "Delete" : "Undelete", TypeName(name->kind()));
     std::unique_ptr<Message> request = client_->NewRequest(method);
     SetString(request.get(), "name", name->str());
     if (command == "delete") {
@@ -423,7 +528,8 @@ class Cli {
     if (!name.ok() || name->kind() != plan::Kind::kAction) {
       return UsageError("progress takes the name of an action");
     }
-    if (absl::GetFlag(FLAGS_note).empty()) return UsageError("--note is required");
+    if (absl::GetFlag(FLAGS_note).empty())
+      return UsageError("--note is required");
     v1::CreateProgressUpdateRequest request;
     request.set_parent(name->str());
     request.mutable_progress_update()->set_note(absl::GetFlag(FLAGS_note));
@@ -444,7 +550,8 @@ class Cli {
     if (plan_name.empty()) return UsageError("--plan=plans/ID is required");
     std::string format = absl::AsciiStrToLower(absl::GetFlag(FLAGS_format));
     if (format.empty()) {
-      format = absl::EndsWithIgnoreCase(args[0], ".csv") ? "csv" : "prevent-text";
+      format =
+          absl::EndsWithIgnoreCase(args[0], ".csv") ? "csv" : "prevent-text";
     }
     v1::ImportPlanRequest request;
     if (format == "csv") {
@@ -471,15 +578,15 @@ class Cli {
       return kOk;
     }
     for (const auto& warning : result.warnings()) {
-      std::cerr << args[0] << ":" << warning.line() << ": note: "
-                << warning.message() << "\n";
+      std::cerr << args[0] << ":" << warning.line()
+                << ": note: " << warning.message() << "\n";
     }
     std::cout << (result.validate_only() ? "Would create" : "Created") << " in "
               << result.plan().name() << ": " << result.organisations_size()
               << " organisations, " << result.strands_size() << " strands, "
               << result.activities_size() << " activities, "
-              << result.actions_size() << " actions ("
-              << result.warnings_size() << " notes)\n";
+              << result.actions_size() << " actions (" << result.warnings_size()
+              << " notes)\n";
     if (result.validate_only()) {
       std::vector<std::unique_ptr<Message>> activities;
       for (const auto& a : result.activities()) {
@@ -492,7 +599,8 @@ class Cli {
 
   int Export(const std::vector<std::string>& args) {
     if (args.size() != 1) return UsageError("export takes one plan name");
-    const std::string format = absl::AsciiStrToLower(absl::GetFlag(FLAGS_format));
+    const std::string format =
+        absl::AsciiStrToLower(absl::GetFlag(FLAGS_format));
     v1::ExportPlanRequest request;
     request.set_name(args[0]);
     if (format == "csv") {
@@ -531,7 +639,185 @@ class Cli {
     return *status == "SERVING" ? kOk : kRefused;
   }
 
+  // A context for one call to the agent, with the deadline and the acting
+  // organisation of every call.
+  std::unique_ptr<grpc::ClientContext> AgentContext() const {
+    auto context = std::make_unique<grpc::ClientContext>();
+    context->set_deadline(
+        absl::ToChronoTime(absl::Now() + absl::GetFlag(FLAGS_timeout)));
+    const std::string organisation = absl::GetFlag(FLAGS_organisation);
+    if (!organisation.empty()) {
+      context->AddMetadata("x-prevent-organisation", organisation);
+    }
+    return context;
+  }
+
+  // A failed call to the agent; says so when --server is not one.
+  int AgentFailed(const grpc::Status& status) {
+    if (status.error_code() == grpc::StatusCode::UNIMPLEMENTED) {
+      std::cerr << "planctl: " << absl::GetFlag(FLAGS_server)
+                << " serves no AgentService: is it a sync agent?\n";
+    }
+    return Failed(FromGrpc(status));
+  }
+
+  int Sync(const std::vector<std::string>& args) {
+    if (!args.empty()) return UsageError("sync takes no arguments");
+    v1::SyncNowResponse moved;
+    const grpc::Status status =
+        agent_->SyncNow(AgentContext().get(), v1::SyncNowRequest(), &moved);
+    if (!status.ok()) return AgentFailed(status);
+    if (json_) {
+      std::cout << RenderJson(moved) << "\n";
+      return kOk;
+    }
+    std::cout << Line("pushed",
+                      absl::StrCat(moved.pushed(), " (applied ",
+                                   moved.applied(), ", merged ", moved.merged(),
+                                   ", conflicts ", moved.conflicts(),
+                                   ", rejected ", moved.rejected(),
+                                   ", duplicates ", moved.duplicates(), ")"))
+              << Line("pulled", absl::StrCat(moved.pulled()))
+              << Line("snapshot", moved.snapshot() ? "yes" : "no")
+              << Line("cursor", absl::StrCat(moved.cursor()));
+    return kOk;
+  }
+
+  int SyncStatus(const std::vector<std::string>& args) {
+    if (!args.empty()) return UsageError("sync-status takes no arguments");
+    v1::SyncStatus state;
+    const grpc::Status status = agent_->GetSyncStatus(
+        AgentContext().get(), v1::GetSyncStatusRequest(), &state);
+    if (!status.ok()) return AgentFailed(status);
+    if (json_) {
+      std::cout << RenderJson(state) << "\n";
+      return kOk;
+    }
+    const uint64_t lag = state.service_sequence() > state.cursor()
+                             ? state.service_sequence() - state.cursor()
+                             : 0;
+    std::cout << Line("organisation", state.organisation())
+              << Line("plans", absl::StrJoin(state.plans(), ", "))
+              << Line("server", state.server())
+              << Line("replica", state.replica_id())
+              << Line("schedule", state.schedule())
+              << Line("next sync", TimeText(state.next_sync()))
+              << Line("last success", TimeText(state.last_success()))
+              << Line("last attempt", TimeText(state.last_attempt()))
+              << Line("last error",
+                      state.last_error().empty() ? "-" : state.last_error())
+              << Line("pending changes", absl::StrCat(state.pending_changes()))
+              << Line("cursor", absl::StrCat(state.cursor(), " (service ",
+                                             state.service_sequence(), ", lag ",
+                                             lag, ")"))
+              << Line("open conflicts", absl::StrCat(state.open_conflicts()))
+              << Line("clock offset",
+                      absl::StrCat(state.clock_offset_ms(), " ms"));
+    if (state.rejected_size() > 0) {
+      std::cout << "rejected changes:\n";
+      for (const auto& rejected : state.rejected()) {
+        std::cout << "  " << TimeText(rejected.time()) << "  "
+                  << rejected.target() << "  " << rejected.reason() << "\n";
+      }
+    }
+    return kOk;
+  }
+
+  int Conflicts(const std::vector<std::string>& args) {
+    if (args.size() == 2 && args[0] == "list") return ListConflicts(args[1]);
+    if (args.size() == 2 && args[0] == "resolve") {
+      return ResolveConflict(args[1]);
+    }
+    return UsageError(
+        "conflicts list PLAN, or conflicts resolve NAME "
+        "--candidate=N|--value=V");
+  }
+
+  int ListConflicts(const std::string& plan_name) {
+    if (!plan::ResourceName::ParseAs(plan::Kind::kPlan, plan_name).ok()) {
+      return UsageError(absl::StrCat("\"", plan_name, "\" is not a plan name"));
+    }
+    v1::ListConflictsRequest request;
+    request.set_parent(plan_name);
+    request.set_filter(absl::GetFlag(FLAGS_filter));
+    request.set_page_size(std::min(absl::GetFlag(FLAGS_page_size), 1000));
+    std::vector<std::unique_ptr<Message>> conflicts;
+    do {
+      absl::StatusOr<std::unique_ptr<Message>> response =
+          client_->Call("ListConflicts", request);
+      if (!response.ok()) return Failed(response.status());
+      const auto& page =
+          static_cast<const v1::ListConflictsResponse&>(**response);
+      for (const v1::Conflict& conflict : page.conflicts()) {
+        conflicts.push_back(std::make_unique<v1::Conflict>(conflict));
+      }
+      request.set_page_token(page.next_page_token());
+    } while (!request.page_token().empty());
+    if (json_) {
+      std::cout << RenderList(conflicts, "conflicts", true);
+      return kOk;
+    }
+    for (const auto& conflict : conflicts) {
+      std::cout << RenderConflict(static_cast<const v1::Conflict&>(*conflict));
+    }
+    if (conflicts.empty()) std::cerr << "(none)\n";
+    return kOk;
+  }
+
+  int ResolveConflict(const std::string& name) {
+    if (!plan::ResourceName::ParseAs(plan::Kind::kConflict, name).ok()) {
+      return UsageError(absl::StrCat("\"", name, "\" is not a conflict name"));
+    }
+    const std::optional<int> candidate = absl::GetFlag(FLAGS_candidate);
+    const std::optional<std::string> value = absl::GetFlag(FLAGS_value);
+    if (candidate.has_value() == value.has_value()) {
+      return UsageError("conflicts resolve takes --candidate=N or --value=V");
+    }
+    v1::ResolveConflictRequest request;
+    request.set_name(name);
+    request.set_etag(absl::GetFlag(FLAGS_etag));
+    if (candidate.has_value()) {
+      request.set_candidate(*candidate);
+    } else {
+      // The value is the target's resource with only the contested field
+      // set, so the conflict says which type and field to parse it as.
+      v1::GetConflictRequest get;
+      get.set_name(name);
+      absl::StatusOr<std::unique_ptr<Message>> read =
+          client_->Call("GetConflict", get);
+      if (!read.ok()) return Failed(read.status());
+      const auto& conflict = static_cast<const v1::Conflict&>(**read);
+      absl::StatusOr<plan::ResourceName> target =
+          plan::ResourceName::Parse(conflict.target());
+      if (!target.ok()) {
+        return Failed(absl::InternalError(
+            absl::StrCat("the conflict's target \"", conflict.target(),
+                         "\" is not a resource name")));
+      }
+      const auto* type = plan::InfoOf(target->kind()).descriptor;
+      std::unique_ptr<Message> resource(
+          google::protobuf::MessageFactory::generated_factory()
+              ->GetPrototype(type)
+              ->New());
+      const auto* field = type->FindFieldByName(conflict.field());
+      if (field == nullptr) {
+        return Failed(absl::InternalError(absl::StrCat(
+            type->name(), " has no field \"", conflict.field(), "\"")));
+      }
+      absl::Status set = SetField(resource.get(), conflict.field(), *value);
+      if (!set.ok()) return UsageError(std::string(set.message()));
+      request.set_value(plan::FieldValueBytes(*resource, *field));
+    }
+    absl::StatusOr<std::unique_ptr<Message>> response =
+        client_->Call("ResolveConflict", request);
+    if (!response.ok()) return Failed(response.status());
+    if (json_) return Print(**response);
+    std::cout << RenderConflict(static_cast<const v1::Conflict&>(**response));
+    return kOk;
+  }
+
   PlanClient* client_;
+  v1::AgentService::StubInterface* agent_;
   bool json_;
 };
 
@@ -574,8 +860,10 @@ int main(int argc, char** argv) {
   }
   std::shared_ptr<grpc::Channel> channel = grpc::CreateChannel(
       absl::GetFlag(FLAGS_server), grpc::InsecureChannelCredentials());
-  planctl::PlanClient client(
-      channel, {.organisation = absl::GetFlag(FLAGS_organisation),
-                .timeout = absl::GetFlag(FLAGS_timeout)});
-  return planctl::Cli(&client).Run(args);
+  planctl::PlanClient client(channel,
+                             {.organisation = absl::GetFlag(FLAGS_organisation),
+                              .timeout = absl::GetFlag(FLAGS_timeout)});
+  std::unique_ptr<prevent::plan::v1::AgentService::Stub> agent =
+      prevent::plan::v1::AgentService::NewStub(channel);
+  return planctl::Cli(&client, agent.get()).Run(args);
 }

@@ -29,7 +29,8 @@ size_t Width(absl::string_view text) {
 
 // `text` on one line, cut to `max` characters with an ellipsis.
 std::string Cell(absl::string_view text, size_t max = kMaxCellChars) {
-  std::string line = absl::StrReplaceAll(text, {{"\r", ""}, {"\n", " "}, {"\t", " "}});
+  std::string line =
+      absl::StrReplaceAll(text, {{"\r", ""}, {"\n", " "}, {"\t", " "}});
   if (Width(line) <= max) return line;
   size_t bytes = 0;
   for (size_t chars = 0; bytes < line.size() && chars < max - 1; ++chars) {
@@ -55,8 +56,9 @@ std::string ValueText(const Message& message, const FieldDescriptor& field) {
   const auto one = [&](int index) -> std::string {
     switch (field.cpp_type()) {
       case FieldDescriptor::CPPTYPE_STRING:
-        return index < 0 ? reflection->GetString(message, &field)
-                         : reflection->GetRepeatedString(message, &field, index);
+        return index < 0
+                   ? reflection->GetString(message, &field)
+                   : reflection->GetRepeatedString(message, &field, index);
       case FieldDescriptor::CPPTYPE_ENUM:
         return index < 0 ? reflection->GetEnum(message, &field)->name()
                          : reflection->GetRepeatedEnum(message, &field, index)
@@ -97,7 +99,8 @@ std::string Field(const Message& message, absl::string_view name) {
       !message.GetReflection()->HasField(message, field)) {
     return "";
   }
-  if (field->cpp_type() == FieldDescriptor::CPPTYPE_ENUM && !field->is_repeated() &&
+  if (field->cpp_type() == FieldDescriptor::CPPTYPE_ENUM &&
+      !field->is_repeated() &&
       message.GetReflection()->GetEnumValue(message, field) == 0) {
     return "";
   }
@@ -172,7 +175,8 @@ std::string RenderList(const std::vector<std::unique_ptr<Message>>& resources,
                        const std::string& list_field, bool json) {
   if (json) {
     std::vector<std::string> items;
-    for (const auto& resource : resources) items.push_back(RenderJson(*resource));
+    for (const auto& resource : resources)
+      items.push_back(RenderJson(*resource));
     return absl::StrCat("{\"", list_field, "\": [", absl::StrJoin(items, ","),
                         "]}\n");
   }

@@ -49,6 +49,12 @@ const std::vector<KindInfo>& AllInfo() {
        v1::ProgressUpdate::descriptor(),
        Kind::kAction,
        false},
+      {Kind::kConflict,
+       "conflict",
+       {"plans", "conflicts"},
+       v1::Conflict::descriptor(),
+       Kind::kPlan,
+       false},
   };
   return *info;
 }

@@ -6,6 +6,7 @@
 //   plans/{plan}/activities/{activity}
 //   plans/{plan}/activities/{activity}/actions/{action}
 //   plans/{plan}/activities/{activity}/actions/{action}/updates/{update}
+//   plans/{plan}/conflicts/{conflict}
 //
 // Ids are lowercase `[a-z0-9][a-z0-9-]{0,62}`.
 //
@@ -31,6 +32,7 @@ enum class Kind {
   kActivity,
   kAction,
   kProgressUpdate,
+  kConflict,
 };
 
 inline constexpr Kind kAllKinds[] = {
@@ -48,7 +50,8 @@ struct KindInfo {
   const google::protobuf::Descriptor* descriptor;
   // The parent kind; nullopt for organisations and plans.
   std::optional<Kind> parent;
-  // False for progress updates: append-only, never updated or deleted.
+  // False for progress updates (append-only) and conflicts (written only by
+  // sync and ResolveConflict): no Update, Delete or Undelete.
   bool updatable;
 };
 

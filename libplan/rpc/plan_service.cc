@@ -313,6 +313,36 @@ grpc::Status PlanServiceImpl::CreateProgressUpdate(
                                    ActorOf(*context), response));
 }
 
+grpc::Status PlanServiceImpl::ListConflicts(
+    grpc::ServerContext* context, const v1::ListConflictsRequest* request,
+    v1::ListConflictsResponse* response) {
+  ListRequest list;
+  list.parent = request->parent();
+  list.page_size = request->page_size();
+  list.page_token = request->page_token();
+  list.filter = request->filter();
+  return Finish(*context, "ListConflicts",
+                resources_->List(
+                    Kind::kConflict, list,
+                    [response] { return response->add_conflicts(); },
+                    response->mutable_next_page_token()));
+}
+
+grpc::Status PlanServiceImpl::GetConflict(grpc::ServerContext* context,
+                                          const v1::GetConflictRequest* request,
+                                          v1::Conflict* response) {
+  return Finish(*context, "GetConflict",
+                resources_->Get(Kind::kConflict, request->name(), response));
+}
+
+grpc::Status PlanServiceImpl::ResolveConflict(
+    grpc::ServerContext* context, const v1::ResolveConflictRequest* request,
+    v1::Conflict* response) {
+  return Finish(
+      *context, "ResolveConflict",
+      resources_->ResolveConflict(*request, ActorOf(*context), response));
+}
+
 grpc::Status PlanServiceImpl::ImportPlan(grpc::ServerContext* context,
                                          const v1::ImportPlanRequest* request,
                                          v1::ImportPlanResponse* response) {

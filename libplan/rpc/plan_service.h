@@ -118,6 +118,15 @@ class PlanServiceImpl final : public v1::PlanService::Service {
       const v1::CreateProgressUpdateRequest* request,
       v1::ProgressUpdate* response) override;
 
+  grpc::Status ListConflicts(grpc::ServerContext* context,
+                             const v1::ListConflictsRequest* request,
+                             v1::ListConflictsResponse* response) override;
+  grpc::Status GetConflict(grpc::ServerContext* context,
+                           const v1::GetConflictRequest* request,
+                           v1::Conflict* response) override;
+  grpc::Status ResolveConflict(grpc::ServerContext* context,
+                               const v1::ResolveConflictRequest* request,
+                               v1::Conflict* response) override;
   grpc::Status ImportPlan(grpc::ServerContext* context,
                           const v1::ImportPlanRequest* request,
                           v1::ImportPlanResponse* response) override;

@@ -1,5 +1,12 @@
 #include "libplan/rpc/server.h"
 
+#include <signal.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/server_context.h"
@@ -25,6 +32,51 @@ std::string ActingOrganisation(const grpc::ServerContext& context) {
   auto it = metadata.find("x-prevent-organisation");
   if (it == metadata.end()) return "";
   return std::string(it->second.data(), it->second.size());
+}
+
+namespace {
+
+sigset_t TerminationSignals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  return signals;
+}
+
+}  // namespace
+
+void BlockTerminationSignals() {
+  const sigset_t signals = TerminationSignals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+}
+
+std::string WaitForTerminationSignal() {
+  const sigset_t signals = TerminationSignals();
+  int signal = 0;
+  sigwait(&signals, &signal);
+  return signal == SIGTERM ? "SIGTERM" : "SIGINT";
+}
+
+absl::Status WritePortFile(const std::string& path, int port) {
+  const std::string temp = path + ".tmp";
+  {
+    std::ofstream out(temp, std::ios::trunc);
+    out << port << "\n";
+    if (!out.flush())
+      return absl::InternalError(absl::StrCat("cannot write ", temp));
+  }
+  if (std::rename(temp.c_str(), path.c_str()) != 0) {
+    return absl::InternalError(
+        absl::StrCat("cannot rename ", temp, " to ", path));
+  }
+  return absl::OkStatus();
+}
+
+void ShutdownServer(grpc::Server& server, absl::Duration grace) {
+  server.GetHealthCheckService()->Shutdown();
+  server.Shutdown(absl::ToChronoTime(absl::Now() + grace));
+  server.Wait();
 }
 
 }  // namespace plan

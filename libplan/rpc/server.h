@@ -4,6 +4,9 @@
 
 #include <string>
 
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
 
 namespace plan {
@@ -25,6 +28,23 @@ void ConfigureServerBuilder(const ServerOptions& options,
 // The acting organisation a request names in its `x-prevent-organisation`
 // metadata, or "".
 std::string ActingOrganisation(const grpc::ServerContext& context);
+
+// Blocks SIGTERM and SIGINT in this thread and every thread it starts later,
+// so that WaitForTerminationSignal receives them. Call before starting any
+// thread.
+void BlockTerminationSignals();
+
+// Waits for SIGTERM or SIGINT (blocked by BlockTerminationSignals); returns
+// "SIGTERM" or "SIGINT".
+std::string WaitForTerminationSignal();
+
+// Writes `port` and a newline to `path` atomically (a temporary file, then a
+// rename), for tests and supervisors that start a server on port 0.
+absl::Status WritePortFile(const std::string& path, int port);
+
+// Stops `server` gracefully: health checks answer NOT_SERVING, new calls are
+// refused, calls in flight get up to `grace` to finish.
+void ShutdownServer(grpc::Server& server, absl::Duration grace);
 
 }  // namespace plan
 

@@ -25,14 +25,18 @@ using google::protobuf::Message;
 
 constexpr char kOverdueField[] = "overdue";
 
-// Version stamp of one accepted change.
+// Version stamp of one accepted change. On the plan service the change's
+// own sequence is the service sequence; on a replica it is not known yet.
 storage::Version MakeVersion(uint64_t hlc, const std::string& replica_id,
-                             uint64_t sequence) {
+                             uint64_t sequence, const std::string& organisation,
+                             bool replica) {
   storage::Version version;
   version.set_hlc(hlc);
   version.set_replica_id(replica_id);
   version.set_change_id(absl::StrCat(replica_id, ":", sequence));
   version.set_sequence(sequence);
+  version.set_organisation(organisation);
+  if (!replica) version.set_service_sequence(sequence);
   return version;
 }
 
@@ -170,22 +174,41 @@ struct Stamp {
 };
 
 Stamp NewStamp(Transaction& txn, HybridClock& clock,
-               const std::string& replica_id) {
+               const std::string& replica_id, const std::string& organisation,
+               bool replica) {
   Stamp stamp;
   stamp.hlc = clock.Now();
   const uint64_t sequence = txn.next_sequence();
-  stamp.version = MakeVersion(stamp.hlc, replica_id, sequence);
+  stamp.version =
+      MakeVersion(stamp.hlc, replica_id, sequence, organisation, replica);
   stamp.time = HybridClock::ToTime(stamp.hlc);
-  stamp.etag = absl::StrCat("\"", absl::Hex(sequence), "\"");
+  // A replica's own etags never equal one the service issued.
+  stamp.etag =
+      absl::StrCat("\"", replica ? "r" : "", absl::Hex(sequence), "\"");
   return stamp;
 }
 
+// The version of `field` after a local write stamped `stamp`: on a replica
+// it keeps the service sequence of the value it replaces.
+storage::Version FieldVersionAfter(const Stamp& stamp,
+                                   const storage::Entity* previous,
+                                   const std::string& field, bool replica) {
+  storage::Version version = stamp.version;
+  if (replica && previous != nullptr) {
+    auto it = previous->field_versions().find(field);
+    if (it != previous->field_versions().end()) {
+      version.set_service_sequence(it->second.service_sequence());
+    }
+  }
+  return version;
+}
+
 // A change of `target` by `organisation`, stamped with `stamp`.
-storage::Change NewChange(storage::Change::Op op, const Stamp& stamp,
-                          const ResourceName& target,
-                          const std::string& organisation) {
-  storage::Change change;
-  change.set_op(op);
+v1::Change NewChange(v1::Change::Operation op, const Stamp& stamp,
+                     const ResourceName& target,
+                     const std::string& organisation) {
+  v1::Change change;
+  change.set_operation(op);
   change.set_change_id(stamp.version.change_id());
   change.set_replica_id(stamp.version.replica_id());
   change.set_hlc(stamp.hlc);
@@ -412,7 +435,8 @@ absl::Status PlanResources::CreateInTransaction(
   }
   RETURN_IF_ERROR(CheckAncestors(txn, name));
   RETURN_IF_ERROR(CheckReferences(txn, kind, *created, fields, info.field));
-  const Stamp stamp = NewStamp(txn, *clock_, store_->replica_id());
+  const Stamp stamp = NewStamp(txn, *clock_, store_->replica_id(), organisation,
+                               options_.replica);
   if (kind == Kind::kProgressUpdate &&
       !static_cast<prevent::plan::v1::ProgressUpdate*>(created)
            ->has_report_time()) {
@@ -423,20 +447,39 @@ absl::Status PlanResources::CreateInTransaction(
   SetTime(created, "update_time", stamp.time);
 
   storage::Entity entity;
-  storage::Change change =
-      NewChange(storage::Change::CREATE, stamp, name, organisation);
+  v1::Change change = NewChange(v1::Change::CREATE, stamp, name, organisation);
   for (const FieldDescriptor* field : fields) {
     if (!HasValue(*created, *field)) continue;
     (*entity.mutable_field_versions())[field->name()] = stamp.version;
-    storage::FieldChange* fc = change.add_fields();
+    v1::FieldChange* fc = change.add_fields();
     fc->set_field(field->name());
     fc->set_value(FieldValueBytes(*created, *field));
   }
   *entity.mutable_lifecycle_version() = stamp.version;
   entity.set_resource(SerializeDeterministic(*created));
   txn.PutEntity(name, entity);
-  txn.AppendChange(std::move(change));
+  LogChange(txn, std::move(change), nullptr);
   return absl::OkStatus();
+}
+
+void PlanResources::LogChange(Transaction& txn, v1::Change change,
+                              const storage::Entity* previous) const {
+  if (options_.replica) {
+    // What the service must know to merge it: per field, the service
+    // sequence of the value this edit replaced.
+    v1::Change pending = change;
+    for (v1::FieldChange& field : *pending.mutable_fields()) {
+      if (previous == nullptr) continue;
+      auto it = previous->field_versions().find(field.field());
+      if (it != previous->field_versions().end()) {
+        field.set_base_sequence(it->second.service_sequence());
+      }
+    }
+    pending.set_sequence(0);
+    txn.Put(Cf::kOutbox, SequenceKey(txn.next_sequence()),
+            pending.SerializeAsString());
+  }
+  txn.AppendChange(std::move(change));
 }
 
 absl::Status PlanResources::Update(Kind kind, const Message& resource,
@@ -481,60 +524,70 @@ absl::Status PlanResources::Update(Kind kind, const Message& resource,
   RETURN_IF_ERROR(CheckDeadline(actor));
 
   return store_->Commit([&](Transaction& txn) -> absl::Status {
-    ASSIGN_OR_RETURN(std::optional<storage::Entity> entity,
-                     txn.GetEntity(*name));
-    if (!entity.has_value()) return NotFound(*name);
-    std::unique_ptr<Message> current(resource.New());
-    RETURN_IF_ERROR(ParseStoredResource(*entity, current.get()));
-    const std::string etag = GetString(resource, "etag");
-    if (!etag.empty() && etag != GetString(*current, "etag")) {
-      return EtagMismatch(*name, etag);
-    }
-    if (entity->deleted()) {
-      return Error(absl::StatusCode::kFailedPrecondition, "RESOURCE_DELETED",
-                   absl::StrCat(name->str(), " is deleted; undelete it first"),
-                   name->str());
-    }
-    std::unique_ptr<Message> updated(current->New());
-    updated->CopyFrom(*current);
-    for (const FieldDescriptor* field : fields) {
-      CopyField(resource, *field, updated.get());
-    }
-    FieldViolations invalid;
-    ValidateFields(kind, *updated, fields, info.field, &invalid);
-    RETURN_IF_ERROR(invalid.ToStatus());
-    google::protobuf::RepeatedPtrField<storage::FieldChange> field_changes;
-    std::vector<const FieldDescriptor*> changed;
-    for (const FieldDescriptor* field : fields) {
-      std::string before = FieldValueBytes(*current, *field);
-      std::string after = FieldValueBytes(*updated, *field);
-      if (before == after) continue;
-      changed.push_back(field);
-      storage::FieldChange* fc = field_changes.Add();
-      fc->set_field(field->name());
-      fc->set_value(std::move(after));
-      fc->set_base(std::move(before));
-    }
-    if (changed.empty()) {  // Nothing changes: nothing to write.
-      out->CopyFrom(*current);
-      return absl::OkStatus();
-    }
-    RETURN_IF_ERROR(CheckReferences(txn, kind, *updated, changed, info.field));
-    const Stamp stamp = NewStamp(txn, *clock_, store_->replica_id());
-    SetString(updated.get(), "etag", stamp.etag);
-    SetTime(updated.get(), "update_time", stamp.time);
-    for (const FieldDescriptor* field : changed) {
-      (*entity->mutable_field_versions())[field->name()] = stamp.version;
-    }
-    entity->set_resource(SerializeDeterministic(*updated));
-    storage::Change change = NewChange(storage::Change::UPDATE, stamp, *name,
-                                       ActingOrganisation(actor));
-    *change.mutable_fields() = std::move(field_changes);
-    txn.PutEntity(*name, *entity);
-    txn.AppendChange(std::move(change));
-    out->CopyFrom(*updated);
-    return absl::OkStatus();
+    return UpdateInTransaction(txn, kind, *name, resource, fields,
+                               ActingOrganisation(actor), out);
   });
+}
+
+absl::Status PlanResources::UpdateInTransaction(
+    Transaction& txn, Kind kind, const ResourceName& name,
+    const Message& resource, const std::vector<const FieldDescriptor*>& fields,
+    const std::string& organisation, Message* out) const {
+  const KindInfo& info = InfoOf(kind);
+  ASSIGN_OR_RETURN(std::optional<storage::Entity> entity, txn.GetEntity(name));
+  if (!entity.has_value()) return NotFound(name);
+  std::unique_ptr<Message> current(resource.New());
+  RETURN_IF_ERROR(ParseStoredResource(*entity, current.get()));
+  const std::string etag = GetString(resource, "etag");
+  if (!etag.empty() && etag != GetString(*current, "etag")) {
+    return EtagMismatch(name, etag);
+  }
+  if (entity->deleted()) {
+    return Error(absl::StatusCode::kFailedPrecondition, "RESOURCE_DELETED",
+                 absl::StrCat(name.str(), " is deleted; undelete it first"),
+                 name.str());
+  }
+  std::unique_ptr<Message> updated(current->New());
+  updated->CopyFrom(*current);
+  for (const FieldDescriptor* field : fields) {
+    CopyField(resource, *field, updated.get());
+  }
+  FieldViolations invalid;
+  ValidateFields(kind, *updated, fields, info.field, &invalid);
+  RETURN_IF_ERROR(invalid.ToStatus());
+  google::protobuf::RepeatedPtrField<v1::FieldChange> field_changes;
+  std::vector<const FieldDescriptor*> changed;
+  for (const FieldDescriptor* field : fields) {
+    std::string before = FieldValueBytes(*current, *field);
+    std::string after = FieldValueBytes(*updated, *field);
+    if (before == after) continue;
+    changed.push_back(field);
+    v1::FieldChange* fc = field_changes.Add();
+    fc->set_field(field->name());
+    fc->set_value(std::move(after));
+    fc->set_base(std::move(before));
+  }
+  if (changed.empty()) {  // Nothing changes: nothing to write.
+    out->CopyFrom(*current);
+    return absl::OkStatus();
+  }
+  RETURN_IF_ERROR(CheckReferences(txn, kind, *updated, changed, info.field));
+  const Stamp stamp = NewStamp(txn, *clock_, store_->replica_id(), organisation,
+                               options_.replica);
+  const storage::Entity previous = *entity;
+  SetString(updated.get(), "etag", stamp.etag);
+  SetTime(updated.get(), "update_time", stamp.time);
+  for (const FieldDescriptor* field : changed) {
+    (*entity->mutable_field_versions())[field->name()] =
+        FieldVersionAfter(stamp, &previous, field->name(), options_.replica);
+  }
+  entity->set_resource(SerializeDeterministic(*updated));
+  v1::Change change = NewChange(v1::Change::UPDATE, stamp, name, organisation);
+  *change.mutable_fields() = std::move(field_changes);
+  txn.PutEntity(name, *entity);
+  LogChange(txn, std::move(change), &previous);
+  out->CopyFrom(*updated);
+  return absl::OkStatus();
 }
 
 absl::Status PlanResources::Delete(Kind kind, absl::string_view name_text,
@@ -557,17 +610,19 @@ absl::Status PlanResources::Delete(Kind kind, absl::string_view name_text,
                    absl::StrCat(name->str(), " is already deleted"),
                    name->str());
     }
-    const Stamp stamp = NewStamp(txn, *clock_, store_->replica_id());
+    const std::string organisation = ActingOrganisation(actor);
+    const Stamp stamp = NewStamp(txn, *clock_, store_->replica_id(),
+                                 organisation, options_.replica);
     SetString(resource.get(), "etag", stamp.etag);
     SetTime(resource.get(), "update_time", stamp.time);
     SetTime(resource.get(), "delete_time", stamp.time);
     entity->set_deleted(true);
     *entity->mutable_lifecycle_version() = stamp.version;
     entity->set_resource(SerializeDeterministic(*resource));
-    storage::Change change = NewChange(storage::Change::DELETE, stamp, *name,
-                                       ActingOrganisation(actor));
+    v1::Change change =
+        NewChange(v1::Change::DELETE, stamp, *name, organisation);
     txn.PutEntity(*name, *entity);
-    txn.AppendChange(std::move(change));
+    LogChange(txn, std::move(change), nullptr);
     out->CopyFrom(*resource);
     return absl::OkStatus();
   });
@@ -579,29 +634,132 @@ absl::Status PlanResources::Undelete(Kind kind, absl::string_view name_text,
   if (!name.ok()) return name.status();
   RETURN_IF_ERROR(CheckDeadline(actor));
   return store_->Commit([&](Transaction& txn) -> absl::Status {
+    return UndeleteInTransaction(txn, *name, ActingOrganisation(actor), out);
+  });
+}
+
+absl::Status PlanResources::UndeleteInTransaction(
+    Transaction& txn, const ResourceName& name, const std::string& organisation,
+    Message* out) const {
+  ASSIGN_OR_RETURN(std::optional<storage::Entity> entity, txn.GetEntity(name));
+  if (!entity.has_value()) return NotFound(name);
+  if (!entity->deleted()) {
+    return Error(absl::StatusCode::kAlreadyExists, "NOT_DELETED",
+                 absl::StrCat(name.str(), " is not deleted"), name.str());
+  }
+  RETURN_IF_ERROR(CheckAncestors(txn, name));
+  std::unique_ptr<Message> resource(out->New());
+  RETURN_IF_ERROR(ParseStoredResource(*entity, resource.get()));
+  const Stamp stamp = NewStamp(txn, *clock_, store_->replica_id(), organisation,
+                               options_.replica);
+  SetString(resource.get(), "etag", stamp.etag);
+  SetTime(resource.get(), "update_time", stamp.time);
+  ClearField(resource.get(), "delete_time");
+  entity->set_deleted(false);
+  *entity->mutable_lifecycle_version() = stamp.version;
+  entity->set_resource(SerializeDeterministic(*resource));
+  v1::Change change =
+      NewChange(v1::Change::UNDELETE, stamp, name, organisation);
+  txn.PutEntity(name, *entity);
+  LogChange(txn, std::move(change), nullptr);
+  out->CopyFrom(*resource);
+  return absl::OkStatus();
+}
+
+absl::Status PlanResources::ResolveConflict(
+    const prevent::plan::v1::ResolveConflictRequest& request,
+    const Actor& actor, prevent::plan::v1::Conflict* out) {
+  ASSIGN_OR_RETURN(ResourceName name,
+                   ParseNameField(Kind::kConflict, request.name()));
+  if (request.choice_case() ==
+      prevent::plan::v1::ResolveConflictRequest::CHOICE_NOT_SET) {
+    FieldViolations violations;
+    violations.Add("choice", "set candidate or value");
+    return violations.ToStatus();
+  }
+  RETURN_IF_ERROR(CheckDeadline(actor));
+  const std::string organisation = ActingOrganisation(actor);
+  return store_->Commit([&](Transaction& txn) -> absl::Status {
     ASSIGN_OR_RETURN(std::optional<storage::Entity> entity,
-                     txn.GetEntity(*name));
-    if (!entity.has_value()) return NotFound(*name);
-    if (!entity->deleted()) {
-      return Error(absl::StatusCode::kAlreadyExists, "NOT_DELETED",
-                   absl::StrCat(name->str(), " is not deleted"), name->str());
+                     txn.GetEntity(name));
+    if (!entity.has_value()) return NotFound(name);
+    v1::Conflict conflict;
+    RETURN_IF_ERROR(ParseStoredResource(*entity, &conflict));
+    if (!request.etag().empty() && request.etag() != conflict.etag()) {
+      return EtagMismatch(name, request.etag());
     }
-    RETURN_IF_ERROR(CheckAncestors(txn, *name));
-    std::unique_ptr<Message> resource(out->New());
-    RETURN_IF_ERROR(ParseStoredResource(*entity, resource.get()));
-    const Stamp stamp = NewStamp(txn, *clock_, store_->replica_id());
-    SetString(resource.get(), "etag", stamp.etag);
-    SetTime(resource.get(), "update_time", stamp.time);
-    ClearField(resource.get(), "delete_time");
-    entity->set_deleted(false);
-    *entity->mutable_lifecycle_version() = stamp.version;
-    entity->set_resource(SerializeDeterministic(*resource));
-    storage::Change change = NewChange(storage::Change::UNDELETE, stamp, *name,
-                                       ActingOrganisation(actor));
-    txn.PutEntity(*name, *entity);
-    txn.AppendChange(std::move(change));
-    out->CopyFrom(*resource);
-    return absl::OkStatus();
+    if (conflict.state() != v1::Conflict::OPEN) {
+      return Error(absl::StatusCode::kFailedPrecondition, "ALREADY_RESOLVED",
+                   absl::StrCat(name.str(), " is already resolved"),
+                   name.str());
+    }
+    v1::Conflict::Candidate chosen;
+    if (request.choice_case() ==
+        prevent::plan::v1::ResolveConflictRequest::kCandidate) {
+      if (request.candidate() < 0 ||
+          request.candidate() >= conflict.candidates_size()) {
+        FieldViolations violations;
+        violations.Add(
+            "candidate",
+            absl::StrCat("must be 0-", conflict.candidates_size() - 1));
+        return violations.ToStatus();
+      }
+      chosen = conflict.candidates(request.candidate());
+    } else {
+      chosen.set_value(request.value());
+    }
+    ASSIGN_OR_RETURN(ResourceName target,
+                     ResourceName::Parse(conflict.target()));
+    const KindInfo& info = InfoOf(target.kind());
+    const FieldDescriptor* field =
+        info.descriptor->FindFieldByName(conflict.field());
+    if (field == nullptr) {
+      return absl::DataLossError(absl::StrCat(name.str(), " names no field"));
+    }
+    ASSIGN_OR_RETURN(std::optional<storage::Entity> target_entity,
+                     txn.GetEntity(target));
+    if (!target_entity.has_value()) return NotFound(target);
+    std::unique_ptr<Message> scratch(
+        google::protobuf::MessageFactory::generated_factory()
+            ->GetPrototype(info.descriptor)
+            ->New());
+    if (!chosen.deletes()) {
+      if (target_entity->deleted()) {
+        RETURN_IF_ERROR(
+            UndeleteInTransaction(txn, target, organisation, scratch.get()));
+      }
+      std::unique_ptr<Message> values(scratch->New());
+      if (!values->ParseFromString(chosen.value())) {
+        FieldViolations violations;
+        violations.Add("value",
+                       absl::StrCat("is not a ", info.descriptor->name(),
+                                    " with only ", conflict.field(), " set"));
+        return violations.ToStatus();
+      }
+      SetString(values.get(), "name", target.str());
+      RETURN_IF_ERROR(UpdateInTransaction(txn, target.kind(), target, *values,
+                                          {field}, organisation,
+                                          scratch.get()));
+    } else if (!target_entity->deleted()) {
+      return Error(absl::StatusCode::kFailedPrecondition, "RESOURCE_RESTORED",
+                   absl::StrCat(target.str(), " is no longer deleted"),
+                   target.str());
+    }
+    v1::Conflict resolved;
+    resolved.set_name(name.str());
+    resolved.set_state(v1::Conflict::RESOLVED);
+    chosen.set_organisation(organisation);
+    const int64_t micros = absl::ToUnixMicros(absl::Now());
+    chosen.mutable_edit_time()->set_seconds(micros / 1000000);
+    chosen.mutable_edit_time()->set_nanos(
+        static_cast<int32_t>(micros % 1000000) * 1000);
+    chosen.clear_change_id();
+    *resolved.mutable_resolution() = chosen;
+    const std::vector<const FieldDescriptor*> fields = {
+        v1::Conflict::descriptor()->FindFieldByName("state"),
+        v1::Conflict::descriptor()->FindFieldByName("resolution")};
+    return UpdateInTransaction(txn, Kind::kConflict, name, resolved, fields,
+                               organisation, out);
   });
 }
 

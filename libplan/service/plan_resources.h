@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
@@ -73,6 +74,9 @@ struct PlanResourcesOptions {
   // A page stops growing once its resources exceed this many bytes (gRPC's
   // default receive limit is 4 MiB).
   size_t max_page_bytes = 1 << 20;
+  // A sync agent's replica: local writes also go to the outbox, to be pushed,
+  // and etags are the replica's own.
+  bool replica = false;
   // The current time, for the computed `overdue` filter field.
   std::function<absl::Time()> now = absl::Now;
 };
@@ -115,6 +119,13 @@ class PlanResources {
   absl::Status Undelete(Kind kind, absl::string_view name, const Actor& actor,
                         google::protobuf::Message* out);
 
+  // ResolveConflict (plan_service.proto states the contract): the chosen
+  // value is written to the target as an ordinary change, and the conflict
+  // marked RESOLVED, in one commit.
+  absl::Status ResolveConflict(
+      const prevent::plan::v1::ResolveConflictRequest& request,
+      const Actor& actor, prevent::plan::v1::Conflict* out);
+
   // ImportPlan and ExportPlan (plan_service.proto states the contract);
   // implemented in plan_transfer.cc.
   absl::Status Import(const prevent::plan::v1::ImportPlanRequest& request,
@@ -142,7 +153,21 @@ class PlanResources {
                                    const ResourceName& name,
                                    google::protobuf::Message* created,
                                    const std::string& organisation) const;
+  // The bodies of Update and Undelete, within a commit.
+  absl::Status UpdateInTransaction(
+      Transaction& txn, Kind kind, const ResourceName& name,
+      const google::protobuf::Message& resource,
+      const std::vector<const google::protobuf::FieldDescriptor*>& fields,
+      const std::string& organisation, google::protobuf::Message* out) const;
+  absl::Status UndeleteInTransaction(Transaction& txn, const ResourceName& name,
+                                     const std::string& organisation,
+                                     google::protobuf::Message* out) const;
   std::string ActingOrganisation(const Actor& actor) const;
+  // Appends `change` to the log and, on a replica, to the outbox with each
+  // field's base sequence taken from `previous` (the entity before the write;
+  // null for a create, delete or undelete).
+  void LogChange(Transaction& txn, v1::Change change,
+                 const storage::Entity* previous) const;
 
   Store* const store_;
   HybridClock* const clock_;

@@ -33,7 +33,7 @@ const char* const kCfNames[] = {"entities", "changes", "plan_changes",
 constexpr int kCfCount = 6;
 
 char KindTag(Kind kind) {
-  static constexpr char kTags[] = {'O', 'P', 'S', 'A', 'X', 'U'};
+  static constexpr char kTags[] = {'O', 'P', 'S', 'A', 'X', 'U', 'C'};
   return kTags[static_cast<int>(kind)];
 }
 
@@ -371,27 +371,39 @@ void Transaction::PutEntity(const ResourceName& name,
   Put(Cf::kEntities, EntityKey(name), SerializeDeterministic(entity));
 }
 
-uint64_t Transaction::AppendChange(storage::Change change) {
+uint64_t Transaction::AppendChange(v1::Change change) {
   const uint64_t sequence = TakeSequence();
   change.set_sequence(sequence);
   const std::string key = SequenceKey(sequence);
   Put(Cf::kChanges, key, change.SerializeAsString());
-  if (!change.plan().empty()) {
-    Put(Cf::kPlanChanges, PlanChangeKey(change.plan(), sequence), "");
+  Put(Cf::kPlanChanges, PlanChangeKey(change.plan(), sequence), "");
+  if (!change.change_id().empty()) {
+    v1::ChangeResult result;
+    result.set_change_id(change.change_id());
+    result.set_outcome(v1::ChangeResult::APPLIED);
+    result.set_sequence(sequence);
+    RecordResult(result);
   }
-  if (!change.change_id().empty()) Put(Cf::kApplied, change.change_id(), key);
   Put(Cf::kMeta, kMetaLastSequence, key);
   Put(Cf::kMeta, kMetaLastHlc, EncodeBigEndian(change.hlc()));
   return sequence;
 }
 
-absl::StatusOr<std::optional<uint64_t>> Transaction::AppliedSequence(
+absl::StatusOr<std::optional<v1::ChangeResult>> Transaction::AppliedResult(
     absl::string_view change_id) {
   ASSIGN_OR_RETURN(std::optional<std::string> value,
                    Get(Cf::kApplied, change_id));
-  std::optional<uint64_t> sequence;
-  if (value.has_value()) sequence = DecodeBigEndian(value.value_or(""));
-  return sequence;
+  if (!value.has_value()) return std::nullopt;
+  v1::ChangeResult result;
+  if (!result.ParseFromString(value.value_or(""))) {
+    return absl::DataLossError(
+        absl::StrCat("the answer to change ", change_id, " is corrupt"));
+  }
+  return result;
+}
+
+void Transaction::RecordResult(const v1::ChangeResult& result) {
+  Put(Cf::kApplied, result.change_id(), result.SerializeAsString());
 }
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(

@@ -36,10 +36,12 @@
 #include "absl/strings/string_view.h"
 #include "libplan/model/names.h"
 #include "libplan/storage/records.pb.h"
+#include "prevent/plan/v1/sync_service.pb.h"
 
 namespace plan {
 
 namespace storage = prevent::plan::storage;
+namespace v1 = prevent::plan::v1;
 
 enum class Cf { kEntities, kChanges, kPlanChanges, kApplied, kOutbox, kMeta };
 
@@ -91,12 +93,15 @@ class Transaction {
       const ResourceName& name);
   void PutEntity(const ResourceName& name, const storage::Entity& entity);
   // Appends `change` to the log with the next sequence number (which it
-  // returns and sets in the change), with its plan index entry, its
-  // change-id dedup entry and the new last sequence and clock in `meta`.
-  uint64_t AppendChange(storage::Change change);
-  // The sequence of the change with id `change_id`, or nullopt.
-  absl::StatusOr<std::optional<uint64_t>> AppliedSequence(
+  // returns and sets in the change), with its plan index entry (organisations
+  // index under the plan ""), its change-id entry (an APPLIED ChangeResult)
+  // and the new last sequence and clock in `meta`.
+  uint64_t AppendChange(v1::Change change);
+  // The recorded answer to the change with id `change_id`, or nullopt.
+  absl::StatusOr<std::optional<v1::ChangeResult>> AppliedResult(
       absl::string_view change_id);
+  // Records the answer to a change (replacing AppendChange's entry).
+  void RecordResult(const v1::ChangeResult& result);
 
  protected:
   virtual uint64_t TakeSequence() = 0;

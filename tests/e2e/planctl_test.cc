@@ -47,7 +47,8 @@ class PlanctlTest : public ::testing::Test {
                      "/deploy/demo/"
                      "south-staffordshire-prevent-action-plan-2023-2025.txt"),
         absl::StrCat("--seed_plan=", kPlan)};
-    absl::StatusOr<PlanServiceProcess> server = PlanServiceProcess::Start(options);
+    absl::StatusOr<PlanServiceProcess> server =
+        PlanServiceProcess::Start(options);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = new PlanServiceProcess(std::move(*server));
   }
@@ -63,8 +64,10 @@ class PlanctlTest : public ::testing::Test {
                   {absl::StrCat("--server=", server_->address()),
                    "--organisation=organisations/south-staffordshire-council"});
     }
-    const std::string log = dir_->Subpath(absl::StrCat("planctl-", ++runs_, ".log"));
-    absl::StatusOr<ChildProcess> child = ChildProcess::Start(PLANCTL_BINARY, args, log);
+    const std::string log =
+        dir_->Subpath(absl::StrCat("planctl-", ++runs_, ".log"));
+    absl::StatusOr<ChildProcess> child =
+        ChildProcess::Start(PLANCTL_BINARY, args, log);
     EXPECT_TRUE(child.ok()) << child.status();
     Invocation run;
     if (!child.ok()) return run;
@@ -106,9 +109,10 @@ TEST_F(PlanctlTest, SeedIsServedOnFirstStart) {
 
 TEST_F(PlanctlTest, CreateSetGetDeleteUndelete) {
   const std::string activity = absl::StrCat(kPlan, "/activities/planctl-test");
-  Invocation run = Planctl({"create", activity, "title=Test activity",
-                     absl::StrCat("strand=", kPlan, "/strands/ideology"),
-                     "lead_organisations=organisations/staffordshire-police"});
+  Invocation run =
+      Planctl({"create", activity, "title=Test activity",
+               absl::StrCat("strand=", kPlan, "/strands/ideology"),
+               "lead_organisations=organisations/staffordshire-police"});
   ASSERT_EQ(run.code, 0) << run.output;
   const std::string action = absl::StrCat(activity, "/actions/first");
   run = Planctl({"create", action, "description=Brief the panel",
@@ -126,7 +130,8 @@ TEST_F(PlanctlTest, CreateSetGetDeleteUndelete) {
   EXPECT_THAT(run.output, HasSubstr("Brief the panel"));
   run = Planctl({"progress", action, "--rag=GREEN", "--note=Panel briefed"});
   ASSERT_EQ(run.code, 0) << run.output;
-  EXPECT_THAT(run.output, HasSubstr("organisations/south-staffordshire-council"));
+  EXPECT_THAT(run.output,
+              HasSubstr("organisations/south-staffordshire-council"));
   run = Planctl({"list", absl::StrCat(action, "/updates")});
   EXPECT_THAT(run.output, HasSubstr("Panel briefed"));
   run = Planctl({"delete", action});
@@ -141,9 +146,11 @@ TEST_F(PlanctlTest, CreateSetGetDeleteUndelete) {
 TEST_F(PlanctlTest, ImportDryRunThenImportAndExport) {
   // Export the seed as CSV, then import it as a second plan.
   const std::string csv = dir_->Subpath("seed.csv");
-  Invocation run = Planctl({"export", kPlan, "--format=csv", absl::StrCat("--output=", csv)});
+  Invocation run = Planctl(
+      {"export", kPlan, "--format=csv", absl::StrCat("--output=", csv)});
   ASSERT_EQ(run.code, 0) << run.output;
-  run = Planctl({"import", csv, "--plan=plans/copy", "--title=Copy", "--dry_run"});
+  run = Planctl(
+      {"import", csv, "--plan=plans/copy", "--title=Copy", "--dry_run"});
   ASSERT_EQ(run.code, 0) << run.output;
   EXPECT_THAT(run.output, HasSubstr("Would create"));
   run = Planctl({"get", "plans/copy"});
@@ -155,7 +162,8 @@ TEST_F(PlanctlTest, ImportDryRunThenImportAndExport) {
   EXPECT_THAT(run.output, HasSubstr("Risk Assessment and local understanding"));
 
   const std::string html = dir_->Subpath("plan.html");
-  run = Planctl({"export", kPlan, "--format=html", absl::StrCat("--output=", html)});
+  run = Planctl(
+      {"export", kPlan, "--format=html", absl::StrCat("--output=", html)});
   ASSERT_EQ(run.code, 0) << run.output;
   std::ifstream in(html);
   std::ostringstream text;
@@ -168,23 +176,28 @@ TEST_F(PlanctlTest, ImportDryRunThenImportAndExport) {
 
 TEST_F(PlanctlTest, ExitCodesSeparateUsageRefusalAndUnreachable) {
   EXPECT_EQ(Planctl({"frobnicate"}).code, 2);
-  EXPECT_EQ(Planctl({"set", absl::StrCat(kPlan, "/activities/x"), "colour=red"}).code, 2);
-  const Invocation missing = Planctl({"get", absl::StrCat(kPlan, "/activities/missing")});
+  EXPECT_EQ(
+      Planctl({"set", absl::StrCat(kPlan, "/activities/x"), "colour=red"}).code,
+      2);
+  const Invocation missing =
+      Planctl({"get", absl::StrCat(kPlan, "/activities/missing")});
   EXPECT_EQ(missing.code, 3);
   EXPECT_THAT(missing.output, HasSubstr("NOT_FOUND"));
-  const Invocation invalid = Planctl({"create", "organisations/x", "display_name="});
+  const Invocation invalid =
+      Planctl({"create", "organisations/x", "display_name="});
   EXPECT_EQ(invalid.code, 3);
   EXPECT_THAT(invalid.output, HasSubstr("organisation.display_name"));
-  const Invocation down = Planctl({"--server=127.0.0.1:1", "--timeout=2s", "health"}, false);
+  const Invocation down =
+      Planctl({"--server=127.0.0.1:1", "--timeout=2s", "health"}, false);
   EXPECT_EQ(down.code, 4) << down.output;
 }
 
 TEST_F(PlanctlTest, HelpDescribesEveryCommand) {
   const Invocation help = Planctl({"help"}, false);
   EXPECT_EQ(help.code, 0);
-  for (const char* command : {"get", "list", "create", "set", "delete",
-                              "undelete", "progress", "import", "export",
-                              "health"}) {
+  for (const char* command :
+       {"get", "list", "create", "set", "delete", "undelete", "progress",
+        "import", "export", "health"}) {
     EXPECT_THAT(help.output, HasSubstr(absl::StrCat("  ", command))) << command;
     const Invocation one = Planctl({command, "--help"}, false);
     EXPECT_EQ(one.code, 0);

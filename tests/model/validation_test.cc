@@ -133,6 +133,8 @@ std::unique_ptr<Message> ValidResource(Kind kind) {
       return std::make_unique<v1::Action>(ValidAction());
     case Kind::kProgressUpdate:
       return std::make_unique<v1::ProgressUpdate>(ValidProgressUpdate());
+    case Kind::kConflict:
+      return std::make_unique<v1::Conflict>();  // written only by sync
   }
   return nullptr;
 }

@@ -720,7 +720,7 @@ TEST_F(PlanServiceTest, ExpiredDeadlineWritesNothing) {
 TEST_F(PlanServiceTest, EveryWriteAppendsOneChangeWithItsActor) {
   CreateBasics();
   std::unique_ptr<ReadView> view = store_->NewReadView();
-  std::vector<storage::Change> changes;
+  std::vector<v1::Change> changes;
   ASSERT_TRUE(view->Scan(Cf::kChanges, "", "",
                          [&](absl::string_view, absl::string_view value) {
                            changes.emplace_back().ParseFromArray(
@@ -732,7 +732,7 @@ TEST_F(PlanServiceTest, EveryWriteAppendsOneChangeWithItsActor) {
   ASSERT_EQ(changes.size(), 6u);
   for (const auto& change : changes) {
     EXPECT_EQ(change.organisation(), kPolice);
-    EXPECT_EQ(change.op(), storage::Change::CREATE);
+    EXPECT_EQ(change.operation(), v1::Change::CREATE);
   }
   EXPECT_EQ(changes[2].target(), kPlan);
   EXPECT_EQ(changes[2].plan(), kPlan);

@@ -55,11 +55,11 @@ class PlanResourcesTest : public ::testing::Test {
     return entity.ok() && entity->has_value() ? **entity : storage::Entity();
   }
 
-  storage::Change LastChange() {
+  v1::Change LastChange() {
     absl::StatusOr<std::optional<std::string>> bytes =
         store_->NewReadView()->Get(Cf::kChanges,
                                    SequenceKey(store_->last_sequence()));
-    storage::Change change;
+    v1::Change change;
     EXPECT_TRUE(bytes.ok() && bytes->has_value());
     if (bytes.ok() && bytes->has_value()) change.ParseFromString(**bytes);
     return change;
@@ -126,8 +126,8 @@ TEST_F(PlanResourcesTest, UpdateChangeHoldsNewAndBaseValues) {
   v1::Action updated;
   ASSERT_TRUE(
       resources_->Update(Kind::kAction, update, mask, actor_, &updated).ok());
-  const storage::Change change = LastChange();
-  EXPECT_EQ(change.op(), storage::Change::UPDATE);
+  const v1::Change change = LastChange();
+  EXPECT_EQ(change.operation(), v1::Change::UPDATE);
   EXPECT_EQ(change.target(), action.name());
   EXPECT_EQ(change.plan(), kPlan);
   EXPECT_EQ(change.organisation(), "organisations/staffordshire-police");
@@ -147,11 +147,11 @@ TEST_F(PlanResourcesTest, DeleteAndUndeleteAreChangesToo) {
   v1::Action out;
   ASSERT_TRUE(
       resources_->Delete(Kind::kAction, action.name(), "", actor_, &out).ok());
-  EXPECT_EQ(LastChange().op(), storage::Change::DELETE);
+  EXPECT_EQ(LastChange().operation(), v1::Change::DELETE);
   EXPECT_TRUE(EntityOf(action.name()).deleted());
   ASSERT_TRUE(
       resources_->Undelete(Kind::kAction, action.name(), actor_, &out).ok());
-  EXPECT_EQ(LastChange().op(), storage::Change::UNDELETE);
+  EXPECT_EQ(LastChange().operation(), v1::Change::UNDELETE);
   EXPECT_FALSE(EntityOf(action.name()).deleted());
 }
 
@@ -218,7 +218,7 @@ TEST_F(PlanResourcesTest, EntityAndChangeLogAgreeAfterManyConcurrentWrites) {
   ASSERT_TRUE(
       view->Scan(Cf::kChanges, "", "",
                  [&](absl::string_view key, absl::string_view value) {
-                   storage::Change change;
+                   v1::Change change;
                    change.ParseFromArray(value.data(),
                                          static_cast<int>(value.size()));
                    EXPECT_EQ(change.sequence(), DecodeSequenceKey(key));

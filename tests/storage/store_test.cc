@@ -39,7 +39,7 @@ class StoreTest : public ::testing::Test {
     return store_->Commit([&](Transaction& txn) -> absl::Status {
       storage::Entity entity;
       entity.set_resource(value);
-      storage::Change change;
+      v1::Change change;
       change.set_target(name.str());
       change.set_plan(name.Plan());
       change.set_change_id(change_id.empty()
@@ -52,8 +52,8 @@ class StoreTest : public ::testing::Test {
     });
   }
 
-  std::vector<storage::Change> AllChanges() {
-    std::vector<storage::Change> changes;
+  std::vector<v1::Change> AllChanges() {
+    std::vector<v1::Change> changes;
     EXPECT_TRUE(store_->NewReadView()
                     ->Scan(Cf::kChanges, "", "",
                            [&](absl::string_view, absl::string_view value) {
@@ -88,7 +88,7 @@ TEST_F(StoreTest, CommitWritesEntityChangeIndexAndDedupTogether) {
   ASSERT_TRUE(entity.ok() && entity->has_value());
   EXPECT_EQ((*entity)->resource(), "first");
 
-  const std::vector<storage::Change> changes = AllChanges();
+  const std::vector<v1::Change> changes = AllChanges();
   ASSERT_EQ(changes.size(), 1u);
   EXPECT_EQ(changes[0].sequence(), 1u);
   EXPECT_EQ(changes[0].target(), "plans/p/activities/a");
@@ -100,14 +100,17 @@ TEST_F(StoreTest, CommitWritesEntityChangeIndexAndDedupTogether) {
   absl::StatusOr<std::optional<std::string>> applied =
       view->Get(Cf::kApplied, "replica-x:1");
   ASSERT_TRUE(applied.ok() && applied->has_value());
-  EXPECT_EQ(DecodeSequenceKey(**applied), 1u);
+  v1::ChangeResult result;
+  ASSERT_TRUE(result.ParseFromString(**applied));
+  EXPECT_EQ(result.outcome(), v1::ChangeResult::APPLIED);
+  EXPECT_EQ(result.sequence(), 1u);
 }
 
 TEST_F(StoreTest, FailedBodyWritesNothingAndTakesNoSequence) {
   ASSERT_TRUE(Write("plans/p", "kept").ok());
   const absl::Status status = store_->Commit([&](Transaction& txn) {
     txn.PutEntity(*ResourceName::Parse("plans/q"), storage::Entity());
-    txn.AppendChange(storage::Change());
+    txn.AppendChange(v1::Change());
     return absl::InvalidArgumentError("refused");
   });
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
@@ -146,7 +149,7 @@ TEST_F(StoreTest, ConcurrentCommitsGiveAGapFreeLogInCommitOrder) {
   }
   for (auto& thread : threads) thread.join();
   EXPECT_EQ(failures.load(), 0);
-  const std::vector<storage::Change> changes = AllChanges();
+  const std::vector<v1::Change> changes = AllChanges();
   ASSERT_EQ(changes.size(), static_cast<size_t>(kThreads * kPerThread));
   std::set<std::string> targets;
   for (size_t i = 0; i < changes.size(); ++i) {

@@ -1,0 +1,96 @@
+#include "libplan/rpc/sync_client.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "grpcpp/client_context.h"
+#include "libplan/util/errors.h"
+
+namespace plan {
+namespace {
+
+// The gRPC status as an absl::Status, keeping the ErrorInfo reason.
+absl::Status FromGrpc(const grpc::Status& status) {
+  if (status.ok()) return absl::OkStatus();
+  std::string reason;
+  google::rpc::Status details;
+  if (details.ParseFromString(status.error_details())) {
+    for (const auto& any : details.details()) {
+      google::rpc::ErrorInfo info;
+      if (any.UnpackTo(&info)) reason = info.reason();
+    }
+  }
+  const auto code = static_cast<absl::StatusCode>(status.error_code());
+  if (reason.empty()) return absl::Status(code, status.error_message());
+  return Error(code, reason, status.error_message());
+}
+
+}  // namespace
+
+GrpcSyncTransport::GrpcSyncTransport(std::shared_ptr<grpc::Channel> channel,
+                                     std::string organisation,
+                                     absl::Duration timeout)
+    : stub_(prevent::plan::v1::SyncService::NewStub(channel)),
+      organisation_(std::move(organisation)),
+      timeout_(timeout) {}
+
+absl::StatusOr<prevent::plan::v1::PushResponse> GrpcSyncTransport::Push(
+    const prevent::plan::v1::PushRequest& request) {
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
+  context.AddMetadata("x-prevent-organisation", organisation_);
+  prevent::plan::v1::PushResponse response;
+  absl::Status status = FromGrpc(stub_->Push(&context, request, &response));
+  if (!status.ok()) return status;
+  return response;
+}
+
+absl::Status GrpcSyncTransport::Pull(
+    const prevent::plan::v1::PullRequest& request,
+    absl::FunctionRef<absl::Status(const prevent::plan::v1::PullResponse&)>
+        on_batch) {
+  grpc::ClientContext context;
+  const absl::Time deadline = request.follow() && follow_deadline_ > absl::Now()
+                                  ? follow_deadline_
+                                  : absl::Now() + timeout_;
+  context.set_deadline(absl::ToChronoTime(deadline));
+  context.AddMetadata("x-prevent-organisation", organisation_);
+  std::unique_ptr<grpc::ClientReader<prevent::plan::v1::PullResponse>> reader =
+      stub_->Pull(&context, request);
+  prevent::plan::v1::PullResponse batch;
+  absl::Status applied = absl::OkStatus();
+  while (reader->Read(&batch)) {
+    applied = on_batch(batch);
+    if (!applied.ok()) {
+      context.TryCancel();
+      break;
+    }
+  }
+  const absl::Status finished = FromGrpc(reader->Finish());
+  return applied.ok() ? finished : applied;
+}
+
+absl::Status GrpcSyncTransport::GetSnapshot(
+    const prevent::plan::v1::GetSnapshotRequest& request,
+    absl::FunctionRef<absl::Status(const prevent::plan::v1::SnapshotChunk&)>
+        on_chunk) {
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
+  context.AddMetadata("x-prevent-organisation", organisation_);
+  std::unique_ptr<grpc::ClientReader<prevent::plan::v1::SnapshotChunk>> reader =
+      stub_->GetSnapshot(&context, request);
+  prevent::plan::v1::SnapshotChunk chunk;
+  absl::Status applied = absl::OkStatus();
+  while (reader->Read(&chunk)) {
+    applied = on_chunk(chunk);
+    if (!applied.ok()) {
+      context.TryCancel();
+      break;
+    }
+  }
+  const absl::Status finished = FromGrpc(reader->Finish());
+  return applied.ok() ? finished : applied;
+}
+
+}  // namespace plan

@@ -1,0 +1,59 @@
+#include "libplan/rpc/sync_service.h"
+
+#include "absl/time/clock.h"
+#include "libplan/rpc/status.h"
+#include "libplan/util/errors.h"
+#include "libplan/util/log.h"
+
+namespace plan {
+namespace {
+
+grpc::Status Finish(absl::string_view method, const absl::Status& status) {
+  if (!status.ok() && !absl::IsCancelled(status)) {
+    PLAN_LOG(INFO) << "refused " << method << " "
+                   << absl::StatusCodeToString(status.code())
+                   << " reason=" << ErrorReason(status) << ": "
+                   << status.message();
+  }
+  return ToGrpcStatus(status);
+}
+
+}  // namespace
+
+grpc::Status SyncServiceImpl::Push(
+    grpc::ServerContext* context, const prevent::plan::v1::PushRequest* request,
+    prevent::plan::v1::PushResponse* response) {
+  if (context->IsCancelled()) {
+    return grpc::Status(grpc::StatusCode::CANCELLED, "cancelled");
+  }
+  return Finish("Push", authority_->Push(*request, response));
+}
+
+grpc::Status SyncServiceImpl::Pull(
+    grpc::ServerContext* context, const prevent::plan::v1::PullRequest* request,
+    grpc::ServerWriter<prevent::plan::v1::PullResponse>* writer) {
+  const absl::Time deadline = absl::FromChrono(context->deadline());
+  return Finish(
+      "Pull",
+      authority_->Pull(
+          *request,
+          [&](const prevent::plan::v1::PullResponse& batch) {
+            return writer->Write(batch);
+          },
+          [&] { return context->IsCancelled() || absl::Now() >= deadline; }));
+}
+
+grpc::Status SyncServiceImpl::GetSnapshot(
+    grpc::ServerContext* context,
+    const prevent::plan::v1::GetSnapshotRequest* request,
+    grpc::ServerWriter<prevent::plan::v1::SnapshotChunk>* writer) {
+  (void)context;
+  return Finish(
+      "GetSnapshot",
+      authority_->Snapshot(*request,
+                           [&](const prevent::plan::v1::SnapshotChunk& chunk) {
+                             return writer->Write(chunk);
+                           }));
+}
+
+}  // namespace plan

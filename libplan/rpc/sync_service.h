@@ -1,0 +1,34 @@
+// The gRPC adapter of SyncService (proto/prevent/plan/v1/sync_service.proto),
+// served by the plan service.
+#ifndef LIBPLAN_RPC_SYNC_SERVICE_H_
+#define LIBPLAN_RPC_SYNC_SERVICE_H_
+
+#include "libplan/sync/sync_authority.h"
+#include "prevent/plan/v1/sync_service.grpc.pb.h"
+
+namespace plan {
+
+class SyncServiceImpl final : public prevent::plan::v1::SyncService::Service {
+ public:
+  // `authority` must outlive the service.
+  explicit SyncServiceImpl(SyncAuthority* authority) : authority_(authority) {}
+
+  grpc::Status Push(grpc::ServerContext* context,
+                    const prevent::plan::v1::PushRequest* request,
+                    prevent::plan::v1::PushResponse* response) override;
+  grpc::Status Pull(
+      grpc::ServerContext* context,
+      const prevent::plan::v1::PullRequest* request,
+      grpc::ServerWriter<prevent::plan::v1::PullResponse>* writer) override;
+  grpc::Status GetSnapshot(
+      grpc::ServerContext* context,
+      const prevent::plan::v1::GetSnapshotRequest* request,
+      grpc::ServerWriter<prevent::plan::v1::SnapshotChunk>* writer) override;
+
+ private:
+  SyncAuthority* const authority_;
+};
+
+}  // namespace plan
+
+#endif  // LIBPLAN_RPC_SYNC_SERVICE_H_

@@ -1,0 +1,402 @@
+#include "libplan/sync/replica.h"
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <set>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "libplan/sync/apply.h"
+#include "libplan/util/errors.h"
+#include "libplan/util/log.h"
+#include "libplan/util/status_macros.h"
+#include "prevent/plan/v1/resources.pb.h"
+
+namespace plan {
+namespace {
+
+constexpr char kMetaCursor[] = "sync/cursor";
+constexpr char kMetaStatus[] = "sync/status";
+constexpr int kMaxRejectedKept = 100;
+
+google::protobuf::Timestamp ToProto(absl::Time time) {
+  google::protobuf::Timestamp out;
+  const int64_t micros = absl::ToUnixMicros(time);
+  out.set_seconds(micros / 1000000);
+  out.set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
+  return out;
+}
+
+// The pending local changes, in the order they were made.
+struct Pending {
+  std::string key;
+  v1::Change change;
+};
+
+absl::StatusOr<std::vector<Pending>> ReadOutbox(const ReadView& view,
+                                                size_t limit) {
+  std::vector<Pending> pending;
+  absl::Status failure = absl::OkStatus();
+  RETURN_IF_ERROR(view.Scan(
+      Cf::kOutbox, "", "", [&](absl::string_view key, absl::string_view value) {
+        Pending& next = pending.emplace_back();
+        next.key = std::string(key);
+        if (!next.change.ParseFromArray(value.data(),
+                                        static_cast<int>(value.size()))) {
+          failure = absl::DataLossError("an outbox entry is corrupt");
+          return false;
+        }
+        return pending.size() < limit;
+      }));
+  RETURN_IF_ERROR(failure);
+  return pending;
+}
+
+// Rebuilds what the replica serves for each of `targets`: the service's
+// image with the pending local changes of that target applied on top, in
+// order. A resource the service does not have and no pending change creates
+// is removed (a rejected create).
+absl::Status Rebase(Transaction& txn, const std::vector<Pending>& pending,
+                    const std::set<std::string>& targets) {
+  for (const std::string& target : targets) {
+    absl::StatusOr<ResourceName> name = ResourceName::Parse(target);
+    if (!name.ok()) continue;
+    ASSIGN_OR_RETURN(std::optional<storage::Entity> entity,
+                     txn.GetEntity(*name));
+    storage::Entity rebuilt = entity.value_or(storage::Entity());
+    rebuilt.set_resource(rebuilt.service_resource());
+    rebuilt.set_deleted(rebuilt.service_deleted());
+    bool exists = rebuilt.service_known();
+    for (const Pending& entry : pending) {
+      if (entry.change.target() != target) continue;
+      if (!exists && entry.change.operation() != v1::Change::CREATE) continue;
+      RETURN_IF_ERROR(ApplyPendingChange(entry.change, &rebuilt));
+      exists = true;
+    }
+    if (exists) {
+      txn.PutEntity(*name, rebuilt);
+    } else if (entity.has_value()) {
+      txn.Delete(Cf::kEntities, EntityKey(*name));
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::set<std::string> TargetsOf(const std::vector<Pending>& pending) {
+  std::set<std::string> targets;
+  for (const Pending& entry : pending) targets.insert(entry.change.target());
+  return targets;
+}
+
+}  // namespace
+
+Replica::Replica(Store* store, HybridClock* clock, ReplicaOptions options)
+    : store_(store), clock_(clock), options_(std::move(options)) {
+  absl::MutexLock lock(&status_mu_);
+  std::unique_ptr<ReadView> view = store_->NewReadView();
+  absl::StatusOr<std::optional<std::string>> saved =
+      view->Get(Cf::kMeta, kMetaStatus);
+  if (saved.ok() && saved->has_value()) {
+    status_.ParseFromString(saved->value_or(""));
+  }
+  status_.set_replica_id(store_->replica_id());
+  status_.set_organisation(options_.organisation);
+  status_.clear_plans();
+  for (const std::string& plan : options_.plans) status_.add_plans(plan);
+}
+
+int64_t Replica::pending_changes() const {
+  std::unique_ptr<ReadView> view = store_->NewReadView();
+  int64_t count = 0;
+  (void)view->Scan(Cf::kOutbox, "", "",
+                   [&](absl::string_view, absl::string_view) {
+                     ++count;
+                     return true;
+                   });
+  return count;
+}
+
+v1::SyncStatus Replica::Status() const {
+  v1::SyncStatus status;
+  {
+    absl::MutexLock lock(&status_mu_);
+    status = status_;
+  }
+  status.set_pending_changes(pending_changes());
+  std::unique_ptr<ReadView> view = store_->NewReadView();
+  absl::StatusOr<std::optional<std::string>> cursor =
+      view->Get(Cf::kMeta, kMetaCursor);
+  if (cursor.ok() && cursor->has_value()) {
+    status.set_cursor(DecodeSequenceKey(cursor->value_or("")));
+  }
+  int64_t open = 0;
+  for (const std::string& plan : options_.plans) {
+    (void)view->Scan(Cf::kEntities,
+                     EntityKeyPrefix(Kind::kConflict, absl::StrCat(plan, "/")),
+                     "", [&](absl::string_view, absl::string_view value) {
+                       storage::Entity entity;
+                       v1::Conflict conflict;
+                       if (entity.ParseFromArray(
+                               value.data(), static_cast<int>(value.size())) &&
+                           conflict.ParseFromString(entity.resource()) &&
+                           conflict.state() == v1::Conflict::OPEN) {
+                         ++open;
+                       }
+                       return true;
+                     });
+  }
+  status.set_open_conflicts(open);
+  return status;
+}
+
+void Replica::RecordAttempt(const absl::Status& status) {
+  absl::MutexLock lock(&status_mu_);
+  const absl::Time now = absl::Now();
+  *status_.mutable_last_attempt() = ToProto(now);
+  if (status.ok()) {
+    *status_.mutable_last_success() = ToProto(now);
+    status_.clear_last_error();
+  } else {
+    status_.set_last_error(std::string(status.message()));
+  }
+  const std::string bytes = status_.SerializeAsString();
+  (void)store_->Commit([&](Transaction& txn) {
+    txn.Put(Cf::kMeta, kMetaStatus, bytes);
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<v1::SyncNowResponse> Replica::Sync(SyncTransport& transport) {
+  absl::MutexLock lock(&sync_mu_);
+  v1::SyncNowResponse moved;
+  absl::Status status = PushAll(transport, &moved);
+  if (status.ok()) status = PullAll(transport, /*follow=*/false, &moved);
+  RecordAttempt(status);
+  if (!status.ok()) return status;
+  return moved;
+}
+
+absl::Status Replica::Follow(SyncTransport& transport,
+                             absl::Duration duration) {
+  absl::MutexLock lock(&sync_mu_);
+  v1::SyncNowResponse moved;
+  transport.set_follow_deadline(absl::Now() + duration);
+  absl::Status status = PullAll(transport, /*follow=*/true, &moved);
+  // The stream ending at its deadline is how a follow normally ends.
+  if (absl::IsDeadlineExceeded(status)) status = absl::OkStatus();
+  return status;
+}
+
+absl::Status Replica::PushAll(SyncTransport& transport,
+                              v1::SyncNowResponse* moved) {
+  while (true) {
+    ASSIGN_OR_RETURN(std::vector<Pending> pending,
+                     ReadOutbox(*store_->NewReadView(), options_.push_batch));
+    if (pending.empty()) return absl::OkStatus();
+    v1::PushRequest request;
+    request.set_replica_id(store_->replica_id());
+    std::map<std::string, std::string> key_of;
+    for (const Pending& entry : pending) {
+      *request.add_changes() = entry.change;
+      key_of[entry.change.change_id()] = entry.key;
+    }
+    ASSIGN_OR_RETURN(v1::PushResponse response, transport.Push(request));
+    if (response.service_hlc() != 0) {
+      const int64_t offset =
+          HybridClock::PhysicalMillis(response.service_hlc()) -
+          HybridClock::SystemMillis();
+      (void)clock_->Observe(response.service_hlc());
+      absl::MutexLock lock(&status_mu_);
+      status_.set_clock_offset_ms(offset);
+    }
+    std::vector<v1::RejectedChange> rejected;
+    for (const v1::ChangeResult& result : response.results()) {
+      moved->set_pushed(moved->pushed() + 1);
+      v1::ChangeResult::Outcome outcome = result.outcome();
+      if (outcome == v1::ChangeResult::DUPLICATE) {
+        moved->set_duplicates(moved->duplicates() + 1);
+        outcome = result.first_outcome();
+      }
+      switch (outcome) {
+        case v1::ChangeResult::APPLIED:
+          moved->set_applied(moved->applied() + 1);
+          break;
+        case v1::ChangeResult::MERGED:
+          moved->set_merged(moved->merged() + 1);
+          break;
+        case v1::ChangeResult::CONFLICT:
+          moved->set_conflicts(moved->conflicts() + 1);
+          break;
+        case v1::ChangeResult::REJECTED: {
+          moved->set_rejected(moved->rejected() + 1);
+          v1::RejectedChange& r = rejected.emplace_back();
+          r.set_change_id(result.change_id());
+          r.set_reason(result.reason());
+          *r.mutable_time() = ToProto(absl::Now());
+          for (const Pending& entry : pending) {
+            if (entry.change.change_id() == result.change_id()) {
+              r.set_target(entry.change.target());
+            }
+          }
+          PLAN_LOG(WARNING)
+              << "sync rejected organisation=" << options_.organisation
+              << " change=" << result.change_id() << " target=" << r.target()
+              << ": " << result.reason();
+          break;
+        }
+        default:
+          break;
+      }
+    }
+    std::string status_bytes;
+    {
+      absl::MutexLock lock(&status_mu_);
+      for (v1::RejectedChange& r : rejected) {
+        *status_.add_rejected() = std::move(r);
+      }
+      while (status_.rejected_size() > kMaxRejectedKept) {
+        status_.mutable_rejected()->DeleteSubrange(0, 1);
+      }
+      status_bytes = status_.SerializeAsString();
+    }
+    // Every answered change leaves the outbox, REJECTED included: a change
+    // the service refuses for good must never block the queue behind it.
+    // The answered changes leave the outbox, and what the replica serves for
+    // their targets is rebuilt from the service's image and what is still
+    // pending: a value the service did not take (a lost conflict, a
+    // rejection) must not linger here.
+    RETURN_IF_ERROR(store_->Commit([&](Transaction& txn) -> absl::Status {
+      std::set<std::string> answered;
+      for (const v1::ChangeResult& result : response.results()) {
+        auto it = key_of.find(result.change_id());
+        if (it == key_of.end()) continue;
+        txn.Delete(Cf::kOutbox, it->second);
+        answered.insert(it->second);
+      }
+      ASSIGN_OR_RETURN(std::vector<Pending> remaining,
+                       ReadOutbox(*store_->NewReadView(), SIZE_MAX));
+      remaining.erase(std::remove_if(remaining.begin(), remaining.end(),
+                                     [&](const Pending& entry) {
+                                       return answered.count(entry.key) > 0;
+                                     }),
+                      remaining.end());
+      RETURN_IF_ERROR(Rebase(txn, remaining, TargetsOf(pending)));
+      txn.Put(Cf::kMeta, kMetaStatus, status_bytes);
+      return absl::OkStatus();
+    }));
+    if (response.results_size() < request.changes_size()) {
+      return absl::InternalError("the service answered only part of a push");
+    }
+  }
+}
+
+absl::Status Replica::PullAll(SyncTransport& transport, bool follow,
+                              v1::SyncNowResponse* moved) {
+  std::unique_ptr<ReadView> view = store_->NewReadView();
+  ASSIGN_OR_RETURN(std::optional<std::string> cursor_bytes,
+                   view->Get(Cf::kMeta, kMetaCursor));
+  if (!cursor_bytes.has_value()) return Bootstrap(transport, moved);
+  uint64_t cursor = DecodeSequenceKey(*cursor_bytes);
+  v1::PullRequest request;
+  request.set_replica_id(store_->replica_id());
+  request.set_since(cursor);
+  for (const std::string& plan : options_.plans) request.add_plans(plan);
+  request.set_batch_size(options_.pull_batch);
+  request.set_follow(follow);
+  absl::Status status = transport.Pull(
+      request, [&](const v1::PullResponse& batch) -> absl::Status {
+        ASSIGN_OR_RETURN(std::vector<Pending> pending,
+                         ReadOutbox(*store_->NewReadView(), SIZE_MAX));
+        // The batch and the new cursor in one commit: a crash resumes from
+        // the last batch applied, never skipping or repeating one.
+        RETURN_IF_ERROR(store_->Commit([&](Transaction& txn) -> absl::Status {
+          std::set<std::string> touched;
+          for (const v1::Change& change : batch.changes()) {
+            ASSIGN_OR_RETURN(ResourceName name,
+                             ResourceName::Parse(change.target()));
+            ASSIGN_OR_RETURN(std::optional<storage::Entity> entity,
+                             txn.GetEntity(name));
+            storage::Entity updated = entity.value_or(storage::Entity());
+            RETURN_IF_ERROR(
+                ApplyServiceChange(change, /*replica=*/true, &updated));
+            txn.PutEntity(name, updated);
+            touched.insert(change.target());
+          }
+          RETURN_IF_ERROR(Rebase(txn, pending, touched));
+          txn.Put(Cf::kMeta, kMetaCursor, SequenceKey(batch.high_water_mark()));
+          return absl::OkStatus();
+        }));
+        cursor = batch.high_water_mark();
+        moved->set_pulled(moved->pulled() + batch.changes_size());
+        moved->set_cursor(cursor);
+        absl::MutexLock lock(&status_mu_);
+        status_.set_service_sequence(batch.high_water_mark());
+        return absl::OkStatus();
+      });
+  moved->set_cursor(cursor);
+  if (ErrorReason(status) == "CURSOR_EXPIRED" ||
+      (absl::IsFailedPrecondition(status) &&
+       absl::StrContains(status.message(), "snapshot"))) {
+    PLAN_LOG(INFO) << "sync organisation=" << options_.organisation
+                   << " cursor=" << cursor
+                   << " is past the service's horizon; taking a snapshot";
+    return Bootstrap(transport, moved);
+  }
+  return status;
+}
+
+absl::Status Replica::Bootstrap(SyncTransport& transport,
+                                v1::SyncNowResponse* moved) {
+  v1::GetSnapshotRequest request;
+  request.set_replica_id(store_->replica_id());
+  for (const std::string& plan : options_.plans) request.add_plans(plan);
+  uint64_t sequence = 0;
+  int64_t records = 0;
+  RETURN_IF_ERROR(transport.GetSnapshot(
+      request, [&](const v1::SnapshotChunk& chunk) -> absl::Status {
+        // Records land chunk by chunk; the cursor only with the last, so a
+        // crash part-way bootstraps again.
+        ASSIGN_OR_RETURN(std::vector<Pending> pending,
+                         ReadOutbox(*store_->NewReadView(), SIZE_MAX));
+        RETURN_IF_ERROR(store_->Commit([&](Transaction& txn) -> absl::Status {
+          for (const v1::SnapshotRecord& record : chunk.records()) {
+            ASSIGN_OR_RETURN(ResourceName name,
+                             ResourceName::Parse(record.name()));
+            storage::Entity entity;
+            entity.set_resource(record.resource());
+            entity.set_deleted(record.deleted());
+            entity.set_service_known(true);
+            entity.set_service_resource(record.resource());
+            entity.set_service_deleted(record.deleted());
+            for (const auto& [field, seq] : record.field_sequences()) {
+              (*entity.mutable_field_versions())[field].set_service_sequence(
+                  seq);
+            }
+            txn.PutEntity(name, entity);
+          }
+          if (chunk.last()) {
+            RETURN_IF_ERROR(Rebase(txn, pending, TargetsOf(pending)));
+            txn.Put(Cf::kMeta, kMetaCursor, SequenceKey(chunk.sequence()));
+          }
+          return absl::OkStatus();
+        }));
+        records += chunk.records_size();
+        if (chunk.last()) sequence = chunk.sequence();
+        return absl::OkStatus();
+      }));
+  moved->set_snapshot(true);
+  moved->set_pulled(moved->pulled() + static_cast<int32_t>(records));
+  moved->set_cursor(sequence);
+  {
+    absl::MutexLock lock(&status_mu_);
+    status_.set_service_sequence(sequence);
+  }
+  PLAN_LOG(INFO) << "snapshot organisation=" << options_.organisation
+                 << " records=" << records << " cursor=" << sequence;
+  return absl::OkStatus();
+}
+
+}  // namespace plan

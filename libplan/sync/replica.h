@@ -1,0 +1,90 @@
+// The agent side of replication: a partner's local replica of the plans it
+// subscribes to, kept in step with the plan service.
+//
+// Local edits (through PlanResources in replica mode) land in the replica and
+// in the outbox together. Sync pushes the outbox in order (removing each
+// change once the service has answered it, REJECTED included, with the
+// reason kept for GetSyncStatus), then pulls the service's changes after the
+// cursor: each batch is applied with its new cursor in one commit, so a crash
+// resumes cleanly, and pending local edits are re-applied on top (rebase), so
+// local work is never lost. A new replica, or one whose cursor is older than
+// the service's retained log, bootstraps from a snapshot and keeps its outbox.
+// After a sync with no pending edits the replica holds exactly the service's
+// state for its plans, byte for byte.
+//
+//   Replica replica(store.get(), &clock, {.organisation = org, .plans =
+//   plans}); GrpcSyncTransport transport(channel);
+//   ASSIGN_OR_RETURN(prevent::plan::v1::SyncNowResponse moved,
+//                    replica.Sync(transport));
+#ifndef LIBPLAN_SYNC_REPLICA_H_
+#define LIBPLAN_SYNC_REPLICA_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "libplan/clock/hybrid_clock.h"
+#include "libplan/storage/store.h"
+#include "libplan/sync/sync_transport.h"
+#include "prevent/plan/v1/agent_service.pb.h"
+
+namespace plan {
+
+struct ReplicaOptions {
+  // This partner's organisation: "organisations/{org}".
+  std::string organisation;
+  // The subscribed plans: "plans/{plan}".
+  std::vector<std::string> plans;
+  // Changes per push, and per pulled batch.
+  int push_batch = 500;
+  int pull_batch = 500;
+};
+
+class Replica {
+ public:
+  // `store` and `clock` must outlive the replica.
+  Replica(Store* store, HybridClock* clock, ReplicaOptions options);
+  Replica(const Replica&) = delete;
+  Replica& operator=(const Replica&) = delete;
+
+  // One sync: push every pending change, then pull (or bootstrap from a
+  // snapshot). Concurrent calls run one at a time. The transport's errors
+  // (UNAVAILABLE when the service is down) are returned as they are, and
+  // recorded for Status; what was done before the error stays done.
+  absl::StatusOr<prevent::plan::v1::SyncNowResponse> Sync(
+      SyncTransport& transport);
+
+  // Holds a following pull open (continuous sync) for at most `duration`,
+  // applying changes as the service accepts them. Returns after `duration`,
+  // or early with the transport's error.
+  absl::Status Follow(SyncTransport& transport, absl::Duration duration);
+
+  // How replication stands (persisted parts survive restarts).
+  prevent::plan::v1::SyncStatus Status() const;
+
+  // Local changes not yet acknowledged by the service.
+  int64_t pending_changes() const;
+
+ private:
+  absl::Status PushAll(SyncTransport& transport,
+                       prevent::plan::v1::SyncNowResponse* moved);
+  absl::Status PullAll(SyncTransport& transport, bool follow,
+                       prevent::plan::v1::SyncNowResponse* moved);
+  absl::Status Bootstrap(SyncTransport& transport,
+                         prevent::plan::v1::SyncNowResponse* moved);
+  void RecordAttempt(const absl::Status& status);
+
+  Store* const store_;
+  HybridClock* const clock_;
+  const ReplicaOptions options_;
+  absl::Mutex sync_mu_;  // one sync at a time
+  mutable absl::Mutex status_mu_;
+  prevent::plan::v1::SyncStatus status_ ABSL_GUARDED_BY(status_mu_);
+};
+
+}  // namespace plan
+
+#endif  // LIBPLAN_SYNC_REPLICA_H_

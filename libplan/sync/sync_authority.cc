@@ -1,0 +1,631 @@
+#include "libplan/sync/sync_authority.h"
+
+#include <algorithm>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "libplan/merge/field_merge.h"
+#include "libplan/model/fields.h"
+#include "libplan/model/validation.h"
+#include "libplan/sync/apply.h"
+#include "libplan/util/errors.h"
+#include "libplan/util/log.h"
+#include "libplan/util/status_macros.h"
+#include "prevent/plan/v1/resources.pb.h"
+
+namespace plan {
+namespace {
+
+using google::protobuf::Descriptor;
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+
+constexpr int kMaxPushChanges = 1000;
+constexpr int kSnapshotChunkRecords = 500;
+constexpr char kMetaHorizon[] = "horizon";
+constexpr char kMetaCursorPrefix[] = "cursor/";
+
+// Why a pushed change cannot be applied: it is answered REJECTED.
+struct Rejection {
+  std::string reason;
+};
+
+v1::Change::Operation Op(const v1::Change& change) {
+  return change.operation();
+}
+
+// A field's current state for the merge.
+CurrentField CurrentOf(const Message& resource, const FieldDescriptor& field,
+                       const storage::Entity& entity) {
+  CurrentField current;
+  current.value = FieldValueBytes(resource, field);
+  auto it = entity.field_versions().find(field.name());
+  if (it != entity.field_versions().end()) {
+    current.sequence = it->second.service_sequence();
+    current.hlc = it->second.hlc();
+    current.replica_id = it->second.replica_id();
+  }
+  return current;
+}
+
+v1::Conflict::Candidate Candidate(const Descriptor& type,
+                                  const FieldDescriptor& field,
+                                  const std::string& value,
+                                  const std::string& organisation, uint64_t hlc,
+                                  const std::string& change_id) {
+  v1::Conflict::Candidate candidate;
+  candidate.set_display_value(DisplayValue(type, field, value));
+  candidate.set_value(value);
+  candidate.set_organisation(organisation);
+  const int64_t micros = absl::ToUnixMicros(HybridClock::ToTime(hlc));
+  candidate.mutable_edit_time()->set_seconds(micros / 1000000);
+  candidate.mutable_edit_time()->set_nanos(
+      static_cast<int32_t>(micros % 1000000) * 1000);
+  candidate.set_change_id(change_id);
+  return candidate;
+}
+
+// The logged CREATE of `conflict` (its name set) at `hlc`.
+v1::Change ConflictCreate(const v1::Conflict& conflict, uint64_t hlc,
+                          const std::string& replica_id) {
+  v1::Change change;
+  change.set_replica_id(replica_id);
+  change.set_hlc(hlc);
+  change.set_target(conflict.name());
+  change.set_operation(v1::Change::CREATE);
+  change.set_plan(ResourceName::Parse(conflict.name())->Plan());
+  for (const FieldDescriptor* field : DataFields(*v1::Conflict::descriptor())) {
+    if (!HasValue(conflict, *field)) continue;
+    v1::FieldChange* out = change.add_fields();
+    out->set_field(field->name());
+    out->set_value(FieldValueBytes(conflict, *field));
+  }
+  return change;
+}
+
+}  // namespace
+
+SyncAuthority::SyncAuthority(Store* store, HybridClock* clock,
+                             SyncAuthorityOptions options)
+    : store_(store), clock_(clock), options_(options) {}
+
+// Writes `change` (fields set, no sequence yet) as the next change of the
+// log, applying it to `entity` the way every replica will.
+static absl::Status LogAndApply(Transaction& txn, v1::Change change,
+                                storage::Entity* entity, uint64_t* sequence) {
+  change.set_sequence(txn.next_sequence());
+  for (v1::FieldChange& field : *change.mutable_fields()) {
+    field.clear_base();
+    field.set_base_sequence(change.sequence());
+  }
+  RETURN_IF_ERROR(ApplyServiceChange(change, /*replica=*/false, entity));
+  ASSIGN_OR_RETURN(ResourceName name, ResourceName::Parse(change.target()));
+  txn.PutEntity(name, *entity);
+  *sequence = txn.AppendChange(std::move(change));
+  return absl::OkStatus();
+}
+
+// Applies one pushed change within `txn`, setting `result`. Returns an error
+// only for storage failures; a change that cannot be applied is REJECTED.
+static absl::Status ApplyPushed(Transaction& txn, HybridClock& clock,
+                                const std::string& service_replica,
+                                v1::Change change, v1::ChangeResult* result) {
+  result->set_change_id(change.change_id());
+  const auto reject = [&](std::string reason) {
+    result->set_outcome(v1::ChangeResult::REJECTED);
+    result->set_reason(std::move(reason));
+    txn.RecordResult(*result);
+    return absl::OkStatus();
+  };
+  ASSIGN_OR_RETURN(std::optional<v1::ChangeResult> first,
+                   txn.AppliedResult(change.change_id()));
+  if (first.has_value()) {
+    *result = *first;
+    result->set_first_outcome(first->outcome());
+    result->set_outcome(v1::ChangeResult::DUPLICATE);
+    return absl::OkStatus();
+  }
+  absl::StatusOr<ResourceName> name = ResourceName::Parse(change.target());
+  if (!name.ok()) return reject(std::string(name.status().message()));
+  const KindInfo& info = InfoOf(name->kind());
+  if (name->kind() == Kind::kConflict && Op(change) == v1::Change::CREATE) {
+    return reject("conflicts are created by the plan service only");
+  }
+  // A clock far ahead is clamped to the service's: it still orders edits, but
+  // cannot win every future conflict.
+  if (!clock.Observe(change.hlc()).ok()) change.set_hlc(clock.Now());
+  change.set_plan(name->Plan());
+
+  ASSIGN_OR_RETURN(std::optional<storage::Entity> existing,
+                   txn.GetEntity(*name));
+  std::unique_ptr<Message> current = NewResource(name->kind());
+  if (existing.has_value() && !current->ParseFromString(existing->resource())) {
+    return absl::DataLossError(absl::StrCat(name->str(), " is corrupt"));
+  }
+  const Descriptor& type = *info.descriptor;
+  FieldViolations violations;
+  std::vector<const FieldDescriptor*> fields;
+  std::unique_ptr<Message> incoming(current->New());
+  for (const v1::FieldChange& field : change.fields()) {
+    const FieldDescriptor* descriptor = type.FindFieldByName(field.field());
+    if (descriptor == nullptr || IsOutputOnlyField(field.field())) {
+      return reject(absl::StrCat("\"", field.field(), "\" is not a field of ",
+                                 type.name()));
+    }
+    std::unique_ptr<Message> value(current->New());
+    if (!value->ParseFromString(field.value())) {
+      return reject(absl::StrCat(field.field(), ": unreadable value"));
+    }
+    CopyField(*value, *descriptor, incoming.get());
+    fields.push_back(descriptor);
+  }
+
+  switch (Op(change)) {
+    case v1::Change::CREATE:
+      if (!existing.has_value()) {
+        incoming->GetReflection()->SetString(
+            incoming.get(), type.FindFieldByName("name"), name->str());
+        ValidateFields(name->kind(), *incoming, DataFields(type), info.field,
+                       &violations);
+        if (!violations.empty()) {
+          return reject(std::string(violations.ToStatus().message()));
+        }
+        for (std::optional<ResourceName> p = name->Parent(); p.has_value();
+             p = p->Parent()) {
+          ASSIGN_OR_RETURN(std::optional<storage::Entity> parent,
+                           txn.GetEntity(*p));
+          if (!parent.has_value() || parent->deleted()) {
+            return reject(absl::StrCat(
+                "parent ", p->str(),
+                parent.has_value() ? " is deleted" : " does not exist"));
+          }
+        }
+        for (const Reference& ref : ReferencesOf(
+                 name->kind(), *incoming, DataFields(type), info.field)) {
+          ASSIGN_OR_RETURN(std::optional<storage::Entity> target,
+                           txn.GetEntity(*ResourceName::Parse(ref.name)));
+          if (!target.has_value() || target->deleted()) {
+            return reject(
+                absl::StrCat(ref.field, ": \"", ref.name, "\" does not exist"));
+          }
+        }
+        storage::Entity entity;
+        uint64_t sequence = 0;
+        v1::Change logged = change;
+        logged.clear_fields();
+        for (const FieldDescriptor* field : DataFields(type)) {
+          if (!HasValue(*incoming, *field)) continue;
+          v1::FieldChange* out = logged.add_fields();
+          out->set_field(field->name());
+          out->set_value(FieldValueBytes(*incoming, *field));
+        }
+        RETURN_IF_ERROR(
+            LogAndApply(txn, std::move(logged), &entity, &sequence));
+        result->set_outcome(v1::ChangeResult::APPLIED);
+        result->set_sequence(sequence);
+        txn.RecordResult(*result);
+        return absl::OkStatus();
+      }
+      // The name exists already (created elsewhere too): merge as an edit of
+      // what the creator saw, which was nothing.
+      for (v1::FieldChange& field : *change.mutable_fields()) {
+        field.clear_base();
+        field.set_base_sequence(0);
+      }
+      break;
+    case v1::Change::UPDATE:
+      if (!existing.has_value()) {
+        return reject(absl::StrCat(name->str(), " does not exist"));
+      }
+      break;
+    case v1::Change::DELETE:
+    case v1::Change::UNDELETE: {
+      if (!existing.has_value()) {
+        return reject(absl::StrCat(name->str(), " does not exist"));
+      }
+      if (!info.updatable) {
+        return reject(absl::StrCat(info.field, " resources cannot be deleted"));
+      }
+      const bool deleting = Op(change) == v1::Change::DELETE;
+      result->set_outcome(v1::ChangeResult::APPLIED);
+      if (existing->deleted() != deleting) {
+        v1::Change logged = change;
+        logged.clear_fields();
+        uint64_t sequence = 0;
+        RETURN_IF_ERROR(
+            LogAndApply(txn, std::move(logged), &*existing, &sequence));
+        result->set_sequence(sequence);
+      }
+      txn.RecordResult(*result);
+      return absl::OkStatus();
+    }
+    default:
+      return reject("unknown operation");
+  }
+
+  // An edit (UPDATE, or a CREATE of an existing name): merge field by field.
+  std::vector<v1::Conflict> conflicts;
+  std::unique_ptr<Message> merged(current->New());
+  merged->CopyFrom(*current);
+  std::vector<const FieldDescriptor*> changed;
+  bool any_merged = false;
+  for (const v1::FieldChange& field : change.fields()) {
+    const FieldDescriptor& descriptor = *type.FindFieldByName(field.field());
+    const std::string incoming_value = FieldValueBytes(*incoming, descriptor);
+    if (existing->deleted()) {
+      // Edit versus delete: the delete stands; the edit is kept, restorable.
+      v1::Conflict conflict;
+      conflict.set_target(name->str());
+      conflict.set_field(field.field());
+      v1::Conflict::Candidate deleted;
+      deleted.set_display_value("(deleted)");
+      deleted.set_deletes(true);
+      deleted.set_organisation(existing->lifecycle_version().organisation());
+      deleted.set_change_id(existing->lifecycle_version().change_id());
+      *deleted.mutable_edit_time() =
+          Candidate(type, descriptor, "", "",
+                    existing->lifecycle_version().hlc(), "")
+              .edit_time();
+      *conflict.add_candidates() = deleted;
+      *conflict.add_candidates() =
+          Candidate(type, descriptor, incoming_value, change.organisation(),
+                    change.hlc(), change.change_id());
+      conflict.set_provisional_winner(0);
+      conflicts.push_back(std::move(conflict));
+      continue;
+    }
+    IncomingField in;
+    in.value = incoming_value;
+    in.base = field.base();
+    in.base_sequence = field.base_sequence();
+    in.hlc = change.hlc();
+    in.replica_id = change.replica_id();
+    const CurrentField now = CurrentOf(*current, descriptor, *existing);
+    const FieldMerge outcome = MergeField(type, descriptor, now, in);
+    switch (outcome.outcome) {
+      case FieldMerge::Outcome::kIdentical:
+        continue;
+      case FieldMerge::Outcome::kMerged:
+        any_merged = true;
+        break;
+      case FieldMerge::Outcome::kConflict: {
+        v1::Conflict conflict;
+        conflict.set_target(name->str());
+        conflict.set_field(field.field());
+        auto it = existing->field_versions().find(field.field());
+        const storage::Version version = it == existing->field_versions().end()
+                                             ? storage::Version()
+                                             : it->second;
+        // Oldest edit first.
+        v1::Conflict::Candidate theirs =
+            Candidate(type, descriptor, now.value, version.organisation(),
+                      version.hlc(), version.change_id());
+        v1::Conflict::Candidate ours =
+            Candidate(type, descriptor, in.value, change.organisation(),
+                      change.hlc(), change.change_id());
+        *conflict.add_candidates() = theirs;
+        *conflict.add_candidates() = ours;
+        conflict.set_provisional_winner(outcome.incoming_won ? 1 : 0);
+        conflicts.push_back(std::move(conflict));
+        break;
+      }
+      default:
+        break;
+    }
+    if (outcome.value == now.value) continue;
+    std::unique_ptr<Message> value(current->New());
+    if (!value->ParseFromString(outcome.value)) {
+      return reject(absl::StrCat(field.field(), ": unreadable merged value"));
+    }
+    CopyField(*value, descriptor, merged.get());
+    changed.push_back(&descriptor);
+  }
+  ValidateFields(name->kind(), *merged, changed, info.field, &violations);
+  if (!violations.empty()) {
+    return reject(std::string(violations.ToStatus().message()));
+  }
+  for (const Reference& ref :
+       ReferencesOf(name->kind(), *merged, changed, info.field)) {
+    ASSIGN_OR_RETURN(std::optional<storage::Entity> target,
+                     txn.GetEntity(*ResourceName::Parse(ref.name)));
+    if (!target.has_value() || target->deleted()) {
+      return reject(
+          absl::StrCat(ref.field, ": \"", ref.name, "\" does not exist"));
+    }
+  }
+  result->set_outcome(!conflicts.empty() ? v1::ChangeResult::CONFLICT
+                      : any_merged       ? v1::ChangeResult::MERGED
+                                         : v1::ChangeResult::APPLIED);
+  if (!changed.empty()) {
+    v1::Change logged = change;
+    logged.set_operation(v1::Change::UPDATE);
+    logged.clear_fields();
+    for (const FieldDescriptor* field : changed) {
+      v1::FieldChange* out = logged.add_fields();
+      out->set_field(field->name());
+      out->set_value(FieldValueBytes(*merged, *field));
+    }
+    uint64_t sequence = 0;
+    RETURN_IF_ERROR(LogAndApply(txn, std::move(logged), &*existing, &sequence));
+    result->set_sequence(sequence);
+  }
+  if (!conflicts.empty() && name->Plan().empty()) {
+    // Organisations belong to no plan, so there is nowhere to keep the
+    // conflict: the later edit stands (and the log keeps both).
+    PLAN_LOG(WARNING) << "sync: concurrent edits of " << name->str()
+                      << " resolved by the later edit";
+    conflicts.clear();
+    result->set_outcome(v1::ChangeResult::APPLIED);
+  }
+  for (v1::Conflict& conflict : conflicts) {
+    conflict.set_name(absl::StrCat(name->Plan(), "/conflicts/", RandomId()));
+    conflict.set_state(v1::Conflict::OPEN);
+    storage::Entity entity;
+    uint64_t sequence = 0;
+    RETURN_IF_ERROR(
+        LogAndApply(txn, ConflictCreate(conflict, clock.Now(), service_replica),
+                    &entity, &sequence));
+    result->add_conflicts(conflict.name());
+  }
+  txn.RecordResult(*result);
+  return absl::OkStatus();
+}
+
+absl::Status SyncAuthority::Push(const v1::PushRequest& request,
+                                 v1::PushResponse* response) {
+  FieldViolations violations;
+  if (request.replica_id().empty()) violations.Add("replica_id", "is required");
+  if (request.changes_size() > kMaxPushChanges) {
+    violations.Add("changes", absl::StrCat("at most ", kMaxPushChanges,
+                                           " changes per push"));
+  }
+  for (int i = 0; i < request.changes_size(); ++i) {
+    if (request.changes(i).change_id().empty()) {
+      violations.Add(absl::StrCat("changes[", i, "].change_id"), "is required");
+    }
+  }
+  RETURN_IF_ERROR(violations.ToStatus());
+  // The whole push is one commit: each change is answered from the state its
+  // predecessors left, and a failure answers none (a retry is safe).
+  std::vector<v1::ChangeResult> results;
+  RETURN_IF_ERROR(store_->Commit([&](Transaction& txn) -> absl::Status {
+    results.clear();
+    for (const v1::Change& change : request.changes()) {
+      v1::ChangeResult result;
+      RETURN_IF_ERROR(
+          ApplyPushed(txn, *clock_, store_->replica_id(), change, &result));
+      results.push_back(std::move(result));
+    }
+    return absl::OkStatus();
+  }));
+  int counts[6] = {};
+  for (v1::ChangeResult& result : results) {
+    ++counts[result.outcome()];
+    *response->add_results() = std::move(result);
+  }
+  response->set_service_hlc(clock_->Now());
+  PLAN_LOG(INFO) << "push replica=" << request.replica_id()
+                 << " changes=" << request.changes_size()
+                 << " applied=" << counts[v1::ChangeResult::APPLIED]
+                 << " merged=" << counts[v1::ChangeResult::MERGED]
+                 << " conflicts=" << counts[v1::ChangeResult::CONFLICT]
+                 << " rejected=" << counts[v1::ChangeResult::REJECTED]
+                 << " duplicates=" << counts[v1::ChangeResult::DUPLICATE];
+  return absl::OkStatus();
+}
+
+absl::Status SyncAuthority::Pull(
+    const v1::PullRequest& request,
+    absl::FunctionRef<bool(const v1::PullResponse&)> send,
+    absl::FunctionRef<bool()> stop) {
+  FieldViolations violations;
+  if (request.replica_id().empty()) violations.Add("replica_id", "is required");
+  std::vector<std::string> plans = {""};  // organisations
+  for (int i = 0; i < request.plans_size(); ++i) {
+    if (!ResourceName::ParseAs(Kind::kPlan, request.plans(i)).ok()) {
+      violations.Add(absl::StrCat("plans[", i, "]"),
+                     absl::StrCat("\"", request.plans(i), "\" is not a plan"));
+    }
+    plans.push_back(request.plans(i));
+  }
+  if (request.batch_size() < 0 || request.batch_size() > 10000) {
+    violations.Add("batch_size", "must be 0-10000");
+  }
+  RETURN_IF_ERROR(violations.ToStatus());
+  const int batch =
+      std::min(request.batch_size() == 0 ? 500 : request.batch_size(),
+               options_.max_batch);
+
+  uint64_t since = request.since();
+  {
+    std::unique_ptr<ReadView> view = store_->NewReadView();
+    ASSIGN_OR_RETURN(std::optional<std::string> horizon,
+                     view->Get(Cf::kMeta, kMetaHorizon));
+    const uint64_t h = horizon.has_value() ? DecodeSequenceKey(*horizon) : 0;
+    if (since < h) {
+      absl::Status expired = Error(
+          absl::StatusCode::kFailedPrecondition, "CURSOR_EXPIRED",
+          absl::StrCat("changes up to ", h, " are no longer kept; cursor ",
+                       since, " is older: take a snapshot"));
+      return expired;
+    }
+  }
+  // Remember where this replica stands (for observability).
+  RETURN_IF_ERROR(store_->Commit([&](Transaction& txn) {
+    txn.Put(Cf::kMeta, absl::StrCat(kMetaCursorPrefix, request.replica_id()),
+            SequenceKey(since));
+    return absl::OkStatus();
+  }));
+  int sent = 0;
+  while (true) {
+    std::unique_ptr<ReadView> view = store_->NewReadView();
+    const uint64_t high_water = view->sequence();
+    // Merge the per-plan indexes: the next `batch` sequences after `since`.
+    std::vector<uint64_t> sequences;
+    for (const std::string& plan : plans) {
+      int taken = 0;
+      const std::string prefix = absl::StrCat(plan, absl::string_view("\0", 1));
+      RETURN_IF_ERROR(
+          view->Scan(Cf::kPlanChanges, prefix, PlanChangeKey(plan, since),
+                     [&](absl::string_view key, absl::string_view) {
+                       const uint64_t sequence =
+                           DecodeSequenceKey(key.substr(prefix.size()));
+                       if (sequence > high_water) return false;
+                       sequences.push_back(sequence);
+                       return ++taken < batch;
+                     }));
+    }
+    std::sort(sequences.begin(), sequences.end());
+    if (sequences.size() > static_cast<size_t>(batch)) sequences.resize(batch);
+    v1::PullResponse response;
+    size_t bytes = 0;
+    for (uint64_t sequence : sequences) {
+      ASSIGN_OR_RETURN(std::optional<std::string> value,
+                       view->Get(Cf::kChanges, SequenceKey(sequence)));
+      if (!value.has_value()) continue;  // trimmed meanwhile
+      if (!response.add_changes()->ParseFromString(*value)) {
+        return absl::DataLossError(
+            absl::StrCat("change ", sequence, " is corrupt"));
+      }
+      since = sequence;
+      bytes += value->size();
+      if (bytes >= options_.max_batch_bytes) break;
+    }
+    const bool caught_up = response.changes_size() == 0 ||
+                           (static_cast<int>(sequences.size()) < batch &&
+                            since == sequences.back());
+    if (caught_up) since = std::max(since, high_water);
+    response.set_high_water_mark(since);
+    response.set_caught_up(caught_up);
+    if (response.changes_size() > 0 || caught_up) {
+      if (!send(response)) return absl::CancelledError("the puller went away");
+      sent += response.changes_size();
+    }
+    if (!caught_up) continue;
+    if (!request.follow()) break;
+    // Follow: wait for the log to grow.
+    while (!stop() && store_->last_sequence() <= since) {
+      absl::SleepFor(options_.follow_poll);
+    }
+    if (stop()) break;
+  }
+  if (sent > 0) {
+    PLAN_LOG(INFO) << "pull replica=" << request.replica_id()
+                   << " changes=" << sent << " cursor=" << since;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SyncAuthority::Snapshot(
+    const v1::GetSnapshotRequest& request,
+    absl::FunctionRef<bool(const v1::SnapshotChunk&)> send) {
+  FieldViolations violations;
+  for (int i = 0; i < request.plans_size(); ++i) {
+    if (!ResourceName::ParseAs(Kind::kPlan, request.plans(i)).ok()) {
+      violations.Add(absl::StrCat("plans[", i, "]"),
+                     absl::StrCat("\"", request.plans(i), "\" is not a plan"));
+    }
+  }
+  RETURN_IF_ERROR(violations.ToStatus());
+  std::unique_ptr<ReadView> view = store_->NewReadView();
+  v1::SnapshotChunk chunk;
+  size_t bytes = 0;
+  int records = 0;
+  absl::Status failure = absl::OkStatus();
+  const auto flush = [&]() -> bool {
+    if (!send(chunk)) return false;
+    chunk.Clear();
+    bytes = 0;
+    return true;
+  };
+  const auto visit = [&](absl::string_view key, absl::string_view value) {
+    storage::Entity entity;
+    if (!entity.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      failure = absl::DataLossError(
+          absl::StrCat(NameOfEntityKey(key), " is corrupt"));
+      return false;
+    }
+    v1::SnapshotRecord* record = chunk.add_records();
+    record->set_name(std::string(NameOfEntityKey(key)));
+    record->set_resource(entity.resource());
+    record->set_deleted(entity.deleted());
+    for (const auto& [field, version] : entity.field_versions()) {
+      (*record->mutable_field_sequences())[field] = version.service_sequence();
+    }
+    ++records;
+    bytes += value.size();
+    if (chunk.records_size() >= kSnapshotChunkRecords ||
+        bytes >= options_.max_batch_bytes) {
+      if (!flush()) {
+        failure = absl::CancelledError("the client went away");
+        return false;
+      }
+    }
+    return true;
+  };
+  RETURN_IF_ERROR(view->Scan(
+      Cf::kEntities, EntityKeyPrefix(Kind::kOrganisation, ""), "", visit));
+  for (const std::string& plan : request.plans()) {
+    // The plan itself, then everything under it, kind by kind.
+    RETURN_IF_ERROR(failure);
+    const ResourceName plan_name = *ResourceName::Parse(plan);
+    ASSIGN_OR_RETURN(std::optional<std::string> plan_bytes,
+                     view->Get(Cf::kEntities, EntityKey(plan_name)));
+    if (plan_bytes.has_value()) {
+      if (!visit(EntityKey(plan_name), *plan_bytes)) break;
+    }
+    for (Kind kind : kAllKinds) {
+      if (kind == Kind::kOrganisation || kind == Kind::kPlan) continue;
+      RETURN_IF_ERROR(view->Scan(Cf::kEntities,
+                                 EntityKeyPrefix(kind, absl::StrCat(plan, "/")),
+                                 "", visit));
+      RETURN_IF_ERROR(failure);
+    }
+  }
+  RETURN_IF_ERROR(failure);
+  chunk.set_sequence(view->sequence());
+  chunk.set_last(true);
+  if (!send(chunk)) return absl::CancelledError("the client went away");
+  PLAN_LOG(INFO) << "snapshot replica=" << request.replica_id()
+                 << " plans=" << request.plans_size() << " records=" << records
+                 << " sequence=" << view->sequence();
+  return absl::OkStatus();
+}
+
+absl::Status SyncAuthority::TrimLog(uint64_t horizon) {
+  std::vector<std::string> changes, index;
+  {
+    std::unique_ptr<ReadView> view = store_->NewReadView();
+    horizon = std::min(horizon, view->sequence());
+    RETURN_IF_ERROR(view->Scan(Cf::kChanges, "", "",
+                               [&](absl::string_view key, absl::string_view) {
+                                 if (DecodeSequenceKey(key) > horizon) {
+                                   return false;
+                                 }
+                                 changes.emplace_back(key);
+                                 return true;
+                               }));
+    RETURN_IF_ERROR(view->Scan(
+        Cf::kPlanChanges, "", "",
+        [&](absl::string_view key, absl::string_view) {
+          if (DecodeSequenceKey(key.substr(key.size() - 8)) <= horizon) {
+            index.emplace_back(key);
+          }
+          return true;
+        }));
+  }
+  RETURN_IF_ERROR(store_->Commit([&](Transaction& txn) {
+    for (const std::string& key : changes) txn.Delete(Cf::kChanges, key);
+    for (const std::string& key : index) txn.Delete(Cf::kPlanChanges, key);
+    txn.Put(Cf::kMeta, kMetaHorizon, SequenceKey(horizon));
+    return absl::OkStatus();
+  }));
+  PLAN_LOG(INFO) << "trimmed change log horizon=" << horizon
+                 << " changes=" << changes.size();
+  return absl::OkStatus();
+}
+
+}  // namespace plan

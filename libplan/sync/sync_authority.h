@@ -1,0 +1,68 @@
+// The service side of replication (SyncService): merges pushed changes field
+// by field (DESIGN section 6), streams the change log to pulling agents, and
+// serves snapshots.
+//
+// A push applies each change atomically and durably, with its answer, in one
+// commit: the merged entity, the accepted change in the log, any Conflict
+// resources it opens (which replicate like any resource), and its change-id
+// entry so a repeated push answers DUPLICATE with the first answer.
+#ifndef LIBPLAN_SYNC_SYNC_AUTHORITY_H_
+#define LIBPLAN_SYNC_SYNC_AUTHORITY_H_
+
+#include <cstdint>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "libplan/clock/hybrid_clock.h"
+#include "libplan/storage/store.h"
+#include "prevent/plan/v1/sync_service.pb.h"
+
+namespace plan {
+
+struct SyncAuthorityOptions {
+  // Changes per pulled message at most, and bytes (gRPC's default receive
+  // limit is 4 MiB).
+  int max_batch = 10000;
+  size_t max_batch_bytes = 1 << 20;
+  // A following pull checks for new changes this often.
+  absl::Duration follow_poll = absl::Milliseconds(100);
+};
+
+class SyncAuthority {
+ public:
+  // `store` and `clock` must outlive this object.
+  SyncAuthority(Store* store, HybridClock* clock, SyncAuthorityOptions options);
+
+  // Answers every change of `request` (see sync_service.proto).
+  absl::Status Push(const prevent::plan::v1::PushRequest& request,
+                    prevent::plan::v1::PushResponse* response);
+
+  // Streams the changes after request.since for request.plans (and every
+  // organisation) through `send`, which returns false when the client has
+  // gone. With request.follow, keeps streaming new changes until `stop`
+  // returns true. Records the replica's cursor.
+  absl::Status Pull(
+      const prevent::plan::v1::PullRequest& request,
+      absl::FunctionRef<bool(const prevent::plan::v1::PullResponse&)> send,
+      absl::FunctionRef<bool()> stop);
+
+  // Streams every record of the plans (and every organisation) from one
+  // snapshot.
+  absl::Status Snapshot(
+      const prevent::plan::v1::GetSnapshotRequest& request,
+      absl::FunctionRef<bool(const prevent::plan::v1::SnapshotChunk&)> send);
+
+  // Drops changes with sequence <= `horizon` from the log; later pulls from
+  // before it fail with FAILED_PRECONDITION and take a snapshot.
+  absl::Status TrimLog(uint64_t horizon);
+
+ private:
+  Store* const store_;
+  HybridClock* const clock_;
+  const SyncAuthorityOptions options_;
+};
+
+}  // namespace plan
+
+#endif  // LIBPLAN_SYNC_SYNC_AUTHORITY_H_

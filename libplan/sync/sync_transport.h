@@ -1,0 +1,44 @@
+// The replication protocol as an agent sees it (SyncService in
+// proto/prevent/plan/v1/sync_service.proto). The rpc layer implements it over
+// gRPC (libplan/rpc/sync_client.h); the Replica drives it.
+#ifndef LIBPLAN_SYNC_SYNC_TRANSPORT_H_
+#define LIBPLAN_SYNC_SYNC_TRANSPORT_H_
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "prevent/plan/v1/sync_service.pb.h"
+
+namespace plan {
+
+class SyncTransport {
+ public:
+  virtual ~SyncTransport() = default;
+
+  // One push. UNAVAILABLE or DEADLINE_EXCEEDED when the service cannot be
+  // reached; nothing is known to have been applied then (a retry is safe).
+  virtual absl::StatusOr<prevent::plan::v1::PushResponse> Push(
+      const prevent::plan::v1::PushRequest& request) = 0;
+
+  // Streams a pull, calling `on_batch` for each message in order; stops early
+  // with its error when it returns one. FAILED_PRECONDITION (reason
+  // CURSOR_EXPIRED) when `since` is before the service's horizon.
+  virtual absl::Status Pull(
+      const prevent::plan::v1::PullRequest& request,
+      absl::FunctionRef<absl::Status(const prevent::plan::v1::PullResponse&)>
+          on_batch) = 0;
+
+  // Bounds the next following pull (request.follow): it ends by `deadline`.
+  virtual void set_follow_deadline(absl::Time deadline) = 0;
+
+  // Streams a snapshot, calling `on_chunk` for each chunk in order.
+  virtual absl::Status GetSnapshot(
+      const prevent::plan::v1::GetSnapshotRequest& request,
+      absl::FunctionRef<absl::Status(const prevent::plan::v1::SnapshotChunk&)>
+          on_chunk) = 0;
+};
+
+}  // namespace plan
+
+#endif  // LIBPLAN_SYNC_SYNC_TRANSPORT_H_

@@ -1,0 +1,800 @@
+// End-to-end replication: the real plan-service (loaded with the published
+// South Staffordshire plan) and two real sync-agent processes, one for the
+// police and one for the district council, both replicating
+// plans/south-staffordshire and syncing only when asked (--schedule=manual).
+//
+// What is checked is what DESIGN section 9 promises: agents serve and accept
+// edits while the plan service is down; after syncs with no pending edits
+// every agent holds exactly the service's state, byte for byte; concurrent
+// edits of one field are kept as a conflict with both candidates, which a
+// person resolves through an agent; and an agent killed with SIGKILL keeps
+// every local edit it acknowledged and pushes it on its next sync.
+#ifndef PLAN_SERVICE_BINARY
+#error "PLAN_SERVICE_BINARY must name the plan-service binary"
+#endif
+#ifndef SYNC_AGENT_BINARY
+#error "SYNC_AGENT_BINARY must name the sync-agent binary"
+#endif
+#ifndef PLANCTL_BINARY
+#error "PLANCTL_BINARY must name the planctl binary"
+#endif
+
+#include <chrono>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "gmock/gmock.h"
+#include "grpcpp/client_context.h"
+#include "grpcpp/support/status.h"
+#include "gtest/gtest.h"
+#include "libplan/util/status_macros.h"
+#include "prevent/plan/v1/agent_service.grpc.pb.h"
+#include "prevent/plan/v1/plan_service.grpc.pb.h"
+#include "tests/support/plan_service_process.h"
+#include "tests/support/process.h"
+#include "tests/support/sync_agent_process.h"
+#include "tests/support/temp_dir.h"
+
+namespace prevent::plan {
+namespace {
+
+using ::prevent::plan::test_support::ChildProcess;
+using ::prevent::plan::test_support::PlanServiceProcess;
+using ::prevent::plan::test_support::ReadFileTail;
+using ::prevent::plan::test_support::SyncAgentProcess;
+using ::prevent::plan::test_support::TempDir;
+using ::testing::ContainsRegex;
+using ::testing::HasSubstr;
+using ::testing::Pair;
+using ::testing::UnorderedElementsAre;
+
+constexpr char kPlan[] = "plans/south-staffordshire";
+constexpr char kPolice[] = "organisations/staffordshire-police";
+constexpr char kCouncil[] = "organisations/south-staffordshire-council";
+constexpr char kSeedFile[] =
+    "/deploy/demo/south-staffordshire-prevent-action-plan-2023-2025.txt";
+
+constexpr absl::Duration kRpcDeadline = absl::Seconds(30);
+// A plan service that has just restarted is reached within this (an agent's
+// channel retries its connection at most 10 s apart).
+constexpr absl::Duration kReconnect = absl::Seconds(40);
+
+std::unique_ptr<grpc::ClientContext> NewContext(
+    const std::string& organisation = "") {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(std::chrono::system_clock::now() +
+                        absl::ToChronoMilliseconds(kRpcDeadline));
+  if (!organisation.empty()) {
+    context->AddMetadata("x-prevent-organisation", organisation);
+  }
+  return context;
+}
+
+absl::Status FromGrpc(const grpc::Status& status, absl::string_view what) {
+  if (status.ok()) return absl::OkStatus();
+  // gRPC and absl share the canonical codes.
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                      absl::StrCat(what, ": ", status.error_message()));
+}
+
+// One stored resource as a client sees it: its bytes, and text for messages.
+struct Served {
+  std::string bytes;
+  std::string text;
+  bool operator==(const Served& other) const { return bytes == other.bytes; }
+};
+using PlanState = std::map<std::string, Served>;
+
+void Add(const google::protobuf::Message& item, PlanState* state) {
+  const auto* name = item.GetDescriptor()->FindFieldByName("name");
+  (*state)[item.GetReflection()->GetString(item, name)] = {
+      item.SerializeAsString(), item.ShortDebugString()};
+}
+
+// Reads every page of a List method of `stub` into `state`.
+template <typename Request, typename Response>
+absl::Status ListAll(v1::PlanService::Stub& stub,
+                     grpc::Status (v1::PlanService::Stub::*list)(
+                         grpc::ClientContext*, const Request&, Response*),
+                     Request request, PlanState* state) {
+  request.set_page_size(1000);
+  do {
+    Response response;
+    const grpc::Status status =
+        (stub.*list)(NewContext().get(), request, &response);
+    if (!status.ok()) {
+      return FromGrpc(status, Request::descriptor()->name());
+    }
+    // Field 1 of every List response is its page of resources.
+    const auto* items = Response::descriptor()->field(0);
+    const auto* reflection = response.GetReflection();
+    for (int i = 0; i < reflection->FieldSize(response, items); ++i) {
+      Add(reflection->GetRepeatedMessage(response, items, i), state);
+    }
+    request.set_page_token(response.next_page_token());
+  } while (!request.page_token().empty());
+  return absl::OkStatus();
+}
+
+// A List request of the plan's children (or of the organisations, with no
+// parent), deleted ones included.
+template <typename Request>
+Request AllOf(absl::string_view parent) {
+  Request request;
+  request.set_show_deleted(true);
+  if (!parent.empty()) {
+    request.GetReflection()->SetString(
+        &request, Request::descriptor()->FindFieldByName("parent"),
+        std::string(parent));
+  }
+  return request;
+}
+
+// Every resource of the plan that `stub` serves, deleted ones included: the
+// organisations, the plan, its strands, activities, actions, progress updates
+// and conflicts.
+absl::StatusOr<PlanState> ReadPlan(v1::PlanService::Stub& stub) {
+  using Stub = v1::PlanService::Stub;
+  const std::string activities = absl::StrCat(kPlan, "/activities/-");
+  PlanState state;
+  RETURN_IF_ERROR(ListAll(stub, &Stub::ListOrganisations,
+                          AllOf<v1::ListOrganisationsRequest>(""), &state));
+  v1::GetPlanRequest get_plan;
+  get_plan.set_name(kPlan);
+  v1::Plan plan;
+  RETURN_IF_ERROR(
+      FromGrpc(stub.GetPlan(NewContext().get(), get_plan, &plan), "GetPlan"));
+  Add(plan, &state);
+  RETURN_IF_ERROR(ListAll(stub, &Stub::ListStrands,
+                          AllOf<v1::ListStrandsRequest>(kPlan), &state));
+  RETURN_IF_ERROR(ListAll(stub, &Stub::ListActivities,
+                          AllOf<v1::ListActivitiesRequest>(kPlan), &state));
+  RETURN_IF_ERROR(ListAll(stub, &Stub::ListActions,
+                          AllOf<v1::ListActionsRequest>(activities), &state));
+  RETURN_IF_ERROR(ListAll(stub, &Stub::ListProgressUpdates,
+                          AllOf<v1::ListProgressUpdatesRequest>(
+                              absl::StrCat(activities, "/actions/-")),
+                          &state));
+  v1::ListConflictsRequest conflicts;
+  conflicts.set_parent(kPlan);
+  RETURN_IF_ERROR(ListAll(stub, &Stub::ListConflicts, conflicts, &state));
+  return state;
+}
+
+// The differences between two replicas' states, for a failure message; empty
+// when they are the same byte for byte.
+std::string Differences(absl::string_view a_label, const PlanState& a,
+                        absl::string_view b_label, const PlanState& b) {
+  std::vector<std::string> problems;
+  for (const auto& [name, served] : a) {
+    auto it = b.find(name);
+    if (it == b.end()) {
+      problems.push_back(absl::StrCat(name, ": only on ", a_label));
+    } else if (!(it->second == served)) {
+      problems.push_back(absl::StrCat(name, ":\n  ", a_label, ": ", served.text,
+                                      "\n  ", b_label, ": ", it->second.text));
+    }
+  }
+  for (const auto& [name, served] : b) {
+    if (a.find(name) == a.end()) {
+      problems.push_back(absl::StrCat(name, ": only on ", b_label));
+    }
+  }
+  if (problems.size() > 20) {
+    const size_t more = problems.size() - 20;
+    problems.resize(20);
+    problems.push_back(absl::StrCat("... and ", more, " more"));
+  }
+  return absl::StrJoin(problems, "\n");
+}
+
+struct Invocation {
+  int code = -1;
+  std::string output;  // stdout and stderr
+};
+
+// Runs `binary` with `args` to completion; its output is logged to `log`.
+Invocation RunToCompletion(const std::string& binary,
+                           const std::vector<std::string>& args,
+                           const std::string& log) {
+  Invocation run;
+  absl::StatusOr<ChildProcess> child = ChildProcess::Start(binary, args, log);
+  EXPECT_TRUE(child.ok()) << child.status();
+  if (!child.ok()) return run;
+  absl::StatusOr<int> code = child->Wait(absl::Seconds(60));
+  EXPECT_TRUE(code.ok()) << code.status();
+  run.code = code.ok() ? *code : -1;
+  std::ifstream in(log);
+  std::ostringstream text;
+  text << in.rdbuf();
+  run.output = text.str();
+  return run;
+}
+
+class SyncE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<TempDir> dir = TempDir::Create("sync-e2e-test");
+    ASSERT_TRUE(dir.ok()) << dir.status();
+    dir_.emplace(*std::move(dir));
+    ASSERT_NO_FATAL_FAILURE(StartService());
+    ASSERT_NO_FATAL_FAILURE(StartAgent(kPolice, &police_));
+    ASSERT_NO_FATAL_FAILURE(StartAgent(kCouncil, &council_));
+  }
+
+  void TearDown() override {
+    if (HasFailure()) {
+      dir_->Keep();
+      std::cerr << "logs kept in " << dir_->path() << "\n";
+    }
+  }
+
+  // Starts (or restarts, on the same data) the plan service.
+  void StartService() {
+    PlanServiceProcess::Options options;
+    options.binary = PLAN_SERVICE_BINARY;
+    options.data_dir = dir_->Subpath("service");
+    options.log_path = dir_->Subpath("service.log");
+    options.extra_args = {
+        absl::StrCat("--seed_file=", PLAN_SOURCE_DIR, kSeedFile),
+        absl::StrCat("--seed_plan=", kPlan)};
+    if (service_.has_value()) {
+      // Restarted on the port the agents know.
+      options.extra_args.push_back(
+          absl::StrCat("--listen=", service_->address()));
+      service_.reset();
+    }
+    absl::StatusOr<PlanServiceProcess> service =
+        PlanServiceProcess::Start(options);
+    ASSERT_TRUE(service.ok()) << service.status();
+    service_.emplace(*std::move(service));
+    if (service_address_.empty()) service_address_ = service_->address();
+    ASSERT_EQ(service_->address(), service_address_);
+  }
+
+  // Starts (or restarts, on the same data) the agent of `organisation`,
+  // keeping its data and log under `id` (by default the organisation's id).
+  void StartAgent(const std::string& organisation,
+                  std::optional<SyncAgentProcess>* agent,
+                  const std::string& schedule = "manual",
+                  std::vector<std::string> extra_args = {},
+                  std::string id = "") {
+    if (id.empty()) id = organisation.substr(organisation.find('/') + 1);
+    agent->reset();
+    SyncAgentProcess::Options options;
+    options.binary = SYNC_AGENT_BINARY;
+    options.data_dir = dir_->Subpath(id);
+    options.log_path = dir_->Subpath(absl::StrCat(id, ".log"));
+    options.server = service_address_;
+    options.organisation = organisation;
+    options.plans = {kPlan};
+    options.schedule = schedule;
+    options.extra_args = std::move(extra_args);
+    absl::StatusOr<SyncAgentProcess> started = SyncAgentProcess::Start(options);
+    ASSERT_TRUE(started.ok()) << started.status();
+    agent->emplace(*std::move(started));
+  }
+
+  // Polls `read` until it returns true, for at most `timeout`.
+  static bool Eventually(const std::function<bool()>& read,
+                         absl::Duration timeout = absl::Seconds(20)) {
+    const absl::Time deadline = absl::Now() + timeout;
+    while (!read()) {
+      if (absl::Now() > deadline) return false;
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+    return true;
+  }
+
+  static std::unique_ptr<v1::PlanService::Stub> Plans(
+      const std::shared_ptr<grpc::Channel>& channel) {
+    return v1::PlanService::NewStub(channel);
+  }
+
+  absl::StatusOr<v1::SyncNowResponse> SyncNow(const SyncAgentProcess& agent) {
+    auto stub = v1::AgentService::NewStub(agent.NewChannel());
+    v1::SyncNowResponse moved;
+    const grpc::Status status =
+        stub->SyncNow(NewContext().get(), v1::SyncNowRequest(), &moved);
+    if (!status.ok()) return FromGrpc(status, "SyncNow");
+    return moved;
+  }
+
+  // SyncNow, retried while the plan service is not reached yet.
+  absl::StatusOr<v1::SyncNowResponse> SyncNowOnceReachable(
+      const SyncAgentProcess& agent) {
+    const absl::Time deadline = absl::Now() + kReconnect;
+    while (true) {
+      absl::StatusOr<v1::SyncNowResponse> moved = SyncNow(agent);
+      if (moved.ok() || absl::Now() > deadline ||
+          !(absl::IsUnavailable(moved.status()) ||
+            absl::IsDeadlineExceeded(moved.status()))) {
+        return moved;
+      }
+      absl::SleepFor(absl::Milliseconds(250));
+    }
+  }
+
+  absl::StatusOr<v1::SyncStatus> GetSyncStatus(const SyncAgentProcess& agent) {
+    auto stub = v1::AgentService::NewStub(agent.NewChannel());
+    v1::SyncStatus status;
+    const grpc::Status called = stub->GetSyncStatus(
+        NewContext().get(), v1::GetSyncStatusRequest(), &status);
+    if (!called.ok()) return FromGrpc(called, "GetSyncStatus");
+    return status;
+  }
+
+  // The service and both agents serve the same plan, byte for byte.
+  void ExpectEveryoneAgrees() {
+    absl::StatusOr<PlanState> service =
+        ReadPlan(*Plans(service_->NewChannel()));
+    ASSERT_TRUE(service.ok()) << service.status();
+    for (const auto& [label, agent] :
+         {std::make_pair("police agent", &police_),
+          std::make_pair("council agent", &council_)}) {
+      absl::StatusOr<PlanState> replica =
+          ReadPlan(*Plans((*agent)->NewChannel()));
+      ASSERT_TRUE(replica.ok()) << label << ": " << replica.status();
+      EXPECT_EQ(Differences("service", *service, label, *replica), "")
+          << "the " << label << " differs from the service";
+    }
+  }
+
+  absl::StatusOr<v1::Action> GetAction(
+      const std::shared_ptr<grpc::Channel>& channel, const std::string& name) {
+    v1::GetActionRequest request;
+    request.set_name(name);
+    v1::Action action;
+    const grpc::Status status =
+        Plans(channel)->GetAction(NewContext().get(), request, &action);
+    if (!status.ok()) return FromGrpc(status, absl::StrCat("GetAction ", name));
+    return action;
+  }
+
+  // Updates the fields of `action` named in `paths`, acting as `organisation`.
+  absl::StatusOr<v1::Action> UpdateAction(
+      const std::shared_ptr<grpc::Channel>& channel,
+      const std::string& organisation, const v1::Action& action,
+      const std::vector<std::string>& paths) {
+    v1::UpdateActionRequest request;
+    *request.mutable_action() = action;
+    request.mutable_action()->clear_etag();
+    for (const std::string& path : paths) {
+      request.mutable_update_mask()->add_paths(path);
+    }
+    v1::Action updated;
+    const grpc::Status status = Plans(channel)->UpdateAction(
+        NewContext(organisation).get(), request, &updated);
+    if (!status.ok()) return FromGrpc(status, "UpdateAction");
+    return updated;
+  }
+
+  absl::StatusOr<std::vector<v1::Conflict>> ListConflicts(
+      const std::shared_ptr<grpc::Channel>& channel,
+      const std::string& filter) {
+    v1::ListConflictsRequest request;
+    request.set_parent(kPlan);
+    request.set_filter(filter);
+    v1::ListConflictsResponse response;
+    const grpc::Status status =
+        Plans(channel)->ListConflicts(NewContext().get(), request, &response);
+    if (!status.ok()) return FromGrpc(status, "ListConflicts");
+    return std::vector<v1::Conflict>(response.conflicts().begin(),
+                                     response.conflicts().end());
+  }
+
+  // The actions of the plan on the service, in name order.
+  std::vector<v1::Action> ServiceActions() {
+    v1::ListActionsRequest request;
+    request.set_parent(absl::StrCat(kPlan, "/activities/-"));
+    request.set_page_size(1000);
+    v1::ListActionsResponse response;
+    const grpc::Status status =
+        Plans(service_->NewChannel())
+            ->ListActions(NewContext().get(), request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return {response.actions().begin(), response.actions().end()};
+  }
+
+  Invocation Planctl(const std::vector<std::string>& args) {
+    return RunToCompletion(
+        PLANCTL_BINARY, args,
+        dir_->Subpath(absl::StrCat("planctl-", ++runs_, ".log")));
+  }
+
+  std::optional<TempDir> dir_;
+  std::optional<PlanServiceProcess> service_;
+  std::string service_address_;
+  std::optional<SyncAgentProcess> police_;
+  std::optional<SyncAgentProcess> council_;
+  int runs_ = 0;
+};
+
+TEST_F(SyncE2eTest, AgentsBootstrapAndServeTheSeedPlan) {
+  for (SyncAgentProcess* agent : {&*police_, &*council_}) {
+    absl::StatusOr<v1::SyncNowResponse> moved = SyncNow(*agent);
+    ASSERT_TRUE(moved.ok())
+        << moved.status() << ReadFileTail(agent->log_path());
+    EXPECT_TRUE(moved->snapshot()) << moved->ShortDebugString();
+    EXPECT_GT(moved->cursor(), 0u) << moved->ShortDebugString();
+    EXPECT_EQ(moved->pushed(), 0) << moved->ShortDebugString();
+
+    v1::ListActivitiesRequest request;
+    request.set_parent(kPlan);
+    request.set_page_size(1000);
+    v1::ListActivitiesResponse activities;
+    const grpc::Status status =
+        Plans(agent->NewChannel())
+            ->ListActivities(NewContext().get(), request, &activities);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    std::vector<std::string> titles;
+    for (const v1::Activity& activity : activities.activities()) {
+      titles.push_back(activity.title());
+    }
+    EXPECT_THAT(titles,
+                ::testing::Contains("Risk Assessment and local understanding"));
+  }
+  ExpectEveryoneAgrees();
+}
+
+TEST_F(SyncE2eTest, OfflineEditsMergeAndConcurrentRagEditsBecomeAConflict) {
+  ASSERT_TRUE(SyncNow(*police_).ok());
+  ASSERT_TRUE(SyncNow(*council_).ok());
+
+  // A: an action neither partner's rag equals yet; B: another action.
+  const std::vector<v1::Action> actions = ServiceActions();
+  ASSERT_GE(actions.size(), 2u);
+  std::optional<v1::Action> a;
+  std::optional<v1::Action> b;
+  for (const v1::Action& action : actions) {
+    if (!a.has_value() && action.rag() != v1::RED &&
+        action.rag() != v1::GREEN) {
+      a = action;
+    } else if (!b.has_value()) {
+      b = action;
+    }
+  }
+  ASSERT_TRUE(a.has_value() && b.has_value());
+
+  // The plan service goes down; both partners keep working.
+  absl::StatusOr<int> stopped = service_->Stop();
+  ASSERT_TRUE(stopped.ok()) << stopped.status();
+  ASSERT_EQ(*stopped, 0);
+
+  v1::Action red = *a;
+  red.set_rag(v1::RED);
+  absl::StatusOr<v1::Action> police_edit =
+      UpdateAction(police_->NewChannel(), kPolice, red, {"rag"});
+  ASSERT_TRUE(police_edit.ok()) << police_edit.status();
+  absl::SleepFor(absl::Milliseconds(20));  // the council's edit is later
+  v1::Action green = *a;
+  green.set_rag(v1::GREEN);
+  absl::StatusOr<v1::Action> council_edit =
+      UpdateAction(council_->NewChannel(), kCouncil, green, {"rag"});
+  ASSERT_TRUE(council_edit.ok()) << council_edit.status();
+  v1::Action described = *b;
+  const std::string description =
+      absl::StrCat(b->description(), " Reviewed offline by the council.");
+  described.set_description(description);
+  ASSERT_TRUE(
+      UpdateAction(council_->NewChannel(), kCouncil, described, {"description"})
+          .ok());
+
+  // Each agent serves its own edits, and cannot sync.
+  EXPECT_EQ(GetAction(police_->NewChannel(), a->name())->rag(), v1::RED);
+  EXPECT_EQ(GetAction(council_->NewChannel(), a->name())->rag(), v1::GREEN);
+  EXPECT_EQ(GetAction(council_->NewChannel(), b->name())->description(),
+            description);
+  absl::StatusOr<v1::SyncNowResponse> offline = SyncNow(*police_);
+  ASSERT_FALSE(offline.ok());
+  EXPECT_TRUE(absl::IsUnavailable(offline.status()) ||
+              absl::IsDeadlineExceeded(offline.status()))
+      << offline.status();
+  absl::StatusOr<v1::SyncStatus> waiting = GetSyncStatus(*police_);
+  ASSERT_TRUE(waiting.ok()) << waiting.status();
+  EXPECT_EQ(waiting->pending_changes(), 1);
+  EXPECT_NE(waiting->last_error(), "");
+
+  // The service comes back on the same data; both agents sync, then the
+  // police again to pull the council's changes.
+  ASSERT_NO_FATAL_FAILURE(StartService());
+  absl::StatusOr<v1::SyncNowResponse> police_sync =
+      SyncNowOnceReachable(*police_);
+  ASSERT_TRUE(police_sync.ok()) << police_sync.status();
+  EXPECT_EQ(police_sync->pushed(), 1) << police_sync->ShortDebugString();
+  EXPECT_EQ(police_sync->applied(), 1) << police_sync->ShortDebugString();
+  absl::StatusOr<v1::SyncNowResponse> council_sync =
+      SyncNowOnceReachable(*council_);
+  ASSERT_TRUE(council_sync.ok()) << council_sync.status();
+  EXPECT_EQ(council_sync->pushed(), 2) << council_sync->ShortDebugString();
+  EXPECT_EQ(council_sync->conflicts(), 1) << council_sync->ShortDebugString();
+  ASSERT_TRUE(SyncNow(*police_).ok());
+
+  ASSERT_NO_FATAL_FAILURE(ExpectEveryoneAgrees());
+  for (const auto& channel : {service_->NewChannel(), police_->NewChannel(),
+                              council_->NewChannel()}) {
+    absl::StatusOr<v1::Action> merged = GetAction(channel, b->name());
+    ASSERT_TRUE(merged.ok()) << merged.status();
+    EXPECT_EQ(merged->description(), description);
+  }
+
+  // The rag edits are one open conflict, everywhere, with both candidates.
+  std::string conflict_name;
+  for (const auto& channel : {service_->NewChannel(), police_->NewChannel(),
+                              council_->NewChannel()}) {
+    absl::StatusOr<std::vector<v1::Conflict>> open =
+        ListConflicts(channel, "state = OPEN");
+    ASSERT_TRUE(open.ok()) << open.status();
+    ASSERT_EQ(open->size(), 1u);
+    const v1::Conflict& conflict = open->front();
+    EXPECT_EQ(conflict.target(), a->name());
+    EXPECT_EQ(conflict.field(), "rag");
+    EXPECT_EQ(conflict.state(), v1::Conflict::OPEN);
+    std::vector<std::pair<std::string, std::string>> candidates;
+    for (const auto& candidate : conflict.candidates()) {
+      candidates.emplace_back(candidate.display_value(),
+                              candidate.organisation());
+    }
+    EXPECT_THAT(candidates, UnorderedElementsAre(Pair("RED", kPolice),
+                                                 Pair("GREEN", kCouncil)));
+    conflict_name = conflict.name();
+  }
+  const Invocation listed =
+      Planctl({absl::StrCat("--server=", council_->address()), "conflicts",
+               "list", kPlan, "--filter=state = OPEN"});
+  EXPECT_EQ(listed.code, 0) << listed.output;
+  EXPECT_THAT(listed.output, HasSubstr(conflict_name));
+  EXPECT_THAT(listed.output, ContainsRegex(absl::StrCat("RED +", kPolice)));
+  EXPECT_THAT(listed.output, ContainsRegex(absl::StrCat("GREEN +", kCouncil)));
+
+  // A person at the police resolves it with a new value, through their agent.
+  const Invocation resolved =
+      Planctl({absl::StrCat("--server=", police_->address()),
+               absl::StrCat("--organisation=", kPolice), "conflicts", "resolve",
+               conflict_name, "--value=amber"});
+  ASSERT_EQ(resolved.code, 0) << resolved.output;
+  EXPECT_THAT(resolved.output, HasSubstr("RESOLVED"));
+  ASSERT_TRUE(SyncNow(*police_).ok());
+  ASSERT_TRUE(SyncNow(*council_).ok());
+  ASSERT_TRUE(SyncNow(*police_).ok());
+
+  ASSERT_NO_FATAL_FAILURE(ExpectEveryoneAgrees());
+  for (const auto& channel : {service_->NewChannel(), police_->NewChannel(),
+                              council_->NewChannel()}) {
+    absl::StatusOr<v1::Action> action = GetAction(channel, a->name());
+    ASSERT_TRUE(action.ok()) << action.status();
+    EXPECT_EQ(action->rag(), v1::AMBER);
+    v1::GetConflictRequest request;
+    request.set_name(conflict_name);
+    v1::Conflict conflict;
+    const grpc::Status status =
+        Plans(channel)->GetConflict(NewContext().get(), request, &conflict);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(conflict.state(), v1::Conflict::RESOLVED);
+    EXPECT_EQ(conflict.resolution().organisation(), kPolice);
+    absl::StatusOr<std::vector<v1::Conflict>> open =
+        ListConflicts(channel, "state = OPEN");
+    ASSERT_TRUE(open.ok()) << open.status();
+    EXPECT_TRUE(open->empty());
+  }
+}
+
+TEST_F(SyncE2eTest, AcknowledgedLocalEditsSurviveKillNineAndReachTheService) {
+  ASSERT_TRUE(SyncNow(*police_).ok());
+  const std::vector<v1::Action> actions = ServiceActions();
+  ASSERT_FALSE(actions.empty());
+  const std::string activity = actions.front().name().substr(
+      0, actions.front().name().find("/actions/"));
+
+  // One writer makes local edits one after another (a create, and for every
+  // third an update of it) until the agent dies under it.
+  std::mutex mu;
+  std::vector<std::string> created;  // acknowledged creates
+  std::set<std::string> updated;     // acknowledged updates (rag AMBER)
+  std::thread writer([&] {
+    auto stub = Plans(police_->NewChannel());
+    for (int i = 0;; ++i) {
+      v1::CreateActionRequest create;
+      create.set_parent(activity);
+      create.set_action_id(absl::StrCat("crash-", i));
+      create.mutable_action()->set_description(
+          absl::StrCat("Acknowledged local edit ", i));
+      v1::Action action;
+      auto context = NewContext(kPolice);
+      context->set_deadline(std::chrono::system_clock::now() +
+                            std::chrono::seconds(5));
+      if (!stub->CreateAction(context.get(), create, &action).ok()) return;
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        created.push_back(action.name());
+      }
+      if (i % 3 != 0) continue;
+      v1::UpdateActionRequest update;
+      update.mutable_action()->set_name(action.name());
+      update.mutable_action()->set_rag(v1::AMBER);
+      update.mutable_update_mask()->add_paths("rag");
+      auto update_context = NewContext(kPolice);
+      update_context->set_deadline(std::chrono::system_clock::now() +
+                                   std::chrono::seconds(5));
+      if (!stub->UpdateAction(update_context.get(), update, &action).ok()) {
+        return;
+      }
+      std::lock_guard<std::mutex> lock(mu);
+      updated.insert(action.name());
+    }
+  });
+  const absl::Time give_up = absl::Now() + absl::Seconds(20);
+  while (absl::Now() < give_up) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      if (created.size() >= 30) break;
+    }
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  ASSERT_TRUE(police_->KillHard().ok());
+  writer.join();
+  ASSERT_FALSE(created.empty()) << ReadFileTail(police_->log_path());
+
+  ASSERT_NO_FATAL_FAILURE(StartAgent(kPolice, &police_));
+  const auto expect_all_there =
+      [&](const std::shared_ptr<grpc::Channel>& channel,
+          absl::string_view where) {
+        for (size_t i = 0; i < created.size(); ++i) {
+          absl::StatusOr<v1::Action> action = GetAction(channel, created[i]);
+          ASSERT_TRUE(action.ok()) << where << ": " << action.status();
+          EXPECT_EQ(action->description(),
+                    absl::StrCat("Acknowledged local edit ", i))
+              << where;
+          if (updated.count(created[i]) > 0) {
+            EXPECT_EQ(action->rag(), v1::AMBER) << where << ": " << created[i];
+          }
+        }
+      };
+  expect_all_there(police_->NewChannel(), "police agent after kill -9");
+  absl::StatusOr<v1::SyncStatus> status = GetSyncStatus(*police_);
+  ASSERT_TRUE(status.ok()) << status.status();
+  EXPECT_GE(status->pending_changes(),
+            static_cast<int64_t>(created.size() + updated.size()));
+
+  absl::StatusOr<v1::SyncNowResponse> moved = SyncNow(*police_);
+  ASSERT_TRUE(moved.ok()) << moved.status();
+  EXPECT_GE(moved->pushed(), static_cast<int>(created.size() + updated.size()));
+  EXPECT_EQ(moved->rejected(), 0) << moved->ShortDebugString();
+  expect_all_there(service_->NewChannel(), "service after the sync");
+  ASSERT_TRUE(SyncNow(*council_).ok());
+  ExpectEveryoneAgrees();
+  std::cerr << created.size() << " creates and " << updated.size()
+            << " updates acknowledged before kill -9\n";
+}
+
+TEST_F(SyncE2eTest, OnceExitsZeroWhenTheServiceIsUpAndOneWhenItIsDown) {
+  const std::vector<std::string> args = {
+      "--once", absl::StrCat("--server=", service_address_),
+      absl::StrCat("--organisation=", kCouncil),
+      absl::StrCat("--plans=", kPlan),
+      absl::StrCat("--data_dir=", dir_->Subpath("once"))};
+  const Invocation up =
+      RunToCompletion(SYNC_AGENT_BINARY, args, dir_->Subpath("once-up.log"));
+  EXPECT_EQ(up.code, 0) << up.output;
+  EXPECT_THAT(up.output, ContainsRegex("pulled=[1-9][0-9]* snapshot=true"));
+
+  ASSERT_TRUE(service_->Stop().ok());
+  const Invocation down =
+      RunToCompletion(SYNC_AGENT_BINARY, args, dir_->Subpath("once-down.log"));
+  EXPECT_EQ(down.code, 1) << down.output;
+  EXPECT_THAT(down.output, HasSubstr("UNAVAILABLE"));
+
+  const Invocation bad = RunToCompletion(
+      SYNC_AGENT_BINARY, {"--once", "--server=127.0.0.1:1", "--plans=plans/x"},
+      dir_->Subpath("once-bad.log"));
+  EXPECT_EQ(bad.code, 2) << bad.output;
+  EXPECT_THAT(bad.output, HasSubstr("--organisation is required"));
+}
+
+TEST_F(SyncE2eTest, PlanctlSyncAndSyncStatusShowPendingChangesAndTheCursor) {
+  const std::string agent = absl::StrCat("--server=", police_->address());
+  Invocation run = Planctl({agent, "sync"});
+  ASSERT_EQ(run.code, 0) << run.output;
+  EXPECT_THAT(run.output, ContainsRegex("snapshot +yes"));
+  const std::vector<v1::Action> actions = ServiceActions();
+  ASSERT_FALSE(actions.empty());
+  run = Planctl({agent, absl::StrCat("--organisation=", kPolice), "set",
+                 actions.front().name(), "rag=blue"});
+  ASSERT_EQ(run.code, 0) << run.output;
+
+  absl::StatusOr<v1::SyncStatus> status = GetSyncStatus(*police_);
+  ASSERT_TRUE(status.ok()) << status.status();
+  ASSERT_GT(status->cursor(), 0u);
+  run = Planctl({agent, "sync-status"});
+  ASSERT_EQ(run.code, 0) << run.output;
+  EXPECT_THAT(run.output, ContainsRegex("pending changes +1\n"));
+  EXPECT_THAT(run.output,
+              ContainsRegex(absl::StrCat("cursor +", status->cursor(), " ")));
+  EXPECT_THAT(run.output,
+              ContainsRegex(absl::StrCat("organisation +", kPolice)));
+  EXPECT_THAT(run.output, ContainsRegex("schedule +manual"));
+  run = Planctl({agent, "--json", "sync-status"});
+  ASSERT_EQ(run.code, 0) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("\"pending_changes\": \"1\""));
+
+  run = Planctl({agent, "sync"});
+  ASSERT_EQ(run.code, 0) << run.output;
+  EXPECT_THAT(run.output, ContainsRegex("pushed +1 \\(applied 1"));
+  run = Planctl({agent, "sync-status"});
+  EXPECT_THAT(run.output, ContainsRegex("pending changes +0\n"));
+
+  // The plan service is not an agent.
+  run = Planctl({absl::StrCat("--server=", service_address_), "sync"});
+  EXPECT_EQ(run.code, 3) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("serves no AgentService"));
+}
+
+TEST_F(SyncE2eTest, ScheduledAndContinuousAgentsSyncWithoutBeingAsked) {
+  std::optional<SyncAgentProcess> every;
+  ASSERT_NO_FATAL_FAILURE(
+      StartAgent(kPolice, &every, "every:1s", {}, "police-every"));
+  std::optional<SyncAgentProcess> continuous;
+  ASSERT_NO_FATAL_FAILURE(StartAgent(kCouncil, &continuous, "continuous",
+                                     {"--follow_window=2s"},
+                                     "council-continuous"));
+  const std::vector<v1::Action> actions = ServiceActions();
+  ASSERT_GE(actions.size(), 2u);
+  const v1::Action& first = actions[0];
+  const v1::Action& second = actions[1];
+
+  // An edit on the service reaches both without a SyncNow.
+  v1::Action blue = first;
+  blue.set_rag(v1::BLUE);
+  ASSERT_TRUE(
+      UpdateAction(service_->NewChannel(), kCouncil, blue, {"rag"}).ok());
+  for (SyncAgentProcess* agent : {&*every, &*continuous}) {
+    EXPECT_TRUE(Eventually([&] {
+      absl::StatusOr<v1::Action> action =
+          GetAction(agent->NewChannel(), first.name());
+      return action.ok() && action->rag() == v1::BLUE;
+    })) << ReadFileTail(agent->log_path());
+  }
+
+  // A local edit on the continuous agent reaches the service.
+  v1::Action amber = second;
+  amber.set_rag(v1::AMBER);
+  ASSERT_TRUE(
+      UpdateAction(continuous->NewChannel(), kCouncil, amber, {"rag"}).ok());
+  EXPECT_TRUE(Eventually([&] {
+    absl::StatusOr<v1::Action> action =
+        GetAction(service_->NewChannel(), second.name());
+    return action.ok() && action->rag() == v1::AMBER;
+  })) << ReadFileTail(continuous->log_path());
+
+  absl::StatusOr<v1::SyncStatus> status = GetSyncStatus(*every);
+  ASSERT_TRUE(status.ok()) << status.status();
+  EXPECT_EQ(status->schedule(), "every:1s");
+  EXPECT_TRUE(status->has_next_sync());
+  EXPECT_TRUE(status->has_last_success());
+
+  // Both stop cleanly, a following pull in progress included.
+  for (SyncAgentProcess* agent : {&*every, &*continuous}) {
+    absl::StatusOr<int> stopped = agent->Stop();
+    ASSERT_TRUE(stopped.ok()) << stopped.status();
+    EXPECT_EQ(*stopped, 0) << ReadFileTail(agent->log_path());
+  }
+}
+
+}  // namespace
+}  // namespace prevent::plan

@@ -1,0 +1,626 @@
+// Replication over real gRPC on loopback: a plan service and agents, each
+// with its own RocksDB in a temp dir. Every test ends with the promise of
+// DESIGN section 9: after syncs with no pending edits, every replica holds
+// exactly the service's state, byte for byte.
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "libplan/rpc/plan_service.h"
+#include "libplan/rpc/server.h"
+#include "libplan/rpc/sync_client.h"
+#include "libplan/rpc/sync_service.h"
+#include "libplan/service/plan_resources.h"
+#include "libplan/sync/replica.h"
+#include "libplan/sync/sync_authority.h"
+#include "libplan/util/log.h"
+#include "tests/support/temp_dir.h"
+
+namespace plan {
+namespace {
+
+using prevent::plan::test_support::TempDir;
+
+constexpr char kPlan[] = "plans/p";
+constexpr char kActivity[] = "plans/p/activities/channel";
+constexpr char kAction[] = "plans/p/activities/channel/actions/refer";
+constexpr char kPolice[] = "organisations/police";
+constexpr char kCouncil[] = "organisations/council";
+
+// What a replica holds for the plan: name -> (resource bytes, deleted).
+using State = std::map<std::string, std::pair<std::string, bool>>;
+
+State StateOf(Store& store) {
+  State state;
+  std::unique_ptr<ReadView> view = store.NewReadView();
+  for (Kind kind : kAllKinds) {
+    const std::string prefix = kind == Kind::kOrganisation ? "organisations/"
+                               : kind == Kind::kPlan       ? kPlan
+                                                     : absl::StrCat(kPlan, "/");
+    EXPECT_TRUE(view->Scan(Cf::kEntities, EntityKeyPrefix(kind, prefix), "",
+                           [&](absl::string_view key, absl::string_view value) {
+                             storage::Entity entity;
+                             entity.ParseFromArray(
+                                 value.data(), static_cast<int>(value.size()));
+                             state[std::string(NameOfEntityKey(key))] = {
+                                 entity.resource(), entity.deleted()};
+                             return true;
+                           })
+                    .ok());
+  }
+  return state;
+}
+
+// One store with the standard methods over it.
+struct Node {
+  Node(const std::string& path, bool replica, const std::string& organisation) {
+    store = *Store::Open({.path = path});
+    PlanResourcesOptions options;
+    options.replica = replica;
+    options.default_organisation = organisation;
+    resources = std::make_unique<PlanResources>(store.get(), &clock, options);
+  }
+  std::unique_ptr<Store> store;
+  HybridClock clock;
+  std::unique_ptr<PlanResources> resources;
+};
+
+struct Agent {
+  Agent(const std::string& path, const std::string& organisation,
+        std::shared_ptr<grpc::Channel> channel)
+      : node(path, /*replica=*/true, organisation),
+        replica(node.store.get(), &node.clock,
+                {.organisation = organisation, .plans = {kPlan}}),
+        transport(std::move(channel), organisation) {}
+  absl::StatusOr<v1::SyncNowResponse> Sync() { return replica.Sync(transport); }
+  Node node;
+  Replica replica;
+  GrpcSyncTransport transport;
+};
+
+class SyncTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SetLoggingEnabled(false);
+    absl::StatusOr<TempDir> dir = TempDir::Create("sync-test");
+    ASSERT_TRUE(dir.ok()) << dir.status();
+    dir_.emplace(std::move(*dir));
+    service_ = std::make_unique<Node>(dir_->Subpath("service"), false,
+                                      "organisations/county");
+    authority_ = std::make_unique<SyncAuthority>(
+        service_->store.get(), &service_->clock, SyncAuthorityOptions());
+    plan_service_ =
+        std::make_unique<PlanServiceImpl>(service_->resources.get());
+    sync_service_ = std::make_unique<SyncServiceImpl>(authority_.get());
+    grpc::ServerBuilder builder;
+    ConfigureServerBuilder(ServerOptions(), &builder);
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                             &port_);
+    builder.RegisterService(plan_service_.get());
+    builder.RegisterService(sync_service_.get());
+    server_ = builder.BuildAndStart();
+    ASSERT_NE(server_, nullptr);
+    Seed();
+  }
+
+  void TearDown() override { server_->Shutdown(); }
+
+  std::unique_ptr<Agent> NewAgent(const std::string& id,
+                                  const std::string& organisation) {
+    return std::make_unique<Agent>(
+        dir_->Subpath(id), organisation,
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", port_),
+                            grpc::InsecureChannelCredentials()));
+  }
+
+  void Seed() {
+    Actor actor;
+    for (const auto& [id, name] :
+         {std::pair<std::string, std::string>{"police", "Police"},
+          {"council", "Council"},
+          {"entrust", "Entrust"}}) {
+      v1::Organisation org;
+      org.set_display_name(name);
+      v1::Organisation out;
+      ASSERT_TRUE(service_->resources
+                      ->Create(Kind::kOrganisation, "", id, org, actor, &out)
+                      .ok());
+    }
+    v1::Plan plan;
+    plan.set_title("Plan");
+    v1::Plan plan_out;
+    ASSERT_TRUE(service_->resources
+                    ->Create(Kind::kPlan, "", "p", plan, actor, &plan_out)
+                    .ok());
+    v1::Activity activity;
+    activity.set_title("Channel");
+    activity.add_lead_organisations(kPolice);
+    v1::Activity activity_out;
+    ASSERT_TRUE(service_->resources
+                    ->Create(Kind::kActivity, kPlan, "channel", activity, actor,
+                             &activity_out)
+                    .ok());
+    v1::Action action;
+    action.set_description(
+        "Refer any individuals with extremist ideologies to the Prevent "
+        "Team. Review referrals at the panel.");
+    action.set_rag(v1::AMBER);
+    v1::Action action_out;
+    ASSERT_TRUE(service_->resources
+                    ->Create(Kind::kAction, kActivity, "refer", action, actor,
+                             &action_out)
+                    .ok());
+  }
+
+  // Syncs every agent, twice over, and checks they all equal the service.
+  void ExpectConverged(const std::vector<Agent*>& agents) {
+    for (int round = 0; round < 2; ++round) {
+      for (Agent* agent : agents) {
+        absl::StatusOr<v1::SyncNowResponse> synced = agent->Sync();
+        ASSERT_TRUE(synced.ok()) << synced.status();
+      }
+    }
+    const State expected = StateOf(*service_->store);
+    for (Agent* agent : agents) {
+      EXPECT_EQ(agent->replica.pending_changes(), 0);
+      const State actual = StateOf(*agent->node.store);
+      EXPECT_EQ(actual.size(), expected.size());
+      for (const auto& [name, value] : expected) {
+        auto it = actual.find(name);
+        ASSERT_NE(it, actual.end()) << name << " missing at an agent";
+        EXPECT_EQ(it->second, value) << name << " differs at an agent";
+      }
+    }
+  }
+
+  static absl::Status SetRag(Node& node, v1::Rag rag) {
+    v1::Action action;
+    action.set_name(kAction);
+    action.set_rag(rag);
+    google::protobuf::FieldMask mask;
+    mask.add_paths("rag");
+    v1::Action out;
+    return node.resources->Update(Kind::kAction, action, mask, Actor(), &out);
+  }
+
+  std::vector<v1::Conflict> Conflicts(Node& node) {
+    std::vector<v1::Conflict> conflicts;
+    ListRequest list;
+    list.parent = kPlan;
+    std::vector<std::unique_ptr<v1::Conflict>> items;
+    std::string token;
+    EXPECT_TRUE(node.resources
+                    ->List(
+                        Kind::kConflict, list,
+                        [&] {
+                          conflicts.emplace_back();
+                          return &conflicts.back();
+                        },
+                        &token)
+                    .ok());
+    return conflicts;
+  }
+
+  v1::Action ActionAt(Node& node) {
+    v1::Action action;
+    EXPECT_TRUE(node.resources->Get(Kind::kAction, kAction, &action).ok());
+    return action;
+  }
+
+  std::optional<TempDir> dir_;
+  std::unique_ptr<Node> service_;
+  std::unique_ptr<SyncAuthority> authority_;
+  std::unique_ptr<PlanServiceImpl> plan_service_;
+  std::unique_ptr<SyncServiceImpl> sync_service_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+};
+
+TEST_F(SyncTest, NewAgentBootstrapsToTheServiceStateExactly) {
+  std::unique_ptr<Agent> agent = NewAgent("a", kPolice);
+  absl::StatusOr<v1::SyncNowResponse> synced = agent->Sync();
+  ASSERT_TRUE(synced.ok()) << synced.status();
+  EXPECT_TRUE(synced->snapshot());
+  EXPECT_EQ(synced->cursor(), service_->store->last_sequence());
+  ExpectConverged({agent.get()});
+}
+
+TEST_F(SyncTest, OfflineEditReachesTheServiceAndOtherAgents) {
+  std::unique_ptr<Agent> a = NewAgent("a", kPolice);
+  std::unique_ptr<Agent> b = NewAgent("b", kCouncil);
+  ASSERT_TRUE(a->Sync().ok());
+  ASSERT_TRUE(b->Sync().ok());
+  ASSERT_TRUE(SetRag(a->node, v1::RED).ok());
+  EXPECT_EQ(a->replica.pending_changes(), 1);
+  // Local reads see the local edit before any sync.
+  EXPECT_EQ(ActionAt(a->node).rag(), v1::RED);
+  absl::StatusOr<v1::SyncNowResponse> pushed = a->Sync();
+  ASSERT_TRUE(pushed.ok()) << pushed.status();
+  EXPECT_EQ(pushed->applied(), 1);
+  EXPECT_EQ(ActionAt(*service_).rag(), v1::RED);
+  ASSERT_TRUE(b->Sync().ok());
+  EXPECT_EQ(ActionAt(b->node).rag(), v1::RED);
+  ExpectConverged({a.get(), b.get()});
+}
+
+TEST_F(SyncTest, ConcurrentRagEditsKeepBothCandidates) {
+  std::unique_ptr<Agent> a = NewAgent("a", kPolice);
+  std::unique_ptr<Agent> b = NewAgent("b", kCouncil);
+  ASSERT_TRUE(a->Sync().ok());
+  ASSERT_TRUE(b->Sync().ok());
+  ASSERT_TRUE(SetRag(a->node, v1::RED).ok());
+  absl::SleepFor(absl::Milliseconds(5));  // b's edit is the later one
+  ASSERT_TRUE(SetRag(b->node, v1::GREEN).ok());
+  ASSERT_TRUE(a->Sync().ok());
+  absl::StatusOr<v1::SyncNowResponse> second = b->Sync();
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(second->conflicts(), 1);
+  ExpectConverged({a.get(), b.get()});
+  for (Node* node : {service_.get(), &a->node, &b->node}) {
+    const std::vector<v1::Conflict> conflicts = Conflicts(*node);
+    ASSERT_EQ(conflicts.size(), 1u);
+    const v1::Conflict& conflict = conflicts[0];
+    EXPECT_EQ(conflict.state(), v1::Conflict::OPEN);
+    EXPECT_EQ(conflict.target(), kAction);
+    EXPECT_EQ(conflict.field(), "rag");
+    ASSERT_EQ(conflict.candidates_size(), 2);
+    EXPECT_EQ(conflict.candidates(0).display_value(), "RED");
+    EXPECT_EQ(conflict.candidates(0).organisation(), kPolice);
+    EXPECT_EQ(conflict.candidates(1).display_value(), "GREEN");
+    EXPECT_EQ(conflict.candidates(1).organisation(), kCouncil);
+  }
+  // The later edit (b's) is the provisional winner everywhere.
+  EXPECT_EQ(ActionAt(*service_).rag(), v1::GREEN);
+
+  // Resolving at an agent is an ordinary change that replicates.
+  v1::ResolveConflictRequest resolve;
+  resolve.set_name(Conflicts(a->node)[0].name());
+  resolve.set_candidate(0);
+  v1::Conflict resolved;
+  absl::Status status = a->node.resources->ResolveConflict(
+      resolve, Actor{.organisation = kPolice}, &resolved);
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_EQ(resolved.state(), v1::Conflict::RESOLVED);
+  ExpectConverged({a.get(), b.get()});
+  EXPECT_EQ(ActionAt(*service_).rag(), v1::RED);
+  EXPECT_EQ(Conflicts(*service_)[0].state(), v1::Conflict::RESOLVED);
+}
+
+TEST_F(SyncTest, ConcurrentSetEditsMergeWithoutConflict) {
+  std::unique_ptr<Agent> a = NewAgent("a", kPolice);
+  std::unique_ptr<Agent> b = NewAgent("b", kCouncil);
+  ASSERT_TRUE(a->Sync().ok());
+  ASSERT_TRUE(b->Sync().ok());
+  for (auto [agent, lead] : {std::pair<Agent*, const char*>{a.get(), kCouncil},
+                             {b.get(), "organisations/entrust"}}) {
+    v1::Activity activity;
+    ASSERT_TRUE(
+        agent->node.resources->Get(Kind::kActivity, kActivity, &activity).ok());
+    activity.add_lead_organisations(lead);
+    google::protobuf::FieldMask mask;
+    mask.add_paths("lead_organisations");
+    v1::Activity out;
+    ASSERT_TRUE(agent->node.resources
+                    ->Update(Kind::kActivity, activity, mask, Actor(), &out)
+                    .ok());
+  }
+  ASSERT_TRUE(a->Sync().ok());
+  absl::StatusOr<v1::SyncNowResponse> merged = b->Sync();
+  ASSERT_TRUE(merged.ok());
+  EXPECT_EQ(merged->merged(), 1);
+  ExpectConverged({a.get(), b.get()});
+  v1::Activity activity;
+  ASSERT_TRUE(
+      service_->resources->Get(Kind::kActivity, kActivity, &activity).ok());
+  EXPECT_EQ(activity.lead_organisations_size(), 3);
+  EXPECT_TRUE(Conflicts(*service_).empty());
+}
+
+TEST_F(SyncTest, ConcurrentTextEditsMergeByWordsOrConflictWhenTheyOverlap) {
+  std::unique_ptr<Agent> a = NewAgent("a", kPolice);
+  std::unique_ptr<Agent> b = NewAgent("b", kCouncil);
+  ASSERT_TRUE(a->Sync().ok());
+  ASSERT_TRUE(b->Sync().ok());
+  const auto edit = [](Agent& agent, const std::string& from,
+                       const std::string& to) {
+    v1::Action action;
+    ASSERT_TRUE(
+        agent.node.resources->Get(Kind::kAction, kAction, &action).ok());
+    std::string text = action.description();
+    text.replace(text.find(from), from.size(), to);
+    action.set_description(text);
+    google::protobuf::FieldMask mask;
+    mask.add_paths("description");
+    v1::Action out;
+    ASSERT_TRUE(
+        agent.node.resources->Update(Kind::kAction, action, mask, Actor(), &out)
+            .ok());
+  };
+  edit(*a, "extremist", "violent extremist");
+  edit(*b, "at the panel", "at the Channel panel");
+  ASSERT_TRUE(a->Sync().ok());
+  ASSERT_TRUE(b->Sync().ok());
+  EXPECT_EQ(ActionAt(*service_).description(),
+            "Refer any individuals with violent extremist ideologies to the "
+            "Prevent Team. Review referrals at the Channel panel.");
+  EXPECT_TRUE(Conflicts(*service_).empty());
+  ExpectConverged({a.get(), b.get()});
+  // Overlapping edits of the same words conflict.
+  edit(*a, "Prevent Team", "Prevent team at Staffordshire Police");
+  edit(*b, "Prevent Team", "county Prevent team");
+  ASSERT_TRUE(a->Sync().ok());
+  ASSERT_TRUE(b->Sync().ok());
+  EXPECT_EQ(Conflicts(*service_).size(), 1u);
+  ExpectConverged({a.get(), b.get()});
+}
+
+TEST_F(SyncTest, EditOfADeletedResourceIsKeptAsARestorableConflict) {
+  std::unique_ptr<Agent> a = NewAgent("a", kPolice);
+  std::unique_ptr<Agent> b = NewAgent("b", kCouncil);
+  ASSERT_TRUE(a->Sync().ok());
+  ASSERT_TRUE(b->Sync().ok());
+  v1::Action deleted;
+  ASSERT_TRUE(
+      a->node.resources->Delete(Kind::kAction, kAction, "", Actor(), &deleted)
+          .ok());
+  ASSERT_TRUE(SetRag(b->node, v1::RED).ok());
+  ASSERT_TRUE(a->Sync().ok());
+  absl::StatusOr<v1::SyncNowResponse> edit = b->Sync();
+  ASSERT_TRUE(edit.ok());
+  EXPECT_EQ(edit->conflicts(), 1);
+  EXPECT_TRUE(ActionAt(*service_).has_delete_time());
+  std::vector<v1::Conflict> conflicts = Conflicts(*service_);
+  ASSERT_EQ(conflicts.size(), 1u);
+  EXPECT_TRUE(conflicts[0].candidates(0).deletes());
+  EXPECT_EQ(conflicts[0].candidates(1).display_value(), "RED");
+  ExpectConverged({a.get(), b.get()});
+  // Choosing the edit restores the resource with it.
+  v1::ResolveConflictRequest resolve;
+  resolve.set_name(conflicts[0].name());
+  resolve.set_candidate(1);
+  v1::Conflict resolved;
+  ASSERT_TRUE(
+      service_->resources->ResolveConflict(resolve, Actor(), &resolved).ok());
+  EXPECT_FALSE(ActionAt(*service_).has_delete_time());
+  EXPECT_EQ(ActionAt(*service_).rag(), v1::RED);
+  ExpectConverged({a.get(), b.get()});
+}
+
+TEST_F(SyncTest, RepeatedPushIsAnsweredDuplicateWithNoEffect) {
+  std::unique_ptr<Agent> a = NewAgent("a", kPolice);
+  ASSERT_TRUE(a->Sync().ok());
+  v1::PushRequest request;
+  request.set_replica_id("r-test");
+  v1::Change* change = request.add_changes();
+  change->set_change_id("r-test:1");
+  change->set_replica_id("r-test");
+  change->set_hlc(service_->clock.Now());
+  change->set_target(kAction);
+  change->set_operation(v1::Change::UPDATE);
+  v1::Action value;
+  value.set_rag(v1::BLUE);
+  v1::FieldChange* field = change->add_fields();
+  field->set_field("rag");
+  field->set_value(value.SerializeAsString());
+  field->set_base_sequence(service_->store->last_sequence());
+  absl::StatusOr<v1::PushResponse> first = a->transport.Push(request);
+  ASSERT_TRUE(first.ok()) << first.status();
+  const uint64_t after_first = service_->store->last_sequence();
+  absl::StatusOr<v1::PushResponse> again = a->transport.Push(request);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->results(0).outcome(), v1::ChangeResult::DUPLICATE);
+  EXPECT_EQ(again->results(0).first_outcome(), first->results(0).outcome());
+  EXPECT_EQ(again->results(0).sequence(), first->results(0).sequence());
+  EXPECT_EQ(service_->store->last_sequence(), after_first);
+}
+
+TEST_F(SyncTest, RejectedChangeLeavesTheOutboxWithItsReasonKept) {
+  std::unique_ptr<Agent> a = NewAgent("a", kPolice);
+  std::unique_ptr<Agent> b = NewAgent("b", kCouncil);
+  ASSERT_TRUE(a->Sync().ok());
+  ASSERT_TRUE(b->Sync().ok());
+  v1::Activity deleted;
+  ASSERT_TRUE(b->node.resources
+                  ->Delete(Kind::kActivity, kActivity, "", Actor(), &deleted)
+                  .ok());
+  ASSERT_TRUE(b->Sync().ok());
+  // a, offline, adds an action under the activity b deleted, then edits rag.
+  v1::Action action;
+  action.set_description("New action");
+  v1::Action created;
+  ASSERT_TRUE(
+      a->node.resources
+          ->Create(Kind::kAction, kActivity, "new", action, Actor(), &created)
+          .ok());
+  absl::StatusOr<v1::SyncNowResponse> synced = a->Sync();
+  ASSERT_TRUE(synced.ok()) << synced.status();
+  EXPECT_EQ(synced->rejected(), 1);
+  EXPECT_EQ(a->replica.pending_changes(), 0);
+  const v1::SyncStatus status = a->replica.Status();
+  ASSERT_EQ(status.rejected_size(), 1);
+  EXPECT_NE(status.rejected(0).reason().find("deleted"), std::string::npos)
+      << status.rejected(0).reason();
+  // The refused create is no longer served locally: the agent equals the
+  // service again.
+  v1::Action gone;
+  EXPECT_EQ(
+      a->node.resources
+          ->Get(Kind::kAction, absl::StrCat(kActivity, "/actions/new"), &gone)
+          .code(),
+      absl::StatusCode::kNotFound);
+  ExpectConverged({a.get(), b.get()});
+}
+
+TEST_F(SyncTest, LosingSideOfAConflictShowsTheWinnerAfterSync) {
+  std::unique_ptr<Agent> a = NewAgent("a", kPolice);
+  std::unique_ptr<Agent> b = NewAgent("b", kCouncil);
+  ASSERT_TRUE(a->Sync().ok());
+  ASSERT_TRUE(b->Sync().ok());
+  // b edits first (older HLC), a later; b pushes last and loses.
+  ASSERT_TRUE(SetRag(b->node, v1::GREEN).ok());
+  absl::SleepFor(absl::Milliseconds(5));
+  ASSERT_TRUE(SetRag(a->node, v1::RED).ok());
+  ASSERT_TRUE(a->Sync().ok());
+  absl::StatusOr<v1::SyncNowResponse> lost = b->Sync();
+  ASSERT_TRUE(lost.ok());
+  EXPECT_EQ(lost->conflicts(), 1);
+  EXPECT_EQ(ActionAt(b->node).rag(), v1::RED);
+  const std::vector<v1::Conflict> conflicts = Conflicts(b->node);
+  ASSERT_EQ(conflicts.size(), 1u);
+  EXPECT_EQ(conflicts[0]
+                .candidates(conflicts[0].provisional_winner())
+                .display_value(),
+            "RED");
+  ExpectConverged({a.get(), b.get()});
+}
+
+TEST_F(SyncTest, AgentPastTheHorizonTakesASnapshotAndKeepsItsOutbox) {
+  std::unique_ptr<Agent> a = NewAgent("a", kPolice);
+  ASSERT_TRUE(a->Sync().ok());
+  // The service moves on and forgets its older changes.
+  for (v1::Rag rag : {v1::RED, v1::GREEN, v1::BLUE}) {
+    ASSERT_TRUE(SetRag(*service_, rag).ok());
+  }
+  ASSERT_TRUE(authority_->TrimLog(service_->store->last_sequence()).ok());
+  // Meanwhile a edits the description offline.
+  v1::Action action = ActionAt(a->node);
+  action.set_description("Offline edit");
+  google::protobuf::FieldMask mask;
+  mask.add_paths("description");
+  v1::Action out;
+  ASSERT_TRUE(
+      a->node.resources->Update(Kind::kAction, action, mask, Actor(), &out)
+          .ok());
+  absl::StatusOr<v1::SyncNowResponse> synced = a->Sync();
+  ASSERT_TRUE(synced.ok()) << synced.status();
+  ExpectConverged({a.get()});
+  EXPECT_EQ(ActionAt(a->node).description(), "Offline edit");
+  EXPECT_EQ(ActionAt(a->node).rag(), v1::BLUE);
+  // A pull from before the horizon is refused with the reason.
+  v1::PullRequest old;
+  old.set_replica_id("r");
+  old.set_since(1);
+  old.add_plans(kPlan);
+  absl::Status pulled = a->transport.Pull(
+      old, [](const v1::PullResponse&) { return absl::OkStatus(); });
+  EXPECT_EQ(pulled.code(), absl::StatusCode::kFailedPrecondition);
+}
+
+// A transport that loses the connection after `batches` pulled batches.
+class DroppingTransport final : public SyncTransport {
+ public:
+  DroppingTransport(SyncTransport* inner, int batches)
+      : inner_(inner), left_(batches) {}
+  absl::StatusOr<v1::PushResponse> Push(const v1::PushRequest& r) override {
+    return inner_->Push(r);
+  }
+  absl::Status Pull(const v1::PullRequest& request,
+                    absl::FunctionRef<absl::Status(const v1::PullResponse&)>
+                        on_batch) override {
+    return inner_->Pull(request, [&](const v1::PullResponse& batch) {
+      if (left_-- <= 0) return absl::UnavailableError("connection lost");
+      return on_batch(batch);
+    });
+  }
+  absl::Status GetSnapshot(
+      const v1::GetSnapshotRequest& request,
+      absl::FunctionRef<absl::Status(const v1::SnapshotChunk&)> on_chunk)
+      override {
+    return inner_->GetSnapshot(request, on_chunk);
+  }
+  void set_follow_deadline(absl::Time deadline) override {
+    inner_->set_follow_deadline(deadline);
+  }
+
+ private:
+  SyncTransport* inner_;
+  int left_;
+};
+
+TEST_F(SyncTest, InterruptedPullResumesFromTheLastAppliedBatch) {
+  auto agent = std::make_unique<Agent>(
+      dir_->Subpath("a"), kPolice,
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", port_),
+                          grpc::InsecureChannelCredentials()));
+  ASSERT_TRUE(agent->Sync().ok());
+  for (int i = 0; i < 40; ++i) {
+    v1::Action action;
+    action.set_description(absl::StrCat("Action ", i));
+    v1::Action out;
+    ASSERT_TRUE(service_->resources
+                    ->Create(Kind::kAction, kActivity, absl::StrCat("a", i),
+                             action, Actor(), &out)
+                    .ok());
+  }
+  // Batches of 5: the connection drops after 3 of the 8.
+  Replica small(agent->node.store.get(), &agent->node.clock,
+                {.organisation = kPolice, .plans = {kPlan}, .pull_batch = 5});
+  DroppingTransport dropping(&agent->transport, 3);
+  absl::StatusOr<v1::SyncNowResponse> cut = small.Sync(dropping);
+  EXPECT_EQ(cut.status().code(), absl::StatusCode::kUnavailable);
+  // The three batches applied stay applied, with their cursor.
+  const uint64_t cursor = small.Status().cursor();
+  EXPECT_GT(cursor, 0u);
+  EXPECT_LT(cursor, service_->store->last_sequence());
+  absl::StatusOr<v1::SyncNowResponse> resumed = small.Sync(agent->transport);
+  ASSERT_TRUE(resumed.ok()) << resumed.status();
+  EXPECT_EQ(resumed->pulled(), 25);  // the rest, none twice
+  ExpectConverged({agent.get()});
+}
+
+TEST_F(SyncTest, RandomInterleavingsConverge) {
+  const uint32_t seed = std::random_device()();
+  SCOPED_TRACE(absl::StrCat("seed ", seed));
+  std::mt19937 gen(seed);
+  std::vector<std::unique_ptr<Agent>> agents;
+  for (const char* org : {kPolice, kCouncil, "organisations/entrust"}) {
+    agents.push_back(NewAgent(absl::StrCat("agent-", agents.size()), org));
+    ASSERT_TRUE(agents.back()->Sync().ok());
+  }
+  const v1::Rag rags[] = {v1::RED, v1::AMBER, v1::GREEN, v1::BLUE};
+  for (int step = 0; step < 60; ++step) {
+    Agent& agent = *agents[gen() % agents.size()];
+    switch (gen() % 5) {
+      case 0:
+        (void)SetRag(agent.node, rags[gen() % 4]);
+        break;
+      case 1: {
+        v1::Action action;
+        action.set_description(absl::StrCat("Action ", step));
+        v1::Action out;
+        (void)agent.node.resources->Create(Kind::kAction, kActivity, "", action,
+                                           Actor(), &out);
+        break;
+      }
+      case 2: {
+        v1::Activity activity;
+        if (!agent.node.resources->Get(Kind::kActivity, kActivity, &activity)
+                 .ok()) {
+          break;
+        }
+        activity.set_title(absl::StrCat("Channel ", step));
+        google::protobuf::FieldMask mask;
+        mask.add_paths("title");
+        v1::Activity out;
+        (void)agent.node.resources->Update(Kind::kActivity, activity, mask,
+                                           Actor(), &out);
+        break;
+      }
+      default: {
+        absl::StatusOr<v1::SyncNowResponse> synced = agent.Sync();
+        ASSERT_TRUE(synced.ok()) << synced.status();
+      }
+    }
+  }
+  std::vector<Agent*> all;
+  for (auto& agent : agents) all.push_back(agent.get());
+  ExpectConverged(all);
+}
+
+}  // namespace
+}  // namespace plan
