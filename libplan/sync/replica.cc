@@ -8,6 +8,8 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "libplan/sync/apply.h"
 #include "libplan/util/errors.h"
@@ -20,6 +22,7 @@ namespace {
 
 constexpr char kMetaCursor[] = "sync/cursor";
 constexpr char kMetaStatus[] = "sync/status";
+constexpr char kMetaPlans[] = "sync/plans";
 constexpr int kMaxRejectedKept = 100;
 
 google::protobuf::Timestamp ToProto(absl::Time time) {
@@ -173,6 +176,7 @@ absl::StatusOr<v1::SyncNowResponse> Replica::Sync(SyncTransport& transport) {
   absl::MutexLock lock(&sync_mu_);
   v1::SyncNowResponse moved;
   absl::Status status = PushAll(transport, &moved);
+  if (status.ok()) status = Resubscribe(transport, &moved);
   if (status.ok()) status = PullAll(transport, /*follow=*/false, &moved);
   RecordAttempt(status);
   if (!status.ok()) return status;
@@ -348,11 +352,79 @@ absl::Status Replica::PullAll(SyncTransport& transport, bool follow,
   return status;
 }
 
+absl::Status Replica::Resubscribe(SyncTransport& transport,
+                                  v1::SyncNowResponse* moved) {
+  std::unique_ptr<ReadView> view = store_->NewReadView();
+  ASSIGN_OR_RETURN(std::optional<std::string> cursor,
+                   view->Get(Cf::kMeta, kMetaCursor));
+  ASSIGN_OR_RETURN(std::optional<std::string> saved,
+                   view->Get(Cf::kMeta, kMetaPlans));
+  const std::set<std::string> now(options_.plans.begin(), options_.plans.end());
+  const std::string joined = absl::StrJoin(now, ",");
+  if (!cursor.has_value() || !saved.has_value()) {
+    // A new replica bootstraps every plan; an older one recorded none.
+    return store_->Commit([&](Transaction& txn) {
+      txn.Put(Cf::kMeta, kMetaPlans, joined);
+      return absl::OkStatus();
+    });
+  }
+  if (*saved == joined) return absl::OkStatus();
+  const std::vector<std::string> before_list =
+      absl::StrSplit(*saved, ',', absl::SkipEmpty());
+  const std::set<std::string> before(before_list.begin(), before_list.end());
+  std::vector<std::string> added, removed;
+  for (const std::string& plan : now) {
+    if (before.count(plan) == 0) added.push_back(plan);
+  }
+  for (const std::string& plan : before) {
+    if (now.count(plan) == 0) removed.push_back(plan);
+  }
+  // Plans that leave the scope leave the replica; those that enter it come
+  // as a snapshot of just them, and the cursor carries on (it never
+  // restarts from zero).
+  std::vector<std::string> gone;
+  for (const std::string& plan : removed) {
+    const ResourceName plan_name = *ResourceName::Parse(plan);
+    gone.push_back(EntityKey(plan_name));
+    for (Kind kind : kAllKinds) {
+      if (kind == Kind::kOrganisation || kind == Kind::kPlan) continue;
+      RETURN_IF_ERROR(view->Scan(
+          Cf::kEntities, EntityKeyPrefix(kind, absl::StrCat(plan, "/")), "",
+          [&](absl::string_view key, absl::string_view) {
+            gone.emplace_back(key);
+            return true;
+          }));
+    }
+  }
+  RETURN_IF_ERROR(store_->Commit([&](Transaction& txn) {
+    for (const std::string& key : gone) txn.Delete(Cf::kEntities, key);
+    return absl::OkStatus();
+  }));
+  if (!added.empty()) {
+    RETURN_IF_ERROR(Bootstrap(transport, added, /*set_cursor=*/false, moved));
+  }
+  PLAN_LOG(INFO) << "subscription changed organisation="
+                 << options_.organisation
+                 << " added=" << absl::StrJoin(added, ",")
+                 << " removed=" << absl::StrJoin(removed, ",")
+                 << " records_removed=" << gone.size();
+  return store_->Commit([&](Transaction& txn) {
+    txn.Put(Cf::kMeta, kMetaPlans, joined);
+    return absl::OkStatus();
+  });
+}
+
 absl::Status Replica::Bootstrap(SyncTransport& transport,
                                 v1::SyncNowResponse* moved) {
+  return Bootstrap(transport, options_.plans, /*set_cursor=*/true, moved);
+}
+
+absl::Status Replica::Bootstrap(SyncTransport& transport,
+                                const std::vector<std::string>& plans,
+                                bool set_cursor, v1::SyncNowResponse* moved) {
   v1::GetSnapshotRequest request;
   request.set_replica_id(store_->replica_id());
-  for (const std::string& plan : options_.plans) request.add_plans(plan);
+  for (const std::string& plan : plans) request.add_plans(plan);
   uint64_t sequence = 0;
   int64_t records = 0;
   RETURN_IF_ERROR(transport.GetSnapshot(
@@ -379,7 +451,9 @@ absl::Status Replica::Bootstrap(SyncTransport& transport,
           }
           if (chunk.last()) {
             RETURN_IF_ERROR(Rebase(txn, pending, TargetsOf(pending)));
-            txn.Put(Cf::kMeta, kMetaCursor, SequenceKey(chunk.sequence()));
+            if (set_cursor) {
+              txn.Put(Cf::kMeta, kMetaCursor, SequenceKey(chunk.sequence()));
+            }
           }
           return absl::OkStatus();
         }));
@@ -389,6 +463,7 @@ absl::Status Replica::Bootstrap(SyncTransport& transport,
       }));
   moved->set_snapshot(true);
   moved->set_pulled(moved->pulled() + static_cast<int32_t>(records));
+  if (!set_cursor) return absl::OkStatus();
   moved->set_cursor(sequence);
   {
     absl::MutexLock lock(&status_mu_);

@@ -7,7 +7,9 @@
 // reason kept for GetSyncStatus), then pulls the service's changes after the
 // cursor: each batch is applied with its new cursor in one commit, so a crash
 // resumes cleanly, and pending local edits are re-applied on top (rebase), so
-// local work is never lost. A new replica, or one whose cursor is older than
+// local work is never lost. Changing the subscribed plans sends what enters
+// the scope (a snapshot of just those plans) and drops what leaves it; the
+// cursor carries on. A new replica, or one whose cursor is older than
 // the service's retained log, bootstraps from a snapshot and keeps its outbox.
 // After a sync with no pending edits the replica holds exactly the service's
 // state for its plans, byte for byte.
@@ -73,7 +75,14 @@ class Replica {
                        prevent::plan::v1::SyncNowResponse* moved);
   absl::Status PullAll(SyncTransport& transport, bool follow,
                        prevent::plan::v1::SyncNowResponse* moved);
+  // Brings the replica in line with options.plans after they changed.
+  absl::Status Resubscribe(SyncTransport& transport,
+                           prevent::plan::v1::SyncNowResponse* moved);
   absl::Status Bootstrap(SyncTransport& transport,
+                         prevent::plan::v1::SyncNowResponse* moved);
+  // A snapshot of `plans`; with `set_cursor`, it also sets the cursor.
+  absl::Status Bootstrap(SyncTransport& transport,
+                         const std::vector<std::string>& plans, bool set_cursor,
                          prevent::plan::v1::SyncNowResponse* moved);
   void RecordAttempt(const absl::Status& status);
 

@@ -573,6 +573,51 @@ TEST_F(SyncTest, InterruptedPullResumesFromTheLastAppliedBatch) {
   ExpectConverged({agent.get()});
 }
 
+TEST_F(SyncTest, ChangingSubscriptionsSendsWhatEntersAndLeavesTheScope) {
+  std::unique_ptr<Agent> a = NewAgent("a", kPolice);
+  ASSERT_TRUE(a->Sync().ok());
+  // A second plan appears on the service, with history.
+  v1::Plan plan;
+  plan.set_title("County plan");
+  v1::Plan out;
+  ASSERT_TRUE(service_->resources
+                  ->Create(Kind::kPlan, "", "county", plan, Actor(), &out)
+                  .ok());
+  v1::Activity activity;
+  activity.set_title("Partnership board");
+  v1::Activity created;
+  ASSERT_TRUE(service_->resources
+                  ->Create(Kind::kActivity, "plans/county", "board", activity,
+                           Actor(), &created)
+                  .ok());
+  ASSERT_TRUE(a->Sync().ok());  // not subscribed: nothing of it arrives
+  v1::Activity missing;
+  EXPECT_FALSE(
+      a->node.resources
+          ->Get(Kind::kActivity, "plans/county/activities/board", &missing)
+          .ok());
+  const uint64_t cursor = a->replica.Status().cursor();
+  // The agent restarts subscribed to both plans, then to the county only.
+  {
+    Replica both(a->node.store.get(), &a->node.clock,
+                 {.organisation = kPolice, .plans = {kPlan, "plans/county"}});
+    absl::StatusOr<v1::SyncNowResponse> synced = both.Sync(a->transport);
+    ASSERT_TRUE(synced.ok()) << synced.status();
+    EXPECT_GE(both.Status().cursor(), cursor);  // never restarted from zero
+  }
+  v1::Activity arrived;
+  EXPECT_TRUE(
+      a->node.resources
+          ->Get(Kind::kActivity, "plans/county/activities/board", &arrived)
+          .ok());
+  Replica county(a->node.store.get(), &a->node.clock,
+                 {.organisation = kPolice, .plans = {"plans/county"}});
+  ASSERT_TRUE(county.Sync(a->transport).ok());
+  v1::Action left;
+  EXPECT_EQ(a->node.resources->Get(Kind::kAction, kAction, &left).code(),
+            absl::StatusCode::kNotFound);
+}
+
 TEST_F(SyncTest, RandomInterleavingsConverge) {
   const uint32_t seed = std::random_device()();
   SCOPED_TRACE(absl::StrCat("seed ", seed));
