@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(cmake g++ make ccache pkg-config
   libgrpc++-dev protobuf-compiler-grpc protobuf-compiler libprotobuf-dev
   librocksdb-dev libabsl-dev libgtest-dev libgmock-dev grpc-proto
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev libbenchmark-dev
   chromium)
 
 deps() {
@@ -38,10 +38,11 @@ case "${1:-}" in
   build) deps; build ;;
   run)
     deps; build
-    # On first start the store is empty and the published seed plan is loaded.
+    # On first start the store is empty and the demo plans are loaded: the
+    # published South Staffordshire plan under an illustrative county plan,
+    # with a second, illustrative district.
     exec build/plan-service/plan-service --listen=127.0.0.1:50051 --data_dir=./data \
-      --seed_file=deploy/demo/south-staffordshire-prevent-action-plan-2023-2025.txt \
-      --seed_plan=plans/south-staffordshire ;;
+      --seed=deploy/demo/seed.textproto ;;
   test)
     deps; build
     ctest --test-dir build --output-on-failure -j"$(nproc)" ;;

@@ -19,16 +19,19 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "google/protobuf/text_format.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "libplan/clock/hybrid_clock.h"
 #include "libplan/rpc/plan_service.h"
+#include "libplan/rpc/report_service.h"
 #include "libplan/rpc/server.h"
 #include "libplan/rpc/sync_service.h"
 #include "libplan/service/plan_resources.h"
 #include "libplan/storage/store.h"
 #include "libplan/sync/sync_authority.h"
 #include "libplan/util/log.h"
+#include "seed.pb.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "Address to serve on, HOST:PORT (port 0 picks a free one).");
@@ -39,12 +42,11 @@ ABSL_FLAG(std::string, organisation, "",
           "the actor of writes whose request names none.");
 ABSL_FLAG(std::string, port_file, "",
           "When set, the bound port is written to this file once serving.");
-ABSL_FLAG(std::string, seed_file, "",
-          "On first start (an empty store), import this published plan text "
-          "(prevent-text format) as --seed_plan. Ignored once the store holds "
+ABSL_FLAG(std::string, seed, "",
+          "On first start (an empty store), import the plans this seed "
+          "manifest lists (a text-format prevent.plan.seed.Seed, e.g. "
+          "deploy/demo/seed.textproto). Ignored once the store holds "
           "anything.");
-ABSL_FLAG(std::string, seed_plan, "plans/south-staffordshire",
-          "The plan the --seed_file is imported as.");
 ABSL_FLAG(int64_t, retain_changes, 0,
           "When above 0, at start keep only this many of the newest changes "
           "in the change log; agents whose cursor is older take a snapshot.");
@@ -53,22 +55,42 @@ ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
 
 namespace {
 
-// Imports --seed_file as --seed_plan when the store is empty, so a first
-// start serves a real plan straight away.
+// Imports the plans of the --seed manifest when the store is empty, so a
+// first start serves real plans straight away.
 absl::Status SeedIfEmpty(const plan::Store& store,
                          plan::PlanResources& resources) {
-  const std::string path = absl::GetFlag(FLAGS_seed_file);
+  const std::string path = absl::GetFlag(FLAGS_seed);
   if (path.empty() || store.last_sequence() > 0) return absl::OkStatus();
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
-  std::ostringstream content;
-  content << in.rdbuf();
-  prevent::plan::v1::ImportPlanRequest request;
-  request.mutable_plan()->set_name(absl::GetFlag(FLAGS_seed_plan));
-  request.set_format(prevent::plan::v1::PREVENT_TEXT);
-  request.set_content(content.str());
-  prevent::plan::v1::ImportPlanResponse response;
-  return resources.Import(request, plan::Actor(), &response);
+  const auto read = [](const std::string& file) -> absl::StatusOr<std::string> {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", file));
+    std::ostringstream content;
+    content << in.rdbuf();
+    return content.str();
+  };
+  absl::StatusOr<std::string> manifest = read(path);
+  if (!manifest.ok()) return manifest.status();
+  prevent::plan::seed::Seed seed;
+  if (!google::protobuf::TextFormat::ParseFromString(*manifest, &seed)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, " is not a seed manifest"));
+  }
+  const std::string folder = path.substr(0, path.rfind('/') + 1);
+  for (const prevent::plan::seed::SeedPlan& entry : seed.plans()) {
+    absl::StatusOr<std::string> content = read(folder + entry.file());
+    if (!content.ok()) return content.status();
+    prevent::plan::v1::ImportPlanRequest request;
+    *request.mutable_plan() = entry.plan();
+    request.set_format(entry.format());
+    request.set_content(*content);
+    prevent::plan::v1::ImportPlanResponse response;
+    absl::Status imported = resources.Import(request, plan::Actor(), &response);
+    if (!imported.ok()) {
+      return absl::Status(imported.code(),
+                          absl::StrCat(entry.file(), ": ", imported.message()));
+    }
+  }
+  return absl::OkStatus();
 }
 
 int Run() {
@@ -96,6 +118,8 @@ int Run() {
   plan::SyncAuthority authority(store->get(), &clock,
                                 plan::SyncAuthorityOptions());
   plan::SyncServiceImpl sync_service(&authority);
+  plan::PlanReports reports(&resources);
+  plan::ReportServiceImpl report_service(&reports);
   if (const int64_t keep = absl::GetFlag(FLAGS_retain_changes);
       keep > 0 && (*store)->last_sequence() > static_cast<uint64_t>(keep)) {
     if (absl::Status trimmed =
@@ -113,6 +137,7 @@ int Run() {
   builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(&plan_service);
   builder.RegisterService(&sync_service);
+  builder.RegisterService(&report_service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     PLAN_LOG(ERROR) << "cannot listen on " << listen;

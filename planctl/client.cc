@@ -15,12 +15,11 @@ namespace {
 
 using google::protobuf::Message;
 
-constexpr char kService[] = "prevent.plan.v1.PlanService";
-
-const google::protobuf::MethodDescriptor* FindMethod(absl::string_view name) {
+const google::protobuf::MethodDescriptor* FindMethod(
+    absl::string_view service_name, absl::string_view name) {
   const auto* service =
       google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
-          kService);
+          std::string(service_name));
   return service == nullptr ? nullptr
                             : service->FindMethodByName(std::string(name));
 }
@@ -55,7 +54,7 @@ PlanClient::PlanClient(std::shared_ptr<grpc::Channel> channel,
 
 std::unique_ptr<Message> PlanClient::NewRequest(
     absl::string_view method) const {
-  const auto* descriptor = FindMethod(method);
+  const auto* descriptor = FindMethod(kPlanService, method);
   return descriptor == nullptr ? nullptr : NewMessage(descriptor->input_type());
 }
 
@@ -92,12 +91,18 @@ absl::StatusOr<std::string> PlanClient::CallRaw(const std::string& path,
 
 absl::StatusOr<std::unique_ptr<Message>> PlanClient::Call(
     absl::string_view method, const Message& request) {
-  const auto* descriptor = FindMethod(method);
+  return CallService(kPlanService, method, request);
+}
+
+absl::StatusOr<std::unique_ptr<Message>> PlanClient::CallService(
+    absl::string_view service, absl::string_view method,
+    const Message& request) {
+  const auto* descriptor = FindMethod(service, method);
   if (descriptor == nullptr) {
     return absl::InvalidArgumentError(absl::StrCat("no method ", method));
   }
   absl::StatusOr<std::string> bytes = CallRaw(
-      absl::StrCat("/", kService, "/", method), request.SerializeAsString());
+      absl::StrCat("/", service, "/", method), request.SerializeAsString());
   if (!bytes.ok()) return bytes.status();
   std::unique_ptr<Message> response = NewMessage(descriptor->output_type());
   if (!response->ParseFromString(*bytes)) {

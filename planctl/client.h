@@ -20,6 +20,9 @@
 
 namespace planctl {
 
+inline constexpr char kPlanService[] = "prevent.plan.v1.PlanService";
+inline constexpr char kReportService[] = "prevent.plan.v1.ReportService";
+
 struct ClientOptions {
   // Sent as x-prevent-organisation: the acting organisation of writes.
   std::string organisation;
@@ -37,9 +40,13 @@ class PlanClient {
       absl::string_view method) const;
 
   // Calls `method` of prevent.plan.v1.PlanService. The error keeps the
-  // server's code; its message adds the bad fields the server named.
+  // server's code; its message adds the server's reason.
   absl::StatusOr<std::unique_ptr<google::protobuf::Message>> Call(
       absl::string_view method, const google::protobuf::Message& request);
+  // The same for any service of the API, e.g. "prevent.plan.v1.ReportService".
+  absl::StatusOr<std::unique_ptr<google::protobuf::Message>> CallService(
+      absl::string_view service, absl::string_view method,
+      const google::protobuf::Message& request);
 
   // The grpc.health.v1 status of the server: "SERVING", "NOT_SERVING", ...
   absl::StatusOr<std::string> Health();

@@ -13,10 +13,10 @@ namespace planctl {
 // Sets the field at `path` (a field name, or dotted for a nested field such as
 // timescale.start) of `resource` from `value`:
 //   strings as given; enums by name, any case (rag=red); booleans true/false;
-//   repeated fields comma-separated (lead_organisations=organisations/a,organisations/b);
-//   timestamps RFC 3339 (report_time=2024-03-31T12:00:00Z);
-//   timescale as written (timescale="Feb 2024 - March 2025"), from which start,
-//   end and ongoing are derived.
+//   repeated fields comma-separated
+//   (lead_organisations=organisations/a,organisations/b); timestamps RFC 3339
+//   (report_time=2024-03-31T12:00:00Z); timescale as written (timescale="Feb
+//   2024 - March 2025"), from which start, end and ongoing are derived.
 // An empty value clears the field. InvalidArgument naming the field and the
 // accepted values when `path` or `value` does not fit.
 absl::Status SetField(google::protobuf::Message* resource,

@@ -60,6 +60,14 @@ ABSL_FLAG(bool, dry_run, false,
 ABSL_FLAG(std::string, output, "", "export: write to this file, not stdout.");
 ABSL_FLAG(std::string, rag, "", "progress: RED, AMBER, GREEN or BLUE.");
 ABSL_FLAG(std::string, note, "", "progress: the commentary.");
+ABSL_FLAG(std::string, period, "",
+          "report: narrow to actions whose timescale overlaps START..END "
+          "(YYYY-MM..YYYY-MM; either side may be empty).");
+ABSL_FLAG(std::string, html, "",
+          "report: also write the HTML dashboard to this file.");
+ABSL_FLAG(std::string, since, "",
+          "changes: changes at or after this date or time (2024-03-01 or RFC "
+          "3339).");
 ABSL_FLAG(std::optional<int>, candidate, std::nullopt,
           "conflicts resolve: the index of the chosen candidate.");
 ABSL_FLAG(std::optional<std::string>, value, std::nullopt,
@@ -129,6 +137,15 @@ constexpr Command kCommands[] = {
      "page.\n"},
     {"health", "health",
      "Asks the server's grpc.health.v1 service; exit 0 when SERVING.\n"},
+    {"report", "report plan|county PLAN [--period=START..END] [--html=FILE]",
+     "A summary a partnership board can read: RAG counts per strand, overdue\n"
+     "actions, actions by lead organisation; for a county plan, the district "
+     "x\n"
+     "strand matrix and each district's contribution to the county\n"
+     "objectives. --html writes the printable dashboard too.\n"},
+    {"changes", "changes PLAN --since=DATE",
+     "What changed in a plan since a date (\"since the last board\"): who\n"
+     "changed what, from what to what, oldest first.\n"},
     {"sync", "sync",
      "Asks a sync agent (--server) to sync with the plan service now (push\n"
      "its local edits, then pull) and shows what moved. Exit 4 when the\n"
@@ -325,6 +342,8 @@ class Cli {
     if (command == "import") return Import(rest);
     if (command == "export") return Export(rest);
     if (command == "health") return Health();
+    if (command == "report") return Report(rest);
+    if (command == "changes") return Changes(rest);
     if (command == "sync") return Sync(rest);
     if (command == "sync-status") return SyncStatus(rest);
     if (command == "conflicts") return Conflicts(rest);
@@ -629,6 +648,105 @@ class Cli {
     }
     std::cerr << "wrote " << output << " (" << result.content().size()
               << " bytes, " << result.content_type() << ")\n";
+    return kOk;
+  }
+
+  int Report(const std::vector<std::string>& args) {
+    if (args.size() != 2 || (args[0] != "plan" && args[0] != "county")) {
+      return UsageError("report takes plan|county and a plan name");
+    }
+    const std::string period = absl::GetFlag(FLAGS_period);
+    std::string start, end;
+    if (!period.empty()) {
+      const size_t dots = period.find("..");
+      if (dots == std::string::npos) {
+        return UsageError("--period is START..END, e.g. 2024-04..2025-03");
+      }
+      start = period.substr(0, dots);
+      end = period.substr(dots + 2);
+    }
+    std::unique_ptr<Message> summary;
+    const bool county = args[0] == "county";
+    if (county) {
+      v1::GetCountySummaryRequest request;
+      request.set_plan(args[1]);
+      request.set_period_start(start);
+      request.set_period_end(end);
+      absl::StatusOr<std::unique_ptr<Message>> response =
+          client_->CallService(kReportService, "GetCountySummary", request);
+      if (!response.ok()) return Failed(response.status());
+      summary = std::move(*response);
+    } else {
+      v1::GetPlanSummaryRequest request;
+      request.set_plan(args[1]);
+      request.set_period_start(start);
+      request.set_period_end(end);
+      absl::StatusOr<std::unique_ptr<Message>> response =
+          client_->CallService(kReportService, "GetPlanSummary", request);
+      if (!response.ok()) return Failed(response.status());
+      summary = std::move(*response);
+    }
+    if (json_) {
+      std::cout << RenderJson(*summary) << "\n";
+    } else {
+      std::cout << (county
+                        ? RenderCountySummary(
+                              static_cast<const v1::CountySummary&>(*summary))
+                        : RenderPlanSummary(
+                              static_cast<const v1::PlanSummary&>(*summary)));
+    }
+    const std::string html = absl::GetFlag(FLAGS_html);
+    if (html.empty()) return kOk;
+    v1::ExportSummaryRequest request;
+    request.set_plan(args[1]);
+    request.set_format(v1::HTML);
+    request.set_period_start(start);
+    request.set_period_end(end);
+    absl::StatusOr<std::unique_ptr<Message>> exported =
+        client_->CallService(kReportService, "ExportSummary", request);
+    if (!exported.ok()) return Failed(exported.status());
+    const auto& result = static_cast<const v1::ExportPlanResponse&>(**exported);
+    std::ofstream out(html, std::ios::binary | std::ios::trunc);
+    out << result.content();
+    if (!out.flush()) {
+      std::cerr << "planctl: cannot write " << html << "\n";
+      return kFailure;
+    }
+    std::cerr << "wrote " << html << " (" << result.content().size()
+              << " bytes)\n";
+    return kOk;
+  }
+
+  int Changes(const std::vector<std::string>& args) {
+    if (args.size() != 1) return UsageError("changes takes one plan name");
+    const std::string since_text = absl::GetFlag(FLAGS_since);
+    if (since_text.empty()) return UsageError("--since is required");
+    absl::Time since;
+    std::string error;
+    if (!absl::ParseTime(absl::RFC3339_full, since_text, &since, &error) &&
+        !absl::ParseTime("%Y-%m-%d", since_text, &since, &error)) {
+      return UsageError(absl::StrCat("--since \"", since_text,
+                                     "\" is not a date (2024-03-01) or time"));
+    }
+    v1::ListChangesRequest request;
+    request.set_plan(args[0]);
+    request.mutable_since()->set_seconds(absl::ToUnixSeconds(since));
+    request.set_page_size(1000);
+    v1::ListChangesResponse all;
+    do {
+      absl::StatusOr<std::unique_ptr<Message>> response =
+          client_->CallService(kReportService, "ListChanges", request);
+      if (!response.ok()) return Failed(response.status());
+      const auto& page =
+          static_cast<const v1::ListChangesResponse&>(**response);
+      for (const auto& change : page.changes()) *all.add_changes() = change;
+      request.set_page_token(page.next_page_token());
+    } while (!request.page_token().empty());
+    if (json_) {
+      std::cout << RenderJson(all) << "\n";
+    } else {
+      std::cout << RenderChanges(all);
+    }
     return kOk;
   }
 

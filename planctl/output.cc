@@ -217,4 +217,109 @@ std::string RenderList(const std::vector<std::unique_ptr<Message>>& resources,
   return out;
 }
 
+namespace {
+
+// Rows of text as an aligned table.
+std::string Table(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> widths;
+  for (const auto& row : rows) {
+    widths.resize(std::max(widths.size(), row.size()), 0);
+    for (size_t i = 0; i < row.size(); ++i) {
+      widths[i] = std::max(widths[i], Width(row[i]));
+    }
+  }
+  std::string out;
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i) {
+      absl::StrAppend(&line, row[i]);
+      if (i + 1 < row.size()) line.append(widths[i] - Width(row[i]) + 2, ' ');
+    }
+    absl::StrAppend(&out, line, "\n");
+  }
+  return out;
+}
+
+std::vector<std::string> CountsRow(std::string label,
+                                   const prevent::plan::v1::RagCounts& c) {
+  return {std::move(label),          absl::StrCat(c.red()),
+          absl::StrCat(c.amber()),   absl::StrCat(c.green()),
+          absl::StrCat(c.blue()),    absl::StrCat(c.unset()),
+          absl::StrCat(c.overdue()), absl::StrCat(c.total())};
+}
+
+const std::vector<std::string> kCountsHeader = {
+    "", "RED", "AMBER", "GREEN", "COMPLETE", "NOT SET", "OVERDUE", "TOTAL"};
+
+std::string OverdueTable(
+    const google::protobuf::RepeatedPtrField<prevent::plan::v1::OverdueAction>&
+        overdue) {
+  if (overdue.empty()) return "No overdue actions.\n";
+  std::vector<std::vector<std::string>> rows = {
+      {"OVERDUE ACTION", "ACTIVITY", "ENDS", "RAG"}};
+  for (const auto& action : overdue) {
+    rows.push_back({Cell(action.description()),
+                    Cell(action.activity_title(), 40), action.timescale().end(),
+                    action.rag() == prevent::plan::v1::RAG_UNSPECIFIED
+                        ? "not set"
+                        : prevent::plan::v1::Rag_Name(action.rag())});
+  }
+  return Table(rows);
+}
+
+}  // namespace
+
+std::string RenderPlanSummary(const prevent::plan::v1::PlanSummary& summary) {
+  std::vector<std::vector<std::string>> rows = {kCountsHeader};
+  for (const auto& strand : summary.strands()) {
+    rows.push_back(CountsRow(strand.title(), strand.counts()));
+  }
+  rows.push_back(CountsRow("All strands", summary.totals()));
+  return absl::StrCat(summary.title(), "\n\n", Table(rows), "\n",
+                      OverdueTable(summary.overdue()));
+}
+
+std::string RenderCountySummary(
+    const prevent::plan::v1::CountySummary& summary) {
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> header = {"DISTRICT"};
+  for (const std::string& title : summary.strand_titles()) {
+    header.push_back(absl::AsciiStrToUpper(title));
+  }
+  header.push_back("TOTAL (R/A/G/C)");
+  rows.push_back(header);
+  const auto cell = [](const prevent::plan::v1::RagCounts& c) {
+    return absl::StrCat(
+        c.red(), "/", c.amber(), "/", c.green(), "/", c.blue(),
+        c.overdue() > 0 ? absl::StrCat(" (", c.overdue(), " late)") : "");
+  };
+  for (const auto& district : summary.districts()) {
+    std::vector<std::string> row = {district.title()};
+    for (const auto& counts : district.strands()) row.push_back(cell(counts));
+    row.push_back(cell(district.totals()));
+    rows.push_back(row);
+  }
+  return absl::StrCat(
+      summary.title(),
+      "\n\nRAG counts red/amber/green/complete by district and strand:\n",
+      Table(rows), "\n", OverdueTable(summary.overdue()));
+}
+
+std::string RenderChanges(
+    const prevent::plan::v1::ListChangesResponse& changes) {
+  if (changes.changes().empty()) return "No changes.\n";
+  std::vector<std::vector<std::string>> rows = {
+      {"TIME", "ORGANISATION", "CHANGE", "RESOURCE", "FIELD", "FROM", "TO"}};
+  for (const auto& change : changes.changes()) {
+    rows.push_back(
+        {absl::FormatTime("%Y-%m-%d %H:%M",
+                          absl::FromUnixSeconds(change.time().seconds()),
+                          absl::UTCTimeZone()),
+         change.organisation(), change.operation(), Cell(change.target(), 70),
+         change.field(), Cell(change.old_value(), 30),
+         Cell(change.new_value(), 30)});
+  }
+  return Table(rows);
+}
+
 }  // namespace planctl

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "google/protobuf/message.h"
+#include "prevent/plan/v1/report_service.pb.h"
 
 namespace planctl {
 
@@ -20,6 +21,14 @@ std::string RenderResource(const google::protobuf::Message& resource,
 std::string RenderList(
     const std::vector<std::unique_ptr<google::protobuf::Message>>& resources,
     const std::string& list_field, bool json);
+
+// Reports for people: counts per strand or district as tables, then the
+// overdue actions; and the changes since a date, one line each.
+std::string RenderPlanSummary(const prevent::plan::v1::PlanSummary& summary);
+std::string RenderCountySummary(
+    const prevent::plan::v1::CountySummary& summary);
+std::string RenderChanges(
+    const prevent::plan::v1::ListChangesResponse& changes);
 
 // Any message as JSON, for responses that are not resources.
 std::string RenderJson(const google::protobuf::Message& message);

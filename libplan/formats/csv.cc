@@ -50,6 +50,7 @@ enum Column {
   kTimescaleStart,
   kTimescaleEnd,
   kTimescaleOngoing,
+  kCountyActivity,
   kColumnCount,
 };
 constexpr int kRequiredColumns = kOwner + 1;
@@ -86,6 +87,7 @@ constexpr ColumnInfo kColumns[kColumnCount] = {
     {"timescale start", "timescalestart|start"},
     {"timescale end", "timescaleend|end"},
     {"timescale ongoing", "timescaleongoing|ongoing"},
+    {"county activity", "countyactivity|countyobjective"},
 };
 
 // A header name reduced to lowercase letters and digits.
@@ -189,6 +191,7 @@ struct WrittenColumns {
   bool organisation_ids = false;
   bool organisation_kinds = false;
   bool timescale_months = false;
+  bool county_activity = false;
 };
 
 WrittenColumns ColumnsNeeded(const PlanView& view) {
@@ -206,6 +209,8 @@ WrittenColumns ColumnsNeeded(const PlanView& view) {
     }
   };
   for (const ActivityEntry& entry : view.doc().activities) {
+    if (!entry.activity.county_activity().empty())
+      needed.county_activity = true;
     for (const std::string& lead : entry.activity.lead_organisations()) {
       check_organisation(lead);
     }
@@ -243,6 +248,7 @@ std::string WritePlanCsv(const PlanDocument& doc) {
     columns.push_back(kTimescaleEnd);
     columns.push_back(kTimescaleOngoing);
   }
+  if (needed.county_activity) columns.push_back(kCountyActivity);
 
   std::string out;
   std::vector<std::string> row;
@@ -282,6 +288,7 @@ std::string WritePlanCsv(const PlanDocument& doc) {
       duty_areas.push_back(v1::DutyArea_Name(area));
     }
     cells[kDutyAreas] = absl::StrJoin(duty_areas, "; ");
+    cells[kCountyActivity] = activity.county_activity();
 
     const auto write_row = [&] {
       row.clear();
@@ -535,6 +542,7 @@ struct ActivityDraft {
   int leads_line = 0;
   std::vector<v1::DutyArea> duty_areas;
   int duty_areas_line = 0;
+  std::string county_activity;
   std::vector<ActionDraft> actions;
   std::string id;
 };
@@ -1093,6 +1101,17 @@ absl::Status DocumentBuilder::ReadActivityCells(ActivityDraft* activity) {
                                activity->duty_areas_line, "; kept those"));
     }
   }
+  // The county objective it contributes to: the first row that names one.
+  const absl::string_view county = Get(kCountyActivity);
+  if (!county.empty() && activity->county_activity.empty()) {
+    if (!ResourceName::ParseAs(Kind::kActivity, county).ok()) {
+      return CellError(kCountyActivity,
+                       absl::StrCat(Quoted(county),
+                                    " is not an activity name "
+                                    "(plans/{plan}/activities/{activity})"));
+    }
+    activity->county_activity = std::string(county);
+  }
   return absl::OkStatus();
 }
 
@@ -1259,6 +1278,7 @@ absl::StatusOr<ParsedPlan> DocumentBuilder::Finish() {
       place(lead);
     }
     for (v1::DutyArea area : draft.duty_areas) activity.add_duty_areas(area);
+    activity.set_county_activity(draft.county_activity);
     activity.set_position(Position(i, activities_.size()));
 
     AssignIds(&draft.actions, [](const ActionDraft& action) {

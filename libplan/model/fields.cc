@@ -1,9 +1,13 @@
 #include "libplan/model/fields.h"
 
 #include <memory>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "prevent/plan/v1/resources.pb.h"
 
 namespace plan {
 
@@ -68,6 +72,50 @@ std::string SerializeDeterministic(const Message& message) {
     message.SerializeToCodedStream(&coded);
   }
   return bytes;
+}
+
+std::string DisplayValue(const Descriptor& type, const FieldDescriptor& field,
+                         const std::string& value_bytes) {
+  std::unique_ptr<Message> message(
+      google::protobuf::MessageFactory::generated_factory()
+          ->GetPrototype(&type)
+          ->New());
+  if (!message->ParseFromString(value_bytes)) return "(unreadable)";
+  const auto* reflection = message->GetReflection();
+  if (field.is_repeated()) {
+    std::vector<std::string> values;
+    for (int i = 0; i < reflection->FieldSize(*message, &field); ++i) {
+      values.push_back(
+          field.cpp_type() == FieldDescriptor::CPPTYPE_ENUM
+              ? reflection->GetRepeatedEnum(*message, &field, i)->name()
+              : reflection->GetRepeatedString(*message, &field, i));
+    }
+    return values.empty() ? "(none)" : absl::StrJoin(values, ", ");
+  }
+  switch (field.cpp_type()) {
+    case FieldDescriptor::CPPTYPE_STRING: {
+      const std::string value = reflection->GetString(*message, &field);
+      return value.empty() ? "(empty)" : value;
+    }
+    case FieldDescriptor::CPPTYPE_ENUM:
+      return reflection->GetEnum(*message, &field)->name();
+    case FieldDescriptor::CPPTYPE_BOOL:
+      return reflection->GetBool(*message, &field) ? "true" : "false";
+    case FieldDescriptor::CPPTYPE_INT32:
+      return absl::StrCat(reflection->GetInt32(*message, &field));
+    case FieldDescriptor::CPPTYPE_MESSAGE: {
+      if (field.message_type() == prevent::plan::v1::Timescale::descriptor()) {
+        const auto& t = static_cast<const prevent::plan::v1::Timescale&>(
+            reflection->GetMessage(*message, &field));
+        if (!t.text().empty()) return t.text();
+        return absl::StrCat(t.start(), "..", t.end(),
+                            t.ongoing() ? " ongoing" : "");
+      }
+      return reflection->GetMessage(*message, &field).ShortDebugString();
+    }
+    default:
+      return "";
+  }
 }
 
 }  // namespace plan

@@ -37,6 +37,12 @@ void CopyField(const google::protobuf::Message& from,
                const google::protobuf::FieldDescriptor& field,
                google::protobuf::Message* to);
 
+// The value of `field` in value bytes of `type`, as text for people: strings
+// as they are, enums by name, lists joined by ", ", a timescale by its text.
+std::string DisplayValue(const google::protobuf::Descriptor& type,
+                         const google::protobuf::FieldDescriptor& field,
+                         const std::string& value_bytes);
+
 // `message` serialized deterministically (maps sorted).
 std::string SerializeDeterministic(const google::protobuf::Message& message);
 

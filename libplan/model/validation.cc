@@ -18,9 +18,10 @@ enum class Rule {
   kPosition,
   kMonth,
   kEnum,
-  kOrganisation,  // a reference to organisations/{org}
-  kPlan,          // a reference to plans/{plan}
-  kStrand,        // a reference to a strand of the same plan
+  kOrganisation,    // a reference to organisations/{org}
+  kPlan,            // a reference to plans/{plan}
+  kStrand,          // a reference to a strand of the same plan
+  kCountyActivity,  // a reference to an activity of another (county) plan
   kTimescale,
   kTimestamp,
 };
@@ -51,6 +52,7 @@ constexpr FieldRule kRules[] = {
     {Kind::kActivity, "lead_organisations", Rule::kOrganisation, false},
     {Kind::kActivity, "duty_areas", Rule::kEnum, false},
     {Kind::kActivity, "position", Rule::kPosition, false},
+    {Kind::kActivity, "county_activity", Rule::kCountyActivity, false},
     {Kind::kAction, "description", Rule::kLongText, true},
     {Kind::kAction, "timescale", Rule::kTimescale, false},
     {Kind::kAction, "rag", Rule::kEnum, false},
@@ -190,6 +192,17 @@ class Validator {
           }
         }
         break;
+      case Rule::kCountyActivity:
+        if (!value.empty()) {
+          problem = CheckReference(value, Kind::kActivity);
+          absl::StatusOr<ResourceName> own = ResourceName::Parse(OwnName());
+          if (problem.empty() && own.ok() &&
+              ResourceName::Parse(value)->Plan() == own->Plan()) {
+            problem =
+                "must be an activity of the county plan, not of this plan";
+          }
+        }
+        break;
       default:
         break;
     }
@@ -323,6 +336,9 @@ std::vector<Reference> ReferencesOf(
         break;
       case Rule::kStrand:
         target = Kind::kStrand;
+        break;
+      case Rule::kCountyActivity:
+        target = Kind::kActivity;
         break;
       default:
         continue;

@@ -144,6 +144,14 @@ class PlanResources {
   // The live resources of plan `name` from one snapshot, in position order,
   // with every organisation they refer to.
   absl::StatusOr<PlanDocument> ReadDocument(absl::string_view name) const;
+  // The same, from `view`.
+  absl::StatusOr<PlanDocument> ReadDocument(const ReadView& view,
+                                            absl::string_view name) const;
+
+  // The store these methods work on.
+  Store* store() const { return store_; }
+  // The current time as the options give it (for "overdue").
+  absl::Time now() const { return options_.now(); }
 
  private:
   // Creates `created` (valid, with its name set) as `name` within `txn`:

@@ -193,9 +193,14 @@ absl::Status PlanResources::WriteDocument(const PlanDocument& document,
 
 absl::StatusOr<PlanDocument> PlanResources::ReadDocument(
     absl::string_view name_text) const {
+  return ReadDocument(*store_->NewReadView(), name_text);
+}
+
+absl::StatusOr<PlanDocument> PlanResources::ReadDocument(
+    const ReadView& read_view, absl::string_view name_text) const {
   ASSIGN_OR_RETURN(const ResourceName name,
                    ParseNameField(Kind::kPlan, name_text));
-  std::unique_ptr<ReadView> view = store_->NewReadView();
+  const ReadView* view = &read_view;
   ASSIGN_OR_RETURN(std::optional<storage::Entity> plan_entity,
                    view->GetEntity(name));
   if (!plan_entity.has_value()) {

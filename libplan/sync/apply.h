@@ -11,6 +11,7 @@
 #include "absl/status/status.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
+#include "libplan/model/fields.h"
 #include "libplan/model/names.h"
 #include "libplan/storage/store.h"
 
@@ -32,12 +33,6 @@ absl::Status ApplyServiceChange(const v1::Change& change, bool replica,
 // service versions.
 absl::Status ApplyPendingChange(const v1::Change& change,
                                 storage::Entity* entity);
-
-// The value of `field` in value bytes of `type`, as text for people: strings
-// as they are, enums by name, lists joined by ", ", a timescale by its text.
-std::string DisplayValue(const google::protobuf::Descriptor& type,
-                         const google::protobuf::FieldDescriptor& field,
-                         const std::string& value_bytes);
 
 // A new, empty message of the resource type of `kind`.
 std::unique_ptr<google::protobuf::Message> NewResource(Kind kind);

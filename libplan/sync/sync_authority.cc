@@ -97,8 +97,17 @@ SyncAuthority::SyncAuthority(Store* store, HybridClock* clock,
 static absl::Status LogAndApply(Transaction& txn, v1::Change change,
                                 storage::Entity* entity, uint64_t* sequence) {
   change.set_sequence(txn.next_sequence());
+  // Each field's base is the value it replaces here, so the log can say
+  // what changed from what.
+  ASSIGN_OR_RETURN(ResourceName target, ResourceName::Parse(change.target()));
+  std::unique_ptr<Message> before = NewResource(target.kind());
+  if (!entity->resource().empty()) before->ParseFromString(entity->resource());
   for (v1::FieldChange& field : *change.mutable_fields()) {
-    field.clear_base();
+    const FieldDescriptor* descriptor =
+        before->GetDescriptor()->FindFieldByName(field.field());
+    if (descriptor != nullptr) {
+      field.set_base(FieldValueBytes(*before, *descriptor));
+    }
     field.set_base_sequence(change.sequence());
   }
   RETURN_IF_ERROR(ApplyServiceChange(change, /*replica=*/false, entity));

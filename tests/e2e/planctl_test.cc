@@ -42,11 +42,9 @@ class PlanctlTest : public ::testing::Test {
     options.binary = PLAN_SERVICE_BINARY;
     options.data_dir = dir_->Subpath("data");
     options.log_path = dir_->Subpath("service.log");
-    options.extra_args = {
-        absl::StrCat("--seed_file=", PLAN_SOURCE_DIR,
-                     "/deploy/demo/"
-                     "south-staffordshire-prevent-action-plan-2023-2025.txt"),
-        absl::StrCat("--seed_plan=", kPlan)};
+    // The README's run command's demo plans.
+    options.extra_args = {absl::StrCat("--seed=", PLAN_SOURCE_DIR,
+                                       "/deploy/demo/seed.textproto")};
     absl::StatusOr<PlanServiceProcess> server =
         PlanServiceProcess::Start(options);
     ASSERT_TRUE(server.ok()) << server.status();
@@ -192,12 +190,41 @@ TEST_F(PlanctlTest, ExitCodesSeparateUsageRefusalAndUnreachable) {
   EXPECT_EQ(down.code, 4) << down.output;
 }
 
+TEST_F(PlanctlTest, CountyAndPlanReportsAndChangesSinceADate) {
+  Invocation county = Planctl({"report", "county", "plans/staffordshire"});
+  ASSERT_EQ(county.code, 0) << county.output;
+  EXPECT_THAT(county.output,
+              HasSubstr("South Staffordshire Prevent Action Plan"));
+  EXPECT_THAT(county.output, HasSubstr("Cannock Chase Prevent Action Plan"));
+  EXPECT_THAT(county.output, HasSubstr("OVERDUE ACTION"));
+  const std::string html = dir_->Subpath("county.html");
+  county =
+      Planctl({"report", "county", "plans/staffordshire",
+               absl::StrCat("--html=", html), "--period=2024-04..2025-03"});
+  ASSERT_EQ(county.code, 0) << county.output;
+  std::ifstream in(html);
+  std::ostringstream text;
+  text << in.rdbuf();
+  EXPECT_THAT(text.str(), HasSubstr("<svg"));
+  Invocation plan =
+      Planctl({"--json", "report", "plan", "plans/cannock-chase"});
+  ASSERT_EQ(plan.code, 0) << plan.output;
+  EXPECT_THAT(plan.output, HasSubstr("\"overdue\""));
+  // A district plan has no county summary.
+  EXPECT_EQ(Planctl({"report", "county", kPlan}).code, 3);
+  Invocation changes = Planctl({"changes", kPlan, "--since=2000-01-01"});
+  ASSERT_EQ(changes.code, 0) << changes.output;
+  EXPECT_THAT(changes.output, HasSubstr("CREATE"));
+  EXPECT_EQ(Planctl({"changes", kPlan, "--since=yesterday"}).code, 2);
+}
+
 TEST_F(PlanctlTest, HelpDescribesEveryCommand) {
   const Invocation help = Planctl({"help"}, false);
   EXPECT_EQ(help.code, 0);
   for (const char* command :
        {"get", "list", "create", "set", "delete", "undelete", "progress",
-        "import", "export", "health"}) {
+        "import", "export", "health", "report", "changes", "sync",
+        "sync-status", "conflicts"}) {
     EXPECT_THAT(help.output, HasSubstr(absl::StrCat("  ", command))) << command;
     const Invocation one = Planctl({command, "--help"}, false);
     EXPECT_EQ(one.code, 0);

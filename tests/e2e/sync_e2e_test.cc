@@ -67,8 +67,7 @@ using ::testing::UnorderedElementsAre;
 constexpr char kPlan[] = "plans/south-staffordshire";
 constexpr char kPolice[] = "organisations/staffordshire-police";
 constexpr char kCouncil[] = "organisations/south-staffordshire-council";
-constexpr char kSeedFile[] =
-    "/deploy/demo/south-staffordshire-prevent-action-plan-2023-2025.txt";
+constexpr char kSeed[] = "/deploy/demo/seed.textproto";
 
 constexpr absl::Duration kRpcDeadline = absl::Seconds(30);
 // A plan service that has just restarted is reached within this (an agent's
@@ -251,9 +250,7 @@ class SyncE2eTest : public ::testing::Test {
     options.binary = PLAN_SERVICE_BINARY;
     options.data_dir = dir_->Subpath("service");
     options.log_path = dir_->Subpath("service.log");
-    options.extra_args = {
-        absl::StrCat("--seed_file=", PLAN_SOURCE_DIR, kSeedFile),
-        absl::StrCat("--seed_plan=", kPlan)};
+    options.extra_args = {absl::StrCat("--seed=", PLAN_SOURCE_DIR, kSeed)};
     if (service_.has_value()) {
       // Restarted on the port the agents know.
       options.extra_args.push_back(

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "gtest/gtest.h"
 #include "libplan/formats/csv.h"
 #include "libplan/service/plan_resources.h"
@@ -70,7 +71,8 @@ std::string Comparable(PlanDocument document) {
   std::string out;
   auto strip = [](google::protobuf::Message* m) {
     const auto* d = m->GetDescriptor();
-    for (const char* f : {"etag", "create_time", "update_time", "delete_time"}) {
+    for (const char* f :
+         {"etag", "create_time", "update_time", "delete_time"}) {
       if (const auto* field = d->FindFieldByName(f)) {
         m->GetReflection()->ClearField(m, field);
       }
@@ -97,9 +99,9 @@ TEST_F(PlanTransferTest, SeedImportsInOneWriteWithEverythingInPlace) {
   EXPECT_GT(response.actions_size(), response.activities_size());
   EXPECT_GT(response.organisations_size(), 5);
   // One change per resource, all in one commit.
-  const uint64_t resources = 1 + response.organisations_size() +
-                             response.strands_size() +
-                             response.activities_size() + response.actions_size();
+  const uint64_t resources =
+      1 + response.organisations_size() + response.strands_size() +
+      response.activities_size() + response.actions_size();
   EXPECT_EQ(service_->store->last_sequence() - before, resources);
   absl::StatusOr<PlanDocument> document =
       service_->resources->ReadDocument(kPlan);
@@ -141,7 +143,8 @@ TEST_F(PlanTransferTest, BadContentIsRefusedWithWhereAndNothingWritten) {
   request.set_format(v1::CSV);
   request.set_content("name,email\nA Person,a@example.org\n");
   v1::ImportPlanResponse response;
-  absl::Status status = service_->resources->Import(request, Actor(), &response);
+  absl::Status status =
+      service_->resources->Import(request, Actor(), &response);
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(status.message().find("line"), absl::string_view::npos)
       << status.message();
@@ -183,6 +186,63 @@ TEST_F(PlanTransferTest, CsvExportImportsBackIdentical) {
   v1::ExportPlanResponse exported_again;
   ASSERT_TRUE(other.resources->Export(export_request, &exported_again).ok());
   EXPECT_EQ(exported_again.content(), exported.content());
+}
+
+std::string ReadDemo(const std::string& file) {
+  std::ifstream in(absl::StrCat(PLAN_SOURCE_DIR, "/deploy/demo/", file));
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Imports the demo county plan, then the Cannock Chase plan under it.
+void ImportDemoCounty(PlanResources& resources) {
+  v1::ImportPlanRequest county;
+  county.mutable_plan()->set_name("plans/staffordshire");
+  county.mutable_plan()->set_title("Staffordshire");
+  county.mutable_plan()->set_level(v1::COUNTY);
+  county.set_format(v1::CSV);
+  county.set_content(ReadDemo("staffordshire-county.csv"));
+  v1::ImportPlanResponse response;
+  ASSERT_TRUE(resources.Import(county, Actor(), &response).ok());
+}
+
+TEST_F(PlanTransferTest, CsvKeepsTheCountyObjectiveLinks) {
+  ImportDemoCounty(*service_->resources);
+  v1::ImportPlanRequest district;
+  district.mutable_plan()->set_name("plans/cannock-chase");
+  district.mutable_plan()->set_title("Cannock Chase");
+  district.mutable_plan()->set_parent("plans/staffordshire");
+  district.set_format(v1::CSV);
+  district.set_content(ReadDemo("cannock-chase.csv"));
+  v1::ImportPlanResponse imported;
+  absl::Status status =
+      service_->resources->Import(district, Actor(), &imported);
+  ASSERT_TRUE(status.ok()) << status;
+  ASSERT_FALSE(imported.activities().empty());
+  EXPECT_EQ(imported.activities(0).county_activity(),
+            "plans/staffordshire/activities/risk-assessment");
+  v1::ExportPlanRequest export_request;
+  export_request.set_name("plans/cannock-chase");
+  export_request.set_format(v1::CSV);
+  v1::ExportPlanResponse exported;
+  ASSERT_TRUE(service_->resources->Export(export_request, &exported).ok());
+  Service other(dir_->Subpath("other"));
+  ImportDemoCounty(*other.resources);
+  district.set_content(exported.content());
+  ASSERT_TRUE(other.resources->Import(district, Actor(), &imported).ok());
+  EXPECT_EQ(
+      Comparable(*service_->resources->ReadDocument("plans/cannock-chase")),
+      Comparable(*other.resources->ReadDocument("plans/cannock-chase")));
+  // A link to an activity that does not exist is refused, naming the field.
+  district.mutable_plan()->set_name("plans/broken");
+  district.set_content(
+      absl::StrReplaceAll(ReadDemo("cannock-chase.csv"),
+                          {{"activities/training", "activities/nope"}}));
+  status = other.resources->Import(district, Actor(), &imported);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(status.message().find("county_activity"), absl::string_view::npos)
+      << status.message();
 }
 
 TEST_F(PlanTransferTest, ExportsLeaveOutDeletedResources) {

@@ -1,0 +1,34 @@
+// The gRPC adapter of ReportService, served by the plan service.
+#ifndef LIBPLAN_RPC_REPORT_SERVICE_H_
+#define LIBPLAN_RPC_REPORT_SERVICE_H_
+
+#include "libplan/service/plan_reports.h"
+#include "prevent/plan/v1/report_service.grpc.pb.h"
+
+namespace plan {
+
+class ReportServiceImpl final : public v1::ReportService::Service {
+ public:
+  // `reports` must outlive the service.
+  explicit ReportServiceImpl(const PlanReports* reports) : reports_(reports) {}
+
+  grpc::Status GetPlanSummary(grpc::ServerContext* context,
+                              const v1::GetPlanSummaryRequest* request,
+                              v1::PlanSummary* response) override;
+  grpc::Status GetCountySummary(grpc::ServerContext* context,
+                                const v1::GetCountySummaryRequest* request,
+                                v1::CountySummary* response) override;
+  grpc::Status ListChanges(grpc::ServerContext* context,
+                           const v1::ListChangesRequest* request,
+                           v1::ListChangesResponse* response) override;
+  grpc::Status ExportSummary(grpc::ServerContext* context,
+                             const v1::ExportSummaryRequest* request,
+                             v1::ExportPlanResponse* response) override;
+
+ private:
+  const PlanReports* const reports_;
+};
+
+}  // namespace plan
+
+#endif  // LIBPLAN_RPC_REPORT_SERVICE_H_

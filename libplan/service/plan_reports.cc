@@ -1,0 +1,257 @@
+#include "libplan/service/plan_reports.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "libplan/clock/hybrid_clock.h"
+#include "libplan/model/fields.h"
+#include "libplan/model/validation.h"
+#include "libplan/reports/dashboard.h"
+#include "libplan/reports/summaries.h"
+#include "libplan/util/errors.h"
+#include "libplan/util/status_macros.h"
+
+namespace plan {
+namespace {
+
+google::protobuf::Timestamp ToProto(absl::Time time) {
+  google::protobuf::Timestamp out;
+  const int64_t micros = absl::ToUnixMicros(time);
+  out.set_seconds(micros / 1000000);
+  out.set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
+  return out;
+}
+
+// The period of a request, or INVALID_ARGUMENT naming the bad month.
+absl::StatusOr<Period> PeriodOf(const std::string& start,
+                                const std::string& end) {
+  FieldViolations violations;
+  if (!start.empty() && !IsValidMonth(start)) {
+    violations.Add("period_start",
+                   absl::StrCat("\"", start, "\" is not YYYY-MM"));
+  }
+  if (!end.empty() && !IsValidMonth(end)) {
+    violations.Add("period_end", absl::StrCat("\"", end, "\" is not YYYY-MM"));
+  }
+  if (violations.empty() && !start.empty() && !end.empty() && start > end) {
+    violations.Add("period_end", "is before period_start");
+  }
+  RETURN_IF_ERROR(violations.ToStatus());
+  Period period;
+  period.start = start;
+  period.end = end;
+  return period;
+}
+
+// Every live progress update of `plan` in `view`.
+absl::StatusOr<std::vector<v1::ProgressUpdate>> UpdatesOf(
+    const ReadView& view, const std::string& plan) {
+  std::vector<v1::ProgressUpdate> updates;
+  absl::Status failure = absl::OkStatus();
+  RETURN_IF_ERROR(view.Scan(
+      Cf::kEntities,
+      EntityKeyPrefix(Kind::kProgressUpdate,
+                      absl::StrCat(plan, "/activities/")),
+      "", [&](absl::string_view, absl::string_view value) {
+        storage::Entity entity;
+        v1::ProgressUpdate update;
+        if (!entity.ParseFromArray(value.data(),
+                                   static_cast<int>(value.size())) ||
+            !update.ParseFromString(entity.resource())) {
+          failure = absl::DataLossError("a stored progress update is corrupt");
+          return false;
+        }
+        if (!entity.deleted()) updates.push_back(std::move(update));
+        return true;
+      }));
+  RETURN_IF_ERROR(failure);
+  return updates;
+}
+
+}  // namespace
+
+absl::Status PlanReports::GetPlanSummary(
+    const v1::GetPlanSummaryRequest& request, v1::PlanSummary* out) const {
+  ASSIGN_OR_RETURN(Period period,
+                   PeriodOf(request.period_start(), request.period_end()));
+  std::unique_ptr<ReadView> view = resources_->store()->NewReadView();
+  ASSIGN_OR_RETURN(PlanDocument document,
+                   resources_->ReadDocument(*view, request.plan()));
+  ASSIGN_OR_RETURN(std::vector<v1::ProgressUpdate> updates,
+                   UpdatesOf(*view, request.plan()));
+  const absl::Time now = resources_->now();
+  *out = SummarisePlan(document, updates,
+                       absl::ToCivilDay(now, absl::UTCTimeZone()), period);
+  *out->mutable_as_of() = ToProto(now);
+  return absl::OkStatus();
+}
+
+absl::Status PlanReports::GetCountySummary(
+    const v1::GetCountySummaryRequest& request, v1::CountySummary* out) const {
+  ASSIGN_OR_RETURN(Period period,
+                   PeriodOf(request.period_start(), request.period_end()));
+  std::unique_ptr<ReadView> view = resources_->store()->NewReadView();
+  ASSIGN_OR_RETURN(PlanDocument county,
+                   resources_->ReadDocument(*view, request.plan()));
+  if (county.plan.level() != v1::COUNTY) {
+    return Error(absl::StatusCode::kFailedPrecondition, "NOT_A_COUNTY_PLAN",
+                 absl::StrCat(request.plan(), " is not a COUNTY plan"),
+                 request.plan());
+  }
+  // The live district plans whose parent is this county plan.
+  std::vector<std::string> names;
+  absl::Status failure = absl::OkStatus();
+  RETURN_IF_ERROR(
+      view->Scan(Cf::kEntities, EntityKeyPrefix(Kind::kPlan, "plans/"), "",
+                 [&](absl::string_view, absl::string_view value) {
+                   storage::Entity entity;
+                   v1::Plan plan;
+                   if (!entity.ParseFromArray(value.data(),
+                                              static_cast<int>(value.size())) ||
+                       !plan.ParseFromString(entity.resource())) {
+                     failure = absl::DataLossError("a stored plan is corrupt");
+                     return false;
+                   }
+                   if (!entity.deleted() && plan.parent() == request.plan()) {
+                     names.push_back(plan.name());
+                   }
+                   return true;
+                 }));
+  RETURN_IF_ERROR(failure);
+  std::vector<PlanDocument> districts;
+  for (const std::string& name : names) {
+    ASSIGN_OR_RETURN(PlanDocument district,
+                     resources_->ReadDocument(*view, name));
+    districts.push_back(std::move(district));
+  }
+  const absl::Time now = resources_->now();
+  *out = SummariseCounty(county, districts,
+                         absl::ToCivilDay(now, absl::UTCTimeZone()), period);
+  *out->mutable_as_of() = ToProto(now);
+  return absl::OkStatus();
+}
+
+absl::Status PlanReports::ListChanges(const v1::ListChangesRequest& request,
+                                      v1::ListChangesResponse* out) const {
+  FieldViolations violations;
+  if (!ResourceName::ParseAs(Kind::kPlan, request.plan()).ok()) {
+    violations.Add("plan",
+                   absl::StrCat("\"", request.plan(), "\" is not a plan"));
+  }
+  if (request.page_size() < 0)
+    violations.Add("page_size", "must not be negative");
+  uint64_t after = 0;
+  if (!request.page_token().empty() &&
+      !absl::SimpleAtoi(request.page_token(), &after)) {
+    violations.Add("page_token", "is not a page token of this service");
+  }
+  RETURN_IF_ERROR(violations.ToStatus());
+  const int page_size =
+      request.page_size() == 0 ? 100 : std::min(request.page_size(), 1000);
+  const absl::Time since = absl::FromUnixSeconds(request.since().seconds()) +
+                           absl::Nanoseconds(request.since().nanos());
+  std::unique_ptr<ReadView> view = resources_->store()->NewReadView();
+  const std::string prefix =
+      absl::StrCat(request.plan(), absl::string_view("\0", 1));
+  absl::Status failure = absl::OkStatus();
+  uint64_t last = 0;
+  bool more = false;
+  RETURN_IF_ERROR(view->Scan(
+      Cf::kPlanChanges, prefix,
+      after == 0 ? "" : PlanChangeKey(request.plan(), after),
+      [&](absl::string_view key, absl::string_view) {
+        if (out->changes_size() >= page_size) {
+          more = true;
+          return false;
+        }
+        const uint64_t sequence = DecodeSequenceKey(key.substr(prefix.size()));
+        absl::StatusOr<std::optional<std::string>> bytes =
+            view->Get(Cf::kChanges, SequenceKey(sequence));
+        if (!bytes.ok()) {
+          failure = bytes.status();
+          return false;
+        }
+        last = sequence;
+        v1::Change change;
+        if (!bytes->has_value() || !change.ParseFromString(**bytes))
+          return true;
+        const absl::Time time = HybridClock::ToTime(change.hlc());
+        if (time < since) return true;
+        absl::StatusOr<ResourceName> target =
+            ResourceName::Parse(change.target());
+        if (!target.ok()) return true;
+        const auto* type = InfoOf(target->kind()).descriptor;
+        const auto record = [&]() {
+          v1::ChangeRecord* r = out->add_changes();
+          *r->mutable_time() = ToProto(time);
+          r->set_organisation(change.organisation());
+          r->set_target(change.target());
+          r->set_operation(v1::Change::Operation_Name(change.operation()));
+          r->set_sequence(sequence);
+          return r;
+        };
+        if (change.fields().empty()) {
+          record();
+          return true;
+        }
+        for (const v1::FieldChange& field : change.fields()) {
+          const auto* descriptor = type->FindFieldByName(field.field());
+          if (descriptor == nullptr) continue;
+          v1::ChangeRecord* r = record();
+          r->set_field(field.field());
+          if (change.operation() != v1::Change::CREATE) {
+            r->set_old_value(DisplayValue(*type, *descriptor, field.base()));
+          }
+          r->set_new_value(DisplayValue(*type, *descriptor, field.value()));
+        }
+        return true;
+      }));
+  RETURN_IF_ERROR(failure);
+  if (more) out->set_next_page_token(absl::StrCat(last));
+  return absl::OkStatus();
+}
+
+absl::Status PlanReports::ExportSummary(const v1::ExportSummaryRequest& request,
+                                        v1::ExportPlanResponse* out) const {
+  if (request.format() != v1::CSV && request.format() != v1::HTML) {
+    FieldViolations violations;
+    violations.Add("format", "summaries export as CSV or HTML");
+    return violations.ToStatus();
+  }
+  v1::Plan plan;
+  RETURN_IF_ERROR(resources_->Get(Kind::kPlan, request.plan(), &plan));
+  const absl::CivilDay today =
+      absl::ToCivilDay(resources_->now(), absl::UTCTimeZone());
+  const std::string slug = request.plan().substr(request.plan().rfind('/') + 1);
+  const bool html = request.format() == v1::HTML;
+  if (plan.level() == v1::COUNTY) {
+    v1::GetCountySummaryRequest summary_request;
+    summary_request.set_plan(request.plan());
+    summary_request.set_period_start(request.period_start());
+    summary_request.set_period_end(request.period_end());
+    v1::CountySummary summary;
+    RETURN_IF_ERROR(GetCountySummary(summary_request, &summary));
+    out->set_content(html ? WriteCountyDashboardHtml(summary, today)
+                          : WriteCountySummaryCsv(summary));
+  } else {
+    v1::GetPlanSummaryRequest summary_request;
+    summary_request.set_plan(request.plan());
+    summary_request.set_period_start(request.period_start());
+    summary_request.set_period_end(request.period_end());
+    v1::PlanSummary summary;
+    RETURN_IF_ERROR(GetPlanSummary(summary_request, &summary));
+    out->set_content(html ? WritePlanDashboardHtml(summary, today)
+                          : WritePlanSummaryCsv(summary));
+  }
+  out->set_content_type(html ? "text/html; charset=utf-8"
+                             : "text/csv; charset=utf-8");
+  out->set_filename(absl::StrCat(slug, "-summary", html ? ".html" : ".csv"));
+  return absl::OkStatus();
+}
+
+}  // namespace plan

@@ -1,0 +1,35 @@
+// ReportService (proto/prevent/plan/v1/report_service.proto) on a store:
+// plan and county summaries, "what changed since", and their exports. Each
+// call reads one consistent snapshot.
+#ifndef LIBPLAN_SERVICE_PLAN_REPORTS_H_
+#define LIBPLAN_SERVICE_PLAN_REPORTS_H_
+
+#include "absl/status/status.h"
+#include "libplan/service/plan_resources.h"
+#include "prevent/plan/v1/report_service.pb.h"
+
+namespace plan {
+
+class PlanReports {
+ public:
+  // `resources` must outlive this object; its options' clock decides what
+  // is overdue.
+  explicit PlanReports(const PlanResources* resources)
+      : resources_(resources) {}
+
+  absl::Status GetPlanSummary(const v1::GetPlanSummaryRequest& request,
+                              v1::PlanSummary* out) const;
+  absl::Status GetCountySummary(const v1::GetCountySummaryRequest& request,
+                                v1::CountySummary* out) const;
+  absl::Status ListChanges(const v1::ListChangesRequest& request,
+                           v1::ListChangesResponse* out) const;
+  absl::Status ExportSummary(const v1::ExportSummaryRequest& request,
+                             v1::ExportPlanResponse* out) const;
+
+ private:
+  const PlanResources* const resources_;
+};
+
+}  // namespace plan
+
+#endif  // LIBPLAN_SERVICE_PLAN_REPORTS_H_
