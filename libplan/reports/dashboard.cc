@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "libplan/formats/html_style.h"
 #include "libplan/formats/plan_view.h"
 
 namespace plan {
@@ -53,31 +54,6 @@ std::vector<std::string> CountFields(std::vector<std::string> leading,
 
 // Colours and layout follow libplan/formats/html.cc.
 constexpr absl::string_view kStyle = R"css(
-:root {
-  --ink: #1b1f24; --muted: #5a6472; --line: #d3d9e0; --navy: #173a5e;
-  --tint: #edf2f7; --red: #c9302c; --amber: #f0ad4e; --green: #2e7d32;
-  --blue: #1f63a8; --grey: #d9dde3;
-}
-* { box-sizing: border-box; }
-html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
-body {
-  margin: 0; color: var(--ink); background: #fff; font-size: 14px;
-  line-height: 1.45;
-  font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue",
-    Arial, "Noto Sans", "Liberation Sans", sans-serif;
-}
-.wrap { max-width: 1480px; margin: 0 auto; padding: 0 28px; }
-.banner { background: var(--navy); color: #fff; border-bottom: 4px solid var(--amber); }
-.banner .wrap { padding-top: 18px; padding-bottom: 18px; }
-.marking { float: right; font-size: 11px; font-weight: 700; letter-spacing: .12em;
-  border: 1px solid rgba(255,255,255,.6); padding: 2px 8px; border-radius: 2px; }
-.kicker { margin: 0 0 4px; font-size: 12px; letter-spacing: .08em;
-  text-transform: uppercase; color: #c9d6e5; }
-h1 { margin: 0 0 10px; font-size: 26px; line-height: 1.2; font-weight: 700; }
-.facts { display: flex; flex-wrap: wrap; gap: 6px 28px; margin: 0; }
-.facts div { display: flex; gap: 6px; }
-.facts dt { color: #c9d6e5; }
-.facts dd { margin: 0; font-weight: 600; }
 h2 { font-size: 17px; color: var(--navy); margin: 22px 0 10px; }
 h3 { font-size: 15px; color: var(--navy); margin: 0 0 6px; }
 table { border-collapse: collapse; }
@@ -290,7 +266,8 @@ std::string Head(absl::string_view title) {
       "<meta charset=\"utf-8\">\n"
       "<meta name=\"viewport\" content=\"width=device-width, "
       "initial-scale=1\">\n<title>",
-      title, "</title>\n<style>", kStyle, "</style>\n</head>\n<body>\n");
+      title, "</title>\n<style>", kHtmlBaseStyle, kStyle,
+      "</style>\n</head>\n<body>\n");
 }
 
 std::string Banner(absl::string_view kicker, absl::string_view title,

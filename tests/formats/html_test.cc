@@ -13,22 +13,19 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/formats/sample_plans.h"
+#include "tests/support/chromium.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
 namespace plan {
 namespace {
 
-using ::prevent::plan::test_support::ChildProcess;
-using ::prevent::plan::test_support::ReadFileTail;
 using ::prevent::plan::test_support::TempDir;
 using sample::DocumentBuilder;
 using sample::kSeedToday;
 using sample::SeedLikeDocument;
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-constexpr char kChromium[] = "/usr/bin/chromium";
 
 int Count(absl::string_view text, absl::string_view needle) {
   int n = 0;
@@ -173,33 +170,17 @@ TEST(WritePlanHtmlTest, EmptyPlanStillRenders) {
   EXPECT_TRUE(absl::EndsWith(html, "</html>\n"));
 }
 
-// Runs Chromium on `args`, waiting at most 90 seconds.
 void RunChromium(const TempDir& dir, const std::vector<std::string>& args,
                  const std::string& log) {
-  std::vector<std::string> all = {
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--hide-scrollbars",
-      absl::StrCat("--user-data-dir=", dir.Subpath("profile"))};
-  all.insert(all.end(), args.begin(), args.end());
-  absl::StatusOr<ChildProcess> chromium =
-      ChildProcess::Start(kChromium, all, log);
-  ASSERT_TRUE(chromium.ok()) << chromium.status();
-  absl::StatusOr<int> exit = chromium->Wait(absl::Seconds(90));
-  ASSERT_TRUE(exit.ok()) << exit.status() << "\n" << ReadFileTail(log);
-  EXPECT_EQ(*exit, 0) << ReadFileTail(log);
+  const absl::Status ran =
+      prevent::plan::test_support::RunHeadlessChromium(dir, args, log);
+  ASSERT_TRUE(ran.ok()) << ran;
 }
 
 // Renders the seed-like plan with headless Chromium, as a screenshot and as
 // a PDF. Set PLAN_HTML_SCREENSHOT to a path to keep the screenshot there.
 TEST(WritePlanHtmlTest, RendersInHeadlessChromium) {
-  if (FileSize(kChromium) < 0) {
+  if (!prevent::plan::test_support::HaveChromium()) {
     GTEST_SKIP() << "chromium not installed: apt-get install chromium";
   }
   absl::StatusOr<TempDir> dir = TempDir::Create("html-test");

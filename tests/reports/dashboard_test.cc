@@ -14,6 +14,7 @@
 #include "gtest/gtest.h"
 #include "libplan/reports/summaries.h"
 #include "tests/reports/county_fixture.h"
+#include "tests/support/chromium.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
@@ -21,13 +22,9 @@ namespace plan {
 namespace {
 
 using fixture::kToday;
-using ::prevent::plan::test_support::ChildProcess;
-using ::prevent::plan::test_support::ReadFileTail;
 using ::prevent::plan::test_support::TempDir;
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-constexpr char kChromium[] = "/usr/bin/chromium";
 
 int Count(absl::string_view text, absl::string_view needle) {
   int n = 0;
@@ -240,24 +237,9 @@ TEST(WritePlanDashboardHtmlTest, StrandsChartsOverdueAndUpdates) {
 
 void RunChromium(const TempDir& dir, const std::vector<std::string>& args,
                  const std::string& log) {
-  std::vector<std::string> all = {
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--hide-scrollbars",
-      absl::StrCat("--user-data-dir=", dir.Subpath("profile"))};
-  all.insert(all.end(), args.begin(), args.end());
-  absl::StatusOr<ChildProcess> chromium =
-      ChildProcess::Start(kChromium, all, log);
-  ASSERT_TRUE(chromium.ok()) << chromium.status();
-  absl::StatusOr<int> exit = chromium->Wait(absl::Seconds(90));
-  ASSERT_TRUE(exit.ok()) << exit.status() << "\n" << ReadFileTail(log);
-  EXPECT_EQ(*exit, 0) << ReadFileTail(log);
+  const absl::Status ran =
+      prevent::plan::test_support::RunHeadlessChromium(dir, args, log);
+  ASSERT_TRUE(ran.ok()) << ran;
 }
 
 // Renders `html` with headless Chromium as a screenshot and a PDF. When
@@ -304,14 +286,14 @@ void Render(const std::string& name, const std::string& html) {
 }
 
 TEST(WriteCountyDashboardHtmlTest, RendersInHeadlessChromium) {
-  if (FileSize(kChromium) < 0) {
+  if (!prevent::plan::test_support::HaveChromium()) {
     GTEST_SKIP() << "chromium not installed: apt-get install chromium";
   }
   Render("county-dashboard", WriteCountyDashboardHtml(County(), kToday));
 }
 
 TEST(WritePlanDashboardHtmlTest, RendersInHeadlessChromium) {
-  if (FileSize(kChromium) < 0) {
+  if (!prevent::plan::test_support::HaveChromium()) {
     GTEST_SKIP() << "chromium not installed: apt-get install chromium";
   }
   Render("plan-dashboard", WritePlanDashboardHtml(DistrictASummary(), kToday));
