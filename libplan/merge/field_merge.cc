@@ -205,7 +205,10 @@ FieldMerge MergeField(const Descriptor& type, const FieldDescriptor& field,
   if (incoming.value == current.value) {
     return {Outcome::kIdentical, current.value};
   }
-  if (current.value == incoming.base) {
+  if (!current.replica_id.empty() &&
+      current.replica_id == incoming.replica_id) {
+    // The current value came from the editor's own replica, which therefore
+    // saw it: a later edit there replaces it (no conflict with oneself).
     return {Outcome::kFastForward, incoming.value};
   }
   if (incoming.value == incoming.base) {

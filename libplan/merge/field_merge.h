@@ -75,8 +75,10 @@ struct FieldMerge {
 //   (a) current.sequence == incoming.base_sequence (nobody wrote the field
 //       since the editor saw it): kFastForward to incoming.value;
 //   (b) incoming.value == current.value: kIdentical;
-//   (c) current.value == incoming.base (written since, but back to what the
-//       editor saw): kFastForward to incoming.value;
+//   (c) current.replica_id == incoming.replica_id (the current value came
+//       from the editor's own replica, so the editor saw it): kFastForward.
+//       Equal values alone never decide it: a field written A -> B -> A by
+//       others meanwhile is still a concurrent change, decided by versions;
 //   (c') incoming.value == incoming.base (the change leaves this field as the
 //       editor saw it): kIdentical, so a field that was not edited never
 //       reverts a concurrent edit;

@@ -170,11 +170,17 @@ std::vector<FieldCase> FieldCases() {
                             Description("Deliver WRAP training"), 5),
                    Outcome::kIdentical,
                    Description("Deliver Prevent training")),
-      // (c) Changed since, but back to what the editor saw.
-      Case<Action>("ChangedBackIsAFastForward", "rag",
+      // (c) The current value is the editor's own earlier edit.
+      Case<Action>("OwnEarlierEditIsAFastForward", "rag",
+                   Current(Rag(v1::RED), 9, /*hlc=*/900, "agent-b"),
+                   Incoming(Rag(v1::GREEN), Rag(v1::RED), 5, /*hlc=*/1000),
+                   Outcome::kFastForward, Rag(v1::GREEN)),
+      // Changed by others since, even back to what the editor saw, is still
+      // concurrent: versions decide, not values.
+      Case<Action>("ChangedBackByOthersIsStillAConflict", "rag",
                    Current(Rag(v1::RED), 9, /*hlc=*/900),
                    Incoming(Rag(v1::GREEN), Rag(v1::RED), 5, /*hlc=*/1),
-                   Outcome::kFastForward, Rag(v1::GREEN)),
+                   Outcome::kConflict, Rag(v1::RED)),
       // (c') The change leaves this field as the editor saw it.
       Case<Action>("UneditedFieldKeepsTheConcurrentEdit", "rag",
                    Current(Rag(v1::AMBER), 9, /*hlc=*/100),
@@ -374,7 +380,11 @@ TEST(MergeFieldSymmetryTest, SwappingSidesKeepsTheWinner) {
     const uint64_t first_hlc = random() % 3;
     const uint64_t second_hlc = random() % 3;
     const std::string& first_replica = replicas[random() % replicas.size()];
-    const std::string& second_replica = replicas[random() % replicas.size()];
+    // Two concurrent edits always come from two replicas: one replica's
+    // edits are ordered, never concurrent.
+    const std::string& second_replica =
+        replicas[(&first_replica - replicas.data() + 1 + random() % 2) %
+                 replicas.size()];
     SCOPED_TRACE(absl::StrCat(round, ": hlc ", first_hlc, "/", second_hlc,
                               " replica ", first_replica, "/", second_replica));
 
