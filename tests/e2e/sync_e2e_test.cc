@@ -592,6 +592,210 @@ TEST_F(SyncE2eTest, OfflineEditsMergeAndConcurrentRagEditsBecomeAConflict) {
   }
 }
 
+// Every kind of offline edit at once, on both agents while the service is
+// down: different fields of one action (both kept), one field edited
+// differently (one conflict), a create on each, and a delete on one agent
+// against an edit on the other (the delete stands; the edit is a conflict).
+TEST_F(SyncE2eTest, EveryKindOfOfflineEditConvergesWithOneConflictPerClash) {
+  ASSERT_TRUE(SyncNow(*police_).ok());
+  ASSERT_TRUE(SyncNow(*council_).ok());
+  const std::vector<v1::Action> actions = ServiceActions();
+  ASSERT_GE(actions.size(), 3u);
+  // split: different fields; clash: rag RED vs GREEN; doomed: delete vs edit.
+  std::optional<v1::Action> split, clash, doomed;
+  for (const v1::Action& action : actions) {
+    if (!clash.has_value() && action.rag() != v1::RED &&
+        action.rag() != v1::GREEN) {
+      clash = action;
+    } else if (!split.has_value() && action.rag() != v1::RED) {
+      split = action;
+    } else if (!doomed.has_value() && action.rag() != v1::BLUE) {
+      doomed = action;
+    }
+  }
+  ASSERT_TRUE(split.has_value() && clash.has_value() && doomed.has_value());
+  const std::string activity =
+      split->name().substr(0, split->name().find("/actions/"));
+  absl::StatusOr<std::vector<v1::Conflict>> before =
+      ListConflicts(service_->NewChannel(), "");
+  ASSERT_TRUE(before.ok()) << before.status();
+  ASSERT_TRUE(before->empty());
+
+  ASSERT_EQ(*service_->Stop(), 0);
+
+  const auto create = [&](const SyncAgentProcess& agent,
+                          const std::string& organisation,
+                          const std::string& id) -> absl::StatusOr<v1::Action> {
+    v1::CreateActionRequest request;
+    request.set_parent(activity);
+    request.set_action_id(id);
+    request.mutable_action()->set_description(
+        absl::StrCat("Created offline by ", organisation));
+    v1::Action created;
+    const grpc::Status status =
+        Plans(agent.NewChannel())
+            ->CreateAction(NewContext(organisation).get(), request, &created);
+    if (!status.ok()) return FromGrpc(status, "CreateAction");
+    return created;
+  };
+
+  // Police, in edit-time order first: rag of split, rag of clash, delete of
+  // doomed, a create.
+  v1::Action edit = *split;
+  edit.set_rag(v1::RED);
+  ASSERT_TRUE(UpdateAction(police_->NewChannel(), kPolice, edit, {"rag"}).ok());
+  edit = *clash;
+  edit.set_rag(v1::RED);
+  ASSERT_TRUE(UpdateAction(police_->NewChannel(), kPolice, edit, {"rag"}).ok());
+  {
+    v1::DeleteActionRequest request;
+    request.set_name(doomed->name());
+    v1::Action deleted;
+    const grpc::Status status =
+        Plans(police_->NewChannel())
+            ->DeleteAction(NewContext(kPolice).get(), request, &deleted);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+  absl::StatusOr<v1::Action> police_created =
+      create(*police_, kPolice, "offline-police");
+  ASSERT_TRUE(police_created.ok()) << police_created.status();
+  absl::SleepFor(absl::Milliseconds(20));  // the council's edits are later
+
+  // Council: description of split, rag of clash, rag of doomed, a create.
+  const std::string description =
+      absl::StrCat(split->description(), " Checked offline by the council.");
+  edit = *split;
+  edit.set_description(description);
+  ASSERT_TRUE(
+      UpdateAction(council_->NewChannel(), kCouncil, edit, {"description"})
+          .ok());
+  edit = *clash;
+  edit.set_rag(v1::GREEN);
+  ASSERT_TRUE(
+      UpdateAction(council_->NewChannel(), kCouncil, edit, {"rag"}).ok());
+  edit = *doomed;
+  edit.set_rag(v1::BLUE);
+  ASSERT_TRUE(
+      UpdateAction(council_->NewChannel(), kCouncil, edit, {"rag"}).ok());
+  absl::StatusOr<v1::Action> council_created =
+      create(*council_, kCouncil, "offline-council");
+  ASSERT_TRUE(council_created.ok()) << council_created.status();
+
+  ASSERT_NO_FATAL_FAILURE(StartService());
+  absl::StatusOr<v1::SyncNowResponse> police_sync =
+      SyncNowOnceReachable(*police_);
+  ASSERT_TRUE(police_sync.ok())
+      << police_sync.status() << ReadFileTail(police_->log_path());
+  EXPECT_EQ(police_sync->pushed(), 4) << police_sync->ShortDebugString();
+  EXPECT_EQ(police_sync->applied(), 4) << police_sync->ShortDebugString();
+  EXPECT_EQ(police_sync->rejected(), 0) << police_sync->ShortDebugString();
+  absl::StatusOr<v1::SyncNowResponse> council_sync =
+      SyncNowOnceReachable(*council_);
+  ASSERT_TRUE(council_sync.ok())
+      << council_sync.status() << ReadFileTail(council_->log_path());
+  EXPECT_EQ(council_sync->pushed(), 4) << council_sync->ShortDebugString();
+  EXPECT_EQ(council_sync->conflicts(), 2) << council_sync->ShortDebugString();
+  EXPECT_EQ(council_sync->rejected(), 0) << council_sync->ShortDebugString();
+  // Sync again, both: nothing left to push.
+  for (SyncAgentProcess* agent : {&*police_, &*council_}) {
+    absl::StatusOr<v1::SyncNowResponse> again = SyncNow(*agent);
+    ASSERT_TRUE(again.ok()) << again.status();
+    EXPECT_EQ(again->pushed(), 0) << again->ShortDebugString();
+  }
+  ASSERT_NO_FATAL_FAILURE(ExpectEveryoneAgrees());
+
+  // Exactly two conflicts on the service: one per genuinely concurrent edit.
+  absl::StatusOr<std::vector<v1::Conflict>> all =
+      ListConflicts(service_->NewChannel(), "");
+  ASSERT_TRUE(all.ok()) << all.status();
+  ASSERT_EQ(all->size(), 2u);
+  std::optional<v1::Conflict> rag_conflict, delete_conflict;
+  for (const v1::Conflict& conflict : *all) {
+    EXPECT_EQ(conflict.state(), v1::Conflict::OPEN)
+        << conflict.ShortDebugString();
+    if (conflict.target() == clash->name()) rag_conflict = conflict;
+    if (conflict.target() == doomed->name()) delete_conflict = conflict;
+  }
+  ASSERT_TRUE(rag_conflict.has_value() && delete_conflict.has_value())
+      << all->front().ShortDebugString() << "\n"
+      << all->back().ShortDebugString();
+  EXPECT_EQ(rag_conflict->field(), "rag");
+  std::vector<std::pair<std::string, std::string>> candidates;
+  int red_index = -1;
+  for (int i = 0; i < rag_conflict->candidates_size(); ++i) {
+    const auto& candidate = rag_conflict->candidates(i);
+    candidates.emplace_back(candidate.display_value(),
+                            candidate.organisation());
+    if (candidate.display_value() == "RED") red_index = i;
+  }
+  EXPECT_THAT(candidates, UnorderedElementsAre(Pair("RED", kPolice),
+                                               Pair("GREEN", kCouncil)));
+  ASSERT_GE(red_index, 0);
+  ASSERT_EQ(delete_conflict->candidates_size(), 2)
+      << delete_conflict->ShortDebugString();
+  EXPECT_TRUE(delete_conflict->candidates(0).deletes())
+      << delete_conflict->ShortDebugString();
+  EXPECT_EQ(delete_conflict->candidates(0).organisation(), kPolice);
+  EXPECT_FALSE(delete_conflict->candidates(1).deletes());
+  EXPECT_EQ(delete_conflict->candidates(1).organisation(), kCouncil);
+
+  for (const auto& [label, channel] :
+       {std::make_pair("service", service_->NewChannel()),
+        std::make_pair("police", police_->NewChannel()),
+        std::make_pair("council", council_->NewChannel())}) {
+    // Different fields of one action: both kept.
+    absl::StatusOr<v1::Action> merged = GetAction(channel, split->name());
+    ASSERT_TRUE(merged.ok()) << label << ": " << merged.status();
+    EXPECT_EQ(merged->rag(), v1::RED) << label;
+    EXPECT_EQ(merged->description(), description) << label;
+    // The delete stands.
+    absl::StatusOr<v1::Action> deleted = GetAction(channel, doomed->name());
+    ASSERT_TRUE(deleted.ok()) << label << ": " << deleted.status();
+    EXPECT_TRUE(deleted->has_delete_time()) << label;
+    // Both creates everywhere.
+    for (const auto& created : {*police_created, *council_created}) {
+      absl::StatusOr<v1::Action> there = GetAction(channel, created.name());
+      ASSERT_TRUE(there.ok()) << label << ": " << there.status();
+      EXPECT_EQ(there->description(), created.description()) << label;
+    }
+    absl::StatusOr<std::vector<v1::Conflict>> none_on_split = ListConflicts(
+        channel, absl::StrCat("target = \"", split->name(), "\""));
+    ASSERT_TRUE(none_on_split.ok()) << none_on_split.status();
+    EXPECT_TRUE(none_on_split->empty()) << label;
+  }
+
+  // The rag conflict is resolved with the police candidate, through an agent.
+  const Invocation resolved = Planctl(
+      {absl::StrCat("--server=", council_->address()),
+       absl::StrCat("--organisation=", kCouncil), "conflicts", "resolve",
+       rag_conflict->name(), absl::StrCat("--candidate=", red_index)});
+  ASSERT_EQ(resolved.code, 0) << resolved.output;
+  EXPECT_THAT(resolved.output, HasSubstr("RESOLVED"));
+  ASSERT_TRUE(SyncNow(*council_).ok());
+  ASSERT_TRUE(SyncNow(*police_).ok());
+  ASSERT_NO_FATAL_FAILURE(ExpectEveryoneAgrees());
+  for (const auto& [label, channel] :
+       {std::make_pair("service", service_->NewChannel()),
+        std::make_pair("police", police_->NewChannel()),
+        std::make_pair("council", council_->NewChannel())}) {
+    v1::GetConflictRequest request;
+    request.set_name(rag_conflict->name());
+    v1::Conflict conflict;
+    const grpc::Status status =
+        Plans(channel)->GetConflict(NewContext().get(), request, &conflict);
+    ASSERT_TRUE(status.ok()) << label << ": " << status.error_message();
+    EXPECT_EQ(conflict.state(), v1::Conflict::RESOLVED) << label;
+    EXPECT_EQ(conflict.resolution().display_value(), "RED") << label;
+    EXPECT_EQ(conflict.resolution().organisation(), kCouncil) << label;
+    EXPECT_EQ(GetAction(channel, clash->name())->rag(), v1::RED) << label;
+    absl::StatusOr<std::vector<v1::Conflict>> open =
+        ListConflicts(channel, "state = OPEN");
+    ASSERT_TRUE(open.ok()) << open.status();
+    ASSERT_EQ(open->size(), 1u) << label;
+    EXPECT_EQ(open->front().name(), delete_conflict->name()) << label;
+  }
+}
+
 TEST_F(SyncE2eTest, AcknowledgedLocalEditsSurviveKillNineAndReachTheService) {
   ASSERT_TRUE(SyncNow(*police_).ok());
   const std::vector<v1::Action> actions = ServiceActions();

@@ -1,0 +1,565 @@
+// Crash tests of replication with the real binaries: kill -9 of an agent
+// while it pulls many service changes, of an agent while it pushes many local
+// edits, and of the plan service while an agent pushes to it. After a restart
+// and a sync, every replica equals the service, no change is lost and none is
+// applied twice.
+#ifndef PLAN_SERVICE_BINARY
+#error "PLAN_SERVICE_BINARY must name the plan-service binary"
+#endif
+#ifndef SYNC_AGENT_BINARY
+#error "SYNC_AGENT_BINARY must name the sync-agent binary"
+#endif
+#ifndef PLANCTL_BINARY
+#error "PLANCTL_BINARY must name the planctl binary"
+#endif
+
+#include <signal.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "gmock/gmock.h"
+#include "grpcpp/client_context.h"
+#include "grpcpp/support/status.h"
+#include "gtest/gtest.h"
+#include "libplan/util/status_macros.h"
+#include "prevent/plan/v1/agent_service.grpc.pb.h"
+#include "prevent/plan/v1/plan_service.grpc.pb.h"
+#include "tests/support/plan_service_process.h"
+#include "tests/support/process.h"
+#include "tests/support/sync_agent_process.h"
+#include "tests/support/temp_dir.h"
+
+namespace prevent::plan {
+namespace {
+
+using ::prevent::plan::test_support::ChildProcess;
+using ::prevent::plan::test_support::PlanServiceProcess;
+using ::prevent::plan::test_support::ReadFileTail;
+using ::prevent::plan::test_support::SyncAgentProcess;
+using ::prevent::plan::test_support::TempDir;
+
+constexpr char kPlan[] = "plans/south-staffordshire";
+constexpr char kPolice[] = "organisations/staffordshire-police";
+constexpr char kCouncil[] = "organisations/south-staffordshire-council";
+constexpr char kSeed[] = "/deploy/demo/seed.textproto";
+
+constexpr absl::Duration kRpcDeadline = absl::Seconds(30);
+// A plan service that has just restarted is reached within this (an agent's
+// channel retries its connection at most 10 s apart).
+constexpr absl::Duration kReconnect = absl::Seconds(40);
+
+std::unique_ptr<grpc::ClientContext> NewContext(
+    const std::string& organisation = "") {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(std::chrono::system_clock::now() +
+                        absl::ToChronoMilliseconds(kRpcDeadline));
+  if (!organisation.empty()) {
+    context->AddMetadata("x-prevent-organisation", organisation);
+  }
+  return context;
+}
+
+absl::Status FromGrpc(const grpc::Status& status, absl::string_view what) {
+  if (status.ok()) return absl::OkStatus();
+  // gRPC and absl share the canonical codes.
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                      absl::StrCat(what, ": ", status.error_message()));
+}
+
+// One stored resource as a client sees it: its bytes, and text for messages.
+struct Served {
+  std::string bytes;
+  std::string text;
+  bool operator==(const Served& other) const { return bytes == other.bytes; }
+};
+using PlanState = std::map<std::string, Served>;
+
+void Add(const google::protobuf::Message& item, PlanState* state) {
+  const auto* name = item.GetDescriptor()->FindFieldByName("name");
+  (*state)[item.GetReflection()->GetString(item, name)] = {
+      item.SerializeAsString(), item.ShortDebugString()};
+}
+
+// Reads every page of a List method of `stub` into `state`.
+template <typename Request, typename Response>
+absl::Status ListAll(v1::PlanService::Stub& stub,
+                     grpc::Status (v1::PlanService::Stub::*list)(
+                         grpc::ClientContext*, const Request&, Response*),
+                     Request request, PlanState* state) {
+  request.set_page_size(1000);
+  do {
+    Response response;
+    const grpc::Status status =
+        (stub.*list)(NewContext().get(), request, &response);
+    if (!status.ok()) {
+      return FromGrpc(status, Request::descriptor()->name());
+    }
+    // Field 1 of every List response is its page of resources.
+    const auto* items = Response::descriptor()->field(0);
+    const auto* reflection = response.GetReflection();
+    for (int i = 0; i < reflection->FieldSize(response, items); ++i) {
+      Add(reflection->GetRepeatedMessage(response, items, i), state);
+    }
+    request.set_page_token(response.next_page_token());
+  } while (!request.page_token().empty());
+  return absl::OkStatus();
+}
+
+// A List request of the plan's children (or of the organisations, with no
+// parent), deleted ones included.
+template <typename Request>
+Request AllOf(absl::string_view parent) {
+  Request request;
+  request.set_show_deleted(true);
+  if (!parent.empty()) {
+    request.GetReflection()->SetString(
+        &request, Request::descriptor()->FindFieldByName("parent"),
+        std::string(parent));
+  }
+  return request;
+}
+
+// Every resource of the plan that `stub` serves, deleted ones included: the
+// organisations, the plan, its strands, activities, actions, progress updates
+// and conflicts.
+absl::StatusOr<PlanState> ReadPlan(v1::PlanService::Stub& stub) {
+  using Stub = v1::PlanService::Stub;
+  const std::string activities = absl::StrCat(kPlan, "/activities/-");
+  PlanState state;
+  RETURN_IF_ERROR(ListAll(stub, &Stub::ListOrganisations,
+                          AllOf<v1::ListOrganisationsRequest>(""), &state));
+  v1::GetPlanRequest get_plan;
+  get_plan.set_name(kPlan);
+  v1::Plan plan;
+  RETURN_IF_ERROR(
+      FromGrpc(stub.GetPlan(NewContext().get(), get_plan, &plan), "GetPlan"));
+  Add(plan, &state);
+  RETURN_IF_ERROR(ListAll(stub, &Stub::ListStrands,
+                          AllOf<v1::ListStrandsRequest>(kPlan), &state));
+  RETURN_IF_ERROR(ListAll(stub, &Stub::ListActivities,
+                          AllOf<v1::ListActivitiesRequest>(kPlan), &state));
+  RETURN_IF_ERROR(ListAll(stub, &Stub::ListActions,
+                          AllOf<v1::ListActionsRequest>(activities), &state));
+  RETURN_IF_ERROR(ListAll(stub, &Stub::ListProgressUpdates,
+                          AllOf<v1::ListProgressUpdatesRequest>(
+                              absl::StrCat(activities, "/actions/-")),
+                          &state));
+  v1::ListConflictsRequest conflicts;
+  conflicts.set_parent(kPlan);
+  RETURN_IF_ERROR(ListAll(stub, &Stub::ListConflicts, conflicts, &state));
+  return state;
+}
+
+// The differences between two replicas' states, for a failure message; empty
+// when they are the same byte for byte.
+std::string Differences(absl::string_view a_label, const PlanState& a,
+                        absl::string_view b_label, const PlanState& b) {
+  std::vector<std::string> problems;
+  for (const auto& [name, served] : a) {
+    auto it = b.find(name);
+    if (it == b.end()) {
+      problems.push_back(absl::StrCat(name, ": only on ", a_label));
+    } else if (!(it->second == served)) {
+      problems.push_back(absl::StrCat(name, ":\n  ", a_label, ": ", served.text,
+                                      "\n  ", b_label, ": ", it->second.text));
+    }
+  }
+  for (const auto& [name, served] : b) {
+    if (a.find(name) == a.end()) {
+      problems.push_back(absl::StrCat(name, ": only on ", b_label));
+    }
+  }
+  if (problems.size() > 20) {
+    const size_t more = problems.size() - 20;
+    problems.resize(20);
+    problems.push_back(absl::StrCat("... and ", more, " more"));
+  }
+  return absl::StrJoin(problems, "\n");
+}
+
+struct Invocation {
+  int code = -1;
+  std::string output;
+};
+
+class SyncCrashTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<TempDir> dir = TempDir::Create("sync-crash-test");
+    ASSERT_TRUE(dir.ok()) << dir.status();
+    dir_.emplace(*std::move(dir));
+    ASSERT_NO_FATAL_FAILURE(StartService());
+    ASSERT_NO_FATAL_FAILURE(StartAgent());
+    absl::StatusOr<v1::SyncNowResponse> first = SyncNow(*agent_);
+    ASSERT_TRUE(first.ok()) << first.status() << Logs();
+    const std::vector<v1::Action> actions =
+        ListActionsOf(service_->NewChannel());
+    ASSERT_FALSE(actions.empty());
+    activity_ = actions.front().name().substr(
+        0, actions.front().name().find("/actions/"));
+  }
+
+  void TearDown() override {
+    if (HasFailure()) {
+      dir_->Keep();
+      std::cerr << "logs kept in " << dir_->path() << "\n" << Logs();
+    }
+  }
+
+  std::string Logs() const {
+    std::string out;
+    for (const char* name : {"service.log", "agent.log", "once.log"}) {
+      absl::StrAppend(&out, "\n--- tail of ", name, " ---\n",
+                      ReadFileTail(dir_->Subpath(name)));
+    }
+    return out;
+  }
+
+  void StartService() {
+    PlanServiceProcess::Options options;
+    options.binary = PLAN_SERVICE_BINARY;
+    options.data_dir = dir_->Subpath("service");
+    options.log_path = dir_->Subpath("service.log");
+    options.extra_args = {absl::StrCat("--seed=", PLAN_SOURCE_DIR, kSeed)};
+    if (!service_address_.empty()) {
+      options.extra_args.push_back(absl::StrCat("--listen=", service_address_));
+    }
+    service_.reset();
+    absl::StatusOr<PlanServiceProcess> service =
+        PlanServiceProcess::Start(options);
+    ASSERT_TRUE(service.ok()) << service.status();
+    service_.emplace(*std::move(service));
+    if (service_address_.empty()) service_address_ = service_->address();
+    ASSERT_EQ(service_->address(), service_address_);
+  }
+
+  void StartAgent() {
+    agent_.reset();
+    SyncAgentProcess::Options options;
+    options.binary = SYNC_AGENT_BINARY;
+    options.data_dir = dir_->Subpath("agent");
+    options.log_path = dir_->Subpath("agent.log");
+    options.server = service_address_;
+    options.organisation = kPolice;
+    options.plans = {kPlan};
+    absl::StatusOr<SyncAgentProcess> started = SyncAgentProcess::Start(options);
+    ASSERT_TRUE(started.ok()) << started.status();
+    agent_.emplace(*std::move(started));
+  }
+
+  void StopAgent() {
+    absl::StatusOr<int> stopped = agent_->Stop();
+    ASSERT_TRUE(stopped.ok()) << stopped.status();
+    ASSERT_EQ(*stopped, 0) << Logs();
+    agent_.reset();
+  }
+
+  // Runs `sync-agent --once` on the agent's data and SIGKILLs it after
+  // `delay` unless it has ended by then. Returns its exit code (-9 when
+  // killed).
+  int OnceKilledAfter(absl::Duration delay) {
+    const std::vector<std::string> args = {
+        "--once", absl::StrCat("--server=", service_address_),
+        absl::StrCat("--organisation=", kPolice),
+        absl::StrCat("--plans=", kPlan),
+        absl::StrCat("--data_dir=", dir_->Subpath("agent"))};
+    absl::StatusOr<ChildProcess> child =
+        ChildProcess::Start(SYNC_AGENT_BINARY, args, dir_->Subpath("once.log"));
+    EXPECT_TRUE(child.ok()) << child.status();
+    if (!child.ok()) return -100;
+    absl::StatusOr<int> ended = child->Wait(delay);
+    if (ended.ok()) return *ended;
+    EXPECT_TRUE(child->Kill(SIGKILL).ok());
+    absl::StatusOr<int> code = child->Wait(absl::Seconds(10));
+    EXPECT_TRUE(code.ok()) << code.status();
+    return code.ok() ? *code : -100;
+  }
+
+  absl::StatusOr<v1::SyncNowResponse> SyncNow(const SyncAgentProcess& agent) {
+    auto stub = v1::AgentService::NewStub(agent.NewChannel());
+    v1::SyncNowResponse moved;
+    auto context = NewContext();
+    context->set_deadline(std::chrono::system_clock::now() +
+                          std::chrono::seconds(120));
+    const grpc::Status status =
+        stub->SyncNow(context.get(), v1::SyncNowRequest(), &moved);
+    if (!status.ok()) return FromGrpc(status, "SyncNow");
+    return moved;
+  }
+
+  absl::StatusOr<v1::SyncNowResponse> SyncNowOnceReachable(
+      const SyncAgentProcess& agent) {
+    const absl::Time deadline = absl::Now() + kReconnect;
+    while (true) {
+      absl::StatusOr<v1::SyncNowResponse> moved = SyncNow(agent);
+      if (moved.ok() || absl::Now() > deadline ||
+          !(absl::IsUnavailable(moved.status()) ||
+            absl::IsDeadlineExceeded(moved.status()))) {
+        return moved;
+      }
+      absl::SleepFor(absl::Milliseconds(250));
+    }
+  }
+
+  absl::StatusOr<int64_t> Pending() {
+    auto stub = v1::AgentService::NewStub(agent_->NewChannel());
+    v1::SyncStatus status;
+    const grpc::Status called = stub->GetSyncStatus(
+        NewContext().get(), v1::GetSyncStatusRequest(), &status);
+    if (!called.ok()) return FromGrpc(called, "GetSyncStatus");
+    return status.pending_changes();
+  }
+
+  static std::vector<v1::Action> ListActionsOf(
+      const std::shared_ptr<grpc::Channel>& channel) {
+    auto stub = v1::PlanService::NewStub(channel);
+    v1::ListActionsRequest request;
+    request.set_parent(absl::StrCat(kPlan, "/activities/-"));
+    request.set_page_size(1000);
+    request.set_show_deleted(true);
+    std::vector<v1::Action> actions;
+    do {
+      v1::ListActionsResponse response;
+      const grpc::Status status =
+          stub->ListActions(NewContext().get(), request, &response);
+      EXPECT_TRUE(status.ok()) << status.error_message();
+      if (!status.ok()) break;
+      actions.insert(actions.end(), response.actions().begin(),
+                     response.actions().end());
+      request.set_page_token(response.next_page_token());
+    } while (!request.page_token().empty());
+    return actions;
+  }
+
+  // Creates `count` actions under activity_ through `channel`, with
+  // descriptions "<prefix> <i>", from `threads` writers. Returns how many
+  // were acknowledged.
+  int CreateMany(const std::shared_ptr<grpc::Channel>& channel,
+                 const std::string& organisation, const std::string& prefix,
+                 int count, int threads) {
+    std::atomic<int> next{0};
+    std::atomic<int> ok{0};
+    std::vector<std::thread> writers;
+    for (int t = 0; t < threads; ++t) {
+      writers.emplace_back([&] {
+        auto stub = v1::PlanService::NewStub(channel);
+        for (int i = next++; i < count; i = next++) {
+          v1::CreateActionRequest request;
+          request.set_parent(activity_);
+          request.mutable_action()->set_description(
+              absl::StrCat(prefix, " ", i));
+          v1::Action created;
+          const grpc::Status status = stub->CreateAction(
+              NewContext(organisation).get(), request, &created);
+          if (status.ok()) {
+            ++ok;
+          } else {
+            ADD_FAILURE() << "CreateAction " << i << ": "
+                          << status.error_message();
+          }
+        }
+      });
+    }
+    for (std::thread& writer : writers) writer.join();
+    return ok;
+  }
+
+  // Every description starting with `prefix ` occurs exactly once among the
+  // live actions `channel` serves, for i in [0, count).
+  void ExpectEachOnce(const std::shared_ptr<grpc::Channel>& channel,
+                      absl::string_view where, const std::string& prefix,
+                      int count) {
+    std::map<std::string, int> seen;
+    for (const v1::Action& action : ListActionsOf(channel)) {
+      if (absl::StartsWith(action.description(), absl::StrCat(prefix, " ")) &&
+          !action.has_delete_time()) {
+        ++seen[action.description()];
+      }
+    }
+    std::vector<std::string> problems;
+    for (int i = 0; i < count; ++i) {
+      const std::string description = absl::StrCat(prefix, " ", i);
+      const int n = seen[description];
+      if (n != 1) problems.push_back(absl::StrCat(description, " x", n));
+    }
+    EXPECT_EQ(seen.size(), static_cast<size_t>(count)) << where;
+    EXPECT_TRUE(problems.empty())
+        << where << ": " << problems.size()
+        << " descriptions not exactly once: "
+        << absl::StrJoin(
+               problems.begin(),
+               problems.begin() + std::min<size_t>(problems.size(), 20), ", ");
+  }
+
+  void ExpectAgentEqualsService() {
+    absl::StatusOr<PlanState> service =
+        ReadPlan(*v1::PlanService::NewStub(service_->NewChannel()));
+    ASSERT_TRUE(service.ok()) << service.status();
+    absl::StatusOr<PlanState> replica =
+        ReadPlan(*v1::PlanService::NewStub(agent_->NewChannel()));
+    ASSERT_TRUE(replica.ok()) << replica.status();
+    EXPECT_EQ(Differences("service", *service, "agent", *replica), "")
+        << "the agent differs from the service";
+  }
+
+  std::optional<TempDir> dir_;
+  std::optional<PlanServiceProcess> service_;
+  std::string service_address_;
+  std::optional<SyncAgentProcess> agent_;
+  std::string activity_;
+};
+
+// The agent is killed while pulling 2,000 service changes, at several points
+// (one --once after another, each killed later than the last, until one
+// finishes by itself); then it syncs and equals the service.
+TEST_F(SyncCrashTest, AgentKilledDuringAPullCatchesUpWithNothingLostOrDoubled) {
+  constexpr int kCount = 2000;
+  ASSERT_EQ(
+      CreateMany(service_->NewChannel(), kCouncil, "Service change", kCount, 8),
+      kCount);
+  ASSERT_NO_FATAL_FAILURE(StopAgent());
+  std::vector<int> codes;
+  for (int delay_ms : {40, 80, 120, 200, 300, 500, 800}) {
+    const int code = OnceKilledAfter(absl::Milliseconds(delay_ms));
+    codes.push_back(code);
+    if (code == 0) break;
+    ASSERT_EQ(code, -SIGKILL) << Logs();
+  }
+  std::cerr << "--once exit codes: " << absl::StrJoin(codes, " ") << "\n";
+
+  ASSERT_NO_FATAL_FAILURE(StartAgent());
+  absl::StatusOr<v1::SyncNowResponse> moved = SyncNow(*agent_);
+  ASSERT_TRUE(moved.ok()) << moved.status() << Logs();
+  EXPECT_EQ(moved->pushed(), 0) << moved->ShortDebugString();
+  ExpectEachOnce(agent_->NewChannel(), "agent", "Service change", kCount);
+  ExpectEachOnce(service_->NewChannel(), "service", "Service change", kCount);
+  ExpectAgentEqualsService();
+  // And a further sync moves nothing.
+  moved = SyncNow(*agent_);
+  ASSERT_TRUE(moved.ok()) << moved.status();
+  EXPECT_EQ(moved->pulled(), 0) << moved->ShortDebugString();
+}
+
+// The agent is killed while pushing 500 local edits (creates, and an edit of
+// the description of existing actions), at several points; then it syncs:
+// each edit is on the service exactly once.
+TEST_F(SyncCrashTest, AgentKilledDuringAPushDeliversEachEditExactlyOnce) {
+  constexpr int kCount = 500;
+  // Description edits of the seed actions: words appended, which the service
+  // merges; one applied twice would show doubled words.
+  std::map<std::string, std::string> edited;
+  {
+    std::vector<v1::Action> seed = ListActionsOf(agent_->NewChannel());
+    seed.resize(std::min<size_t>(seed.size(), 10));
+    auto stub = v1::PlanService::NewStub(agent_->NewChannel());
+    for (const v1::Action& action : seed) {
+      v1::UpdateActionRequest request;
+      request.mutable_action()->set_name(action.name());
+      request.mutable_action()->set_description(
+          absl::StrCat(action.description(), " Pushed once only."));
+      request.mutable_update_mask()->add_paths("description");
+      v1::Action updated;
+      const grpc::Status status =
+          stub->UpdateAction(NewContext(kPolice).get(), request, &updated);
+      ASSERT_TRUE(status.ok()) << status.error_message();
+      edited[action.name()] = updated.description();
+    }
+  }
+  ASSERT_EQ(CreateMany(agent_->NewChannel(), kPolice, "Local edit", kCount, 4),
+            kCount);
+  absl::StatusOr<int64_t> pending = Pending();
+  ASSERT_TRUE(pending.ok()) << pending.status();
+  ASSERT_EQ(*pending, kCount + static_cast<int64_t>(edited.size()));
+  ASSERT_NO_FATAL_FAILURE(StopAgent());
+
+  std::vector<int> codes;
+  for (int delay_ms : {30, 60, 100, 150, 250, 400, 700}) {
+    const int code = OnceKilledAfter(absl::Milliseconds(delay_ms));
+    codes.push_back(code);
+    if (code == 0) break;
+    ASSERT_EQ(code, -SIGKILL) << Logs();
+  }
+  std::cerr << "--once exit codes: " << absl::StrJoin(codes, " ") << "\n";
+
+  ASSERT_NO_FATAL_FAILURE(StartAgent());
+  absl::StatusOr<v1::SyncNowResponse> moved = SyncNow(*agent_);
+  ASSERT_TRUE(moved.ok()) << moved.status() << Logs();
+  EXPECT_EQ(moved->rejected(), 0) << moved->ShortDebugString();
+  EXPECT_EQ(moved->conflicts(), 0) << moved->ShortDebugString();
+  pending = Pending();
+  ASSERT_TRUE(pending.ok()) << pending.status();
+  EXPECT_EQ(*pending, 0);
+  ExpectEachOnce(service_->NewChannel(), "service", "Local edit", kCount);
+  ExpectEachOnce(agent_->NewChannel(), "agent", "Local edit", kCount);
+  for (const auto& channel : {service_->NewChannel(), agent_->NewChannel()}) {
+    for (const v1::Action& action : ListActionsOf(channel)) {
+      auto it = edited.find(action.name());
+      if (it != edited.end()) {
+        EXPECT_EQ(action.description(), it->second) << action.name();
+      }
+    }
+  }
+  ExpectAgentEqualsService();
+}
+
+// The plan service is killed while the agent pushes 500 local edits to it;
+// restarted on the same data and port, the agent syncs again: every edit is
+// there exactly once (retried changes answered DUPLICATE).
+TEST_F(SyncCrashTest, ServiceKilledDuringAPushKeepsEachEditExactlyOnce) {
+  constexpr int kCount = 500;
+  // Three rounds, the service killed earlier or later into the push.
+  const std::vector<int> delays_ms = {10, 25, 50};
+  for (size_t round = 0; round < delays_ms.size(); ++round) {
+    const std::string prefix = absl::StrCat("Local edit round ", round);
+    ASSERT_EQ(CreateMany(agent_->NewChannel(), kPolice, prefix, kCount, 4),
+              kCount);
+    std::optional<absl::StatusOr<v1::SyncNowResponse>> during;
+    std::thread sync([&] { during = SyncNow(*agent_); });
+    absl::SleepFor(absl::Milliseconds(delays_ms[round]));
+    ASSERT_TRUE(service_->KillHard().ok());
+    sync.join();
+    ASSERT_TRUE(during.has_value());
+    std::cerr << "round " << round << ", SyncNow during the kill: "
+              << (during->ok() ? (*during)->ShortDebugString()
+                               : during->status().ToString())
+              << "\n";
+    ASSERT_NO_FATAL_FAILURE(StartService());
+    absl::StatusOr<v1::SyncNowResponse> moved = SyncNowOnceReachable(*agent_);
+    ASSERT_TRUE(moved.ok()) << moved.status() << Logs();
+    std::cerr << "round " << round
+              << ", SyncNow after the restart: " << moved->ShortDebugString()
+              << "\n";
+    EXPECT_EQ(moved->rejected(), 0) << moved->ShortDebugString();
+    EXPECT_EQ(moved->conflicts(), 0) << moved->ShortDebugString();
+    absl::StatusOr<int64_t> pending = Pending();
+    ASSERT_TRUE(pending.ok()) << pending.status();
+    EXPECT_EQ(*pending, 0);
+    ExpectEachOnce(service_->NewChannel(), "service", prefix, kCount);
+    ExpectEachOnce(agent_->NewChannel(), "agent", prefix, kCount);
+    ExpectAgentEqualsService();
+  }
+}
+
+}  // namespace
+}  // namespace prevent::plan
