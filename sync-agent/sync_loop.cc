@@ -52,11 +52,15 @@ void SyncLoop::Stop() {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
   }
+  transport_->CancelFollow();
   if (thread_.joinable()) thread_.join();
 }
 
 absl::StatusOr<v1::SyncNowResponse> SyncLoop::SyncNow(
     absl::string_view trigger) {
+  // A continuous agent's open pull would hold the sync lock for its whole
+  // window: end it, the loop opens another after this sync.
+  transport_->CancelFollow();
   return SyncLogged(trigger, /*retry=*/false);
 }
 
@@ -218,6 +222,8 @@ void SyncLoop::RunContinuous() {
         absl::Now() - start >= options_.follow_window - absl::Seconds(1)) {
       followed = absl::OkStatus();
     }
+    // Cancelled by SyncNow or Stop: not a failure.
+    if (absl::IsCancelled(followed)) followed = absl::OkStatus();
     if (!followed.ok()) {
       absl::Time retry;
       {

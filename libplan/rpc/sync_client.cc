@@ -56,6 +56,10 @@ absl::Status GrpcSyncTransport::Pull(
                                   : absl::Now() + timeout_;
   context.set_deadline(absl::ToChronoTime(deadline));
   context.AddMetadata("x-prevent-organisation", organisation_);
+  if (request.follow()) {
+    absl::MutexLock lock(&follow_mu_);
+    following_ = &context;
+  }
   std::unique_ptr<grpc::ClientReader<prevent::plan::v1::PullResponse>> reader =
       stub_->Pull(&context, request);
   prevent::plan::v1::PullResponse batch;
@@ -68,7 +72,16 @@ absl::Status GrpcSyncTransport::Pull(
     }
   }
   const absl::Status finished = FromGrpc(reader->Finish());
+  if (request.follow()) {
+    absl::MutexLock lock(&follow_mu_);
+    following_ = nullptr;
+  }
   return applied.ok() ? finished : applied;
+}
+
+void GrpcSyncTransport::CancelFollow() {
+  absl::MutexLock lock(&follow_mu_);
+  if (following_ != nullptr) following_->TryCancel();
 }
 
 absl::Status GrpcSyncTransport::GetSnapshot(

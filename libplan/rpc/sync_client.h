@@ -5,8 +5,10 @@
 #include <memory>
 #include <string>
 
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "grpcpp/channel.h"
+#include "grpcpp/client_context.h"
 #include "libplan/sync/sync_transport.h"
 #include "prevent/plan/v1/sync_service.grpc.pb.h"
 
@@ -35,11 +37,18 @@ class GrpcSyncTransport final : public SyncTransport {
     follow_deadline_ = deadline;
   }
 
+  // Ends a following pull now, if one is open (it returns CANCELLED): so a
+  // sync on demand, or shutdown, need not wait for the follow window.
+  // Thread-safe.
+  void CancelFollow();
+
  private:
   std::unique_ptr<prevent::plan::v1::SyncService::Stub> stub_;
   std::string organisation_;
   absl::Duration timeout_;
   absl::Time follow_deadline_ = absl::InfinitePast();
+  absl::Mutex follow_mu_;
+  grpc::ClientContext* following_ ABSL_GUARDED_BY(follow_mu_) = nullptr;
 };
 
 }  // namespace plan

@@ -997,5 +997,28 @@ TEST_F(SyncE2eTest, ScheduledAndContinuousAgentsSyncWithoutBeingAsked) {
   }
 }
 
+// A continuous agent holds a following pull open for its whole window; a
+// SyncNow, and a stop, end it rather than wait (the window here is far longer
+// than the calls' deadlines, so waiting would fail them).
+TEST_F(SyncE2eTest, SyncNowAndStopDoNotWaitForAFollowingPull) {
+  std::optional<SyncAgentProcess> continuous;
+  ASSERT_NO_FATAL_FAILURE(StartAgent(kCouncil, &continuous, "continuous",
+                                     {"--follow_window=300s"},
+                                     "council-long-follow"));
+  // Let it settle into a following pull.
+  ASSERT_TRUE(Eventually([&] {
+    absl::StatusOr<v1::SyncStatus> status = GetSyncStatus(*continuous);
+    return status.ok() && status->has_last_success();
+  })) << ReadFileTail(continuous->log_path());
+  absl::SleepFor(absl::Seconds(1));
+  absl::StatusOr<v1::SyncNowResponse> moved = SyncNow(*continuous);
+  ASSERT_TRUE(moved.ok()) << moved.status() << "\n"
+                          << ReadFileTail(continuous->log_path());
+  absl::SleepFor(absl::Seconds(1));
+  absl::StatusOr<int> stopped = continuous->Stop(absl::Seconds(30));
+  ASSERT_TRUE(stopped.ok()) << stopped.status();
+  EXPECT_EQ(*stopped, 0) << ReadFileTail(continuous->log_path());
+}
+
 }  // namespace
 }  // namespace prevent::plan
