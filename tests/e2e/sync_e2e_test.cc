@@ -47,6 +47,7 @@
 #include "prevent/plan/v1/agent_service.grpc.pb.h"
 #include "prevent/plan/v1/plan_service.grpc.pb.h"
 #include "tests/support/plan_service_process.h"
+#include "tests/support/plan_state.h"
 #include "tests/support/process.h"
 #include "tests/support/sync_agent_process.h"
 #include "tests/support/temp_dir.h"
@@ -55,8 +56,13 @@ namespace prevent::plan {
 namespace {
 
 using ::prevent::plan::test_support::ChildProcess;
+using ::prevent::plan::test_support::Differences;
+using ::prevent::plan::test_support::FromGrpc;
+using ::prevent::plan::test_support::NewContext;
 using ::prevent::plan::test_support::PlanServiceProcess;
+using ::prevent::plan::test_support::PlanState;
 using ::prevent::plan::test_support::ReadFileTail;
+using ::prevent::plan::test_support::ReadPlan;
 using ::prevent::plan::test_support::SyncAgentProcess;
 using ::prevent::plan::test_support::TempDir;
 using ::testing::ContainsRegex;
@@ -69,139 +75,9 @@ constexpr char kPolice[] = "organisations/staffordshire-police";
 constexpr char kCouncil[] = "organisations/south-staffordshire-council";
 constexpr char kSeed[] = "/deploy/demo/seed.textproto";
 
-constexpr absl::Duration kRpcDeadline = absl::Seconds(30);
 // A plan service that has just restarted is reached within this (an agent's
 // channel retries its connection at most 10 s apart).
 constexpr absl::Duration kReconnect = absl::Seconds(40);
-
-std::unique_ptr<grpc::ClientContext> NewContext(
-    const std::string& organisation = "") {
-  auto context = std::make_unique<grpc::ClientContext>();
-  context->set_deadline(std::chrono::system_clock::now() +
-                        absl::ToChronoMilliseconds(kRpcDeadline));
-  if (!organisation.empty()) {
-    context->AddMetadata("x-prevent-organisation", organisation);
-  }
-  return context;
-}
-
-absl::Status FromGrpc(const grpc::Status& status, absl::string_view what) {
-  if (status.ok()) return absl::OkStatus();
-  // gRPC and absl share the canonical codes.
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                      absl::StrCat(what, ": ", status.error_message()));
-}
-
-// One stored resource as a client sees it: its bytes, and text for messages.
-struct Served {
-  std::string bytes;
-  std::string text;
-  bool operator==(const Served& other) const { return bytes == other.bytes; }
-};
-using PlanState = std::map<std::string, Served>;
-
-void Add(const google::protobuf::Message& item, PlanState* state) {
-  const auto* name = item.GetDescriptor()->FindFieldByName("name");
-  (*state)[item.GetReflection()->GetString(item, name)] = {
-      item.SerializeAsString(), item.ShortDebugString()};
-}
-
-// Reads every page of a List method of `stub` into `state`.
-template <typename Request, typename Response>
-absl::Status ListAll(v1::PlanService::Stub& stub,
-                     grpc::Status (v1::PlanService::Stub::*list)(
-                         grpc::ClientContext*, const Request&, Response*),
-                     Request request, PlanState* state) {
-  request.set_page_size(1000);
-  do {
-    Response response;
-    const grpc::Status status =
-        (stub.*list)(NewContext().get(), request, &response);
-    if (!status.ok()) {
-      return FromGrpc(status, Request::descriptor()->name());
-    }
-    // Field 1 of every List response is its page of resources.
-    const auto* items = Response::descriptor()->field(0);
-    const auto* reflection = response.GetReflection();
-    for (int i = 0; i < reflection->FieldSize(response, items); ++i) {
-      Add(reflection->GetRepeatedMessage(response, items, i), state);
-    }
-    request.set_page_token(response.next_page_token());
-  } while (!request.page_token().empty());
-  return absl::OkStatus();
-}
-
-// A List request of the plan's children (or of the organisations, with no
-// parent), deleted ones included.
-template <typename Request>
-Request AllOf(absl::string_view parent) {
-  Request request;
-  request.set_show_deleted(true);
-  if (!parent.empty()) {
-    request.GetReflection()->SetString(
-        &request, Request::descriptor()->FindFieldByName("parent"),
-        std::string(parent));
-  }
-  return request;
-}
-
-// Every resource of the plan that `stub` serves, deleted ones included: the
-// organisations, the plan, its strands, activities, actions, progress updates
-// and conflicts.
-absl::StatusOr<PlanState> ReadPlan(v1::PlanService::Stub& stub) {
-  using Stub = v1::PlanService::Stub;
-  const std::string activities = absl::StrCat(kPlan, "/activities/-");
-  PlanState state;
-  RETURN_IF_ERROR(ListAll(stub, &Stub::ListOrganisations,
-                          AllOf<v1::ListOrganisationsRequest>(""), &state));
-  v1::GetPlanRequest get_plan;
-  get_plan.set_name(kPlan);
-  v1::Plan plan;
-  RETURN_IF_ERROR(
-      FromGrpc(stub.GetPlan(NewContext().get(), get_plan, &plan), "GetPlan"));
-  Add(plan, &state);
-  RETURN_IF_ERROR(ListAll(stub, &Stub::ListStrands,
-                          AllOf<v1::ListStrandsRequest>(kPlan), &state));
-  RETURN_IF_ERROR(ListAll(stub, &Stub::ListActivities,
-                          AllOf<v1::ListActivitiesRequest>(kPlan), &state));
-  RETURN_IF_ERROR(ListAll(stub, &Stub::ListActions,
-                          AllOf<v1::ListActionsRequest>(activities), &state));
-  RETURN_IF_ERROR(ListAll(stub, &Stub::ListProgressUpdates,
-                          AllOf<v1::ListProgressUpdatesRequest>(
-                              absl::StrCat(activities, "/actions/-")),
-                          &state));
-  v1::ListConflictsRequest conflicts;
-  conflicts.set_parent(kPlan);
-  RETURN_IF_ERROR(ListAll(stub, &Stub::ListConflicts, conflicts, &state));
-  return state;
-}
-
-// The differences between two replicas' states, for a failure message; empty
-// when they are the same byte for byte.
-std::string Differences(absl::string_view a_label, const PlanState& a,
-                        absl::string_view b_label, const PlanState& b) {
-  std::vector<std::string> problems;
-  for (const auto& [name, served] : a) {
-    auto it = b.find(name);
-    if (it == b.end()) {
-      problems.push_back(absl::StrCat(name, ": only on ", a_label));
-    } else if (!(it->second == served)) {
-      problems.push_back(absl::StrCat(name, ":\n  ", a_label, ": ", served.text,
-                                      "\n  ", b_label, ": ", it->second.text));
-    }
-  }
-  for (const auto& [name, served] : b) {
-    if (a.find(name) == a.end()) {
-      problems.push_back(absl::StrCat(name, ": only on ", b_label));
-    }
-  }
-  if (problems.size() > 20) {
-    const size_t more = problems.size() - 20;
-    problems.resize(20);
-    problems.push_back(absl::StrCat("... and ", more, " more"));
-  }
-  return absl::StrJoin(problems, "\n");
-}
 
 struct Invocation {
   int code = -1;
@@ -340,13 +216,13 @@ class SyncE2eTest : public ::testing::Test {
   // The service and both agents serve the same plan, byte for byte.
   void ExpectEveryoneAgrees() {
     absl::StatusOr<PlanState> service =
-        ReadPlan(*Plans(service_->NewChannel()));
+        ReadPlan(*Plans(service_->NewChannel()), kPlan);
     ASSERT_TRUE(service.ok()) << service.status();
     for (const auto& [label, agent] :
          {std::make_pair("police agent", &police_),
           std::make_pair("council agent", &council_)}) {
       absl::StatusOr<PlanState> replica =
-          ReadPlan(*Plans((*agent)->NewChannel()));
+          ReadPlan(*Plans((*agent)->NewChannel()), kPlan);
       ASSERT_TRUE(replica.ok()) << label << ": " << replica.status();
       EXPECT_EQ(Differences("service", *service, label, *replica), "")
           << "the " << label << " differs from the service";
