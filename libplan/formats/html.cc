@@ -86,27 +86,10 @@ footer { margin: 22px 0 28px; padding-top: 8px; border-top: 1px solid var(--line
 }
 )css";
 
-absl::string_view HtmlEscape(char c) {
-  switch (c) {
-    case '&':
-      return "&amp;";
-    case '<':
-      return "&lt;";
-    case '>':
-      return "&gt;";
-    case '"':
-      return "&quot;";
-    case '\'':
-      return "&#39;";
-    default:
-      return "";
-  }
-}
-
 // Plan text as HTML text (also safe in attribute values), line breaks as
 // <br>.
 std::string Escape(absl::string_view text) {
-  return EscapeText(text, "<br>", HtmlEscape);
+  return EscapeText(text, "<br>", HtmlEntity);
 }
 
 absl::string_view RagClass(v1::Rag rag) {

@@ -128,6 +128,23 @@ std::string DayLabel(absl::CivilDay day) {
                       day.year());
 }
 
+absl::string_view HtmlEntity(char c) {
+  switch (c) {
+    case '&':
+      return "&amp;";
+    case '<':
+      return "&lt;";
+    case '>':
+      return "&gt;";
+    case '"':
+      return "&quot;";
+    case '\'':
+      return "&#39;";
+    default:
+      return "";
+  }
+}
+
 std::string EscapeText(absl::string_view text, absl::string_view line_break,
                        absl::string_view (*escape)(char)) {
   std::string out;

@@ -95,6 +95,10 @@ std::string DayLabel(absl::CivilDay day);
 std::string EscapeText(absl::string_view text, absl::string_view line_break,
                        absl::string_view (*escape)(char));
 
+// The HTML entity for `c` (& < > " '), or "" for any other byte: EscapeText's
+// `escape` for HTML text, attribute values and SVG.
+absl::string_view HtmlEntity(char c);
+
 // The last id of a resource name ("organisations/x" -> "x").
 absl::string_view LastId(absl::string_view name);
 

@@ -140,26 +140,9 @@ footer.wrap { margin-top: 22px; margin-bottom: 28px; padding-top: 8px; border-to
 }
 )css";
 
-absl::string_view HtmlEscape(char c) {
-  switch (c) {
-    case '&':
-      return "&amp;";
-    case '<':
-      return "&lt;";
-    case '>':
-      return "&gt;";
-    case '"':
-      return "&quot;";
-    case '\'':
-      return "&#39;";
-    default:
-      return "";
-  }
-}
-
 // Text as HTML text, also safe in attribute values and SVG.
 std::string Escape(absl::string_view text) {
-  return EscapeText(text, " ", HtmlEscape);
+  return EscapeText(text, " ", HtmlEntity);
 }
 
 // At most `max_bytes` of `text`, cut at a character boundary, with an
