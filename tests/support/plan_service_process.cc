@@ -25,7 +25,6 @@ using ::grpc::health::v1::Health;
 using ::grpc::health::v1::HealthCheckRequest;
 using ::grpc::health::v1::HealthCheckResponse;
 
-constexpr absl::Duration kPollInterval = absl::Milliseconds(20);
 constexpr absl::Duration kHealthCheckDeadline = absl::Seconds(1);
 
 // Channels reconnect quickly (a test restarts servers often) and never share
@@ -145,7 +144,7 @@ absl::StatusOr<PlanServiceProcess> PlanServiceProcess::Start(
       }
     }
     if (absl::Now() >= deadline) break;
-    absl::SleepFor(kPollInterval);
+    absl::SleepFor(options.poll_interval);
   }
   return absl::DeadlineExceededError(absl::StrCat(
       options.binary, " (pid ", child->pid(), ") not serving after ",

@@ -56,6 +56,9 @@ class PlanServiceProcess {
     // How long to wait for the port file and a SERVING health check before
     // giving up. Default 20 s.
     absl::Duration startup_timeout = absl::Seconds(20);
+    // How often to look for the port file and ask for health while starting:
+    // the resolution of a start-time measurement. Default 20 ms.
+    absl::Duration poll_interval = absl::Milliseconds(20);
   };
 
   // Starts the server and waits until it is serving. On any failure the

@@ -1,0 +1,845 @@
+// plan-bench: how fast the plan service and the sync agent are, against what
+// gRPC and RocksDB themselves allow on this machine (issue 6).
+//
+// One run starts the real plan-service and sync-agent binaries as processes on
+// loopback, with their data in a temp dir, and measures in turn:
+//   1. the limits: a no-op unary call (Health/Check) from --clients concurrent
+//      clients, and raw RocksDB ingest of --actions action-sized records in
+//      WriteBatches of --raw_batch with a synced WAL;
+//   2. initial replication of a plan of --actions actions (texts from the
+//      published South Staffordshire plan) to a fresh agent, from the
+//      agent's start to caught up;
+//   3. incremental sync of --incremental_changes service changes by an agent
+//      holding --small_actions records and one holding --actions records;
+//   4. push of --push_edits offline edits made on an agent;
+//   5. durable UpdateAction on the service from --clients clients;
+//   6. GetAction and a 100-item ListActions page;
+//   7. peak RSS of both processes during (2), and the service's start time on
+//      the --actions store.
+// It prints progress to stderr, then a table and, as its last line, one JSON
+// object with the figures. It asserts nothing about speed; it fails (exit 1)
+// only when something does not work.
+//
+//   build/tests/plan-bench                    # the README's figures
+//   build/tests/plan-bench --actions=10000    # a quick run
+#include <sys/types.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "google/protobuf/field_mask.pb.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpcpp/client_context.h"
+#include "grpcpp/grpcpp.h"
+#include "libplan/formats/csv.h"
+#include "libplan/formats/plan_document.h"
+#include "libplan/formats/prevent_text.h"
+#include "prevent/plan/v1/agent_service.grpc.pb.h"
+#include "prevent/plan/v1/plan_service.grpc.pb.h"
+#include "rocksdb/db.h"
+#include "rocksdb/options.h"
+#include "rocksdb/write_batch.h"
+#include "tests/support/plan_service_process.h"
+#include "tests/support/sync_agent_process.h"
+#include "tests/support/temp_dir.h"
+
+ABSL_FLAG(int, actions, 100000,
+          "actions in the large plan (initial sync, raw ingest, start time)");
+ABSL_FLAG(int, small_actions, 1000,
+          "actions in the small plan (the small agent of incremental sync)");
+ABSL_FLAG(int, clients, 16, "concurrent clients of the rate measurements");
+ABSL_FLAG(absl::Duration, duration, absl::Seconds(3),
+          "length of each rate measurement");
+ABSL_FLAG(int, incremental_changes, 100,
+          "service changes pulled in each incremental sync");
+ABSL_FLAG(int, incremental_rounds, 5,
+          "incremental syncs per agent; the median is reported");
+ABSL_FLAG(int, push_edits, 10000, "offline edits an agent pushes");
+ABSL_FLAG(int, raw_batch, 1000, "records per WriteBatch of the raw ingest");
+ABSL_FLAG(std::string, work_dir, "",
+          "directory for data and logs (kept); a temp dir, removed after, "
+          "when empty");
+ABSL_FLAG(std::string, plan_service, PLAN_SERVICE_BINARY,
+          "the plan-service binary");
+ABSL_FLAG(std::string, sync_agent, SYNC_AGENT_BINARY, "the sync-agent binary");
+ABSL_FLAG(std::string, seed,
+          PLAN_SOURCE_DIR
+          "/deploy/demo/south-staffordshire-prevent-action-plan-2023-2025.txt",
+          "the published plan whose texts fill the benchmark plans");
+
+namespace prevent::plan::bench {
+namespace {
+
+namespace v1 = ::prevent::plan::v1;
+using ::grpc::health::v1::Health;
+using ::grpc::health::v1::HealthCheckRequest;
+using ::grpc::health::v1::HealthCheckResponse;
+using ::plan::ActivityEntry;
+using ::plan::PlanDocument;
+using test_support::PlanServiceProcess;
+using test_support::SyncAgentProcess;
+using test_support::TempDir;
+
+constexpr char kLargePlan[] = "plans/bench-large";
+constexpr char kSmallPlan[] = "plans/bench-small";
+constexpr char kOrganisation[] = "organisations/staffordshire-police";
+constexpr int kActionsPerActivity = 50;
+constexpr int kActionsPerImport = 2000;  // ~1 MiB of CSV per ImportPlan
+constexpr v1::Rag kRags[] = {v1::RED, v1::AMBER, v1::GREEN, v1::BLUE};
+
+#define BENCH_RETURN_IF_ERROR(expr)         \
+  do {                                      \
+    if (absl::Status s = (expr); !s.ok()) { \
+      return s;                             \
+    }                                       \
+  } while (false)
+
+absl::Status FromGrpc(const grpc::Status& status, absl::string_view what) {
+  if (status.ok()) return absl::OkStatus();
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                      absl::StrCat(what, ": ", status.error_message()));
+}
+
+void Progress(absl::string_view line) {
+  std::cerr << absl::FormatTime("%H:%M:%S ", absl::Now(), absl::LocalTimeZone())
+            << line << std::endl;
+}
+
+double Seconds(absl::Duration d) { return absl::ToDoubleSeconds(d); }
+
+// ---------------------------------------------------------------------------
+// Plans made of the published plan's texts.
+
+// Builds the documents of a plan of `actions` actions: the published plan's
+// strands and organisations, and activities of kActionsPerActivity actions
+// each, cycling through its activities and actions (with RAG values added,
+// which the published plan lacks), cut into documents of kActionsPerImport.
+class PlanMaker {
+ public:
+  static absl::StatusOr<PlanMaker> FromSeed(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+    const std::string text((std::istreambuf_iterator<char>(in)),
+                           std::istreambuf_iterator<char>());
+    absl::StatusOr<::plan::ParsedPlan> parsed =
+        ::plan::ParsePreventText(text, "plans/seed");
+    if (!parsed.ok()) return parsed.status();
+    PlanMaker maker;
+    maker.seed_ = std::move(parsed->document);
+    for (const ActivityEntry& entry : maker.seed_.activities) {
+      for (const v1::Action& action : entry.actions) {
+        maker.actions_.push_back(action);
+      }
+    }
+    if (maker.seed_.activities.empty() || maker.actions_.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, " has no activities or actions"));
+    }
+    return maker;
+  }
+
+  // The documents of plan `plan` (with title `title`) holding `actions`
+  // actions, as CSV, one per ImportPlan.
+  std::vector<std::string> Csv(int actions) const {
+    std::vector<std::string> out;
+    for (int first = 0; first < actions; first += kActionsPerImport) {
+      PlanDocument doc;
+      doc.plan = seed_.plan;
+      doc.organisations = seed_.organisations;
+      doc.strands = seed_.strands;
+      const int last = std::min(actions, first + kActionsPerImport);
+      for (int i = first; i < last; ++i) {
+        const int activity = i / kActionsPerActivity;
+        if (i % kActionsPerActivity == 0 || i == first) {
+          const ActivityEntry& like =
+              seed_.activities[activity % seed_.activities.size()];
+          ActivityEntry entry;
+          entry.activity = like.activity;
+          entry.activity.set_name(
+              absl::StrCat("plans/seed/activities/a", activity));
+          entry.activity.set_title(
+              absl::StrCat(like.activity.title(), " (", activity + 1, ")"));
+          doc.activities.push_back(std::move(entry));
+        }
+        v1::Action action = actions_[i % actions_.size()];
+        action.set_name(absl::StrCat(doc.activities.back().activity.name(),
+                                     "/actions/x", i));
+        action.set_rag(kRags[i % 3]);
+        doc.activities.back().actions.push_back(std::move(action));
+      }
+      out.push_back(::plan::WritePlanCsv(doc));
+    }
+    return out;
+  }
+
+  // The published plan's actions, serialized as the API carries them: the
+  // raw ingest's records.
+  const std::vector<v1::Action>& actions() const { return actions_; }
+
+ private:
+  PlanDocument seed_;
+  std::vector<v1::Action> actions_;
+};
+
+// Imports a plan of `actions` actions into the service; returns the names of
+// its actions.
+absl::StatusOr<std::vector<std::string>> ImportPlan(const PlanMaker& maker,
+                                                    PlanServiceProcess& service,
+                                                    const std::string& plan,
+                                                    int actions) {
+  auto stub = v1::PlanService::NewStub(service.NewChannel());
+  std::vector<std::string> names;
+  names.reserve(actions);
+  for (const std::string& csv : maker.Csv(actions)) {
+    v1::ImportPlanRequest request;
+    request.mutable_plan()->set_name(plan);
+    request.mutable_plan()->set_title(absl::StrCat("Benchmark plan ", plan));
+    request.set_format(v1::CSV);
+    request.set_content(csv);
+    v1::ImportPlanResponse response;
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::minutes(5));
+    BENCH_RETURN_IF_ERROR(
+        FromGrpc(stub->ImportPlan(&context, request, &response), "ImportPlan"));
+    for (const v1::Action& action : response.actions()) {
+      names.push_back(action.name());
+    }
+    if (names.size() % 20000 < kActionsPerImport ||
+        static_cast<int>(names.size()) == actions) {
+      Progress(absl::StrFormat("imported %d/%d actions into %s", names.size(),
+                               actions, plan));
+    }
+  }
+  if (static_cast<int>(names.size()) != actions) {
+    return absl::InternalError(
+        absl::StrCat("imported ", names.size(), " actions, wanted ", actions));
+  }
+  return names;
+}
+
+// ---------------------------------------------------------------------------
+// Closed-loop load from concurrent clients.
+
+struct Load {
+  int64_t calls = 0;
+  absl::Duration elapsed;
+  std::vector<double> latencies_ms;  // sorted
+
+  double rate() const { return calls / Seconds(elapsed); }
+  double percentile_ms(double p) const {
+    if (latencies_ms.empty()) return 0;
+    const size_t i = std::min(latencies_ms.size() - 1,
+                              static_cast<size_t>(p * latencies_ms.size()));
+    return latencies_ms[i];
+  }
+};
+
+// One client's call number `i` (unique across clients, from 0).
+using Call = std::function<grpc::Status(int64_t i)>;
+// Makes client number `client`'s call, with its own channel.
+using MakeCall = std::function<Call(int client)>;
+
+// Runs `clients` clients, each calling in a closed loop, until `duration`
+// has passed or `max_calls` calls have been made. Each client makes one
+// untimed call first (to connect). Fails with the first failed call.
+absl::StatusOr<Load> RunLoad(int clients, absl::Duration duration,
+                             int64_t max_calls, const MakeCall& make) {
+  std::atomic<int64_t> next{0};
+  std::atomic<bool> stop{false};
+  absl::Notification go;
+  std::vector<std::vector<double>> latencies(clients);
+  std::vector<absl::Status> errors(clients);
+  std::atomic<int> ready{0};
+  std::vector<std::thread> threads;
+  for (int c = 0; c < clients; ++c) {
+    threads.emplace_back([&, c] {
+      Call call = make(c);
+      errors[c] = FromGrpc(call(-1), "warm-up call");
+      ready.fetch_add(1);
+      go.WaitForNotification();
+      if (!errors[c].ok()) return;
+      latencies[c].reserve(1 << 16);
+      while (!stop.load(std::memory_order_relaxed)) {
+        const int64_t i = next.fetch_add(1);
+        if (i >= max_calls) break;
+        const auto start = std::chrono::steady_clock::now();
+        const grpc::Status status = call(i);
+        const auto end = std::chrono::steady_clock::now();
+        if (!status.ok()) {
+          errors[c] = FromGrpc(status, absl::StrCat("call ", i));
+          stop.store(true);
+          break;
+        }
+        latencies[c].push_back(
+            std::chrono::duration<double, std::milli>(end - start).count());
+      }
+    });
+  }
+  while (ready.load() < clients) absl::SleepFor(absl::Milliseconds(1));
+  const absl::Time start = absl::Now();
+  go.Notify();
+  const absl::Time deadline = start + duration;
+  while (absl::Now() < deadline && !stop.load() && next.load() < max_calls) {
+    absl::SleepFor(std::min(absl::Milliseconds(5), deadline - absl::Now()));
+  }
+  stop.store(true);
+  for (std::thread& t : threads) t.join();
+  Load load;
+  load.elapsed = absl::Now() - start;
+  for (int c = 0; c < clients; ++c) {
+    if (!errors[c].ok()) return errors[c];
+    load.latencies_ms.insert(load.latencies_ms.end(), latencies[c].begin(),
+                             latencies[c].end());
+  }
+  load.calls = static_cast<int64_t>(load.latencies_ms.size());
+  std::sort(load.latencies_ms.begin(), load.latencies_ms.end());
+  return load;
+}
+
+std::unique_ptr<grpc::ClientContext> Context(absl::Duration timeout) {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(std::chrono::system_clock::now() +
+                        absl::ToChronoMilliseconds(timeout));
+  return context;
+}
+
+// A plan's actions, and how often the benchmark has set each one's RAG, so
+// that every update changes the value: an update that changes nothing writes
+// nothing, and would flatter the figures.
+class Actions {
+ public:
+  Actions() = default;
+  explicit Actions(std::vector<std::string> names)
+      : names_(std::move(names)),
+        updates_(std::make_unique<std::atomic<uint32_t>[]>(names_.size())) {}
+
+  size_t size() const { return names_.size(); }
+  // Action `i`, modulo the size.
+  const std::string& name(int64_t i) const { return names_[i % size()]; }
+  // A RAG action `i` does not have. Imported RAGs are RED, AMBER or GREEN;
+  // updates set BLUE, RED, AMBER, GREEN, BLUE, ... in turn.
+  v1::Rag NextRag(int64_t i) {
+    return kRags[(3 + updates_[i % size()].fetch_add(1)) % 4];
+  }
+
+ private:
+  std::vector<std::string> names_;
+  std::unique_ptr<std::atomic<uint32_t>[]> updates_;
+};
+
+// An UpdateAction changing the RAG of action `i` of `actions`.
+grpc::Status UpdateRag(v1::PlanService::Stub& stub, Actions& actions,
+                       int64_t i) {
+  v1::UpdateActionRequest request;
+  request.mutable_action()->set_name(actions.name(i));
+  request.mutable_action()->set_rag(actions.NextRag(i));
+  request.mutable_update_mask()->add_paths("rag");
+  v1::Action response;
+  return stub.UpdateAction(Context(absl::Seconds(30)).get(), request,
+                           &response);
+}
+
+// ---------------------------------------------------------------------------
+// Processes.
+
+// The peak resident set of process `pid` so far (VmHWM), in MiB.
+absl::StatusOr<double> PeakRssMb(pid_t pid) {
+  const std::string path = absl::StrCat("/proc/", pid, "/status");
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!absl::StartsWith(line, "VmHWM:")) continue;
+    std::vector<absl::string_view> parts =
+        absl::StrSplit(line, ' ', absl::SkipEmpty());
+    int64_t kb = 0;
+    if (parts.size() >= 2 && absl::SimpleAtoi(parts[1], &kb)) {
+      return kb / 1024.0;
+    }
+  }
+  return absl::InternalError(absl::StrCat("no VmHWM in ", path));
+}
+
+absl::StatusOr<v1::SyncNowResponse> SyncNow(const SyncAgentProcess& agent) {
+  auto stub = v1::AgentService::NewStub(agent.NewChannel());
+  v1::SyncNowResponse moved;
+  BENCH_RETURN_IF_ERROR(FromGrpc(stub->SyncNow(Context(absl::Minutes(30)).get(),
+                                               v1::SyncNowRequest(), &moved),
+                                 "SyncNow"));
+  return moved;
+}
+
+// ---------------------------------------------------------------------------
+// The measurements.
+
+struct Results {
+  double noop_rpc_qps = 0;
+  double raw_ingest_rps = 0;
+  double initial_sync_rps = 0;
+  double incr_sync_ms_1k = 0;
+  double incr_sync_ms_100k = 0;
+  double push_cps = 0;
+  double update_qps = 0;
+  double update_p50_ms = 0;
+  double update_p99_ms = 0;
+  double get_qps = 0;
+  double list_qps = 0;
+  double agent_rss_mb = 0;
+  double service_rss_mb = 0;
+  double start_s = 0;
+  // Context for the table.
+  double import_rps = 0;
+  double agent_edit_qps = 0;
+  double push_pull_records = 0;
+};
+
+// Raw RocksDB: `records` action records (the published plan's actions,
+// cycled, under action-like keys) in WriteBatches of `batch`, each written
+// with a synced WAL. Records/s.
+absl::StatusOr<double> RawIngest(const PlanMaker& maker,
+                                 const std::string& path, int records,
+                                 int batch) {
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  options.max_background_jobs = 2;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status opened = rocksdb::DB::Open(options, path, &raw);
+  if (!opened.ok()) return absl::InternalError(opened.ToString());
+  std::unique_ptr<rocksdb::DB> db(raw);
+  std::vector<std::string> values;
+  for (const v1::Action& action : maker.actions()) {
+    values.push_back(action.SerializeAsString());
+  }
+  rocksdb::WriteOptions write;
+  write.sync = true;
+  const absl::Time start = absl::Now();
+  for (int first = 0; first < records; first += batch) {
+    rocksdb::WriteBatch wb;
+    for (int i = first; i < std::min(records, first + batch); ++i) {
+      wb.Put(absl::StrFormat("e/plans/bench-raw/activities/a%d/actions/x%d",
+                             i / kActionsPerActivity, i),
+             values[i % values.size()]);
+    }
+    rocksdb::Status written = db->Write(write, &wb);
+    if (!written.ok()) return absl::InternalError(written.ToString());
+  }
+  return records / Seconds(absl::Now() - start);
+}
+
+class Bench {
+ public:
+  Bench(const PlanMaker& maker, std::string dir)
+      : maker_(maker), dir_(std::move(dir)) {}
+
+  absl::StatusOr<Results> Run() {
+    const int n = absl::GetFlag(FLAGS_actions);
+    const int clients = absl::GetFlag(FLAGS_clients);
+    const absl::Duration duration = absl::GetFlag(FLAGS_duration);
+
+    Progress(absl::StrFormat("raw RocksDB ingest of %d records", n));
+    absl::StatusOr<double> raw =
+        RawIngest(maker_, Path("raw"), n, absl::GetFlag(FLAGS_raw_batch));
+    if (!raw.ok()) return raw.status();
+    results_.raw_ingest_rps = *raw;
+
+    // The plans, imported through the API.
+    BENCH_RETURN_IF_ERROR(StartService());
+    const absl::Time import_start = absl::Now();
+    absl::StatusOr<std::vector<std::string>> large =
+        ImportPlan(maker_, *service_, kLargePlan, n);
+    if (!large.ok()) return large.status();
+    results_.import_rps = n / Seconds(absl::Now() - import_start);
+    absl::StatusOr<std::vector<std::string>> small = ImportPlan(
+        maker_, *service_, kSmallPlan, absl::GetFlag(FLAGS_small_actions));
+    if (!small.ok()) return small.status();
+    std::shuffle(large->begin(), large->end(), std::mt19937_64(42));
+    large_ = Actions(*std::move(large));
+    small_ = Actions(*std::move(small));
+
+    // (7) Start time on the full store, then (2) with both peaks.
+    absl::StatusOr<int> stopped = service_->Stop();
+    if (!stopped.ok()) return stopped.status();
+    service_.reset();
+    const absl::Time start = absl::Now();
+    BENCH_RETURN_IF_ERROR(StartService());
+    results_.start_s = Seconds(absl::Now() - start);
+    Progress(
+        absl::StrFormat("plan-service serving after %.3f s", results_.start_s));
+
+    BENCH_RETURN_IF_ERROR(InitialSync(n));
+
+    // (1) The no-op limit.
+    Progress("no-op RPCs");
+    absl::StatusOr<Load> noop =
+        RunLoad(clients, duration, INT64_MAX, [&](int) -> Call {
+          auto stub = Health::NewStub(service_->NewChannel());
+          return
+              [stub = std::shared_ptr<Health::Stub>(std::move(stub))](int64_t) {
+                HealthCheckResponse response;
+                return stub->Check(Context(absl::Seconds(10)).get(),
+                                   HealthCheckRequest(), &response);
+              };
+        });
+    if (!noop.ok()) return noop.status();
+    results_.noop_rpc_qps = noop->rate();
+
+    BENCH_RETURN_IF_ERROR(IncrementalSync());
+    BENCH_RETURN_IF_ERROR(Push(clients));
+    BENCH_RETURN_IF_ERROR(ServiceCalls(clients, duration));
+
+    for (auto* agent : {&large_agent_, &small_agent_}) {
+      if (agent->has_value()) (void)(*agent)->Stop();
+    }
+    (void)service_->Stop();
+    return results_;
+  }
+
+ private:
+  std::string Path(absl::string_view name) const {
+    return absl::StrCat(dir_, "/", name);
+  }
+
+  absl::Status StartService() {
+    PlanServiceProcess::Options options;
+    options.binary = absl::GetFlag(FLAGS_plan_service);
+    options.data_dir = Path("service");
+    options.log_path = Path("plan-service.log");
+    options.poll_interval = absl::Milliseconds(1);
+    absl::StatusOr<PlanServiceProcess> service =
+        PlanServiceProcess::Start(options);
+    if (!service.ok()) return service.status();
+    service_.emplace(*std::move(service));
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<SyncAgentProcess> StartAgent(absl::string_view name,
+                                              const std::string& plan) {
+    SyncAgentProcess::Options options;
+    options.binary = absl::GetFlag(FLAGS_sync_agent);
+    options.data_dir = Path(name);
+    options.log_path = Path(absl::StrCat(name, ".log"));
+    options.server = service_->address();
+    options.organisation = kOrganisation;
+    options.plans = {plan};
+    return SyncAgentProcess::Start(options);
+  }
+
+  // (2) A fresh agent subscribing to the large plan, from its start to
+  // caught up; the peak RSS of both processes.
+  absl::Status InitialSync(int n) {
+    Progress(absl::StrFormat("initial sync of %d actions", n));
+    const absl::Time start = absl::Now();
+    absl::StatusOr<SyncAgentProcess> agent =
+        StartAgent("agent-large", kLargePlan);
+    if (!agent.ok()) return agent.status();
+    large_agent_.emplace(*std::move(agent));
+    absl::StatusOr<v1::SyncNowResponse> moved = SyncNow(*large_agent_);
+    if (!moved.ok()) return moved.status();
+    const absl::Duration took = absl::Now() - start;
+    if (!moved->snapshot() || moved->pulled() < n) {
+      return absl::InternalError(
+          absl::StrCat("initial sync moved ", moved->ShortDebugString()));
+    }
+    results_.initial_sync_rps = moved->pulled() / Seconds(took);
+    Progress(absl::StrFormat("initial sync: %d records in %.3f s",
+                             moved->pulled(), Seconds(took)));
+    absl::StatusOr<double> agent_rss = PeakRssMb(large_agent_->pid());
+    if (!agent_rss.ok()) return agent_rss.status();
+    absl::StatusOr<double> service_rss = PeakRssMb(service_->pid());
+    if (!service_rss.ok()) return service_rss.status();
+    results_.agent_rss_mb = *agent_rss;
+    results_.service_rss_mb = *service_rss;
+    return absl::OkStatus();
+  }
+
+  // (3) The same number of service changes pulled by an agent holding the
+  // small plan and by one holding the large plan; the median of the rounds.
+  absl::Status IncrementalSync() {
+    Progress("incremental sync");
+    absl::StatusOr<SyncAgentProcess> agent =
+        StartAgent("agent-small", kSmallPlan);
+    if (!agent.ok()) return agent.status();
+    small_agent_.emplace(*std::move(agent));
+    absl::StatusOr<v1::SyncNowResponse> first = SyncNow(*small_agent_);
+    if (!first.ok()) return first.status();
+
+    const int changes = absl::GetFlag(FLAGS_incremental_changes);
+    const int rounds = absl::GetFlag(FLAGS_incremental_rounds);
+    auto stub = v1::PlanService::NewStub(service_->NewChannel());
+    std::vector<double> small_ms, large_ms;
+    for (int round = 0; round < rounds; ++round) {
+      for (auto [names, agent, ms] :
+           {std::tuple(&small_, &*small_agent_, &small_ms),
+            std::tuple(&large_, &*large_agent_, &large_ms)}) {
+        for (int i = 0; i < changes; ++i) {
+          BENCH_RETURN_IF_ERROR(FromGrpc(
+              UpdateRag(*stub, *names, round * changes + i), "UpdateAction"));
+        }
+        const absl::Time start = absl::Now();
+        absl::StatusOr<v1::SyncNowResponse> moved = SyncNow(*agent);
+        if (!moved.ok()) return moved.status();
+        ms->push_back(absl::ToDoubleMilliseconds(absl::Now() - start));
+        if (moved->pulled() != changes || moved->snapshot()) {
+          return absl::InternalError(absl::StrCat("incremental sync moved ",
+                                                  moved->ShortDebugString()));
+        }
+      }
+    }
+    std::sort(small_ms.begin(), small_ms.end());
+    std::sort(large_ms.begin(), large_ms.end());
+    results_.incr_sync_ms_1k = small_ms[small_ms.size() / 2];
+    results_.incr_sync_ms_100k = large_ms[large_ms.size() / 2];
+    return absl::OkStatus();
+  }
+
+  // (4) Offline edits on the large agent, then one sync that pushes them.
+  absl::Status Push(int clients) {
+    const int edits = std::min(absl::GetFlag(FLAGS_push_edits),
+                               static_cast<int>(large_.size()));
+    Progress(absl::StrFormat("%d offline edits on the agent", edits));
+    absl::StatusOr<Load> local =
+        RunLoad(clients, absl::InfiniteDuration(), edits, [&](int) -> Call {
+          std::shared_ptr<v1::PlanService::Stub> stub =
+              v1::PlanService::NewStub(large_agent_->NewChannel());
+          return [this, stub](int64_t i) {
+            if (i < 0) {
+              v1::GetActionRequest request;
+              request.set_name(large_.name(0));
+              v1::Action action;
+              return stub->GetAction(Context(absl::Seconds(10)).get(), request,
+                                     &action);
+            }
+            return UpdateRag(*stub, large_, i);
+          };
+        });
+    if (!local.ok()) return local.status();
+    results_.agent_edit_qps = local->rate();
+
+    Progress("push");
+    const absl::Time start = absl::Now();
+    absl::StatusOr<v1::SyncNowResponse> moved = SyncNow(*large_agent_);
+    if (!moved.ok()) return moved.status();
+    const absl::Duration took = absl::Now() - start;
+    if (moved->pushed() != edits) {
+      return absl::InternalError(
+          absl::StrCat("push moved ", moved->ShortDebugString()));
+    }
+    results_.push_cps = edits / Seconds(took);
+    results_.push_pull_records = moved->pulled();
+    Progress(absl::StrFormat("pushed %d changes in %.3f s (%s)", edits,
+                             Seconds(took), moved->ShortDebugString()));
+    return absl::OkStatus();
+  }
+
+  // (5) and (6) on the service.
+  absl::Status ServiceCalls(int clients, absl::Duration duration) {
+    Progress("UpdateAction on the service");
+    auto stub_maker = [&] {
+      return std::shared_ptr<v1::PlanService::Stub>(
+          v1::PlanService::NewStub(service_->NewChannel()));
+    };
+    absl::StatusOr<Load> update =
+        RunLoad(clients, duration, INT64_MAX, [&](int) -> Call {
+          return [this, stub = stub_maker()](int64_t i) {
+            return UpdateRag(*stub, large_, std::max<int64_t>(i, 0));
+          };
+        });
+    if (!update.ok()) return update.status();
+    results_.update_qps = update->rate();
+    results_.update_p50_ms = update->percentile_ms(0.50);
+    results_.update_p99_ms = update->percentile_ms(0.99);
+
+    Progress("GetAction on the service");
+    absl::StatusOr<Load> get =
+        RunLoad(clients, duration, INT64_MAX, [&](int) -> Call {
+          return [this, stub = stub_maker()](int64_t i) {
+            v1::GetActionRequest request;
+            request.set_name(large_.name(std::max<int64_t>(i, 0)));
+            v1::Action action;
+            return stub->GetAction(Context(absl::Seconds(10)).get(), request,
+                                   &action);
+          };
+        });
+    if (!get.ok()) return get.status();
+    results_.get_qps = get->rate();
+
+    Progress("ListActions on the service");
+    absl::StatusOr<Load> list =
+        RunLoad(clients, duration, INT64_MAX, [&](int) -> Call {
+          auto token = std::make_shared<std::string>();
+          return [token, stub = stub_maker()](int64_t) {
+            v1::ListActionsRequest request;
+            request.set_parent(absl::StrCat(kLargePlan, "/activities/-"));
+            request.set_page_size(100);
+            request.set_page_token(*token);
+            v1::ListActionsResponse response;
+            grpc::Status status = stub->ListActions(
+                Context(absl::Seconds(10)).get(), request, &response);
+            if (status.ok() && response.actions_size() != 100 &&
+                !response.next_page_token().empty()) {
+              return grpc::Status(
+                  grpc::StatusCode::INTERNAL,
+                  absl::StrCat("a page of ", response.actions_size()));
+            }
+            *token = response.next_page_token();
+            return status;
+          };
+        });
+    if (!list.ok()) return list.status();
+    results_.list_qps = list->rate();
+    return absl::OkStatus();
+  }
+
+  const PlanMaker& maker_;
+  const std::string dir_;
+  Results results_;
+  Actions large_;  // the large plan's actions, shuffled
+  Actions small_;
+  std::optional<PlanServiceProcess> service_;
+  std::optional<SyncAgentProcess> large_agent_;
+  std::optional<SyncAgentProcess> small_agent_;
+};
+
+// ---------------------------------------------------------------------------
+// Output.
+
+void PrintTable(const Results& r) {
+  const int n = absl::GetFlag(FLAGS_actions);
+  const int clients = absl::GetFlag(FLAGS_clients);
+  const auto row = [](absl::string_view what, const std::string& value,
+                      absl::string_view target, std::optional<bool> met) {
+    std::cout << absl::StrFormat("| %-58s | %16s | %-34s | %-4s |\n", what,
+                                 value, target,
+                                 !met.has_value() ? "" : (*met ? "yes" : "NO"));
+  };
+  const auto rate = [](double v, absl::string_view unit) {
+    return absl::StrFormat("%.0f %s", v, unit);
+  };
+  const double initial_ratio = r.initial_sync_rps / r.raw_ingest_rps;
+  const double incr_ratio = r.incr_sync_ms_100k / r.incr_sync_ms_1k;
+  const double update_ratio = r.update_qps / r.noop_rpc_qps;
+  std::cout << absl::StrFormat("| %-58s | %16s | %-34s | %-4s |\n", "Measure",
+                               "Figure", "Target", "Met")
+            << "|" << std::string(60, '-') << "|" << std::string(18, '-') << "|"
+            << std::string(36, '-') << "|" << std::string(6, '-') << "|\n";
+  row(absl::StrFormat("1. no-op RPC (Health/Check), %d clients", clients),
+      rate(r.noop_rpc_qps, "calls/s"), "", std::nullopt);
+  row(absl::StrFormat("1. raw RocksDB ingest, %d/batch, synced WAL",
+                      absl::GetFlag(FLAGS_raw_batch)),
+      rate(r.raw_ingest_rps, "rec/s"), "", std::nullopt);
+  row(absl::StrFormat("   ImportPlan (CSV, %d actions per call)",
+                      kActionsPerImport),
+      rate(r.import_rps, "actions/s"), "", std::nullopt);
+  row(absl::StrFormat("2. initial sync of %d actions", n),
+      rate(r.initial_sync_rps, "rec/s"), ">= 100000 rec/s",
+      r.initial_sync_rps >= 100000);
+  row("   ... as a share of raw ingest", absl::StrFormat("%.2f", initial_ratio),
+      ">= 0.33", initial_ratio >= 1 / 3.0);
+  row(absl::StrFormat("3. incremental sync, %d changes, agent of %d",
+                      absl::GetFlag(FLAGS_incremental_changes),
+                      absl::GetFlag(FLAGS_small_actions)),
+      absl::StrFormat("%.1f ms", r.incr_sync_ms_1k), "", std::nullopt);
+  row(absl::StrFormat("3. incremental sync, %d changes, agent of %d",
+                      absl::GetFlag(FLAGS_incremental_changes), n),
+      absl::StrFormat("%.1f ms", r.incr_sync_ms_100k), "", std::nullopt);
+  row("   ... ratio", absl::StrFormat("%.2f", incr_ratio), "<= 2",
+      incr_ratio <= 2);
+  row(absl::StrFormat("   local UpdateAction on the agent, %d clients",
+                      clients),
+      rate(r.agent_edit_qps, "calls/s"), "", std::nullopt);
+  row(absl::StrFormat("4. push of %d offline edits (whole SyncNow)",
+                      std::min(absl::GetFlag(FLAGS_push_edits), n)),
+      rate(r.push_cps, "changes/s"), ">= 20000 changes/s", r.push_cps >= 20000);
+  row(absl::StrFormat("5. durable UpdateAction, %d clients", clients),
+      rate(r.update_qps, "calls/s"), "", std::nullopt);
+  row("   ... as a share of the no-op rate",
+      absl::StrFormat("%.2f", update_ratio), ">= 0.5", update_ratio >= 0.5);
+  row("   ... p50 latency", absl::StrFormat("%.2f ms", r.update_p50_ms), "",
+      std::nullopt);
+  row("   ... p99 latency", absl::StrFormat("%.2f ms", r.update_p99_ms),
+      "< 20 ms", r.update_p99_ms < 20);
+  row(absl::StrFormat("6. GetAction, %d clients", clients),
+      rate(r.get_qps, "calls/s"), "", std::nullopt);
+  row(absl::StrFormat("6. ListActions, 100 per page, %d clients", clients),
+      rate(r.list_qps, "calls/s"), "", std::nullopt);
+  row("7. agent peak RSS during (2)",
+      absl::StrFormat("%.1f MiB", r.agent_rss_mb), "< 100 MiB",
+      r.agent_rss_mb < 100);
+  row("7. service peak RSS during (2) (since its start)",
+      absl::StrFormat("%.1f MiB", r.service_rss_mb), "", std::nullopt);
+  row(absl::StrFormat("7. service start on the %d-action store", n),
+      absl::StrFormat("%.3f s", r.start_s), "< 1 s", r.start_s < 1);
+}
+
+void PrintJson(const Results& r) {
+  std::cout << absl::StrFormat(
+      "{\"noop_rpc_qps\": %.1f, \"raw_ingest_rps\": %.1f, "
+      "\"initial_sync_rps\": %.1f, \"incr_sync_ms_1k\": %.3f, "
+      "\"incr_sync_ms_100k\": %.3f, \"push_cps\": %.1f, "
+      "\"update_qps\": %.1f, \"update_p50_ms\": %.3f, "
+      "\"update_p99_ms\": %.3f, \"get_qps\": %.1f, \"list_qps\": %.1f, "
+      "\"agent_rss_mb\": %.1f, \"service_rss_mb\": %.1f, \"start_s\": %.4f}\n",
+      r.noop_rpc_qps, r.raw_ingest_rps, r.initial_sync_rps, r.incr_sync_ms_1k,
+      r.incr_sync_ms_100k, r.push_cps, r.update_qps, r.update_p50_ms,
+      r.update_p99_ms, r.get_qps, r.list_qps, r.agent_rss_mb, r.service_rss_mb,
+      r.start_s);
+}
+
+absl::Status Main() {
+  absl::StatusOr<PlanMaker> maker =
+      PlanMaker::FromSeed(absl::GetFlag(FLAGS_seed));
+  if (!maker.ok()) return maker.status();
+  std::optional<TempDir> temp;
+  std::string dir = absl::GetFlag(FLAGS_work_dir);
+  if (dir.empty()) {
+    absl::StatusOr<TempDir> created = TempDir::Create("plan-bench");
+    if (!created.ok()) return created.status();
+    temp.emplace(*std::move(created));
+    dir = temp->path();
+  }
+  Progress(absl::StrCat("data and logs in ", dir));
+  Bench bench(*maker, dir);
+  absl::StatusOr<Results> results = bench.Run();
+  if (!results.ok()) return results.status();
+  PrintTable(*results);
+  PrintJson(*results);
+  return absl::OkStatus();
+}
+
+}  // namespace
+}  // namespace prevent::plan::bench
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  const absl::Status status = prevent::plan::bench::Main();
+  if (!status.ok()) {
+    std::cerr << "plan-bench: " << status << std::endl;
+    return 1;
+  }
+  return 0;
+}
