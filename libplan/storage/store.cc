@@ -213,6 +213,12 @@ class RocksStore final : public Store {
   }
 
   ~RocksStore() override {
+    // Everything is already durable in the WAL; flushing it to tables now
+    // spares the next open a replay of it (a second per 50 MB). A failure
+    // costs only that replay.
+    (void)db_->Flush(rocksdb::FlushOptions(),
+                     std::vector<rocksdb::ColumnFamilyHandle*>(std::begin(cfs_),
+                                                               std::end(cfs_)));
     for (rocksdb::ColumnFamilyHandle* cf : cfs_) {
       db_->DestroyColumnFamilyHandle(cf);
     }

@@ -112,6 +112,8 @@ class Store {
   // Opens (creating if needed) the store at options.path.
   static absl::StatusOr<std::unique_ptr<Store>> Open(
       const StoreOptions& options);
+  // Closes the store, first flushing what only the WAL holds into tables, so
+  // that the next Open is quick. (After a crash, Open replays the WAL.)
   virtual ~Store() = default;
 
   // This replica's id: random, made when the store is created, then fixed.
