@@ -6,6 +6,8 @@
 #include <set>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -33,37 +35,73 @@ google::protobuf::Timestamp ToProto(absl::Time time) {
   return out;
 }
 
-// The pending local changes, in the order they were made.
-struct Pending {
-  std::string key;
-  v1::Change change;
+// The pending local changes (the outbox), in the order they were made, held
+// in memory: read whole once, then only what local edits added since (outbox
+// keys are local sequence numbers, so they only grow). A sync reads the
+// outbox per batch; reading it whole each time made a sync of P pending
+// changes cost O(P^2).
+class Outbox {
+ public:
+  struct Entry {
+    std::string key;
+    v1::Change change;
+  };
+
+  // Reads the entries after the last one read.
+  absl::Status CatchUp(const ReadView& view) {
+    absl::Status failure = absl::OkStatus();
+    RETURN_IF_ERROR(view.Scan(
+        Cf::kOutbox, "", last_key_,
+        [&](absl::string_view key, absl::string_view value) {
+          Entry& next = entries_.emplace_back();
+          next.key = std::string(key);
+          if (!next.change.ParseFromArray(value.data(),
+                                          static_cast<int>(value.size()))) {
+            failure = absl::DataLossError("an outbox entry is corrupt");
+            return false;
+          }
+          return true;
+        }));
+    if (!entries_.empty()) last_key_ = entries_.back().key;
+    return failure;
+  }
+
+  // Forgets the entries whose keys are in `keys` (answered by the service).
+  void Remove(const absl::flat_hash_set<std::string>& keys) {
+    entries_.erase(std::remove_if(entries_.begin(), entries_.end(),
+                                  [&](const Entry& entry) {
+                                    return keys.contains(entry.key);
+                                  }),
+                   entries_.end());
+  }
+
+  const std::vector<Entry>& entries() const { return entries_; }
+
+ private:
+  std::vector<Entry> entries_;
+  std::string last_key_;  // "" before the first read: from the start
 };
 
-absl::StatusOr<std::vector<Pending>> ReadOutbox(const ReadView& view,
-                                                size_t limit) {
-  std::vector<Pending> pending;
-  absl::Status failure = absl::OkStatus();
-  RETURN_IF_ERROR(view.Scan(
-      Cf::kOutbox, "", "", [&](absl::string_view key, absl::string_view value) {
-        Pending& next = pending.emplace_back();
-        next.key = std::string(key);
-        if (!next.change.ParseFromArray(value.data(),
-                                        static_cast<int>(value.size()))) {
-          failure = absl::DataLossError("an outbox entry is corrupt");
-          return false;
-        }
-        return pending.size() < limit;
-      }));
-  RETURN_IF_ERROR(failure);
-  return pending;
+// The pending changes of each of `targets`, in order.
+using PendingByTarget =
+    absl::flat_hash_map<absl::string_view, std::vector<const v1::Change*>>;
+PendingByTarget PendingOf(const Outbox& outbox,
+                          const std::set<std::string>& targets) {
+  PendingByTarget by_target;
+  for (const Outbox::Entry& entry : outbox.entries()) {
+    const std::string& target = entry.change.target();
+    if (targets.count(target) > 0) by_target[target].push_back(&entry.change);
+  }
+  return by_target;
 }
 
 // Rebuilds what the replica serves for each of `targets`: the service's
 // image with the pending local changes of that target applied on top, in
 // order. A resource the service does not have and no pending change creates
 // is removed (a rejected create).
-absl::Status Rebase(Transaction& txn, const std::vector<Pending>& pending,
+absl::Status Rebase(Transaction& txn, const Outbox& outbox,
                     const std::set<std::string>& targets) {
+  const PendingByTarget pending = PendingOf(outbox, targets);
   for (const std::string& target : targets) {
     absl::StatusOr<ResourceName> name = ResourceName::Parse(target);
     if (!name.ok()) continue;
@@ -73,11 +111,12 @@ absl::Status Rebase(Transaction& txn, const std::vector<Pending>& pending,
     rebuilt.set_resource(rebuilt.service_resource());
     rebuilt.set_deleted(rebuilt.service_deleted());
     bool exists = rebuilt.service_known();
-    for (const Pending& entry : pending) {
-      if (entry.change.target() != target) continue;
-      if (!exists && entry.change.operation() != v1::Change::CREATE) continue;
-      RETURN_IF_ERROR(ApplyPendingChange(entry.change, &rebuilt));
-      exists = true;
+    if (auto it = pending.find(target); it != pending.end()) {
+      for (const v1::Change* change : it->second) {
+        if (!exists && change->operation() != v1::Change::CREATE) continue;
+        RETURN_IF_ERROR(ApplyPendingChange(*change, &rebuilt));
+        exists = true;
+      }
     }
     if (exists) {
       txn.PutEntity(*name, rebuilt);
@@ -88,9 +127,11 @@ absl::Status Rebase(Transaction& txn, const std::vector<Pending>& pending,
   return absl::OkStatus();
 }
 
-std::set<std::string> TargetsOf(const std::vector<Pending>& pending) {
+std::set<std::string> TargetsOf(const Outbox& outbox) {
   std::set<std::string> targets;
-  for (const Pending& entry : pending) targets.insert(entry.change.target());
+  for (const Outbox::Entry& entry : outbox.entries()) {
+    targets.insert(entry.change.target());
+  }
   return targets;
 }
 
@@ -196,16 +237,19 @@ absl::Status Replica::Follow(SyncTransport& transport,
 
 absl::Status Replica::PushAll(SyncTransport& transport,
                               v1::SyncNowResponse* moved) {
-  while (true) {
-    ASSIGN_OR_RETURN(std::vector<Pending> pending,
-                     ReadOutbox(*store_->NewReadView(), options_.push_batch));
-    if (pending.empty()) return absl::OkStatus();
+  Outbox outbox;
+  RETURN_IF_ERROR(outbox.CatchUp(*store_->NewReadView()));
+  while (!outbox.entries().empty()) {
+    // The oldest push_batch pending changes; the outbox is in order.
     v1::PushRequest request;
     request.set_replica_id(store_->replica_id());
-    std::map<std::string, std::string> key_of;
-    for (const Pending& entry : pending) {
+    absl::flat_hash_map<std::string, std::string> key_of;
+    std::set<std::string> targets;
+    for (const Outbox::Entry& entry : outbox.entries()) {
+      if (request.changes_size() >= options_.push_batch) break;
       *request.add_changes() = entry.change;
       key_of[entry.change.change_id()] = entry.key;
+      targets.insert(entry.change.target());
     }
     ASSIGN_OR_RETURN(v1::PushResponse response, transport.Push(request));
     if (response.service_hlc() != 0) {
@@ -240,9 +284,9 @@ absl::Status Replica::PushAll(SyncTransport& transport,
           r.set_change_id(result.change_id());
           r.set_reason(result.reason());
           *r.mutable_time() = ToProto(absl::Now());
-          for (const Pending& entry : pending) {
-            if (entry.change.change_id() == result.change_id()) {
-              r.set_target(entry.change.target());
+          for (const v1::Change& change : request.changes()) {
+            if (change.change_id() == result.change_id()) {
+              r.set_target(change.target());
             }
           }
           PLAN_LOG(WARNING)
@@ -273,21 +317,18 @@ absl::Status Replica::PushAll(SyncTransport& transport,
     // pending: a value the service did not take (a lost conflict, a
     // rejection) must not linger here.
     RETURN_IF_ERROR(store_->Commit([&](Transaction& txn) -> absl::Status {
-      std::set<std::string> answered;
+      absl::flat_hash_set<std::string> answered;
       for (const v1::ChangeResult& result : response.results()) {
         auto it = key_of.find(result.change_id());
         if (it == key_of.end()) continue;
         txn.Delete(Cf::kOutbox, it->second);
         answered.insert(it->second);
       }
-      ASSIGN_OR_RETURN(std::vector<Pending> remaining,
-                       ReadOutbox(*store_->NewReadView(), SIZE_MAX));
-      remaining.erase(std::remove_if(remaining.begin(), remaining.end(),
-                                     [&](const Pending& entry) {
-                                       return answered.count(entry.key) > 0;
-                                     }),
-                      remaining.end());
-      RETURN_IF_ERROR(Rebase(txn, remaining, TargetsOf(pending)));
+      // What is still pending: what was, less what the service answered,
+      // plus what local edits have added meanwhile.
+      RETURN_IF_ERROR(outbox.CatchUp(*store_->NewReadView()));
+      outbox.Remove(answered);
+      RETURN_IF_ERROR(Rebase(txn, outbox, targets));
       txn.Put(Cf::kMeta, kMetaStatus, status_bytes);
       return absl::OkStatus();
     }));
@@ -295,6 +336,7 @@ absl::Status Replica::PushAll(SyncTransport& transport,
       return absl::InternalError("the service answered only part of a push");
     }
   }
+  return absl::OkStatus();
 }
 
 absl::Status Replica::PullAll(SyncTransport& transport, bool follow,
@@ -310,10 +352,10 @@ absl::Status Replica::PullAll(SyncTransport& transport, bool follow,
   for (const std::string& plan : options_.plans) request.add_plans(plan);
   request.set_batch_size(options_.pull_batch);
   request.set_follow(follow);
+  Outbox outbox;
   absl::Status status = transport.Pull(
       request, [&](const v1::PullResponse& batch) -> absl::Status {
-        ASSIGN_OR_RETURN(std::vector<Pending> pending,
-                         ReadOutbox(*store_->NewReadView(), SIZE_MAX));
+        RETURN_IF_ERROR(outbox.CatchUp(*store_->NewReadView()));
         // The batch and the new cursor in one commit: a crash resumes from
         // the last batch applied, never skipping or repeating one.
         RETURN_IF_ERROR(store_->Commit([&](Transaction& txn) -> absl::Status {
@@ -329,7 +371,7 @@ absl::Status Replica::PullAll(SyncTransport& transport, bool follow,
             txn.PutEntity(name, updated);
             touched.insert(change.target());
           }
-          RETURN_IF_ERROR(Rebase(txn, pending, touched));
+          RETURN_IF_ERROR(Rebase(txn, outbox, touched));
           txn.Put(Cf::kMeta, kMetaCursor, SequenceKey(batch.high_water_mark()));
           return absl::OkStatus();
         }));
@@ -427,12 +469,12 @@ absl::Status Replica::Bootstrap(SyncTransport& transport,
   for (const std::string& plan : plans) request.add_plans(plan);
   uint64_t sequence = 0;
   int64_t records = 0;
+  Outbox outbox;
   RETURN_IF_ERROR(transport.GetSnapshot(
       request, [&](const v1::SnapshotChunk& chunk) -> absl::Status {
         // Records land chunk by chunk; the cursor only with the last, so a
         // crash part-way bootstraps again.
-        ASSIGN_OR_RETURN(std::vector<Pending> pending,
-                         ReadOutbox(*store_->NewReadView(), SIZE_MAX));
+        RETURN_IF_ERROR(outbox.CatchUp(*store_->NewReadView()));
         RETURN_IF_ERROR(store_->Commit([&](Transaction& txn) -> absl::Status {
           for (const v1::SnapshotRecord& record : chunk.records()) {
             ASSIGN_OR_RETURN(ResourceName name,
@@ -450,7 +492,7 @@ absl::Status Replica::Bootstrap(SyncTransport& transport,
             txn.PutEntity(name, entity);
           }
           if (chunk.last()) {
-            RETURN_IF_ERROR(Rebase(txn, pending, TargetsOf(pending)));
+            RETURN_IF_ERROR(Rebase(txn, outbox, TargetsOf(outbox)));
             if (set_cursor) {
               txn.Put(Cf::kMeta, kMetaCursor, SequenceKey(chunk.sequence()));
             }

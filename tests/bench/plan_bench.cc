@@ -29,6 +29,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -821,6 +822,11 @@ absl::Status Main() {
     if (!created.ok()) return created.status();
     temp.emplace(*std::move(created));
     dir = temp->path();
+  }
+  if (std::error_code error; !std::filesystem::create_directories(dir, error) &&
+                              error) {
+    return absl::InternalError(
+        absl::StrCat("cannot create ", dir, ": ", error.message()));
   }
   Progress(absl::StrCat("data and logs in ", dir));
   Bench bench(*maker, dir);
