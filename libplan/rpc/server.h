@@ -18,6 +18,13 @@ struct ServerOptions {
   // Keepalive pings on idle connections, so dead peers are noticed.
   int keepalive_time_ms = 60000;
   int keepalive_timeout_ms = 20000;
+  // Threads of the synchronous server that may wait for requests at once.
+  // gRPC's default (2) makes a thread that finishes a request exit whenever
+  // two others are already waiting, and a new one start for the next burst:
+  // under 16 concurrent clients plan-bench measured that churn (thread
+  // create and exit) at 9% of the service's CPU, and 12% fewer durable
+  // UpdateActions per second.
+  int max_pollers = 16;
 };
 
 // Applies `options` to `builder` and turns on grpc.health.v1 health checking
