@@ -146,6 +146,8 @@ struct GroupState {
   // (cf, key) -> value, or nullopt for a delete.
   std::map<std::pair<int, std::string>, std::optional<std::string>> overlay;
   uint64_t next_sequence = 0;
+  // The group's last clock value (meta kMetaLastHlc), when it wrote one.
+  std::optional<std::string> last_hlc;
 };
 
 class GroupTransaction final : public Transaction {
@@ -176,8 +178,9 @@ class GroupTransaction final : public Transaction {
     return group_->next_sequence + taken_;
   }
 
-  // Adds this transaction's writes to the group.
-  absl::Status MergeIntoGroup() {
+  // Adds this transaction's writes to the group's batch and, when later
+  // transactions of the group may read them (`visible`), to its overlay.
+  absl::Status MergeIntoGroup(bool visible) {
     for (auto& [id, value] : writes_) {
       rocksdb::ColumnFamilyHandle* cf = cfs_[id.first];
       const rocksdb::Status status =
@@ -185,7 +188,11 @@ class GroupTransaction final : public Transaction {
               ? group_->batch.Put(cf, ToSlice(id.second), ToSlice(*value))
               : group_->batch.Delete(cf, ToSlice(id.second));
       RETURN_IF_ERROR(FromRocks(status, "batch"));
-      group_->overlay[id] = std::move(value);
+      if (id.first == static_cast<int>(Cf::kMeta) &&
+          id.second == kMetaLastHlc) {
+        group_->last_hlc = value;
+      }
+      if (visible) group_->overlay[id] = std::move(value);
     }
     group_->next_sequence += taken_;
     return absl::OkStatus();
@@ -287,7 +294,9 @@ class RocksStore final : public Store {
     for (Writer* writer : group) {
       GroupTransaction txn(db_.get(), cfs_, &state);
       writer->status = writer->body(txn);
-      if (writer->status.ok()) writer->status = txn.MergeIntoGroup();
+      if (writer->status.ok()) {
+        writer->status = txn.MergeIntoGroup(/*visible=*/writer != group.back());
+      }
     }
     absl::Status written = absl::OkStatus();
     if (state.batch.Count() > 0) {
@@ -298,10 +307,8 @@ class RocksStore final : public Store {
     mu_.Lock();
     if (written.ok()) {
       last_sequence_ = state.next_sequence - 1;
-      auto hlc = state.overlay.find(
-          {static_cast<int>(Cf::kMeta), std::string(kMetaLastHlc)});
-      if (hlc != state.overlay.end() && hlc->second.has_value()) {
-        last_hlc_ = DecodeBigEndian(*hlc->second);
+      if (state.last_hlc.has_value()) {
+        last_hlc_ = DecodeBigEndian(*state.last_hlc);
       }
     } else {
       PLAN_LOG(ERROR) << "store: commit of " << size
@@ -357,6 +364,11 @@ absl::StatusOr<std::optional<storage::Entity>> DecodeEntity(
     return absl::DataLossError(
         absl::StrCat("entity ", name.str(), " is corrupt"));
   }
+  if (entity.service_image_is_current()) {
+    entity.set_service_image_is_current(false);
+    entity.set_service_resource(entity.resource());
+    entity.set_service_deleted(entity.deleted());
+  }
   return entity;
 }
 
@@ -372,8 +384,36 @@ absl::StatusOr<std::optional<storage::Entity>> Transaction::GetEntity(
   return DecodeEntity(name, Get(Cf::kEntities, EntityKey(name)));
 }
 
+namespace {
+
+// True when an agent's entity holds the service's image unchanged: then
+// the image is stored once (storage::Entity.service_image_is_current).
+bool ServiceImageIsCurrent(const storage::Entity& entity) {
+  return entity.service_known() &&
+         entity.deleted() == entity.service_deleted() &&
+         entity.resource() == entity.service_resource();
+}
+
+void Compact(storage::Entity* entity) {
+  entity->clear_service_resource();
+  entity->clear_service_deleted();
+  entity->set_service_image_is_current(true);
+}
+
+}  // namespace
+
 void Transaction::PutEntity(const ResourceName& name,
                             const storage::Entity& entity) {
+  if (!ServiceImageIsCurrent(entity)) {
+    Put(Cf::kEntities, EntityKey(name), SerializeDeterministic(entity));
+    return;
+  }
+  PutEntity(name, storage::Entity(entity));
+}
+
+void Transaction::PutEntity(const ResourceName& name,
+                            storage::Entity&& entity) {
+  if (ServiceImageIsCurrent(entity)) Compact(&entity);
   Put(Cf::kEntities, EntityKey(name), SerializeDeterministic(entity));
 }
 
@@ -419,6 +459,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(
   db_options.create_missing_column_families = true;
   db_options.max_background_jobs = 2;
   db_options.keep_log_file_num = 5;
+  db_options.db_write_buffer_size = options.memtable_bytes;
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   rocksdb::ColumnFamilyOptions cf_options(db_options);

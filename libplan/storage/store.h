@@ -53,6 +53,10 @@ struct StoreOptions {
   bool sync = true;
   // RocksDB block cache size.
   size_t block_cache_bytes = 64 << 20;
+  // Memory for memtables, across all column families; past it the largest
+  // is flushed. (RocksDB's default is 64 MiB per column family, unbounded
+  // in total.)
+  size_t memtable_bytes = 64 << 20;
 };
 
 // A consistent read-only view of the store at one moment (a RocksDB snapshot).
@@ -92,6 +96,8 @@ class Transaction {
   absl::StatusOr<std::optional<storage::Entity>> GetEntity(
       const ResourceName& name);
   void PutEntity(const ResourceName& name, const storage::Entity& entity);
+  // The same, free to reuse `entity` (no copy on an agent).
+  void PutEntity(const ResourceName& name, storage::Entity&& entity);
   // Appends `change` to the log with the next sequence number (which it
   // returns and sets in the change), with its plan index entry (organisations
   // index under the plan ""), its change-id entry (an APPLIED ChangeResult)
