@@ -1,5 +1,7 @@
 #include "libplan/rpc/sync_client.h"
 
+#include <utility>
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "google/rpc/error_details.pb.h"
@@ -86,7 +88,7 @@ void GrpcSyncTransport::CancelFollow() {
 
 absl::Status GrpcSyncTransport::GetSnapshot(
     const prevent::plan::v1::GetSnapshotRequest& request,
-    absl::FunctionRef<absl::Status(const prevent::plan::v1::SnapshotChunk&)>
+    absl::FunctionRef<absl::Status(prevent::plan::v1::SnapshotChunk*)>
         on_chunk) {
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
@@ -96,7 +98,7 @@ absl::Status GrpcSyncTransport::GetSnapshot(
   prevent::plan::v1::SnapshotChunk chunk;
   absl::Status applied = absl::OkStatus();
   while (reader->Read(&chunk)) {
-    applied = on_chunk(chunk);
+    applied = on_chunk(&chunk);
     if (!applied.ok()) {
       context.TryCancel();
       break;

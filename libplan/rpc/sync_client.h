@@ -30,7 +30,7 @@ class GrpcSyncTransport final : public SyncTransport {
           on_batch) override;
   absl::Status GetSnapshot(
       const prevent::plan::v1::GetSnapshotRequest& request,
-      absl::FunctionRef<absl::Status(const prevent::plan::v1::SnapshotChunk&)>
+      absl::FunctionRef<absl::Status(prevent::plan::v1::SnapshotChunk*)>
           on_chunk) override;
 
   void set_follow_deadline(absl::Time deadline) override {

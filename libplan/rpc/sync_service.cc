@@ -3,6 +3,7 @@
 #include "absl/time/clock.h"
 #include "libplan/rpc/status.h"
 #include "libplan/util/errors.h"
+#include "libplan/util/handoff.h"
 #include "libplan/util/log.h"
 
 namespace plan {
@@ -48,12 +49,19 @@ grpc::Status SyncServiceImpl::GetSnapshot(
     const prevent::plan::v1::GetSnapshotRequest* request,
     grpc::ServerWriter<prevent::plan::v1::SnapshotChunk>* writer) {
   (void)context;
-  return Finish(
-      "GetSnapshot",
-      authority_->Snapshot(*request,
-                           [&](const prevent::plan::v1::SnapshotChunk& chunk) {
-                             return writer->Write(chunk);
-                           }));
+  // gRPC sends chunk k on a second thread while the next is built.
+  Handoff<prevent::plan::v1::SnapshotChunk> sender(
+      [&](prevent::plan::v1::SnapshotChunk& chunk) {
+        return writer->Write(chunk)
+                   ? absl::OkStatus()
+                   : absl::CancelledError("the client went away");
+      });
+  absl::Status status = authority_->Snapshot(
+      *request, [&](prevent::plan::v1::SnapshotChunk* chunk) {
+        return sender.Put(chunk).ok();
+      });
+  if (absl::Status sent = sender.Finish(); status.ok()) status = sent;
+  return Finish("GetSnapshot", status);
 }
 
 }  // namespace plan

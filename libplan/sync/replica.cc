@@ -1,9 +1,13 @@
 #include "libplan/sync/replica.h"
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
+#include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -15,6 +19,7 @@
 #include "absl/time/clock.h"
 #include "libplan/sync/apply.h"
 #include "libplan/util/errors.h"
+#include "libplan/util/handoff.h"
 #include "libplan/util/log.h"
 #include "libplan/util/status_macros.h"
 #include "prevent/plan/v1/resources.pb.h"
@@ -245,8 +250,13 @@ absl::Status Replica::PushAll(SyncTransport& transport,
     request.set_replica_id(store_->replica_id());
     absl::flat_hash_map<std::string, std::string> key_of;
     std::set<std::string> targets;
+    size_t bytes = 0;
     for (const Outbox::Entry& entry : outbox.entries()) {
-      if (request.changes_size() >= options_.push_batch) break;
+      if (request.changes_size() >= options_.push_batch ||
+          (bytes >= options_.push_bytes && request.changes_size() > 0)) {
+        break;
+      }
+      bytes += entry.change.ByteSizeLong();
       *request.add_changes() = entry.change;
       key_of[entry.change.change_id()] = entry.key;
       targets.insert(entry.change.target());
@@ -470,39 +480,44 @@ absl::Status Replica::Bootstrap(SyncTransport& transport,
   uint64_t sequence = 0;
   int64_t records = 0;
   Outbox outbox;
-  RETURN_IF_ERROR(transport.GetSnapshot(
-      request, [&](const v1::SnapshotChunk& chunk) -> absl::Status {
-        // Records land chunk by chunk; the cursor only with the last, so a
-        // crash part-way bootstraps again.
-        RETURN_IF_ERROR(outbox.CatchUp(*store_->NewReadView()));
-        RETURN_IF_ERROR(store_->Commit([&](Transaction& txn) -> absl::Status {
-          for (const v1::SnapshotRecord& record : chunk.records()) {
-            ASSIGN_OR_RETURN(ResourceName name,
-                             ResourceName::Parse(record.name()));
-            storage::Entity entity;
-            entity.set_resource(record.resource());
-            entity.set_deleted(record.deleted());
-            entity.set_service_known(true);
-            entity.set_service_resource(record.resource());
-            entity.set_service_deleted(record.deleted());
-            for (const auto& [field, seq] : record.field_sequences()) {
-              (*entity.mutable_field_versions())[field].set_service_sequence(
-                  seq);
-            }
-            txn.PutEntity(name, entity);
-          }
-          if (chunk.last()) {
-            RETURN_IF_ERROR(Rebase(txn, outbox, TargetsOf(outbox)));
-            if (set_cursor) {
-              txn.Put(Cf::kMeta, kMetaCursor, SequenceKey(chunk.sequence()));
-            }
-          }
-          return absl::OkStatus();
-        }));
-        records += chunk.records_size();
-        if (chunk.last()) sequence = chunk.sequence();
-        return absl::OkStatus();
-      }));
+  // Records land chunk by chunk; the cursor only with the last, so a crash
+  // part-way bootstraps again. Each chunk is written on a second thread while
+  // this one receives and parses the next.
+  Handoff<v1::SnapshotChunk> writer([&](v1::SnapshotChunk& chunk)
+                                        -> absl::Status {
+    RETURN_IF_ERROR(outbox.CatchUp(*store_->NewReadView()));
+    return store_->Commit([&](Transaction& txn) -> absl::Status {
+      for (const v1::SnapshotRecord& record : chunk.records()) {
+        ASSIGN_OR_RETURN(ResourceName name, ResourceName::Parse(record.name()));
+        storage::Entity entity;
+        entity.set_resource(record.resource());
+        entity.set_deleted(record.deleted());
+        entity.set_service_known(true);
+        entity.set_service_resource(record.resource());
+        entity.set_service_deleted(record.deleted());
+        for (const auto& [field, seq] : record.field_sequences()) {
+          (*entity.mutable_field_versions())[field].set_service_sequence(seq);
+        }
+        txn.PutEntity(name, std::move(entity));
+      }
+      if (chunk.last()) {
+        RETURN_IF_ERROR(Rebase(txn, outbox, TargetsOf(outbox)));
+        if (set_cursor) {
+          txn.Put(Cf::kMeta, kMetaCursor, SequenceKey(chunk.sequence()));
+        }
+      }
+      return absl::OkStatus();
+    });
+  });
+  absl::Status received = transport.GetSnapshot(
+      request, [&](v1::SnapshotChunk* chunk) -> absl::Status {
+        records += chunk->records_size();
+        if (chunk->last()) sequence = chunk->sequence();
+        return writer.Put(chunk);
+      });
+  // The writer's error, when it stopped the stream, explains it best.
+  if (absl::Status written = writer.Finish(); !written.ok()) return written;
+  RETURN_IF_ERROR(received);
   moved->set_snapshot(true);
   moved->set_pulled(moved->pulled() + static_cast<int32_t>(records));
   if (!set_cursor) return absl::OkStatus();

@@ -21,6 +21,7 @@
 #ifndef LIBPLAN_SYNC_REPLICA_H_
 #define LIBPLAN_SYNC_REPLICA_H_
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -41,7 +42,10 @@ struct ReplicaOptions {
   // The subscribed plans: "plans/{plan}".
   std::vector<std::string> plans;
   // Changes per push, and per pulled batch.
-  int push_batch = 500;
+  int push_batch = 1000;  // the most a push may carry
+  // A push also stops growing past this many bytes of changes (gRPC's
+  // message limit is 4 MiB).
+  size_t push_bytes = 1 << 20;
   int pull_batch = 500;
 };
 

@@ -10,6 +10,7 @@
 #include "libplan/merge/field_merge.h"
 #include "libplan/model/fields.h"
 #include "libplan/model/validation.h"
+#include "libplan/storage/snapshot_record.h"
 #include "libplan/sync/apply.h"
 #include "libplan/util/errors.h"
 #include "libplan/util/log.h"
@@ -530,7 +531,7 @@ absl::Status SyncAuthority::Pull(
 
 absl::Status SyncAuthority::Snapshot(
     const v1::GetSnapshotRequest& request,
-    absl::FunctionRef<bool(const v1::SnapshotChunk&)> send) {
+    absl::FunctionRef<bool(v1::SnapshotChunk*)> send) {
   FieldViolations violations;
   for (int i = 0; i < request.plans_size(); ++i) {
     if (!ResourceName::ParseAs(Kind::kPlan, request.plans(i)).ok()) {
@@ -545,25 +546,19 @@ absl::Status SyncAuthority::Snapshot(
   int records = 0;
   absl::Status failure = absl::OkStatus();
   const auto flush = [&]() -> bool {
-    if (!send(chunk)) return false;
-    chunk.Clear();
+    if (!send(&chunk)) return false;
+    chunk.Clear();  // `send` may have swapped in a spent chunk to reuse
     bytes = 0;
     return true;
   };
   const auto visit = [&](absl::string_view key, absl::string_view value) {
-    storage::Entity entity;
-    if (!entity.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+    v1::SnapshotRecord* record = chunk.add_records();
+    if (!ReadSnapshotRecord(value, record)) {
       failure = absl::DataLossError(
           absl::StrCat(NameOfEntityKey(key), " is corrupt"));
       return false;
     }
-    v1::SnapshotRecord* record = chunk.add_records();
     record->set_name(std::string(NameOfEntityKey(key)));
-    record->set_resource(entity.resource());
-    record->set_deleted(entity.deleted());
-    for (const auto& [field, version] : entity.field_versions()) {
-      (*record->mutable_field_sequences())[field] = version.service_sequence();
-    }
     ++records;
     bytes += value.size();
     if (chunk.records_size() >= kSnapshotChunkRecords ||
@@ -597,7 +592,7 @@ absl::Status SyncAuthority::Snapshot(
   RETURN_IF_ERROR(failure);
   chunk.set_sequence(view->sequence());
   chunk.set_last(true);
-  if (!send(chunk)) return absl::CancelledError("the client went away");
+  if (!send(&chunk)) return absl::CancelledError("the client went away");
   PLAN_LOG(INFO) << "snapshot replica=" << request.replica_id()
                  << " plans=" << request.plans_size() << " records=" << records
                  << " sequence=" << view->sequence();

@@ -51,7 +51,7 @@ class SyncAuthority {
   // snapshot.
   absl::Status Snapshot(
       const prevent::plan::v1::GetSnapshotRequest& request,
-      absl::FunctionRef<bool(const prevent::plan::v1::SnapshotChunk&)> send);
+      absl::FunctionRef<bool(prevent::plan::v1::SnapshotChunk*)> send);
 
   // Drops changes with sequence <= `horizon` from the log; later pulls from
   // before it fail with FAILED_PRECONDITION and take a snapshot.

@@ -32,10 +32,11 @@ class SyncTransport {
   // Bounds the next following pull (request.follow): it ends by `deadline`.
   virtual void set_follow_deadline(absl::Time deadline) = 0;
 
-  // Streams a snapshot, calling `on_chunk` for each chunk in order.
+  // Streams a snapshot, calling `on_chunk` for each chunk in order. It may
+  // take the chunk's contents (by swapping in another message to reuse).
   virtual absl::Status GetSnapshot(
       const prevent::plan::v1::GetSnapshotRequest& request,
-      absl::FunctionRef<absl::Status(const prevent::plan::v1::SnapshotChunk&)>
+      absl::FunctionRef<absl::Status(prevent::plan::v1::SnapshotChunk*)>
           on_chunk) = 0;
 };
 

@@ -81,7 +81,9 @@ ABSL_FLAG(int, incremental_changes, 100,
 ABSL_FLAG(int, incremental_rounds, 5,
           "incremental syncs per agent; the median is reported");
 ABSL_FLAG(int, push_edits, 10000, "offline edits an agent pushes");
-ABSL_FLAG(int, raw_batch, 1000, "records per WriteBatch of the raw ingest");
+ABSL_FLAG(int, raw_batch, 500,
+          "records per WriteBatch of the raw ingest (500: what an agent "
+          "writes per snapshot chunk)");
 ABSL_FLAG(std::string, work_dir, "",
           "directory for data and logs (kept); a temp dir, removed after, "
           "when empty");
@@ -823,8 +825,8 @@ absl::Status Main() {
     temp.emplace(*std::move(created));
     dir = temp->path();
   }
-  if (std::error_code error; !std::filesystem::create_directories(dir, error) &&
-                              error) {
+  if (std::error_code error;
+      !std::filesystem::create_directories(dir, error) && error) {
     return absl::InternalError(
         absl::StrCat("cannot create ", dir, ": ", error.message()));
   }

@@ -10,13 +10,16 @@ out=$build/tests/fuzz
 cxx=(clang++)
 command -v ccache >/dev/null && cxx=(ccache clang++)
 flags=(-std=c++17 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined
-  -I"$src" -I"$build/proto/gen")
+  -I"$src" -I"$build/proto/gen" -I"$build/libplan/gen" -I"$build/libplan/gen/libplan")
 
 build_all() {
   mkdir -p "$out/obj"
-  # The layers with no I/O: util, model, formats, merge, and the generated
-  # messages they use.
+  # The layers with no I/O (util, model, formats, merge), the store's
+  # snapshot record reader, and the generated messages they use.
   local sources=("$src"/libplan/{util,model,formats,merge}/*.cc
+    "$src"/libplan/storage/snapshot_record.cc
+    "$build"/libplan/gen/libplan/storage/records.pb.cc
+    "$build"/proto/gen/prevent/plan/v1/sync_service.pb.cc
     "$build"/proto/gen/prevent/plan/v1/resources.pb.cc
     "$build"/proto/gen/google/rpc/{status,error_details}.pb.cc)
   local objects=()

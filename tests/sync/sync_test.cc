@@ -532,8 +532,7 @@ class DroppingTransport final : public SyncTransport {
   }
   absl::Status GetSnapshot(
       const v1::GetSnapshotRequest& request,
-      absl::FunctionRef<absl::Status(const v1::SnapshotChunk&)> on_chunk)
-      override {
+      absl::FunctionRef<absl::Status(v1::SnapshotChunk*)> on_chunk) override {
     return inner_->GetSnapshot(request, on_chunk);
   }
   void set_follow_deadline(absl::Time deadline) override {
