@@ -369,6 +369,11 @@ absl::Status Replica::PullAll(SyncTransport& transport, bool follow,
         // The batch and the new cursor in one commit: a crash resumes from
         // the last batch applied, never skipping or repeating one.
         RETURN_IF_ERROR(store_->Commit([&](Transaction& txn) -> absl::Status {
+          // ApplyServiceChange leaves the service's image as what the
+          // replica serves, so only targets with local changes still
+          // pending need rebasing (rebasing the others rewrote each
+          // entity a second time for nothing).
+          const std::set<std::string> pending = TargetsOf(outbox);
           std::set<std::string> touched;
           for (const v1::Change& change : batch.changes()) {
             ASSIGN_OR_RETURN(ResourceName name,
@@ -378,8 +383,10 @@ absl::Status Replica::PullAll(SyncTransport& transport, bool follow,
             storage::Entity updated = entity.value_or(storage::Entity());
             RETURN_IF_ERROR(
                 ApplyServiceChange(change, /*replica=*/true, &updated));
-            txn.PutEntity(name, updated);
-            touched.insert(change.target());
+            txn.PutEntity(name, std::move(updated));
+            if (pending.count(change.target()) > 0) {
+              touched.insert(change.target());
+            }
           }
           RETURN_IF_ERROR(Rebase(txn, outbox, touched));
           txn.Put(Cf::kMeta, kMetaCursor, SequenceKey(batch.high_water_mark()));
