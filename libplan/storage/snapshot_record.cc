@@ -106,7 +106,7 @@ bool ReadSnapshotRecord(absl::string_view entity_bytes,
         }
         if (FieldNumber(entry_tag) == 2 &&
             WireType(entry_tag) == kLengthDelimited) {
-          sequence = 0;
+          // A repeated value merges into the one before, as in a parse.
           return ReadMessage(in, [&](uint32_t version_tag) {
             if (FieldNumber(version_tag) ==
                     storage::Version::kServiceSequenceFieldNumber &&

@@ -13,8 +13,9 @@ namespace plan {
 // leaving its name alone. The same as parsing the Entity and copying, at a
 // fraction of the cost: it skips every Version's strings, whose parsing was
 // 40% of the time of serving a snapshot. False when the bytes are not a
-// valid Entity, except that the strings it skips are not checked for UTF-8
-// (the store writes only valid entities).
+// valid Entity. It may accept bytes a full parse refuses: it does not check
+// the fields it skips, nor UTF-8 in map keys (the store writes only valid
+// entities); whatever a full parse accepts, it reads the same way.
 bool ReadSnapshotRecord(absl::string_view entity_bytes,
                         prevent::plan::v1::SnapshotRecord* record);
 

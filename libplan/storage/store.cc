@@ -20,7 +20,11 @@
 namespace plan {
 namespace {
 
-constexpr char kSchemaVersion[] = "1";
+// 2: an agent's entity may store the service's image once
+// (Entity.service_image_is_current), which a version-1 program would misread
+// as an empty image. A version-1 store is read as it is and marked 2.
+constexpr char kSchemaVersion[] = "2";
+constexpr char kPreviousSchemaVersion[] = "1";
 constexpr char kMetaSchemaVersion[] = "schema_version";
 constexpr char kMetaReplicaId[] = "replica_id";
 constexpr char kMetaLastSequence[] = "last_sequence";
@@ -239,6 +243,15 @@ class RocksStore final : public Store {
                      GetFromDb(db_.get(), meta, read, kMetaSchemaVersion));
     ASSIGN_OR_RETURN(std::optional<std::string> replica,
                      GetFromDb(db_.get(), meta, read, kMetaReplicaId));
+    if (schema.has_value() && *schema == kPreviousSchemaVersion) {
+      // Nothing to convert; marking it keeps older programs out.
+      rocksdb::WriteOptions write;
+      write.sync = true;
+      RETURN_IF_ERROR(
+          FromRocks(db_->Put(write, meta, kMetaSchemaVersion, kSchemaVersion),
+                    "upgrade the schema version"));
+      schema = kSchemaVersion;
+    }
     if (schema.has_value() && *schema != kSchemaVersion) {
       return absl::FailedPreconditionError(absl::StrCat(
           options_.path, ": schema version ", *schema, " is not ",

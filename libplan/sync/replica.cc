@@ -58,16 +58,17 @@ class Outbox {
     RETURN_IF_ERROR(view.Scan(
         Cf::kOutbox, "", last_key_,
         [&](absl::string_view key, absl::string_view value) {
-          Entry& next = entries_.emplace_back();
+          Entry next;
           next.key = std::string(key);
           if (!next.change.ParseFromArray(value.data(),
                                           static_cast<int>(value.size()))) {
             failure = absl::DataLossError("an outbox entry is corrupt");
             return false;
           }
+          last_key_ = next.key;  // read, whatever Remove does later
+          entries_.push_back(std::move(next));
           return true;
         }));
-    if (!entries_.empty()) last_key_ = entries_.back().key;
     return failure;
   }
 

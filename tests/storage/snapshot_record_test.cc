@@ -84,5 +84,17 @@ TEST(ReadSnapshotRecordTest, AgreesWithAFullParseOnEveryPrefix) {
   EXPECT_FALSE(ReadSnapshotRecord("\xff\xff\xff", &record));
 }
 
+// A map entry may repeat its value; a parse merges the repeats, so a later
+// empty value does not clear the sequence an earlier one set.
+TEST(ReadSnapshotRecordTest, MergesARepeatedMapValueAsAParseDoes) {
+  const std::string bytes("\x12\x09\x0a\x01\x61\x12\x02\x30\x05\x12\x00", 11);
+  storage::Entity parsed;
+  ASSERT_TRUE(parsed.ParseFromString(bytes));
+  ASSERT_EQ(parsed.field_versions().at("a").service_sequence(), 5u);
+  v1::SnapshotRecord record;
+  ASSERT_TRUE(ReadSnapshotRecord(bytes, &record));
+  EXPECT_EQ(record.field_sequences().at("a"), 5u);
+}
+
 }  // namespace
 }  // namespace plan

@@ -157,6 +157,38 @@ TEST_F(StoreTest, CloseLeavesNothingToReplay) {
   EXPECT_EQ(store_->last_sequence(), 100u);
 }
 
+TEST_F(StoreTest, AVersionOneStoreOpensAndIsMarkedTwo) {
+  ASSERT_TRUE(Write("plans/p", "v").ok());
+  ASSERT_TRUE(store_
+                  ->Commit([](Transaction& txn) {
+                    txn.Put(Cf::kMeta, "schema_version", "1");
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  Reopen();
+  absl::StatusOr<std::optional<std::string>> schema =
+      store_->NewReadView()->Get(Cf::kMeta, "schema_version");
+  ASSERT_TRUE(schema.ok()) << schema.status();
+  EXPECT_EQ(schema->value_or(""), "2");
+  EXPECT_EQ(store_->last_sequence(), 1u);
+}
+
+TEST_F(StoreTest, AnUnknownSchemaVersionIsRefused) {
+  ASSERT_TRUE(store_
+                  ->Commit([](Transaction& txn) {
+                    txn.Put(Cf::kMeta, "schema_version", "9");
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  store_.reset();
+  absl::StatusOr<std::unique_ptr<Store>> store =
+      Store::Open({.path = dir_->Subpath("db")});
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(store.status().message().find("schema version 9"),
+            std::string::npos)
+      << store.status();
+}
+
 TEST_F(StoreTest, ConcurrentCommitsGiveAGapFreeLogInCommitOrder) {
   constexpr int kThreads = 8;
   constexpr int kPerThread = 200;
