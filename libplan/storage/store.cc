@@ -291,14 +291,46 @@ class RocksStore final : public Store {
 
   absl::Status Commit(
       absl::FunctionRef<absl::Status(Transaction&)> body) override {
-    Writer self(body);
+    return CommitWriter(body, /*alone=*/false);
+  }
+
+  absl::Status CommitAlone(
+      absl::FunctionRef<absl::Status(Transaction&)> body) override {
+    return CommitWriter(body, /*alone=*/true);
+  }
+
+  std::unique_ptr<ReadView> NewReadView() const override {
+    return std::make_unique<SnapshotView>(db_.get(), cfs_);
+  }
+
+ private:
+  struct Writer {
+    Writer(absl::FunctionRef<absl::Status(Transaction&)> b, bool a)
+        : body(b), alone(a) {}
+    absl::FunctionRef<absl::Status(Transaction&)> body;
+    const bool alone;
+    absl::Status status;
+    bool done = false;
+    absl::CondVar cv;
+  };
+
+  absl::Status CommitWriter(absl::FunctionRef<absl::Status(Transaction&)> body,
+                            bool alone) {
+    Writer self(body, alone);
     absl::MutexLock lock(&mu_);
     writers_.push_back(&self);
     while (!self.done && writers_.front() != &self) self.cv.Wait(&mu_);
     if (self.done) return self.status;
 
-    // This writer leads a group: everyone queued now, up to the limit.
-    const size_t size = std::min(writers_.size(), kMaxGroupSize);
+    // This writer leads a group: everyone queued now, up to the limit, and
+    // none past (or after) a writer that must be alone.
+    size_t size = 1;
+    if (!alone) {
+      while (size < std::min(writers_.size(), kMaxGroupSize) &&
+             !writers_[size]->alone) {
+        ++size;
+      }
+    }
     std::vector<Writer*> group(writers_.begin(), writers_.begin() + size);
     GroupState state;
     state.next_sequence = last_sequence_ + 1;
@@ -336,20 +368,6 @@ class RocksStore final : public Store {
     if (!writers_.empty()) writers_.front()->cv.Signal();
     return self.status;
   }
-
-  std::unique_ptr<ReadView> NewReadView() const override {
-    return std::make_unique<SnapshotView>(db_.get(), cfs_);
-  }
-
- private:
-  struct Writer {
-    explicit Writer(absl::FunctionRef<absl::Status(Transaction&)> b)
-        : body(b) {}
-    absl::FunctionRef<absl::Status(Transaction&)> body;
-    absl::Status status;
-    bool done = false;
-    absl::CondVar cv;
-  };
 
   std::unique_ptr<rocksdb::DB> db_;
   rocksdb::ColumnFamilyHandle* cfs_[kCfCount] = {};

@@ -135,6 +135,13 @@ class Store {
   virtual absl::Status Commit(
       absl::FunctionRef<absl::Status(Transaction&)> body) = 0;
 
+  // Commit, in a group of its own: `body` runs after every earlier commit is
+  // written and before any later one starts, so a NewReadView() taken in it
+  // sees the whole store as the transaction does. For bodies that read
+  // ranges (Transaction reads single keys), as a sync agent reads its outbox.
+  virtual absl::Status CommitAlone(
+      absl::FunctionRef<absl::Status(Transaction&)> body) = 0;
+
   // A view of the committed state now.
   virtual std::unique_ptr<ReadView> NewReadView() const = 0;
 };

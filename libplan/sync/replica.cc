@@ -327,7 +327,7 @@ absl::Status Replica::PushAll(SyncTransport& transport,
     // their targets is rebuilt from the service's image and what is still
     // pending: a value the service did not take (a lost conflict, a
     // rejection) must not linger here.
-    RETURN_IF_ERROR(store_->Commit([&](Transaction& txn) -> absl::Status {
+    RETURN_IF_ERROR(store_->CommitAlone([&](Transaction& txn) -> absl::Status {
       absl::flat_hash_set<std::string> answered;
       for (const v1::ChangeResult& result : response.results()) {
         auto it = key_of.find(result.change_id());
@@ -366,33 +366,36 @@ absl::Status Replica::PullAll(SyncTransport& transport, bool follow,
   Outbox outbox;
   absl::Status status = transport.Pull(
       request, [&](const v1::PullResponse& batch) -> absl::Status {
-        RETURN_IF_ERROR(outbox.CatchUp(*store_->NewReadView()));
         // The batch and the new cursor in one commit: a crash resumes from
-        // the last batch applied, never skipping or repeating one.
-        RETURN_IF_ERROR(store_->Commit([&](Transaction& txn) -> absl::Status {
-          // ApplyServiceChange leaves the service's image as what the
-          // replica serves, so only targets with local changes still
-          // pending need rebasing (rebasing the others rewrote each
-          // entity a second time for nothing).
-          const std::set<std::string> pending = TargetsOf(outbox);
-          std::set<std::string> touched;
-          for (const v1::Change& change : batch.changes()) {
-            ASSIGN_OR_RETURN(ResourceName name,
-                             ResourceName::Parse(change.target()));
-            ASSIGN_OR_RETURN(std::optional<storage::Entity> entity,
-                             txn.GetEntity(name));
-            storage::Entity updated = entity.value_or(storage::Entity());
-            RETURN_IF_ERROR(
-                ApplyServiceChange(change, /*replica=*/true, &updated));
-            txn.PutEntity(name, std::move(updated));
-            if (pending.count(change.target()) > 0) {
-              touched.insert(change.target());
-            }
-          }
-          RETURN_IF_ERROR(Rebase(txn, outbox, touched));
-          txn.Put(Cf::kMeta, kMetaCursor, SequenceKey(batch.high_water_mark()));
-          return absl::OkStatus();
-        }));
+        // the last batch applied, never skipping or repeating one. Alone, so
+        // that the outbox read in it has every local edit before it.
+        RETURN_IF_ERROR(
+            store_->CommitAlone([&](Transaction& txn) -> absl::Status {
+              RETURN_IF_ERROR(outbox.CatchUp(*store_->NewReadView()));
+              // ApplyServiceChange leaves the service's image as what the
+              // replica serves, so only targets with local changes still
+              // pending need rebasing (rebasing the others rewrote each
+              // entity a second time for nothing).
+              const std::set<std::string> pending = TargetsOf(outbox);
+              std::set<std::string> touched;
+              for (const v1::Change& change : batch.changes()) {
+                ASSIGN_OR_RETURN(ResourceName name,
+                                 ResourceName::Parse(change.target()));
+                ASSIGN_OR_RETURN(std::optional<storage::Entity> entity,
+                                 txn.GetEntity(name));
+                storage::Entity updated = entity.value_or(storage::Entity());
+                RETURN_IF_ERROR(
+                    ApplyServiceChange(change, /*replica=*/true, &updated));
+                txn.PutEntity(name, std::move(updated));
+                if (pending.count(change.target()) > 0) {
+                  touched.insert(change.target());
+                }
+              }
+              RETURN_IF_ERROR(Rebase(txn, outbox, touched));
+              txn.Put(Cf::kMeta, kMetaCursor,
+                      SequenceKey(batch.high_water_mark()));
+              return absl::OkStatus();
+            }));
         cursor = batch.high_water_mark();
         moved->set_pulled(moved->pulled() + batch.changes_size());
         moved->set_cursor(cursor);
@@ -493,8 +496,8 @@ absl::Status Replica::Bootstrap(SyncTransport& transport,
   // this one receives and parses the next.
   Handoff<v1::SnapshotChunk> writer([&](v1::SnapshotChunk& chunk)
                                         -> absl::Status {
-    RETURN_IF_ERROR(outbox.CatchUp(*store_->NewReadView()));
-    return store_->Commit([&](Transaction& txn) -> absl::Status {
+    return store_->CommitAlone([&](Transaction& txn) -> absl::Status {
+      RETURN_IF_ERROR(outbox.CatchUp(*store_->NewReadView()));
       for (const v1::SnapshotRecord& record : chunk.records()) {
         ASSIGN_OR_RETURN(ResourceName name, ResourceName::Parse(record.name()));
         storage::Entity entity;

@@ -243,6 +243,48 @@ TEST_F(StoreTest, TransactionsInOneGroupSeeEarlierWrites) {
   EXPECT_EQ(**value, absl::StrCat(kThreads * kPerThread));
 }
 
+// A CommitAlone body shares its group with no one: a view taken in it has
+// every change before it, and none taken by an earlier member of a group.
+TEST_F(StoreTest, CommitAloneSeesTheWholeStoreInItsBody) {
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 100;
+  std::atomic<int> alone{0}, mismatched{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        const auto body = [&](Transaction& txn) -> absl::Status {
+          v1::Change change;
+          change.set_target(absl::StrCat("plans/p", t));
+          change.set_plan(change.target());
+          change.set_change_id(absl::StrCat("test:", t, ":", i));
+          txn.AppendChange(change);
+          return absl::OkStatus();
+        };
+        if (i % 4 == 0) {
+          ASSERT_TRUE(store_
+                          ->CommitAlone([&](Transaction& txn) {
+                            ++alone;
+                            if (store_->NewReadView()->sequence() + 1 !=
+                                txn.next_sequence()) {
+                              ++mismatched;
+                            }
+                            return body(txn);
+                          })
+                          .ok());
+        } else {
+          ASSERT_TRUE(store_->Commit(body).ok());
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(alone.load(), kThreads * kPerThread / 4);
+  EXPECT_EQ(mismatched.load(), 0);
+  EXPECT_EQ(store_->last_sequence(),
+            static_cast<uint64_t>(kThreads * kPerThread));
+}
+
 TEST_F(StoreTest, ReadViewIsASnapshot) {
   ASSERT_TRUE(Write("plans/a", "old").ok());
   std::unique_ptr<ReadView> before = store_->NewReadView();
