@@ -61,6 +61,10 @@ absl::Status GrpcSyncTransport::Pull(
   if (request.follow()) {
     absl::MutexLock lock(&follow_mu_);
     following_ = &context;
+    if (cancel_next_follow_) {
+      cancel_next_follow_ = false;
+      context.TryCancel();  // gRPC cancels the call as it starts
+    }
   }
   std::unique_ptr<grpc::ClientReader<prevent::plan::v1::PullResponse>> reader =
       stub_->Pull(&context, request);
@@ -83,7 +87,11 @@ absl::Status GrpcSyncTransport::Pull(
 
 void GrpcSyncTransport::CancelFollow() {
   absl::MutexLock lock(&follow_mu_);
-  if (following_ != nullptr) following_->TryCancel();
+  if (following_ != nullptr) {
+    following_->TryCancel();
+  } else {
+    cancel_next_follow_ = true;
+  }
 }
 
 absl::Status GrpcSyncTransport::GetSnapshot(

@@ -37,9 +37,10 @@ class GrpcSyncTransport final : public SyncTransport {
     follow_deadline_ = deadline;
   }
 
-  // Ends a following pull now, if one is open (it returns CANCELLED): so a
-  // sync on demand, or shutdown, need not wait for the follow window.
-  // Thread-safe.
+  // Ends the following pull now (it returns CANCELLED), or, when none is
+  // open, the next one as soon as it starts: so a sync on demand, or
+  // shutdown, need not wait for the follow window even when it lands just
+  // before a follow begins. Thread-safe.
   void CancelFollow();
 
  private:
@@ -49,6 +50,7 @@ class GrpcSyncTransport final : public SyncTransport {
   absl::Time follow_deadline_ = absl::InfinitePast();
   absl::Mutex follow_mu_;
   grpc::ClientContext* following_ ABSL_GUARDED_BY(follow_mu_) = nullptr;
+  bool cancel_next_follow_ ABSL_GUARDED_BY(follow_mu_) = false;
 };
 
 }  // namespace plan

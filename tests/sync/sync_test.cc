@@ -233,6 +233,22 @@ TEST_F(SyncTest, NewAgentBootstrapsToTheServiceStateExactly) {
   ExpectConverged({agent.get()});
 }
 
+// A CancelFollow that lands just before a follow opens (SyncNow or shutdown
+// racing the continuous loop) ends that follow as it starts, instead of
+// being lost and leaving the caller to wait out the follow window; it ends
+// only that one.
+TEST_F(SyncTest, CancelFollowJustBeforeAFollowEndsThatFollow) {
+  std::unique_ptr<Agent> agent = NewAgent("a", kPolice);
+  ASSERT_TRUE(agent->Sync().ok());
+  agent->transport.CancelFollow();  // no follow is open
+  absl::Status followed =
+      agent->replica.Follow(agent->transport, absl::Minutes(5));
+  EXPECT_TRUE(absl::IsCancelled(followed)) << followed;
+  // The next follow runs its window and ends normally.
+  followed = agent->replica.Follow(agent->transport, absl::Milliseconds(300));
+  EXPECT_TRUE(followed.ok()) << followed;
+}
+
 TEST_F(SyncTest, OfflineEditReachesTheServiceAndOtherAgents) {
   std::unique_ptr<Agent> a = NewAgent("a", kPolice);
   std::unique_ptr<Agent> b = NewAgent("b", kCouncil);
