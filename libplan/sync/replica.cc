@@ -141,6 +141,13 @@ std::set<std::string> TargetsOf(const Outbox& outbox) {
   return targets;
 }
 
+// What one push's answers change in the replica (see Replica::PushAll).
+struct PushAnswers {
+  absl::flat_hash_set<std::string> answered;  // outbox keys
+  std::set<std::string> targets;              // of the changes pushed
+  std::string status_bytes;                   // SyncStatus to persist
+};
+
 }  // namespace
 
 Replica::Replica(Store* store, HybridClock* clock, ReplicaOptions options)
@@ -243,111 +250,131 @@ absl::Status Replica::Follow(SyncTransport& transport,
 
 absl::Status Replica::PushAll(SyncTransport& transport,
                               v1::SyncNowResponse* moved) {
+  // `outbox` belongs to the committer below once pushing starts.
   Outbox outbox;
   RETURN_IF_ERROR(outbox.CatchUp(*store_->NewReadView()));
   while (!outbox.entries().empty()) {
-    // The oldest push_batch pending changes; the outbox is in order.
-    v1::PushRequest request;
-    request.set_replica_id(store_->replica_id());
-    absl::flat_hash_map<std::string, std::string> key_of;
-    std::set<std::string> targets;
-    size_t bytes = 0;
-    for (const Outbox::Entry& entry : outbox.entries()) {
-      if (request.changes_size() >= options_.push_batch ||
-          (bytes >= options_.push_bytes && request.changes_size() > 0)) {
-        break;
-      }
-      bytes += entry.change.ByteSizeLong();
-      *request.add_changes() = entry.change;
-      key_of[entry.change.change_id()] = entry.key;
-      targets.insert(entry.change.target());
-    }
-    ASSIGN_OR_RETURN(v1::PushResponse response, transport.Push(request));
-    if (response.service_hlc() != 0) {
-      const int64_t offset =
-          HybridClock::PhysicalMillis(response.service_hlc()) -
-          HybridClock::SystemMillis();
-      (void)clock_->Observe(response.service_hlc());
-      absl::MutexLock lock(&status_mu_);
-      status_.set_clock_offset_ms(offset);
-    }
-    std::vector<v1::RejectedChange> rejected;
-    for (const v1::ChangeResult& result : response.results()) {
-      moved->set_pushed(moved->pushed() + 1);
-      v1::ChangeResult::Outcome outcome = result.outcome();
-      if (outcome == v1::ChangeResult::DUPLICATE) {
-        moved->set_duplicates(moved->duplicates() + 1);
-        outcome = result.first_outcome();
-      }
-      switch (outcome) {
-        case v1::ChangeResult::APPLIED:
-          moved->set_applied(moved->applied() + 1);
-          break;
-        case v1::ChangeResult::MERGED:
-          moved->set_merged(moved->merged() + 1);
-          break;
-        case v1::ChangeResult::CONFLICT:
-          moved->set_conflicts(moved->conflicts() + 1);
-          break;
-        case v1::ChangeResult::REJECTED: {
-          moved->set_rejected(moved->rejected() + 1);
-          v1::RejectedChange& r = rejected.emplace_back();
-          r.set_change_id(result.change_id());
-          r.set_reason(result.reason());
-          *r.mutable_time() = ToProto(absl::Now());
-          for (const v1::Change& change : request.changes()) {
-            if (change.change_id() == result.change_id()) {
-              r.set_target(change.target());
-            }
-          }
-          PLAN_LOG(WARNING)
-              << "sync rejected organisation=" << options_.organisation
-              << " change=" << result.change_id() << " target=" << r.target()
-              << ": " << result.reason();
-          break;
-        }
-        default:
-          break;
-      }
-    }
-    std::string status_bytes;
-    {
-      absl::MutexLock lock(&status_mu_);
-      for (v1::RejectedChange& r : rejected) {
-        *status_.add_rejected() = std::move(r);
-      }
-      while (status_.rejected_size() > kMaxRejectedKept) {
-        status_.mutable_rejected()->DeleteSubrange(0, 1);
-      }
-      status_bytes = status_.SerializeAsString();
-    }
+    // Push what is pending now, in order, push_batch at a time. Each push's
+    // answers are committed on a second thread while the next push is on its
+    // way; a crash in between only repeats pushes, which the service answers
+    // as DUPLICATE.
+    const std::vector<Outbox::Entry> pending = outbox.entries();
     // Every answered change leaves the outbox, REJECTED included: a change
     // the service refuses for good must never block the queue behind it.
-    // The answered changes leave the outbox, and what the replica serves for
-    // their targets is rebuilt from the service's image and what is still
-    // pending: a value the service did not take (a lost conflict, a
-    // rejection) must not linger here.
-    RETURN_IF_ERROR(store_->CommitAlone([&](Transaction& txn) -> absl::Status {
-      absl::flat_hash_set<std::string> answered;
-      for (const v1::ChangeResult& result : response.results()) {
-        auto it = key_of.find(result.change_id());
-        if (it == key_of.end()) continue;
-        txn.Delete(Cf::kOutbox, it->second);
-        answered.insert(it->second);
+    // What the replica serves for their targets is rebuilt from the
+    // service's image and what is still pending: a value the service did not
+    // take (a lost conflict, a rejection) must not linger here.
+    Handoff<PushAnswers> committer([&](PushAnswers& answers) {
+      return store_->CommitAlone([&](Transaction& txn) -> absl::Status {
+        for (const std::string& key : answers.answered) {
+          txn.Delete(Cf::kOutbox, key);
+        }
+        // What is still pending: what was, less what the service answered,
+        // plus what local edits have added meanwhile.
+        RETURN_IF_ERROR(outbox.CatchUp(*store_->NewReadView()));
+        outbox.Remove(answers.answered);
+        RETURN_IF_ERROR(Rebase(txn, outbox, answers.targets));
+        txn.Put(Cf::kMeta, kMetaStatus, answers.status_bytes);
+        return absl::OkStatus();
+      });
+    });
+    absl::Status pushed = absl::OkStatus();
+    for (size_t next = 0; next < pending.size() && pushed.ok();) {
+      v1::PushRequest request;
+      request.set_replica_id(store_->replica_id());
+      absl::flat_hash_map<std::string, std::string> key_of;
+      PushAnswers answers;
+      size_t bytes = 0;
+      for (; next < pending.size(); ++next) {
+        const Outbox::Entry& entry = pending[next];
+        if (request.changes_size() >= options_.push_batch ||
+            (bytes >= options_.push_bytes && request.changes_size() > 0)) {
+          break;
+        }
+        bytes += entry.change.ByteSizeLong();
+        *request.add_changes() = entry.change;
+        key_of[entry.change.change_id()] = entry.key;
+        answers.targets.insert(entry.change.target());
       }
-      // What is still pending: what was, less what the service answered,
-      // plus what local edits have added meanwhile.
-      RETURN_IF_ERROR(outbox.CatchUp(*store_->NewReadView()));
-      outbox.Remove(answered);
-      RETURN_IF_ERROR(Rebase(txn, outbox, targets));
-      txn.Put(Cf::kMeta, kMetaStatus, status_bytes);
-      return absl::OkStatus();
-    }));
-    if (response.results_size() < request.changes_size()) {
-      return absl::InternalError("the service answered only part of a push");
+      absl::StatusOr<v1::PushResponse> response = transport.Push(request);
+      if (!response.ok()) {
+        pushed = response.status();
+        break;
+      }
+      answers.status_bytes = RecordAnswers(request, *response, moved);
+      for (const v1::ChangeResult& result : response->results()) {
+        auto it = key_of.find(result.change_id());
+        if (it != key_of.end()) answers.answered.insert(it->second);
+      }
+      pushed = committer.Put(&answers);
+      if (pushed.ok() && response->results_size() < request.changes_size()) {
+        pushed =
+            absl::InternalError("the service answered only part of a push");
+      }
     }
+    const absl::Status committed = committer.Finish();
+    RETURN_IF_ERROR(pushed);
+    RETURN_IF_ERROR(committed);
   }
   return absl::OkStatus();
+}
+
+std::string Replica::RecordAnswers(const v1::PushRequest& request,
+                                   const v1::PushResponse& response,
+                                   v1::SyncNowResponse* moved) {
+  if (response.service_hlc() != 0) {
+    const int64_t offset = HybridClock::PhysicalMillis(response.service_hlc()) -
+                           HybridClock::SystemMillis();
+    (void)clock_->Observe(response.service_hlc());
+    absl::MutexLock lock(&status_mu_);
+    status_.set_clock_offset_ms(offset);
+  }
+  std::vector<v1::RejectedChange> rejected;
+  for (const v1::ChangeResult& result : response.results()) {
+    moved->set_pushed(moved->pushed() + 1);
+    v1::ChangeResult::Outcome outcome = result.outcome();
+    if (outcome == v1::ChangeResult::DUPLICATE) {
+      moved->set_duplicates(moved->duplicates() + 1);
+      outcome = result.first_outcome();
+    }
+    switch (outcome) {
+      case v1::ChangeResult::APPLIED:
+        moved->set_applied(moved->applied() + 1);
+        break;
+      case v1::ChangeResult::MERGED:
+        moved->set_merged(moved->merged() + 1);
+        break;
+      case v1::ChangeResult::CONFLICT:
+        moved->set_conflicts(moved->conflicts() + 1);
+        break;
+      case v1::ChangeResult::REJECTED: {
+        moved->set_rejected(moved->rejected() + 1);
+        v1::RejectedChange& r = rejected.emplace_back();
+        r.set_change_id(result.change_id());
+        r.set_reason(result.reason());
+        *r.mutable_time() = ToProto(absl::Now());
+        for (const v1::Change& change : request.changes()) {
+          if (change.change_id() == result.change_id()) {
+            r.set_target(change.target());
+          }
+        }
+        PLAN_LOG(WARNING) << "sync rejected organisation="
+                          << options_.organisation
+                          << " change=" << result.change_id()
+                          << " target=" << r.target() << ": "
+                          << result.reason();
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  absl::MutexLock lock(&status_mu_);
+  for (v1::RejectedChange& r : rejected) *status_.add_rejected() = std::move(r);
+  while (status_.rejected_size() > kMaxRejectedKept) {
+    status_.mutable_rejected()->DeleteSubrange(0, 1);
+  }
+  return status_.SerializeAsString();
 }
 
 absl::Status Replica::PullAll(SyncTransport& transport, bool follow,

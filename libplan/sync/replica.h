@@ -77,6 +77,11 @@ class Replica {
  private:
   absl::Status PushAll(SyncTransport& transport,
                        prevent::plan::v1::SyncNowResponse* moved);
+  // Counts a push's answers in `moved`, notes rejected changes in the
+  // status, and returns the status serialized, to persist with them.
+  std::string RecordAnswers(const prevent::plan::v1::PushRequest& request,
+                            const prevent::plan::v1::PushResponse& response,
+                            prevent::plan::v1::SyncNowResponse* moved);
   absl::Status PullAll(SyncTransport& transport, bool follow,
                        prevent::plan::v1::SyncNowResponse* moved);
   // Brings the replica in line with options.plans after they changed.
