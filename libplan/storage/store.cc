@@ -9,7 +9,6 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
-#include "libplan/model/fields.h"
 #include "libplan/util/log.h"
 #include "libplan/util/status_macros.h"
 #include "rocksdb/cache.h"
@@ -431,12 +430,20 @@ void Compact(storage::Entity* entity) {
   entity->set_service_image_is_current(true);
 }
 
+// An entity's bytes. Not the deterministic encoding: nothing compares
+// entities' bytes (replicas compare resources, which are encoded
+// deterministically), and sorting the map of field versions made encoding
+// an action's entity 2.4 times slower (1.41 against 0.58 µs).
+std::string EncodeEntity(const storage::Entity& entity) {
+  return entity.SerializeAsString();
+}
+
 }  // namespace
 
 void Transaction::PutEntity(const ResourceName& name,
                             const storage::Entity& entity) {
   if (!ServiceImageIsCurrent(entity)) {
-    Put(Cf::kEntities, EntityKey(name), SerializeDeterministic(entity));
+    Put(Cf::kEntities, EntityKey(name), EncodeEntity(entity));
     return;
   }
   PutEntity(name, storage::Entity(entity));
@@ -445,7 +452,7 @@ void Transaction::PutEntity(const ResourceName& name,
 void Transaction::PutEntity(const ResourceName& name,
                             storage::Entity&& entity) {
   if (ServiceImageIsCurrent(entity)) Compact(&entity);
-  Put(Cf::kEntities, EntityKey(name), SerializeDeterministic(entity));
+  Put(Cf::kEntities, EntityKey(name), EncodeEntity(entity));
 }
 
 uint64_t Transaction::AppendChange(v1::Change change) {
