@@ -60,12 +60,14 @@
 #include "libplan/formats/csv.h"
 #include "libplan/formats/plan_document.h"
 #include "libplan/formats/prevent_text.h"
+#include "libplan/util/status_macros.h"
 #include "prevent/plan/v1/agent_service.grpc.pb.h"
 #include "prevent/plan/v1/plan_service.grpc.pb.h"
 #include "rocksdb/db.h"
 #include "rocksdb/options.h"
 #include "rocksdb/write_batch.h"
 #include "tests/support/plan_service_process.h"
+#include "tests/support/plan_state.h"
 #include "tests/support/sync_agent_process.h"
 #include "tests/support/temp_dir.h"
 
@@ -104,6 +106,7 @@ using ::grpc::health::v1::HealthCheckRequest;
 using ::grpc::health::v1::HealthCheckResponse;
 using ::plan::ActivityEntry;
 using ::plan::PlanDocument;
+using test_support::FromGrpc;
 using test_support::PlanServiceProcess;
 using test_support::SyncAgentProcess;
 using test_support::TempDir;
@@ -114,19 +117,6 @@ constexpr char kOrganisation[] = "organisations/staffordshire-police";
 constexpr int kActionsPerActivity = 50;
 constexpr int kActionsPerImport = 2000;  // ~1 MiB of CSV per ImportPlan
 constexpr v1::Rag kRags[] = {v1::RED, v1::AMBER, v1::GREEN, v1::BLUE};
-
-#define BENCH_RETURN_IF_ERROR(expr)         \
-  do {                                      \
-    if (absl::Status s = (expr); !s.ok()) { \
-      return s;                             \
-    }                                       \
-  } while (false)
-
-absl::Status FromGrpc(const grpc::Status& status, absl::string_view what) {
-  if (status.ok()) return absl::OkStatus();
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                      absl::StrCat(what, ": ", status.error_message()));
-}
 
 void Progress(absl::string_view line) {
   std::cerr << absl::FormatTime("%H:%M:%S ", absl::Now(), absl::LocalTimeZone())
@@ -166,8 +156,8 @@ class PlanMaker {
     return maker;
   }
 
-  // The documents of plan `plan` (with title `title`) holding `actions`
-  // actions, as CSV, one per ImportPlan.
+  // The documents of a plan of `actions` actions, as CSV, one per
+  // ImportPlan.
   std::vector<std::string> Csv(int actions) const {
     std::vector<std::string> out;
     for (int first = 0; first < actions; first += kActionsPerImport) {
@@ -228,7 +218,7 @@ absl::StatusOr<std::vector<std::string>> ImportPlan(const PlanMaker& maker,
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() +
                          std::chrono::minutes(5));
-    BENCH_RETURN_IF_ERROR(
+    RETURN_IF_ERROR(
         FromGrpc(stub->ImportPlan(&context, request, &response), "ImportPlan"));
     for (const v1::Action& action : response.actions()) {
       names.push_back(action.name());
@@ -396,9 +386,9 @@ absl::StatusOr<double> PeakRssMb(pid_t pid) {
 absl::StatusOr<v1::SyncNowResponse> SyncNow(const SyncAgentProcess& agent) {
   auto stub = v1::AgentService::NewStub(agent.NewChannel());
   v1::SyncNowResponse moved;
-  BENCH_RETURN_IF_ERROR(FromGrpc(stub->SyncNow(Context(absl::Minutes(30)).get(),
-                                               v1::SyncNowRequest(), &moved),
-                                 "SyncNow"));
+  RETURN_IF_ERROR(FromGrpc(stub->SyncNow(Context(absl::Minutes(30)).get(),
+                                         v1::SyncNowRequest(), &moved),
+                           "SyncNow"));
   return moved;
 }
 
@@ -423,7 +413,6 @@ struct Results {
   // Context for the table.
   double import_rps = 0;
   double agent_edit_qps = 0;
-  double push_pull_records = 0;
 };
 
 // Raw RocksDB: `records` action records (the published plan's actions,
@@ -476,7 +465,7 @@ class Bench {
     results_.raw_ingest_rps = *raw;
 
     // The plans, imported through the API.
-    BENCH_RETURN_IF_ERROR(StartService());
+    RETURN_IF_ERROR(StartService());
     const absl::Time import_start = absl::Now();
     absl::StatusOr<std::vector<std::string>> large =
         ImportPlan(maker_, *service_, kLargePlan, n);
@@ -494,12 +483,12 @@ class Bench {
     if (!stopped.ok()) return stopped.status();
     service_.reset();
     const absl::Time start = absl::Now();
-    BENCH_RETURN_IF_ERROR(StartService());
+    RETURN_IF_ERROR(StartService());
     results_.start_s = Seconds(absl::Now() - start);
     Progress(
         absl::StrFormat("plan-service serving after %.3f s", results_.start_s));
 
-    BENCH_RETURN_IF_ERROR(InitialSync(n));
+    RETURN_IF_ERROR(InitialSync(n));
 
     // (1) The no-op limit.
     Progress("no-op RPCs");
@@ -516,9 +505,9 @@ class Bench {
     if (!noop.ok()) return noop.status();
     results_.noop_rpc_qps = noop->rate();
 
-    BENCH_RETURN_IF_ERROR(IncrementalSync());
-    BENCH_RETURN_IF_ERROR(Push(clients));
-    BENCH_RETURN_IF_ERROR(ServiceCalls(clients, duration));
+    RETURN_IF_ERROR(IncrementalSync());
+    RETURN_IF_ERROR(Push(clients));
+    RETURN_IF_ERROR(ServiceCalls(clients, duration));
 
     for (auto* agent : {&large_agent_, &small_agent_}) {
       if (agent->has_value()) (void)(*agent)->Stop();
@@ -605,7 +594,7 @@ class Bench {
            {std::tuple(&small_, &*small_agent_, &small_ms),
             std::tuple(&large_, &*large_agent_, &large_ms)}) {
         for (int i = 0; i < changes; ++i) {
-          BENCH_RETURN_IF_ERROR(FromGrpc(
+          RETURN_IF_ERROR(FromGrpc(
               UpdateRag(*stub, *names, round * changes + i), "UpdateAction"));
         }
         const absl::Time start = absl::Now();
@@ -658,7 +647,6 @@ class Bench {
           absl::StrCat("push moved ", moved->ShortDebugString()));
     }
     results_.push_cps = edits / Seconds(took);
-    results_.push_pull_records = moved->pulled();
     Progress(absl::StrFormat("pushed %d changes in %.3f s (%s)", edits,
                              Seconds(took), moved->ShortDebugString()));
     return absl::OkStatus();
