@@ -144,9 +144,18 @@ std::set<std::string> TargetsOf(const Outbox& outbox) {
 // What one push's answers change in the replica (see Replica::PushAll).
 struct PushAnswers {
   absl::flat_hash_set<std::string> answered;  // outbox keys
-  std::set<std::string> targets;              // of the changes pushed
+  std::set<std::string> refused_targets;      // of the REJECTED changes
   std::string status_bytes;                   // SyncStatus to persist
 };
+
+// True when the service refused `result`'s change (REJECTED, or a DUPLICATE
+// of a change it refused).
+bool Refused(const v1::ChangeResult& result) {
+  const v1::ChangeResult::Outcome outcome =
+      result.outcome() == v1::ChangeResult::DUPLICATE ? result.first_outcome()
+                                                      : result.outcome();
+  return outcome == v1::ChangeResult::REJECTED;
+}
 
 }  // namespace
 
@@ -261,9 +270,13 @@ absl::Status Replica::PushAll(SyncTransport& transport,
     const std::vector<Outbox::Entry> pending = outbox.entries();
     // Every answered change leaves the outbox, REJECTED included: a change
     // the service refuses for good must never block the queue behind it.
-    // What the replica serves for their targets is rebuilt from the
-    // service's image and what is still pending: a value the service did not
-    // take (a lost conflict, a rejection) must not linger here.
+    // What the replica serves for a refused change's target is rebuilt from
+    // the service's image and what is still pending, so the refused value
+    // goes. A change the service took (APPLIED, MERGED, CONFLICT) stays
+    // served as it is until the pull brings the service's result back, which
+    // resets the target to the service's image: rebuilding it here would
+    // show the image from before the edit in the meantime, and for as long
+    // as a failed pull left it so.
     Handoff<PushAnswers> committer([&](PushAnswers& answers) {
       return store_->CommitAlone([&](Transaction& txn) -> absl::Status {
         for (const std::string& key : answers.answered) {
@@ -273,7 +286,7 @@ absl::Status Replica::PushAll(SyncTransport& transport,
         // plus what local edits have added meanwhile.
         RETURN_IF_ERROR(outbox.CatchUp(*store_->NewReadView()));
         outbox.Remove(answers.answered);
-        RETURN_IF_ERROR(Rebase(txn, outbox, answers.targets));
+        RETURN_IF_ERROR(Rebase(txn, outbox, answers.refused_targets));
         txn.Put(Cf::kMeta, kMetaStatus, answers.status_bytes);
         return absl::OkStatus();
       });
@@ -282,7 +295,8 @@ absl::Status Replica::PushAll(SyncTransport& transport,
     for (size_t next = 0; next < pending.size() && pushed.ok();) {
       v1::PushRequest request;
       request.set_replica_id(store_->replica_id());
-      absl::flat_hash_map<std::string, std::string> key_of;
+      // change id -> its outbox entry
+      absl::flat_hash_map<std::string, const Outbox::Entry*> sent;
       PushAnswers answers;
       size_t bytes = 0;
       for (; next < pending.size(); ++next) {
@@ -293,8 +307,7 @@ absl::Status Replica::PushAll(SyncTransport& transport,
         }
         bytes += entry.change.ByteSizeLong();
         *request.add_changes() = entry.change;
-        key_of[entry.change.change_id()] = entry.key;
-        answers.targets.insert(entry.change.target());
+        sent[entry.change.change_id()] = &entry;
       }
       absl::StatusOr<v1::PushResponse> response = transport.Push(request);
       if (!response.ok()) {
@@ -303,8 +316,12 @@ absl::Status Replica::PushAll(SyncTransport& transport,
       }
       answers.status_bytes = RecordAnswers(request, *response, moved);
       for (const v1::ChangeResult& result : response->results()) {
-        auto it = key_of.find(result.change_id());
-        if (it != key_of.end()) answers.answered.insert(it->second);
+        auto it = sent.find(result.change_id());
+        if (it == sent.end()) continue;
+        answers.answered.insert(it->second->key);
+        if (Refused(result)) {
+          answers.refused_targets.insert(it->second->change.target());
+        }
       }
       pushed = committer.Put(&answers);
       if (pushed.ok() && response->results_size() < request.changes_size()) {

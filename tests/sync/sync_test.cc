@@ -591,6 +591,22 @@ TEST_F(SyncTest, InterruptedPullResumesFromTheLastAppliedBatch) {
   ExpectConverged({agent.get()});
 }
 
+TEST_F(SyncTest, AcceptedEditStaysServedWhenThePullAfterItsPushFails) {
+  std::unique_ptr<Agent> agent = NewAgent("a", kPolice);
+  ASSERT_TRUE(agent->Sync().ok());
+  ASSERT_TRUE(SetRag(agent->node, v1::RED).ok());
+  // The push is answered; the connection drops at the first pulled batch,
+  // the one that would bring the change back.
+  DroppingTransport dropping(&agent->transport, 0);
+  absl::StatusOr<v1::SyncNowResponse> cut = agent->replica.Sync(dropping);
+  EXPECT_EQ(cut.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(agent->replica.pending_changes(), 0);
+  EXPECT_EQ(ActionAt(*service_).rag(), v1::RED);
+  // The agent still serves its edit, not the image from before it.
+  EXPECT_EQ(ActionAt(agent->node).rag(), v1::RED);
+  ExpectConverged({agent.get()});
+}
+
 TEST_F(SyncTest, ChangingSubscriptionsSendsWhatEntersAndLeavesTheScope) {
   std::unique_ptr<Agent> a = NewAgent("a", kPolice);
   ASSERT_TRUE(a->Sync().ok());
