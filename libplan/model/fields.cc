@@ -47,20 +47,81 @@ std::string FieldValueBytes(const Message& message,
   return SerializeDeterministic(*only);
 }
 
-void CopyField(const Message& from, const FieldDescriptor& field, Message* to) {
-  const auto* reflection = from.GetReflection();
-  reflection->ClearField(to, &field);
-  if (!HasValue(from, field)) return;
-  // Copy through a message holding only this field: MergeFrom then copies
-  // exactly the one field, of any type.
-  std::unique_ptr<Message> only(from.New());
-  std::vector<const FieldDescriptor*> others;
-  reflection->ListFields(from, &others);
-  only->CopyFrom(from);
-  for (const FieldDescriptor* other : others) {
-    if (other != &field) reflection->ClearField(only.get(), other);
+namespace {
+
+// Appends element `i` of repeated `field` of `from` to that of `to`.
+void AddElement(const Message& from, const FieldDescriptor& field, int i,
+                Message* to) {
+  const auto* in = from.GetReflection();
+  const auto* out = to->GetReflection();
+  switch (field.cpp_type()) {
+    case FieldDescriptor::CPPTYPE_INT32:
+      return out->AddInt32(to, &field, in->GetRepeatedInt32(from, &field, i));
+    case FieldDescriptor::CPPTYPE_INT64:
+      return out->AddInt64(to, &field, in->GetRepeatedInt64(from, &field, i));
+    case FieldDescriptor::CPPTYPE_UINT32:
+      return out->AddUInt32(to, &field, in->GetRepeatedUInt32(from, &field, i));
+    case FieldDescriptor::CPPTYPE_UINT64:
+      return out->AddUInt64(to, &field, in->GetRepeatedUInt64(from, &field, i));
+    case FieldDescriptor::CPPTYPE_DOUBLE:
+      return out->AddDouble(to, &field, in->GetRepeatedDouble(from, &field, i));
+    case FieldDescriptor::CPPTYPE_FLOAT:
+      return out->AddFloat(to, &field, in->GetRepeatedFloat(from, &field, i));
+    case FieldDescriptor::CPPTYPE_BOOL:
+      return out->AddBool(to, &field, in->GetRepeatedBool(from, &field, i));
+    case FieldDescriptor::CPPTYPE_ENUM:
+      return out->AddEnumValue(to, &field,
+                               in->GetRepeatedEnumValue(from, &field, i));
+    case FieldDescriptor::CPPTYPE_STRING:
+      return out->AddString(to, &field, in->GetRepeatedString(from, &field, i));
+    case FieldDescriptor::CPPTYPE_MESSAGE:
+      out->AddMessage(to, &field)
+          ->CopyFrom(in->GetRepeatedMessage(from, &field, i));
+      return;
   }
-  to->MergeFrom(*only);
+}
+
+// Sets singular `field` of `to` to its value in `from`.
+void SetSingular(const Message& from, const FieldDescriptor& field,
+                 Message* to) {
+  const auto* in = from.GetReflection();
+  const auto* out = to->GetReflection();
+  switch (field.cpp_type()) {
+    case FieldDescriptor::CPPTYPE_INT32:
+      return out->SetInt32(to, &field, in->GetInt32(from, &field));
+    case FieldDescriptor::CPPTYPE_INT64:
+      return out->SetInt64(to, &field, in->GetInt64(from, &field));
+    case FieldDescriptor::CPPTYPE_UINT32:
+      return out->SetUInt32(to, &field, in->GetUInt32(from, &field));
+    case FieldDescriptor::CPPTYPE_UINT64:
+      return out->SetUInt64(to, &field, in->GetUInt64(from, &field));
+    case FieldDescriptor::CPPTYPE_DOUBLE:
+      return out->SetDouble(to, &field, in->GetDouble(from, &field));
+    case FieldDescriptor::CPPTYPE_FLOAT:
+      return out->SetFloat(to, &field, in->GetFloat(from, &field));
+    case FieldDescriptor::CPPTYPE_BOOL:
+      return out->SetBool(to, &field, in->GetBool(from, &field));
+    case FieldDescriptor::CPPTYPE_ENUM:
+      return out->SetEnumValue(to, &field, in->GetEnumValue(from, &field));
+    case FieldDescriptor::CPPTYPE_STRING:
+      return out->SetString(to, &field, in->GetString(from, &field));
+    case FieldDescriptor::CPPTYPE_MESSAGE:
+      out->MutableMessage(to, &field)->CopyFrom(in->GetMessage(from, &field));
+      return;
+  }
+}
+
+}  // namespace
+
+// Field by field through reflection: copying the whole message and clearing
+// the other fields (as this once did) cost a merge and a copy of every
+// field, for each field an update or a merge touches.
+void CopyField(const Message& from, const FieldDescriptor& field, Message* to) {
+  to->GetReflection()->ClearField(to, &field);
+  if (!HasValue(from, field)) return;
+  if (!field.is_repeated()) return SetSingular(from, field, to);
+  const int size = from.GetReflection()->FieldSize(from, &field);
+  for (int i = 0; i < size; ++i) AddElement(from, field, i, to);
 }
 
 std::string SerializeDeterministic(const Message& message) {
