@@ -22,7 +22,9 @@
 //
 //   build/tests/plan-bench                    # the README's figures
 //   build/tests/plan-bench --actions=10000    # a quick run
+#include <sys/resource.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -33,6 +35,7 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <random>
@@ -239,12 +242,56 @@ absl::StatusOr<std::vector<std::string>> ImportPlan(const PlanMaker& maker,
 // ---------------------------------------------------------------------------
 // Closed-loop load from concurrent clients.
 
+// The CPU time (user and system) process `pid` has used so far.
+absl::StatusOr<absl::Duration> CpuTime(pid_t pid) {
+  const std::string path = absl::StrCat("/proc/", pid, "/stat");
+  std::ifstream in(path);
+  std::string stat((std::istreambuf_iterator<char>(in)),
+                   std::istreambuf_iterator<char>());
+  // The fields after the command name, which is in parentheses and may hold
+  // spaces: the first is field 3 (state); utime and stime are 14 and 15.
+  const size_t close = stat.rfind(')');
+  std::vector<absl::string_view> fields;
+  if (close != std::string::npos) {
+    fields = absl::StrSplit(absl::string_view(stat).substr(close + 1), ' ',
+                            absl::SkipEmpty());
+  }
+  int64_t utime = 0;
+  int64_t stime = 0;
+  if (fields.size() < 13 || !absl::SimpleAtoi(fields[11], &utime) ||
+      !absl::SimpleAtoi(fields[12], &stime)) {
+    return absl::InternalError(absl::StrCat("no CPU times in ", path));
+  }
+  return absl::Seconds(static_cast<double>(utime + stime) /
+                       static_cast<double>(sysconf(_SC_CLK_TCK)));
+}
+
+// The CPU time this process (the benchmark's clients) has used so far.
+absl::Duration SelfCpuTime() {
+  rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  return absl::DurationFromTimeval(usage.ru_utime) +
+         absl::DurationFromTimeval(usage.ru_stime);
+}
+
 struct Load {
   int64_t calls = 0;
   absl::Duration elapsed;
   std::vector<double> latencies_ms;  // sorted
 
+  // CPU time used meanwhile by the process serving the calls, and by this
+  // one (the clients).
+  absl::Duration server_cpu;
+  absl::Duration client_cpu;
+
   double rate() const { return calls / Seconds(elapsed); }
+  // Microseconds of CPU per call.
+  double server_us() const {
+    return absl::ToDoubleMicroseconds(server_cpu) / calls;
+  }
+  double client_us() const {
+    return absl::ToDoubleMicroseconds(client_cpu) / calls;
+  }
   double percentile_ms(double p) const {
     if (latencies_ms.empty()) return 0;
     const size_t i = std::min(latencies_ms.size() - 1,
@@ -261,7 +308,8 @@ using MakeCall = std::function<Call(int client)>;
 // Runs `clients` clients, each calling in a closed loop, until `duration`
 // has passed or `max_calls` calls have been made. Each client makes one
 // untimed call first (to connect). Fails with the first failed call.
-absl::StatusOr<Load> RunLoad(int clients, absl::Duration duration,
+// `server` is the process serving the calls, whose CPU time is measured.
+absl::StatusOr<Load> RunLoad(pid_t server, int clients, absl::Duration duration,
                              int64_t max_calls, const MakeCall& make) {
   std::atomic<int64_t> next{0};
   std::atomic<bool> stop{false};
@@ -295,6 +343,9 @@ absl::StatusOr<Load> RunLoad(int clients, absl::Duration duration,
     });
   }
   while (ready.load() < clients) absl::SleepFor(absl::Milliseconds(1));
+  absl::StatusOr<absl::Duration> server_cpu = CpuTime(server);
+  if (!server_cpu.ok()) return server_cpu.status();
+  const absl::Duration client_cpu = SelfCpuTime();
   const absl::Time start = absl::Now();
   go.Notify();
   const absl::Time deadline = start + duration;
@@ -305,6 +356,10 @@ absl::StatusOr<Load> RunLoad(int clients, absl::Duration duration,
   for (std::thread& t : threads) t.join();
   Load load;
   load.elapsed = absl::Now() - start;
+  load.client_cpu = SelfCpuTime() - client_cpu;
+  absl::StatusOr<absl::Duration> server_cpu_after = CpuTime(server);
+  if (!server_cpu_after.ok()) return server_cpu_after.status();
+  load.server_cpu = *server_cpu_after - *server_cpu;
   for (int c = 0; c < clients; ++c) {
     if (!errors[c].ok()) return errors[c];
     load.latencies_ms.insert(load.latencies_ms.end(), latencies[c].begin(),
@@ -413,6 +468,12 @@ struct Results {
   // Context for the table.
   double import_rps = 0;
   double agent_edit_qps = 0;
+  // CPU microseconds per call (or pushed change): {serving process, other}.
+  // The other is the benchmark's clients, or for the push the agent.
+  std::pair<double, double> noop_cpu_us;
+  std::pair<double, double> update_cpu_us;
+  std::pair<double, double> get_cpu_us;
+  std::pair<double, double> push_cpu_us;
 };
 
 // Raw RocksDB: `records` action records (the published plan's actions,
@@ -492,8 +553,8 @@ class Bench {
 
     // (1) The no-op limit.
     Progress("no-op RPCs");
-    absl::StatusOr<Load> noop =
-        RunLoad(clients, duration, INT64_MAX, [&](int) -> Call {
+    absl::StatusOr<Load> noop = RunLoad(
+        service_->pid(), clients, duration, INT64_MAX, [&](int) -> Call {
           auto stub = Health::NewStub(service_->NewChannel());
           return
               [stub = std::shared_ptr<Health::Stub>(std::move(stub))](int64_t) {
@@ -504,6 +565,7 @@ class Bench {
         });
     if (!noop.ok()) return noop.status();
     results_.noop_rpc_qps = noop->rate();
+    results_.noop_cpu_us = {noop->server_us(), noop->client_us()};
 
     RETURN_IF_ERROR(IncrementalSync());
     RETURN_IF_ERROR(Push(clients));
@@ -620,28 +682,40 @@ class Bench {
                                static_cast<int>(large_.size()));
     Progress(absl::StrFormat("%d offline edits on the agent", edits));
     absl::StatusOr<Load> local =
-        RunLoad(clients, absl::InfiniteDuration(), edits, [&](int) -> Call {
-          std::shared_ptr<v1::PlanService::Stub> stub =
-              v1::PlanService::NewStub(large_agent_->NewChannel());
-          return [this, stub](int64_t i) {
-            if (i < 0) {
-              v1::GetActionRequest request;
-              request.set_name(large_.name(0));
-              v1::Action action;
-              return stub->GetAction(Context(absl::Seconds(10)).get(), request,
-                                     &action);
-            }
-            return UpdateRag(*stub, large_, i);
-          };
-        });
+        RunLoad(large_agent_->pid(), clients, absl::InfiniteDuration(), edits,
+                [&](int) -> Call {
+                  std::shared_ptr<v1::PlanService::Stub> stub =
+                      v1::PlanService::NewStub(large_agent_->NewChannel());
+                  return [this, stub](int64_t i) {
+                    if (i < 0) {
+                      v1::GetActionRequest request;
+                      request.set_name(large_.name(0));
+                      v1::Action action;
+                      return stub->GetAction(Context(absl::Seconds(10)).get(),
+                                             request, &action);
+                    }
+                    return UpdateRag(*stub, large_, i);
+                  };
+                });
     if (!local.ok()) return local.status();
     results_.agent_edit_qps = local->rate();
 
     Progress("push");
+    absl::StatusOr<absl::Duration> service_cpu = CpuTime(service_->pid());
+    if (!service_cpu.ok()) return service_cpu.status();
+    absl::StatusOr<absl::Duration> agent_cpu = CpuTime(large_agent_->pid());
+    if (!agent_cpu.ok()) return agent_cpu.status();
     const absl::Time start = absl::Now();
     absl::StatusOr<v1::SyncNowResponse> moved = SyncNow(*large_agent_);
     if (!moved.ok()) return moved.status();
     const absl::Duration took = absl::Now() - start;
+    absl::StatusOr<absl::Duration> service_after = CpuTime(service_->pid());
+    if (!service_after.ok()) return service_after.status();
+    absl::StatusOr<absl::Duration> agent_after = CpuTime(large_agent_->pid());
+    if (!agent_after.ok()) return agent_after.status();
+    results_.push_cpu_us = {
+        absl::ToDoubleMicroseconds(*service_after - *service_cpu) / edits,
+        absl::ToDoubleMicroseconds(*agent_after - *agent_cpu) / edits};
     if (moved->pushed() != edits) {
       return absl::InternalError(
           absl::StrCat("push moved ", moved->ShortDebugString()));
@@ -659,8 +733,8 @@ class Bench {
       return std::shared_ptr<v1::PlanService::Stub>(
           v1::PlanService::NewStub(service_->NewChannel()));
     };
-    absl::StatusOr<Load> update =
-        RunLoad(clients, duration, INT64_MAX, [&](int) -> Call {
+    absl::StatusOr<Load> update = RunLoad(
+        service_->pid(), clients, duration, INT64_MAX, [&](int) -> Call {
           return [this, stub = stub_maker()](int64_t i) {
             return UpdateRag(*stub, large_, std::max<int64_t>(i, 0));
           };
@@ -669,10 +743,11 @@ class Bench {
     results_.update_qps = update->rate();
     results_.update_p50_ms = update->percentile_ms(0.50);
     results_.update_p99_ms = update->percentile_ms(0.99);
+    results_.update_cpu_us = {update->server_us(), update->client_us()};
 
     Progress("GetAction on the service");
-    absl::StatusOr<Load> get =
-        RunLoad(clients, duration, INT64_MAX, [&](int) -> Call {
+    absl::StatusOr<Load> get = RunLoad(
+        service_->pid(), clients, duration, INT64_MAX, [&](int) -> Call {
           return [this, stub = stub_maker()](int64_t i) {
             v1::GetActionRequest request;
             request.set_name(large_.name(std::max<int64_t>(i, 0)));
@@ -683,10 +758,11 @@ class Bench {
         });
     if (!get.ok()) return get.status();
     results_.get_qps = get->rate();
+    results_.get_cpu_us = {get->server_us(), get->client_us()};
 
     Progress("ListActions on the service");
-    absl::StatusOr<Load> list =
-        RunLoad(clients, duration, INT64_MAX, [&](int) -> Call {
+    absl::StatusOr<Load> list = RunLoad(
+        service_->pid(), clients, duration, INT64_MAX, [&](int) -> Call {
           auto token = std::make_shared<std::string>();
           return [token, stub = stub_maker()](int64_t) {
             v1::ListActionsRequest request;
@@ -745,6 +821,11 @@ void PrintTable(const Results& r) {
             << std::string(36, '-') << "|" << std::string(6, '-') << "|\n";
   row(absl::StrFormat("1. no-op RPC (Health/Check), %d clients", clients),
       rate(r.noop_rpc_qps, "calls/s"), "", std::nullopt);
+  const auto cpu = [](const std::pair<double, double>& us) {
+    return absl::StrFormat("%.0f / %.0f us", us.first, us.second);
+  };
+  row("   ... CPU per call: service / clients", cpu(r.noop_cpu_us), "",
+      std::nullopt);
   row(absl::StrFormat("1. raw RocksDB ingest, %d/batch, synced WAL",
                       absl::GetFlag(FLAGS_raw_batch)),
       rate(r.raw_ingest_rps, "rec/s"), "", std::nullopt);
@@ -771,6 +852,8 @@ void PrintTable(const Results& r) {
   row(absl::StrFormat("4. push of %d offline edits (whole SyncNow)",
                       std::min(absl::GetFlag(FLAGS_push_edits), n)),
       rate(r.push_cps, "changes/s"), ">= 20000 changes/s", r.push_cps >= 20000);
+  row("   ... CPU per change: service / agent", cpu(r.push_cpu_us), "",
+      std::nullopt);
   row(absl::StrFormat("5. durable UpdateAction, %d clients", clients),
       rate(r.update_qps, "calls/s"), "", std::nullopt);
   row("   ... as a share of the no-op rate",
@@ -779,8 +862,12 @@ void PrintTable(const Results& r) {
       std::nullopt);
   row("   ... p99 latency", absl::StrFormat("%.2f ms", r.update_p99_ms),
       "< 20 ms", r.update_p99_ms < 20);
+  row("   ... CPU per call: service / clients", cpu(r.update_cpu_us), "",
+      std::nullopt);
   row(absl::StrFormat("6. GetAction, %d clients", clients),
       rate(r.get_qps, "calls/s"), "", std::nullopt);
+  row("   ... CPU per call: service / clients", cpu(r.get_cpu_us), "",
+      std::nullopt);
   row(absl::StrFormat("6. ListActions, 100 per page, %d clients", clients),
       rate(r.list_qps, "calls/s"), "", std::nullopt);
   row("7. agent peak RSS during (2)",
