@@ -8,7 +8,7 @@
 
 namespace plan {
 
-grpc::Status PlanServiceImpl::Finish(const grpc::ServerContext& context,
+grpc::Status PlanServiceImpl::Finish(const grpc::ServerContextBase& context,
                                      absl::string_view method,
                                      const absl::Status& status) {
   if (!status.ok()) {
@@ -22,7 +22,7 @@ grpc::Status PlanServiceImpl::Finish(const grpc::ServerContext& context,
   return ToGrpcStatus(status);
 }
 
-Actor PlanServiceImpl::ActorOf(const grpc::ServerContext& context) const {
+Actor PlanServiceImpl::ActorOf(const grpc::ServerContextBase& context) const {
   Actor actor;
   actor.organisation = ActingOrganisation(context);
   actor.deadline = absl::FromChrono(context.deadline());
@@ -265,13 +265,17 @@ grpc::Status PlanServiceImpl::CreateAction(
                          request->action(), ActorOf(*context), response));
 }
 
-grpc::Status PlanServiceImpl::UpdateAction(
-    grpc::ServerContext* context, const v1::UpdateActionRequest* request,
-    v1::Action* response) {
-  return Finish(
-      *context, "UpdateAction",
-      resources_->Update(Kind::kAction, request->action(),
-                         request->update_mask(), ActorOf(*context), response));
+grpc::ServerUnaryReactor* PlanServiceImpl::UpdateAction(
+    grpc::CallbackServerContext* context,
+    const v1::UpdateActionRequest* request, v1::Action* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  resources_->UpdateAsync(
+      Kind::kAction, request->action(), request->update_mask(),
+      ActorOf(*context), response,
+      [this, context, reactor](absl::Status status) {
+        reactor->Finish(Finish(*context, "UpdateAction", status));
+      });
+  return reactor;
 }
 
 grpc::Status PlanServiceImpl::DeleteAction(

@@ -13,7 +13,12 @@ namespace plan {
 
 namespace v1 = prevent::plan::v1;
 
-class PlanServiceImpl final : public v1::PlanService::Service {
+// UpdateAction is served through gRPC's callback API and answered when its
+// commit is durable (PlanResources::UpdateAsync), so a call waiting for the
+// WAL sync holds no thread; the other methods are synchronous.
+class PlanServiceImpl final
+    : public v1::PlanService::WithCallbackMethod_UpdateAction<
+          v1::PlanService::Service> {
  public:
   // `resources` must outlive the service.
   explicit PlanServiceImpl(PlanResources* resources) : resources_(resources) {}
@@ -100,9 +105,9 @@ class PlanServiceImpl final : public v1::PlanService::Service {
   grpc::Status CreateAction(grpc::ServerContext* context,
                             const v1::CreateActionRequest* request,
                             v1::Action* response) override;
-  grpc::Status UpdateAction(grpc::ServerContext* context,
-                            const v1::UpdateActionRequest* request,
-                            v1::Action* response) override;
+  grpc::ServerUnaryReactor* UpdateAction(grpc::CallbackServerContext* context,
+                                         const v1::UpdateActionRequest* request,
+                                         v1::Action* response) override;
   grpc::Status DeleteAction(grpc::ServerContext* context,
                             const v1::DeleteActionRequest* request,
                             v1::Action* response) override;
@@ -137,9 +142,9 @@ class PlanServiceImpl final : public v1::PlanService::Service {
  private:
   // Converts `status`; logs a refused request with its method, code, reason
   // and acting organisation.
-  grpc::Status Finish(const grpc::ServerContext& context,
+  grpc::Status Finish(const grpc::ServerContextBase& context,
                       absl::string_view method, const absl::Status& status);
-  Actor ActorOf(const grpc::ServerContext& context) const;
+  Actor ActorOf(const grpc::ServerContextBase& context) const;
 
   template <typename Request>
   static ListRequest ToListRequest(absl::string_view parent,

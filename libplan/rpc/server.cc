@@ -29,7 +29,7 @@ void ConfigureServerBuilder(const ServerOptions& options,
       GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
 }
 
-std::string ActingOrganisation(const grpc::ServerContext& context) {
+std::string ActingOrganisation(const grpc::ServerContextBase& context) {
   const auto& metadata = context.client_metadata();
   auto it = metadata.find("x-prevent-organisation");
   if (it == metadata.end()) return "";

@@ -34,7 +34,7 @@ void ConfigureServerBuilder(const ServerOptions& options,
 
 // The acting organisation a request names in its `x-prevent-organisation`
 // metadata, or "".
-std::string ActingOrganisation(const grpc::ServerContext& context);
+std::string ActingOrganisation(const grpc::ServerContextBase& context);
 
 // Blocks SIGTERM and SIGINT in this thread and every thread it starts later,
 // so that WaitForTerminationSignal receives them. Call before starting any

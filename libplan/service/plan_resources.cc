@@ -482,9 +482,9 @@ void PlanResources::LogChange(Transaction& txn, v1::Change change,
   txn.AppendChange(std::move(change));
 }
 
-absl::Status PlanResources::Update(Kind kind, const Message& resource,
-                                   const google::protobuf::FieldMask& mask,
-                                   const Actor& actor, Message* out) {
+absl::StatusOr<PlanResources::UpdateRequest> PlanResources::CheckUpdate(
+    Kind kind, const Message& resource, const google::protobuf::FieldMask& mask,
+    const Actor& actor) const {
   const KindInfo& info = InfoOf(kind);
   FieldViolations violations;
   const std::string name_field = absl::StrCat(info.field, ".name");
@@ -522,11 +522,34 @@ absl::Status PlanResources::Update(Kind kind, const Message& resource,
   }
   RETURN_IF_ERROR(violations.ToStatus());
   RETURN_IF_ERROR(CheckDeadline(actor));
+  return UpdateRequest{*std::move(name), std::move(fields)};
+}
 
+absl::Status PlanResources::Update(Kind kind, const Message& resource,
+                                   const google::protobuf::FieldMask& mask,
+                                   const Actor& actor, Message* out) {
+  ASSIGN_OR_RETURN(const UpdateRequest update,
+                   CheckUpdate(kind, resource, mask, actor));
   return store_->Commit([&](Transaction& txn) -> absl::Status {
-    return UpdateInTransaction(txn, kind, *name, resource, fields,
+    return UpdateInTransaction(txn, kind, update.name, resource, update.fields,
                                ActingOrganisation(actor), out);
   });
+}
+
+void PlanResources::UpdateAsync(Kind kind, const Message& resource,
+                                const google::protobuf::FieldMask& mask,
+                                const Actor& actor, Message* out,
+                                absl::AnyInvocable<void(absl::Status)> done) {
+  absl::StatusOr<UpdateRequest> update =
+      CheckUpdate(kind, resource, mask, actor);
+  if (!update.ok()) return done(update.status());
+  store_->CommitAsync(
+      [this, kind, update = *std::move(update), &resource,
+       organisation = ActingOrganisation(actor), out](Transaction& txn) {
+        return UpdateInTransaction(txn, kind, update.name, resource,
+                                   update.fields, organisation, out);
+      },
+      std::move(done));
 }
 
 absl::Status PlanResources::UpdateInTransaction(

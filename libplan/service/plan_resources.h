@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
@@ -111,6 +112,15 @@ class PlanResources {
                       const google::protobuf::FieldMask& mask,
                       const Actor& actor, google::protobuf::Message* out);
 
+  // Update, without holding the calling thread while the write is made
+  // durable: `done` gets what Update would return, on a store thread (see
+  // Store::CommitAsync), possibly before this returns. `resource` and `out`
+  // must live until then.
+  void UpdateAsync(Kind kind, const google::protobuf::Message& resource,
+                   const google::protobuf::FieldMask& mask, const Actor& actor,
+                   google::protobuf::Message* out,
+                   absl::AnyInvocable<void(absl::Status)> done);
+
   // Soft-deletes; conditional on `etag` when not empty.
   absl::Status Delete(Kind kind, absl::string_view name, absl::string_view etag,
                       const Actor& actor, google::protobuf::Message* out);
@@ -161,6 +171,16 @@ class PlanResources {
                                    const ResourceName& name,
                                    google::protobuf::Message* created,
                                    const std::string& organisation) const;
+  // What an Update request writes, checked before the commit: the resource
+  // and the fields, or INVALID_ARGUMENT naming each bad field, or
+  // DEADLINE_EXCEEDED.
+  struct UpdateRequest {
+    ResourceName name;
+    std::vector<const google::protobuf::FieldDescriptor*> fields;
+  };
+  absl::StatusOr<UpdateRequest> CheckUpdate(
+      Kind kind, const google::protobuf::Message& resource,
+      const google::protobuf::FieldMask& mask, const Actor& actor) const;
   // The bodies of Update and Undelete, within a commit.
   absl::Status UpdateInTransaction(
       Transaction& txn, Kind kind, const ResourceName& name,

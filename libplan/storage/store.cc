@@ -2,6 +2,8 @@
 
 #include <deque>
 #include <map>
+#include <optional>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -223,6 +225,13 @@ class RocksStore final : public Store {
   }
 
   ~RocksStore() override {
+    // The committer answers every CommitAsync queued before it stops.
+    {
+      absl::MutexLock lock(&mu_);
+      stopping_ = true;
+      committer_cv_.Signal();
+    }
+    if (committer_.joinable()) committer_.join();
     // Everything is already durable in the WAL; flushing it to tables now
     // spares the next open a replay of it (a second per 50 MB). A failure
     // costs only that replay.
@@ -266,6 +275,7 @@ class RocksStore final : public Store {
       RETURN_IF_ERROR(FromRocks(db_->Write(write, &batch), "initialise"));
     }
     replica_id_ = *replica;
+    committer_ = std::thread([this] { CommitterLoop(); });
     ASSIGN_OR_RETURN(std::optional<std::string> last,
                      GetFromDb(db_.get(), meta, read, kMetaLastSequence));
     ASSIGN_OR_RETURN(std::optional<std::string> hlc,
@@ -298,16 +308,38 @@ class RocksStore final : public Store {
     return CommitWriter(body, /*alone=*/true);
   }
 
+  void CommitAsync(absl::AnyInvocable<absl::Status(Transaction&)> body,
+                   absl::AnyInvocable<void(absl::Status)> done) override {
+    auto* writer = new Writer(std::move(body), std::move(done));
+    absl::MutexLock lock(&mu_);
+    writers_.push_back(writer);
+    if (writers_.size() == 1) WakeFront();
+  }
+
   std::unique_ptr<ReadView> NewReadView() const override {
     return std::make_unique<SnapshotView>(db_.get(), cfs_);
   }
 
  private:
+  // A queued commit: a Commit or CommitAlone caller, waiting on `cv`, or a
+  // CommitAsync one, which owns its body and is answered through `on_done`
+  // (and deleted then).
   struct Writer {
     Writer(absl::FunctionRef<absl::Status(Transaction&)> b, bool a)
         : body(b), alone(a) {}
-    absl::FunctionRef<absl::Status(Transaction&)> body;
+    Writer(absl::AnyInvocable<absl::Status(Transaction&)> b,
+           absl::AnyInvocable<void(absl::Status)> done)
+        : owned_body(std::move(b)), alone(false), on_done(std::move(done)) {}
+
+    absl::Status Run(Transaction& txn) {
+      return body.has_value() ? (*body)(txn) : owned_body(txn);
+    }
+    bool async() const { return on_done != nullptr; }
+
+    std::optional<absl::FunctionRef<absl::Status(Transaction&)>> body;
+    absl::AnyInvocable<absl::Status(Transaction&)> owned_body;
     const bool alone;
+    absl::AnyInvocable<void(absl::Status)> on_done;
     absl::Status status;
     bool done = false;
     absl::CondVar cv;
@@ -319,12 +351,44 @@ class RocksStore final : public Store {
     absl::MutexLock lock(&mu_);
     writers_.push_back(&self);
     while (!self.done && writers_.front() != &self) self.cv.Wait(&mu_);
-    if (self.done) return self.status;
+    if (!self.done) LeadGroup();
+    return self.status;
+  }
 
-    // This writer leads a group: everyone queued now, up to the limit, and
-    // none past (or after) a writer that must be alone.
+  // Lets the writer now at the front of the queue lead the next group: its
+  // own thread, or for a CommitAsync writer the committer thread.
+  void WakeFront() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (writers_.empty()) return;
+    if (writers_.front()->async()) {
+      committer_cv_.Signal();
+    } else {
+      writers_.front()->cv.Signal();
+    }
+  }
+
+  // Runs the queue for CommitAsync writers that reach its front with no
+  // thread of their own to lead.
+  void CommitterLoop() {
+    absl::MutexLock lock(&mu_);
+    while (true) {
+      while (!stopping_ && (writers_.empty() || !writers_.front()->async())) {
+        committer_cv_.Wait(&mu_);
+      }
+      if (!writers_.empty() && writers_.front()->async()) {
+        LeadGroup();
+      } else if (stopping_) {
+        return;
+      }
+    }
+  }
+
+  // Leads the group at the front of the queue: everyone queued now, up to
+  // the limit, and none past (or after) a writer that must be alone. Runs
+  // their bodies in order, writes and syncs their batch, and completes them.
+  // Releases mu_ while it works.
+  void LeadGroup() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     size_t size = 1;
-    if (!alone) {
+    if (!writers_.front()->alone) {
       while (size < std::min(writers_.size(), kMaxGroupSize) &&
              !writers_[size]->alone) {
         ++size;
@@ -337,7 +401,7 @@ class RocksStore final : public Store {
     // Others queue up meanwhile, forming the next group.
     for (Writer* writer : group) {
       GroupTransaction txn(db_.get(), cfs_, &state);
-      writer->status = writer->body(txn);
+      writer->status = writer->Run(txn);
       if (writer->status.ok()) {
         writer->status = txn.MergeIntoGroup(/*visible=*/writer != group.back());
       }
@@ -358,14 +422,26 @@ class RocksStore final : public Store {
       PLAN_LOG(ERROR) << "store: commit of " << size
                       << " writes failed: " << written.message();
     }
+    std::vector<std::unique_ptr<Writer>> finished;
     for (Writer* writer : group) {
       writers_.pop_front();
       if (writer->status.ok()) writer->status = written;
       writer->done = true;
-      if (writer != &self) writer->cv.Signal();
+      if (writer->async()) {
+        finished.emplace_back(writer);
+      } else {
+        writer->cv.Signal();
+      }
     }
-    if (!writers_.empty()) writers_.front()->cv.Signal();
-    return self.status;
+    WakeFront();
+    if (finished.empty()) return;
+    // The answers, outside the lock: the next group may start meanwhile.
+    mu_.Unlock();
+    for (const std::unique_ptr<Writer>& writer : finished) {
+      writer->on_done(std::move(writer->status));
+    }
+    finished.clear();
+    mu_.Lock();
   }
 
   std::unique_ptr<rocksdb::DB> db_;
@@ -375,6 +451,9 @@ class RocksStore final : public Store {
 
   mutable absl::Mutex mu_;
   std::deque<Writer*> writers_ ABSL_GUARDED_BY(mu_);
+  absl::CondVar committer_cv_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread committer_;  // runs CommitterLoop; started by Init
   uint64_t last_sequence_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t last_hlc_ ABSL_GUARDED_BY(mu_) = 0;
 };

@@ -30,6 +30,7 @@
 #include <optional>
 #include <string>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -141,6 +142,15 @@ class Store {
   // ranges (Transaction reads single keys), as a sync agent reads its outbox.
   virtual absl::Status CommitAlone(
       absl::FunctionRef<absl::Status(Transaction&)> body) = 0;
+
+  // Commit without waiting for it: `body` runs as a Commit body would (on
+  // the thread that leads its group), and then `done` gets what Commit would
+  // have returned, once the writes are durable (or at once when `body`
+  // fails). `done` runs on a store thread: it must not block, nor wait for
+  // another commit. For servers that answer from a callback rather than
+  // holding a thread per request.
+  virtual void CommitAsync(absl::AnyInvocable<absl::Status(Transaction&)> body,
+                           absl::AnyInvocable<void(absl::Status)> done) = 0;
 
   // A view of the committed state now.
   virtual std::unique_ptr<ReadView> NewReadView() const = 0;

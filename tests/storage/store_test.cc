@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "libplan/util/status_macros.h"
 #include "tests/support/temp_dir.h"
@@ -283,6 +285,98 @@ TEST_F(StoreTest, CommitAloneSeesTheWholeStoreInItsBody) {
   EXPECT_EQ(mismatched.load(), 0);
   EXPECT_EQ(store_->last_sequence(),
             static_cast<uint64_t>(kThreads * kPerThread));
+}
+
+// CommitAsync answers once its writes are in the store, mixed with Commit
+// and CommitAlone from other threads: one gap-free log, nothing lost.
+TEST_F(StoreTest, AsyncCommitsJoinTheSameGapFreeLog) {
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 200;
+  std::atomic<int> answered{0}, failures{0}, unseen{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        const std::string target = absl::StrCat("plans/t", t, "-", i);
+        const auto body = [target](Transaction& txn) -> absl::Status {
+          v1::Change change;
+          change.set_target(target);
+          change.set_plan(target);
+          change.set_change_id(absl::StrCat("test:", target));
+          txn.AppendChange(change);
+          return absl::OkStatus();
+        };
+        if (t % 2 == 1) {
+          if (!(i % 10 == 0 ? store_->CommitAlone(body) : store_->Commit(body))
+                   .ok()) {
+            ++failures;
+          }
+          continue;
+        }
+        store_->CommitAsync(body, [&, target](absl::Status status) {
+          if (!status.ok()) ++failures;
+          // Durable, hence visible, before the answer.
+          absl::StatusOr<std::optional<std::string>> applied =
+              store_->NewReadView()->Get(Cf::kApplied,
+                                         absl::StrCat("test:", target));
+          if (!applied.ok() || !applied->has_value()) ++unseen;
+          ++answered;
+        });
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  const int async_writes = (kThreads + 1) / 2 * kPerThread;
+  while (answered.load() < async_writes) absl::SleepFor(absl::Milliseconds(1));
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(unseen.load(), 0);
+  const std::vector<v1::Change> changes = AllChanges();
+  ASSERT_EQ(changes.size(), static_cast<size_t>(kThreads * kPerThread));
+  for (size_t i = 0; i < changes.size(); ++i) {
+    EXPECT_EQ(changes[i].sequence(), i + 1);
+  }
+}
+
+TEST_F(StoreTest, FailedAsyncBodyWritesNothingAndSaysWhy) {
+  absl::Notification answered;
+  absl::Status got;
+  store_->CommitAsync(
+      [](Transaction& txn) -> absl::Status {
+        txn.Put(Cf::kMeta, "half", "written");
+        return absl::InvalidArgumentError("no");
+      },
+      [&](absl::Status status) {
+        got = std::move(status);
+        answered.Notify();
+      });
+  answered.WaitForNotification();
+  EXPECT_EQ(got.code(), absl::StatusCode::kInvalidArgument);
+  absl::StatusOr<std::optional<std::string>> half =
+      store_->NewReadView()->Get(Cf::kMeta, "half");
+  ASSERT_TRUE(half.ok());
+  EXPECT_FALSE(half->has_value());
+}
+
+// Closing the store answers every CommitAsync queued before, written.
+TEST_F(StoreTest, CloseAnswersQueuedAsyncCommits) {
+  constexpr int kWrites = 300;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < kWrites; ++i) {
+    store_->CommitAsync(
+        [i](Transaction& txn) {
+          txn.Put(Cf::kMeta, absl::StrCat("k", i), "v");
+          return absl::OkStatus();
+        },
+        [&](absl::Status status) {
+          if (status.ok()) ++ok;
+        });
+  }
+  Reopen();
+  EXPECT_EQ(ok.load(), kWrites);
+  absl::StatusOr<std::optional<std::string>> last =
+      store_->NewReadView()->Get(Cf::kMeta, absl::StrCat("k", kWrites - 1));
+  ASSERT_TRUE(last.ok());
+  EXPECT_TRUE(last->has_value());
 }
 
 TEST_F(StoreTest, ReadViewIsASnapshot) {
