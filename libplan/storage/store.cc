@@ -316,6 +316,18 @@ class RocksStore final : public Store {
     if (writers_.size() == 1) WakeFront();
   }
 
+  void FlushInBackground() override {
+    rocksdb::FlushOptions flush;
+    flush.wait = false;
+    const rocksdb::Status status =
+        db_->Flush(flush, std::vector<rocksdb::ColumnFamilyHandle*>(
+                              std::begin(cfs_), std::end(cfs_)));
+    if (!status.ok()) {
+      // Costs only a longer replay after a crash.
+      PLAN_LOG(WARNING) << "store: flush not started: " << status.ToString();
+    }
+  }
+
   std::unique_ptr<ReadView> NewReadView() const override {
     return std::make_unique<SnapshotView>(db_.get(), cfs_);
   }

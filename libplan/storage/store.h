@@ -152,6 +152,12 @@ class Store {
   virtual void CommitAsync(absl::AnyInvocable<absl::Status(Transaction&)> body,
                            absl::AnyInvocable<void(absl::Status)> done) = 0;
 
+  // Starts writing what only the WAL holds into tables, and returns without
+  // waiting. For after a bulk write (a snapshot): a crash then need not
+  // replay it all, and the memtables are free for the edits that follow
+  // instead of filling up, and flushing, in the middle of them.
+  virtual void FlushInBackground() = 0;
+
   // A view of the committed state now.
   virtual std::unique_ptr<ReadView> NewReadView() const = 0;
 };

@@ -573,6 +573,7 @@ absl::Status Replica::Bootstrap(SyncTransport& transport,
   // The writer's error, when it stopped the stream, explains it best.
   if (absl::Status written = writer.Finish(); !written.ok()) return written;
   RETURN_IF_ERROR(received);
+  store_->FlushInBackground();
   moved->set_snapshot(true);
   moved->set_pulled(moved->pulled() + static_cast<int32_t>(records));
   if (!set_cursor) return absl::OkStatus();

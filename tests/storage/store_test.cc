@@ -159,6 +159,29 @@ TEST_F(StoreTest, CloseLeavesNothingToReplay) {
   EXPECT_EQ(store_->last_sequence(), 100u);
 }
 
+TEST_F(StoreTest, FlushInBackgroundEmptiesTheWalWhileOpen) {
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_TRUE(Write(absl::StrCat("plans/p", i), std::string(1000, 'x')).ok());
+  }
+  const auto wal_bytes = [&] {
+    uintmax_t bytes = 0;
+    for (const auto& entry :
+         std::filesystem::directory_iterator(dir_->Subpath("db"))) {
+      if (entry.path().extension() == ".log") bytes += entry.file_size();
+    }
+    return bytes;
+  };
+  ASSERT_GT(wal_bytes(), 100u * 1000);
+  store_->FlushInBackground();
+  const absl::Time give_up = absl::Now() + absl::Seconds(30);
+  while (wal_bytes() > 0 && absl::Now() < give_up) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_EQ(wal_bytes(), 0u);
+  ASSERT_TRUE(Write("plans/after", "v").ok());
+  EXPECT_EQ(store_->last_sequence(), 101u);
+}
+
 TEST_F(StoreTest, AVersionOneStoreOpensAndIsMarkedTwo) {
   ASSERT_TRUE(Write("plans/p", "v").ok());
   ASSERT_TRUE(store_
