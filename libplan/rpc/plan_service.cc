@@ -29,6 +29,20 @@ Actor PlanServiceImpl::ActorOf(const grpc::ServerContextBase& context) const {
   return actor;
 }
 
+grpc::ServerUnaryReactor* PlanServiceImpl::Update(
+    grpc::CallbackServerContext* context, absl::string_view method, Kind kind,
+    const google::protobuf::Message& resource,
+    const google::protobuf::FieldMask& mask,
+    google::protobuf::Message* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  resources_->UpdateAsync(
+      kind, resource, mask, ActorOf(*context), response,
+      [this, context, method, reactor](absl::Status status) {
+        reactor->Finish(Finish(*context, method, status));
+      });
+  return reactor;
+}
+
 grpc::Status PlanServiceImpl::GetOrganisation(
     grpc::ServerContext* context, const v1::GetOrganisationRequest* request,
     v1::Organisation* response) {
@@ -56,13 +70,11 @@ grpc::Status PlanServiceImpl::CreateOrganisation(
                          request->organisation(), ActorOf(*context), response));
 }
 
-grpc::Status PlanServiceImpl::UpdateOrganisation(
-    grpc::ServerContext* context, const v1::UpdateOrganisationRequest* request,
-    v1::Organisation* response) {
-  return Finish(
-      *context, "UpdateOrganisation",
-      resources_->Update(Kind::kOrganisation, request->organisation(),
-                         request->update_mask(), ActorOf(*context), response));
+grpc::ServerUnaryReactor* PlanServiceImpl::UpdateOrganisation(
+    grpc::CallbackServerContext* context,
+    const v1::UpdateOrganisationRequest* request, v1::Organisation* response) {
+  return Update(context, "UpdateOrganisation", Kind::kOrganisation,
+                request->organisation(), request->update_mask(), response);
 }
 
 grpc::Status PlanServiceImpl::DeleteOrganisation(
@@ -109,13 +121,11 @@ grpc::Status PlanServiceImpl::CreatePlan(grpc::ServerContext* context,
                          ActorOf(*context), response));
 }
 
-grpc::Status PlanServiceImpl::UpdatePlan(grpc::ServerContext* context,
-                                         const v1::UpdatePlanRequest* request,
-                                         v1::Plan* response) {
-  return Finish(
-      *context, "UpdatePlan",
-      resources_->Update(Kind::kPlan, request->plan(), request->update_mask(),
-                         ActorOf(*context), response));
+grpc::ServerUnaryReactor* PlanServiceImpl::UpdatePlan(
+    grpc::CallbackServerContext* context, const v1::UpdatePlanRequest* request,
+    v1::Plan* response) {
+  return Update(context, "UpdatePlan", Kind::kPlan, request->plan(),
+                request->update_mask(), response);
 }
 
 grpc::Status PlanServiceImpl::DeletePlan(grpc::ServerContext* context,
@@ -161,13 +171,11 @@ grpc::Status PlanServiceImpl::CreateStrand(
                          request->strand(), ActorOf(*context), response));
 }
 
-grpc::Status PlanServiceImpl::UpdateStrand(
-    grpc::ServerContext* context, const v1::UpdateStrandRequest* request,
-    v1::Strand* response) {
-  return Finish(
-      *context, "UpdateStrand",
-      resources_->Update(Kind::kStrand, request->strand(),
-                         request->update_mask(), ActorOf(*context), response));
+grpc::ServerUnaryReactor* PlanServiceImpl::UpdateStrand(
+    grpc::CallbackServerContext* context,
+    const v1::UpdateStrandRequest* request, v1::Strand* response) {
+  return Update(context, "UpdateStrand", Kind::kStrand, request->strand(),
+                request->update_mask(), response);
 }
 
 grpc::Status PlanServiceImpl::DeleteStrand(
@@ -213,13 +221,11 @@ grpc::Status PlanServiceImpl::CreateActivity(
                                    ActorOf(*context), response));
 }
 
-grpc::Status PlanServiceImpl::UpdateActivity(
-    grpc::ServerContext* context, const v1::UpdateActivityRequest* request,
-    v1::Activity* response) {
-  return Finish(
-      *context, "UpdateActivity",
-      resources_->Update(Kind::kActivity, request->activity(),
-                         request->update_mask(), ActorOf(*context), response));
+grpc::ServerUnaryReactor* PlanServiceImpl::UpdateActivity(
+    grpc::CallbackServerContext* context,
+    const v1::UpdateActivityRequest* request, v1::Activity* response) {
+  return Update(context, "UpdateActivity", Kind::kActivity, request->activity(),
+                request->update_mask(), response);
 }
 
 grpc::Status PlanServiceImpl::DeleteActivity(
@@ -268,14 +274,8 @@ grpc::Status PlanServiceImpl::CreateAction(
 grpc::ServerUnaryReactor* PlanServiceImpl::UpdateAction(
     grpc::CallbackServerContext* context,
     const v1::UpdateActionRequest* request, v1::Action* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  resources_->UpdateAsync(
-      Kind::kAction, request->action(), request->update_mask(),
-      ActorOf(*context), response,
-      [this, context, reactor](absl::Status status) {
-        reactor->Finish(Finish(*context, "UpdateAction", status));
-      });
-  return reactor;
+  return Update(context, "UpdateAction", Kind::kAction, request->action(),
+                request->update_mask(), response);
 }
 
 grpc::Status PlanServiceImpl::DeleteAction(

@@ -13,12 +13,18 @@ namespace plan {
 
 namespace v1 = prevent::plan::v1;
 
-// UpdateAction is served through gRPC's callback API and answered when its
-// commit is durable (PlanResources::UpdateAsync), so a call waiting for the
-// WAL sync holds no thread; the other methods are synchronous.
-class PlanServiceImpl final
-    : public v1::PlanService::WithCallbackMethod_UpdateAction<
-          v1::PlanService::Service> {
+// The Update methods are served through gRPC's callback API and finished
+// when their commit is durable (PlanResources::UpdateAsync), so a call
+// waiting for the WAL sync holds no thread. The other methods are
+// synchronous.
+using PlanServiceBase = v1::PlanService::WithCallbackMethod_UpdateOrganisation<
+    v1::PlanService::WithCallbackMethod_UpdatePlan<
+        v1::PlanService::WithCallbackMethod_UpdateStrand<
+            v1::PlanService::WithCallbackMethod_UpdateActivity<
+                v1::PlanService::WithCallbackMethod_UpdateAction<
+                    v1::PlanService::Service>>>>>;
+
+class PlanServiceImpl final : public PlanServiceBase {
  public:
   // `resources` must outlive the service.
   explicit PlanServiceImpl(PlanResources* resources) : resources_(resources) {}
@@ -32,9 +38,10 @@ class PlanServiceImpl final
   grpc::Status CreateOrganisation(grpc::ServerContext* context,
                                   const v1::CreateOrganisationRequest* request,
                                   v1::Organisation* response) override;
-  grpc::Status UpdateOrganisation(grpc::ServerContext* context,
-                                  const v1::UpdateOrganisationRequest* request,
-                                  v1::Organisation* response) override;
+  grpc::ServerUnaryReactor* UpdateOrganisation(
+      grpc::CallbackServerContext* context,
+      const v1::UpdateOrganisationRequest* request,
+      v1::Organisation* response) override;
   grpc::Status DeleteOrganisation(grpc::ServerContext* context,
                                   const v1::DeleteOrganisationRequest* request,
                                   v1::Organisation* response) override;
@@ -51,9 +58,9 @@ class PlanServiceImpl final
   grpc::Status CreatePlan(grpc::ServerContext* context,
                           const v1::CreatePlanRequest* request,
                           v1::Plan* response) override;
-  grpc::Status UpdatePlan(grpc::ServerContext* context,
-                          const v1::UpdatePlanRequest* request,
-                          v1::Plan* response) override;
+  grpc::ServerUnaryReactor* UpdatePlan(grpc::CallbackServerContext* context,
+                                       const v1::UpdatePlanRequest* request,
+                                       v1::Plan* response) override;
   grpc::Status DeletePlan(grpc::ServerContext* context,
                           const v1::DeletePlanRequest* request,
                           v1::Plan* response) override;
@@ -69,9 +76,9 @@ class PlanServiceImpl final
   grpc::Status CreateStrand(grpc::ServerContext* context,
                             const v1::CreateStrandRequest* request,
                             v1::Strand* response) override;
-  grpc::Status UpdateStrand(grpc::ServerContext* context,
-                            const v1::UpdateStrandRequest* request,
-                            v1::Strand* response) override;
+  grpc::ServerUnaryReactor* UpdateStrand(grpc::CallbackServerContext* context,
+                                         const v1::UpdateStrandRequest* request,
+                                         v1::Strand* response) override;
   grpc::Status DeleteStrand(grpc::ServerContext* context,
                             const v1::DeleteStrandRequest* request,
                             v1::Strand* response) override;
@@ -87,9 +94,10 @@ class PlanServiceImpl final
   grpc::Status CreateActivity(grpc::ServerContext* context,
                               const v1::CreateActivityRequest* request,
                               v1::Activity* response) override;
-  grpc::Status UpdateActivity(grpc::ServerContext* context,
-                              const v1::UpdateActivityRequest* request,
-                              v1::Activity* response) override;
+  grpc::ServerUnaryReactor* UpdateActivity(
+      grpc::CallbackServerContext* context,
+      const v1::UpdateActivityRequest* request,
+      v1::Activity* response) override;
   grpc::Status DeleteActivity(grpc::ServerContext* context,
                               const v1::DeleteActivityRequest* request,
                               v1::Activity* response) override;
@@ -145,6 +153,12 @@ class PlanServiceImpl final
   grpc::Status Finish(const grpc::ServerContextBase& context,
                       absl::string_view method, const absl::Status& status);
   Actor ActorOf(const grpc::ServerContextBase& context) const;
+  // Serves Update `method` of `kind` through PlanResources::UpdateAsync.
+  grpc::ServerUnaryReactor* Update(grpc::CallbackServerContext* context,
+                                   absl::string_view method, Kind kind,
+                                   const google::protobuf::Message& resource,
+                                   const google::protobuf::FieldMask& mask,
+                                   google::protobuf::Message* response);
 
   template <typename Request>
   static ListRequest ToListRequest(absl::string_view parent,
