@@ -55,6 +55,16 @@ class StoreTest : public ::testing::Test {
     });
   }
 
+  // The bytes of the store's WAL files.
+  uintmax_t WalBytes() const {
+    uintmax_t bytes = 0;
+    for (const auto& entry :
+         std::filesystem::directory_iterator(dir_->Subpath("db"))) {
+      if (entry.path().extension() == ".log") bytes += entry.file_size();
+    }
+    return bytes;
+  }
+
   std::vector<v1::Change> AllChanges() {
     std::vector<v1::Change> changes;
     EXPECT_TRUE(store_->NewReadView()
@@ -144,17 +154,9 @@ TEST_F(StoreTest, CloseLeavesNothingToReplay) {
   for (int i = 0; i < 100; ++i) {
     ASSERT_TRUE(Write(absl::StrCat("plans/p", i), std::string(1000, 'x')).ok());
   }
-  const auto wal_bytes = [&] {
-    uintmax_t bytes = 0;
-    for (const auto& entry :
-         std::filesystem::directory_iterator(dir_->Subpath("db"))) {
-      if (entry.path().extension() == ".log") bytes += entry.file_size();
-    }
-    return bytes;
-  };
-  ASSERT_GT(wal_bytes(), 100u * 1000);  // open: the writes are in the WAL
+  ASSERT_GT(WalBytes(), 100u * 1000);  // open: the writes are in the WAL
   store_.reset();
-  EXPECT_EQ(wal_bytes(), 0u);
+  EXPECT_EQ(WalBytes(), 0u);
   Reopen();
   EXPECT_EQ(store_->last_sequence(), 100u);
 }
@@ -163,21 +165,13 @@ TEST_F(StoreTest, FlushInBackgroundEmptiesTheWalWhileOpen) {
   for (int i = 0; i < 100; ++i) {
     ASSERT_TRUE(Write(absl::StrCat("plans/p", i), std::string(1000, 'x')).ok());
   }
-  const auto wal_bytes = [&] {
-    uintmax_t bytes = 0;
-    for (const auto& entry :
-         std::filesystem::directory_iterator(dir_->Subpath("db"))) {
-      if (entry.path().extension() == ".log") bytes += entry.file_size();
-    }
-    return bytes;
-  };
-  ASSERT_GT(wal_bytes(), 100u * 1000);
+  ASSERT_GT(WalBytes(), 100u * 1000);
   store_->FlushInBackground();
   const absl::Time give_up = absl::Now() + absl::Seconds(30);
-  while (wal_bytes() > 0 && absl::Now() < give_up) {
+  while (WalBytes() > 0 && absl::Now() < give_up) {
     absl::SleepFor(absl::Milliseconds(10));
   }
-  EXPECT_EQ(wal_bytes(), 0u);
+  EXPECT_EQ(WalBytes(), 0u);
   ASSERT_TRUE(Write("plans/after", "v").ok());
   EXPECT_EQ(store_->last_sequence(), 101u);
 }
