@@ -144,8 +144,11 @@ std::set<std::string> TargetsOf(const Outbox& outbox) {
 // What one push's answers change in the replica (see Replica::PushAll).
 struct PushAnswers {
   absl::flat_hash_set<std::string> answered;  // outbox keys
-  std::set<std::string> refused_targets;      // of the REJECTED changes
-  std::string status_bytes;                   // SyncStatus to persist
+  // The answered changes' targets, each with the last sequence the service
+  // logged for it in this push: 0 when none (a refused change, a lost
+  // conflict, a value it already had).
+  std::map<std::string, uint64_t> logged;
+  std::string status_bytes;  // SyncStatus to persist
 };
 
 // True when the service refused `result`'s change (REJECTED, or a DUPLICATE
@@ -270,13 +273,13 @@ absl::Status Replica::PushAll(SyncTransport& transport,
     const std::vector<Outbox::Entry> pending = outbox.entries();
     // Every answered change leaves the outbox, REJECTED included: a change
     // the service refuses for good must never block the queue behind it.
-    // What the replica serves for a refused change's target is rebuilt from
-    // the service's image and what is still pending, so the refused value
-    // goes. A change the service took (APPLIED, MERGED, CONFLICT) stays
-    // served as it is until the pull brings the service's result back, which
-    // resets the target to the service's image: rebuilding it here would
-    // show the image from before the edit in the meantime, and for as long
-    // as a failed pull left it so.
+    // A target the service logged a change for, past the cursor, stays
+    // served as it is: the pull brings that change back and resets the
+    // target to the service's image (rebuilding it now would show the image
+    // from before the edit meanwhile, and for as long as a failed pull left
+    // it so). Any other answered target (refused, a lost conflict, nothing
+    // to log, or a change already pulled) is rebuilt now from the service's
+    // image and what is still pending, as no pull will do it.
     Handoff<PushAnswers> committer([&](PushAnswers& answers) {
       return store_->CommitAlone([&](Transaction& txn) -> absl::Status {
         for (const std::string& key : answers.answered) {
@@ -286,7 +289,15 @@ absl::Status Replica::PushAll(SyncTransport& transport,
         // plus what local edits have added meanwhile.
         RETURN_IF_ERROR(outbox.CatchUp(*store_->NewReadView()));
         outbox.Remove(answers.answered);
-        RETURN_IF_ERROR(Rebase(txn, outbox, answers.refused_targets));
+        ASSIGN_OR_RETURN(std::optional<std::string> cursor,
+                         txn.Get(Cf::kMeta, kMetaCursor));
+        const uint64_t pulled =
+            cursor.has_value() ? DecodeSequenceKey(*cursor) : 0;
+        std::set<std::string> rebuild;
+        for (const auto& [target, sequence] : answers.logged) {
+          if (sequence <= pulled) rebuild.insert(target);
+        }
+        RETURN_IF_ERROR(Rebase(txn, outbox, rebuild));
         txn.Put(Cf::kMeta, kMetaStatus, answers.status_bytes);
         return absl::OkStatus();
       });
@@ -319,9 +330,8 @@ absl::Status Replica::PushAll(SyncTransport& transport,
         auto it = sent.find(result.change_id());
         if (it == sent.end()) continue;
         answers.answered.insert(it->second->key);
-        if (Refused(result)) {
-          answers.refused_targets.insert(it->second->change.target());
-        }
+        uint64_t& logged = answers.logged[it->second->change.target()];
+        if (!Refused(result)) logged = std::max(logged, result.sequence());
       }
       pushed = committer.Put(&answers);
       if (pushed.ok() && response->results_size() < request.changes_size()) {

@@ -498,6 +498,24 @@ TEST_F(SyncTest, LosingSideOfAConflictShowsTheWinnerAfterSync) {
   ExpectConverged({a.get(), b.get()});
 }
 
+// The winner came in a pull before the push, so no pull after the push
+// brings a change of the action: the answer itself must put the winner back.
+TEST_F(SyncTest, LosingEditShowsTheWinnerPulledBeforeThePush) {
+  std::unique_ptr<Agent> b = NewAgent("b", kCouncil);
+  ASSERT_TRUE(b->Sync().ok());
+  // b edits first (older HLC); the service's later edit wins.
+  ASSERT_TRUE(SetRag(b->node, v1::GREEN).ok());
+  absl::SleepFor(absl::Milliseconds(5));
+  ASSERT_TRUE(SetRag(*service_, v1::RED).ok());
+  ASSERT_TRUE(b->replica.Follow(b->transport, absl::Milliseconds(300)).ok());
+  EXPECT_EQ(ActionAt(b->node).rag(), v1::GREEN);  // pending, on top
+  absl::StatusOr<v1::SyncNowResponse> lost = b->Sync();
+  ASSERT_TRUE(lost.ok()) << lost.status();
+  EXPECT_EQ(lost->conflicts(), 1);
+  EXPECT_EQ(ActionAt(b->node).rag(), v1::RED);
+  ExpectConverged({b.get()});
+}
+
 TEST_F(SyncTest, AgentPastTheHorizonTakesASnapshotAndKeepsItsOutbox) {
   std::unique_ptr<Agent> a = NewAgent("a", kPolice);
   ASSERT_TRUE(a->Sync().ok());
