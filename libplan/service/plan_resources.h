@@ -113,9 +113,9 @@ class PlanResources {
                       const Actor& actor, google::protobuf::Message* out);
 
   // Update, without holding the calling thread while the write is made
-  // durable: `done` gets what Update would return, on a store thread (see
-  // Store::CommitAsync), possibly before this returns. `resource` and `out`
-  // must live until then.
+  // durable: `done` gets what Update would return, on the thread that
+  // commits it (see Store::CommitAsync), possibly before this returns.
+  // `resource` and `out` must live until then.
   void UpdateAsync(Kind kind, const google::protobuf::Message& resource,
                    const google::protobuf::FieldMask& mask, const Actor& actor,
                    google::protobuf::Message* out,

@@ -319,6 +319,8 @@ class RocksStore final : public Store {
   void FlushInBackground() override {
     rocksdb::FlushOptions flush;
     flush.wait = false;
+    // Otherwise Flush waits until a flush would not stall writes.
+    flush.allow_write_stall = true;
     const rocksdb::Status status =
         db_->Flush(flush, std::vector<rocksdb::ColumnFamilyHandle*>(
                               std::begin(cfs_), std::end(cfs_)));
@@ -370,7 +372,10 @@ class RocksStore final : public Store {
   // Lets the writer now at the front of the queue lead the next group: its
   // own thread, or for a CommitAsync writer the committer thread.
   void WakeFront() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (writers_.empty()) return;
+    if (writers_.empty()) {
+      if (stopping_) committer_cv_.Signal();  // it may return now
+      return;
+    }
     if (writers_.front()->async()) {
       committer_cv_.Signal();
     } else {
@@ -380,17 +385,16 @@ class RocksStore final : public Store {
 
   // Runs the queue for CommitAsync writers that reach its front with no
   // thread of their own to lead.
+  // Returns once the store is closing and the queue is empty.
   void CommitterLoop() {
     absl::MutexLock lock(&mu_);
     while (true) {
-      while (!stopping_ && (writers_.empty() || !writers_.front()->async())) {
+      while (!(stopping_ && writers_.empty()) &&
+             (writers_.empty() || !writers_.front()->async())) {
         committer_cv_.Wait(&mu_);
       }
-      if (!writers_.empty() && writers_.front()->async()) {
-        LeadGroup();
-      } else if (stopping_) {
-        return;
-      }
+      if (writers_.empty()) return;
+      LeadGroup();
     }
   }
 

@@ -143,12 +143,14 @@ class Store {
   virtual absl::Status CommitAlone(
       absl::FunctionRef<absl::Status(Transaction&)> body) = 0;
 
-  // Commit without waiting for it: `body` runs as a Commit body would (on
-  // the thread that leads its group), and then `done` gets what Commit would
-  // have returned, once the writes are durable (or at once when `body`
-  // fails). `done` runs on a store thread: it must not block, nor wait for
-  // another commit. For servers that answer from a callback rather than
-  // holding a thread per request.
+  // Commit without waiting for it: `body` runs as a Commit body would, and
+  // then `done` gets what Commit would have returned, once its group is
+  // written (and so its writes are durable, unless `body` failed). Both run
+  // on the thread that leads the group: a store thread, or the caller of a
+  // Commit in the same group. So `done` must not block, nor wait for
+  // another commit, nor take a lock a committing thread may hold. For
+  // servers that answer from a callback rather than holding a thread per
+  // request.
   virtual void CommitAsync(absl::AnyInvocable<absl::Status(Transaction&)> body,
                            absl::AnyInvocable<void(absl::Status)> done) = 0;
 
