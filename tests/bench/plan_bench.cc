@@ -145,11 +145,10 @@ class PlanMaker {
     if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
     const std::string text((std::istreambuf_iterator<char>(in)),
                            std::istreambuf_iterator<char>());
-    absl::StatusOr<::plan::ParsedPlan> parsed =
-        ::plan::ParsePreventText(text, "plans/seed");
-    if (!parsed.ok()) return parsed.status();
+    ASSIGN_OR_RETURN(::plan::ParsedPlan parsed,
+                     ::plan::ParsePreventText(text, "plans/seed"));
     PlanMaker maker;
-    maker.seed_ = std::move(parsed->document);
+    maker.seed_ = std::move(parsed.document);
     for (const ActivityEntry& entry : maker.seed_.activities) {
       for (const v1::Action& action : entry.actions) {
         maker.actions_.push_back(action);
@@ -304,16 +303,14 @@ absl::Status WaitIdle(const std::vector<pid_t>& pids) {
   while (absl::Now() < give_up) {
     std::vector<absl::Duration> before;
     for (pid_t pid : pids) {
-      absl::StatusOr<absl::Duration> ran = RunTime(pid);
-      if (!ran.ok()) return ran.status();
-      before.push_back(*ran);
+      ASSIGN_OR_RETURN(absl::Duration ran, RunTime(pid));
+      before.push_back(ran);
     }
     absl::SleepFor(window);
     bool idle = true;
     for (size_t i = 0; i < pids.size(); ++i) {
-      absl::StatusOr<absl::Duration> ran = RunTime(pids[i]);
-      if (!ran.ok()) return ran.status();
-      if (*ran - before[i] > window / 50) idle = false;
+      ASSIGN_OR_RETURN(absl::Duration ran, RunTime(pids[i]));
+      if (ran - before[i] > window / 50) idle = false;
     }
     if (idle) return absl::OkStatus();
   }
@@ -390,8 +387,7 @@ absl::StatusOr<Load> RunLoad(pid_t server, int clients, absl::Duration duration,
     });
   }
   while (ready.load() < clients) absl::SleepFor(absl::Milliseconds(1));
-  absl::StatusOr<absl::Duration> server_cpu = CpuTime(server);
-  if (!server_cpu.ok()) return server_cpu.status();
+  ASSIGN_OR_RETURN(absl::Duration server_cpu, CpuTime(server));
   const absl::Duration client_cpu = SelfCpuTime();
   const absl::Time start = absl::Now();
   go.Notify();
@@ -404,9 +400,8 @@ absl::StatusOr<Load> RunLoad(pid_t server, int clients, absl::Duration duration,
   Load load;
   load.elapsed = absl::Now() - start;
   load.client_cpu = SelfCpuTime() - client_cpu;
-  absl::StatusOr<absl::Duration> server_cpu_after = CpuTime(server);
-  if (!server_cpu_after.ok()) return server_cpu_after.status();
-  load.server_cpu = *server_cpu_after - *server_cpu;
+  ASSIGN_OR_RETURN(absl::Duration server_cpu_after, CpuTime(server));
+  load.server_cpu = server_cpu_after - server_cpu;
   for (int c = 0; c < clients; ++c) {
     if (!errors[c].ok()) return errors[c];
     load.latencies_ms.insert(load.latencies_ms.end(), latencies[c].begin(),
@@ -567,28 +562,25 @@ class Bench {
     const absl::Duration duration = absl::GetFlag(FLAGS_duration);
 
     Progress(absl::StrFormat("raw RocksDB ingest of %d records", n));
-    absl::StatusOr<double> raw =
-        RawIngest(maker_, Path("raw"), n, absl::GetFlag(FLAGS_raw_batch));
-    if (!raw.ok()) return raw.status();
-    results_.raw_ingest_rps = *raw;
+    ASSIGN_OR_RETURN(double raw, RawIngest(maker_, Path("raw"), n,
+                                           absl::GetFlag(FLAGS_raw_batch)));
+    results_.raw_ingest_rps = raw;
 
     // The plans, imported through the API.
     RETURN_IF_ERROR(StartService());
     const absl::Time import_start = absl::Now();
-    absl::StatusOr<std::vector<std::string>> large =
-        ImportPlan(maker_, *service_, kLargePlan, n);
-    if (!large.ok()) return large.status();
+    ASSIGN_OR_RETURN(std::vector<std::string> large,
+                     ImportPlan(maker_, *service_, kLargePlan, n));
     results_.import_rps = n / Seconds(absl::Now() - import_start);
-    absl::StatusOr<std::vector<std::string>> small = ImportPlan(
-        maker_, *service_, kSmallPlan, absl::GetFlag(FLAGS_small_actions));
-    if (!small.ok()) return small.status();
-    std::shuffle(large->begin(), large->end(), std::mt19937_64(42));
-    large_ = Actions(*std::move(large));
-    small_ = Actions(*std::move(small));
+    ASSIGN_OR_RETURN(std::vector<std::string> small,
+                     ImportPlan(maker_, *service_, kSmallPlan,
+                                absl::GetFlag(FLAGS_small_actions)));
+    std::shuffle(large.begin(), large.end(), std::mt19937_64(42));
+    large_ = Actions(std::move(large));
+    small_ = Actions(std::move(small));
 
     // (7) Start time on the full store, then (2) with both peaks.
-    absl::StatusOr<int> stopped = service_->Stop();
-    if (!stopped.ok()) return stopped.status();
+    RETURN_IF_ERROR(service_->Stop().status());
     service_.reset();
     const absl::Time start = absl::Now();
     RETURN_IF_ERROR(StartService());
@@ -648,10 +640,9 @@ class Bench {
     options.data_dir = Path("service");
     options.log_path = Path("plan-service.log");
     options.poll_interval = absl::Milliseconds(1);
-    absl::StatusOr<PlanServiceProcess> service =
-        PlanServiceProcess::Start(options);
-    if (!service.ok()) return service.status();
-    service_.emplace(*std::move(service));
+    ASSIGN_OR_RETURN(PlanServiceProcess service,
+                     PlanServiceProcess::Start(options));
+    service_.emplace(std::move(service));
     return absl::OkStatus();
   }
 
@@ -672,26 +663,22 @@ class Bench {
   absl::Status InitialSync(int n) {
     Progress(absl::StrFormat("initial sync of %d actions", n));
     const absl::Time start = absl::Now();
-    absl::StatusOr<SyncAgentProcess> agent =
-        StartAgent("agent-large", kLargePlan);
-    if (!agent.ok()) return agent.status();
-    large_agent_.emplace(*std::move(agent));
-    absl::StatusOr<v1::SyncNowResponse> moved = SyncNow(*large_agent_);
-    if (!moved.ok()) return moved.status();
+    ASSIGN_OR_RETURN(SyncAgentProcess agent,
+                     StartAgent("agent-large", kLargePlan));
+    large_agent_.emplace(std::move(agent));
+    ASSIGN_OR_RETURN(v1::SyncNowResponse moved, SyncNow(*large_agent_));
     const absl::Duration took = absl::Now() - start;
-    if (!moved->snapshot() || moved->pulled() < n) {
+    if (!moved.snapshot() || moved.pulled() < n) {
       return absl::InternalError(
-          absl::StrCat("initial sync moved ", moved->ShortDebugString()));
+          absl::StrCat("initial sync moved ", moved.ShortDebugString()));
     }
-    results_.initial_sync_rps = moved->pulled() / Seconds(took);
+    results_.initial_sync_rps = moved.pulled() / Seconds(took);
     Progress(absl::StrFormat("initial sync: %d records in %.3f s",
-                             moved->pulled(), Seconds(took)));
-    absl::StatusOr<double> agent_rss = PeakRssMb(large_agent_->pid());
-    if (!agent_rss.ok()) return agent_rss.status();
-    absl::StatusOr<double> service_rss = PeakRssMb(service_->pid());
-    if (!service_rss.ok()) return service_rss.status();
-    results_.agent_rss_mb = *agent_rss;
-    results_.service_rss_mb = *service_rss;
+                             moved.pulled(), Seconds(took)));
+    ASSIGN_OR_RETURN(double agent_rss, PeakRssMb(large_agent_->pid()));
+    ASSIGN_OR_RETURN(double service_rss, PeakRssMb(service_->pid()));
+    results_.agent_rss_mb = agent_rss;
+    results_.service_rss_mb = service_rss;
     return absl::OkStatus();
   }
 
@@ -699,12 +686,10 @@ class Bench {
   // small plan and by one holding the large plan; the median of the rounds.
   absl::Status IncrementalSync() {
     Progress("incremental sync");
-    absl::StatusOr<SyncAgentProcess> agent =
-        StartAgent("agent-small", kSmallPlan);
-    if (!agent.ok()) return agent.status();
-    small_agent_.emplace(*std::move(agent));
-    absl::StatusOr<v1::SyncNowResponse> first = SyncNow(*small_agent_);
-    if (!first.ok()) return first.status();
+    ASSIGN_OR_RETURN(SyncAgentProcess agent,
+                     StartAgent("agent-small", kSmallPlan));
+    small_agent_.emplace(std::move(agent));
+    ASSIGN_OR_RETURN(v1::SyncNowResponse first, SyncNow(*small_agent_));
 
     const int changes = absl::GetFlag(FLAGS_incremental_changes);
     const int rounds = absl::GetFlag(FLAGS_incremental_rounds);
@@ -719,12 +704,11 @@ class Bench {
               UpdateRag(*stub, *names, round * changes + i), "UpdateAction"));
         }
         const absl::Time start = absl::Now();
-        absl::StatusOr<v1::SyncNowResponse> moved = SyncNow(*agent);
-        if (!moved.ok()) return moved.status();
+        ASSIGN_OR_RETURN(v1::SyncNowResponse moved, SyncNow(*agent));
         ms->push_back(absl::ToDoubleMilliseconds(absl::Now() - start));
-        if (moved->pulled() != changes || moved->snapshot()) {
+        if (moved.pulled() != changes || moved.snapshot()) {
           return absl::InternalError(absl::StrCat("incremental sync moved ",
-                                                  moved->ShortDebugString()));
+                                                  moved.ShortDebugString()));
         }
       }
     }
@@ -761,28 +745,23 @@ class Bench {
 
     RETURN_IF_ERROR(WaitIdle(Pids()));
     Progress("push");
-    absl::StatusOr<absl::Duration> service_cpu = CpuTime(service_->pid());
-    if (!service_cpu.ok()) return service_cpu.status();
-    absl::StatusOr<absl::Duration> agent_cpu = CpuTime(large_agent_->pid());
-    if (!agent_cpu.ok()) return agent_cpu.status();
+    ASSIGN_OR_RETURN(absl::Duration service_cpu, CpuTime(service_->pid()));
+    ASSIGN_OR_RETURN(absl::Duration agent_cpu, CpuTime(large_agent_->pid()));
     const absl::Time start = absl::Now();
-    absl::StatusOr<v1::SyncNowResponse> moved = SyncNow(*large_agent_);
-    if (!moved.ok()) return moved.status();
+    ASSIGN_OR_RETURN(v1::SyncNowResponse moved, SyncNow(*large_agent_));
     const absl::Duration took = absl::Now() - start;
-    absl::StatusOr<absl::Duration> service_after = CpuTime(service_->pid());
-    if (!service_after.ok()) return service_after.status();
-    absl::StatusOr<absl::Duration> agent_after = CpuTime(large_agent_->pid());
-    if (!agent_after.ok()) return agent_after.status();
+    ASSIGN_OR_RETURN(absl::Duration service_after, CpuTime(service_->pid()));
+    ASSIGN_OR_RETURN(absl::Duration agent_after, CpuTime(large_agent_->pid()));
     results_.push_cpu_us = {
-        absl::ToDoubleMicroseconds(*service_after - *service_cpu) / edits,
-        absl::ToDoubleMicroseconds(*agent_after - *agent_cpu) / edits};
-    if (moved->pushed() != edits) {
+        absl::ToDoubleMicroseconds(service_after - service_cpu) / edits,
+        absl::ToDoubleMicroseconds(agent_after - agent_cpu) / edits};
+    if (moved.pushed() != edits) {
       return absl::InternalError(
-          absl::StrCat("push moved ", moved->ShortDebugString()));
+          absl::StrCat("push moved ", moved.ShortDebugString()));
     }
     results_.push_cps = edits / Seconds(took);
     Progress(absl::StrFormat("pushed %d changes in %.3f s (%s)", edits,
-                             Seconds(took), moved->ShortDebugString()));
+                             Seconds(took), moved.ShortDebugString()));
     return absl::OkStatus();
   }
 
@@ -954,15 +933,13 @@ void PrintJson(const Results& r) {
 }
 
 absl::Status Main() {
-  absl::StatusOr<PlanMaker> maker =
-      PlanMaker::FromSeed(absl::GetFlag(FLAGS_seed));
-  if (!maker.ok()) return maker.status();
+  ASSIGN_OR_RETURN(PlanMaker maker,
+                   PlanMaker::FromSeed(absl::GetFlag(FLAGS_seed)));
   std::optional<TempDir> temp;
   std::string dir = absl::GetFlag(FLAGS_work_dir);
   if (dir.empty()) {
-    absl::StatusOr<TempDir> created = TempDir::Create("plan-bench");
-    if (!created.ok()) return created.status();
-    temp.emplace(*std::move(created));
+    ASSIGN_OR_RETURN(TempDir created, TempDir::Create("plan-bench"));
+    temp.emplace(std::move(created));
     dir = temp->path();
   }
   if (std::error_code error;
@@ -971,11 +948,10 @@ absl::Status Main() {
         absl::StrCat("cannot create ", dir, ": ", error.message()));
   }
   Progress(absl::StrCat("data and logs in ", dir));
-  Bench bench(*maker, dir);
-  absl::StatusOr<Results> results = bench.Run();
-  if (!results.ok()) return results.status();
-  PrintTable(*results);
-  PrintJson(*results);
+  Bench bench(maker, dir);
+  ASSIGN_OR_RETURN(Results results, bench.Run());
+  PrintTable(results);
+  PrintJson(results);
   return absl::OkStatus();
 }
 
