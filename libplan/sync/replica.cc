@@ -221,6 +221,14 @@ v1::SyncStatus Replica::Status() const {
   return status;
 }
 
+bool Replica::Pulled(const std::string& target) const {
+  absl::StatusOr<ResourceName> name = ResourceName::Parse(target);
+  if (!name.ok()) return false;
+  const std::string plan = name->Plan();
+  return plan.empty() || std::find(options_.plans.begin(), options_.plans.end(),
+                                   plan) != options_.plans.end();
+}
+
 void Replica::RecordAttempt(const absl::Status& status) {
   absl::MutexLock lock(&status_mu_);
   const absl::Time now = absl::Now();
@@ -265,6 +273,9 @@ absl::Status Replica::PushAll(SyncTransport& transport,
   // `outbox` belongs to the committer below once pushing starts.
   Outbox outbox;
   RETURN_IF_ERROR(outbox.CatchUp(*store_->NewReadView()));
+  // The committer's: each answered target -> the last sequence the service
+  // logged for it in this sync, which the pull will bring back.
+  std::map<std::string, uint64_t> coming_back;
   while (!outbox.entries().empty()) {
     // Push what is pending now, in order, push_batch at a time. Each push's
     // answers are committed on a second thread while the next push is on its
@@ -273,13 +284,14 @@ absl::Status Replica::PushAll(SyncTransport& transport,
     const std::vector<Outbox::Entry> pending = outbox.entries();
     // Every answered change leaves the outbox, REJECTED included: a change
     // the service refuses for good must never block the queue behind it.
-    // A target the service logged a change for, past the cursor, stays
-    // served as it is: the pull brings that change back and resets the
-    // target to the service's image (rebuilding it now would show the image
-    // from before the edit meanwhile, and for as long as a failed pull left
-    // it so). Any other answered target (refused, a lost conflict, nothing
-    // to log, or a change already pulled) is rebuilt now from the service's
-    // image and what is still pending, as no pull will do it.
+    // A target the service logged a change for in this sync, past the
+    // cursor, stays served as it is: the pull brings that change back and
+    // resets the target to the service's image (rebuilding it now would show
+    // the image from before the edit meanwhile, and for as long as a failed
+    // pull left it so). Any other answered target (refused, a lost conflict,
+    // nothing to log, a change already pulled, or outside the plans this
+    // agent pulls) is rebuilt now from the service's image and what is still
+    // pending, as no pull will do it.
     Handoff<PushAnswers> committer([&](PushAnswers& answers) {
       return store_->CommitAlone([&](Transaction& txn) -> absl::Status {
         for (const std::string& key : answers.answered) {
@@ -295,7 +307,9 @@ absl::Status Replica::PushAll(SyncTransport& transport,
             cursor.has_value() ? DecodeSequenceKey(*cursor) : 0;
         std::set<std::string> rebuild;
         for (const auto& [target, sequence] : answers.logged) {
-          if (sequence <= pulled) rebuild.insert(target);
+          uint64_t& coming = coming_back[target];
+          coming = std::max(coming, sequence);
+          if (coming <= pulled) rebuild.insert(target);
         }
         RETURN_IF_ERROR(Rebase(txn, outbox, rebuild));
         txn.Put(Cf::kMeta, kMetaStatus, answers.status_bytes);
@@ -330,8 +344,11 @@ absl::Status Replica::PushAll(SyncTransport& transport,
         auto it = sent.find(result.change_id());
         if (it == sent.end()) continue;
         answers.answered.insert(it->second->key);
-        uint64_t& logged = answers.logged[it->second->change.target()];
-        if (!Refused(result)) logged = std::max(logged, result.sequence());
+        const std::string& target = it->second->change.target();
+        uint64_t& logged = answers.logged[target];
+        if (!Refused(result) && Pulled(target)) {
+          logged = std::max(logged, result.sequence());
+        }
       }
       pushed = committer.Put(&answers);
       if (pushed.ok() && response->results_size() < request.changes_size()) {

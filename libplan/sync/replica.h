@@ -94,6 +94,9 @@ class Replica {
                          const std::vector<std::string>& plans, bool set_cursor,
                          prevent::plan::v1::SyncNowResponse* moved);
   void RecordAttempt(const absl::Status& status);
+  // True when a pull brings `target`'s changes: an organisation, or a
+  // resource of a subscribed plan.
+  bool Pulled(const std::string& target) const;
 
   Store* const store_;
   HybridClock* const clock_;

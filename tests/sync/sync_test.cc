@@ -516,6 +516,30 @@ TEST_F(SyncTest, LosingEditShowsTheWinnerPulledBeforeThePush) {
   ExpectConverged({b.get()});
 }
 
+// A plan the agent creates but does not subscribe to reaches the service,
+// and the agent, which no pull will keep in step with it, stops serving it.
+TEST_F(SyncTest, PlanCreatedOutsideTheSubscriptionIsNotKeptLocally) {
+  std::unique_ptr<Agent> a = NewAgent("a", kPolice);
+  ASSERT_TRUE(a->Sync().ok());
+  v1::Plan plan;
+  plan.set_title("Another district");
+  v1::Plan created;
+  ASSERT_TRUE(a->node.resources
+                  ->Create(Kind::kPlan, "", "other", plan, Actor(), &created)
+                  .ok());
+  absl::StatusOr<v1::SyncNowResponse> synced = a->Sync();
+  ASSERT_TRUE(synced.ok()) << synced.status();
+  EXPECT_EQ(synced->applied(), 1);
+  v1::Plan at_service;
+  EXPECT_TRUE(
+      service_->resources->Get(Kind::kPlan, "plans/other", &at_service).ok());
+  v1::Plan at_agent;
+  EXPECT_EQ(
+      a->node.resources->Get(Kind::kPlan, "plans/other", &at_agent).code(),
+      absl::StatusCode::kNotFound);
+  ExpectConverged({a.get()});
+}
+
 TEST_F(SyncTest, AgentPastTheHorizonTakesASnapshotAndKeepsItsOutbox) {
   std::unique_ptr<Agent> a = NewAgent("a", kPolice);
   ASSERT_TRUE(a->Sync().ok());
