@@ -27,13 +27,15 @@
 //   build/tests/plan-bench --actions=10000    # a quick run
 #include <sys/resource.h>
 #include <sys/types.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -244,28 +246,21 @@ absl::StatusOr<std::vector<std::string>> ImportPlan(const PlanMaker& maker,
 // ---------------------------------------------------------------------------
 // Closed-loop load from concurrent clients.
 
-// The CPU time (user and system) process `pid` has used so far.
+// The CPU time process `pid` has used so far, to the nanosecond and
+// including threads that have ended (its CPU-time clock; /proc/PID/stat
+// counts 10 ms ticks, too coarse to tell idle from busy over 100 ms).
 absl::StatusOr<absl::Duration> CpuTime(pid_t pid) {
-  const std::string path = absl::StrCat("/proc/", pid, "/stat");
-  std::ifstream in(path);
-  std::string stat((std::istreambuf_iterator<char>(in)),
-                   std::istreambuf_iterator<char>());
-  // The fields after the command name, which is in parentheses and may hold
-  // spaces: the first is field 3 (state); utime and stime are 14 and 15.
-  const size_t close = stat.rfind(')');
-  std::vector<absl::string_view> fields;
-  if (close != std::string::npos) {
-    fields = absl::StrSplit(absl::string_view(stat).substr(close + 1), ' ',
-                            absl::SkipEmpty());
+  clockid_t clock;
+  if (const int error = clock_getcpuclockid(pid, &clock); error != 0) {
+    return absl::InternalError(
+        absl::StrCat("clock_getcpuclockid(", pid, "): ", strerror(error)));
   }
-  int64_t utime = 0;
-  int64_t stime = 0;
-  if (fields.size() < 13 || !absl::SimpleAtoi(fields[11], &utime) ||
-      !absl::SimpleAtoi(fields[12], &stime)) {
-    return absl::InternalError(absl::StrCat("no CPU times in ", path));
+  timespec now;
+  if (clock_gettime(clock, &now) != 0) {
+    return absl::InternalError(
+        absl::StrCat("CPU clock of process ", pid, ": ", strerror(errno)));
   }
-  return absl::Seconds(static_cast<double>(utime + stime) /
-                       static_cast<double>(sysconf(_SC_CLK_TCK)));
+  return absl::DurationFromTimespec(now);
 }
 
 // The CPU time this process (the benchmark's clients) has used so far.
@@ -274,24 +269,6 @@ absl::Duration SelfCpuTime() {
   getrusage(RUSAGE_SELF, &usage);
   return absl::DurationFromTimeval(usage.ru_utime) +
          absl::DurationFromTimeval(usage.ru_stime);
-}
-
-// The time the live threads of process `pid` have run so far, to the
-// nanosecond (/proc/PID/task/*/schedstat; /proc/PID/stat counts 10 ms
-// ticks, too coarse to tell idle from busy over a short window).
-absl::StatusOr<absl::Duration> RunTime(pid_t pid) {
-  const std::string dir = absl::StrCat("/proc/", pid, "/task");
-  std::error_code error;
-  absl::Duration total;
-  for (const auto& task : std::filesystem::directory_iterator(dir, error)) {
-    std::ifstream in(task.path() / "schedstat");
-    int64_t ns = 0;
-    if (in >> ns) total += absl::Nanoseconds(ns);  // a thread may just end
-  }
-  if (error) {
-    return absl::InternalError(absl::StrCat(dir, ": ", error.message()));
-  }
-  return total;
 }
 
 // Waits until every process of `pids` is idle (ran under 2% of a CPU over
@@ -303,13 +280,13 @@ absl::Status WaitIdle(const std::vector<pid_t>& pids) {
   while (absl::Now() < give_up) {
     std::vector<absl::Duration> before;
     for (pid_t pid : pids) {
-      ASSIGN_OR_RETURN(absl::Duration ran, RunTime(pid));
+      ASSIGN_OR_RETURN(absl::Duration ran, CpuTime(pid));
       before.push_back(ran);
     }
     absl::SleepFor(window);
     bool idle = true;
     for (size_t i = 0; i < pids.size(); ++i) {
-      ASSIGN_OR_RETURN(absl::Duration ran, RunTime(pids[i]));
+      ASSIGN_OR_RETURN(absl::Duration ran, CpuTime(pids[i]));
       if (ran - before[i] > window / 50) idle = false;
     }
     if (idle) return absl::OkStatus();
