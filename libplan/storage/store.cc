@@ -235,9 +235,7 @@ class RocksStore final : public Store {
     // Everything is already durable in the WAL; flushing it to tables now
     // spares the next open a replay of it (a second per 50 MB). A failure
     // costs only that replay.
-    (void)db_->Flush(rocksdb::FlushOptions(),
-                     std::vector<rocksdb::ColumnFamilyHandle*>(std::begin(cfs_),
-                                                               std::end(cfs_)));
+    (void)FlushAll(rocksdb::FlushOptions());
     for (rocksdb::ColumnFamilyHandle* cf : cfs_) {
       db_->DestroyColumnFamilyHandle(cf);
     }
@@ -321,9 +319,7 @@ class RocksStore final : public Store {
     flush.wait = false;
     // Otherwise Flush waits until a flush would not stall writes.
     flush.allow_write_stall = true;
-    const rocksdb::Status status =
-        db_->Flush(flush, std::vector<rocksdb::ColumnFamilyHandle*>(
-                              std::begin(cfs_), std::end(cfs_)));
+    const rocksdb::Status status = FlushAll(flush);
     if (!status.ok()) {
       // Costs only a longer replay after a crash.
       PLAN_LOG(WARNING) << "store: flush not started: " << status.ToString();
@@ -335,6 +331,12 @@ class RocksStore final : public Store {
   }
 
  private:
+  // Flushes the memtables of every column family.
+  rocksdb::Status FlushAll(const rocksdb::FlushOptions& options) {
+    return db_->Flush(options, std::vector<rocksdb::ColumnFamilyHandle*>(
+                                   std::begin(cfs_), std::end(cfs_)));
+  }
+
   // A queued commit: a Commit or CommitAlone caller, waiting on `cv`, or a
   // CommitAsync one, which owns its body and is answered through `on_done`
   // (and deleted then).
@@ -541,7 +543,9 @@ void Transaction::PutEntity(const ResourceName& name,
     Put(Cf::kEntities, EntityKey(name), EncodeEntity(entity));
     return;
   }
-  PutEntity(name, storage::Entity(entity));
+  storage::Entity compact = entity;
+  Compact(&compact);
+  Put(Cf::kEntities, EntityKey(name), EncodeEntity(compact));
 }
 
 void Transaction::PutEntity(const ResourceName& name,
