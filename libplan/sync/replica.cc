@@ -151,13 +151,12 @@ struct PushAnswers {
   std::string status_bytes;  // SyncStatus to persist
 };
 
-// True when the service refused `result`'s change (REJECTED, or a DUPLICATE
-// of a change it refused).
-bool Refused(const v1::ChangeResult& result) {
-  const v1::ChangeResult::Outcome outcome =
-      result.outcome() == v1::ChangeResult::DUPLICATE ? result.first_outcome()
-                                                      : result.outcome();
-  return outcome == v1::ChangeResult::REJECTED;
+// What the service did with `result`'s change: for a DUPLICATE, what it did
+// the first time.
+v1::ChangeResult::Outcome OutcomeOf(const v1::ChangeResult& result) {
+  return result.outcome() == v1::ChangeResult::DUPLICATE
+             ? result.first_outcome()
+             : result.outcome();
 }
 
 }  // namespace
@@ -346,7 +345,7 @@ absl::Status Replica::PushAll(SyncTransport& transport,
         answers.answered.insert(it->second->key);
         const std::string& target = it->second->change.target();
         uint64_t& logged = answers.logged[target];
-        if (!Refused(result) && Pulled(target)) {
+        if (OutcomeOf(result) != v1::ChangeResult::REJECTED && Pulled(target)) {
           logged = std::max(logged, result.sequence());
         }
       }
@@ -376,12 +375,10 @@ std::string Replica::RecordAnswers(const v1::PushRequest& request,
   std::vector<v1::RejectedChange> rejected;
   for (const v1::ChangeResult& result : response.results()) {
     moved->set_pushed(moved->pushed() + 1);
-    v1::ChangeResult::Outcome outcome = result.outcome();
-    if (outcome == v1::ChangeResult::DUPLICATE) {
+    if (result.outcome() == v1::ChangeResult::DUPLICATE) {
       moved->set_duplicates(moved->duplicates() + 1);
-      outcome = result.first_outcome();
     }
-    switch (outcome) {
+    switch (OutcomeOf(result)) {
       case v1::ChangeResult::APPLIED:
         moved->set_applied(moved->applied() + 1);
         break;
