@@ -69,6 +69,13 @@ class Outbox {
           entries_.push_back(std::move(next));
           return true;
         }));
+    // An entry's key is its change's sequence, written with that sequence,
+    // so every entry still to come sorts after the view's last one: the next
+    // read starts there, not back among the keys answered entries left
+    // deleted (skipping those tombstones cost a pull after a large push a
+    // quarter of its time).
+    const std::string seen = SequenceKey(view.sequence());
+    if (seen > last_key_) last_key_ = seen;
     return failure;
   }
 
@@ -451,7 +458,8 @@ absl::Status Replica::PullAll(SyncTransport& transport, bool follow,
                                  ResourceName::Parse(change.target()));
                 ASSIGN_OR_RETURN(std::optional<storage::Entity> entity,
                                  txn.GetEntity(name));
-                storage::Entity updated = entity.value_or(storage::Entity());
+                storage::Entity updated =
+                    entity.has_value() ? *std::move(entity) : storage::Entity();
                 RETURN_IF_ERROR(
                     ApplyServiceChange(change, /*replica=*/true, &updated));
                 txn.PutEntity(name, std::move(updated));
