@@ -50,7 +50,7 @@ absl::StatusOr<prevent::plan::v1::PushResponse> GrpcSyncTransport::Push(
 
 absl::Status GrpcSyncTransport::Pull(
     const prevent::plan::v1::PullRequest& request,
-    absl::FunctionRef<absl::Status(const prevent::plan::v1::PullResponse&)>
+    absl::FunctionRef<absl::Status(prevent::plan::v1::PullResponse*)>
         on_batch) {
   grpc::ClientContext context;
   const absl::Time deadline = request.follow() && follow_deadline_ > absl::Now()
@@ -71,7 +71,7 @@ absl::Status GrpcSyncTransport::Pull(
   prevent::plan::v1::PullResponse batch;
   absl::Status applied = absl::OkStatus();
   while (reader->Read(&batch)) {
-    applied = on_batch(batch);
+    applied = on_batch(&batch);
     if (!applied.ok()) {
       context.TryCancel();
       break;

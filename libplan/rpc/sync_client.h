@@ -26,7 +26,7 @@ class GrpcSyncTransport final : public SyncTransport {
       const prevent::plan::v1::PushRequest& request) override;
   absl::Status Pull(
       const prevent::plan::v1::PullRequest& request,
-      absl::FunctionRef<absl::Status(const prevent::plan::v1::PullResponse&)>
+      absl::FunctionRef<absl::Status(prevent::plan::v1::PullResponse*)>
           on_batch) override;
   absl::Status GetSnapshot(
       const prevent::plan::v1::GetSnapshotRequest& request,

@@ -439,46 +439,52 @@ absl::Status Replica::PullAll(SyncTransport& transport, bool follow,
   request.set_batch_size(options_.pull_batch);
   request.set_follow(follow);
   Outbox outbox;
-  absl::Status status = transport.Pull(
-      request, [&](const v1::PullResponse& batch) -> absl::Status {
-        // The batch and the new cursor in one commit: a crash resumes from
-        // the last batch applied, never skipping or repeating one. Alone, so
-        // that the outbox read in it has every local edit before it.
-        RETURN_IF_ERROR(
-            store_->CommitAlone([&](Transaction& txn) -> absl::Status {
-              RETURN_IF_ERROR(outbox.CatchUp(*store_->NewReadView()));
-              // ApplyServiceChange leaves the service's image as what the
-              // replica serves, so only targets with local changes still
-              // pending need rebasing (rebasing the others rewrote each
-              // entity a second time for nothing).
-              const std::set<std::string> pending = TargetsOf(outbox);
-              std::set<std::string> touched;
-              for (const v1::Change& change : batch.changes()) {
-                ASSIGN_OR_RETURN(ResourceName name,
-                                 ResourceName::Parse(change.target()));
-                ASSIGN_OR_RETURN(std::optional<storage::Entity> entity,
-                                 txn.GetEntity(name));
-                storage::Entity updated =
-                    entity.has_value() ? *std::move(entity) : storage::Entity();
-                RETURN_IF_ERROR(
-                    ApplyServiceChange(change, /*replica=*/true, &updated));
-                txn.PutEntity(name, std::move(updated));
-                if (pending.count(change.target()) > 0) {
-                  touched.insert(change.target());
-                }
-              }
-              RETURN_IF_ERROR(Rebase(txn, outbox, touched));
-              txn.Put(Cf::kMeta, kMetaCursor,
-                      SequenceKey(batch.high_water_mark()));
-              return absl::OkStatus();
-            }));
-        cursor = batch.high_water_mark();
-        moved->set_pulled(moved->pulled() + batch.changes_size());
-        moved->set_cursor(cursor);
-        absl::MutexLock lock(&status_mu_);
-        status_.set_service_sequence(batch.high_water_mark());
-        return absl::OkStatus();
+  // Each batch is applied on a second thread while this one receives the
+  // next; `cursor` and `moved` are the applier's until it finishes.
+  Handoff<v1::PullResponse> applier([&](v1::PullResponse& batch)
+                                        -> absl::Status {
+    // The batch and the new cursor in one commit: a crash resumes from the
+    // last batch applied, never skipping or repeating one. Alone, so that
+    // the outbox read in it has every local edit before it.
+    RETURN_IF_ERROR(store_->CommitAlone([&](Transaction& txn) -> absl::Status {
+      RETURN_IF_ERROR(outbox.CatchUp(*store_->NewReadView()));
+      // ApplyServiceChange leaves the service's image as what the replica
+      // serves, so only targets with local changes still pending need
+      // rebasing (rebasing the others rewrote each entity a second time for
+      // nothing).
+      const std::set<std::string> pending = TargetsOf(outbox);
+      std::set<std::string> touched;
+      for (const v1::Change& change : batch.changes()) {
+        ASSIGN_OR_RETURN(ResourceName name,
+                         ResourceName::Parse(change.target()));
+        ASSIGN_OR_RETURN(std::optional<storage::Entity> entity,
+                         txn.GetEntity(name));
+        storage::Entity updated =
+            entity.has_value() ? *std::move(entity) : storage::Entity();
+        RETURN_IF_ERROR(ApplyServiceChange(change, /*replica=*/true, &updated));
+        txn.PutEntity(name, std::move(updated));
+        if (pending.count(change.target()) > 0) {
+          touched.insert(change.target());
+        }
+      }
+      RETURN_IF_ERROR(Rebase(txn, outbox, touched));
+      txn.Put(Cf::kMeta, kMetaCursor, SequenceKey(batch.high_water_mark()));
+      return absl::OkStatus();
+    }));
+    cursor = batch.high_water_mark();
+    moved->set_pulled(moved->pulled() + batch.changes_size());
+    moved->set_cursor(cursor);
+    absl::MutexLock lock(&status_mu_);
+    status_.set_service_sequence(batch.high_water_mark());
+    return absl::OkStatus();
+  });
+  absl::Status status =
+      transport.Pull(request, [&](v1::PullResponse* batch) -> absl::Status {
+        return applier.Put(batch);
       });
+  // The applier's error, when it stopped the stream, explains it best; a
+  // batch received before the stream broke is still applied.
+  if (absl::Status applied = applier.Finish(); !applied.ok()) return applied;
   moved->set_cursor(cursor);
   if (ErrorReason(status) == "CURSOR_EXPIRED" ||
       (absl::IsFailedPrecondition(status) &&

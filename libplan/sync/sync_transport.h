@@ -22,11 +22,12 @@ class SyncTransport {
       const prevent::plan::v1::PushRequest& request) = 0;
 
   // Streams a pull, calling `on_batch` for each message in order; stops early
-  // with its error when it returns one. FAILED_PRECONDITION (reason
+  // with its error when it returns one. It may take the batch's contents (by
+  // swapping in another message to reuse). FAILED_PRECONDITION (reason
   // CURSOR_EXPIRED) when `since` is before the service's horizon.
   virtual absl::Status Pull(
       const prevent::plan::v1::PullRequest& request,
-      absl::FunctionRef<absl::Status(const prevent::plan::v1::PullResponse&)>
+      absl::FunctionRef<absl::Status(prevent::plan::v1::PullResponse*)>
           on_batch) = 0;
 
   // Bounds the next following pull (request.follow): it ends by `deadline`.

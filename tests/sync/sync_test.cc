@@ -568,7 +568,7 @@ TEST_F(SyncTest, AgentPastTheHorizonTakesASnapshotAndKeepsItsOutbox) {
   old.set_since(1);
   old.add_plans(kPlan);
   absl::Status pulled = a->transport.Pull(
-      old, [](const v1::PullResponse&) { return absl::OkStatus(); });
+      old, [](v1::PullResponse*) { return absl::OkStatus(); });
   EXPECT_EQ(pulled.code(), absl::StatusCode::kFailedPrecondition);
 }
 
@@ -580,10 +580,10 @@ class DroppingTransport final : public SyncTransport {
   absl::StatusOr<v1::PushResponse> Push(const v1::PushRequest& r) override {
     return inner_->Push(r);
   }
-  absl::Status Pull(const v1::PullRequest& request,
-                    absl::FunctionRef<absl::Status(const v1::PullResponse&)>
-                        on_batch) override {
-    return inner_->Pull(request, [&](const v1::PullResponse& batch) {
+  absl::Status Pull(
+      const v1::PullRequest& request,
+      absl::FunctionRef<absl::Status(v1::PullResponse*)> on_batch) override {
+    return inner_->Pull(request, [&](v1::PullResponse* batch) {
       if (left_-- <= 0) return absl::UnavailableError("connection lost");
       return on_batch(batch);
     });
