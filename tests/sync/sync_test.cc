@@ -649,6 +649,39 @@ TEST_F(SyncTest, AcceptedEditStaysServedWhenThePullAfterItsPushFails) {
   ExpectConverged({agent.get()});
 }
 
+// The same, across pushes: an action edited twice, one edit per push. The
+// first is logged; the second changes nothing at the service, which already
+// had its value. The pull that would bring the first back fails, and the
+// agent still serves both edits, not the image from before the sync.
+TEST_F(SyncTest, EditLoggedByAnEarlierPushStaysServedWhenThePullFails) {
+  std::unique_ptr<Agent> a = NewAgent("a", kPolice);
+  ASSERT_TRUE(a->Sync().ok());
+  const auto describe = [](Node& node, const std::string& text) {
+    v1::Action action;
+    action.set_name(kAction);
+    action.set_description(text);
+    google::protobuf::FieldMask mask;
+    mask.add_paths("description");
+    v1::Action out;
+    return node.resources->Update(Kind::kAction, action, mask, Actor(), &out);
+  };
+  ASSERT_TRUE(describe(*service_, "Agreed wording").ok());
+  ASSERT_TRUE(SetRag(a->node, v1::RED).ok());
+  ASSERT_TRUE(describe(a->node, "Agreed wording").ok());
+  Replica one_per_push(
+      a->node.store.get(), &a->node.clock,
+      {.organisation = kPolice, .plans = {kPlan}, .push_batch = 1});
+  DroppingTransport dropping(&a->transport, 0);
+  absl::StatusOr<v1::SyncNowResponse> cut = one_per_push.Sync(dropping);
+  EXPECT_EQ(cut.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(one_per_push.pending_changes(), 0);
+  EXPECT_EQ(ActionAt(*service_).rag(), v1::RED);
+  const v1::Action served = ActionAt(a->node);
+  EXPECT_EQ(served.rag(), v1::RED);
+  EXPECT_EQ(served.description(), "Agreed wording");
+  ExpectConverged({a.get()});
+}
+
 TEST_F(SyncTest, ChangingSubscriptionsSendsWhatEntersAndLeavesTheScope) {
   std::unique_ptr<Agent> a = NewAgent("a", kPolice);
   ASSERT_TRUE(a->Sync().ok());
