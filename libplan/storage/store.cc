@@ -2,12 +2,14 @@
 
 #include <deque>
 #include <map>
+#include <memory>
 #include <optional>
 #include <thread>
 #include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
@@ -145,6 +147,79 @@ class SnapshotView final : public ReadView {
   mutable std::optional<uint64_t> sequence_;
 };
 
+// Reads keys of the committed state on a thread of its own, in order, for a
+// GroupTransaction (see Transaction::ReadAhead). The state cannot change
+// meanwhile: groups commit one at a time, and this one has not written yet.
+class ReadAheadThread {
+ public:
+  using Key = std::pair<int, std::string>;
+  using Value = absl::StatusOr<std::optional<std::string>>;
+
+  ReadAheadThread(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* const* cfs,
+                  std::vector<std::pair<Cf, std::string>> keys)
+      : db_(db), cfs_(cfs) {
+    keys_.reserve(keys.size());
+    for (auto& [cf, key] : keys) {
+      Key id(static_cast<int>(cf), std::move(key));
+      if (slots_.try_emplace(id, keys_.size()).second) {
+        keys_.push_back(std::move(id));
+      }
+    }
+    values_.resize(keys_.size());
+    thread_ = std::thread([this] { Run(); });
+  }
+  ReadAheadThread(const ReadAheadThread&) = delete;
+  ReadAheadThread& operator=(const ReadAheadThread&) = delete;
+  // Stops reading, and waits for the thread.
+  ~ReadAheadThread() {
+    {
+      absl::MutexLock lock(&mu_);
+      stop_ = true;
+    }
+    thread_.join();
+  }
+
+  // The value of `key` read ahead, once it is read; nullopt when `key` was
+  // not to be read ahead, or was taken already.
+  std::optional<Value> Take(const Key& key) {
+    auto it = slots_.find(key);
+    if (it == slots_.end()) return std::nullopt;
+    const size_t slot = it->second;
+    slots_.erase(it);
+    absl::MutexLock lock(&mu_);
+    wanted_ = slot;
+    mu_.Await(absl::Condition(this, &ReadAheadThread::WantedIsRead));
+    return std::move(values_[slot]);
+  }
+
+ private:
+  bool WantedIsRead() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return read_ > wanted_;
+  }
+
+  void Run() {
+    for (size_t i = 0; i < keys_.size(); ++i) {
+      // Published by read_, under mu_.
+      values_[i] = GetFromDb(db_, cfs_[keys_[i].first], rocksdb::ReadOptions(),
+                             keys_[i].second);
+      absl::MutexLock lock(&mu_);
+      read_ = i + 1;
+      if (stop_) return;
+    }
+  }
+
+  rocksdb::DB* const db_;
+  rocksdb::ColumnFamilyHandle* const* const cfs_;
+  std::vector<Key> keys_;      // fixed once the thread starts
+  std::vector<Value> values_;  // values_[i] is the thread's until read_ > i
+  absl::flat_hash_map<Key, size_t> slots_;  // the caller's: keys not taken
+  absl::Mutex mu_;
+  size_t read_ ABSL_GUARDED_BY(mu_) = 0;
+  size_t wanted_ ABSL_GUARDED_BY(mu_) = 0;
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;
+};
+
 // The writes of one commit group, not yet in the database.
 struct GroupState {
   rocksdb::WriteBatch batch;
@@ -168,7 +243,18 @@ class GroupTransaction final : public Transaction {
     if (auto it = group_->overlay.find(id); it != group_->overlay.end()) {
       return it->second;
     }
+    if (read_ahead_ != nullptr) {
+      if (std::optional<ReadAheadThread::Value> value = read_ahead_->Take(id);
+          value.has_value()) {
+        return *std::move(value);
+      }
+    }
     return GetFromDb(db_, cfs_[id.first], rocksdb::ReadOptions(), key);
+  }
+
+  void ReadAhead(std::vector<std::pair<Cf, std::string>> keys) override {
+    read_ahead_.reset();
+    read_ahead_ = std::make_unique<ReadAheadThread>(db_, cfs_, std::move(keys));
   }
 
   void Put(Cf cf, absl::string_view key, absl::string_view value) override {
@@ -213,6 +299,8 @@ class GroupTransaction final : public Transaction {
   // Ordered so the batch is deterministic.
   std::map<std::pair<int, std::string>, std::optional<std::string>> writes_;
   uint64_t taken_ = 0;
+  // Last: stopped before the rest goes.
+  std::unique_ptr<ReadAheadThread> read_ahead_;
 };
 
 class RocksStore final : public Store {

@@ -29,6 +29,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/functional/any_invocable.h"
 #include "absl/functional/function_ref.h"
@@ -93,6 +95,13 @@ class Transaction {
   virtual void Delete(Cf cf, absl::string_view key) = 0;
   // The sequence number the next AppendChange will assign.
   virtual uint64_t next_sequence() const = 0;
+  // Starts reading `keys` from the committed state on a second thread, in
+  // order, so that this transaction's Gets of them, made in about that order,
+  // find them read: for a body about to read many keys, whose reads then
+  // overlap its other work. Every Get returns what it would without it. A key
+  // is read ahead once; a second Get of it reads it again. A later call
+  // replaces this one.
+  virtual void ReadAhead(std::vector<std::pair<Cf, std::string>> keys) = 0;
 
   absl::StatusOr<std::optional<storage::Entity>> GetEntity(
       const ResourceName& name);

@@ -400,9 +400,22 @@ absl::Status SyncAuthority::Push(const v1::PushRequest& request,
   RETURN_IF_ERROR(violations.ToStatus());
   // The whole push is one commit: each change is answered from the state its
   // predecessors left, and a failure answers none (a retry is safe).
+  // What merging the changes reads first: each change's earlier answer, if
+  // any, and its target.
+  std::vector<std::pair<Cf, std::string>> reads;
+  reads.reserve(2 * request.changes_size());
+  for (const v1::Change& change : request.changes()) {
+    reads.emplace_back(Cf::kApplied, change.change_id());
+    if (absl::StatusOr<ResourceName> name =
+            ResourceName::Parse(change.target());
+        name.ok()) {
+      reads.emplace_back(Cf::kEntities, EntityKey(*name));
+    }
+  }
   std::vector<v1::ChangeResult> results;
   RETURN_IF_ERROR(store_->Commit([&](Transaction& txn) -> absl::Status {
     results.clear();
+    txn.ReadAhead(std::move(reads));  // overlaps the reads with the merging
     for (const v1::Change& change : request.changes()) {
       v1::ChangeResult result;
       RETURN_IF_ERROR(

@@ -262,6 +262,77 @@ TEST_F(StoreTest, TransactionsInOneGroupSeeEarlierWrites) {
   EXPECT_EQ(**value, absl::StrCat(kThreads * kPerThread));
 }
 
+// A body that reads ahead gets from each Get what it would without: its own
+// writes, then the committed state, whatever the order of its Gets.
+TEST_F(StoreTest, ReadAheadChangesNoGetsAnswer) {
+  ASSERT_TRUE(store_
+                  ->Commit([](Transaction& txn) {
+                    for (const char* key : {"a", "b", "c"}) {
+                      txn.Put(Cf::kMeta, key, absl::StrCat("old ", key));
+                    }
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  ASSERT_TRUE(store_
+                  ->Commit([](Transaction& txn) -> absl::Status {
+                    txn.ReadAhead({{Cf::kMeta, "a"},
+                                   {Cf::kMeta, "b"},
+                                   {Cf::kMeta, "missing"},
+                                   {Cf::kMeta, "a"},
+                                   {Cf::kEntities, "c"},
+                                   {Cf::kMeta, "c"},
+                                   {Cf::kMeta, "never read"}});
+                    txn.Put(Cf::kMeta, "b", "new b");
+                    const std::vector<
+                        std::pair<std::string, std::optional<std::string>>>
+                        expected = {{"c", "old c"},
+                                    {"a", "old a"},
+                                    {"b", "new b"},
+                                    {"missing", std::nullopt},
+                                    {"a", "old a"}};
+                    for (const auto& [key, value] : expected) {
+                      ASSIGN_OR_RETURN(std::optional<std::string> got,
+                                       txn.Get(Cf::kMeta, key));
+                      EXPECT_EQ(got, value) << key;
+                    }
+                    ASSIGN_OR_RETURN(std::optional<std::string> other,
+                                     txn.Get(Cf::kEntities, "c"));
+                    EXPECT_EQ(other, std::nullopt);
+                    return absl::OkStatus();
+                  })
+                  .ok());
+}
+
+// Nor when an earlier transaction of the group wrote the key after it was
+// committed state last: as above, a stale read would lose updates.
+TEST_F(StoreTest, ReadAheadSeesEarlierWritesOfTheGroup) {
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 100;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kPerThread; ++i) {
+        ASSERT_TRUE(
+            store_
+                ->Commit([](Transaction& txn) -> absl::Status {
+                  txn.ReadAhead({{Cf::kMeta, "counter"}});
+                  ASSIGN_OR_RETURN(std::optional<std::string> value,
+                                   txn.Get(Cf::kMeta, "counter"));
+                  const int count = value.has_value() ? std::stoi(*value) : 0;
+                  txn.Put(Cf::kMeta, "counter", absl::StrCat(count + 1));
+                  return absl::OkStatus();
+                })
+                .ok());
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  absl::StatusOr<std::optional<std::string>> value =
+      store_->NewReadView()->Get(Cf::kMeta, "counter");
+  ASSERT_TRUE(value.ok() && value->has_value());
+  EXPECT_EQ(**value, absl::StrCat(kThreads * kPerThread));
+}
+
 // A CommitAlone body shares its group with no one: a view taken in it has
 // every change before it, and none taken by an earlier member of a group.
 TEST_F(StoreTest, CommitAloneSeesTheWholeStoreInItsBody) {
