@@ -443,15 +443,15 @@ absl::Status Replica::PullAll(SyncTransport& transport, bool follow,
   // next; `cursor` and `moved` are the applier's until it finishes.
   Handoff<v1::PullResponse> applier([&](v1::PullResponse& batch)
                                         -> absl::Status {
-    // The batch and the new cursor in one commit: a crash resumes from the
-    // last batch applied, never skipping or repeating one. Alone, so that
-    // the outbox read in it has every local edit before it.
     std::vector<std::pair<Cf, std::string>> targets;
     targets.reserve(batch.changes_size());
     for (const v1::Change& change : batch.changes()) {
       ASSIGN_OR_RETURN(ResourceName name, ResourceName::Parse(change.target()));
       targets.emplace_back(Cf::kEntities, EntityKey(name));
     }
+    // The batch and the new cursor in one commit: a crash resumes from the
+    // last batch applied, never skipping or repeating one. Alone, so that
+    // the outbox read in it has every local edit before it.
     RETURN_IF_ERROR(store_->CommitAlone([&](Transaction& txn) -> absl::Status {
       txn.ReadAhead(std::move(targets));  // overlaps the reads with the rest
       RETURN_IF_ERROR(outbox.CatchUp(*store_->NewReadView()));

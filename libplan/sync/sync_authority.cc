@@ -398,8 +398,6 @@ absl::Status SyncAuthority::Push(const v1::PushRequest& request,
     }
   }
   RETURN_IF_ERROR(violations.ToStatus());
-  // The whole push is one commit: each change is answered from the state its
-  // predecessors left, and a failure answers none (a retry is safe).
   // What merging the changes reads first: each change's earlier answer, if
   // any, and its target.
   std::vector<std::pair<Cf, std::string>> reads;
@@ -412,6 +410,8 @@ absl::Status SyncAuthority::Push(const v1::PushRequest& request,
       reads.emplace_back(Cf::kEntities, EntityKey(*name));
     }
   }
+  // The whole push is one commit: each change is answered from the state its
+  // predecessors left, and a failure answers none (a retry is safe).
   std::vector<v1::ChangeResult> results;
   RETURN_IF_ERROR(store_->Commit([&](Transaction& txn) -> absl::Status {
     results.clear();
