@@ -68,6 +68,54 @@ absl::Status SetFields(const v1::Change& change, Message* resource) {
   return absl::OkStatus();
 }
 
+// ApplyServiceChange, once the resource it applies to is parsed.
+absl::Status ApplyParsed(const v1::Change& change, bool replica,
+                         Message* resource, storage::Entity* entity) {
+  storage::Version version;
+  version.set_hlc(change.hlc());
+  version.set_replica_id(change.replica_id());
+  version.set_change_id(change.change_id());
+  version.set_organisation(change.organisation());
+  version.set_service_sequence(change.sequence());
+  switch (change.operation()) {
+    case v1::Change::CREATE:
+      resource->Clear();
+      SetTime(resource, "create_time", change.hlc());
+      entity->clear_field_versions();
+      entity->set_deleted(false);
+      *entity->mutable_lifecycle_version() = version;
+      break;
+    case v1::Change::UPDATE:
+      break;
+    case v1::Change::DELETE:
+    case v1::Change::UNDELETE:
+      SetDeleted(change, resource, entity);
+      *entity->mutable_lifecycle_version() = version;
+      break;
+    default:
+      return absl::InvalidArgumentError(
+          absl::StrCat(change.target(), ": unknown operation"));
+  }
+  RETURN_IF_ERROR(SetFields(change, resource));
+  for (const v1::FieldChange& field : change.fields()) {
+    (*entity->mutable_field_versions())[field.field()] = version;
+  }
+  const FieldDescriptor* name_field =
+      resource->GetDescriptor()->FindFieldByName("name");
+  resource->GetReflection()->SetString(resource, name_field, change.target());
+  resource->GetReflection()->SetString(
+      resource, resource->GetDescriptor()->FindFieldByName("etag"),
+      ServiceEtag(change.sequence()));
+  SetTime(resource, "update_time", change.hlc());
+  entity->set_resource(SerializeDeterministic(*resource));
+  if (replica) {
+    entity->set_service_known(true);
+    entity->set_service_resource(entity->resource());
+    entity->set_service_deleted(entity->deleted());
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 std::string ServiceEtag(uint64_t sequence) {
@@ -94,50 +142,12 @@ absl::Status ApplyServiceChange(const v1::Change& change, bool replica,
       !resource->ParseFromString(entity->resource())) {
     return absl::DataLossError(absl::StrCat(change.target(), " is corrupt"));
   }
-  storage::Version version;
-  version.set_hlc(change.hlc());
-  version.set_replica_id(change.replica_id());
-  version.set_change_id(change.change_id());
-  version.set_organisation(change.organisation());
-  version.set_service_sequence(change.sequence());
-  switch (change.operation()) {
-    case v1::Change::CREATE:
-      resource->Clear();
-      SetTime(resource.get(), "create_time", change.hlc());
-      entity->clear_field_versions();
-      entity->set_deleted(false);
-      *entity->mutable_lifecycle_version() = version;
-      break;
-    case v1::Change::UPDATE:
-      break;
-    case v1::Change::DELETE:
-    case v1::Change::UNDELETE:
-      SetDeleted(change, resource.get(), entity);
-      *entity->mutable_lifecycle_version() = version;
-      break;
-    default:
-      return absl::InvalidArgumentError(
-          absl::StrCat(change.target(), ": unknown operation"));
-  }
-  RETURN_IF_ERROR(SetFields(change, resource.get()));
-  for (const v1::FieldChange& field : change.fields()) {
-    (*entity->mutable_field_versions())[field.field()] = version;
-  }
-  const FieldDescriptor* name_field =
-      resource->GetDescriptor()->FindFieldByName("name");
-  resource->GetReflection()->SetString(resource.get(), name_field,
-                                       change.target());
-  resource->GetReflection()->SetString(
-      resource.get(), resource->GetDescriptor()->FindFieldByName("etag"),
-      ServiceEtag(change.sequence()));
-  SetTime(resource.get(), "update_time", change.hlc());
-  entity->set_resource(SerializeDeterministic(*resource));
-  if (replica) {
-    entity->set_service_known(true);
-    entity->set_service_resource(entity->resource());
-    entity->set_service_deleted(entity->deleted());
-  }
-  return absl::OkStatus();
+  return ApplyParsed(change, replica, resource.get(), entity);
+}
+
+absl::Status ApplyServiceChange(const v1::Change& change, Message* resource,
+                                storage::Entity* entity) {
+  return ApplyParsed(change, /*replica=*/false, resource, entity);
 }
 
 absl::Status ApplyPendingChange(const v1::Change& change,

@@ -27,6 +27,12 @@ std::string ServiceEtag(uint64_t sequence);
 // the caller). InvalidArgument when the change does not fit the resource.
 absl::Status ApplyServiceChange(const v1::Change& change, bool replica,
                                 storage::Entity* entity);
+// The same on the service, with `entity`'s resource already parsed into
+// `resource` (of the change's kind; empty when there is none), which it
+// leaves changed.
+absl::Status ApplyServiceChange(const v1::Change& change,
+                                google::protobuf::Message* resource,
+                                storage::Entity* entity);
 
 // Re-applies a pending local `change` (from the outbox) on top of `entity`,
 // so the replica shows local work not yet acknowledged. The fields keep their

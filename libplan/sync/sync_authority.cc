@@ -93,27 +93,31 @@ SyncAuthority::SyncAuthority(Store* store, HybridClock* clock,
                              SyncAuthorityOptions options)
     : store_(store), clock_(clock), options_(options) {}
 
-// Writes `change` (fields set, no sequence yet) as the next change of the
-// log, applying it to `entity` the way every replica will.
-static absl::Status LogAndApply(Transaction& txn, v1::Change change,
+// Writes `change` of `target` (fields set, no sequence yet) as the next
+// change of the log, applying it to `entity` the way every replica will.
+// `resource` is the entity's resource parsed (null when it has none), and is
+// left changed.
+static absl::Status LogAndApply(Transaction& txn, const ResourceName& target,
+                                v1::Change change, Message* resource,
                                 storage::Entity* entity, uint64_t* sequence) {
   change.set_sequence(txn.next_sequence());
+  std::unique_ptr<Message> none;
+  if (resource == nullptr) {
+    none = NewResource(target.kind());
+    resource = none.get();
+  }
   // Each field's base is the value it replaces here, so the log can say
   // what changed from what.
-  ASSIGN_OR_RETURN(ResourceName target, ResourceName::Parse(change.target()));
-  std::unique_ptr<Message> before = NewResource(target.kind());
-  if (!entity->resource().empty()) before->ParseFromString(entity->resource());
   for (v1::FieldChange& field : *change.mutable_fields()) {
     const FieldDescriptor* descriptor =
-        before->GetDescriptor()->FindFieldByName(field.field());
+        resource->GetDescriptor()->FindFieldByName(field.field());
     if (descriptor != nullptr) {
-      field.set_base(FieldValueBytes(*before, *descriptor));
+      field.set_base(FieldValueBytes(*resource, *descriptor));
     }
     field.set_base_sequence(change.sequence());
   }
-  RETURN_IF_ERROR(ApplyServiceChange(change, /*replica=*/false, entity));
-  ASSIGN_OR_RETURN(ResourceName name, ResourceName::Parse(change.target()));
-  txn.PutEntity(name, *entity);
+  RETURN_IF_ERROR(ApplyServiceChange(change, resource, entity));
+  txn.PutEntity(target, *entity);
   *sequence = txn.AppendChange(std::move(change));
   return absl::OkStatus();
 }
@@ -204,7 +208,7 @@ static absl::Status ApplyPushed(Transaction& txn, HybridClock& clock,
         }
         storage::Entity entity;
         uint64_t sequence = 0;
-        v1::Change logged = change;
+        v1::Change logged = std::move(change);
         logged.clear_fields();
         for (const FieldDescriptor* field : DataFields(type)) {
           if (!HasValue(*incoming, *field)) continue;
@@ -212,8 +216,8 @@ static absl::Status ApplyPushed(Transaction& txn, HybridClock& clock,
           out->set_field(field->name());
           out->set_value(FieldValueBytes(*incoming, *field));
         }
-        RETURN_IF_ERROR(
-            LogAndApply(txn, std::move(logged), &entity, &sequence));
+        RETURN_IF_ERROR(LogAndApply(txn, *name, std::move(logged),
+                                    /*resource=*/nullptr, &entity, &sequence));
         result->set_outcome(v1::ChangeResult::APPLIED);
         result->set_sequence(sequence);
         txn.RecordResult(*result);
@@ -245,8 +249,8 @@ static absl::Status ApplyPushed(Transaction& txn, HybridClock& clock,
         v1::Change logged = change;
         logged.clear_fields();
         uint64_t sequence = 0;
-        RETURN_IF_ERROR(
-            LogAndApply(txn, std::move(logged), &*existing, &sequence));
+        RETURN_IF_ERROR(LogAndApply(txn, *name, std::move(logged),
+                                    current.get(), &*existing, &sequence));
         result->set_sequence(sequence);
       }
       txn.RecordResult(*result);
@@ -350,7 +354,7 @@ static absl::Status ApplyPushed(Transaction& txn, HybridClock& clock,
                       : any_merged       ? v1::ChangeResult::MERGED
                                          : v1::ChangeResult::APPLIED);
   if (!changed.empty()) {
-    v1::Change logged = change;
+    v1::Change logged = std::move(change);  // not used after this
     logged.set_operation(v1::Change::UPDATE);
     logged.clear_fields();
     for (const FieldDescriptor* field : changed) {
@@ -359,7 +363,8 @@ static absl::Status ApplyPushed(Transaction& txn, HybridClock& clock,
       out->set_value(FieldValueBytes(*merged, *field));
     }
     uint64_t sequence = 0;
-    RETURN_IF_ERROR(LogAndApply(txn, std::move(logged), &*existing, &sequence));
+    RETURN_IF_ERROR(LogAndApply(txn, *name, std::move(logged), current.get(),
+                                &*existing, &sequence));
     result->set_sequence(sequence);
   }
   if (!conflicts.empty() && name->Plan().empty()) {
@@ -373,11 +378,14 @@ static absl::Status ApplyPushed(Transaction& txn, HybridClock& clock,
   for (v1::Conflict& conflict : conflicts) {
     conflict.set_name(absl::StrCat(name->Plan(), "/conflicts/", RandomId()));
     conflict.set_state(v1::Conflict::OPEN);
+    ASSIGN_OR_RETURN(ResourceName conflict_name,
+                     ResourceName::Parse(conflict.name()));
     storage::Entity entity;
     uint64_t sequence = 0;
     RETURN_IF_ERROR(
-        LogAndApply(txn, ConflictCreate(conflict, clock.Now(), service_replica),
-                    &entity, &sequence));
+        LogAndApply(txn, conflict_name,
+                    ConflictCreate(conflict, clock.Now(), service_replica),
+                    /*resource=*/nullptr, &entity, &sequence));
     result->add_conflicts(conflict.name());
   }
   txn.RecordResult(*result);
