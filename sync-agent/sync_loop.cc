@@ -58,10 +58,18 @@ void SyncLoop::Stop() {
 
 absl::StatusOr<v1::SyncNowResponse> SyncLoop::SyncNow(
     absl::string_view trigger) {
+  {
+    absl::MutexLock lock(&mu_);
+    ++sync_now_calls_;
+  }
   // A continuous agent's open pull would hold the sync lock for its whole
-  // window: end it, the loop opens another after this sync.
+  // window: end it; the loop opens another once this sync is done.
   transport_->CancelFollow();
-  return SyncLogged(trigger, /*retry=*/false);
+  absl::StatusOr<v1::SyncNowResponse> moved =
+      SyncLogged(trigger, /*retry=*/false);
+  absl::MutexLock lock(&mu_);
+  --sync_now_calls_;
+  return moved;
 }
 
 v1::SyncStatus SyncLoop::Status() const {
@@ -205,7 +213,10 @@ void SyncLoop::RunContinuous() {
       continue;
     }
     {
+      // After any SyncNow under way (see sync_now_calls_). One that starts
+      // after this check cancels the pull at its start instead.
       absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(this, &SyncLoop::MayFollowOrStop));
       if (stopping_) return;
     }
     const uint64_t before = replica_->Status().cursor();

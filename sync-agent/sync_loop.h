@@ -98,6 +98,10 @@ class SyncLoop {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Waits until `deadline` or Stop(); true when stopped.
   bool SleepUntil(absl::Time deadline);
+  // No SyncNow is under way, or Stop() was called.
+  bool MayFollowOrStop() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return stopping_ || sync_now_calls_ == 0;
+  }
 
   plan::Replica* const replica_;
   plan::GrpcSyncTransport* const transport_;
@@ -109,6 +113,10 @@ class SyncLoop {
 
   mutable absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  // SyncNow calls under way. A continuous agent starts no following pull
+  // meanwhile: one would hold run_mu_ for its whole window, and the thread
+  // could take run_mu_ back each time a SyncNow cancels its pull.
+  int sync_now_calls_ ABSL_GUARDED_BY(mu_) = 0;
   // When the thread runs its next sync; InfiniteFuture for none.
   absl::Time next_run_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
   plan::Backoff backoff_ ABSL_GUARDED_BY(mu_);
