@@ -1,6 +1,7 @@
 #include "libplan/service/plan_resources.h"
 
 #include <memory>
+#include <optional>
 #include <set>
 #include <utility>
 #include <vector>
@@ -597,19 +598,23 @@ absl::Status PlanResources::UpdateInTransaction(
   RETURN_IF_ERROR(CheckReferences(txn, kind, *updated, changed, info.field));
   const Stamp stamp = NewStamp(txn, *clock_, store_->replica_id(), organisation,
                                options_.replica);
-  const storage::Entity previous = *entity;
+  // A replica's versions and outbox entry keep what the edit replaces; the
+  // service needs nothing of it.
+  std::optional<storage::Entity> previous;
+  if (options_.replica) previous = *entity;
+  const storage::Entity* const before = previous ? &*previous : nullptr;
   SetString(updated.get(), "etag", stamp.etag);
   SetTime(updated.get(), "update_time", stamp.time);
   for (const FieldDescriptor* field : changed) {
     (*entity->mutable_field_versions())[field->name()] =
-        FieldVersionAfter(stamp, &previous, field->name(), options_.replica);
+        FieldVersionAfter(stamp, before, field->name(), options_.replica);
   }
   entity->set_resource(SerializeDeterministic(*updated));
   v1::Change change = NewChange(v1::Change::UPDATE, stamp, name, organisation);
   *change.mutable_fields() = std::move(field_changes);
-  txn.PutEntity(name, *entity);
-  LogChange(txn, std::move(change), &previous);
-  out->CopyFrom(*updated);
+  txn.PutEntity(name, *std::move(entity));
+  LogChange(txn, std::move(change), before);
+  out->GetReflection()->Swap(out, updated.get());
   return absl::OkStatus();
 }
 

@@ -192,8 +192,8 @@ class PlanResources {
                                      google::protobuf::Message* out) const;
   std::string ActingOrganisation(const Actor& actor) const;
   // Appends `change` to the log and, on a replica, to the outbox with each
-  // field's base sequence taken from `previous` (the entity before the write;
-  // null for a create, delete or undelete).
+  // field's base sequence taken from `previous` (the entity before an update;
+  // may be null on the service, which does not use it).
   void LogChange(Transaction& txn, v1::Change change,
                  const storage::Entity* previous) const;
 
