@@ -287,7 +287,8 @@ absl::Status Replica::PushAll(SyncTransport& transport,
     // answers are committed on a second thread while the next push is on its
     // way; a crash in between only repeats pushes, which the service answers
     // as DUPLICATE.
-    const std::vector<Outbox::Entry> pending = outbox.entries();
+    // A copy: the committer changes `outbox`; the changes move on to pushes.
+    std::vector<Outbox::Entry> pending = outbox.entries();
     // Every answered change leaves the outbox, REJECTED included: a change
     // the service refuses for good must never block the queue behind it.
     // A target the service logged a change for in this sync, past the
@@ -326,19 +327,22 @@ absl::Status Replica::PushAll(SyncTransport& transport,
     for (size_t next = 0; next < pending.size() && pushed.ok();) {
       v1::PushRequest request;
       request.set_replica_id(store_->replica_id());
-      // change id -> its outbox entry
-      absl::flat_hash_map<std::string, const Outbox::Entry*> sent;
+      const size_t first = next;  // pending[first + i] is request.changes(i)
       PushAnswers answers;
       size_t bytes = 0;
       for (; next < pending.size(); ++next) {
-        const Outbox::Entry& entry = pending[next];
+        Outbox::Entry& entry = pending[next];
         if (request.changes_size() >= options_.push_batch ||
             (bytes >= options_.push_bytes && request.changes_size() > 0)) {
           break;
         }
         bytes += entry.change.ByteSizeLong();
-        *request.add_changes() = entry.change;
-        sent[entry.change.change_id()] = &entry;
+        *request.add_changes() = std::move(entry.change);
+      }
+      // change id -> its index in the request
+      absl::flat_hash_map<absl::string_view, int> sent;
+      for (int i = 0; i < request.changes_size(); ++i) {
+        sent[request.changes(i).change_id()] = i;
       }
       absl::StatusOr<v1::PushResponse> response = transport.Push(request);
       if (!response.ok()) {
@@ -349,8 +353,8 @@ absl::Status Replica::PushAll(SyncTransport& transport,
       for (const v1::ChangeResult& result : response->results()) {
         auto it = sent.find(result.change_id());
         if (it == sent.end()) continue;
-        answers.answered.insert(it->second->key);
-        const std::string& target = it->second->change.target();
+        answers.answered.insert(pending[first + it->second].key);
+        const std::string& target = request.changes(it->second).target();
         uint64_t& logged = answers.logged[target];
         if (OutcomeOf(result) != v1::ChangeResult::REJECTED && Pulled(target)) {
           logged = std::max(logged, result.sequence());
