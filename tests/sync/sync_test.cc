@@ -181,14 +181,20 @@ class SyncTest : public ::testing::Test {
     }
   }
 
-  static absl::Status SetRag(Node& node, v1::Rag rag) {
-    v1::Action action;
-    action.set_name(kAction);
-    action.set_rag(rag);
+  // Sets field `path` of kAction on `node` to its value in `fields`.
+  static absl::Status UpdateAction(Node& node, v1::Action fields,
+                                   const std::string& path) {
+    fields.set_name(kAction);
     google::protobuf::FieldMask mask;
-    mask.add_paths("rag");
+    mask.add_paths(path);
     v1::Action out;
-    return node.resources->Update(Kind::kAction, action, mask, Actor(), &out);
+    return node.resources->Update(Kind::kAction, fields, mask, Actor(), &out);
+  }
+
+  static absl::Status SetRag(Node& node, v1::Rag rag) {
+    v1::Action fields;
+    fields.set_rag(rag);
+    return UpdateAction(node, fields, "rag");
   }
 
   std::vector<v1::Conflict> Conflicts(Node& node) {
@@ -656,18 +662,11 @@ TEST_F(SyncTest, AcceptedEditStaysServedWhenThePullAfterItsPushFails) {
 TEST_F(SyncTest, EditLoggedByAnEarlierPushStaysServedWhenThePullFails) {
   std::unique_ptr<Agent> a = NewAgent("a", kPolice);
   ASSERT_TRUE(a->Sync().ok());
-  const auto describe = [](Node& node, const std::string& text) {
-    v1::Action action;
-    action.set_name(kAction);
-    action.set_description(text);
-    google::protobuf::FieldMask mask;
-    mask.add_paths("description");
-    v1::Action out;
-    return node.resources->Update(Kind::kAction, action, mask, Actor(), &out);
-  };
-  ASSERT_TRUE(describe(*service_, "Agreed wording").ok());
+  v1::Action wording;
+  wording.set_description("Agreed wording");
+  ASSERT_TRUE(UpdateAction(*service_, wording, "description").ok());
   ASSERT_TRUE(SetRag(a->node, v1::RED).ok());
-  ASSERT_TRUE(describe(a->node, "Agreed wording").ok());
+  ASSERT_TRUE(UpdateAction(a->node, wording, "description").ok());
   Replica one_per_push(
       a->node.store.get(), &a->node.clock,
       {.organisation = kPolice, .plans = {kPlan}, .push_batch = 1});
