@@ -447,11 +447,15 @@ absl::Status Replica::PullAll(SyncTransport& transport, bool follow,
   // next; `cursor` and `moved` are the applier's until it finishes.
   Handoff<v1::PullResponse> applier([&](v1::PullResponse& batch)
                                         -> absl::Status {
+    // names[i] is the target of batch.changes(i).
+    std::vector<ResourceName> names;
+    names.reserve(batch.changes_size());
     std::vector<std::pair<Cf, std::string>> targets;
     targets.reserve(batch.changes_size());
     for (const v1::Change& change : batch.changes()) {
       ASSIGN_OR_RETURN(ResourceName name, ResourceName::Parse(change.target()));
       targets.emplace_back(Cf::kEntities, EntityKey(name));
+      names.push_back(std::move(name));
     }
     // The batch and the new cursor in one commit: a crash resumes from the
     // last batch applied, never skipping or repeating one. Alone, so that
@@ -465,9 +469,9 @@ absl::Status Replica::PullAll(SyncTransport& transport, bool follow,
       // nothing).
       const std::set<std::string> pending = TargetsOf(outbox);
       std::set<std::string> touched;
-      for (const v1::Change& change : batch.changes()) {
-        ASSIGN_OR_RETURN(ResourceName name,
-                         ResourceName::Parse(change.target()));
+      for (int i = 0; i < batch.changes_size(); ++i) {
+        const v1::Change& change = batch.changes(i);
+        const ResourceName& name = names[i];
         ASSIGN_OR_RETURN(std::optional<storage::Entity> entity,
                          txn.GetEntity(name));
         storage::Entity updated =
