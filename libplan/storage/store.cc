@@ -254,6 +254,7 @@ class GroupTransaction final : public Transaction {
 
   void ReadAhead(std::vector<std::pair<Cf, std::string>> keys) override {
     read_ahead_.reset();
+    if (keys.empty()) return;  // no thread for nothing to read
     read_ahead_ = std::make_unique<ReadAheadThread>(db_, cfs_, std::move(keys));
   }
 
