@@ -17,6 +17,7 @@
 #include "absl/flags/usage_config.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "google/protobuf/text_format.h"
@@ -166,6 +167,10 @@ int Run() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Debian's Abseil is built without NDEBUG, so by default every Mutex
+  // acquisition, gRPC's own included, is checked for lock-order cycles: 4%
+  // of the service's CPU under UpdateAction. The tests keep the check on.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   absl::SetProgramUsageMessage(
       "Serves the Prevent delivery plans of a county over gRPC.\n"
       "  plan-service --listen=127.0.0.1:50051 --data_dir=./data");
