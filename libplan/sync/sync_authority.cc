@@ -406,6 +406,7 @@ absl::Status SyncAuthority::Push(const v1::PushRequest& request,
     }
   }
   RETURN_IF_ERROR(violations.ToStatus());
+  const absl::Time started = absl::Now();
   // What merging the changes reads first: each change's earlier answer, if
   // any, and its target.
   std::vector<std::pair<Cf, std::string>> reads;
@@ -444,7 +445,8 @@ absl::Status SyncAuthority::Push(const v1::PushRequest& request,
                  << " merged=" << counts[v1::ChangeResult::MERGED]
                  << " conflicts=" << counts[v1::ChangeResult::CONFLICT]
                  << " rejected=" << counts[v1::ChangeResult::REJECTED]
-                 << " duplicates=" << counts[v1::ChangeResult::DUPLICATE];
+                 << " duplicates=" << counts[v1::ChangeResult::DUPLICATE]
+                 << " ms=" << absl::ToInt64Milliseconds(absl::Now() - started);
   return absl::OkStatus();
 }
 
