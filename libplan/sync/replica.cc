@@ -40,11 +40,21 @@ google::protobuf::Timestamp ToProto(absl::Time time) {
   return out;
 }
 
+}  // namespace
+
+namespace replica_internal {
+
 // The pending local changes (the outbox), in the order they were made, held
 // in memory: read whole once, then only what local edits added since (outbox
 // keys are local sequence numbers, so they only grow). A sync reads the
 // outbox per batch; reading it whole each time made a sync of P pending
 // changes cost O(P^2).
+//
+// One sync's push committer and pull appliers share one Outbox, so that
+// each sees what the others removed. They use it only inside CommitAlone
+// bodies, which run one at a time, each after the commits before it are
+// written: the store orders them, so it needs no lock of its own. Any other
+// use waits until no such thread is running.
 class Outbox {
  public:
   struct Entry {
@@ -66,6 +76,7 @@ class Outbox {
             return false;
           }
           last_key_ = next.key;  // read, whatever Remove does later
+          ++per_target_[next.change.target()];
           entries_.push_back(std::move(next));
           return true;
         }));
@@ -83,17 +94,36 @@ class Outbox {
   void Remove(const absl::flat_hash_set<std::string>& keys) {
     entries_.erase(std::remove_if(entries_.begin(), entries_.end(),
                                   [&](const Entry& entry) {
-                                    return keys.contains(entry.key);
+                                    if (!keys.contains(entry.key)) return false;
+                                    auto it =
+                                        per_target_.find(entry.change.target());
+                                    if (--it->second == 0)
+                                      per_target_.erase(it);
+                                    return true;
                                   }),
                    entries_.end());
   }
 
   const std::vector<Entry>& entries() const { return entries_; }
 
+  // True when a change of `target` is pending (in constant time: a pull
+  // applied during a long push asks for each change it applies).
+  bool Pending(absl::string_view target) const {
+    return per_target_.contains(target);
+  }
+
  private:
   std::vector<Entry> entries_;
   std::string last_key_;  // "" before the first read: from the start
+  // target -> how many of `entries_` change it
+  absl::flat_hash_map<std::string, int> per_target_;
 };
+
+}  // namespace replica_internal
+
+namespace {
+
+using replica_internal::Outbox;
 
 // The pending changes of each of `targets`, in order.
 using PendingByTarget =
@@ -114,6 +144,7 @@ PendingByTarget PendingOf(const Outbox& outbox,
 // is removed (a rejected create).
 absl::Status Rebase(Transaction& txn, const Outbox& outbox,
                     const std::set<std::string>& targets) {
+  if (targets.empty()) return absl::OkStatus();
   const PendingByTarget pending = PendingOf(outbox, targets);
   for (const std::string& target : targets) {
     absl::StatusOr<ResourceName> name = ResourceName::Parse(target);
@@ -156,6 +187,7 @@ struct PushAnswers {
   // conflict, a value it already had).
   std::map<std::string, uint64_t> logged;
   std::string status_bytes;  // SyncStatus to persist
+  bool more = false;         // another push follows in this round
 };
 
 // What the service did with `result`'s change: for a DUPLICATE, what it did
@@ -165,6 +197,64 @@ v1::ChangeResult::Outcome OutcomeOf(const v1::ChangeResult& result) {
              ? result.first_outcome()
              : result.outcome();
 }
+
+// Runs `pull` on a thread of its own each time it is nudged; nudges made
+// while a pull runs ask for one more after it. After a failed pull it runs
+// no more. For pulling while a push goes on (see Replica::PushAll).
+class PullBehind {
+ public:
+  explicit PullBehind(std::function<absl::Status()> pull)
+      : pull_(std::move(pull)), thread_([this] { Run(); }) {}
+  PullBehind(const PullBehind&) = delete;
+  PullBehind& operator=(const PullBehind&) = delete;
+  ~PullBehind() { (void)Finish(); }
+
+  void Nudge() {
+    absl::MutexLock lock(&mu_);
+    wanted_ = true;
+  }
+
+  // Waits for the pull under way, if any, starts no other, and returns the
+  // failure that stopped the pulls, if any. Idempotent.
+  absl::Status Finish() {
+    {
+      absl::MutexLock lock(&mu_);
+      finished_ = true;
+    }
+    if (thread_.joinable()) thread_.join();
+    absl::MutexLock lock(&mu_);
+    return status_;
+  }
+
+ private:
+  bool Woken() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return wanted_ || finished_;
+  }
+
+  void Run() {
+    while (true) {
+      {
+        absl::MutexLock lock(&mu_);
+        mu_.Await(absl::Condition(this, &PullBehind::Woken));
+        if (finished_) return;
+        wanted_ = false;
+      }
+      absl::Status status = pull_();
+      if (!status.ok()) {
+        absl::MutexLock lock(&mu_);
+        status_ = std::move(status);
+        return;
+      }
+    }
+  }
+
+  const std::function<absl::Status()> pull_;
+  absl::Mutex mu_;
+  bool wanted_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status status_ ABSL_GUARDED_BY(mu_);
+  std::thread thread_;  // last: it starts running in the constructor
+};
 
 }  // namespace
 
@@ -252,12 +342,28 @@ void Replica::RecordAttempt(const absl::Status& status) {
   });
 }
 
+absl::StatusOr<bool> Replica::Settled() const {
+  std::unique_ptr<ReadView> view = store_->NewReadView();
+  ASSIGN_OR_RETURN(std::optional<std::string> cursor,
+                   view->Get(Cf::kMeta, kMetaCursor));
+  ASSIGN_OR_RETURN(std::optional<std::string> saved,
+                   view->Get(Cf::kMeta, kMetaPlans));
+  const std::set<std::string> now(options_.plans.begin(), options_.plans.end());
+  return cursor.has_value() && saved.has_value() &&
+         *saved == absl::StrJoin(now, ",");
+}
+
 absl::StatusOr<v1::SyncNowResponse> Replica::Sync(SyncTransport& transport) {
   absl::MutexLock lock(&sync_mu_);
   v1::SyncNowResponse moved;
-  absl::Status status = PushAll(transport, &moved);
+  Outbox outbox;
+  absl::StatusOr<bool> settled = Settled();
+  absl::Status status = settled.status();
+  if (status.ok()) status = PushAll(transport, outbox, *settled, &moved);
   if (status.ok()) status = Resubscribe(transport, &moved);
-  if (status.ok()) status = PullAll(transport, /*follow=*/false, &moved);
+  if (status.ok()) {
+    status = PullAll(transport, PullMode::kCatchUp, outbox, &moved);
+  }
   RecordAttempt(status);
   if (!status.ok()) return status;
   return moved;
@@ -267,18 +373,20 @@ absl::Status Replica::Follow(SyncTransport& transport,
                              absl::Duration duration) {
   absl::MutexLock lock(&sync_mu_);
   v1::SyncNowResponse moved;
+  Outbox outbox;
   transport.set_follow_deadline(absl::Now() + duration);
-  absl::Status status = PullAll(transport, /*follow=*/true, &moved);
+  absl::Status status = PullAll(transport, PullMode::kFollow, outbox, &moved);
   // The stream ending at its deadline is how a follow normally ends.
   if (absl::IsDeadlineExceeded(status)) status = absl::OkStatus();
   return status;
 }
 
-absl::Status Replica::PushAll(SyncTransport& transport,
-                              v1::SyncNowResponse* moved) {
-  // `outbox` belongs to the committer below once pushing starts.
-  Outbox outbox;
+absl::Status Replica::PushAll(SyncTransport& transport, Outbox& outbox,
+                              bool pull_behind, v1::SyncNowResponse* moved) {
+  // `outbox` belongs to the committer and the puller below while they run.
   RETURN_IF_ERROR(outbox.CatchUp(*store_->NewReadView()));
+  // What the pulls behind the pushes brought.
+  v1::SyncNowResponse pulled_behind;
   // The committer's: each answered target -> the last sequence the service
   // logged for it in this sync, which the pull will bring back.
   std::map<std::string, uint64_t> coming_back;
@@ -289,6 +397,20 @@ absl::Status Replica::PushAll(SyncTransport& transport,
     // as DUPLICATE.
     // A copy: the committer changes `outbox`; the changes move on to pushes.
     std::vector<Outbox::Entry> pending = outbox.entries();
+    // With more than one push to make, each push's answers, once committed,
+    // start a pull on a third thread, so that the changes it logged come
+    // back while the next pushes go on, rather than all waiting for the last
+    // (after the commit, so the pull finds them gone from the outbox). Only
+    // when the replica is settled: such a pull never bootstraps, nor pulls for
+    // plans a change of subscription has yet to bring in. A failed pull is left
+    // to the pull after the pushes, which every sync makes.
+    std::optional<PullBehind> puller;
+    if (pull_behind) {
+      puller.emplace([&] {
+        return PullAll(transport, PullMode::kBehindPush, outbox,
+                       &pulled_behind);
+      });
+    }
     // Every answered change leaves the outbox, REJECTED included: a change
     // the service refuses for good must never block the queue behind it.
     // A target the service logged a change for in this sync, past the
@@ -299,29 +421,32 @@ absl::Status Replica::PushAll(SyncTransport& transport,
     // nothing to log, a change already pulled, or outside the plans this
     // agent pulls) is rebuilt now from the service's image and what is still
     // pending, as no pull will do it.
-    Handoff<PushAnswers> committer([&](PushAnswers& answers) {
-      return store_->CommitAlone([&](Transaction& txn) -> absl::Status {
-        for (const std::string& key : answers.answered) {
-          txn.Delete(Cf::kOutbox, key);
-        }
-        // What is still pending: what was, less what the service answered,
-        // plus what local edits have added meanwhile.
-        RETURN_IF_ERROR(outbox.CatchUp(*store_->NewReadView()));
-        outbox.Remove(answers.answered);
-        ASSIGN_OR_RETURN(std::optional<std::string> cursor,
-                         txn.Get(Cf::kMeta, kMetaCursor));
-        const uint64_t pulled =
-            cursor.has_value() ? DecodeSequenceKey(*cursor) : 0;
-        std::set<std::string> rebuild;
-        for (const auto& [target, sequence] : answers.logged) {
-          uint64_t& coming = coming_back[target];
-          coming = std::max(coming, sequence);
-          if (coming <= pulled) rebuild.insert(target);
-        }
-        RETURN_IF_ERROR(Rebase(txn, outbox, rebuild));
-        txn.Put(Cf::kMeta, kMetaStatus, answers.status_bytes);
-        return absl::OkStatus();
-      });
+    Handoff<PushAnswers> committer([&](PushAnswers& answers) -> absl::Status {
+      RETURN_IF_ERROR(
+          store_->CommitAlone([&](Transaction& txn) -> absl::Status {
+            for (const std::string& key : answers.answered) {
+              txn.Delete(Cf::kOutbox, key);
+            }
+            // What is still pending: what was, less what the service answered,
+            // plus what local edits have added meanwhile.
+            RETURN_IF_ERROR(outbox.CatchUp(*store_->NewReadView()));
+            outbox.Remove(answers.answered);
+            ASSIGN_OR_RETURN(std::optional<std::string> cursor,
+                             txn.Get(Cf::kMeta, kMetaCursor));
+            const uint64_t pulled =
+                cursor.has_value() ? DecodeSequenceKey(*cursor) : 0;
+            std::set<std::string> rebuild;
+            for (const auto& [target, sequence] : answers.logged) {
+              uint64_t& coming = coming_back[target];
+              coming = std::max(coming, sequence);
+              if (coming <= pulled) rebuild.insert(target);
+            }
+            RETURN_IF_ERROR(Rebase(txn, outbox, rebuild));
+            txn.Put(Cf::kMeta, kMetaStatus, answers.status_bytes);
+            return absl::OkStatus();
+          }));
+      if (puller.has_value() && answers.more) puller->Nudge();
+      return absl::OkStatus();
     });
     absl::Status pushed = absl::OkStatus();
     for (size_t next = 0; next < pending.size() && pushed.ok();) {
@@ -360,6 +485,7 @@ absl::Status Replica::PushAll(SyncTransport& transport,
           logged = std::max(logged, result.sequence());
         }
       }
+      answers.more = next < pending.size();
       pushed = committer.Put(&answers);
       if (pushed.ok() && response->results_size() < request.changes_size()) {
         pushed =
@@ -367,9 +493,18 @@ absl::Status Replica::PushAll(SyncTransport& transport,
       }
     }
     const absl::Status committed = committer.Finish();
+    if (puller.has_value()) {
+      if (absl::Status behind = puller->Finish(); !behind.ok()) {
+        PLAN_LOG(WARNING) << "sync organisation=" << options_.organisation
+                          << " pull during the push failed, after "
+                          << pulled_behind.pulled()
+                          << " changes (the pull after it retries): " << behind;
+      }
+    }
     RETURN_IF_ERROR(pushed);
     RETURN_IF_ERROR(committed);
   }
+  moved->set_pulled(moved->pulled() + pulled_behind.pulled());
   return absl::OkStatus();
 }
 
@@ -429,20 +564,23 @@ std::string Replica::RecordAnswers(const v1::PushRequest& request,
   return status_.SerializeAsString();
 }
 
-absl::Status Replica::PullAll(SyncTransport& transport, bool follow,
-                              v1::SyncNowResponse* moved) {
+absl::Status Replica::PullAll(SyncTransport& transport, PullMode mode,
+                              Outbox& outbox, v1::SyncNowResponse* moved) {
   std::unique_ptr<ReadView> view = store_->NewReadView();
   ASSIGN_OR_RETURN(std::optional<std::string> cursor_bytes,
                    view->Get(Cf::kMeta, kMetaCursor));
-  if (!cursor_bytes.has_value()) return Bootstrap(transport, moved);
+  const bool may_bootstrap = mode != PullMode::kBehindPush;
+  if (!cursor_bytes.has_value()) {
+    if (!may_bootstrap) return absl::FailedPreconditionError("no cursor");
+    return Bootstrap(transport, moved);
+  }
   uint64_t cursor = DecodeSequenceKey(*cursor_bytes);
   v1::PullRequest request;
   request.set_replica_id(store_->replica_id());
   request.set_since(cursor);
   for (const std::string& plan : options_.plans) request.add_plans(plan);
   request.set_batch_size(options_.pull_batch);
-  request.set_follow(follow);
-  Outbox outbox;
+  request.set_follow(mode == PullMode::kFollow);
   // Each batch is applied on a second thread while this one receives the
   // next; `cursor` and `moved` are the applier's until it finishes.
   Handoff<v1::PullResponse> applier([&](v1::PullResponse& batch)
@@ -467,7 +605,6 @@ absl::Status Replica::PullAll(SyncTransport& transport, bool follow,
       // serves, so only targets with local changes still pending need
       // rebasing (rebasing the others rewrote each entity a second time for
       // nothing).
-      const std::set<std::string> pending = TargetsOf(outbox);
       std::set<std::string> touched;
       for (int i = 0; i < batch.changes_size(); ++i) {
         const v1::Change& change = batch.changes(i);
@@ -478,7 +615,7 @@ absl::Status Replica::PullAll(SyncTransport& transport, bool follow,
             entity.has_value() ? *std::move(entity) : storage::Entity();
         RETURN_IF_ERROR(ApplyServiceChange(change, /*replica=*/true, &updated));
         txn.PutEntity(name, std::move(updated));
-        if (pending.count(change.target()) > 0) {
+        if (outbox.Pending(change.target())) {
           touched.insert(change.target());
         }
       }
@@ -501,9 +638,9 @@ absl::Status Replica::PullAll(SyncTransport& transport, bool follow,
   // batch received before the stream broke is still applied.
   if (absl::Status applied = applier.Finish(); !applied.ok()) return applied;
   moved->set_cursor(cursor);
-  if (ErrorReason(status) == "CURSOR_EXPIRED" ||
-      (absl::IsFailedPrecondition(status) &&
-       absl::StrContains(status.message(), "snapshot"))) {
+  if (may_bootstrap && (ErrorReason(status) == "CURSOR_EXPIRED" ||
+                        (absl::IsFailedPrecondition(status) &&
+                         absl::StrContains(status.message(), "snapshot")))) {
     PLAN_LOG(INFO) << "sync organisation=" << options_.organisation
                    << " cursor=" << cursor
                    << " is past the service's horizon; taking a snapshot";

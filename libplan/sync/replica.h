@@ -7,10 +7,13 @@
 // reason kept for GetSyncStatus), then pulls the service's changes after the
 // cursor: each batch is applied with its new cursor in one commit, so a crash
 // resumes cleanly, and pending local edits are re-applied on top (rebase), so
-// local work is never lost. Changing the subscribed plans sends what enters
-// the scope (a snapshot of just those plans) and drops what leaves it; the
-// cursor carries on. A new replica, or one whose cursor is older than
-// the service's retained log, bootstraps from a snapshot and keeps its outbox.
+// local work is never lost. A push of many changes also pulls as it goes, so
+// that what its first pushes logged comes back while the rest are sent; the
+// pull after the last push still brings everything. Changing the subscribed
+// plans sends what enters the scope (a snapshot of just those plans) and
+// drops what leaves it; the cursor carries on. A new replica, or one whose
+// cursor is older than the service's retained log, bootstraps from a
+// snapshot and keeps its outbox.
 // After a sync with no pending edits the replica holds exactly the service's
 // state for its plans, byte for byte.
 //
@@ -35,6 +38,10 @@
 #include "prevent/plan/v1/agent_service.pb.h"
 
 namespace plan {
+
+namespace replica_internal {
+class Outbox;  // the pending local changes a sync works through
+}  // namespace replica_internal
 
 struct ReplicaOptions {
   // This partner's organisation: "organisations/{org}".
@@ -75,15 +82,31 @@ class Replica {
   int64_t pending_changes() const;
 
  private:
-  absl::Status PushAll(SyncTransport& transport,
+  using Outbox = replica_internal::Outbox;
+  // How a pull goes on once it has caught up, and what it does when the
+  // replica has no cursor or the service no longer has its changes.
+  enum class PullMode {
+    kCatchUp,     // stops; bootstraps from a snapshot
+    kFollow,      // waits for new changes; bootstraps from a snapshot
+    kBehindPush,  // stops; fails, leaving the snapshot to the next pull
+  };
+
+  // Pushes what `outbox` holds; with `pull_behind`, pulls on a second thread
+  // as the pushes are answered (see the definition).
+  absl::Status PushAll(SyncTransport& transport, Outbox& outbox,
+                       bool pull_behind,
                        prevent::plan::v1::SyncNowResponse* moved);
   // Counts a push's answers in `moved`, notes rejected changes in the
   // status, and returns the status serialized, to persist with them.
   std::string RecordAnswers(const prevent::plan::v1::PushRequest& request,
                             const prevent::plan::v1::PushResponse& response,
                             prevent::plan::v1::SyncNowResponse* moved);
-  absl::Status PullAll(SyncTransport& transport, bool follow,
+  // `outbox` is shared with a push under way, if any (see Outbox).
+  absl::Status PullAll(SyncTransport& transport, PullMode mode, Outbox& outbox,
                        prevent::plan::v1::SyncNowResponse* moved);
+  // True when the replica has a cursor and subscribes to the plans it last
+  // synced: a pull needs no snapshot, and no change of scope is due.
+  absl::StatusOr<bool> Settled() const;
   // Brings the replica in line with options.plans after they changed.
   absl::Status Resubscribe(SyncTransport& transport,
                            prevent::plan::v1::SyncNowResponse* moved);

@@ -11,7 +11,10 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "libplan/rpc/plan_service.h"
@@ -75,10 +78,12 @@ struct Node {
 
 struct Agent {
   Agent(const std::string& path, const std::string& organisation,
-        std::shared_ptr<grpc::Channel> channel)
+        std::shared_ptr<grpc::Channel> channel, int push_batch = 1000)
       : node(path, /*replica=*/true, organisation),
         replica(node.store.get(), &node.clock,
-                {.organisation = organisation, .plans = {kPlan}}),
+                {.organisation = organisation,
+                 .plans = {kPlan},
+                 .push_batch = push_batch}),
         transport(std::move(channel), organisation) {}
   absl::StatusOr<v1::SyncNowResponse> Sync() { return replica.Sync(transport); }
   Node node;
@@ -114,11 +119,13 @@ class SyncTest : public ::testing::Test {
   void TearDown() override { server_->Shutdown(); }
 
   std::unique_ptr<Agent> NewAgent(const std::string& id,
-                                  const std::string& organisation) {
+                                  const std::string& organisation,
+                                  int push_batch = 1000) {
     return std::make_unique<Agent>(
         dir_->Subpath(id), organisation,
         grpc::CreateChannel(absl::StrCat("127.0.0.1:", port_),
-                            grpc::InsecureChannelCredentials()));
+                            grpc::InsecureChannelCredentials()),
+        push_batch);
   }
 
   void Seed() {
@@ -681,6 +688,148 @@ TEST_F(SyncTest, EditLoggedByAnEarlierPushStaysServedWhenThePullFails) {
   ExpectConverged({a.get()});
 }
 
+// Records the order of an agent's pushes and pulls. From the second push on,
+// a push first waits (up to 10 s) for a pull to start after the push before
+// it, so that a pull made during a long push shows in the order. The first
+// `failing_pulls` pulls fail at once, as a lost connection would.
+class RecordingTransport final : public SyncTransport {
+ public:
+  RecordingTransport(SyncTransport* inner, int failing_pulls)
+      : inner_(inner), failing_pulls_(failing_pulls) {}
+  absl::StatusOr<v1::PushResponse> Push(const v1::PushRequest& r) override {
+    {
+      absl::MutexLock lock(&mu_);
+      if (!calls_.empty()) {
+        mu_.AwaitWithTimeout(absl::Condition(&pulled_), absl::Seconds(10));
+      }
+      pulled_ = false;
+      calls_.push_back("push");
+    }
+    return inner_->Push(r);
+  }
+  absl::Status Pull(
+      const v1::PullRequest& request,
+      absl::FunctionRef<absl::Status(v1::PullResponse*)> on_batch) override {
+    {
+      absl::MutexLock lock(&mu_);
+      pulled_ = true;
+      calls_.push_back("pull");
+      if (failing_pulls_ > 0) {
+        --failing_pulls_;
+        return absl::UnavailableError("connection lost");
+      }
+    }
+    return inner_->Pull(request, on_batch);
+  }
+  absl::Status GetSnapshot(
+      const v1::GetSnapshotRequest& request,
+      absl::FunctionRef<absl::Status(v1::SnapshotChunk*)> on_chunk) override {
+    return inner_->GetSnapshot(request, on_chunk);
+  }
+  void set_follow_deadline(absl::Time deadline) override {
+    inner_->set_follow_deadline(deadline);
+  }
+
+  std::vector<std::string> calls() {
+    absl::MutexLock lock(&mu_);
+    return calls_;
+  }
+
+ private:
+  SyncTransport* const inner_;
+  absl::Mutex mu_;
+  int failing_pulls_ ABSL_GUARDED_BY(mu_);
+  bool pulled_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<std::string> calls_ ABSL_GUARDED_BY(mu_);
+};
+
+// Six actions, two of which a second agent has edited meanwhile.
+class LongPushTest : public SyncTest {
+ protected:
+  void SetUp() override {
+    SyncTest::SetUp();
+    for (int i = 0; i < 6; ++i) {
+      v1::Action action;
+      action.set_description(absl::StrCat("Action ", i));
+      v1::Action out;
+      ASSERT_TRUE(
+          service_->resources
+              ->Create(Kind::kAction, kActivity, Id(i), action, Actor(), &out)
+              .ok());
+    }
+    a_ = NewAgent("a", kPolice);
+    b_ = NewAgent("b", kCouncil);
+    ASSERT_TRUE(a_->Sync().ok());
+    ASSERT_TRUE(b_->Sync().ok());
+    ASSERT_TRUE(SetRagOf(b_->node, 1, v1::GREEN).ok());
+    ASSERT_TRUE(SetRagOf(b_->node, 4, v1::GREEN).ok());
+    ASSERT_TRUE(b_->Sync().ok());
+    absl::SleepFor(absl::Milliseconds(5));  // a's edits are the later ones
+  }
+
+  static std::string Id(int i) { return absl::StrCat("a", i); }
+
+  static absl::Status SetRagOf(Node& node, int i, v1::Rag rag) {
+    v1::Action fields;
+    fields.set_name(absl::StrCat(kActivity, "/actions/", Id(i)));
+    fields.set_rag(rag);
+    google::protobuf::FieldMask mask;
+    mask.add_paths("rag");
+    v1::Action out;
+    return node.resources->Update(Kind::kAction, fields, mask, Actor(), &out);
+  }
+
+  std::unique_ptr<Agent> a_;
+  std::unique_ptr<Agent> b_;
+};
+
+// A sync of several pushes pulls what each push logged once its answers are
+// in, while the next push goes out; the result is the same as pulling after.
+TEST_F(LongPushTest, PullsWhatEachPushLoggedWhileTheNextGoesOut) {
+  for (int i = 0; i < 6; ++i) ASSERT_TRUE(SetRagOf(a_->node, i, v1::RED).ok());
+  Replica two_per_push(
+      a_->node.store.get(), &a_->node.clock,
+      {.organisation = kPolice, .plans = {kPlan}, .push_batch = 2});
+  RecordingTransport recording(&a_->transport, /*failing_pulls=*/0);
+  absl::StatusOr<v1::SyncNowResponse> synced = two_per_push.Sync(recording);
+  ASSERT_TRUE(synced.ok()) << synced.status();
+  EXPECT_EQ(recording.calls(),
+            (std::vector<std::string>{"push", "pull", "push", "pull", "push",
+                                      "pull"}));
+  EXPECT_EQ(synced->pushed(), 6);
+  EXPECT_EQ(synced->conflicts(), 2);
+  EXPECT_GE(synced->pulled(), 6);  // its own changes, and the conflicts
+  EXPECT_EQ(synced->cursor(), service_->store->last_sequence());
+  EXPECT_EQ(two_per_push.pending_changes(), 0);
+  for (int i = 0; i < 6; ++i) {
+    v1::Action action;
+    ASSERT_TRUE(a_->node.resources
+                    ->Get(Kind::kAction,
+                          absl::StrCat(kActivity, "/actions/", Id(i)), &action)
+                    .ok());
+    EXPECT_EQ(action.rag(), v1::RED) << Id(i);
+  }
+  EXPECT_EQ(Conflicts(a_->node).size(), 2u);
+  ExpectConverged({a_.get(), b_.get()});
+}
+
+// A pull during the pushes that fails is left to the pull after them.
+TEST_F(LongPushTest, FailedPullDuringThePushesIsLeftToThePullAfterThem) {
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(SetRagOf(a_->node, i, v1::RED).ok());
+  Replica two_per_push(
+      a_->node.store.get(), &a_->node.clock,
+      {.organisation = kPolice, .plans = {kPlan}, .push_batch = 2});
+  RecordingTransport recording(&a_->transport, /*failing_pulls=*/1);
+  absl::StatusOr<v1::SyncNowResponse> synced = two_per_push.Sync(recording);
+  ASSERT_TRUE(synced.ok()) << synced.status();
+  EXPECT_EQ(recording.calls(),
+            (std::vector<std::string>{"push", "pull", "push", "pull"}));
+  EXPECT_EQ(synced->pushed(), 4);
+  EXPECT_EQ(synced->cursor(), service_->store->last_sequence());
+  EXPECT_EQ(two_per_push.pending_changes(), 0);
+  ExpectConverged({a_.get(), b_.get()});
+}
+
 TEST_F(SyncTest, ChangingSubscriptionsSendsWhatEntersAndLeavesTheScope) {
   std::unique_ptr<Agent> a = NewAgent("a", kPolice);
   ASSERT_TRUE(a->Sync().ok());
@@ -781,7 +930,10 @@ TEST_F(SyncTest, RandomInterleavingsConvergeAndLoseNothing) {
     std::vector<std::unique_ptr<Agent>> agents;
     std::vector<bool> online;
     for (const char* org : {kPolice, kCouncil, "organisations/entrust"}) {
-      agents.push_back(NewAgent(absl::StrCat("agent-", agents.size()), org));
+      // Small pushes too: a sync of several then pulls while it pushes.
+      agents.push_back(
+          NewAgent(absl::StrCat("agent-", agents.size()), org,
+                   /*push_batch=*/1 + static_cast<int>(gen() % 3)));
       ASSERT_TRUE(agents.back()->Sync().ok());
       online.push_back(true);
     }
