@@ -486,12 +486,21 @@ absl::Status SyncAuthority::Pull(
       return expired;
     }
   }
-  // Remember where this replica stands (for observability).
-  RETURN_IF_ERROR(store_->Commit([&](Transaction& txn) {
-    txn.Put(Cf::kMeta, absl::StrCat(kMetaCursorPrefix, request.replica_id()),
-            SequenceKey(since));
-    return absl::OkStatus();
-  }));
+  // Remember where this replica stands (for observability). Nothing waits
+  // for it: the pull need not queue behind a push's commit, nor wait for a
+  // sync of its own.
+  store_->CommitAsync(
+      [key = absl::StrCat(kMetaCursorPrefix, request.replica_id()),
+       value = SequenceKey(since)](Transaction& txn) {
+        txn.Put(Cf::kMeta, key, value);
+        return absl::OkStatus();
+      },
+      [replica = request.replica_id()](absl::Status status) {
+        if (!status.ok()) {
+          PLAN_LOG(WARNING) << "pull replica=" << replica
+                            << ": its cursor was not recorded: " << status;
+        }
+      });
   int sent = 0;
   while (true) {
     std::unique_ptr<ReadView> view = store_->NewReadView();
