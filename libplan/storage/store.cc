@@ -128,6 +128,29 @@ class SnapshotView final : public ReadView {
     return FromRocks(it->status(), "scan");
   }
 
+  absl::Status GetSorted(
+      Cf cf, absl::Span<const std::string> keys,
+      absl::FunctionRef<bool(absl::string_view, absl::string_view)> visit)
+      const override {
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->NewIterator(options_, cfs_[static_cast<int>(cf)]));
+    bool sought = false;
+    for (const std::string& key : keys) {
+      const rocksdb::Slice wanted = ToSlice(key);
+      // After the last key found, the iterator is at the next key stored:
+      // `key` itself, one past it (so `key` is absent), or one before it.
+      if (!sought || (it->Valid() && it->key().compare(wanted) < 0)) {
+        it->Seek(wanted);
+        sought = true;
+      }
+      if (!it->Valid()) break;  // nothing from here on (or an error)
+      if (it->key() != wanted) continue;
+      if (!visit(key, ToView(it->value()))) break;
+      it->Next();
+    }
+    return FromRocks(it->status(), "read");
+  }
+
   uint64_t sequence() const override {
     // Read on first use: most views never ask.
     if (!sequence_.has_value()) {

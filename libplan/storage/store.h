@@ -37,6 +37,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "libplan/model/names.h"
 #include "libplan/storage/records.pb.h"
 #include "prevent/plan/v1/sync_service.pb.h"
@@ -73,6 +74,14 @@ class ReadView {
   // `start_after` (all when empty), in key order, until it returns false.
   virtual absl::Status Scan(
       Cf cf, absl::string_view prefix, absl::string_view start_after,
+      absl::FunctionRef<bool(absl::string_view key, absl::string_view value)>
+          visit) const = 0;
+  // Calls `visit` for each of `keys`, which must ascend, that is present,
+  // in order, until it returns false: a Get of each, but one iterator steps
+  // from key to key, so keys next to each other (a run of the change log)
+  // cost a step each rather than a search.
+  virtual absl::Status GetSorted(
+      Cf cf, absl::Span<const std::string> keys,
       absl::FunctionRef<bool(absl::string_view key, absl::string_view value)>
           visit) const = 0;
   // The last change sequence number the view includes.

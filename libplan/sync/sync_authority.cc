@@ -524,18 +524,26 @@ absl::Status SyncAuthority::Pull(
     if (sequences.size() > static_cast<size_t>(batch)) sequences.resize(batch);
     v1::PullResponse response;
     size_t bytes = 0;
-    for (uint64_t sequence : sequences) {
-      ASSIGN_OR_RETURN(std::optional<std::string> value,
-                       view->Get(Cf::kChanges, SequenceKey(sequence)));
-      if (!value.has_value()) continue;  // trimmed meanwhile
-      if (!response.add_changes()->ParseFromString(*value)) {
-        return absl::DataLossError(
-            absl::StrCat("change ", sequence, " is corrupt"));
-      }
-      since = sequence;
-      bytes += value->size();
-      if (bytes >= options_.max_batch_bytes) break;
-    }
+    std::vector<std::string> keys;
+    keys.reserve(sequences.size());
+    for (uint64_t sequence : sequences) keys.push_back(SequenceKey(sequence));
+    absl::Status parsed = absl::OkStatus();
+    // A change trimmed meanwhile is absent, and skipped.
+    RETURN_IF_ERROR(view->GetSorted(
+        Cf::kChanges, keys,
+        [&](absl::string_view key, absl::string_view value) {
+          const uint64_t sequence = DecodeSequenceKey(key);
+          if (!response.add_changes()->ParseFromArray(
+                  value.data(), static_cast<int>(value.size()))) {
+            parsed = absl::DataLossError(
+                absl::StrCat("change ", sequence, " is corrupt"));
+            return false;
+          }
+          since = sequence;
+          bytes += value.size();
+          return bytes < options_.max_batch_bytes;
+        }));
+    RETURN_IF_ERROR(parsed);
     const bool caught_up = response.changes_size() == 0 ||
                            (static_cast<int>(sequences.size()) < batch &&
                             since == sequences.back());

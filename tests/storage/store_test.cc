@@ -492,6 +492,51 @@ TEST_F(StoreTest, ScanHonoursPrefixStartAfterAndKind) {
                                              "plans/p/activities/c"}));
 }
 
+TEST_F(StoreTest, GetSortedFindsPresentKeysInOrderAtItsSnapshot) {
+  ASSERT_TRUE(store_
+                  ->Commit([](Transaction& txn) {
+                    for (uint64_t i : {1, 2, 3, 5, 8, 9, 20}) {
+                      txn.Put(Cf::kChanges, SequenceKey(i), absl::StrCat(i));
+                    }
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  std::unique_ptr<ReadView> view = store_->NewReadView();
+  ASSERT_TRUE(store_
+                  ->Commit([](Transaction& txn) {
+                    txn.Put(Cf::kChanges, SequenceKey(4), "4");
+                    txn.Delete(Cf::kChanges, SequenceKey(5));
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  // Adjacent keys, absent ones just past a found key, a gap the iterator
+  // must seek across, and absent keys after the last stored one.
+  std::vector<std::string> keys;
+  for (uint64_t i : {0, 1, 2, 4, 5, 7, 9, 10, 20, 21, 30}) {
+    keys.push_back(SequenceKey(i));
+  }
+  std::vector<std::string> found;
+  const auto collect = [&](absl::string_view key, absl::string_view value) {
+    EXPECT_EQ(value, absl::StrCat(DecodeSequenceKey(key)));
+    found.emplace_back(value);
+    return true;
+  };
+  ASSERT_TRUE(view->GetSorted(Cf::kChanges, keys, collect).ok());
+  EXPECT_EQ(found, (std::vector<std::string>{"1", "2", "5", "9", "20"}));
+  found.clear();
+  ASSERT_TRUE(
+      store_->NewReadView()->GetSorted(Cf::kChanges, keys, collect).ok());
+  EXPECT_EQ(found, (std::vector<std::string>{"1", "2", "4", "9", "20"}));
+  // Stops when the visit says so.
+  int visits = 0;
+  ASSERT_TRUE(view->GetSorted(Cf::kChanges, keys,
+                              [&](absl::string_view, absl::string_view) {
+                                return ++visits < 2;
+                              })
+                  .ok());
+  EXPECT_EQ(visits, 2);
+}
+
 TEST_F(StoreTest, SequenceKeysSortNumerically) {
   EXPECT_LT(SequenceKey(255), SequenceKey(256));
   EXPECT_LT(SequenceKey(1), SequenceKey(1ull << 40));
