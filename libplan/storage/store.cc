@@ -1,5 +1,6 @@
 #include "libplan/storage/store.h"
 
+#include <algorithm>
 #include <deque>
 #include <map>
 #include <memory>
@@ -245,10 +246,38 @@ class ReadAheadThread {
 };
 
 // The writes of one commit group, not yet in the database.
+// A range of keys deleted by Transaction::DeleteRange: [begin, end) of cf.
+struct DeletedRange {
+  int cf;
+  std::string begin;
+  std::string end;
+
+  bool Contains(int in_cf, absl::string_view key) const {
+    return in_cf == cf && key >= begin && key < end;
+  }
+};
+
+bool AnyContains(const std::vector<DeletedRange>& ranges, int cf,
+                 absl::string_view key) {
+  return std::any_of(
+      ranges.begin(), ranges.end(),
+      [&](const DeletedRange& range) { return range.Contains(cf, key); });
+}
+
+// Erases the entries of `writes` that `range` covers.
+void EraseRange(
+    const DeletedRange& range,
+    std::map<std::pair<int, std::string>, std::optional<std::string>>* writes) {
+  writes->erase(writes->lower_bound({range.cf, range.begin}),
+                writes->lower_bound({range.cf, range.end}));
+}
+
 struct GroupState {
   rocksdb::WriteBatch batch;
-  // (cf, key) -> value, or nullopt for a delete.
+  // (cf, key) -> value, or nullopt for a delete: the latest write of each
+  // key, newer than any of `deleted_ranges` that covers it.
   std::map<std::pair<int, std::string>, std::optional<std::string>> overlay;
+  std::vector<DeletedRange> deleted_ranges;
   uint64_t next_sequence = 0;
   // The group's last clock value (meta kMetaLastHlc), when it wrote one.
   std::optional<std::string> last_hlc;
@@ -263,9 +292,14 @@ class GroupTransaction final : public Transaction {
   absl::StatusOr<std::optional<std::string>> Get(
       Cf cf, absl::string_view key) override {
     const auto id = std::make_pair(static_cast<int>(cf), std::string(key));
+    // Each map holds only writes newer than the ranges beside it.
     if (auto it = writes_.find(id); it != writes_.end()) return it->second;
+    if (AnyContains(deleted_ranges_, id.first, key)) return std::nullopt;
     if (auto it = group_->overlay.find(id); it != group_->overlay.end()) {
       return it->second;
+    }
+    if (AnyContains(group_->deleted_ranges, id.first, key)) {
+      return std::nullopt;
     }
     if (read_ahead_ != nullptr) {
       if (std::optional<ReadAheadThread::Value> value = read_ahead_->Take(id);
@@ -290,6 +324,15 @@ class GroupTransaction final : public Transaction {
     writes_[{static_cast<int>(cf), std::string(key)}] = std::nullopt;
   }
 
+  void DeleteRange(Cf cf, absl::string_view begin,
+                   absl::string_view end) override {
+    if (begin >= end) return;
+    DeletedRange range{static_cast<int>(cf), std::string(begin),
+                       std::string(end)};
+    EraseRange(range, &writes_);
+    deleted_ranges_.push_back(std::move(range));
+  }
+
   uint64_t next_sequence() const override {
     return group_->next_sequence + taken_;
   }
@@ -297,6 +340,17 @@ class GroupTransaction final : public Transaction {
   // Adds this transaction's writes to the group's batch and, when later
   // transactions of the group may read them (`visible`), to its overlay.
   absl::Status MergeIntoGroup(bool visible) {
+    // The ranges first: every write kept in writes_ came after them.
+    for (DeletedRange& range : deleted_ranges_) {
+      RETURN_IF_ERROR(FromRocks(
+          group_->batch.DeleteRange(cfs_[range.cf], ToSlice(range.begin),
+                                    ToSlice(range.end)),
+          "batch"));
+      if (visible) {
+        EraseRange(range, &group_->overlay);
+        group_->deleted_ranges.push_back(std::move(range));
+      }
+    }
     for (auto& [id, value] : writes_) {
       rocksdb::ColumnFamilyHandle* cf = cfs_[id.first];
       const rocksdb::Status status =
@@ -321,8 +375,10 @@ class GroupTransaction final : public Transaction {
   rocksdb::DB* db_;
   rocksdb::ColumnFamilyHandle* const* cfs_;
   GroupState* group_;
-  // Ordered so the batch is deterministic.
+  // Ordered so the batch is deterministic; each newer than any of
+  // `deleted_ranges_` that covers it.
   std::map<std::pair<int, std::string>, std::optional<std::string>> writes_;
+  std::vector<DeletedRange> deleted_ranges_;
   uint64_t taken_ = 0;
   // Last: stopped before the rest goes.
   std::unique_ptr<ReadAheadThread> read_ahead_;

@@ -102,6 +102,12 @@ class Transaction {
       Cf cf, absl::string_view key) = 0;
   virtual void Put(Cf cf, absl::string_view key, absl::string_view value) = 0;
   virtual void Delete(Cf cf, absl::string_view key) = 0;
+  // Deletes every key of `cf` from `begin` up to, not including, `end`: one
+  // write however many keys it covers (as an agent drops a run of answered
+  // outbox entries). Gets after it, in this transaction and later ones of
+  // its group, find none of those keys but what was put since.
+  virtual void DeleteRange(Cf cf, absl::string_view begin,
+                           absl::string_view end) = 0;
   // The sequence number the next AppendChange will assign.
   virtual uint64_t next_sequence() const = 0;
   // Starts reading `keys` from the committed state on a second thread, in

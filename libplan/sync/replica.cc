@@ -90,18 +90,40 @@ class Outbox {
     return failure;
   }
 
-  // Forgets the entries whose keys are in `keys` (answered by the service).
-  void Remove(const absl::flat_hash_set<std::string>& keys) {
-    entries_.erase(std::remove_if(entries_.begin(), entries_.end(),
-                                  [&](const Entry& entry) {
-                                    if (!keys.contains(entry.key)) return false;
-                                    auto it =
-                                        per_target_.find(entry.change.target());
-                                    if (--it->second == 0)
-                                      per_target_.erase(it);
-                                    return true;
-                                  }),
-                   entries_.end());
+  // Forgets the entries whose keys are in `keys` (answered by the service),
+  // and returns them as runs, each the first and last key of entries next
+  // to each other in the outbox: no entry lies between them, so a run can be
+  // deleted from the store as one range. The answered entries are the
+  // outbox's oldest, so the scan stops once it has found every key.
+  std::vector<std::pair<std::string, std::string>> Remove(
+      const absl::flat_hash_set<std::string>& keys) {
+    std::vector<std::pair<std::string, std::string>> runs;
+    bool in_run = false;
+    size_t left = keys.size();
+    auto kept = entries_.begin();
+    auto it = entries_.begin();
+    for (; it != entries_.end() && left > 0; ++it) {
+      if (!keys.contains(it->key)) {
+        in_run = false;
+        if (kept != it) *kept = std::move(*it);
+        ++kept;
+        continue;
+      }
+      --left;
+      auto count = per_target_.find(it->change.target());
+      if (--count->second == 0) per_target_.erase(count);
+      if (in_run) {
+        runs.back().second = it->key;
+      } else {
+        runs.emplace_back(it->key, it->key);
+        in_run = true;
+      }
+    }
+    if (kept != it) {
+      kept = std::move(it, entries_.end(), kept);
+      entries_.erase(kept, entries_.end());
+    }
+    return runs;
   }
 
   const std::vector<Entry>& entries() const { return entries_; }
@@ -389,7 +411,7 @@ absl::Status Replica::PushAll(SyncTransport& transport, Outbox& outbox,
   v1::SyncNowResponse pulled_behind;
   // The committer's: each answered target -> the last sequence the service
   // logged for it in this sync, which the pull will bring back.
-  std::map<std::string, uint64_t> coming_back;
+  absl::flat_hash_map<std::string, uint64_t> coming_back;
   while (!outbox.entries().empty()) {
     // Push what is pending now, in order, push_batch at a time. Each push's
     // answers are committed on a second thread while the next push is on its
@@ -424,13 +446,15 @@ absl::Status Replica::PushAll(SyncTransport& transport, Outbox& outbox,
     Handoff<PushAnswers> committer([&](PushAnswers& answers) -> absl::Status {
       RETURN_IF_ERROR(
           store_->CommitAlone([&](Transaction& txn) -> absl::Status {
-            for (const std::string& key : answers.answered) {
-              txn.Delete(Cf::kOutbox, key);
-            }
             // What is still pending: what was, less what the service answered,
-            // plus what local edits have added meanwhile.
+            // plus what local edits have added meanwhile. The answered
+            // entries leave the store a run at a time (one write per run
+            // rather than one per entry).
             RETURN_IF_ERROR(outbox.CatchUp(*store_->NewReadView()));
-            outbox.Remove(answers.answered);
+            for (const auto& [first, last] : outbox.Remove(answers.answered)) {
+              txn.DeleteRange(Cf::kOutbox, first,
+                              absl::StrCat(last, absl::string_view("\0", 1)));
+            }
             ASSIGN_OR_RETURN(std::optional<std::string> cursor,
                              txn.Get(Cf::kMeta, kMetaCursor));
             const uint64_t pulled =

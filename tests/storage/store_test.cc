@@ -309,6 +309,72 @@ TEST_F(StoreTest, ReadAheadChangesNoGetsAnswer) {
                   .ok());
 }
 
+// A range delete hides what it covers from Gets, in its own transaction
+// and in later ones of its group, but not what is put after it.
+TEST_F(StoreTest, DeleteRangeHidesItsKeysButNotLaterWrites) {
+  ASSERT_TRUE(store_
+                  ->Commit([](Transaction& txn) {
+                    for (const char* key : {"a", "b", "c", "d"}) {
+                      txn.Put(Cf::kOutbox, key, absl::StrCat("old ", key));
+                    }
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  using Reads = std::vector<std::optional<std::string>>;
+  const std::vector<std::string> keys = {"a", "b", "b2", "c", "d"};
+  const auto read_all = [&](Transaction& txn, Reads* reads) -> absl::Status {
+    for (const std::string& key : keys) {
+      ASSIGN_OR_RETURN(std::optional<std::string> value,
+                       txn.Get(Cf::kOutbox, key));
+      reads->push_back(std::move(value));
+    }
+    return absl::OkStatus();
+  };
+  const Reads expected = {"old a", std::nullopt, std::nullopt, "new c",
+                          "old d"};
+  // The first group holds its body until the next two are queued, so they
+  // form one group: the second reads what the first wrote.
+  absl::Notification queued, done;
+  Reads own, later;
+  std::thread first([&] {
+    ASSERT_TRUE(store_
+                    ->Commit([&](Transaction&) {
+                      queued.WaitForNotification();
+                      return absl::OkStatus();
+                    })
+                    .ok());
+  });
+  absl::SleepFor(absl::Milliseconds(50));  // `first` leads its group
+  store_->CommitAsync(
+      [&](Transaction& txn) -> absl::Status {
+        txn.Put(Cf::kOutbox, "b2", "gone with the range");
+        txn.DeleteRange(Cf::kOutbox, "b", "d");
+        txn.Put(Cf::kOutbox, "c", "new c");
+        return read_all(txn, &own);
+      },
+      [](absl::Status status) { EXPECT_TRUE(status.ok()) << status; });
+  store_->CommitAsync([&](Transaction& txn) { return read_all(txn, &later); },
+                      [&](absl::Status status) {
+                        EXPECT_TRUE(status.ok()) << status;
+                        done.Notify();
+                      });
+  queued.Notify();
+  first.join();
+  done.WaitForNotification();
+  EXPECT_EQ(own, expected);
+  EXPECT_EQ(later, expected);
+  // And so it is stored.
+  std::unique_ptr<ReadView> view = store_->NewReadView();
+  Reads stored;
+  for (const std::string& key : keys) {
+    absl::StatusOr<std::optional<std::string>> value =
+        view->Get(Cf::kOutbox, key);
+    ASSERT_TRUE(value.ok());
+    stored.push_back(*value);
+  }
+  EXPECT_EQ(stored, expected);
+}
+
 // Nor when an earlier transaction of its group wrote the key since it was
 // last committed: a Get after a read ahead still sees that write.
 TEST_F(StoreTest, ReadAheadSeesEarlierWritesOfTheGroup) {
