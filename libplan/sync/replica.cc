@@ -364,15 +364,20 @@ void Replica::RecordAttempt(const absl::Status& status) {
   });
 }
 
-absl::StatusOr<bool> Replica::Settled() const {
-  std::unique_ptr<ReadView> view = store_->NewReadView();
+absl::StatusOr<Replica::Scope> Replica::ReadScope(const ReadView& view) const {
+  Scope scope;
   ASSIGN_OR_RETURN(std::optional<std::string> cursor,
-                   view->Get(Cf::kMeta, kMetaCursor));
-  ASSIGN_OR_RETURN(std::optional<std::string> saved,
-                   view->Get(Cf::kMeta, kMetaPlans));
+                   view.Get(Cf::kMeta, kMetaCursor));
+  scope.has_cursor = cursor.has_value();
+  ASSIGN_OR_RETURN(scope.saved, view.Get(Cf::kMeta, kMetaPlans));
   const std::set<std::string> now(options_.plans.begin(), options_.plans.end());
-  return cursor.has_value() && saved.has_value() &&
-         *saved == absl::StrJoin(now, ",");
+  scope.now = absl::StrJoin(now, ",");
+  return scope;
+}
+
+absl::StatusOr<bool> Replica::Settled() const {
+  ASSIGN_OR_RETURN(const Scope scope, ReadScope(*store_->NewReadView()));
+  return scope.has_cursor && scope.saved == scope.now;
 }
 
 absl::StatusOr<v1::SyncNowResponse> Replica::Sync(SyncTransport& transport) {
@@ -676,13 +681,10 @@ absl::Status Replica::PullAll(SyncTransport& transport, PullMode mode,
 absl::Status Replica::Resubscribe(SyncTransport& transport,
                                   v1::SyncNowResponse* moved) {
   std::unique_ptr<ReadView> view = store_->NewReadView();
-  ASSIGN_OR_RETURN(std::optional<std::string> cursor,
-                   view->Get(Cf::kMeta, kMetaCursor));
-  ASSIGN_OR_RETURN(std::optional<std::string> saved,
-                   view->Get(Cf::kMeta, kMetaPlans));
-  const std::set<std::string> now(options_.plans.begin(), options_.plans.end());
-  const std::string joined = absl::StrJoin(now, ",");
-  if (!cursor.has_value() || !saved.has_value()) {
+  ASSIGN_OR_RETURN(const Scope scope, ReadScope(*view));
+  const std::optional<std::string>& saved = scope.saved;
+  const std::string& joined = scope.now;
+  if (!scope.has_cursor || !saved.has_value()) {
     // A new replica bootstraps every plan; an older one recorded none.
     return store_->Commit([&](Transaction& txn) {
       txn.Put(Cf::kMeta, kMetaPlans, joined);
@@ -690,6 +692,7 @@ absl::Status Replica::Resubscribe(SyncTransport& transport,
     });
   }
   if (*saved == joined) return absl::OkStatus();
+  const std::set<std::string> now(options_.plans.begin(), options_.plans.end());
   const std::vector<std::string> before_list =
       absl::StrSplit(*saved, ',', absl::SkipEmpty());
   const std::set<std::string> before(before_list.begin(), before_list.end());

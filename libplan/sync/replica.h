@@ -25,6 +25,7 @@
 #define LIBPLAN_SYNC_REPLICA_H_
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -104,6 +105,13 @@ class Replica {
   // `outbox` is shared with a push under way, if any (see Outbox).
   absl::Status PullAll(SyncTransport& transport, PullMode mode, Outbox& outbox,
                        prevent::plan::v1::SyncNowResponse* moved);
+  // What the replica recorded of its scope, and what it is now.
+  struct Scope {
+    bool has_cursor = false;
+    std::optional<std::string> saved;  // the plans it last synced, joined
+    std::string now;                   // options_.plans, sorted and joined
+  };
+  absl::StatusOr<Scope> ReadScope(const ReadView& view) const;
   // True when the replica has a cursor and subscribes to the plans it last
   // synced: a pull needs no snapshot, and no change of scope is due.
   absl::StatusOr<bool> Settled() const;

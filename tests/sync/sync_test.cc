@@ -585,21 +585,17 @@ TEST_F(SyncTest, AgentPastTheHorizonTakesASnapshotAndKeepsItsOutbox) {
   EXPECT_EQ(pulled.code(), absl::StatusCode::kFailedPrecondition);
 }
 
-// A transport that loses the connection after `batches` pulled batches.
-class DroppingTransport final : public SyncTransport {
+// Passes every call on to `inner`; the transports below change some.
+class ForwardingTransport : public SyncTransport {
  public:
-  DroppingTransport(SyncTransport* inner, int batches)
-      : inner_(inner), left_(batches) {}
+  explicit ForwardingTransport(SyncTransport* inner) : inner_(inner) {}
   absl::StatusOr<v1::PushResponse> Push(const v1::PushRequest& r) override {
     return inner_->Push(r);
   }
   absl::Status Pull(
       const v1::PullRequest& request,
       absl::FunctionRef<absl::Status(v1::PullResponse*)> on_batch) override {
-    return inner_->Pull(request, [&](v1::PullResponse* batch) {
-      if (left_-- <= 0) return absl::UnavailableError("connection lost");
-      return on_batch(batch);
-    });
+    return inner_->Pull(request, on_batch);
   }
   absl::Status GetSnapshot(
       const v1::GetSnapshotRequest& request,
@@ -611,7 +607,24 @@ class DroppingTransport final : public SyncTransport {
   }
 
  private:
-  SyncTransport* inner_;
+  SyncTransport* const inner_;
+};
+
+// A transport that loses the connection after `batches` pulled batches.
+class DroppingTransport final : public ForwardingTransport {
+ public:
+  DroppingTransport(SyncTransport* inner, int batches)
+      : ForwardingTransport(inner), left_(batches) {}
+  absl::Status Pull(
+      const v1::PullRequest& request,
+      absl::FunctionRef<absl::Status(v1::PullResponse*)> on_batch) override {
+    return ForwardingTransport::Pull(request, [&](v1::PullResponse* batch) {
+      if (left_-- <= 0) return absl::UnavailableError("connection lost");
+      return on_batch(batch);
+    });
+  }
+
+ private:
   int left_;
 };
 
@@ -692,10 +705,10 @@ TEST_F(SyncTest, EditLoggedByAnEarlierPushStaysServedWhenThePullFails) {
 // a push first waits (up to 10 s) for a pull to start after the push before
 // it, so that a pull made during a long push shows in the order. The first
 // `failing_pulls` pulls fail at once, as a lost connection would.
-class RecordingTransport final : public SyncTransport {
+class RecordingTransport final : public ForwardingTransport {
  public:
   RecordingTransport(SyncTransport* inner, int failing_pulls)
-      : inner_(inner), failing_pulls_(failing_pulls) {}
+      : ForwardingTransport(inner), failing_pulls_(failing_pulls) {}
   absl::StatusOr<v1::PushResponse> Push(const v1::PushRequest& r) override {
     {
       absl::MutexLock lock(&mu_);
@@ -705,7 +718,7 @@ class RecordingTransport final : public SyncTransport {
       pulled_ = false;
       calls_.push_back("push");
     }
-    return inner_->Push(r);
+    return ForwardingTransport::Push(r);
   }
   absl::Status Pull(
       const v1::PullRequest& request,
@@ -719,15 +732,7 @@ class RecordingTransport final : public SyncTransport {
         return absl::UnavailableError("connection lost");
       }
     }
-    return inner_->Pull(request, on_batch);
-  }
-  absl::Status GetSnapshot(
-      const v1::GetSnapshotRequest& request,
-      absl::FunctionRef<absl::Status(v1::SnapshotChunk*)> on_chunk) override {
-    return inner_->GetSnapshot(request, on_chunk);
-  }
-  void set_follow_deadline(absl::Time deadline) override {
-    inner_->set_follow_deadline(deadline);
+    return ForwardingTransport::Pull(request, on_batch);
   }
 
   std::vector<std::string> calls() {
@@ -736,7 +741,6 @@ class RecordingTransport final : public SyncTransport {
   }
 
  private:
-  SyncTransport* const inner_;
   absl::Mutex mu_;
   int failing_pulls_ ABSL_GUARDED_BY(mu_);
   bool pulled_ ABSL_GUARDED_BY(mu_) = false;
@@ -779,6 +783,19 @@ class LongPushTest : public SyncTest {
     return node.resources->Update(Kind::kAction, fields, mask, Actor(), &out);
   }
 
+  // Syncs a_ with two changes per push, through a RecordingTransport whose
+  // first `failing_pulls` pulls fail; `calls` gets the order it recorded.
+  absl::StatusOr<v1::SyncNowResponse> SyncTwoPerPush(
+      int failing_pulls, std::vector<std::string>* calls) {
+    Replica two_per_push(
+        a_->node.store.get(), &a_->node.clock,
+        {.organisation = kPolice, .plans = {kPlan}, .push_batch = 2});
+    RecordingTransport recording(&a_->transport, failing_pulls);
+    absl::StatusOr<v1::SyncNowResponse> synced = two_per_push.Sync(recording);
+    *calls = recording.calls();
+    return synced;
+  }
+
   std::unique_ptr<Agent> a_;
   std::unique_ptr<Agent> b_;
 };
@@ -787,20 +804,17 @@ class LongPushTest : public SyncTest {
 // in, while the next push goes out; the result is the same as pulling after.
 TEST_F(LongPushTest, PullsWhatEachPushLoggedWhileTheNextGoesOut) {
   for (int i = 0; i < 6; ++i) ASSERT_TRUE(SetRagOf(a_->node, i, v1::RED).ok());
-  Replica two_per_push(
-      a_->node.store.get(), &a_->node.clock,
-      {.organisation = kPolice, .plans = {kPlan}, .push_batch = 2});
-  RecordingTransport recording(&a_->transport, /*failing_pulls=*/0);
-  absl::StatusOr<v1::SyncNowResponse> synced = two_per_push.Sync(recording);
+  std::vector<std::string> calls;
+  absl::StatusOr<v1::SyncNowResponse> synced =
+      SyncTwoPerPush(/*failing_pulls=*/0, &calls);
   ASSERT_TRUE(synced.ok()) << synced.status();
-  EXPECT_EQ(recording.calls(),
-            (std::vector<std::string>{"push", "pull", "push", "pull", "push",
-                                      "pull"}));
+  EXPECT_EQ(calls, (std::vector<std::string>{"push", "pull", "push", "pull",
+                                             "push", "pull"}));
   EXPECT_EQ(synced->pushed(), 6);
   EXPECT_EQ(synced->conflicts(), 2);
   EXPECT_GE(synced->pulled(), 6);  // its own changes, and the conflicts
   EXPECT_EQ(synced->cursor(), service_->store->last_sequence());
-  EXPECT_EQ(two_per_push.pending_changes(), 0);
+  EXPECT_EQ(a_->replica.pending_changes(), 0);
   for (int i = 0; i < 6; ++i) {
     v1::Action action;
     ASSERT_TRUE(a_->node.resources
@@ -816,17 +830,14 @@ TEST_F(LongPushTest, PullsWhatEachPushLoggedWhileTheNextGoesOut) {
 // A pull during the pushes that fails is left to the pull after them.
 TEST_F(LongPushTest, FailedPullDuringThePushesIsLeftToThePullAfterThem) {
   for (int i = 0; i < 4; ++i) ASSERT_TRUE(SetRagOf(a_->node, i, v1::RED).ok());
-  Replica two_per_push(
-      a_->node.store.get(), &a_->node.clock,
-      {.organisation = kPolice, .plans = {kPlan}, .push_batch = 2});
-  RecordingTransport recording(&a_->transport, /*failing_pulls=*/1);
-  absl::StatusOr<v1::SyncNowResponse> synced = two_per_push.Sync(recording);
+  std::vector<std::string> calls;
+  absl::StatusOr<v1::SyncNowResponse> synced =
+      SyncTwoPerPush(/*failing_pulls=*/1, &calls);
   ASSERT_TRUE(synced.ok()) << synced.status();
-  EXPECT_EQ(recording.calls(),
-            (std::vector<std::string>{"push", "pull", "push", "pull"}));
+  EXPECT_EQ(calls, (std::vector<std::string>{"push", "pull", "push", "pull"}));
   EXPECT_EQ(synced->pushed(), 4);
   EXPECT_EQ(synced->cursor(), service_->store->last_sequence());
-  EXPECT_EQ(two_per_push.pending_changes(), 0);
+  EXPECT_EQ(a_->replica.pending_changes(), 0);
   ExpectConverged({a_.get(), b_.get()});
 }
 
