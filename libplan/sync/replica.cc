@@ -11,7 +11,6 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -50,6 +49,15 @@ namespace replica_internal {
 // outbox per batch; reading it whole each time made a sync of P pending
 // changes cost O(P^2).
 //
+// It also keeps the answered changes the service logged past the cursor
+// until a pull brings them back ("returning"): the replica serves them on
+// top of the service's image meanwhile, as it does pending ones. A pull's
+// batch may have been read before the service logged such a change (a pull
+// runs while later pushes are answered, and a batch may end between two
+// changes of one target); served without it, the target would lose an
+// accepted edit until the change came back, and for longer if that pull
+// failed.
+//
 // One sync's push committer and pull appliers share one Outbox, so that
 // each sees what the others removed. They use it only inside CommitAlone
 // bodies, which run one at a time, each after the commits before it are
@@ -80,6 +88,7 @@ class Outbox {
           entries_.push_back(std::move(next));
           return true;
         }));
+    if (!failure.ok()) return failure;  // the next read starts at that entry
     // An entry's key is its change's sequence, written with that sequence,
     // so every entry still to come sorts after the view's last one: the next
     // read starts there, not back among the keys answered entries left
@@ -87,57 +96,113 @@ class Outbox {
     // quarter of its time).
     const std::string seen = SequenceKey(view.sequence());
     if (seen > last_key_) last_key_ = seen;
-    return failure;
+    return absl::OkStatus();
   }
 
-  // Forgets the entries whose keys are in `keys` (answered by the service),
-  // and returns them as runs, each the first and last key of entries next
-  // to each other in the outbox: no entry lies between them, so a run can be
-  // deleted from the store as one range. The answered entries are the
-  // outbox's oldest, so the scan stops once it has found every key.
-  std::vector<std::pair<std::string, std::string>> Remove(
-      const absl::flat_hash_set<std::string>& keys) {
+  // What Remove took out.
+  struct Removed {
+    // The removed entries as runs, each the first and last key of entries
+    // next to each other in the outbox: no entry lies between them, so a
+    // run can be deleted from the store as one range.
     std::vector<std::pair<std::string, std::string>> runs;
+    // The targets of removed entries with nothing pending or returning
+    // left: no pull will rebase them.
+    std::set<std::string> settled;
+  };
+
+  // Removes the entries answered by the service: `answered` maps each key to
+  // the sequence the service logged its change at, when a pull will bring
+  // it back (else 0). Those past `pulled`, the cursor, are returning. The
+  // answered entries are the outbox's oldest, so the scan stops once it has
+  // found every key.
+  Removed Remove(const std::map<std::string, uint64_t>& answered,
+                 uint64_t pulled) {
+    Removed removed;
+    std::set<std::string> targets;
     bool in_run = false;
-    size_t left = keys.size();
+    size_t left = answered.size();
     auto kept = entries_.begin();
     auto it = entries_.begin();
     for (; it != entries_.end() && left > 0; ++it) {
-      if (!keys.contains(it->key)) {
+      auto found = answered.find(it->key);
+      if (found == answered.end()) {
         in_run = false;
         if (kept != it) *kept = std::move(*it);
         ++kept;
         continue;
       }
       --left;
-      auto count = per_target_.find(it->change.target());
-      if (--count->second == 0) per_target_.erase(count);
       if (in_run) {
-        runs.back().second = it->key;
+        removed.runs.back().second = it->key;
       } else {
-        runs.emplace_back(it->key, it->key);
+        removed.runs.emplace_back(it->key, it->key);
         in_run = true;
+      }
+      targets.insert(it->change.target());
+      if (found->second > pulled) {
+        // Still counted in per_target_, until PulledUpTo.
+        returning_.push_back({found->second, std::move(*it)});
+      } else {
+        Forget(it->change.target());
       }
     }
     if (kept != it) {
       kept = std::move(it, entries_.end(), kept);
       entries_.erase(kept, entries_.end());
     }
-    return runs;
+    for (const std::string& target : targets) {
+      if (!Pending(target)) removed.settled.insert(target);
+    }
+    return removed;
   }
 
+  // Forgets the returning changes the pull has brought back: those logged
+  // at or before `cursor`.
+  void PulledUpTo(uint64_t cursor) {
+    returning_.erase(std::remove_if(returning_.begin(), returning_.end(),
+                                    [&](const Returning& returning) {
+                                      if (returning.sequence > cursor)
+                                        return false;
+                                      Forget(returning.entry.change.target());
+                                      return true;
+                                    }),
+                     returning_.end());
+  }
+
+  // The pending entries, in order.
   const std::vector<Entry>& entries() const { return entries_; }
 
-  // True when a change of `target` is pending (in constant time: a pull
-  // applied during a long push asks for each change it applies).
+  // Calls `visit` with every change served on top of the service's image:
+  // the returning ones, then the pending ones, in the order they were made
+  // (pushes go in order, so every returning change was made before every
+  // pending one).
+  void ForEachServed(absl::FunctionRef<void(const v1::Change&)> visit) const {
+    for (const Returning& returning : returning_) visit(returning.entry.change);
+    for (const Entry& entry : entries_) visit(entry.change);
+  }
+
+  // True when a change of `target` is pending or returning (in constant
+  // time: a pull applied during a long push asks for each change it
+  // applies).
   bool Pending(absl::string_view target) const {
     return per_target_.contains(target);
   }
 
  private:
+  struct Returning {
+    uint64_t sequence;  // where the service logged it
+    Entry entry;
+  };
+
+  void Forget(const std::string& target) {
+    auto count = per_target_.find(target);
+    if (--count->second == 0) per_target_.erase(count);
+  }
+
   std::vector<Entry> entries_;
+  std::vector<Returning> returning_;  // in the order they were made
   std::string last_key_;  // "" before the first read: from the start
-  // target -> how many of `entries_` change it
+  // target -> how many of `entries_` and `returning_` change it
   absl::flat_hash_map<std::string, int> per_target_;
 };
 
@@ -153,10 +218,11 @@ using PendingByTarget =
 PendingByTarget PendingOf(const Outbox& outbox,
                           const std::set<std::string>& targets) {
   PendingByTarget by_target;
-  for (const Outbox::Entry& entry : outbox.entries()) {
-    const std::string& target = entry.change.target();
-    if (targets.count(target) > 0) by_target[target].push_back(&entry.change);
-  }
+  outbox.ForEachServed([&](const v1::Change& change) {
+    if (targets.count(change.target()) > 0) {
+      by_target[change.target()].push_back(&change);
+    }
+  });
   return by_target;
 }
 
@@ -203,11 +269,10 @@ std::set<std::string> TargetsOf(const Outbox& outbox) {
 
 // What one push's answers change in the replica (see Replica::PushAll).
 struct PushAnswers {
-  absl::flat_hash_set<std::string> answered;  // outbox keys
-  // The answered changes' targets, each with the last sequence the service
-  // logged for it in this push: 0 when none (a refused change, a lost
-  // conflict, a value it already had).
-  std::map<std::string, uint64_t> logged;
+  // The answered changes' outbox keys, each with the sequence the service
+  // logged it at when a pull will bring it back, else 0 (a refused change,
+  // a lost conflict, a value it already had, a plan not pulled).
+  std::map<std::string, uint64_t> answered;
   std::string status_bytes;  // SyncStatus to persist
   bool more = false;         // another push follows in this round
 };
@@ -414,9 +479,6 @@ absl::Status Replica::PushAll(SyncTransport& transport, Outbox& outbox,
   RETURN_IF_ERROR(outbox.CatchUp(*store_->NewReadView()));
   // What the pulls behind the pushes brought.
   v1::SyncNowResponse pulled_behind;
-  // The committer's: each answered target -> the last sequence the service
-  // logged for it in this sync, which the pull will bring back.
-  absl::flat_hash_map<std::string, uint64_t> coming_back;
   while (!outbox.entries().empty()) {
     // Push what is pending now, in order, push_batch at a time. Each push's
     // answers are committed on a second thread while the next push is on its
@@ -440,14 +502,14 @@ absl::Status Replica::PushAll(SyncTransport& transport, Outbox& outbox,
     }
     // Every answered change leaves the outbox, REJECTED included: a change
     // the service refuses for good must never block the queue behind it.
-    // A target the service logged a change for in this sync, past the
-    // cursor, stays served as it is: the pull brings that change back and
+    // One the service logged past the cursor is returning (see Outbox): its
+    // target stays served as it is, and the pull that brings it back
     // resets the target to the service's image (rebuilding it now would show
     // the image from before the edit meanwhile, and for as long as a failed
     // pull left it so). Any other answered target (refused, a lost conflict,
     // nothing to log, a change already pulled, or outside the plans this
     // agent pulls) is rebuilt now from the service's image and what is still
-    // pending, as no pull will do it.
+    // pending or returning, as no pull will do it.
     Handoff<PushAnswers> committer([&](PushAnswers& answers) -> absl::Status {
       RETURN_IF_ERROR(
           store_->CommitAlone([&](Transaction& txn) -> absl::Status {
@@ -456,21 +518,16 @@ absl::Status Replica::PushAll(SyncTransport& transport, Outbox& outbox,
             // entries leave the store a run at a time (one write per run
             // rather than one per entry).
             RETURN_IF_ERROR(outbox.CatchUp(*store_->NewReadView()));
-            for (const auto& [first, last] : outbox.Remove(answers.answered)) {
+            ASSIGN_OR_RETURN(std::optional<std::string> cursor,
+                             txn.Get(Cf::kMeta, kMetaCursor));
+            const Outbox::Removed removed = outbox.Remove(
+                answers.answered,
+                cursor.has_value() ? DecodeSequenceKey(*cursor) : 0);
+            for (const auto& [first, last] : removed.runs) {
               txn.DeleteRange(Cf::kOutbox, first,
                               absl::StrCat(last, absl::string_view("\0", 1)));
             }
-            ASSIGN_OR_RETURN(std::optional<std::string> cursor,
-                             txn.Get(Cf::kMeta, kMetaCursor));
-            const uint64_t pulled =
-                cursor.has_value() ? DecodeSequenceKey(*cursor) : 0;
-            std::set<std::string> rebuild;
-            for (const auto& [target, sequence] : answers.logged) {
-              uint64_t& coming = coming_back[target];
-              coming = std::max(coming, sequence);
-              if (coming <= pulled) rebuild.insert(target);
-            }
-            RETURN_IF_ERROR(Rebase(txn, outbox, rebuild));
+            RETURN_IF_ERROR(Rebase(txn, outbox, removed.settled));
             txn.Put(Cf::kMeta, kMetaStatus, answers.status_bytes);
             return absl::OkStatus();
           }));
@@ -507,12 +564,11 @@ absl::Status Replica::PushAll(SyncTransport& transport, Outbox& outbox,
       for (const v1::ChangeResult& result : response->results()) {
         auto it = sent.find(result.change_id());
         if (it == sent.end()) continue;
-        answers.answered.insert(pending[first + it->second].key);
         const std::string& target = request.changes(it->second).target();
-        uint64_t& logged = answers.logged[target];
-        if (OutcomeOf(result) != v1::ChangeResult::REJECTED && Pulled(target)) {
-          logged = std::max(logged, result.sequence());
-        }
+        answers.answered[pending[first + it->second].key] =
+            OutcomeOf(result) != v1::ChangeResult::REJECTED && Pulled(target)
+                ? result.sequence()
+                : 0;
       }
       answers.more = next < pending.size();
       pushed = committer.Put(&answers);
@@ -630,6 +686,8 @@ absl::Status Replica::PullAll(SyncTransport& transport, PullMode mode,
     RETURN_IF_ERROR(store_->CommitAlone([&](Transaction& txn) -> absl::Status {
       txn.ReadAhead(std::move(targets));  // overlaps the reads with the rest
       RETURN_IF_ERROR(outbox.CatchUp(*store_->NewReadView()));
+      // The returning changes this batch brings back are in the image now.
+      outbox.PulledUpTo(batch.high_water_mark());
       // ApplyServiceChange leaves the service's image as what the replica
       // serves, so only targets with local changes still pending need
       // rebasing (rebasing the others rewrote each entity a second time for

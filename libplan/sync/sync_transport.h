@@ -12,6 +12,8 @@
 
 namespace plan {
 
+// A sync calls Push and Pull from two threads at once (it pulls during a
+// long push), at most one of each at a time.
 class SyncTransport {
  public:
   virtual ~SyncTransport() = default;

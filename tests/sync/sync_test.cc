@@ -2,7 +2,9 @@
 // with its own RocksDB in a temp dir. Every test ends with the promise of
 // DESIGN section 9: after syncs with no pending edits, every replica holds
 // exactly the service's state, byte for byte.
+#include <atomic>
 #include <cstdlib>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -625,7 +627,7 @@ class DroppingTransport final : public ForwardingTransport {
   }
 
  private:
-  int left_;
+  std::atomic<int> left_;
 };
 
 TEST_F(SyncTest, InterruptedPullResumesFromTheLastAppliedBatch) {
@@ -838,6 +840,76 @@ TEST_F(LongPushTest, FailedPullDuringThePushesIsLeftToThePullAfterThem) {
   EXPECT_EQ(synced->pushed(), 4);
   EXPECT_EQ(synced->cursor(), service_->store->last_sequence());
   EXPECT_EQ(a_->replica.pending_changes(), 0);
+  ExpectConverged({a_.get(), b_.get()});
+}
+
+// Makes a pull during a push read its batch before the next push is
+// applied, and apply it only once that push's answers are committed (when
+// `answered` says so); every later pull fails.
+class StaleBatchTransport final : public ForwardingTransport {
+ public:
+  StaleBatchTransport(SyncTransport* inner, std::function<bool()> answered)
+      : ForwardingTransport(inner), answered_(std::move(answered)) {}
+  absl::StatusOr<v1::PushResponse> Push(const v1::PushRequest& r) override {
+    if (pushes_++ > 0) {
+      absl::MutexLock lock(&mu_);
+      mu_.AwaitWithTimeout(absl::Condition(&read_), absl::Seconds(10));
+    }
+    return ForwardingTransport::Push(r);
+  }
+  absl::Status Pull(
+      const v1::PullRequest& request,
+      absl::FunctionRef<absl::Status(v1::PullResponse*)> on_batch) override {
+    if (pulls_++ > 0) return absl::UnavailableError("connection lost");
+    return ForwardingTransport::Pull(request, [&](v1::PullResponse* batch) {
+      {
+        absl::MutexLock lock(&mu_);
+        read_ = true;
+      }
+      for (int i = 0; i < 1000 && !answered_(); ++i) {
+        absl::SleepFor(absl::Milliseconds(10));
+      }
+      return on_batch(batch);
+    });
+  }
+
+ private:
+  const std::function<bool()> answered_;
+  std::atomic<int> pushes_{0};
+  std::atomic<int> pulls_{0};
+  absl::Mutex mu_;
+  bool read_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+// An action edited twice, one edit per push. The pull during the pushes
+// brings back the first edit in a batch read before the service logged the
+// second, and applies it after the second was answered; the pull after the
+// pushes fails. The agent still serves both edits: the second is not
+// pending any more, but it has not come back either.
+TEST_F(LongPushTest, BatchReadBeforeALaterPushKeepsThatPushsEditServed) {
+  ASSERT_TRUE(SetRagOf(a_->node, 0, v1::RED).ok());
+  v1::Action wording;
+  wording.set_name(absl::StrCat(kActivity, "/actions/", Id(0)));
+  wording.set_description("Agreed wording");
+  google::protobuf::FieldMask mask;
+  mask.add_paths("description");
+  v1::Action out;
+  ASSERT_TRUE(
+      a_->node.resources->Update(Kind::kAction, wording, mask, Actor(), &out)
+          .ok());
+  Replica one_per_push(
+      a_->node.store.get(), &a_->node.clock,
+      {.organisation = kPolice, .plans = {kPlan}, .push_batch = 1});
+  StaleBatchTransport stale(
+      &a_->transport, [&] { return one_per_push.pending_changes() == 0; });
+  absl::StatusOr<v1::SyncNowResponse> cut = one_per_push.Sync(stale);
+  EXPECT_EQ(cut.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(one_per_push.pending_changes(), 0);
+  v1::Action served;
+  ASSERT_TRUE(
+      a_->node.resources->Get(Kind::kAction, wording.name(), &served).ok());
+  EXPECT_EQ(served.rag(), v1::RED);
+  EXPECT_EQ(served.description(), "Agreed wording");
   ExpectConverged({a_.get(), b_.get()});
 }
 
