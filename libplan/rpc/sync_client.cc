@@ -1,5 +1,7 @@
 #include "libplan/rpc/sync_client.h"
 
+#include <algorithm>
+#include <deque>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -46,6 +48,66 @@ absl::StatusOr<prevent::plan::v1::PushResponse> GrpcSyncTransport::Push(
   absl::Status status = FromGrpc(stub_->Push(&context, request, &response));
   if (!status.ok()) return status;
   return response;
+}
+
+absl::Status GrpcSyncTransport::PushRun(
+    int ahead, absl::FunctionRef<bool(prevent::plan::v1::PushRequest*)> next,
+    absl::FunctionRef<absl::Status(prevent::plan::v1::PushRequest&,
+                                   prevent::plan::v1::PushResponse&)>
+        answered) {
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout_));
+  context.AddMetadata("x-prevent-organisation", organisation_);
+  std::unique_ptr<grpc::ClientReaderWriter<prevent::plan::v1::PushRequest,
+                                           prevent::plan::v1::PushResponse>>
+      stream = stub_->PushStream(&context);
+  // Sent and not yet answered, oldest first.
+  std::deque<prevent::plan::v1::PushRequest> unanswered;
+  bool exhausted = false;  // `next` has no more
+  bool broken = false;     // a write failed; Finish says why
+  int answers = 0;
+  absl::Status failure = absl::OkStatus();
+  while (failure.ok()) {
+    while (!exhausted && !broken &&
+           unanswered.size() < static_cast<size_t>(std::max(ahead, 1))) {
+      prevent::plan::v1::PushRequest& request = unanswered.emplace_back();
+      if (!next(&request)) {
+        unanswered.pop_back();
+        exhausted = true;
+        broken = !stream->WritesDone();
+      } else {
+        broken = !stream->Write(request);
+      }
+    }
+    if (unanswered.empty()) break;
+    prevent::plan::v1::PushResponse response;
+    if (!stream->Read(&response)) break;
+    ++answers;
+    failure = answered(unanswered.front(), response);
+    unanswered.pop_front();
+  }
+  if (!failure.ok()) context.TryCancel();
+  const absl::Status finished = FromGrpc(stream->Finish());
+  if (!failure.ok()) return failure;
+  if (absl::IsUnimplemented(finished) && answers == 0) {
+    // A plan service from before PushStream: one push at a time, starting
+    // with the requests already taken.
+    return SyncTransport::PushRun(
+        ahead,
+        [&](prevent::plan::v1::PushRequest* request) {
+          if (unanswered.empty()) return !exhausted && next(request);
+          *request = std::move(unanswered.front());
+          unanswered.pop_front();
+          return true;
+        },
+        answered);
+  }
+  if (!finished.ok()) return finished;
+  if (!unanswered.empty()) {
+    return absl::UnavailableError(
+        "the push stream ended before every push was answered");
+  }
+  return absl::OkStatus();
 }
 
 absl::Status GrpcSyncTransport::Pull(

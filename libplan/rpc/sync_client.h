@@ -24,6 +24,13 @@ class GrpcSyncTransport final : public SyncTransport {
 
   absl::StatusOr<prevent::plan::v1::PushResponse> Push(
       const prevent::plan::v1::PushRequest& request) override;
+  // On PushStream, `ahead` requests at most before their answers; with a
+  // plan service that has no PushStream, one at a time.
+  absl::Status PushRun(
+      int ahead, absl::FunctionRef<bool(prevent::plan::v1::PushRequest*)> next,
+      absl::FunctionRef<absl::Status(prevent::plan::v1::PushRequest&,
+                                     prevent::plan::v1::PushResponse&)>
+          answered) override;
   absl::Status Pull(
       const prevent::plan::v1::PullRequest& request,
       absl::FunctionRef<absl::Status(prevent::plan::v1::PullResponse*)>

@@ -30,6 +30,37 @@ grpc::Status SyncServiceImpl::Push(
   return Finish("Push", authority_->Push(*request, response));
 }
 
+grpc::Status SyncServiceImpl::PushStream(
+    grpc::ServerContext* context,
+    grpc::ServerReaderWriter<prevent::plan::v1::PushResponse,
+                             prevent::plan::v1::PushRequest>* stream) {
+  // Each push is merged and answered on a second thread, in the order sent,
+  // while this one receives and parses the next.
+  Handoff<prevent::plan::v1::PushRequest> merger(
+      [&](prevent::plan::v1::PushRequest& request) -> absl::Status {
+        prevent::plan::v1::PushResponse response;
+        if (absl::Status pushed = authority_->Push(request, &response);
+            !pushed.ok()) {
+          return pushed;
+        }
+        return stream->Write(response)
+                   ? absl::OkStatus()
+                   : absl::CancelledError("the agent went away");
+      });
+  absl::Status status = absl::OkStatus();
+  prevent::plan::v1::PushRequest request;
+  while (!context->IsCancelled() && stream->Read(&request)) {
+    status = merger.Put(&request);
+    if (!status.ok()) break;
+    request.Clear();  // the spent request Put gave back
+  }
+  if (absl::Status merged = merger.Finish(); status.ok()) status = merged;
+  if (status.ok() && context->IsCancelled()) {
+    status = absl::CancelledError("cancelled");
+  }
+  return Finish("PushStream", status);
+}
+
 grpc::Status SyncServiceImpl::Pull(
     grpc::ServerContext* context, const prevent::plan::v1::PullRequest* request,
     grpc::ServerWriter<prevent::plan::v1::PullResponse>* writer) {

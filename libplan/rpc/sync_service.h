@@ -16,6 +16,11 @@ class SyncServiceImpl final : public prevent::plan::v1::SyncService::Service {
   grpc::Status Push(grpc::ServerContext* context,
                     const prevent::plan::v1::PushRequest* request,
                     prevent::plan::v1::PushResponse* response) override;
+  grpc::Status PushStream(
+      grpc::ServerContext* context,
+      grpc::ServerReaderWriter<prevent::plan::v1::PushResponse,
+                               prevent::plan::v1::PushRequest>* stream)
+      override;
   grpc::Status Pull(
       grpc::ServerContext* context,
       const prevent::plan::v1::PullRequest* request,

@@ -1,6 +1,7 @@
 #include "libplan/sync/replica.h"
 
 #include <algorithm>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -30,6 +31,9 @@ constexpr char kMetaCursor[] = "sync/cursor";
 constexpr char kMetaStatus[] = "sync/status";
 constexpr char kMetaPlans[] = "sync/plans";
 constexpr int kMaxRejectedKept = 100;
+// Pushes sent before the answer to the first of them, and per stream.
+constexpr int kPushesAhead = 2;
+constexpr int kPushesPerRun = 32;
 
 google::protobuf::Timestamp ToProto(absl::Time time) {
   google::protobuf::Timestamp out;
@@ -534,48 +538,66 @@ absl::Status Replica::PushAll(SyncTransport& transport, Outbox& outbox,
       if (puller.has_value() && answers.more) puller->Nudge();
       return absl::OkStatus();
     });
+    // The pushes go out on runs of one stream each, the next push sent
+    // before the answer to the last, so that the service merges one while
+    // the agent and the network carry the other (a run is bounded, as the
+    // stream's deadline is).
+    size_t next = 0;            // the first pending change not yet sent
+    std::deque<size_t> firsts;  // where each unanswered push starts
     absl::Status pushed = absl::OkStatus();
-    for (size_t next = 0; next < pending.size() && pushed.ok();) {
-      v1::PushRequest request;
-      request.set_replica_id(store_->replica_id());
-      const size_t first = next;  // pending[first + i] is request.changes(i)
-      PushAnswers answers;
-      size_t bytes = 0;
-      for (; next < pending.size(); ++next) {
-        Outbox::Entry& entry = pending[next];
-        if (request.changes_size() >= options_.push_batch ||
-            (bytes >= options_.push_bytes && request.changes_size() > 0)) {
-          break;
-        }
-        bytes += entry.change.ByteSizeLong();
-        *request.add_changes() = std::move(entry.change);
-      }
-      // change id -> its index in the request
-      absl::flat_hash_map<absl::string_view, int> sent;
-      for (int i = 0; i < request.changes_size(); ++i) {
-        sent[request.changes(i).change_id()] = i;
-      }
-      absl::StatusOr<v1::PushResponse> response = transport.Push(request);
-      if (!response.ok()) {
-        pushed = response.status();
-        break;
-      }
-      answers.status_bytes = RecordAnswers(request, *response, moved);
-      for (const v1::ChangeResult& result : response->results()) {
-        auto it = sent.find(result.change_id());
-        if (it == sent.end()) continue;
-        const std::string& target = request.changes(it->second).target();
-        answers.answered[pending[first + it->second].key] =
-            OutcomeOf(result) != v1::ChangeResult::REJECTED && Pulled(target)
-                ? result.sequence()
-                : 0;
-      }
-      answers.more = next < pending.size();
-      pushed = committer.Put(&answers);
-      if (pushed.ok() && response->results_size() < request.changes_size()) {
-        pushed =
-            absl::InternalError("the service answered only part of a push");
-      }
+    while (next < pending.size() && pushed.ok()) {
+      int in_run = 0;
+      pushed = transport.PushRun(
+          kPushesAhead,
+          [&](v1::PushRequest* request) {
+            if (next >= pending.size() || in_run++ == kPushesPerRun) {
+              return false;
+            }
+            request->set_replica_id(store_->replica_id());
+            firsts.push_back(next);  // pending[next + i] is changes(i)
+            size_t bytes = 0;
+            for (; next < pending.size(); ++next) {
+              Outbox::Entry& entry = pending[next];
+              if (request->changes_size() >= options_.push_batch ||
+                  (bytes >= options_.push_bytes &&
+                   request->changes_size() > 0)) {
+                break;
+              }
+              bytes += entry.change.ByteSizeLong();
+              *request->add_changes() = std::move(entry.change);
+            }
+            return true;
+          },
+          [&](v1::PushRequest& request,
+              v1::PushResponse& response) -> absl::Status {
+            const size_t first = firsts.front();
+            firsts.pop_front();
+            // change id -> its index in the request
+            absl::flat_hash_map<absl::string_view, int> sent;
+            for (int i = 0; i < request.changes_size(); ++i) {
+              sent[request.changes(i).change_id()] = i;
+            }
+            PushAnswers answers;
+            answers.status_bytes = RecordAnswers(request, response, moved);
+            for (const v1::ChangeResult& result : response.results()) {
+              auto it = sent.find(result.change_id());
+              if (it == sent.end()) continue;
+              const std::string& target = request.changes(it->second).target();
+              answers.answered[pending[first + it->second].key] =
+                  OutcomeOf(result) != v1::ChangeResult::REJECTED &&
+                          Pulled(target)
+                      ? result.sequence()
+                      : 0;
+            }
+            answers.more = first + request.changes_size() < pending.size();
+            RETURN_IF_ERROR(committer.Put(&answers));
+            if (response.results_size() < request.changes_size()) {
+              return absl::InternalError(
+                  "the service answered only part of a push");
+            }
+            return absl::OkStatus();
+          });
+      firsts.clear();  // a failed run leaves its unanswered pushes pending
     }
     const absl::Status committed = committer.Finish();
     if (puller.has_value()) {

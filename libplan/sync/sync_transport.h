@@ -23,6 +23,30 @@ class SyncTransport {
   virtual absl::StatusOr<prevent::plan::v1::PushResponse> Push(
       const prevent::plan::v1::PushRequest& request) = 0;
 
+  // Pushes a run of pushes, in order: `next` fills each request (returning
+  // false when none is left), and `answered` gets each request with its
+  // answer, in order; its error ends the run and is returned. A transport
+  // may send up to `ahead` requests before their answers, on one ordered
+  // stream (PushStream). This one sends each after the answer to the last.
+  // Errors as Push; the requests answered before one stay answered.
+  virtual absl::Status PushRun(
+      int ahead, absl::FunctionRef<bool(prevent::plan::v1::PushRequest*)> next,
+      absl::FunctionRef<absl::Status(prevent::plan::v1::PushRequest&,
+                                     prevent::plan::v1::PushResponse&)>
+          answered) {
+    (void)ahead;
+    prevent::plan::v1::PushRequest request;
+    while (next(&request)) {
+      absl::StatusOr<prevent::plan::v1::PushResponse> response = Push(request);
+      if (!response.ok()) return response.status();
+      if (absl::Status status = answered(request, *response); !status.ok()) {
+        return status;
+      }
+      request.Clear();
+    }
+    return absl::OkStatus();
+  }
+
   // Streams a pull, calling `on_batch` for each message in order; stops early
   // with its error when it returns one. It may take the batch's contents (by
   // swapping in another message to reuse). FAILED_PRECONDITION (reason

@@ -913,6 +913,61 @@ TEST_F(LongPushTest, BatchReadBeforeALaterPushKeepsThatPushsEditServed) {
   ExpectConverged({a_.get(), b_.get()});
 }
 
+// A plan service from before PushStream: the same service without it.
+class ServiceWithoutPushStream final : public v1::SyncService::Service {
+ public:
+  explicit ServiceWithoutPushStream(SyncServiceImpl* impl) : impl_(impl) {}
+  grpc::Status Push(grpc::ServerContext* context,
+                    const v1::PushRequest* request,
+                    v1::PushResponse* response) override {
+    ++pushes_;
+    return impl_->Push(context, request, response);
+  }
+  grpc::Status Pull(grpc::ServerContext* context,
+                    const v1::PullRequest* request,
+                    grpc::ServerWriter<v1::PullResponse>* writer) override {
+    return impl_->Pull(context, request, writer);
+  }
+  grpc::Status GetSnapshot(
+      grpc::ServerContext* context, const v1::GetSnapshotRequest* request,
+      grpc::ServerWriter<v1::SnapshotChunk>* writer) override {
+    return impl_->GetSnapshot(context, request, writer);
+  }
+  int pushes() const { return pushes_.load(); }
+
+ private:
+  SyncServiceImpl* const impl_;
+  std::atomic<int> pushes_{0};
+};
+
+// Against it, an agent's pushes go one at a time with Push, the first ones
+// included, and all is as with PushStream.
+TEST_F(LongPushTest, PushesOneAtATimeToAServiceWithoutPushStream) {
+  ServiceWithoutPushStream older(sync_service_.get());
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                           &port);
+  builder.RegisterService(&older);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  ASSERT_NE(server, nullptr);
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(SetRagOf(a_->node, i, v1::RED).ok());
+  GrpcSyncTransport transport(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", port),
+                          grpc::InsecureChannelCredentials()),
+      kPolice);
+  Replica two_per_push(
+      a_->node.store.get(), &a_->node.clock,
+      {.organisation = kPolice, .plans = {kPlan}, .push_batch = 2});
+  absl::StatusOr<v1::SyncNowResponse> synced = two_per_push.Sync(transport);
+  ASSERT_TRUE(synced.ok()) << synced.status();
+  EXPECT_EQ(synced->pushed(), 5);
+  EXPECT_EQ(older.pushes(), 3);
+  EXPECT_EQ(a_->replica.pending_changes(), 0);
+  server->Shutdown();
+  ExpectConverged({a_.get(), b_.get()});
+}
+
 TEST_F(SyncTest, ChangingSubscriptionsSendsWhatEntersAndLeavesTheScope) {
   std::unique_ptr<Agent> a = NewAgent("a", kPolice);
   ASSERT_TRUE(a->Sync().ok());
