@@ -34,31 +34,26 @@ grpc::Status SyncServiceImpl::PushStream(
     grpc::ServerContext* context,
     grpc::ServerReaderWriter<prevent::plan::v1::PushResponse,
                              prevent::plan::v1::PushRequest>* stream) {
-  // Each push is merged and answered on a second thread, in the order sent,
-  // while this one receives and parses the next.
-  Handoff<prevent::plan::v1::PushRequest> merger(
-      [&](prevent::plan::v1::PushRequest& request) -> absl::Status {
-        prevent::plan::v1::PushResponse response;
-        if (absl::Status pushed = authority_->Push(request, &response);
-            !pushed.ok()) {
-          return pushed;
-        }
-        return stream->Write(response)
-                   ? absl::OkStatus()
-                   : absl::CancelledError("the agent went away");
-      });
-  absl::Status status = absl::OkStatus();
+  // One push at a time, in the order sent: the agent's next push is already
+  // on its way (or here) while this one merges. (Reading the next one on a
+  // second thread would leave it waiting for a request that never comes
+  // when a merge fails and the client waits for each answer.)
   prevent::plan::v1::PushRequest request;
+  prevent::plan::v1::PushResponse response;
   while (!context->IsCancelled() && stream->Read(&request)) {
-    status = merger.Put(&request);
-    if (!status.ok()) break;
-    request.Clear();  // the spent request Put gave back
+    response.Clear();
+    if (absl::Status pushed = authority_->Push(request, &response);
+        !pushed.ok()) {
+      return Finish("PushStream", pushed);
+    }
+    if (!stream->Write(response)) {
+      return Finish("PushStream", absl::CancelledError("the agent went away"));
+    }
   }
-  if (absl::Status merged = merger.Finish(); status.ok()) status = merged;
-  if (status.ok() && context->IsCancelled()) {
-    status = absl::CancelledError("cancelled");
+  if (context->IsCancelled()) {
+    return Finish("PushStream", absl::CancelledError("cancelled"));
   }
-  return Finish("PushStream", status);
+  return grpc::Status::OK;
 }
 
 grpc::Status SyncServiceImpl::Pull(

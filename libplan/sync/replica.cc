@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -109,8 +110,8 @@ class Outbox {
     // next to each other in the outbox: no entry lies between them, so a
     // run can be deleted from the store as one range.
     std::vector<std::pair<std::string, std::string>> runs;
-    // The targets of removed entries with nothing pending or returning
-    // left: no pull will rebase them.
+    // The targets of removed entries with nothing returning: no pull will
+    // rebase them (what is still pending of them a rebuild re-applies).
     std::set<std::string> settled;
   };
 
@@ -154,8 +155,12 @@ class Outbox {
       kept = std::move(it, entries_.end(), kept);
       entries_.erase(kept, entries_.end());
     }
+    absl::flat_hash_set<absl::string_view> returning;
+    for (const Returning& entry : returning_) {
+      returning.insert(entry.entry.change.target());
+    }
     for (const std::string& target : targets) {
-      if (!Pending(target)) removed.settled.insert(target);
+      if (!returning.contains(target)) removed.settled.insert(target);
     }
     return removed;
   }

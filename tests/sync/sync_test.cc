@@ -913,6 +913,89 @@ TEST_F(LongPushTest, BatchReadBeforeALaterPushKeepsThatPushsEditServed) {
   ExpectConverged({a_.get(), b_.get()});
 }
 
+// Fails every push after the first `pushes`, as a lost connection would.
+class FailingPushTransport final : public ForwardingTransport {
+ public:
+  FailingPushTransport(SyncTransport* inner, int pushes)
+      : ForwardingTransport(inner), left_(pushes) {}
+  absl::StatusOr<v1::PushResponse> Push(const v1::PushRequest& r) override {
+    if (left_-- <= 0) return absl::UnavailableError("connection lost");
+    return ForwardingTransport::Push(r);
+  }
+
+ private:
+  std::atomic<int> left_;
+};
+
+// A refused change leaves what it did from the served state as soon as its
+// answer is in, even while a later change of the same target is pending
+// (here because the push that carries it fails).
+TEST_F(LongPushTest, RefusedChangeIsUnservedWhileALaterOneIsPending) {
+  v1::Activity deleted;
+  ASSERT_TRUE(b_->node.resources
+                  ->Delete(Kind::kActivity, kActivity, "", Actor(), &deleted)
+                  .ok());
+  ASSERT_TRUE(b_->Sync().ok());
+  // a, offline, adds an action under the activity b deleted, then edits it.
+  v1::Action action;
+  action.set_description("New action");
+  v1::Action created;
+  ASSERT_TRUE(
+      a_->node.resources
+          ->Create(Kind::kAction, kActivity, "new", action, Actor(), &created)
+          .ok());
+  created.set_description("New action, reworded");
+  google::protobuf::FieldMask mask;
+  mask.add_paths("description");
+  v1::Action out;
+  ASSERT_TRUE(
+      a_->node.resources->Update(Kind::kAction, created, mask, Actor(), &out)
+          .ok());
+  Replica one_per_push(
+      a_->node.store.get(), &a_->node.clock,
+      {.organisation = kPolice, .plans = {kPlan}, .push_batch = 1});
+  FailingPushTransport failing(&a_->transport, /*pushes=*/1);
+  absl::StatusOr<v1::SyncNowResponse> cut = one_per_push.Sync(failing);
+  EXPECT_EQ(cut.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(one_per_push.pending_changes(), 1);  // the edit
+  v1::Action gone;
+  EXPECT_EQ(
+      a_->node.resources->Get(Kind::kAction, created.name(), &gone).code(),
+      absl::StatusCode::kNotFound);
+  ExpectConverged({a_.get(), b_.get()});
+}
+
+// A client that waits for each answer learns why a push was refused, at
+// once: the stream ends with the refusal.
+TEST_F(LongPushTest, StreamEndsWithTheRefusalOfAPush) {
+  GrpcSyncTransport transport(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", port_),
+                          grpc::InsecureChannelCredentials()),
+      kPolice, /*timeout=*/absl::Seconds(20));
+  int sent = 0;
+  int answers = 0;
+  const absl::Time start = absl::Now();
+  const absl::Status status = transport.PushRun(
+      /*ahead=*/1,
+      [&](v1::PushRequest* request) {
+        if (sent++ > 0) return false;
+        request->set_replica_id("rtest");
+        for (int i = 0; i < 1001; ++i) {  // one more than a push may carry
+          v1::Change* change = request->add_changes();
+          change->set_change_id(absl::StrCat("rtest:", i));
+          change->set_target(absl::StrCat(kActivity, "/actions/", Id(0)));
+        }
+        return true;
+      },
+      [&](v1::PushRequest&, v1::PushResponse&) {
+        ++answers;
+        return absl::OkStatus();
+      });
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+  EXPECT_LT(absl::Now() - start, absl::Seconds(10));
+  EXPECT_EQ(answers, 0);
+}
+
 // A plan service from before PushStream: the same service without it.
 class ServiceWithoutPushStream final : public v1::SyncService::Service {
  public:
