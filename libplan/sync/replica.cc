@@ -444,8 +444,8 @@ absl::StatusOr<Replica::Scope> Replica::ReadScope(const ReadView& view) const {
                    view.Get(Cf::kMeta, kMetaCursor));
   scope.has_cursor = cursor.has_value();
   ASSIGN_OR_RETURN(scope.saved, view.Get(Cf::kMeta, kMetaPlans));
-  const std::set<std::string> now(options_.plans.begin(), options_.plans.end());
-  scope.now = absl::StrJoin(now, ",");
+  scope.plans = {options_.plans.begin(), options_.plans.end()};
+  scope.now = absl::StrJoin(scope.plans, ",");
   return scope;
 }
 
@@ -777,7 +777,7 @@ absl::Status Replica::Resubscribe(SyncTransport& transport,
     });
   }
   if (*saved == joined) return absl::OkStatus();
-  const std::set<std::string> now(options_.plans.begin(), options_.plans.end());
+  const std::set<std::string>& now = scope.plans;
   const std::vector<std::string> before_list =
       absl::StrSplit(*saved, ',', absl::SkipEmpty());
   const std::set<std::string> before(before_list.begin(), before_list.end());

@@ -26,6 +26,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -109,7 +110,8 @@ class Replica {
   struct Scope {
     bool has_cursor = false;
     std::optional<std::string> saved;  // the plans it last synced, joined
-    std::string now;                   // options_.plans, sorted and joined
+    std::set<std::string> plans;       // options_.plans
+    std::string now;                   // `plans`, joined
   };
   absl::StatusOr<Scope> ReadScope(const ReadView& view) const;
   // True when the replica has a cursor and subscribes to the plans it last

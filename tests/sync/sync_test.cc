@@ -194,6 +194,29 @@ class SyncTest : public ::testing::Test {
   static absl::Status UpdateAction(Node& node, v1::Action fields,
                                    const std::string& path) {
     fields.set_name(kAction);
+    return UpdateNamedAction(node, fields, path);
+  }
+
+  // `deleter` deletes kActivity and syncs; `creator`, which has not pulled
+  // that, adds the action "new" under it (`created`).
+  static void CreateUnderDeletedActivity(Agent& deleter, Agent& creator,
+                                         v1::Action* created) {
+    v1::Activity deleted;
+    ASSERT_TRUE(deleter.node.resources
+                    ->Delete(Kind::kActivity, kActivity, "", Actor(), &deleted)
+                    .ok());
+    ASSERT_TRUE(deleter.Sync().ok());
+    v1::Action action;
+    action.set_description("New action");
+    ASSERT_TRUE(
+        creator.node.resources
+            ->Create(Kind::kAction, kActivity, "new", action, Actor(), created)
+            .ok());
+  }
+
+  // Sets field `path` of the action `fields` names to its value there.
+  static absl::Status UpdateNamedAction(Node& node, const v1::Action& fields,
+                                        const std::string& path) {
     google::protobuf::FieldMask mask;
     mask.add_paths(path);
     v1::Action out;
@@ -458,19 +481,9 @@ TEST_F(SyncTest, RejectedChangeLeavesTheOutboxWithItsReasonKept) {
   std::unique_ptr<Agent> b = NewAgent("b", kCouncil);
   ASSERT_TRUE(a->Sync().ok());
   ASSERT_TRUE(b->Sync().ok());
-  v1::Activity deleted;
-  ASSERT_TRUE(b->node.resources
-                  ->Delete(Kind::kActivity, kActivity, "", Actor(), &deleted)
-                  .ok());
-  ASSERT_TRUE(b->Sync().ok());
-  // a, offline, adds an action under the activity b deleted, then edits rag.
-  v1::Action action;
-  action.set_description("New action");
+  // a, offline, adds an action under the activity b deleted.
   v1::Action created;
-  ASSERT_TRUE(
-      a->node.resources
-          ->Create(Kind::kAction, kActivity, "new", action, Actor(), &created)
-          .ok());
+  ASSERT_NO_FATAL_FAILURE(CreateUnderDeletedActivity(*b, *a, &created));
   absl::StatusOr<v1::SyncNowResponse> synced = a->Sync();
   ASSERT_TRUE(synced.ok()) << synced.status();
   EXPECT_EQ(synced->rejected(), 1);
@@ -779,10 +792,7 @@ class LongPushTest : public SyncTest {
     v1::Action fields;
     fields.set_name(absl::StrCat(kActivity, "/actions/", Id(i)));
     fields.set_rag(rag);
-    google::protobuf::FieldMask mask;
-    mask.add_paths("rag");
-    v1::Action out;
-    return node.resources->Update(Kind::kAction, fields, mask, Actor(), &out);
+    return UpdateNamedAction(node, fields, "rag");
   }
 
   // Syncs a_ with two changes per push, through a RecordingTransport whose
@@ -891,12 +901,7 @@ TEST_F(LongPushTest, BatchReadBeforeALaterPushKeepsThatPushsEditServed) {
   v1::Action wording;
   wording.set_name(absl::StrCat(kActivity, "/actions/", Id(0)));
   wording.set_description("Agreed wording");
-  google::protobuf::FieldMask mask;
-  mask.add_paths("description");
-  v1::Action out;
-  ASSERT_TRUE(
-      a_->node.resources->Update(Kind::kAction, wording, mask, Actor(), &out)
-          .ok());
+  ASSERT_TRUE(UpdateNamedAction(a_->node, wording, "description").ok());
   Replica one_per_push(
       a_->node.store.get(), &a_->node.clock,
       {.organisation = kPolice, .plans = {kPlan}, .push_batch = 1});
@@ -931,26 +936,11 @@ class FailingPushTransport final : public ForwardingTransport {
 // answer is in, even while a later change of the same target is pending
 // (here because the push that carries it fails).
 TEST_F(LongPushTest, RefusedChangeIsUnservedWhileALaterOneIsPending) {
-  v1::Activity deleted;
-  ASSERT_TRUE(b_->node.resources
-                  ->Delete(Kind::kActivity, kActivity, "", Actor(), &deleted)
-                  .ok());
-  ASSERT_TRUE(b_->Sync().ok());
   // a, offline, adds an action under the activity b deleted, then edits it.
-  v1::Action action;
-  action.set_description("New action");
   v1::Action created;
-  ASSERT_TRUE(
-      a_->node.resources
-          ->Create(Kind::kAction, kActivity, "new", action, Actor(), &created)
-          .ok());
+  ASSERT_NO_FATAL_FAILURE(CreateUnderDeletedActivity(*b_, *a_, &created));
   created.set_description("New action, reworded");
-  google::protobuf::FieldMask mask;
-  mask.add_paths("description");
-  v1::Action out;
-  ASSERT_TRUE(
-      a_->node.resources->Update(Kind::kAction, created, mask, Actor(), &out)
-          .ok());
+  ASSERT_TRUE(UpdateNamedAction(a_->node, created, "description").ok());
   Replica one_per_push(
       a_->node.store.get(), &a_->node.clock,
       {.organisation = kPolice, .plans = {kPlan}, .push_batch = 1});
