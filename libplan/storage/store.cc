@@ -279,8 +279,28 @@ struct GroupState {
   std::map<std::pair<int, std::string>, std::optional<std::string>> overlay;
   std::vector<DeletedRange> deleted_ranges;
   uint64_t next_sequence = 0;
+  // The group's writes to `meta`, key -> value (nullopt: deleted), added to
+  // the batch once the bodies have run: every AppendChange rewrites the last
+  // sequence and clock, and the group needs to write only the last of each.
+  std::map<std::string, std::optional<std::string>> meta;
+
+  // Adds the writes of `meta` to the batch.
+  absl::Status AddMeta(rocksdb::ColumnFamilyHandle* cf) {
+    for (const auto& [key, value] : meta) {
+      RETURN_IF_ERROR(FromRocks(
+          value.has_value() ? batch.Put(cf, ToSlice(key), ToSlice(*value))
+                            : batch.Delete(cf, ToSlice(key)),
+          "batch"));
+    }
+    return absl::OkStatus();
+  }
+
   // The group's last clock value (meta kMetaLastHlc), when it wrote one.
-  std::optional<std::string> last_hlc;
+  std::optional<std::string> last_hlc() const {
+    auto it = meta.find(kMetaLastHlc);
+    if (it == meta.end()) return std::nullopt;
+    return it->second;
+  }
 };
 
 class GroupTransaction final : public Transaction {
@@ -346,21 +366,27 @@ class GroupTransaction final : public Transaction {
           group_->batch.DeleteRange(cfs_[range.cf], ToSlice(range.begin),
                                     ToSlice(range.end)),
           "batch"));
+      if (range.cf == static_cast<int>(Cf::kMeta)) {
+        // Its earlier writes are gone; what the group writes later follows
+        // the range in the batch.
+        group_->meta.erase(group_->meta.lower_bound(range.begin),
+                           group_->meta.lower_bound(range.end));
+      }
       if (visible) {
         EraseRange(range, &group_->overlay);
         group_->deleted_ranges.push_back(std::move(range));
       }
     }
     for (auto& [id, value] : writes_) {
-      rocksdb::ColumnFamilyHandle* cf = cfs_[id.first];
-      const rocksdb::Status status =
-          value.has_value()
-              ? group_->batch.Put(cf, ToSlice(id.second), ToSlice(*value))
-              : group_->batch.Delete(cf, ToSlice(id.second));
-      RETURN_IF_ERROR(FromRocks(status, "batch"));
-      if (id.first == static_cast<int>(Cf::kMeta) &&
-          id.second == kMetaLastHlc) {
-        group_->last_hlc = value;
+      if (id.first == static_cast<int>(Cf::kMeta)) {
+        group_->meta[id.second] = value;
+      } else {
+        rocksdb::ColumnFamilyHandle* cf = cfs_[id.first];
+        RETURN_IF_ERROR(FromRocks(
+            value.has_value()
+                ? group_->batch.Put(cf, ToSlice(id.second), ToSlice(*value))
+                : group_->batch.Delete(cf, ToSlice(id.second)),
+            "batch"));
       }
       if (visible) group_->overlay[id] = std::move(value);
     }
@@ -593,8 +619,8 @@ class RocksStore final : public Store {
         writer->status = txn.MergeIntoGroup(/*visible=*/writer != group.back());
       }
     }
-    absl::Status written = absl::OkStatus();
-    if (state.batch.Count() > 0) {
+    absl::Status written = state.AddMeta(cfs_[static_cast<int>(Cf::kMeta)]);
+    if (written.ok() && state.batch.Count() > 0) {
       rocksdb::WriteOptions write;
       write.sync = options_.sync;
       written = FromRocks(db_->Write(write, &state.batch), "commit");
@@ -602,8 +628,8 @@ class RocksStore final : public Store {
     mu_.Lock();
     if (written.ok()) {
       last_sequence_ = state.next_sequence - 1;
-      if (state.last_hlc.has_value()) {
-        last_hlc_ = DecodeBigEndian(*state.last_hlc);
+      if (std::optional<std::string> hlc = state.last_hlc(); hlc.has_value()) {
+        last_hlc_ = DecodeBigEndian(*hlc);
       }
     } else {
       PLAN_LOG(ERROR) << "store: commit of " << size

@@ -262,6 +262,12 @@ TEST_F(StoreTest, ConcurrentCommitsGiveAGapFreeLogInCommitOrder) {
   }
   EXPECT_EQ(targets.size(), changes.size());
   EXPECT_EQ(store_->last_sequence(), changes.size());
+  // The groups wrote their last sequence and clock once each; the last
+  // group's are what a reopened store reads.
+  const uint64_t last_hlc = store_->last_hlc();
+  Reopen();
+  EXPECT_EQ(store_->last_sequence(), changes.size());
+  EXPECT_EQ(store_->last_hlc(), last_hlc);
 }
 
 TEST_F(StoreTest, TransactionsInOneGroupSeeEarlierWrites) {
@@ -373,6 +379,59 @@ TEST_F(StoreTest, DeleteRangeHidesItsKeysButNotLaterWrites) {
     stored.push_back(*value);
   }
   EXPECT_EQ(stored, expected);
+}
+
+// A group writes each `meta` key once, after its bodies have run: what lands
+// is what the last write of each key in the group left, ranges included.
+TEST_F(StoreTest, MetaWritesOfAGroupLandAsItsLastWritesLeftThem) {
+  absl::Notification queued, done;
+  std::thread first([&] {
+    ASSERT_TRUE(store_
+                    ->Commit([&](Transaction& txn) {
+                      queued.WaitForNotification();
+                      txn.Put(Cf::kMeta, "m1", "first");
+                      return absl::OkStatus();
+                    })
+                    .ok());
+  });
+  absl::SleepFor(absl::Milliseconds(50));  // `first` leads its group
+  store_->CommitAsync(
+      [&](Transaction& txn) {
+        txn.Put(Cf::kMeta, "m2", "second");
+        txn.Put(Cf::kMeta, "m3", "second");
+        txn.Put(Cf::kMeta, "m4", "second");
+        return absl::OkStatus();
+      },
+      [](absl::Status status) { EXPECT_TRUE(status.ok()) << status; });
+  store_->CommitAsync(
+      [&](Transaction& txn) {
+        txn.Delete(Cf::kMeta, "m1");
+        txn.DeleteRange(Cf::kMeta, "m2", "m4");
+        txn.Put(Cf::kMeta, "m3", "third");
+        return absl::OkStatus();
+      },
+      [&](absl::Status status) {
+        EXPECT_TRUE(status.ok()) << status;
+        done.Notify();
+      });
+  queued.Notify();
+  first.join();
+  done.WaitForNotification();
+  const std::vector<std::string> keys = {"m1", "m2", "m3", "m4"};
+  const std::vector<std::optional<std::string>> expected = {
+      std::nullopt, std::nullopt, "third", "second"};
+  for (bool reopened : {false, true}) {
+    if (reopened) Reopen();
+    std::unique_ptr<ReadView> view = store_->NewReadView();
+    std::vector<std::optional<std::string>> stored;
+    for (const std::string& key : keys) {
+      absl::StatusOr<std::optional<std::string>> value =
+          view->Get(Cf::kMeta, key);
+      ASSERT_TRUE(value.ok());
+      stored.push_back(*value);
+    }
+    EXPECT_EQ(stored, expected) << (reopened ? "reopened" : "open");
+  }
 }
 
 // Nor when an earlier transaction of its group wrote the key since it was
