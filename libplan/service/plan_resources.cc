@@ -560,10 +560,10 @@ absl::Status PlanResources::UpdateInTransaction(
   const KindInfo& info = InfoOf(kind);
   ASSIGN_OR_RETURN(std::optional<storage::Entity> entity, txn.GetEntity(name));
   if (!entity.has_value()) return NotFound(name);
-  std::unique_ptr<Message> current(resource.New());
-  RETURN_IF_ERROR(ParseStoredResource(*entity, current.get()));
+  // `out` takes the stored resource, then the update: no copy of either.
+  RETURN_IF_ERROR(ParseStoredResource(*entity, out));
   const std::string etag = GetString(resource, "etag");
-  if (!etag.empty() && etag != GetString(*current, "etag")) {
+  if (!etag.empty() && etag != GetString(*out, "etag")) {
     return EtagMismatch(name, etag);
   }
   if (entity->deleted()) {
@@ -571,50 +571,50 @@ absl::Status PlanResources::UpdateInTransaction(
                  absl::StrCat(name.str(), " is deleted; undelete it first"),
                  name.str());
   }
-  std::unique_ptr<Message> updated(current->New());
-  updated->CopyFrom(*current);
+  std::vector<std::string> before;
+  before.reserve(fields.size());
   for (const FieldDescriptor* field : fields) {
-    CopyField(resource, *field, updated.get());
+    before.push_back(FieldValueBytes(*out, *field));
+  }
+  for (const FieldDescriptor* field : fields) {
+    CopyField(resource, *field, out);
   }
   FieldViolations invalid;
-  ValidateFields(kind, *updated, fields, info.field, &invalid);
+  ValidateFields(kind, *out, fields, info.field, &invalid);
   RETURN_IF_ERROR(invalid.ToStatus());
   google::protobuf::RepeatedPtrField<v1::FieldChange> field_changes;
   std::vector<const FieldDescriptor*> changed;
-  for (const FieldDescriptor* field : fields) {
-    std::string before = FieldValueBytes(*current, *field);
-    std::string after = FieldValueBytes(*updated, *field);
-    if (before == after) continue;
-    changed.push_back(field);
+  for (size_t i = 0; i < fields.size(); ++i) {
+    std::string after = FieldValueBytes(*out, *fields[i]);
+    if (before[i] == after) continue;
+    changed.push_back(fields[i]);
     v1::FieldChange* fc = field_changes.Add();
-    fc->set_field(field->name());
+    fc->set_field(fields[i]->name());
     fc->set_value(std::move(after));
-    fc->set_base(std::move(before));
+    fc->set_base(std::move(before[i]));
   }
-  if (changed.empty()) {  // Nothing changes: nothing to write.
-    out->CopyFrom(*current);
-    return absl::OkStatus();
-  }
-  RETURN_IF_ERROR(CheckReferences(txn, kind, *updated, changed, info.field));
+  // Nothing changes: nothing to write, and `out` is as stored.
+  if (changed.empty()) return absl::OkStatus();
+  RETURN_IF_ERROR(CheckReferences(txn, kind, *out, changed, info.field));
   const Stamp stamp = NewStamp(txn, *clock_, store_->replica_id(), organisation,
                                options_.replica);
   // A replica's versions and outbox entry keep what the edit replaces; the
   // service needs nothing of it.
   std::optional<storage::Entity> previous;
   if (options_.replica) previous = *entity;
-  const storage::Entity* const before = previous ? &*previous : nullptr;
-  SetString(updated.get(), "etag", stamp.etag);
-  SetTime(updated.get(), "update_time", stamp.time);
+  const storage::Entity* const previous_entity =
+      previous ? &*previous : nullptr;
+  SetString(out, "etag", stamp.etag);
+  SetTime(out, "update_time", stamp.time);
   for (const FieldDescriptor* field : changed) {
-    (*entity->mutable_field_versions())[field->name()] =
-        FieldVersionAfter(stamp, before, field->name(), options_.replica);
+    (*entity->mutable_field_versions())[field->name()] = FieldVersionAfter(
+        stamp, previous_entity, field->name(), options_.replica);
   }
-  entity->set_resource(SerializeDeterministic(*updated));
+  entity->set_resource(SerializeDeterministic(*out));
   v1::Change change = NewChange(v1::Change::UPDATE, stamp, name, organisation);
   *change.mutable_fields() = std::move(field_changes);
   txn.PutEntity(name, *std::move(entity));
-  LogChange(txn, std::move(change), before);
-  out->GetReflection()->Swap(out, updated.get());
+  LogChange(txn, std::move(change), previous_entity);
   return absl::OkStatus();
 }
 

@@ -107,7 +107,8 @@ class PlanResources {
                       const Actor& actor, google::protobuf::Message* out);
 
   // Writes the fields of `resource` named by `mask` to the resource named
-  // resource.name; conditional on resource.etag when set.
+  // resource.name; conditional on resource.etag when set. Sets `out` to the
+  // resource as updated; when it fails, `out` holds nothing of use.
   absl::Status Update(Kind kind, const google::protobuf::Message& resource,
                       const google::protobuf::FieldMask& mask,
                       const Actor& actor, google::protobuf::Message* out);
@@ -181,7 +182,8 @@ class PlanResources {
   absl::StatusOr<UpdateRequest> CheckUpdate(
       Kind kind, const google::protobuf::Message& resource,
       const google::protobuf::FieldMask& mask, const Actor& actor) const;
-  // The bodies of Update and Undelete, within a commit.
+  // The bodies of Update and Undelete, within a commit. Update's parses the
+  // stored resource into `out` and updates it there.
   absl::Status UpdateInTransaction(
       Transaction& txn, Kind kind, const ResourceName& name,
       const google::protobuf::Message& resource,

@@ -503,6 +503,7 @@ TEST_F(PlanServiceTest, UpdateThatChangesNothingWritesNothing) {
   v1::Activity updated;
   ASSERT_TRUE(stub_->UpdateActivity(Context().get(), update, &updated).ok());
   EXPECT_EQ(updated.etag(), activity.etag());
+  EXPECT_EQ(updated.DebugString(), activity.DebugString());
   EXPECT_EQ(store_->last_sequence(), before);
 }
 
