@@ -2,11 +2,13 @@
 
 #include <atomic>
 #include <filesystem>
+#include <functional>
 #include <set>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/blocking_counter.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
@@ -107,6 +109,32 @@ class StoreTest : public ::testing::Test {
         store_->NewReadView()->Get(Cf::kMeta, "counter");
     EXPECT_TRUE(value.ok());
     return value.ok() ? value->value_or("") : "";
+  }
+
+  // Commits `bodies` as one group, in order, each expected to succeed: a
+  // first commit holds its own group until they are all queued behind it.
+  void CommitInOneGroup(
+      std::vector<std::function<absl::Status(Transaction&)>> bodies) {
+    absl::Notification queued;
+    std::thread first([&] {
+      EXPECT_TRUE(store_
+                      ->Commit([&](Transaction&) {
+                        queued.WaitForNotification();
+                        return absl::OkStatus();
+                      })
+                      .ok());
+    });
+    absl::SleepFor(absl::Milliseconds(50));  // `first` leads its group
+    absl::BlockingCounter answered(static_cast<int>(bodies.size()));
+    for (auto& body : bodies) {
+      store_->CommitAsync(std::move(body), [&](absl::Status status) {
+        EXPECT_TRUE(status.ok()) << status;
+        answered.DecrementCount();
+      });
+    }
+    queued.Notify();
+    first.join();
+    answered.Wait();
   }
 
   std::optional<TempDir> dir_;
@@ -338,35 +366,15 @@ TEST_F(StoreTest, DeleteRangeHidesItsKeysButNotLaterWrites) {
   };
   const Reads expected = {"old a", std::nullopt, std::nullopt, "new c",
                           "old d"};
-  // The first group holds its body until the next two are queued, so they
-  // form one group: the second reads what the first wrote.
-  absl::Notification queued, done;
+  // One group: the second reads what the first wrote.
   Reads own, later;
-  std::thread first([&] {
-    ASSERT_TRUE(store_
-                    ->Commit([&](Transaction&) {
-                      queued.WaitForNotification();
-                      return absl::OkStatus();
-                    })
-                    .ok());
-  });
-  absl::SleepFor(absl::Milliseconds(50));  // `first` leads its group
-  store_->CommitAsync(
-      [&](Transaction& txn) -> absl::Status {
-        txn.Put(Cf::kOutbox, "b2", "gone with the range");
-        txn.DeleteRange(Cf::kOutbox, "b", "d");
-        txn.Put(Cf::kOutbox, "c", "new c");
-        return read_all(txn, &own);
-      },
-      [](absl::Status status) { EXPECT_TRUE(status.ok()) << status; });
-  store_->CommitAsync([&](Transaction& txn) { return read_all(txn, &later); },
-                      [&](absl::Status status) {
-                        EXPECT_TRUE(status.ok()) << status;
-                        done.Notify();
-                      });
-  queued.Notify();
-  first.join();
-  done.WaitForNotification();
+  CommitInOneGroup({[&](Transaction& txn) -> absl::Status {
+                      txn.Put(Cf::kOutbox, "b2", "gone with the range");
+                      txn.DeleteRange(Cf::kOutbox, "b", "d");
+                      txn.Put(Cf::kOutbox, "c", "new c");
+                      return read_all(txn, &own);
+                    },
+                    [&](Transaction& txn) { return read_all(txn, &later); }});
   EXPECT_EQ(own, expected);
   EXPECT_EQ(later, expected);
   // And so it is stored.
@@ -384,42 +392,21 @@ TEST_F(StoreTest, DeleteRangeHidesItsKeysButNotLaterWrites) {
 // A group writes each `meta` key once, after its bodies have run: what lands
 // is what the last write of each key in the group left, ranges included.
 TEST_F(StoreTest, MetaWritesOfAGroupLandAsItsLastWritesLeftThem) {
-  absl::Notification queued, done;
-  std::thread first([&] {
-    ASSERT_TRUE(store_
-                    ->Commit([&](Transaction& txn) {
-                      queued.WaitForNotification();
-                      txn.Put(Cf::kMeta, "m1", "first");
+  CommitInOneGroup({[](Transaction& txn) {
+                      for (const char* key : {"m1", "m2", "m3", "m4"}) {
+                        txn.Put(Cf::kMeta, key, "first");
+                      }
                       return absl::OkStatus();
-                    })
-                    .ok());
-  });
-  absl::SleepFor(absl::Milliseconds(50));  // `first` leads its group
-  store_->CommitAsync(
-      [&](Transaction& txn) {
-        txn.Put(Cf::kMeta, "m2", "second");
-        txn.Put(Cf::kMeta, "m3", "second");
-        txn.Put(Cf::kMeta, "m4", "second");
-        return absl::OkStatus();
-      },
-      [](absl::Status status) { EXPECT_TRUE(status.ok()) << status; });
-  store_->CommitAsync(
-      [&](Transaction& txn) {
-        txn.Delete(Cf::kMeta, "m1");
-        txn.DeleteRange(Cf::kMeta, "m2", "m4");
-        txn.Put(Cf::kMeta, "m3", "third");
-        return absl::OkStatus();
-      },
-      [&](absl::Status status) {
-        EXPECT_TRUE(status.ok()) << status;
-        done.Notify();
-      });
-  queued.Notify();
-  first.join();
-  done.WaitForNotification();
+                    },
+                    [](Transaction& txn) {
+                      txn.Delete(Cf::kMeta, "m1");
+                      txn.DeleteRange(Cf::kMeta, "m2", "m4");
+                      txn.Put(Cf::kMeta, "m3", "second");
+                      return absl::OkStatus();
+                    }});
   const std::vector<std::string> keys = {"m1", "m2", "m3", "m4"};
   const std::vector<std::optional<std::string>> expected = {
-      std::nullopt, std::nullopt, "third", "second"};
+      std::nullopt, std::nullopt, "second", "first"};
   for (bool reopened : {false, true}) {
     if (reopened) Reopen();
     std::unique_ptr<ReadView> view = store_->NewReadView();
