@@ -245,7 +245,6 @@ class ReadAheadThread {
   std::thread thread_;
 };
 
-// The writes of one commit group, not yet in the database.
 // A range of keys deleted by Transaction::DeleteRange: [begin, end) of cf.
 struct DeletedRange {
   int cf;
@@ -272,6 +271,18 @@ void EraseRange(
                 writes->lower_bound({range.cf, range.end}));
 }
 
+// Adds to `batch` a put of `value` under `key` in `cf`, or its delete when
+// `value` is nullopt.
+absl::Status AddWrite(rocksdb::WriteBatch& batch,
+                      rocksdb::ColumnFamilyHandle* cf, absl::string_view key,
+                      const std::optional<std::string>& value) {
+  return FromRocks(value.has_value()
+                       ? batch.Put(cf, ToSlice(key), ToSlice(*value))
+                       : batch.Delete(cf, ToSlice(key)),
+                   "batch");
+}
+
+// The writes of one commit group, not yet in the database.
 struct GroupState {
   rocksdb::WriteBatch batch;
   // (cf, key) -> value, or nullopt for a delete: the latest write of each
@@ -287,10 +298,7 @@ struct GroupState {
   // Adds the writes of `meta` to the batch.
   absl::Status AddMeta(rocksdb::ColumnFamilyHandle* cf) {
     for (const auto& [key, value] : meta) {
-      RETURN_IF_ERROR(FromRocks(
-          value.has_value() ? batch.Put(cf, ToSlice(key), ToSlice(*value))
-                            : batch.Delete(cf, ToSlice(key)),
-          "batch"));
+      RETURN_IF_ERROR(AddWrite(batch, cf, key, value));
     }
     return absl::OkStatus();
   }
@@ -381,12 +389,8 @@ class GroupTransaction final : public Transaction {
       if (id.first == static_cast<int>(Cf::kMeta)) {
         group_->meta[id.second] = value;
       } else {
-        rocksdb::ColumnFamilyHandle* cf = cfs_[id.first];
-        RETURN_IF_ERROR(FromRocks(
-            value.has_value()
-                ? group_->batch.Put(cf, ToSlice(id.second), ToSlice(*value))
-                : group_->batch.Delete(cf, ToSlice(id.second)),
-            "batch"));
+        RETURN_IF_ERROR(
+            AddWrite(group_->batch, cfs_[id.first], id.second, value));
       }
       if (visible) group_->overlay[id] = std::move(value);
     }
