@@ -759,13 +759,6 @@ uint64_t Transaction::AppendChange(v1::Change change) {
   const std::string key = SequenceKey(sequence);
   Put(Cf::kChanges, key, change.SerializeAsString());
   Put(Cf::kPlanChanges, PlanChangeKey(change.plan(), sequence), "");
-  if (!change.change_id().empty()) {
-    v1::ChangeResult result;
-    result.set_change_id(change.change_id());
-    result.set_outcome(v1::ChangeResult::APPLIED);
-    result.set_sequence(sequence);
-    RecordResult(result);
-  }
   Put(Cf::kMeta, kMetaLastSequence, key);
   Put(Cf::kMeta, kMetaLastHlc, EncodeBigEndian(change.hlc()));
   return sequence;

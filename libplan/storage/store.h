@@ -2,9 +2,10 @@
 //
 // Column families (DESIGN section 4): `entities` (kind + name -> Entity),
 // `changes` (big-endian sequence -> Change), `plan_changes` (plan + sequence,
-// the per-plan index of the log), `applied` (change id -> sequence, for
-// idempotent retries), `outbox` (a sync agent's unacknowledged changes) and
-// `meta` (replica id, schema version, last sequence, last clock value).
+// the per-plan index of the log), `applied` (change id -> the answer to a
+// pushed change, for idempotent retries), `outbox` (a sync agent's
+// unacknowledged changes) and `meta` (replica id, schema version, last
+// sequence, last clock value).
 //
 // Writes go through Commit: the body reads and writes through a Transaction;
 // its writes, and the changes it appends, land in one WriteBatch, acknowledged
@@ -125,13 +126,14 @@ class Transaction {
   void PutEntity(const ResourceName& name, storage::Entity&& entity);
   // Appends `change` to the log with the next sequence number (which it
   // returns and sets in the change), with its plan index entry (organisations
-  // index under the plan ""), its change-id entry (an APPLIED ChangeResult)
-  // and the new last sequence and clock in `meta`.
+  // index under the plan "") and the new last sequence and clock in `meta`.
+  // It records no answer under the change's id: only a pushed change can be
+  // pushed again, and its answer is RecordResult's.
   uint64_t AppendChange(v1::Change change);
   // The recorded answer to the change with id `change_id`, or nullopt.
   absl::StatusOr<std::optional<v1::ChangeResult>> AppliedResult(
       absl::string_view change_id);
-  // Records the answer to a change (replacing AppendChange's entry).
+  // Records the answer to a pushed change, for a retry of it to find.
   void RecordResult(const v1::ChangeResult& result);
 
  protected:

@@ -148,7 +148,7 @@ TEST_F(StoreTest, ReplicaIdIsMadeOnceAndKept) {
   EXPECT_EQ(store_->replica_id(), id);
 }
 
-TEST_F(StoreTest, CommitWritesEntityChangeIndexAndDedupTogether) {
+TEST_F(StoreTest, CommitWritesEntityChangeAndIndexTogether) {
   ASSERT_TRUE(Write("plans/p/activities/a", "first", "replica-x:1").ok());
   EXPECT_EQ(store_->last_sequence(), 1u);
   EXPECT_EQ(store_->last_hlc(), 10u);
@@ -169,13 +169,35 @@ TEST_F(StoreTest, CommitWritesEntityChangeIndexAndDedupTogether) {
       view->Get(Cf::kPlanChanges, PlanChangeKey("plans/p", 1));
   ASSERT_TRUE(indexed.ok());
   EXPECT_TRUE(indexed->has_value());
+  // Only a pushed change's answer is recorded, by RecordResult.
   absl::StatusOr<std::optional<std::string>> applied =
       view->Get(Cf::kApplied, "replica-x:1");
-  ASSERT_TRUE(applied.ok() && applied->has_value());
+  ASSERT_TRUE(applied.ok());
+  EXPECT_FALSE(applied->has_value());
+}
+
+TEST_F(StoreTest, RecordedResultIsFoundByItsChangeId) {
   v1::ChangeResult result;
-  ASSERT_TRUE(result.ParseFromString(**applied));
-  EXPECT_EQ(result.outcome(), v1::ChangeResult::APPLIED);
-  EXPECT_EQ(result.sequence(), 1u);
+  result.set_change_id("replica-x:7");
+  result.set_outcome(v1::ChangeResult::MERGED);
+  result.set_sequence(1);
+  ASSERT_TRUE(store_
+                  ->Commit([&](Transaction& txn) {
+                    txn.RecordResult(result);
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  Reopen();
+  absl::StatusOr<std::optional<v1::ChangeResult>> found;
+  ASSERT_TRUE(store_
+                  ->Commit([&](Transaction& txn) {
+                    found = txn.AppliedResult("replica-x:7");
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  ASSERT_TRUE(found.ok() && found->has_value()) << found.status();
+  EXPECT_EQ((*found)->outcome(), v1::ChangeResult::MERGED);
+  EXPECT_EQ((*found)->sequence(), 1u);
 }
 
 TEST_F(StoreTest, FailedBodyWritesNothingAndTakesNoSequence) {
@@ -485,7 +507,10 @@ TEST_F(StoreTest, AsyncCommitsJoinTheSameGapFreeLog) {
           change.set_target(target);
           change.set_plan(target);
           change.set_change_id(absl::StrCat("test:", target));
-          txn.AppendChange(change);
+          v1::ChangeResult result;
+          result.set_change_id(change.change_id());
+          result.set_sequence(txn.AppendChange(change));
+          txn.RecordResult(result);
           return absl::OkStatus();
         };
         if (t % 2 == 1) {

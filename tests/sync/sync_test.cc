@@ -465,14 +465,26 @@ TEST_F(SyncTest, RepeatedPushIsAnsweredDuplicateWithNoEffect) {
   field->set_field("rag");
   field->set_value(value.SerializeAsString());
   field->set_base_sequence(service_->store->last_sequence());
+  // A delete takes another path to its answer.
+  v1::Change* deletion = request.add_changes();
+  deletion->set_change_id("r-test:2");
+  deletion->set_replica_id("r-test");
+  deletion->set_hlc(service_->clock.Now());
+  deletion->set_target(kAction);
+  deletion->set_operation(v1::Change::DELETE);
   absl::StatusOr<v1::PushResponse> first = a->transport.Push(request);
   ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_EQ(first->results_size(), 2);
+  EXPECT_EQ(first->results(1).outcome(), v1::ChangeResult::APPLIED);
   const uint64_t after_first = service_->store->last_sequence();
   absl::StatusOr<v1::PushResponse> again = a->transport.Push(request);
   ASSERT_TRUE(again.ok());
-  EXPECT_EQ(again->results(0).outcome(), v1::ChangeResult::DUPLICATE);
-  EXPECT_EQ(again->results(0).first_outcome(), first->results(0).outcome());
-  EXPECT_EQ(again->results(0).sequence(), first->results(0).sequence());
+  ASSERT_EQ(again->results_size(), 2);
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(again->results(i).outcome(), v1::ChangeResult::DUPLICATE) << i;
+    EXPECT_EQ(again->results(i).first_outcome(), first->results(i).outcome());
+    EXPECT_EQ(again->results(i).sequence(), first->results(i).sequence());
+  }
   EXPECT_EQ(service_->store->last_sequence(), after_first);
 }
 
