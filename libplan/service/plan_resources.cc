@@ -488,11 +488,12 @@ absl::StatusOr<PlanResources::UpdateRequest> PlanResources::CheckUpdate(
     const Actor& actor) const {
   const KindInfo& info = InfoOf(kind);
   FieldViolations violations;
-  const std::string name_field = absl::StrCat(info.field, ".name");
   absl::StatusOr<ResourceName> name =
       ResourceName::ParseAs(kind, GetString(resource, "name"));
-  if (!name.ok())
-    violations.Add(name_field, std::string(name.status().message()));
+  if (!name.ok()) {
+    violations.Add(absl::StrCat(info.field, ".name"),
+                   std::string(name.status().message()));
+  }
 
   std::vector<const FieldDescriptor*> fields;
   std::set<const FieldDescriptor*> seen;
@@ -506,17 +507,19 @@ absl::StatusOr<PlanResources::UpdateRequest> PlanResources::CheckUpdate(
   }
   for (int i = 0; i < mask.paths_size(); ++i) {
     const std::string& path = mask.paths(i);
-    const std::string where = absl::StrCat("update_mask.paths[", i, "]");
+    const auto where = [i] {
+      return absl::StrCat("update_mask.paths[", i, "]");
+    };
     if (path == "*") {
       for (const FieldDescriptor* f : DataFields(*info.descriptor)) use(f);
       continue;
     }
     const FieldDescriptor* field = info.descriptor->FindFieldByName(path);
     if (field == nullptr) {
-      violations.Add(where, absl::StrCat("\"", path, "\" is not a field of ",
-                                         info.descriptor->name()));
+      violations.Add(where(), absl::StrCat("\"", path, "\" is not a field of ",
+                                           info.descriptor->name()));
     } else if (IsOutputOnlyField(path)) {
-      violations.Add(where, absl::StrCat("\"", path, "\" is output only"));
+      violations.Add(where(), absl::StrCat("\"", path, "\" is output only"));
     } else {
       use(field);
     }
