@@ -453,25 +453,23 @@ TEST_F(SyncTest, RepeatedPushIsAnsweredDuplicateWithNoEffect) {
   ASSERT_TRUE(a->Sync().ok());
   v1::PushRequest request;
   request.set_replica_id("r-test");
-  v1::Change* change = request.add_changes();
-  change->set_change_id("r-test:1");
-  change->set_replica_id("r-test");
-  change->set_hlc(service_->clock.Now());
-  change->set_target(kAction);
-  change->set_operation(v1::Change::UPDATE);
+  const auto add = [&](absl::string_view id, v1::Change::Operation op) {
+    v1::Change* change = request.add_changes();
+    change->set_change_id(std::string(id));
+    change->set_replica_id("r-test");
+    change->set_hlc(service_->clock.Now());
+    change->set_target(kAction);
+    change->set_operation(op);
+    return change;
+  };
   v1::Action value;
   value.set_rag(v1::BLUE);
-  v1::FieldChange* field = change->add_fields();
+  v1::FieldChange* field = add("r-test:1", v1::Change::UPDATE)->add_fields();
   field->set_field("rag");
   field->set_value(value.SerializeAsString());
   field->set_base_sequence(service_->store->last_sequence());
   // A delete takes another path to its answer.
-  v1::Change* deletion = request.add_changes();
-  deletion->set_change_id("r-test:2");
-  deletion->set_replica_id("r-test");
-  deletion->set_hlc(service_->clock.Now());
-  deletion->set_target(kAction);
-  deletion->set_operation(v1::Change::DELETE);
+  add("r-test:2", v1::Change::DELETE);
   absl::StatusOr<v1::PushResponse> first = a->transport.Push(request);
   ASSERT_TRUE(first.ok()) << first.status();
   ASSERT_EQ(first->results_size(), 2);
