@@ -19,6 +19,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "libplan/model/fields.h"
 #include "libplan/rpc/plan_service.h"
 #include "libplan/rpc/server.h"
 #include "libplan/rpc/sync_client.h"
@@ -468,17 +469,32 @@ TEST_F(SyncTest, RepeatedPushIsAnsweredDuplicateWithNoEffect) {
   field->set_field("rag");
   field->set_value(value.SerializeAsString());
   field->set_base_sequence(service_->store->last_sequence());
-  // A delete takes another path to its answer.
+  // A delete, a create and a rejected change each take another path to
+  // their answer.
   add("r-test:2", v1::Change::DELETE);
+  const v1::Action copied = ActionAt(*service_);
+  v1::Change* create = add("r-test:3", v1::Change::CREATE);
+  create->set_target(absl::StrCat(kActivity, "/actions/retried"));
+  for (const google::protobuf::FieldDescriptor* data :
+       DataFields(*v1::Action::descriptor())) {
+    v1::FieldChange* value = create->add_fields();
+    value->set_field(data->name());
+    value->set_value(FieldValueBytes(copied, *data));
+  }
+  add("r-test:4", v1::Change::UPDATE)
+      ->set_target(absl::StrCat(kActivity, "/actions/missing"));
   absl::StatusOr<v1::PushResponse> first = a->transport.Push(request);
   ASSERT_TRUE(first.ok()) << first.status();
-  ASSERT_EQ(first->results_size(), 2);
+  ASSERT_EQ(first->results_size(), 4);
   EXPECT_EQ(first->results(1).outcome(), v1::ChangeResult::APPLIED);
+  EXPECT_EQ(first->results(2).outcome(), v1::ChangeResult::APPLIED)
+      << first->results(2).reason();
+  EXPECT_EQ(first->results(3).outcome(), v1::ChangeResult::REJECTED);
   const uint64_t after_first = service_->store->last_sequence();
   absl::StatusOr<v1::PushResponse> again = a->transport.Push(request);
   ASSERT_TRUE(again.ok());
-  ASSERT_EQ(again->results_size(), 2);
-  for (int i = 0; i < 2; ++i) {
+  ASSERT_EQ(again->results_size(), 4);
+  for (int i = 0; i < 4; ++i) {
     EXPECT_EQ(again->results(i).outcome(), v1::ChangeResult::DUPLICATE) << i;
     EXPECT_EQ(again->results(i).first_outcome(), first->results(i).outcome());
     EXPECT_EQ(again->results(i).sequence(), first->results(i).sequence());
