@@ -263,10 +263,13 @@ bool AnyContains(const std::vector<DeletedRange>& ranges, int cf,
       [&](const DeletedRange& range) { return range.Contains(cf, key); });
 }
 
+// Writes not yet in the database: (cf, key) -> value, or nullopt for a
+// delete.
+using Writes =
+    std::map<std::pair<int, std::string>, std::optional<std::string>>;
+
 // Erases the entries of `writes` that `range` covers.
-void EraseRange(
-    const DeletedRange& range,
-    std::map<std::pair<int, std::string>, std::optional<std::string>>* writes) {
+void EraseRange(const DeletedRange& range, Writes* writes) {
   writes->erase(writes->lower_bound({range.cf, range.begin}),
                 writes->lower_bound({range.cf, range.end}));
 }
@@ -285,27 +288,27 @@ absl::Status AddWrite(rocksdb::WriteBatch& batch,
 // The writes of one commit group, not yet in the database.
 struct GroupState {
   rocksdb::WriteBatch batch;
-  // (cf, key) -> value, or nullopt for a delete: the latest write of each
-  // key, newer than any of `deleted_ranges` that covers it.
-  std::map<std::pair<int, std::string>, std::optional<std::string>> overlay;
+  // The latest write of each key, newer than any of `deleted_ranges` that
+  // covers it.
+  Writes overlay;
   std::vector<DeletedRange> deleted_ranges;
   uint64_t next_sequence = 0;
-  // The group's writes to `meta`, key -> value (nullopt: deleted), added to
-  // the batch once the bodies have run: every AppendChange rewrites the last
-  // sequence and clock, and the group needs to write only the last of each.
-  std::map<std::string, std::optional<std::string>> meta;
+  // The group's writes to `meta`, added to the batch once the bodies have
+  // run: every AppendChange rewrites the last sequence and clock, and the
+  // group needs to write only the last of each.
+  Writes meta;
 
   // Adds the writes of `meta` to the batch.
   absl::Status AddMeta(rocksdb::ColumnFamilyHandle* cf) {
-    for (const auto& [key, value] : meta) {
-      RETURN_IF_ERROR(AddWrite(batch, cf, key, value));
+    for (const auto& [id, value] : meta) {
+      RETURN_IF_ERROR(AddWrite(batch, cf, id.second, value));
     }
     return absl::OkStatus();
   }
 
   // The group's last clock value (meta kMetaLastHlc), when it wrote one.
   std::optional<std::string> last_hlc() const {
-    auto it = meta.find(kMetaLastHlc);
+    auto it = meta.find({static_cast<int>(Cf::kMeta), kMetaLastHlc});
     if (it == meta.end()) return std::nullopt;
     return it->second;
   }
@@ -374,12 +377,10 @@ class GroupTransaction final : public Transaction {
           group_->batch.DeleteRange(cfs_[range.cf], ToSlice(range.begin),
                                     ToSlice(range.end)),
           "batch"));
-      if (range.cf == static_cast<int>(Cf::kMeta)) {
-        // Its earlier writes are gone; what the group writes later follows
-        // the range in the batch.
-        group_->meta.erase(group_->meta.lower_bound(range.begin),
-                           group_->meta.lower_bound(range.end));
-      }
+      // A range of `meta` erases the group's earlier writes to it (a range
+      // of another family finds none); what the group writes later follows
+      // the range in the batch.
+      EraseRange(range, &group_->meta);
       if (visible) {
         EraseRange(range, &group_->overlay);
         group_->deleted_ranges.push_back(std::move(range));
@@ -387,7 +388,7 @@ class GroupTransaction final : public Transaction {
     }
     for (auto& [id, value] : writes_) {
       if (id.first == static_cast<int>(Cf::kMeta)) {
-        group_->meta[id.second] = value;
+        group_->meta[id] = value;
       } else {
         RETURN_IF_ERROR(
             AddWrite(group_->batch, cfs_[id.first], id.second, value));
@@ -407,7 +408,7 @@ class GroupTransaction final : public Transaction {
   GroupState* group_;
   // Ordered so the batch is deterministic; each newer than any of
   // `deleted_ranges_` that covers it.
-  std::map<std::pair<int, std::string>, std::optional<std::string>> writes_;
+  Writes writes_;
   std::vector<DeletedRange> deleted_ranges_;
   uint64_t taken_ = 0;
   // Last: stopped before the rest goes.
