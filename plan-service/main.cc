@@ -8,6 +8,7 @@
 
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 
@@ -37,17 +38,18 @@
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "Address to serve on, HOST:PORT (port 0 picks a free one).");
 ABSL_FLAG(std::string, data_dir, "./data",
-          "Directory of the RocksDB store; created when missing.");
+          "Directory of the RocksDB store. A new store is created only when "
+          "it is absent or empty; a damaged store is refused, unchanged.");
 ABSL_FLAG(std::string, organisation, "",
           "This service's own organisation (organisations/{org}), recorded as "
           "the actor of writes whose request names none.");
 ABSL_FLAG(std::string, port_file, "",
           "When set, the bound port is written to this file once serving.");
 ABSL_FLAG(std::string, seed, "",
-          "On first start (an empty store), import the plans this seed "
-          "manifest lists (a text-format prevent.plan.seed.Seed, e.g. "
-          "deploy/demo/seed.textproto). Ignored once the store holds "
-          "anything.");
+          "When this start creates the store (--data_dir absent or empty), "
+          "import the plans this seed manifest lists (a text-format "
+          "prevent.plan.seed.Seed, e.g. deploy/demo/seed.textproto). Ignored "
+          "for a store that already exists.");
 ABSL_FLAG(int64_t, retain_changes, 0,
           "When above 0, at start keep only this many of the newest changes "
           "in the change log; agents whose cursor is older take a snapshot.");
@@ -56,12 +58,13 @@ ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
 
 namespace {
 
-// Imports the plans of the --seed manifest when the store is empty, so a
-// first start serves real plans straight away.
+// Imports the plans of the --seed manifest into a store this start has just
+// created (never into one that opened, however empty), so a first start
+// serves real plans straight away.
 absl::Status SeedIfEmpty(const plan::Store& store,
                          plan::PlanResources& resources) {
   const std::string path = absl::GetFlag(FLAGS_seed);
-  if (path.empty() || store.last_sequence() > 0) return absl::OkStatus();
+  if (path.empty() || !store.created()) return absl::OkStatus();
   const auto read = [](const std::string& file) -> absl::StatusOr<std::string> {
     std::ifstream in(file, std::ios::binary);
     if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", file));
@@ -144,6 +147,8 @@ int Run() {
     PLAN_LOG(ERROR) << "cannot listen on " << listen;
     return 1;
   }
+  std::optional<plan::StoreHealthFollower> health;
+  health.emplace(store->get(), server.get());
   const std::string port_file = absl::GetFlag(FLAGS_port_file);
   if (!port_file.empty() && !plan::WritePortFile(port_file, port).ok()) {
     PLAN_LOG(ERROR) << "cannot write port file " << port_file;
@@ -159,9 +164,11 @@ int Run() {
   PLAN_LOG(INFO) << "plan-service stopping on " << signal;
   plan::ShutdownServer(*server, absl::GetFlag(FLAGS_shutdown_grace));
   const uint64_t sequence = (*store)->last_sequence();
+  const bool needs_restart = health->needs_restart();
+  health.reset();  // before the store it follows
   store->reset();
   PLAN_LOG(INFO) << "plan-service stopped sequence=" << sequence;
-  return 0;
+  return needs_restart ? 1 : 0;
 }
 
 }  // namespace

@@ -18,6 +18,7 @@
 
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -225,6 +226,8 @@ int Run() {
     PLAN_LOG(ERROR) << "cannot listen on " << listen;
     return kFailure;
   }
+  std::optional<plan::StoreHealthFollower> health;
+  health.emplace(store->get(), server.get());
   const std::string port_file = absl::GetFlag(FLAGS_port_file);
   if (!port_file.empty() && !plan::WritePortFile(port_file, port).ok()) {
     PLAN_LOG(ERROR) << "cannot write port file " << port_file;
@@ -247,10 +250,12 @@ int Run() {
   plan::ShutdownServer(*server, absl::GetFlag(FLAGS_shutdown_grace));
   loop.Stop();
   const int64_t pending = replica.pending_changes();
+  const bool needs_restart = health->needs_restart();
+  health.reset();  // before the store it follows
   store->reset();
   PLAN_LOG(INFO) << "sync-agent stopped organisation=" << organisation
                  << " pending=" << pending;
-  return kOk;
+  return needs_restart ? kFailure : kOk;
 }
 
 }  // namespace

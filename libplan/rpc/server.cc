@@ -1,6 +1,7 @@
 #include "libplan/rpc/server.h"
 
 #include <signal.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
@@ -10,6 +11,8 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/server_context.h"
+#include "libplan/util/errors.h"
+#include "libplan/util/log.h"
 
 namespace plan {
 
@@ -73,6 +76,33 @@ absl::Status WritePortFile(const std::string& path, int port) {
         absl::StrCat("cannot rename ", temp, " to ", path));
   }
   return absl::OkStatus();
+}
+
+StoreHealthFollower::StoreHealthFollower(Store* store, grpc::Server* server)
+    : store_(store) {
+  grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
+  store_->SetHealthListener([this, health](const absl::Status& status) {
+    health->SetServingStatus(status.ok());
+    if (status.ok()) {
+      PLAN_LOG(INFO) << "health SERVING: the store writes again";
+      return;
+    }
+    PLAN_LOG(ERROR) << "health NOT_SERVING: " << ErrorReason(status) << ": "
+                    << status.message();
+    if (ErrorReason(status) == "STORAGE_NEEDS_RESTART" &&
+        !needs_restart_.exchange(true)) {
+      PLAN_LOG(ERROR) << "stopping so that a restart recovers the store";
+      kill(getpid(), SIGTERM);
+    }
+  });
+  // A store damaged before the server started.
+  if (const absl::Status now = store_->health(); !now.ok()) {
+    health->SetServingStatus(false);
+  }
+}
+
+StoreHealthFollower::~StoreHealthFollower() {
+  store_->SetHealthListener(nullptr);
 }
 
 void ShutdownServer(grpc::Server& server, absl::Duration grace) {

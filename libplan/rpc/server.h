@@ -2,12 +2,14 @@
 #ifndef LIBPLAN_RPC_SERVER_H_
 #define LIBPLAN_RPC_SERVER_H_
 
+#include <atomic>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
+#include "libplan/storage/store.h"
 
 namespace plan {
 
@@ -52,6 +54,27 @@ absl::Status WritePortFile(const std::string& path, int port);
 // Stops `server` gracefully: health checks answer NOT_SERVING, new calls are
 // refused, calls in flight get up to `grace` to finish.
 void ShutdownServer(grpc::Server& server, absl::Duration grace);
+
+// Makes a server's health follow its store's (Store::health()) while it
+// lives: NOT_SERVING while the store cannot write or has met damaged data,
+// SERVING again once it resumes, each change logged. When the store cannot
+// write again until the process restarts, it asks the process to stop, as
+// SIGTERM does (see WaitForTerminationSignal), and needs_restart() turns
+// true: the process then exits non-zero, for its supervisor to restart it.
+// Destroy it before the server.
+class StoreHealthFollower {
+ public:
+  StoreHealthFollower(Store* store, grpc::Server* server);
+  StoreHealthFollower(const StoreHealthFollower&) = delete;
+  StoreHealthFollower& operator=(const StoreHealthFollower&) = delete;
+  ~StoreHealthFollower();
+
+  bool needs_restart() const { return needs_restart_.load(); }
+
+ private:
+  Store* const store_;
+  std::atomic<bool> needs_restart_{false};
+};
 
 }  // namespace plan
 

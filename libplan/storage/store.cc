@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <deque>
+#include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -14,10 +16,12 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "libplan/util/errors.h"
 #include "libplan/util/log.h"
 #include "libplan/util/status_macros.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/db.h"
+#include "rocksdb/env.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/table.h"
 #include "rocksdb/write_batch.h"
@@ -34,6 +38,10 @@ constexpr char kMetaSchemaVersion[] = "schema_version";
 constexpr char kMetaReplicaId[] = "replica_id";
 constexpr char kMetaLastSequence[] = "last_sequence";
 constexpr char kMetaLastHlc[] = "last_hlc";
+// What an operator can do about a damaged store (docs/operations.md).
+constexpr char kRecoveryAdvice[] =
+    "Keep this directory as it is, and restore the latest backup into a new "
+    "one: see docs/operations.md, \"A damaged store\".";
 // At most this many commits share one WriteBatch and one sync.
 constexpr size_t kMaxGroupSize = 512;
 
@@ -63,15 +71,105 @@ uint64_t DecodeBigEndian(absl::string_view bytes) {
   return value;
 }
 
-absl::Status FromRocks(const rocksdb::Status& status, absl::string_view what) {
-  if (status.ok()) return absl::OkStatus();
-  const std::string message = absl::StrCat(what, ": ", status.ToString());
-  if (status.IsNotFound()) return absl::NotFoundError(message);
-  if (status.IsCorruption()) return absl::DataLossError(message);
-  if (status.IsBusy() || status.IsTimedOut() || status.IsTryAgain()) {
-    return absl::UnavailableError(message);
+// What the store knows of its ability to write, and whether it has met
+// damaged data (Store::health()).
+class HealthState {
+ public:
+  absl::Status Get() const {
+    absl::MutexLock lock(&mu_);
+    return CurrentLocked();
   }
-  return absl::InternalError(message);
+
+  void SetListener(std::function<void(const absl::Status&)> listener) {
+    absl::MutexLock lock(&mu_);
+    listener_ = std::move(listener);
+  }
+
+  // Writes cannot land until Resumed(), for `why` (sent to clients).
+  void WriteFailed(const absl::Status& why) {
+    absl::MutexLock lock(&mu_);
+    if (!write_error_.ok()) return;
+    write_error_ = why;
+    NotifyLocked();
+  }
+
+  // Writes cannot land again in this process, for `why`.
+  void NeedsRestart(const absl::Status& why) {
+    absl::MutexLock lock(&mu_);
+    write_error_ = why;
+    NotifyLocked();
+  }
+
+  void Resumed() {
+    absl::MutexLock lock(&mu_);
+    if (write_error_.ok()) return;
+    write_error_ = absl::OkStatus();
+    NotifyLocked();
+  }
+
+  // Damaged data was met; this lasts until the process restarts.
+  void Corrupted(const absl::Status& why) {
+    absl::MutexLock lock(&mu_);
+    if (!corruption_.ok()) return;
+    corruption_ = why;
+    NotifyLocked();
+  }
+
+  // OK, or why writes cannot land now.
+  absl::Status WriteError() const {
+    absl::MutexLock lock(&mu_);
+    return write_error_;
+  }
+
+ private:
+  absl::Status CurrentLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return !corruption_.ok() ? corruption_ : write_error_;
+  }
+  // Under the lock, so listeners hear the changes in order.
+  void NotifyLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (listener_) listener_(CurrentLocked());
+  }
+
+  mutable absl::Mutex mu_;
+  absl::Status write_error_ ABSL_GUARDED_BY(mu_);
+  absl::Status corruption_ ABSL_GUARDED_BY(mu_);
+  std::function<void(const absl::Status&)> listener_ ABSL_GUARDED_BY(mu_);
+};
+
+// A RocksDB error as a client may see it: the code and a cause, never the
+// server's file paths (RocksDB's messages name the files). The whole error
+// goes to the log. A corruption is recorded in `health`.
+absl::Status FromRocks(const rocksdb::Status& status, absl::string_view what,
+                       HealthState* health = nullptr) {
+  if (status.ok()) return absl::OkStatus();
+  if (status.IsNotFound()) {
+    return Error(absl::StatusCode::kNotFound, "STORAGE_NOT_FOUND",
+                 absl::StrCat("store ", what, ": not found"));
+  }
+  PLAN_LOG(ERROR) << "store: " << what << " failed: " << status.ToString();
+  if (status.IsCorruption()) {
+    absl::Status error =
+        Error(absl::StatusCode::kDataLoss, "STORAGE_CORRUPT",
+              absl::StrCat("store ", what,
+                           " met damaged data; the service's log names it"));
+    if (health != nullptr) health->Corrupted(error);
+    return error;
+  }
+  if (status.IsNoSpace()) {
+    return Error(absl::StatusCode::kUnavailable, "STORAGE_FULL",
+                 absl::StrCat("store ", what, " failed: the disk is full"));
+  }
+  if (status.IsBusy() || status.IsTimedOut() || status.IsTryAgain()) {
+    return Error(absl::StatusCode::kUnavailable, "STORAGE_BUSY",
+                 absl::StrCat("store ", what, " failed: busy, try again"));
+  }
+  if (status.IsIOError()) {
+    return Error(absl::StatusCode::kUnavailable, "STORAGE_UNAVAILABLE",
+                 absl::StrCat("store ", what, " failed: an I/O error"));
+  }
+  return Error(
+      absl::StatusCode::kInternal, "STORAGE_ERROR",
+      absl::StrCat("store ", what, " failed; the service's log has the cause"));
 }
 
 rocksdb::Slice ToSlice(absl::string_view s) {
@@ -84,11 +182,12 @@ absl::string_view ToView(const rocksdb::Slice& s) {
 
 absl::StatusOr<std::optional<std::string>> GetFromDb(
     rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
-    const rocksdb::ReadOptions& options, absl::string_view key) {
+    const rocksdb::ReadOptions& options, absl::string_view key,
+    HealthState* health) {
   std::string value;
   const rocksdb::Status status = db->Get(options, cf, ToSlice(key), &value);
   if (status.IsNotFound()) return std::nullopt;
-  RETURN_IF_ERROR(FromRocks(status, "read"));
+  RETURN_IF_ERROR(FromRocks(status, "read", health));
   return value;
 }
 
@@ -97,15 +196,16 @@ class RocksStore;
 // A view at one RocksDB snapshot, released with the view.
 class SnapshotView final : public ReadView {
  public:
-  SnapshotView(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* const* cfs)
-      : db_(db), cfs_(cfs), snapshot_(db->GetSnapshot()) {
+  SnapshotView(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* const* cfs,
+               HealthState* health)
+      : db_(db), cfs_(cfs), health_(health), snapshot_(db->GetSnapshot()) {
     options_.snapshot = snapshot_;
   }
   ~SnapshotView() override { db_->ReleaseSnapshot(snapshot_); }
 
   absl::StatusOr<std::optional<std::string>> Get(
       Cf cf, absl::string_view key) const override {
-    return GetFromDb(db_, cfs_[static_cast<int>(cf)], options_, key);
+    return GetFromDb(db_, cfs_[static_cast<int>(cf)], options_, key, health_);
   }
 
   absl::Status Scan(
@@ -126,7 +226,7 @@ class SnapshotView final : public ReadView {
       if (!absl::StartsWith(key, prefix)) break;
       if (!visit(key, ToView(it->value()))) break;
     }
-    return FromRocks(it->status(), "scan");
+    return FromRocks(it->status(), "scan", health_);
   }
 
   absl::Status GetSorted(
@@ -149,14 +249,15 @@ class SnapshotView final : public ReadView {
       if (!visit(key, ToView(it->value()))) break;
       it->Next();
     }
-    return FromRocks(it->status(), "read");
+    return FromRocks(it->status(), "read", health_);
   }
 
   uint64_t sequence() const override {
     // Read on first use: most views never ask.
     if (!sequence_.has_value()) {
-      absl::StatusOr<std::optional<std::string>> last = GetFromDb(
-          db_, cfs_[static_cast<int>(Cf::kMeta)], options_, kMetaLastSequence);
+      absl::StatusOr<std::optional<std::string>> last =
+          GetFromDb(db_, cfs_[static_cast<int>(Cf::kMeta)], options_,
+                    kMetaLastSequence, health_);
       sequence_ = last.ok() && last->has_value()
                       ? DecodeBigEndian(last->value_or(""))
                       : 0;
@@ -167,6 +268,7 @@ class SnapshotView final : public ReadView {
  private:
   rocksdb::DB* db_;
   rocksdb::ColumnFamilyHandle* const* cfs_;
+  HealthState* health_;
   const rocksdb::Snapshot* snapshot_;
   rocksdb::ReadOptions options_;
   mutable std::optional<uint64_t> sequence_;
@@ -181,8 +283,9 @@ class ReadAheadThread {
   using Value = absl::StatusOr<std::optional<std::string>>;
 
   ReadAheadThread(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* const* cfs,
+                  HealthState* health,
                   std::vector<std::pair<Cf, std::string>> keys)
-      : db_(db), cfs_(cfs) {
+      : db_(db), cfs_(cfs), health_(health) {
     keys_.reserve(keys.size());
     for (auto& [cf, key] : keys) {
       Key id(static_cast<int>(cf), std::move(key));
@@ -226,7 +329,7 @@ class ReadAheadThread {
     for (size_t i = 0; i < keys_.size(); ++i) {
       // Published by read_, under mu_.
       values_[i] = GetFromDb(db_, cfs_[keys_[i].first], rocksdb::ReadOptions(),
-                             keys_[i].second);
+                             keys_[i].second, health_);
       absl::MutexLock lock(&mu_);
       read_ = i + 1;
       if (stop_) return;
@@ -235,6 +338,7 @@ class ReadAheadThread {
 
   rocksdb::DB* const db_;
   rocksdb::ColumnFamilyHandle* const* const cfs_;
+  HealthState* const health_;
   std::vector<Key> keys_;      // fixed once the thread starts
   std::vector<Value> values_;  // values_[i] is the thread's until read_ > i
   absl::flat_hash_map<Key, size_t> slots_;  // the caller's: keys not taken
@@ -317,8 +421,8 @@ struct GroupState {
 class GroupTransaction final : public Transaction {
  public:
   GroupTransaction(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* const* cfs,
-                   GroupState* group)
-      : db_(db), cfs_(cfs), group_(group) {}
+                   HealthState* health, GroupState* group)
+      : db_(db), cfs_(cfs), health_(health), group_(group) {}
 
   absl::StatusOr<std::optional<std::string>> Get(
       Cf cf, absl::string_view key) override {
@@ -338,13 +442,14 @@ class GroupTransaction final : public Transaction {
         return *std::move(value);
       }
     }
-    return GetFromDb(db_, cfs_[id.first], rocksdb::ReadOptions(), key);
+    return GetFromDb(db_, cfs_[id.first], rocksdb::ReadOptions(), key, health_);
   }
 
   void ReadAhead(std::vector<std::pair<Cf, std::string>> keys) override {
     read_ahead_.reset();
     if (keys.empty()) return;  // no thread for nothing to read
-    read_ahead_ = std::make_unique<ReadAheadThread>(db_, cfs_, std::move(keys));
+    read_ahead_ =
+        std::make_unique<ReadAheadThread>(db_, cfs_, health_, std::move(keys));
   }
 
   void Put(Cf cf, absl::string_view key, absl::string_view value) override {
@@ -405,6 +510,7 @@ class GroupTransaction final : public Transaction {
  private:
   rocksdb::DB* db_;
   rocksdb::ColumnFamilyHandle* const* cfs_;
+  HealthState* health_;
   GroupState* group_;
   // Ordered so the batch is deterministic; each newer than any of
   // `deleted_ranges_` that covers it.
@@ -419,8 +525,8 @@ class RocksStore final : public Store {
  public:
   RocksStore(std::unique_ptr<rocksdb::DB> db,
              std::vector<rocksdb::ColumnFamilyHandle*> handles,
-             const StoreOptions& options)
-      : db_(std::move(db)), options_(options) {
+             const StoreOptions& options, bool created)
+      : db_(std::move(db)), options_(options), created_(created) {
     for (int i = 0; i < kCfCount; ++i) cfs_[i] = handles[i];
   }
 
@@ -430,8 +536,10 @@ class RocksStore final : public Store {
       absl::MutexLock lock(&mu_);
       stopping_ = true;
       committer_cv_.Signal();
+      resume_cv_.Signal();
     }
     if (committer_.joinable()) committer_.join();
+    if (resumer_.joinable()) resumer_.join();
     // Everything is already durable in the WAL; flushing it to tables now
     // spares the next open a replay of it (a second per 50 MB). A failure
     // costs only that replay.
@@ -445,10 +553,12 @@ class RocksStore final : public Store {
   absl::Status Init() {
     rocksdb::ReadOptions read;
     rocksdb::ColumnFamilyHandle* meta = cfs_[static_cast<int>(Cf::kMeta)];
-    ASSIGN_OR_RETURN(std::optional<std::string> schema,
-                     GetFromDb(db_.get(), meta, read, kMetaSchemaVersion));
-    ASSIGN_OR_RETURN(std::optional<std::string> replica,
-                     GetFromDb(db_.get(), meta, read, kMetaReplicaId));
+    ASSIGN_OR_RETURN(
+        std::optional<std::string> schema,
+        GetFromDb(db_.get(), meta, read, kMetaSchemaVersion, &health_));
+    ASSIGN_OR_RETURN(
+        std::optional<std::string> replica,
+        GetFromDb(db_.get(), meta, read, kMetaReplicaId, &health_));
     if (schema.has_value() && *schema == kPreviousSchemaVersion) {
       // Nothing to convert; marking it keeps older programs out.
       rocksdb::WriteOptions write;
@@ -463,6 +573,13 @@ class RocksStore final : public Store {
           options_.path, ": schema version ", *schema, " is not ",
           kSchemaVersion, " (the version this ", "program reads)"));
     }
+    if (!replica.has_value() && !created_) {
+      return Error(absl::StatusCode::kFailedPrecondition, "NOT_A_PLAN_STORE",
+                   absl::StrCat(options_.path,
+                                " holds a RocksDB database that is not a plan "
+                                "store (it has no replica id); nothing was "
+                                "changed"));
+    }
     if (!replica.has_value()) {
       replica = absl::StrCat("r", RandomId());
       rocksdb::WriteBatch batch;
@@ -474,10 +591,12 @@ class RocksStore final : public Store {
     }
     replica_id_ = *replica;
     committer_ = std::thread([this] { CommitterLoop(); });
-    ASSIGN_OR_RETURN(std::optional<std::string> last,
-                     GetFromDb(db_.get(), meta, read, kMetaLastSequence));
+    resumer_ = std::thread([this] { ResumeLoop(); });
+    ASSIGN_OR_RETURN(
+        std::optional<std::string> last,
+        GetFromDb(db_.get(), meta, read, kMetaLastSequence, &health_));
     ASSIGN_OR_RETURN(std::optional<std::string> hlc,
-                     GetFromDb(db_.get(), meta, read, kMetaLastHlc));
+                     GetFromDb(db_.get(), meta, read, kMetaLastHlc, &health_));
     absl::MutexLock lock(&mu_);
     last_sequence_ = last.has_value() ? DecodeBigEndian(*last) : 0;
     last_hlc_ = hlc.has_value() ? DecodeBigEndian(*hlc) : 0;
@@ -485,6 +604,15 @@ class RocksStore final : public Store {
   }
 
   const std::string& replica_id() const override { return replica_id_; }
+
+  bool created() const override { return created_; }
+
+  absl::Status health() const override { return health_.Get(); }
+
+  void SetHealthListener(
+      std::function<void(const absl::Status&)> listener) override {
+    health_.SetListener(std::move(listener));
+  }
 
   uint64_t last_sequence() const override {
     absl::MutexLock lock(&mu_);
@@ -527,7 +655,7 @@ class RocksStore final : public Store {
   }
 
   std::unique_ptr<ReadView> NewReadView() const override {
-    return std::make_unique<SnapshotView>(db_.get(), cfs_);
+    return std::make_unique<SnapshotView>(db_.get(), cfs_, &health_);
   }
 
  private:
@@ -585,6 +713,52 @@ class RocksStore final : public Store {
     }
   }
 
+  // After a failed write, tries to resume writing (RocksDB's Resume: for a
+  // full disk, once there is space) at growing intervals, until it does or
+  // the store closes.
+  void ResumeLoop() {
+    absl::MutexLock lock(&mu_);
+    absl::Duration wait = options_.resume_interval;
+    int attempts = 0;
+    while (!stopping_) {
+      if (!resume_needed_) {
+        wait = options_.resume_interval;
+        attempts = 0;
+        resume_cv_.Wait(&mu_);
+        continue;
+      }
+      resume_cv_.WaitWithTimeout(&mu_, wait);
+      if (stopping_) return;
+      mu_.Unlock();
+      const rocksdb::Status resumed = db_->Resume();
+      mu_.Lock();
+      ++attempts;
+      if (resumed.ok()) {
+        resume_needed_ = false;
+        health_.Resumed();
+        PLAN_LOG(INFO) << "store: writes resumed after " << attempts
+                       << " attempts";
+        continue;
+      }
+      if (resumed.severity() >= rocksdb::Status::Severity::kFatalError) {
+        // RocksDB will not write again in this process (a failed WAL write
+        // or sync: what reached the disk is unknown). Reopening replays the
+        // WAL, which holds every acknowledged write.
+        resume_needed_ = false;
+        health_.NeedsRestart(Error(
+            absl::StatusCode::kUnavailable, "STORAGE_NEEDS_RESTART",
+            "the store stopped writing after a failed write or sync of its "
+            "log; it writes again once the process restarts"));
+        PLAN_LOG(ERROR) << "store: writes stopped until the process restarts: "
+                        << resumed.ToString();
+        continue;
+      }
+      PLAN_LOG(WARNING) << "store: cannot resume writes yet (attempt "
+                        << attempts << "): " << resumed.ToString();
+      wait = std::min(wait * 2, options_.resume_interval * 16);
+    }
+  }
+
   // Runs the queue for CommitAsync writers that reach its front with no
   // thread of their own to lead.
   // Returns once the store is closing and the queue is empty.
@@ -617,18 +791,32 @@ class RocksStore final : public Store {
     state.next_sequence = last_sequence_ + 1;
     mu_.Unlock();
     // Others queue up meanwhile, forming the next group.
+    // After a failed write nothing more is written until the store has
+    // resumed (ResumeLoop): the failed batch may be partly in the WAL, and
+    // RocksDB may have stopped writes.
+    absl::Status written = health_.WriteError();
+    const bool refused = !written.ok();
     for (Writer* writer : group) {
-      GroupTransaction txn(db_.get(), cfs_, &state);
+      if (!written.ok()) break;
+      GroupTransaction txn(db_.get(), cfs_, &health_, &state);
       writer->status = writer->Run(txn);
       if (writer->status.ok()) {
         writer->status = txn.MergeIntoGroup(/*visible=*/writer != group.back());
       }
     }
-    absl::Status written = state.AddMeta(cfs_[static_cast<int>(Cf::kMeta)]);
+    if (written.ok()) {
+      written = state.AddMeta(cfs_[static_cast<int>(Cf::kMeta)]);
+    }
     if (written.ok() && state.batch.Count() > 0) {
       rocksdb::WriteOptions write;
       write.sync = options_.sync;
-      written = FromRocks(db_->Write(write, &state.batch), "commit");
+      written = FromRocks(db_->Write(write, &state.batch), "commit", &health_);
+      if (!written.ok()) {
+        health_.WriteFailed(written);
+        absl::MutexLock lock(&mu_);
+        resume_needed_ = true;
+        resume_cv_.Signal();
+      }
     }
     mu_.Lock();
     if (written.ok()) {
@@ -636,7 +824,7 @@ class RocksStore final : public Store {
       if (std::optional<std::string> hlc = state.last_hlc(); hlc.has_value()) {
         last_hlc_ = DecodeBigEndian(*hlc);
       }
-    } else {
+    } else if (!refused) {
       PLAN_LOG(ERROR) << "store: commit of " << size
                       << " writes failed: " << written.message();
     }
@@ -665,13 +853,18 @@ class RocksStore final : public Store {
   std::unique_ptr<rocksdb::DB> db_;
   rocksdb::ColumnFamilyHandle* cfs_[kCfCount] = {};
   const StoreOptions options_;
+  const bool created_;
   std::string replica_id_;
+  mutable HealthState health_;  // views record corruption they meet
 
   mutable absl::Mutex mu_;
   std::deque<Writer*> writers_ ABSL_GUARDED_BY(mu_);
   absl::CondVar committer_cv_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread committer_;  // runs CommitterLoop; started by Init
+  absl::CondVar resume_cv_;
+  bool resume_needed_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread resumer_;  // runs ResumeLoop; started by Init
   uint64_t last_sequence_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t last_hlc_ ABSL_GUARDED_BY(mu_) = 0;
 };
@@ -782,11 +975,122 @@ void Transaction::RecordResult(const v1::ChangeResult& result) {
   Put(Cf::kApplied, result.change_id(), result.SerializeAsString());
 }
 
+namespace {
+
+// Whether `path` holds no store yet: absent, or an empty directory.
+absl::StatusOr<bool> NoStoreAt(const std::string& path) {
+  std::error_code error;
+  const std::filesystem::file_status status =
+      std::filesystem::status(path, error);
+  if (status.type() == std::filesystem::file_type::not_found) return true;
+  if (error) {
+    return Error(absl::StatusCode::kFailedPrecondition, "STORE_UNREADABLE",
+                 absl::StrCat("cannot read ", path, ": ", error.message()));
+  }
+  if (status.type() != std::filesystem::file_type::directory) {
+    return Error(absl::StatusCode::kFailedPrecondition, "NOT_A_PLAN_STORE",
+                 absl::StrCat(path, " is not a directory"));
+  }
+  const bool empty = std::filesystem::is_empty(path, error);
+  if (error) {
+    return Error(absl::StatusCode::kFailedPrecondition, "STORE_UNREADABLE",
+                 absl::StrCat("cannot read ", path, ": ", error.message()));
+  }
+  if (empty) return true;
+  bool has_manifest = false;
+  bool has_wal = false;
+  for (const auto& entry : std::filesystem::directory_iterator(path, error)) {
+    const std::string name = entry.path().filename().string();
+    has_manifest = has_manifest || absl::StartsWith(name, "MANIFEST-");
+    has_wal = has_wal || absl::EndsWith(name, ".log");
+  }
+  if (!std::filesystem::exists(std::filesystem::path(path) / "CURRENT",
+                               error)) {
+    return Error(
+        absl::StatusCode::kDataLoss, "STORE_DAMAGED",
+        absl::StrCat(
+            path,
+            has_manifest
+                ? " holds a store whose CURRENT file is missing. "
+                : " is not empty but holds no store (no CURRENT file). ",
+            "Nothing was changed. ", kRecoveryAdvice));
+  }
+  // RocksDB always keeps a write-ahead log file, empty after a clean close;
+  // without one it would open, and serve, whatever was last flushed.
+  if (!has_wal) {
+    return Error(absl::StatusCode::kDataLoss, "STORE_DAMAGED",
+                 absl::StrCat(path,
+                              " holds a store whose write-ahead log (*.log) "
+                              "is missing. Nothing was changed. ",
+                              kRecoveryAdvice));
+  }
+  return false;
+}
+
+// The error for a store that exists but does not open.
+absl::Status OpenError(const std::string& path, const rocksdb::Status& status) {
+  const bool damaged = status.IsCorruption() || status.IsIOError() ||
+                       status.IsInvalidArgument() || status.IsNotFound();
+  return Error(
+      damaged ? absl::StatusCode::kDataLoss : absl::StatusCode::kUnavailable,
+      damaged ? "STORE_DAMAGED" : "STORE_UNAVAILABLE",
+      absl::StrCat("cannot open the store in ", path, ": ", status.ToString(),
+                   ". Nothing was changed. ", damaged ? kRecoveryAdvice : ""));
+}
+
+// Opens the existing store at `path` read-only, which writes nothing (a
+// read-write open writes a new MANIFEST and deletes the old), to find damage
+// before anything is changed: the MANIFEST, every table it lists, the WAL's
+// records, and this program's own metadata.
+absl::Status CheckReadOnly(
+    const rocksdb::Options& options, const std::string& path,
+    const std::vector<rocksdb::ColumnFamilyDescriptor>& descriptors) {
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  const rocksdb::Status opened =
+      rocksdb::DB::OpenForReadOnly(options, path, descriptors, &handles, &raw);
+  if (!opened.ok()) return OpenError(path, opened);
+  std::unique_ptr<rocksdb::DB> db(raw);
+  std::string replica;
+  const rocksdb::Status read =
+      db->Get(rocksdb::ReadOptions(), handles[1 + static_cast<int>(Cf::kMeta)],
+              kMetaReplicaId, &replica);
+  for (rocksdb::ColumnFamilyHandle* handle : handles) {
+    db->DestroyColumnFamilyHandle(handle);
+  }
+  db->Close();
+  if (read.IsNotFound()) {
+    return Error(absl::StatusCode::kDataLoss, "STORE_DAMAGED",
+                 absl::StrCat(path,
+                              " holds a RocksDB database without a plan "
+                              "store's replica id: its write-ahead log may "
+                              "be lost, or it belongs to another program. "
+                              "Nothing was changed. ",
+                              kRecoveryAdvice));
+  }
+  if (!read.ok()) return OpenError(path, read);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(
     const StoreOptions& options) {
+  ASSIGN_OR_RETURN(const bool create, NoStoreAt(options.path));
   rocksdb::Options db_options;
-  db_options.create_if_missing = true;
-  db_options.create_missing_column_families = true;
+  // Only where there is nothing: RocksDB would otherwise make a new, empty
+  // store beside a damaged one, and delete the old files it does not know.
+  db_options.create_if_missing = create;
+  db_options.create_missing_column_families = create;
+  db_options.error_if_exists = create;
+  db_options.paranoid_checks = true;
+  // A synced WAL that has gone missing is an error, not an empty log.
+  db_options.track_and_verify_wals_in_manifest = true;
+  // Only an incomplete last record is dropped (the one write that was never
+  // acknowledged); damage before it is an error, not a silent cut.
+  db_options.wal_recovery_mode =
+      rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
+  if (options.env != nullptr) db_options.env = options.env;
   db_options.max_background_jobs = 2;
   db_options.keep_log_file_num = 5;
   db_options.db_write_buffer_size = options.memtable_bytes;
@@ -814,17 +1118,19 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(
     descriptors.emplace_back(kCfNames[cf],
                              by_key ? lookup_options : cf_options);
   }
+  if (!create)
+    RETURN_IF_ERROR(CheckReadOnly(db_options, options.path, descriptors));
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
-  RETURN_IF_ERROR(FromRocks(
-      rocksdb::DB::Open(db_options, options.path, descriptors, &handles, &raw),
-      absl::StrCat("open ", options.path)));
+  const rocksdb::Status opened =
+      rocksdb::DB::Open(db_options, options.path, descriptors, &handles, &raw);
+  if (!opened.ok()) return OpenError(options.path, opened);
   std::unique_ptr<rocksdb::DB> db(raw);
   // handles[0] is the unused default column family.
   db->DestroyColumnFamilyHandle(handles[0]);
   handles.erase(handles.begin());
-  auto store =
-      std::make_unique<RocksStore>(std::move(db), std::move(handles), options);
+  auto store = std::make_unique<RocksStore>(std::move(db), std::move(handles),
+                                            options, create);
   RETURN_IF_ERROR(store->Init());
   return store;
 }

@@ -38,10 +38,15 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "libplan/model/names.h"
 #include "libplan/storage/records.pb.h"
 #include "prevent/plan/v1/sync_service.pb.h"
+
+namespace rocksdb {
+class Env;
+}  // namespace rocksdb
 
 namespace plan {
 
@@ -51,7 +56,8 @@ namespace v1 = prevent::plan::v1;
 enum class Cf { kEntities, kChanges, kPlanChanges, kApplied, kOutbox, kMeta };
 
 struct StoreOptions {
-  // Directory of the RocksDB database; created when missing.
+  // Directory of the RocksDB database. A new store is made only where there
+  // is none: when the directory is absent or empty.
   std::string path;
   // Sync the WAL before a commit returns. Turning it off loses the durability
   // promise; only benchmarks of the raw engine do.
@@ -62,6 +68,12 @@ struct StoreOptions {
   // is flushed. (RocksDB's default is 64 MiB per column family, unbounded
   // in total.)
   size_t memtable_bytes = 64 << 20;
+  // The RocksDB environment (its file system); nullptr for the default.
+  // Tests give one that fails or loses writes on demand.
+  rocksdb::Env* env = nullptr;
+  // How long after a failed write the store first tries to resume writing
+  // (the wait doubles up to 16 times this).
+  absl::Duration resume_interval = absl::Milliseconds(500);
 };
 
 // A consistent read-only view of the store at one moment (a RocksDB snapshot).
@@ -142,7 +154,13 @@ class Transaction {
 
 class Store {
  public:
-  // Opens (creating if needed) the store at options.path.
+  // Opens the store at options.path, creating it only when the directory is
+  // absent or empty. An existing store opens with RocksDB's paranoid checks
+  // and never repairs or recreates anything: a damaged, truncated or missing
+  // CURRENT, MANIFEST, table (SST) or WAL file, or a missing column family,
+  // fails with DATA_LOSS; a directory holding something that is not a store
+  // fails with FAILED_PRECONDITION. The message names the problem and the
+  // way to recover (docs/operations.md), and nothing on disk is changed.
   static absl::StatusOr<std::unique_ptr<Store>> Open(
       const StoreOptions& options);
   // Closes the store, first flushing what only the WAL holds into tables, so
@@ -151,6 +169,26 @@ class Store {
 
   // This replica's id: random, made when the store is created, then fixed.
   virtual const std::string& replica_id() const = 0;
+  // Whether this Open created the store (it held nothing before). Demo data
+  // is loaded only into such a store.
+  virtual bool created() const = 0;
+
+  // OK while writes can land. Otherwise why not, as the error every Commit
+  // then returns at once: UNAVAILABLE, reason STORAGE_FULL or
+  // STORAGE_UNAVAILABLE, from a failed write until the store has resumed
+  // writing, which it tries by itself (so a full disk recovers once there
+  // is space); UNAVAILABLE, reason STORAGE_NEEDS_RESTART, when RocksDB
+  // cannot resume (a failed write or sync of the WAL: the process must
+  // restart, and the WAL's replay recovers every acknowledged write);
+  // DATA_LOSS, reason STORAGE_CORRUPT, once a read or write has met damaged
+  // data, which lasts until the process restarts.
+  // Messages never hold server file paths; the log has the whole error.
+  virtual absl::Status health() const = 0;
+  // Calls `listener` with the new health() each time it changes, on a store
+  // thread; it must not block or call back into the store. Replaces any
+  // earlier listener.
+  virtual void SetHealthListener(
+      std::function<void(const absl::Status&)> listener) = 0;
   // The sequence number of the last committed change (0 when none).
   virtual uint64_t last_sequence() const = 0;
   // The clock value of the last committed change (0 when none).

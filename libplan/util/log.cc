@@ -5,6 +5,7 @@
 #include <atomic>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 
@@ -36,7 +37,19 @@ LogLine::~LogLine() {
   line += ' ';
   line += LevelName(level_);
   line += ' ';
-  line += stream_.str();
+  const std::string message = stream_.str();
+  if (message.size() <= kMaxLogMessageBytes) {
+    line += message;
+  } else {
+    // A line must not grow with what a client sent (DESIGN promise 8).
+    size_t cut = kMaxLogMessageBytes;
+    while (cut > 0 &&
+           (static_cast<unsigned char>(message[cut]) & 0xC0) == 0x80) {
+      --cut;  // not inside a UTF-8 sequence
+    }
+    line.append(message, 0, cut);
+    line += absl::StrCat("... (", message.size() - cut, " more bytes)");
+  }
   line += '\n';
   // One write per line keeps concurrent lines whole; a short write to stderr
   // is not worth retrying.

@@ -3,15 +3,19 @@
 //   PLAN_LOG(INFO) << "started listen=" << address << " organisation=" << org;
 //
 // Each line is "<UTC time> <LEVEL> <message>", written with one write(2) so
-// lines from concurrent threads never interleave.
+// lines from concurrent threads never interleave. A message longer than
+// kMaxLogMessageBytes is cut there, and says how much was cut.
 #ifndef LIBPLAN_UTIL_LOG_H_
 #define LIBPLAN_UTIL_LOG_H_
 
+#include <cstddef>
 #include <sstream>
 
 namespace plan {
 
 enum class LogLevel { kInfo, kWarning, kError };
+
+inline constexpr size_t kMaxLogMessageBytes = 4096;
 
 // Collects one line and writes it when destroyed.
 class LogLine {

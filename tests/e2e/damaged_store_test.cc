@@ -1,0 +1,153 @@
+// The real binaries on a damaged store (DESIGN promise 7): they refuse to
+// start, exit 1 with a line naming the problem and the way to recover, and
+// leave the directory as it was. Before this, a truncated MANIFEST made the
+// service start empty, load the demo plans into a new store, and delete the
+// old store's files.
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/support/plan_service_process.h"
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
+
+namespace prevent::plan {
+namespace {
+
+namespace fs = std::filesystem;
+using ::prevent::plan::test_support::ChildProcess;
+using ::prevent::plan::test_support::PlanServiceProcess;
+using ::prevent::plan::test_support::ReadFileTail;
+using ::prevent::plan::test_support::TempDir;
+using ::testing::HasSubstr;
+
+// The store's files with a hash of each, leaving out RocksDB's text log and
+// LOCK, which any open attempt writes.
+std::map<std::string, std::string> StoreFiles(const std::string& dir) {
+  std::map<std::string, std::string> files;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    if (absl::StartsWith(name, "LOG") || name == "LOCK") continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    const std::string content(std::istreambuf_iterator<char>(in), {});
+    files[name] = absl::StrCat(content.size(), " bytes, hash ",
+                               std::hash<std::string>()(content));
+  }
+  return files;
+}
+
+class DamagedStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<TempDir> dir = TempDir::Create("damaged-store-test");
+    ASSERT_TRUE(dir.ok()) << dir.status();
+    dir_.emplace(std::move(*dir));
+    data_dir_ = dir_->Subpath("data");
+    // A first start creates the store and loads the demo plans.
+    PlanServiceProcess::Options options;
+    options.binary = PLAN_SERVICE_BINARY;
+    options.data_dir = data_dir_;
+    options.log_path = dir_->Subpath("first-start.log");
+    options.extra_args = {absl::StrCat("--seed=", PLAN_SOURCE_DIR,
+                                       "/deploy/demo/seed.textproto")};
+    absl::StatusOr<PlanServiceProcess> service =
+        PlanServiceProcess::Start(options);
+    ASSERT_TRUE(service.ok()) << service.status();
+    absl::StatusOr<int> stopped = service->Stop();
+    ASSERT_TRUE(stopped.ok()) << stopped.status();
+    ASSERT_EQ(*stopped, 0);
+  }
+
+  std::string Manifest() const {
+    for (const auto& entry : fs::directory_iterator(data_dir_)) {
+      if (absl::StartsWith(entry.path().filename().string(), "MANIFEST-")) {
+        return entry.path().string();
+      }
+    }
+    return "";
+  }
+
+  // Runs `binary` with `args` to its end; returns its exit code and log.
+  std::pair<int, std::string> Run(const std::string& binary,
+                                  const std::vector<std::string>& args) {
+    const std::string log = dir_->Subpath(absl::StrCat("run-", ++runs_));
+    absl::StatusOr<ChildProcess> child = ChildProcess::Start(binary, args, log);
+    EXPECT_TRUE(child.ok()) << child.status();
+    if (!child.ok()) return {-1, ""};
+    absl::StatusOr<int> code = child->Wait(absl::Seconds(30));
+    EXPECT_TRUE(code.ok()) << code.status();
+    return {code.ok() ? *code : -1, ReadFileTail(log)};
+  }
+
+  // Both binaries refuse the store as it is now, and change nothing.
+  void ExpectBothRefuse(absl::string_view problem) {
+    const std::map<std::string, std::string> before = StoreFiles(data_dir_);
+    const auto [service_code, service_log] =
+        Run(PLAN_SERVICE_BINARY,
+            {"--listen=127.0.0.1:0", absl::StrCat("--data_dir=", data_dir_),
+             absl::StrCat("--seed=", PLAN_SOURCE_DIR,
+                          "/deploy/demo/seed.textproto")});
+    EXPECT_EQ(service_code, 1) << service_log;
+    EXPECT_THAT(service_log, HasSubstr("cannot open store"));
+    EXPECT_THAT(service_log, HasSubstr(std::string(problem)));
+    EXPECT_THAT(service_log, HasSubstr("docs/operations.md"));
+    EXPECT_EQ(StoreFiles(data_dir_), before) << "the service changed the store";
+
+    const auto [agent_code, agent_log] =
+        Run(SYNC_AGENT_BINARY,
+            {"--server=127.0.0.1:1", "--organisation=organisations/police",
+             "--plans=plans/south-staffordshire",
+             absl::StrCat("--data_dir=", data_dir_), "--once"});
+    EXPECT_EQ(agent_code, 1) << agent_log;
+    EXPECT_THAT(agent_log, HasSubstr("cannot open store"));
+    EXPECT_THAT(agent_log, HasSubstr(std::string(problem)));
+    EXPECT_EQ(StoreFiles(data_dir_), before) << "the agent changed the store";
+  }
+
+  std::optional<TempDir> dir_;
+  std::string data_dir_;
+  int runs_ = 0;
+};
+
+TEST_F(DamagedStoreTest, ATruncatedManifestIsRefusedAndKept) {
+  const std::string manifest = Manifest();
+  ASSERT_FALSE(manifest.empty());
+  fs::resize_file(manifest, fs::file_size(manifest) / 2);
+  ExpectBothRefuse("Nothing was changed");
+}
+
+TEST_F(DamagedStoreTest, AMissingCurrentFileIsRefusedAndKept) {
+  fs::remove(fs::path(data_dir_) / "CURRENT");
+  ExpectBothRefuse("CURRENT file is missing");
+}
+
+TEST_F(DamagedStoreTest, AMissingTableIsRefusedAndKept) {
+  bool removed = false;
+  for (const auto& entry : fs::directory_iterator(data_dir_)) {
+    if (entry.path().extension() == ".sst" && !removed) {
+      fs::remove(entry.path());
+      removed = true;
+    }
+  }
+  ASSERT_TRUE(removed);
+  ExpectBothRefuse("Nothing was changed");
+}
+
+TEST_F(DamagedStoreTest, AMissingWalIsRefusedAndKept) {
+  for (const auto& entry : fs::directory_iterator(data_dir_)) {
+    if (entry.path().extension() == ".log") fs::remove(entry.path());
+  }
+  ExpectBothRefuse("write-ahead log (*.log) is missing");
+}
+
+}  // namespace
+}  // namespace prevent::plan
