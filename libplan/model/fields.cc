@@ -135,6 +135,57 @@ std::string SerializeDeterministic(const Message& message) {
   return bytes;
 }
 
+namespace {
+
+// A message value for people: a timescale as written, a conflict candidate
+// by its display value, anything else in protobuf's short text form.
+std::string MessageDisplay(const Message& value) {
+  if (value.GetDescriptor() == prevent::plan::v1::Timescale::descriptor()) {
+    const auto& t = static_cast<const prevent::plan::v1::Timescale&>(value);
+    if (!t.text().empty()) return t.text();
+    return absl::StrCat(t.start(), "..", t.end(),
+                        t.ongoing() ? " ongoing" : "");
+  }
+  if (const FieldDescriptor* display =
+          value.GetDescriptor()->FindFieldByName("display_value");
+      display != nullptr && display->type() == FieldDescriptor::TYPE_STRING &&
+      !display->is_repeated()) {
+    return value.GetReflection()->GetString(value, display);
+  }
+  return value.ShortDebugString();
+}
+
+// Element `i` of repeated `field` of `message`, for people.
+std::string ElementDisplay(const Message& message, const FieldDescriptor& field,
+                           int i) {
+  const auto* reflection = message.GetReflection();
+  switch (field.cpp_type()) {
+    case FieldDescriptor::CPPTYPE_ENUM:
+      return reflection->GetRepeatedEnum(message, &field, i)->name();
+    case FieldDescriptor::CPPTYPE_STRING:
+      return reflection->GetRepeatedString(message, &field, i);
+    case FieldDescriptor::CPPTYPE_MESSAGE:
+      return MessageDisplay(reflection->GetRepeatedMessage(message, &field, i));
+    case FieldDescriptor::CPPTYPE_BOOL:
+      return reflection->GetRepeatedBool(message, &field, i) ? "true" : "false";
+    case FieldDescriptor::CPPTYPE_INT32:
+      return absl::StrCat(reflection->GetRepeatedInt32(message, &field, i));
+    case FieldDescriptor::CPPTYPE_INT64:
+      return absl::StrCat(reflection->GetRepeatedInt64(message, &field, i));
+    case FieldDescriptor::CPPTYPE_UINT32:
+      return absl::StrCat(reflection->GetRepeatedUInt32(message, &field, i));
+    case FieldDescriptor::CPPTYPE_UINT64:
+      return absl::StrCat(reflection->GetRepeatedUInt64(message, &field, i));
+    case FieldDescriptor::CPPTYPE_DOUBLE:
+      return absl::StrCat(reflection->GetRepeatedDouble(message, &field, i));
+    case FieldDescriptor::CPPTYPE_FLOAT:
+      return absl::StrCat(reflection->GetRepeatedFloat(message, &field, i));
+  }
+  return "";
+}
+
+}  // namespace
+
 std::string DisplayValue(const Descriptor& type, const FieldDescriptor& field,
                          const std::string& value_bytes) {
   std::unique_ptr<Message> message(
@@ -146,10 +197,7 @@ std::string DisplayValue(const Descriptor& type, const FieldDescriptor& field,
   if (field.is_repeated()) {
     std::vector<std::string> values;
     for (int i = 0; i < reflection->FieldSize(*message, &field); ++i) {
-      values.push_back(
-          field.cpp_type() == FieldDescriptor::CPPTYPE_ENUM
-              ? reflection->GetRepeatedEnum(*message, &field, i)->name()
-              : reflection->GetRepeatedString(*message, &field, i));
+      values.push_back(ElementDisplay(*message, field, i));
     }
     return values.empty() ? "(none)" : absl::StrJoin(values, ", ");
   }
@@ -164,16 +212,8 @@ std::string DisplayValue(const Descriptor& type, const FieldDescriptor& field,
       return reflection->GetBool(*message, &field) ? "true" : "false";
     case FieldDescriptor::CPPTYPE_INT32:
       return absl::StrCat(reflection->GetInt32(*message, &field));
-    case FieldDescriptor::CPPTYPE_MESSAGE: {
-      if (field.message_type() == prevent::plan::v1::Timescale::descriptor()) {
-        const auto& t = static_cast<const prevent::plan::v1::Timescale&>(
-            reflection->GetMessage(*message, &field));
-        if (!t.text().empty()) return t.text();
-        return absl::StrCat(t.start(), "..", t.end(),
-                            t.ongoing() ? " ongoing" : "");
-      }
-      return reflection->GetMessage(*message, &field).ShortDebugString();
-    }
+    case FieldDescriptor::CPPTYPE_MESSAGE:
+      return MessageDisplay(reflection->GetMessage(*message, &field));
     default:
       return "";
   }

@@ -38,7 +38,9 @@ void CopyField(const google::protobuf::Message& from,
                google::protobuf::Message* to);
 
 // The value of `field` in value bytes of `type`, as text for people: strings
-// as they are, enums by name, lists joined by ", ", a timescale by its text.
+// as they are, enums by name, lists joined by ", ", a timescale by its text,
+// a conflict candidate by its display value. Any field of any resource type
+// has one (a report of changes shows every field a change touched).
 std::string DisplayValue(const google::protobuf::Descriptor& type,
                          const google::protobuf::FieldDescriptor& field,
                          const std::string& value_bytes);

@@ -104,3 +104,49 @@ TEST(FieldValueBytesTest, IsTheEncodingOfAMessageHoldingOnlyTheField) {
 
 }  // namespace
 }  // namespace plan
+
+namespace plan {
+namespace {
+
+// ListChanges shows every field a change touched: a conflict's candidates and
+// resolution too. Reading the repeated message field as strings once killed
+// the service with a protobuf FATAL.
+TEST(DisplayValueTest, ShowsEveryFieldOfAConflict) {
+  prevent::plan::v1::Conflict conflict;
+  conflict.set_field("rag");
+  conflict.add_candidates()->set_display_value("RED");
+  conflict.add_candidates()->set_display_value("GREEN");
+  conflict.mutable_resolution()->set_display_value("AMBER");
+  conflict.set_state(prevent::plan::v1::Conflict::RESOLVED);
+  const std::string bytes = conflict.SerializeAsString();
+  const google::protobuf::Descriptor& type = *conflict.GetDescriptor();
+  EXPECT_EQ(DisplayValue(type, *type.FindFieldByName("candidates"), bytes),
+            "RED, GREEN");
+  EXPECT_EQ(DisplayValue(type, *type.FindFieldByName("resolution"), bytes),
+            "AMBER");
+  EXPECT_EQ(DisplayValue(type, *type.FindFieldByName("state"), bytes),
+            "RESOLVED");
+  EXPECT_EQ(DisplayValue(type, *type.FindFieldByName("field"), bytes), "rag");
+  EXPECT_EQ(
+      DisplayValue(type, *type.FindFieldByName("provisional_winner"), bytes),
+      "0");
+}
+
+TEST(DisplayValueTest, ShowsEveryFieldOfEveryResource) {
+  for (const google::protobuf::Descriptor* type :
+       {prevent::plan::v1::Organisation::descriptor(),
+        prevent::plan::v1::Plan::descriptor(),
+        prevent::plan::v1::Strand::descriptor(),
+        prevent::plan::v1::Activity::descriptor(),
+        prevent::plan::v1::Action::descriptor(),
+        prevent::plan::v1::ProgressUpdate::descriptor(),
+        prevent::plan::v1::Conflict::descriptor()}) {
+    for (int i = 0; i < type->field_count(); ++i) {
+      // Must not crash, for a value set or not.
+      DisplayValue(*type, *type->field(i), "");
+    }
+  }
+}
+
+}  // namespace
+}  // namespace plan

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -24,6 +25,7 @@
 #include "libplan/rpc/server.h"
 #include "libplan/rpc/sync_client.h"
 #include "libplan/rpc/sync_service.h"
+#include "libplan/service/plan_reports.h"
 #include "libplan/service/plan_resources.h"
 #include "libplan/sync/replica.h"
 #include "libplan/sync/sync_authority.h"
@@ -334,6 +336,24 @@ TEST_F(SyncTest, ConcurrentRagEditsKeepBothCandidates) {
   }
   // The later edit (b's) is the provisional winner everywhere.
   EXPECT_EQ(ActionAt(*service_).rag(), v1::GREEN);
+  // The report of changes shows the conflict's creation, candidates and all.
+  {
+    PlanReports reports(service_->resources.get());
+    v1::ListChangesRequest request;
+    request.set_plan(kPlan);
+    v1::ListChangesResponse changes;
+    const absl::Status listed = reports.ListChanges(request, &changes);
+    ASSERT_TRUE(listed.ok()) << listed;
+    bool shown = false;
+    for (const v1::ChangeRecord& record : changes.changes()) {
+      if (absl::StrContains(record.target(), "/conflicts/") &&
+          record.field() == "candidates") {
+        EXPECT_EQ(record.new_value(), "RED, GREEN");
+        shown = true;
+      }
+    }
+    EXPECT_TRUE(shown) << changes.DebugString();
+  }
 
   // Resolving at an agent is an ordinary change that replicates.
   v1::ResolveConflictRequest resolve;
