@@ -600,11 +600,16 @@ class Cli {
       std::cerr << args[0] << ":" << warning.line()
                 << ": note: " << warning.message() << "\n";
     }
+    if (result.warnings_size() < result.warning_count()) {
+      std::cerr << args[0] << ": and "
+                << result.warning_count() - result.warnings_size()
+                << " more notes\n";
+    }
     std::cout << (result.validate_only() ? "Would create" : "Created") << " in "
-              << result.plan().name() << ": " << result.organisations_size()
-              << " organisations, " << result.strands_size() << " strands, "
-              << result.activities_size() << " activities, "
-              << result.actions_size() << " actions (" << result.warnings_size()
+              << result.plan().name() << ": " << result.organisation_count()
+              << " organisations, " << result.strand_count() << " strands, "
+              << result.activity_count() << " activities, "
+              << result.action_count() << " actions (" << result.warning_count()
               << " notes)\n";
     if (result.validate_only()) {
       std::vector<std::unique_ptr<Message>> activities;

@@ -30,6 +30,10 @@ constexpr char kValidateOnly[] = "validate only: nothing written";
 // The most violations one import error lists.
 constexpr size_t kMaxImportViolations = 50;
 
+// The bytes an ImportPlan answer may spend on its lists of warnings and
+// created resources: a quarter of the 4 MiB message limit.
+constexpr size_t kImportAnswerBytes = 1 << 20;
+
 // Adds the violations of `resource` (a complete resource of `kind` with its
 // name) under the prefix of its name.
 void ValidateResource(Kind kind, const Message& resource,
@@ -306,17 +310,45 @@ absl::Status PlanResources::Import(const v1::ImportPlanRequest& request,
   PlanDocument created;
   RETURN_IF_ERROR(
       WriteDocument(document, request.validate_only(), actor, &created));
+  // The answer lists what it can within its budget and counts everything,
+  // so that however large the import, the answer can be sent: a commit that
+  // the client is then told failed would break "a refused request changes
+  // nothing".
+  size_t budget = kImportAnswerBytes;
+  const auto list = [&](const Message& item, auto* into) {
+    const size_t bytes = item.ByteSizeLong() + 8;
+    if (bytes > budget) {
+      out->set_truncated(true);
+      return;
+    }
+    budget -= bytes;
+    into->Add()->CopyFrom(item);
+  };
+  out->set_warning_count(static_cast<int32_t>(parsed->warnings.size()));
   for (const FormatWarning& warning : parsed->warnings) {
-    v1::ImportWarning* w = out->add_warnings();
-    w->set_line(warning.line);
-    w->set_message(warning.message);
+    v1::ImportWarning w;
+    w.set_line(warning.line);
+    w.set_message(warning.message);
+    list(w, out->mutable_warnings());
   }
-  for (auto& org : created.organisations) *out->add_organisations() = org;
-  for (auto& strand : created.strands) *out->add_strands() = strand;
+  out->set_organisation_count(
+      static_cast<int32_t>(created.organisations.size()));
+  out->set_strand_count(static_cast<int32_t>(created.strands.size()));
+  for (auto& org : created.organisations)
+    list(org, out->mutable_organisations());
+  for (auto& strand : created.strands) list(strand, out->mutable_strands());
+  int32_t activities = 0;
+  int32_t actions = 0;
   for (auto& entry : created.activities) {
-    *out->add_activities() = entry.activity;
-    for (auto& action : entry.actions) *out->add_actions() = action;
+    ++activities;
+    list(entry.activity, out->mutable_activities());
+    for (auto& action : entry.actions) {
+      ++actions;
+      list(action, out->mutable_actions());
+    }
   }
+  out->set_activity_count(activities);
+  out->set_action_count(actions);
   out->set_validate_only(request.validate_only());
   if (request.validate_only()) {
     *out->mutable_plan() = document.plan;
@@ -324,11 +356,11 @@ absl::Status PlanResources::Import(const v1::ImportPlanRequest& request,
     RETURN_IF_ERROR(Get(Kind::kPlan, name->str(), out->mutable_plan()));
     PLAN_LOG(INFO) << "imported " << name->str()
                    << " organisation=" << ActingOrganisation(actor)
-                   << " organisations=" << out->organisations_size()
-                   << " strands=" << out->strands_size()
-                   << " activities=" << out->activities_size()
-                   << " actions=" << out->actions_size()
-                   << " warnings=" << out->warnings_size();
+                   << " organisations=" << out->organisation_count()
+                   << " strands=" << out->strand_count()
+                   << " activities=" << out->activity_count()
+                   << " actions=" << out->action_count()
+                   << " warnings=" << out->warning_count();
   }
   return absl::OkStatus();
 }

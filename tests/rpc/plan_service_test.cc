@@ -742,3 +742,56 @@ TEST_F(PlanServiceTest, EveryWriteAppendsOneChangeWithItsActor) {
 
 }  // namespace
 }  // namespace plan
+
+namespace plan {
+namespace {
+
+// An import too large to list in its answer still lands whole and answers
+// OK, with complete counts and the first resources. It used to store every
+// row and then fail with RESOURCE_EXHAUSTED, the answer being too big to
+// send: a commit the client was told had failed.
+TEST_F(PlanServiceTest, ALargeImportAnswersWithCountsAndTheFirstResources) {
+  // About the size of a 46,684-row import that failed so.
+  constexpr int kActivities = 250;
+  constexpr int kActionsEach = 190;
+  std::string csv =
+      "strand,activity,lead organisations,lead officer,action,timescale,rag,"
+      "owner,county activity\n";
+  for (int a = 0; a < kActivities; ++a) {
+    for (int b = 0; b < kActionsEach; ++b) {
+      absl::StrAppend(&csv, "I,A", a, ",,,Action ", b, " of ", a,
+                      ",Ongoing,GREEN,,\n");
+    }
+  }
+  ASSERT_LT(csv.size(), 4u << 20);
+  v1::ImportPlanRequest request;
+  request.mutable_plan()->set_name("plans/large");
+  request.mutable_plan()->set_title("A large plan");
+  request.set_format(v1::CSV);
+  request.set_content(csv);
+  v1::ImportPlanResponse response;
+  const grpc::Status status =
+      stub_->ImportPlan(Context().get(), request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.activity_count(), kActivities);
+  EXPECT_EQ(response.action_count(), kActivities * kActionsEach);
+  EXPECT_TRUE(response.truncated());
+  EXPECT_GT(response.actions_size(), 0);
+  EXPECT_LT(response.actions_size(), response.action_count());
+  EXPECT_LE(response.ByteSizeLong(), 2u << 20);
+  // Everything landed.
+  v1::ListActionsRequest list;
+  list.set_parent("plans/large/activities/-");
+  list.set_page_size(1000);
+  int listed = 0;
+  do {
+    v1::ListActionsResponse page;
+    ASSERT_TRUE(stub_->ListActions(Context().get(), list, &page).ok());
+    listed += page.actions_size();
+    list.set_page_token(page.next_page_token());
+  } while (!list.page_token().empty());
+  EXPECT_EQ(listed, kActivities * kActionsEach);
+}
+
+}  // namespace
+}  // namespace plan
