@@ -76,6 +76,16 @@ std::string CheckReference(absl::string_view value, Kind kind) {
   return name.ok() ? "" : std::string(name.status().message());
 }
 
+// The most elements the set `field` may hold: every value of an enum once,
+// or the bound for a set of references.
+size_t MaxSetSize(const FieldDescriptor& field) {
+  if (field.cpp_type() == FieldDescriptor::CPPTYPE_ENUM) {
+    return static_cast<size_t>(field.enum_type()->value_count() - 1);
+  }
+  if (field.name() == "lead_organisations") return kMaxLeadOrganisations;
+  return kMaxPartnerOrganisations;
+}
+
 class Validator {
  public:
   Validator(Kind kind, const Message& resource, absl::string_view prefix,
@@ -93,6 +103,14 @@ class Validator {
     if (field.is_repeated()) {
       std::set<std::string> seen;
       const int size = reflection->FieldSize(resource_, &field);
+      // Checked first, and alone: a set far over its bound gets one
+      // violation, not one per element.
+      if (const size_t most = MaxSetSize(field);
+          static_cast<size_t>(size) > most) {
+        violations_->Add(
+            path, absl::StrCat("has ", size, " elements; at most ", most));
+        return;
+      }
       for (int i = 0; i < size; ++i) {
         const std::string element = absl::StrCat(path, "[", i, "]");
         std::string value;

@@ -3,8 +3,9 @@
 // Text must be valid UTF-8; titles, display names, areas, lead officers and
 // timescale text at most 200 characters (Unicode code points); descriptions
 // and notes at most 4,000; months `YYYY-MM`; positions at most 64 printable
-// ASCII characters; enums a defined value; sets without duplicates; resource
-// references well-formed names of the right kind.
+// ASCII characters; enums a defined value; sets without duplicates and within
+// their bounds (below); resource references well-formed names of the right
+// kind.
 //
 //   FieldViolations violations;
 //   ValidateFields(Kind::kAction, action, DataFields(*descriptor), "action",
@@ -27,6 +28,11 @@ namespace plan {
 inline constexpr size_t kMaxTitleLength = 200;
 inline constexpr size_t kMaxTextLength = 4000;
 inline constexpr size_t kMaxPositionLength = 64;
+// Bounds on sets: an enum set holds each value at most once; an activity at
+// most kMaxLeadOrganisations lead organisations, a plan at most
+// kMaxPartnerOrganisations partners.
+inline constexpr size_t kMaxLeadOrganisations = 50;
+inline constexpr size_t kMaxPartnerOrganisations = 200;
 
 // Checks `fields` of `resource`, a message of `kind`, and the rules between
 // fields that involve them (period_start <= period_end, timescale start <=

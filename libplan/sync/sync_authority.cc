@@ -5,6 +5,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "libplan/merge/field_merge.h"
@@ -25,6 +26,52 @@ using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 
 constexpr int kMaxPushChanges = 1000;
+// Bounds on what a replica sends, so that what the service stores for it
+// (cursors, answers) cannot grow with the request.
+constexpr size_t kMaxReplicaIdBytes = 64;
+constexpr size_t kMaxChangeIdBytes = 128;
+constexpr int kMaxPlansPerReplica = 1000;
+// A rejection's reason is stored with the answer: a short one, never the
+// value that was refused.
+constexpr size_t kMaxRejectionBytes = 512;
+
+// Adds a violation when `id` is not a replica id: 1-64 bytes of letters,
+// digits, '.', '_' and '-'.
+void CheckReplicaId(absl::string_view id, FieldViolations* violations) {
+  if (id.empty()) {
+    violations->Add("replica_id", "is required");
+    return;
+  }
+  if (id.size() > kMaxReplicaIdBytes) {
+    violations->Add("replica_id", absl::StrCat("is longer than ",
+                                               kMaxReplicaIdBytes, " bytes"));
+    return;
+  }
+  for (char c : id) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '.' &&
+        c != '_' && c != '-') {
+      violations->Add("replica_id",
+                      "must be letters, digits, '.', '_' and '-' only");
+      return;
+    }
+  }
+}
+
+// Adds violations for the plans a replica asks for.
+void CheckPlans(const google::protobuf::RepeatedPtrField<std::string>& plans,
+                FieldViolations* violations) {
+  if (plans.size() > kMaxPlansPerReplica) {
+    violations->Add("plans",
+                    absl::StrCat("at most ", kMaxPlansPerReplica, " plans"));
+    return;
+  }
+  for (int i = 0; i < plans.size(); ++i) {
+    if (!ResourceName::ParseAs(Kind::kPlan, plans[i]).ok()) {
+      violations->Add(absl::StrCat("plans[", i, "]"),
+                      absl::StrCat("\"", plans[i], "\" is not a plan"));
+    }
+  }
+}
 constexpr int kSnapshotChunkRecords = 500;
 constexpr char kMetaHorizon[] = "horizon";
 constexpr char kMetaCursorPrefix[] = "cursor/";
@@ -130,7 +177,7 @@ static absl::Status ApplyPushed(Transaction& txn, HybridClock& clock,
   result->set_change_id(change.change_id());
   const auto reject = [&](std::string reason) {
     result->set_outcome(v1::ChangeResult::REJECTED);
-    result->set_reason(std::move(reason));
+    result->set_reason(Truncate(reason, kMaxRejectionBytes));
     txn.RecordResult(*result);
     return absl::OkStatus();
   };
@@ -175,6 +222,11 @@ static absl::Status ApplyPushed(Transaction& txn, HybridClock& clock,
     }
     CopyField(*value, *descriptor, incoming.get());
     fields.push_back(descriptor);
+  }
+  // Every value is checked before it is merged or kept in a conflict.
+  ValidateFields(name->kind(), *incoming, fields, info.field, &violations);
+  if (!violations.empty()) {
+    return reject(std::string(violations.ToStatus().message()));
   }
 
   switch (Op(change)) {
@@ -395,14 +447,19 @@ static absl::Status ApplyPushed(Transaction& txn, HybridClock& clock,
 absl::Status SyncAuthority::Push(const v1::PushRequest& request,
                                  v1::PushResponse* response) {
   FieldViolations violations;
-  if (request.replica_id().empty()) violations.Add("replica_id", "is required");
+  CheckReplicaId(request.replica_id(), &violations);
   if (request.changes_size() > kMaxPushChanges) {
     violations.Add("changes", absl::StrCat("at most ", kMaxPushChanges,
                                            " changes per push"));
   }
-  for (int i = 0; i < request.changes_size(); ++i) {
-    if (request.changes(i).change_id().empty()) {
+  for (int i = 0; i < request.changes_size() && i < kMaxPushChanges; ++i) {
+    const std::string& id = request.changes(i).change_id();
+    if (id.empty()) {
       violations.Add(absl::StrCat("changes[", i, "].change_id"), "is required");
+    } else if (id.size() > kMaxChangeIdBytes) {
+      violations.Add(
+          absl::StrCat("changes[", i, "].change_id"),
+          absl::StrCat("is longer than ", kMaxChangeIdBytes, " bytes"));
     }
   }
   RETURN_IF_ERROR(violations.ToStatus());
@@ -455,14 +512,11 @@ absl::Status SyncAuthority::Pull(
     absl::FunctionRef<bool(const v1::PullResponse&)> send,
     absl::FunctionRef<bool()> stop) {
   FieldViolations violations;
-  if (request.replica_id().empty()) violations.Add("replica_id", "is required");
+  CheckReplicaId(request.replica_id(), &violations);
+  CheckPlans(request.plans(), &violations);
   std::vector<std::string> plans = {""};  // organisations
-  for (int i = 0; i < request.plans_size(); ++i) {
-    if (!ResourceName::ParseAs(Kind::kPlan, request.plans(i)).ok()) {
-      violations.Add(absl::StrCat("plans[", i, "]"),
-                     absl::StrCat("\"", request.plans(i), "\" is not a plan"));
-    }
-    plans.push_back(request.plans(i));
+  if (violations.empty()) {
+    plans.insert(plans.end(), request.plans().begin(), request.plans().end());
   }
   if (request.batch_size() < 0 || request.batch_size() > 10000) {
     violations.Add("batch_size", "must be 0-10000");
@@ -573,12 +627,10 @@ absl::Status SyncAuthority::Snapshot(
     const v1::GetSnapshotRequest& request,
     absl::FunctionRef<bool(v1::SnapshotChunk*)> send) {
   FieldViolations violations;
-  for (int i = 0; i < request.plans_size(); ++i) {
-    if (!ResourceName::ParseAs(Kind::kPlan, request.plans(i)).ok()) {
-      violations.Add(absl::StrCat("plans[", i, "]"),
-                     absl::StrCat("\"", request.plans(i), "\" is not a plan"));
-    }
+  if (!request.replica_id().empty()) {
+    CheckReplicaId(request.replica_id(), &violations);
   }
+  CheckPlans(request.plans(), &violations);
   RETURN_IF_ERROR(violations.ToStatus());
   std::unique_ptr<ReadView> view = store_->NewReadView();
   v1::SnapshotChunk chunk;

@@ -13,6 +13,7 @@
 #ifndef LIBPLAN_UTIL_ERRORS_H_
 #define LIBPLAN_UTIL_ERRORS_H_
 
+#include <cstddef>
 #include <string>
 #include <utility>
 #include <vector>
@@ -23,6 +24,19 @@
 namespace plan {
 
 inline constexpr char kErrorDomain[] = "prevent.plan.v1";
+
+// Bounds on what an error carries, so that its size never grows with the
+// request (gRPC sends it as metadata, whose default limit is 8 KiB; past it
+// the client gets no status at all). A message is cut at kMaxErrorMessageBytes,
+// a field path or a description at kMaxViolationBytes, and an error lists at
+// most kMaxFieldViolations violations, then says how many more there were.
+inline constexpr size_t kMaxErrorMessageBytes = 2048;
+inline constexpr size_t kMaxViolationBytes = 256;
+inline constexpr size_t kMaxFieldViolations = 50;
+
+// `text` cut to at most `max_bytes` bytes, on a UTF-8 character boundary,
+// ending "…" when cut.
+std::string Truncate(absl::string_view text, size_t max_bytes);
 inline constexpr char kErrorInfoTypeUrl[] =
     "type.googleapis.com/google.rpc.ErrorInfo";
 inline constexpr char kBadRequestTypeUrl[] =
@@ -30,6 +44,7 @@ inline constexpr char kBadRequestTypeUrl[] =
 
 // Returns a status with `code`, `message` and an ErrorInfo payload holding
 // `reason`. `resource`, when not empty, goes into the ErrorInfo metadata.
+// The message and the resource are cut to their bounds (above).
 absl::Status Error(absl::StatusCode code, absl::string_view reason,
                    absl::string_view message, absl::string_view resource = "");
 
@@ -46,22 +61,26 @@ struct FieldViolation {
 // The field violations carried by `status` (empty when none).
 std::vector<FieldViolation> FieldViolationsOf(const absl::Status& status);
 
-// Collects every problem with a request so one error can name them all.
+// Collects every problem with a request so one error can name them all: the
+// first kMaxFieldViolations, each cut to its bounds, and a count of the rest.
 class FieldViolations {
  public:
-  void Add(std::string field, std::string description) {
-    violations_.push_back({std::move(field), std::move(description)});
-  }
+  void Add(std::string field, std::string description);
   bool empty() const { return violations_.empty(); }
+  // The violations kept (the first kMaxFieldViolations).
   const std::vector<FieldViolation>& violations() const { return violations_; }
+  // How many were added, kept or not.
+  size_t count() const { return violations_.size() + dropped_; }
 
-  // INVALID_ARGUMENT, reason INVALID_ARGUMENT, a message listing every
-  // violation ("activity.title: must not be empty; ..."), and a BadRequest
-  // payload. OK when there are no violations.
+  // INVALID_ARGUMENT, reason INVALID_ARGUMENT, a message listing the
+  // violations kept ("activity.title: must not be empty; ...", then "; and N
+  // more" when some were dropped), and a BadRequest payload. OK when there
+  // are no violations.
   absl::Status ToStatus() const;
 
  private:
   std::vector<FieldViolation> violations_;
+  size_t dropped_ = 0;
 };
 
 }  // namespace plan

@@ -888,6 +888,25 @@ TEST(ValidateFieldsTest, DuplicateIsReportedOnEveryRepeat) {
                           ViolationOf("activity.lead_organisations[2]")));
 }
 
+// A set far over its bound is one violation, not one per element (a 2 MB
+// request of a million duplicates once made a million).
+TEST(ValidateFieldsTest, ASetOverItsBoundIsOneViolation) {
+  v1::Activity activity = ValidActivity();
+  activity.clear_duty_areas();
+  for (int i = 0; i < 100000; ++i) activity.add_duty_areas(v1::RISK);
+  EXPECT_THAT(Validate(Kind::kActivity, activity),
+              ElementsAre(ViolationOf("activity.duty_areas")));
+  activity = ValidActivity();
+  activity.clear_lead_organisations();
+  for (size_t i = 0; i <= kMaxLeadOrganisations; ++i) {
+    activity.add_lead_organisations(absl::StrCat("organisations/o", i));
+  }
+  EXPECT_THAT(Validate(Kind::kActivity, activity),
+              ElementsAre(ViolationOf("activity.lead_organisations")));
+  activity.mutable_lead_organisations()->RemoveLast();
+  EXPECT_THAT(Validate(Kind::kActivity, activity), IsEmpty());
+}
+
 TEST(ValidateFieldsTest, StrandOfTheSamePlanIsAccepted) {
   v1::Activity activity = ValidActivity();
   activity.set_name("plans/q/activities/a");
