@@ -6,6 +6,7 @@
 // SIGTERM or SIGINT: health turns NOT_SERVING, in-flight calls finish (up to
 // --shutdown_grace), the store closes, and the process exits 0.
 
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <optional>
@@ -25,6 +26,7 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "libplan/clock/hybrid_clock.h"
+#include "libplan/rpc/admin_service.h"
 #include "libplan/rpc/plan_service.h"
 #include "libplan/rpc/report_service.h"
 #include "libplan/rpc/server.h"
@@ -53,6 +55,14 @@ ABSL_FLAG(std::string, seed, "",
 ABSL_FLAG(int64_t, retain_changes, 0,
           "When above 0, at start keep only this many of the newest changes "
           "in the change log; agents whose cursor is older take a snapshot.");
+ABSL_FLAG(std::string, backup_root, "",
+          "Directory under which `planctl admin backup --to=DIR` may write "
+          "backups (DIR relative to it, or inside it). Empty: no backups.");
+ABSL_FLAG(std::string, restore_from, "",
+          "Before serving, restore the latest backup in this directory into "
+          "--data_dir, which must be absent or empty. The restored store gets "
+          "a new epoch, so agents take a snapshot and push again what it "
+          "lacks (docs/operations.md).");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "How long in-flight calls may run after SIGTERM.");
 
@@ -104,6 +114,25 @@ int Run() {
 
   const std::string data_dir = absl::GetFlag(FLAGS_data_dir);
   const absl::Time started = absl::Now();
+  if (const std::string from = absl::GetFlag(FLAGS_restore_from);
+      !from.empty()) {
+    absl::StatusOr<plan::BackupInfo> restored =
+        plan::Store::Restore(from, {.path = data_dir});
+    if (!restored.ok()) {
+      PLAN_LOG(ERROR) << "cannot restore: " << restored.status().message();
+      return 1;
+    }
+  }
+  const std::string backup_root = absl::GetFlag(FLAGS_backup_root);
+  if (!backup_root.empty()) {
+    std::error_code error;
+    std::filesystem::create_directories(backup_root, error);
+    if (error) {
+      PLAN_LOG(ERROR) << "cannot make --backup_root " << backup_root << ": "
+                      << error.message();
+      return 1;
+    }
+  }
   absl::StatusOr<std::unique_ptr<plan::Store>> store =
       plan::Store::Open({.path = data_dir});
   if (!store.ok()) {
@@ -124,6 +153,7 @@ int Run() {
   plan::SyncServiceImpl sync_service(&authority);
   plan::PlanReports reports(&resources);
   plan::ReportServiceImpl report_service(&reports);
+  plan::AdminServiceImpl admin_service(store->get(), backup_root);
   if (const int64_t keep = absl::GetFlag(FLAGS_retain_changes);
       keep > 0 && (*store)->last_sequence() > static_cast<uint64_t>(keep)) {
     if (absl::Status trimmed =
@@ -142,6 +172,7 @@ int Run() {
   builder.RegisterService(&plan_service);
   builder.RegisterService(&sync_service);
   builder.RegisterService(&report_service);
+  builder.RegisterService(&admin_service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     PLAN_LOG(ERROR) << "cannot listen on " << listen;
@@ -157,6 +188,7 @@ int Run() {
   PLAN_LOG(INFO) << "plan-service started listen=" << listen << " port=" << port
                  << " data_dir=" << data_dir
                  << " replica=" << (*store)->replica_id()
+                 << " epoch=" << (*store)->epoch()
                  << " sequence=" << (*store)->last_sequence() << " start_ms="
                  << absl::ToInt64Milliseconds(absl::Now() - started);
 

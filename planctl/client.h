@@ -22,6 +22,7 @@ namespace planctl {
 
 inline constexpr char kPlanService[] = "prevent.plan.v1.PlanService";
 inline constexpr char kReportService[] = "prevent.plan.v1.ReportService";
+inline constexpr char kAdminService[] = "prevent.plan.v1.AdminService";
 
 struct ClientOptions {
   // Sent as x-prevent-organisation: the acting organisation of writes.

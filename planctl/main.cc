@@ -33,6 +33,7 @@
 #include "planctl/client.h"
 #include "planctl/fields.h"
 #include "planctl/output.h"
+#include "prevent/plan/v1/admin_service.pb.h"
 #include "prevent/plan/v1/agent_service.grpc.pb.h"
 #include "prevent/plan/v1/plan_service.pb.h"
 
@@ -68,6 +69,9 @@ ABSL_FLAG(std::string, html, "",
 ABSL_FLAG(std::string, since, "",
           "changes: changes at or after this date or time (2024-03-01 or RFC "
           "3339).");
+ABSL_FLAG(std::string, to, "",
+          "admin backup: the backup directory on the plan service's machine, "
+          "inside its --backup_root.");
 ABSL_FLAG(std::optional<int>, candidate, std::nullopt,
           "conflicts resolve: the index of the chosen candidate.");
 ABSL_FLAG(std::optional<std::string>, value, std::nullopt,
@@ -167,6 +171,12 @@ constexpr Command kCommands[] = {
      "  planctl conflicts resolve plans/south-staffordshire/conflicts/ID "
      "--value=AMBER\n"
      "--value is written as in `set`; --etag makes it conditional.\n"},
+    {"admin", "admin backup --to=DIR",
+     "Backs up the plan service's store online (RocksDB BackupEngine),\n"
+     "consistent while writes go on, into DIR on the service's machine,\n"
+     "inside the service's --backup_root; backups into one DIR are\n"
+     "incremental. Restore with plan-service --restore_from=DIR\n"
+     "--data_dir=NEW (docs/operations.md).\n"},
 };
 
 const Command* FindCommand(absl::string_view name) {
@@ -347,6 +357,7 @@ class Cli {
     if (command == "sync") return Sync(rest);
     if (command == "sync-status") return SyncStatus(rest);
     if (command == "conflicts") return Conflicts(rest);
+    if (command == "admin") return Admin(rest);
     return UsageError(absl::StrCat("unknown command \"", command, "\""));
   }
 
@@ -719,6 +730,30 @@ class Cli {
     }
     std::cerr << "wrote " << html << " (" << result.content().size()
               << " bytes)\n";
+    return kOk;
+  }
+
+  int Admin(const std::vector<std::string>& args) {
+    if (args.size() != 1 || args[0] != "backup") {
+      return UsageError("admin takes one subcommand: backup --to=DIR");
+    }
+    const std::string to = absl::GetFlag(FLAGS_to);
+    if (to.empty()) return UsageError("--to is required");
+    v1::BackupRequest request;
+    request.set_to(to);
+    absl::StatusOr<std::unique_ptr<Message>> response =
+        client_->CallService(kAdminService, "Backup", request);
+    if (!response.ok()) return Failed(response.status());
+    const auto& backup = static_cast<const v1::BackupResponse&>(**response);
+    if (json_) {
+      std::cout << RenderJson(backup) << "\n";
+    } else {
+      std::cout << "Backup " << backup.backup_id() << " in "
+                << backup.directory() << ": every change up to "
+                << backup.sequence() << ", " << backup.files() << " files, "
+                << backup.bytes() << " bytes (epoch " << backup.epoch()
+                << ")\n";
+    }
     return kOk;
   }
 

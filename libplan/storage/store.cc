@@ -24,6 +24,7 @@
 #include "rocksdb/env.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/table.h"
+#include "rocksdb/utilities/backup_engine.h"
 #include "rocksdb/write_batch.h"
 
 namespace plan {
@@ -38,6 +39,7 @@ constexpr char kMetaSchemaVersion[] = "schema_version";
 constexpr char kMetaReplicaId[] = "replica_id";
 constexpr char kMetaLastSequence[] = "last_sequence";
 constexpr char kMetaLastHlc[] = "last_hlc";
+constexpr char kMetaEpoch[] = "epoch";
 // What an operator can do about a damaged store (docs/operations.md).
 constexpr char kRecoveryAdvice[] =
     "Keep this directory as it is, and restore the latest backup into a new "
@@ -590,6 +592,14 @@ class RocksStore final : public Store {
       RETURN_IF_ERROR(FromRocks(db_->Write(write, &batch), "initialise"));
     }
     replica_id_ = *replica;
+    ASSIGN_OR_RETURN(std::optional<std::string> epoch,
+                     GetFromDb(db_.get(), meta, read, kMetaEpoch, &health_));
+    if (!epoch.has_value()) {
+      // A new store, or one made before stores had epochs.
+      RETURN_IF_ERROR(SetEpoch());
+    } else {
+      epoch_ = *epoch;
+    }
     committer_ = std::thread([this] { CommitterLoop(); });
     resumer_ = std::thread([this] { ResumeLoop(); });
     ASSIGN_OR_RETURN(
@@ -600,12 +610,63 @@ class RocksStore final : public Store {
     absl::MutexLock lock(&mu_);
     last_sequence_ = last.has_value() ? DecodeBigEndian(*last) : 0;
     last_hlc_ = hlc.has_value() ? DecodeBigEndian(*hlc) : 0;
+    opened_at_sequence_ = last_sequence_;
+    return absl::OkStatus();
+  }
+
+  // Gives the store a new random epoch, durably. Only before it serves.
+  absl::Status SetEpoch() {
+    std::string epoch = absl::StrCat("e", RandomId());
+    rocksdb::WriteOptions write;
+    write.sync = true;
+    RETURN_IF_ERROR(FromRocks(
+        db_->Put(write, cfs_[static_cast<int>(Cf::kMeta)], kMetaEpoch, epoch),
+        "write the epoch", &health_));
+    epoch_ = std::move(epoch);
     return absl::OkStatus();
   }
 
   const std::string& replica_id() const override { return replica_id_; }
 
   bool created() const override { return created_; }
+
+  const std::string& epoch() const override { return epoch_; }
+
+  uint64_t opened_at_sequence() const override { return opened_at_sequence_; }
+
+  absl::StatusOr<BackupInfo> Backup(const std::string& dir) override {
+    rocksdb::BackupEngine* raw = nullptr;
+    rocksdb::BackupEngineOptions backup_options(dir);
+    backup_options.sync = true;
+    backup_options.share_files_with_checksum = true;
+    // One backup at a time into a directory (BackupEngine is not safe for
+    // concurrent use of one directory).
+    absl::MutexLock lock(&backup_mu_);
+    RETURN_IF_ERROR(FromRocks(
+        rocksdb::BackupEngine::Open(
+            backup_options,
+            options_.env != nullptr ? options_.env : rocksdb::Env::Default(),
+            &raw),
+        "backup: open the backup directory", &health_));
+    std::unique_ptr<rocksdb::BackupEngine> engine(raw);
+    // Every change committed before the backup's flush is in it: this one
+    // at least (later ones may be too).
+    const uint64_t sequence = last_sequence();
+    rocksdb::CreateBackupOptions create;
+    create.flush_before_backup = true;
+    rocksdb::BackupID id = 0;
+    RETURN_IF_ERROR(FromRocks(engine->CreateNewBackup(create, db_.get(), &id),
+                              "backup", &health_));
+    rocksdb::BackupInfo info;
+    RETURN_IF_ERROR(
+        FromRocks(engine->GetBackupInfo(id, &info), "backup info", &health_));
+    BackupInfo out;
+    out.id = id;
+    out.sequence = sequence;
+    out.bytes = info.size;
+    out.files = info.number_files;
+    return out;
+  }
 
   absl::Status health() const override { return health_.Get(); }
 
@@ -855,6 +916,9 @@ class RocksStore final : public Store {
   const StoreOptions options_;
   const bool created_;
   std::string replica_id_;
+  std::string epoch_;                // set by Init
+  uint64_t opened_at_sequence_ = 0;  // set by Init
+  absl::Mutex backup_mu_;
   mutable HealthState health_;  // views record corruption they meet
 
   mutable absl::Mutex mu_;
@@ -978,7 +1042,7 @@ void Transaction::RecordResult(const v1::ChangeResult& result) {
 namespace {
 
 // Whether `path` holds no store yet: absent, or an empty directory.
-absl::StatusOr<bool> NoStoreAt(const std::string& path) {
+absl::StatusOr<bool> NoStoreAt(const std::string& path, bool require_wal) {
   std::error_code error;
   const std::filesystem::file_status status =
       std::filesystem::status(path, error);
@@ -1016,8 +1080,9 @@ absl::StatusOr<bool> NoStoreAt(const std::string& path) {
             "Nothing was changed. ", kRecoveryAdvice));
   }
   // RocksDB always keeps a write-ahead log file, empty after a clean close;
-  // without one it would open, and serve, whatever was last flushed.
-  if (!has_wal) {
+  // without one it would open, and serve, whatever was last flushed. (Only a
+  // store just restored from a backup has none.)
+  if (!has_wal && require_wal) {
     return Error(absl::StatusCode::kDataLoss, "STORE_DAMAGED",
                  absl::StrCat(path,
                               " holds a store whose write-ahead log (*.log) "
@@ -1074,9 +1139,20 @@ absl::Status CheckReadOnly(
 
 }  // namespace
 
+// Store::Open; `restored` accepts the one store with no WAL file yet, one
+// that Restore has just made.
+absl::StatusOr<std::unique_ptr<Store>> OpenStore(const StoreOptions& options,
+                                                 bool restored);
+
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(
     const StoreOptions& options) {
-  ASSIGN_OR_RETURN(const bool create, NoStoreAt(options.path));
+  return OpenStore(options, /*restored=*/false);
+}
+
+absl::StatusOr<std::unique_ptr<Store>> OpenStore(const StoreOptions& options,
+                                                 bool restored) {
+  ASSIGN_OR_RETURN(const bool create,
+                   NoStoreAt(options.path, /*require_wal=*/!restored));
   rocksdb::Options db_options;
   // Only where there is nothing: RocksDB would otherwise make a new, empty
   // store beside a damaged one, and delete the old files it does not know.
@@ -1133,6 +1209,66 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(
                                             options, create);
   RETURN_IF_ERROR(store->Init());
   return store;
+}
+
+absl::StatusOr<BackupInfo> Store::Restore(const std::string& backup_dir,
+                                          const StoreOptions& options) {
+  ASSIGN_OR_RETURN(const bool nothing_there,
+                   NoStoreAt(options.path, /*require_wal=*/true));
+  if (!nothing_there) {
+    return Error(absl::StatusCode::kFailedPrecondition, "RESTORE_TARGET_IN_USE",
+                 absl::StrCat("cannot restore into ", options.path,
+                              ": it is not empty (restore into a new "
+                              "directory; nothing was changed)"));
+  }
+  rocksdb::Env* env =
+      options.env != nullptr ? options.env : rocksdb::Env::Default();
+  rocksdb::BackupEngineReadOnly* raw = nullptr;
+  rocksdb::BackupEngineOptions backup_options(backup_dir);
+  const rocksdb::IOStatus opened =
+      rocksdb::BackupEngineReadOnly::Open(backup_options, env, &raw);
+  if (!opened.ok()) {
+    return Error(absl::StatusCode::kNotFound, "BACKUP_NOT_FOUND",
+                 absl::StrCat("cannot read backups in ", backup_dir, ": ",
+                              opened.ToString()));
+  }
+  std::unique_ptr<rocksdb::BackupEngineReadOnly> engine(raw);
+  rocksdb::BackupInfo latest;
+  if (!engine->GetLatestBackupInfo(&latest).ok()) {
+    return Error(absl::StatusCode::kNotFound, "BACKUP_NOT_FOUND",
+                 absl::StrCat(backup_dir, " holds no backup"));
+  }
+  if (const rocksdb::IOStatus verified =
+          engine->VerifyBackup(latest.backup_id, /*verify_with_checksum=*/true);
+      !verified.ok()) {
+    return Error(absl::StatusCode::kDataLoss, "BACKUP_DAMAGED",
+                 absl::StrCat("backup ", latest.backup_id, " in ", backup_dir,
+                              " is damaged: ", verified.ToString()));
+  }
+  const rocksdb::IOStatus restored =
+      engine->RestoreDBFromLatestBackup(options.path, options.path);
+  if (!restored.ok()) {
+    return Error(
+        absl::StatusCode::kInternal, "RESTORE_FAILED",
+        absl::StrCat("cannot restore backup ", latest.backup_id, " into ",
+                     options.path, ": ", restored.ToString()));
+  }
+  // A restored store is a new epoch: its sequence numbers may be reused.
+  ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
+                   OpenStore(options, /*restored=*/true));
+  auto* rocks = static_cast<RocksStore*>(store.get());
+  const std::string old_epoch = rocks->epoch();
+  RETURN_IF_ERROR(rocks->SetEpoch());
+  BackupInfo info;
+  info.id = latest.backup_id;
+  info.sequence = store->last_sequence();
+  info.bytes = latest.size;
+  info.files = latest.number_files;
+  PLAN_LOG(INFO) << "store: restored backup " << info.id << " from "
+                 << backup_dir << " into " << options.path
+                 << " sequence=" << info.sequence << " epoch=" << old_epoch
+                 << "->" << rocks->epoch();
+  return info;
 }
 
 std::string EntityKey(const ResourceName& name) {

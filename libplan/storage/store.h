@@ -152,6 +152,16 @@ class Transaction {
   virtual uint64_t TakeSequence() = 0;
 };
 
+// What Store::Backup made.
+struct BackupInfo {
+  uint32_t id = 0;  // the backup's number in its directory
+  // Every change up to this sequence is in the backup (from Backup: later
+  // ones committed while it was taken may be too; from Restore: exactly).
+  uint64_t sequence = 0;
+  uint64_t bytes = 0;  // its size (files shared with earlier backups too)
+  uint32_t files = 0;
+};
+
 class Store {
  public:
   // Opens the store at options.path, creating it only when the directory is
@@ -163,6 +173,14 @@ class Store {
   // way to recover (docs/operations.md), and nothing on disk is changed.
   static absl::StatusOr<std::unique_ptr<Store>> Open(
       const StoreOptions& options);
+
+  // Restores the latest backup in `backup_dir` (made by Backup) into
+  // options.path, which must be absent or empty, and gives the restored
+  // store a new epoch, so that replicas that synced with the store after the
+  // backup notice (see epoch()). FAILED_PRECONDITION when options.path holds
+  // anything, NOT_FOUND when `backup_dir` holds no backup.
+  static absl::StatusOr<BackupInfo> Restore(const std::string& backup_dir,
+                                            const StoreOptions& options);
   // Closes the store, first flushing what only the WAL holds into tables, so
   // that the next Open is quick. (After a crash, Open replays the WAL.)
   virtual ~Store() = default;
@@ -172,6 +190,19 @@ class Store {
   // Whether this Open created the store (it held nothing before). Demo data
   // is loaded only into such a store.
   virtual bool created() const = 0;
+  // The store's epoch: random, made when the store is created, and made anew
+  // when it is restored from a backup. Sequence numbers are comparable only
+  // within one epoch.
+  virtual const std::string& epoch() const = 0;
+  // The last change sequence when this process opened the store. A restart
+  // at a lower sequence than a replica has seen means the store went back in
+  // time (a copy of the directory was put back).
+  virtual uint64_t opened_at_sequence() const = 0;
+
+  // Backs the store up into `dir` (created when missing) with RocksDB's
+  // BackupEngine: consistent as of one moment while writes go on, and
+  // incremental (tables already in `dir` are not copied again).
+  virtual absl::StatusOr<BackupInfo> Backup(const std::string& dir) = 0;
 
   // OK while writes can land. Otherwise why not, as the error every Commit
   // then returns at once: UNAVAILABLE, reason STORAGE_FULL or

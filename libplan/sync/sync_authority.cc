@@ -555,6 +555,9 @@ absl::Status SyncAuthority::Pull(
                             << ": its cursor was not recorded: " << status;
         }
       });
+  v1::StoreEpoch epoch;
+  epoch.set_id(store_->epoch());
+  epoch.set_started_at_sequence(store_->opened_at_sequence());
   int sent = 0;
   while (true) {
     std::unique_ptr<ReadView> view = store_->NewReadView();
@@ -604,6 +607,7 @@ absl::Status SyncAuthority::Pull(
     if (caught_up) since = std::max(since, high_water);
     response.set_high_water_mark(since);
     response.set_caught_up(caught_up);
+    *response.mutable_epoch() = epoch;
     if (response.changes_size() > 0 || caught_up) {
       if (!send(response)) return absl::CancelledError("the puller went away");
       sent += response.changes_size();
@@ -684,6 +688,8 @@ absl::Status SyncAuthority::Snapshot(
   RETURN_IF_ERROR(failure);
   chunk.set_sequence(view->sequence());
   chunk.set_last(true);
+  chunk.mutable_epoch()->set_id(store_->epoch());
+  chunk.mutable_epoch()->set_started_at_sequence(store_->opened_at_sequence());
   if (!send(&chunk)) return absl::CancelledError("the client went away");
   PLAN_LOG(INFO) << "snapshot replica=" << request.replica_id()
                  << " plans=" << request.plans_size() << " records=" << records

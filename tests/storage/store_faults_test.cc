@@ -2,12 +2,14 @@
 // where there is none, a damaged one is refused and left as it is, failed
 // writes stop writing until the store resumes by itself, and what was
 // acknowledged survives a crash that loses everything not synced.
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -441,6 +443,78 @@ TEST_F(StoreFaultsTest, AcknowledgedWritesSurviveACrashThatLosesUnsyncedData) {
 // The file system above can tell: without syncs, the same crash loses them.
 TEST_F(StoreFaultsTest, WithoutSyncsTheSameCrashLosesWrites) {
   EXPECT_LT(SurvivorsOfACrash(path_, /*sync=*/false, 50), 50);
+}
+
+}  // namespace
+}  // namespace plan
+
+namespace plan {
+namespace {
+
+TEST_F(StoreFaultsTest, ABackupTakenDuringWritesRestoresWithANewEpoch) {
+  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open({.path = path_});
+  ASSERT_TRUE(store.ok()) << store.status();
+  const std::string epoch = (*store)->epoch();
+  EXPECT_FALSE(epoch.empty());
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_TRUE(Put(**store, PlanName(i), absl::StrCat("value ", i)).ok());
+  }
+  // Writers go on while the backup is taken.
+  std::atomic<bool> stop{false};
+  std::atomic<int> written{0};
+  std::thread writer([&] {
+    for (int i = 100; !stop.load(); ++i) {
+      if (Put(**store, PlanName(i), absl::StrCat("value ", i)).ok()) ++written;
+    }
+  });
+  absl::StatusOr<BackupInfo> backup =
+      (*store)->Backup(dir_->Subpath("backups"));
+  stop = true;
+  writer.join();
+  ASSERT_TRUE(backup.ok()) << backup.status();
+  EXPECT_GE(backup->sequence, 100u);
+  EXPECT_GT(backup->files, 0u);
+  const uint64_t last = (*store)->last_sequence();
+  EXPECT_LE(backup->sequence, last);
+
+  // Not over an existing store.
+  absl::StatusOr<BackupInfo> over =
+      Store::Restore(dir_->Subpath("backups"), {.path = path_});
+  EXPECT_EQ(over.status().code(), absl::StatusCode::kFailedPrecondition);
+
+  const std::string restored_path = dir_->Subpath("restored");
+  absl::StatusOr<BackupInfo> restored =
+      Store::Restore(dir_->Subpath("backups"), {.path = restored_path});
+  ASSERT_TRUE(restored.ok()) << restored.status();
+  EXPECT_GE(restored->sequence, backup->sequence);
+  absl::StatusOr<std::unique_ptr<Store>> copy =
+      Store::Open({.path = restored_path});
+  ASSERT_TRUE(copy.ok()) << copy.status();
+  EXPECT_NE((*copy)->epoch(), epoch);
+  EXPECT_EQ((*copy)->replica_id(), (*store)->replica_id());
+  EXPECT_EQ((*copy)->last_sequence(), restored->sequence);
+  EXPECT_EQ((*copy)->opened_at_sequence(), restored->sequence);
+  // Every change up to the restored sequence is there, none after it: the
+  // backup is one consistent moment. (Plan i was change i + 1.)
+  for (uint64_t i = 0; i < restored->sequence; ++i) {
+    EXPECT_EQ(ValueOf(**copy, PlanName(static_cast<int>(i))),
+              absl::StrCat("value ", i));
+  }
+  EXPECT_EQ(ValueOf(**copy, PlanName(static_cast<int>(restored->sequence))),
+            "");
+  // A second open keeps the epoch.
+  const std::string restored_epoch = (*copy)->epoch();
+  copy->reset();
+  copy = Store::Open({.path = restored_path});
+  ASSERT_TRUE(copy.ok()) << copy.status();
+  EXPECT_EQ((*copy)->epoch(), restored_epoch);
+}
+
+TEST_F(StoreFaultsTest, RestoringFromNothingSaysSo) {
+  absl::StatusOr<BackupInfo> restored =
+      Store::Restore(dir_->Subpath("no-backups"), {.path = path_});
+  EXPECT_EQ(restored.status().code(), absl::StatusCode::kNotFound)
+      << restored.status();
 }
 
 }  // namespace

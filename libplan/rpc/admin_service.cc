@@ -1,0 +1,71 @@
+#include "libplan/rpc/admin_service.h"
+
+#include <filesystem>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "libplan/rpc/status.h"
+#include "libplan/util/errors.h"
+#include "libplan/util/log.h"
+
+namespace plan {
+
+absl::StatusOr<std::string> BackupDirectory(const std::string& root,
+                                            const std::string& to) {
+  FieldViolations violations;
+  if (to.empty()) {
+    violations.Add("to", "is required");
+    return violations.ToStatus();
+  }
+  std::error_code error;
+  const std::filesystem::path base =
+      std::filesystem::weakly_canonical(root, error);
+  if (error) {
+    return Error(absl::StatusCode::kFailedPrecondition, "NO_BACKUP_ROOT",
+                 "the service's --backup_root cannot be read");
+  }
+  const std::filesystem::path wanted =
+      std::filesystem::weakly_canonical(base / to, error);
+  const std::string relative =
+      error ? "" : wanted.lexically_relative(base).string();
+  if (error || relative.empty() || relative == "." ||
+      absl::StartsWith(relative, "..")) {
+    violations.Add("to", absl::StrCat("must name a directory inside the "
+                                      "service's --backup_root (",
+                                      base.string(), ")"));
+    return violations.ToStatus();
+  }
+  return wanted.string();
+}
+
+grpc::Status AdminServiceImpl::Backup(grpc::ServerContext*,
+                                      const v1::BackupRequest* request,
+                                      v1::BackupResponse* response) {
+  if (backup_root_.empty()) {
+    return ToGrpcStatus(Error(absl::StatusCode::kFailedPrecondition,
+                              "NO_BACKUP_ROOT",
+                              "this service takes no backups: start it with "
+                              "--backup_root=DIR"));
+  }
+  absl::StatusOr<std::string> directory =
+      BackupDirectory(backup_root_, request->to());
+  if (!directory.ok()) return ToGrpcStatus(directory.status());
+  absl::StatusOr<BackupInfo> backup = store_->Backup(*directory);
+  if (!backup.ok()) {
+    PLAN_LOG(ERROR) << "backup to " << *directory
+                    << " failed: " << backup.status().message();
+    return ToGrpcStatus(backup.status());
+  }
+  response->set_directory(*directory);
+  response->set_backup_id(backup->id);
+  response->set_sequence(backup->sequence);
+  response->set_bytes(backup->bytes);
+  response->set_files(backup->files);
+  response->set_epoch(store_->epoch());
+  PLAN_LOG(INFO) << "backup " << backup->id << " to " << *directory
+                 << " sequence=" << backup->sequence
+                 << " files=" << backup->files << " bytes=" << backup->bytes;
+  return grpc::Status::OK;
+}
+
+}  // namespace plan

@@ -1,0 +1,38 @@
+// The gRPC adapter of AdminService, served by the plan service: online
+// backups of its store into directories under one root (--backup_root), so
+// that a client names a backup, never an arbitrary path on the server.
+#ifndef LIBPLAN_RPC_ADMIN_SERVICE_H_
+#define LIBPLAN_RPC_ADMIN_SERVICE_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "libplan/storage/store.h"
+#include "prevent/plan/v1/admin_service.grpc.pb.h"
+
+namespace plan {
+
+class AdminServiceImpl final : public v1::AdminService::Service {
+ public:
+  // `store` must outlive the service. `backup_root` is an existing
+  // directory, or empty to refuse backups.
+  AdminServiceImpl(Store* store, std::string backup_root)
+      : store_(store), backup_root_(std::move(backup_root)) {}
+
+  grpc::Status Backup(grpc::ServerContext* context,
+                      const v1::BackupRequest* request,
+                      v1::BackupResponse* response) override;
+
+ private:
+  Store* const store_;
+  const std::string backup_root_;
+};
+
+// The directory `to` names under `root`: absolute, without "." or "..", and
+// inside `root`. INVALID_ARGUMENT naming field "to" otherwise.
+absl::StatusOr<std::string> BackupDirectory(const std::string& root,
+                                            const std::string& to);
+
+}  // namespace plan
+
+#endif  // LIBPLAN_RPC_ADMIN_SERVICE_H_
