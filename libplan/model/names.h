@@ -39,6 +39,12 @@ inline constexpr Kind kAllKinds[] = {
     Kind::kOrganisation, Kind::kPlan,   Kind::kStrand,
     Kind::kActivity,     Kind::kAction, Kind::kProgressUpdate};
 
+// Every kind a replica holds: the plan's resources and its conflicts. A
+// snapshot, and a replica leaving a plan, cover all of them.
+inline constexpr Kind kReplicatedKinds[] = {
+    Kind::kOrganisation, Kind::kPlan,           Kind::kStrand,  Kind::kActivity,
+    Kind::kAction,       Kind::kProgressUpdate, Kind::kConflict};
+
 // What the model knows about a kind.
 struct KindInfo {
   Kind kind;

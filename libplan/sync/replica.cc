@@ -18,6 +18,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "libplan/model/fields.h"
 #include "libplan/sync/apply.h"
 #include "libplan/util/errors.h"
 #include "libplan/util/handoff.h"
@@ -31,10 +32,42 @@ namespace {
 constexpr char kMetaCursor[] = "sync/cursor";
 constexpr char kMetaStatus[] = "sync/status";
 constexpr char kMetaPlans[] = "sync/plans";
+// The service store's epoch as last seen (a serialized StoreEpoch), and the
+// highest service sequence this replica knows of (its cursor, or a later one
+// of its own accepted changes), for the service to tell whether its store
+// went back in time since.
+constexpr char kMetaEpoch[] = "sync/epoch";
+constexpr char kMetaKnown[] = "sync/known";
+// This replica's changes the service accepted, kept for
+// ReplicaOptions::keep_accepted to be pushed again if the service's store
+// goes back in time: "journal/" + big-endian HLC + outbox key -> Change.
+constexpr char kJournalPrefix[] = "journal/";
+// Set while a recovery from the store going back is under way: a sync after
+// a crash finishes it before it pushes anything.
+constexpr char kMetaRecovering[] = "sync/recovering";
+// A base version no service field has: the merge decides by value alone.
+constexpr uint64_t kNoBaseVersion = ~uint64_t{0};
 constexpr int kMaxRejectedKept = 100;
 // Pushes sent before the answer to the first of them, and per stream.
 constexpr int kPushesAhead = 2;
 constexpr int kPushesPerRun = 32;
+
+std::string BigEndian(uint64_t value) {
+  std::string out(8, '\0');
+  for (int i = 7; i >= 0; --i) {
+    out[i] = static_cast<char>(value & 0xff);
+    value >>= 8;
+  }
+  return out;
+}
+
+std::string JournalKey(uint64_t hlc, absl::string_view outbox_key) {
+  return absl::StrCat(kJournalPrefix, BigEndian(hlc), outbox_key);
+}
+
+bool WentBack(const absl::Status& status) {
+  return ErrorReason(status) == "STORE_WENT_BACK";
+}
 
 google::protobuf::Timestamp ToProto(absl::Time time) {
   google::protobuf::Timestamp out;
@@ -282,6 +315,12 @@ struct PushAnswers {
   // logged it at when a pull will bring it back, else 0 (a refused change,
   // a lost conflict, a value it already had, a plan not pulled).
   std::map<std::string, uint64_t> answered;
+  // Journal entries of the accepted changes: key and change.
+  std::vector<std::pair<std::string, std::string>> accepted;
+  // The highest sequence the service logged an accepted change at, and the
+  // epoch it belongs to (a serialized StoreEpoch).
+  uint64_t known = 0;
+  std::string epoch;
   std::string status_bytes;  // SyncStatus to persist
   bool more = false;         // another push follows in this round
 };
@@ -457,13 +496,28 @@ absl::StatusOr<bool> Replica::Settled() const {
 absl::StatusOr<v1::SyncNowResponse> Replica::Sync(SyncTransport& transport) {
   absl::MutexLock lock(&sync_mu_);
   v1::SyncNowResponse moved;
-  Outbox outbox;
-  absl::StatusOr<bool> settled = Settled();
-  absl::Status status = settled.status();
-  if (status.ok()) status = PushAll(transport, outbox, *settled, &moved);
-  if (status.ok()) status = Resubscribe(transport, &moved);
-  if (status.ok()) {
-    status = PullAll(transport, PullMode::kCatchUp, outbox, &moved);
+  absl::Status status;
+  // A recovery a crash interrupted is finished first.
+  absl::StatusOr<std::optional<std::string>> recovering =
+      store_->NewReadView()->Get(Cf::kMeta, kMetaRecovering);
+  status = recovering.status();
+  if (status.ok() && recovering->has_value()) {
+    status = RecoverFromStoreGoingBack(transport, &moved);
+  }
+  for (bool recovered = false; status.ok(); recovered = true) {
+    Outbox outbox;
+    absl::StatusOr<bool> settled = Settled();
+    status = settled.status();
+    if (status.ok()) status = PushAll(transport, outbox, *settled, &moved);
+    if (status.ok()) status = Resubscribe(transport, &moved);
+    if (status.ok()) {
+      status = PullAll(transport, PullMode::kCatchUp, outbox, &moved);
+    }
+    if (recovered || !WentBack(status)) break;
+    // The service's store went back in time: start again from a snapshot,
+    // with this replica's accepted edits queued to be pushed again.
+    status = RecoverFromStoreGoingBack(transport, &moved);
+    if (!status.ok()) break;
   }
   RecordAttempt(status);
   if (!status.ok()) return status;
@@ -486,6 +540,7 @@ absl::Status Replica::PushAll(SyncTransport& transport, Outbox& outbox,
                               bool pull_behind, v1::SyncNowResponse* moved) {
   // `outbox` belongs to the committer and the puller below while they run.
   RETURN_IF_ERROR(outbox.CatchUp(*store_->NewReadView()));
+  ASSIGN_OR_RETURN(const SeenEpoch seen, ReadSeenEpoch(*store_->NewReadView()));
   // What the pulls behind the pushes brought.
   v1::SyncNowResponse pulled_behind;
   while (!outbox.entries().empty()) {
@@ -538,6 +593,8 @@ absl::Status Replica::PushAll(SyncTransport& transport, Outbox& outbox,
             }
             RETURN_IF_ERROR(Rebase(txn, outbox, removed.settled));
             txn.Put(Cf::kMeta, kMetaStatus, answers.status_bytes);
+            RETURN_IF_ERROR(
+                Journal(txn, answers.accepted, answers.known, answers.epoch));
             return absl::OkStatus();
           }));
       if (puller.has_value() && answers.more) puller->Nudge();
@@ -559,6 +616,8 @@ absl::Status Replica::PushAll(SyncTransport& transport, Outbox& outbox,
               return false;
             }
             request->set_replica_id(store_->replica_id());
+            *request->mutable_seen_epoch() = seen.epoch;
+            request->set_seen_sequence(seen.known);
             firsts.push_back(next);  // pending[next + i] is changes(i)
             size_t bytes = 0;
             for (; next < pending.size(); ++next) {
@@ -584,10 +643,20 @@ absl::Status Replica::PushAll(SyncTransport& transport, Outbox& outbox,
             }
             PushAnswers answers;
             answers.status_bytes = RecordAnswers(request, response, moved);
+            if (response.has_epoch()) {
+              answers.epoch = response.epoch().SerializeAsString();
+            }
             for (const v1::ChangeResult& result : response.results()) {
               auto it = sent.find(result.change_id());
               if (it == sent.end()) continue;
-              const std::string& target = request.changes(it->second).target();
+              const v1::Change& change = request.changes(it->second);
+              const std::string& target = change.target();
+              if (OutcomeOf(result) != v1::ChangeResult::REJECTED) {
+                answers.accepted.emplace_back(
+                    JournalKey(change.hlc(), pending[first + it->second].key),
+                    change.SerializeAsString());
+                answers.known = std::max(answers.known, result.sequence());
+              }
               answers.answered[pending[first + it->second].key] =
                   OutcomeOf(result) != v1::ChangeResult::REJECTED &&
                           Pulled(target)
@@ -687,9 +756,13 @@ absl::Status Replica::PullAll(SyncTransport& transport, PullMode mode,
     return Bootstrap(transport, moved);
   }
   uint64_t cursor = DecodeSequenceKey(*cursor_bytes);
+  ASSIGN_OR_RETURN(const SeenEpoch seen, ReadSeenEpoch(*view));
+  std::string recorded_epoch = seen.epoch.SerializeAsString();
   v1::PullRequest request;
   request.set_replica_id(store_->replica_id());
   request.set_since(cursor);
+  *request.mutable_seen_epoch() = seen.epoch;
+  request.set_seen_sequence(seen.known);
   for (const std::string& plan : options_.plans) request.add_plans(plan);
   request.set_batch_size(options_.pull_batch);
   request.set_follow(mode == PullMode::kFollow);
@@ -735,6 +808,13 @@ absl::Status Replica::PullAll(SyncTransport& transport, PullMode mode,
       }
       RETURN_IF_ERROR(Rebase(txn, outbox, touched));
       txn.Put(Cf::kMeta, kMetaCursor, SequenceKey(batch.high_water_mark()));
+      if (batch.has_epoch()) {
+        if (std::string epoch = batch.epoch().SerializeAsString();
+            epoch != recorded_epoch) {
+          txn.Put(Cf::kMeta, kMetaEpoch, epoch);
+          recorded_epoch = std::move(epoch);
+        }
+      }
       return absl::OkStatus();
     }));
     cursor = batch.high_water_mark();
@@ -752,9 +832,10 @@ absl::Status Replica::PullAll(SyncTransport& transport, PullMode mode,
   // batch received before the stream broke is still applied.
   if (absl::Status applied = applier.Finish(); !applied.ok()) return applied;
   moved->set_cursor(cursor);
-  if (may_bootstrap && (ErrorReason(status) == "CURSOR_EXPIRED" ||
-                        (absl::IsFailedPrecondition(status) &&
-                         absl::StrContains(status.message(), "snapshot")))) {
+  if (may_bootstrap && !WentBack(status) &&
+      (ErrorReason(status) == "CURSOR_EXPIRED" ||
+       (absl::IsFailedPrecondition(status) &&
+        absl::StrContains(status.message(), "snapshot")))) {
     PLAN_LOG(INFO) << "sync organisation=" << options_.organisation
                    << " cursor=" << cursor
                    << " is past the service's horizon; taking a snapshot";
@@ -795,7 +876,7 @@ absl::Status Replica::Resubscribe(SyncTransport& transport,
   for (const std::string& plan : removed) {
     const ResourceName plan_name = *ResourceName::Parse(plan);
     gone.push_back(EntityKey(plan_name));
-    for (Kind kind : kAllKinds) {
+    for (Kind kind : kReplicatedKinds) {
       if (kind == Kind::kOrganisation || kind == Kind::kPlan) continue;
       RETURN_IF_ERROR(view->Scan(
           Cf::kEntities, EntityKeyPrefix(kind, absl::StrCat(plan, "/")), "",
@@ -821,6 +902,173 @@ absl::Status Replica::Resubscribe(SyncTransport& transport,
     txn.Put(Cf::kMeta, kMetaPlans, joined);
     return absl::OkStatus();
   });
+}
+
+absl::StatusOr<Replica::SeenEpoch> Replica::ReadSeenEpoch(
+    const ReadView& view) const {
+  SeenEpoch seen;
+  ASSIGN_OR_RETURN(std::optional<std::string> epoch,
+                   view.Get(Cf::kMeta, kMetaEpoch));
+  if (epoch.has_value() && !seen.epoch.ParseFromString(*epoch)) {
+    return absl::DataLossError("the recorded service epoch is corrupt");
+  }
+  for (const char* key : {kMetaKnown, kMetaCursor}) {
+    ASSIGN_OR_RETURN(std::optional<std::string> sequence,
+                     view.Get(Cf::kMeta, key));
+    if (sequence.has_value()) {
+      seen.known = std::max(seen.known, DecodeSequenceKey(*sequence));
+    }
+  }
+  return seen;
+}
+
+absl::Status Replica::Journal(
+    Transaction& txn,
+    const std::vector<std::pair<std::string, std::string>>& accepted,
+    uint64_t known, const std::string& epoch) {
+  // The epoch of the process that answered, with what it told: a restart
+  // of the service since the last pull must not look like going back.
+  if (!epoch.empty()) txn.Put(Cf::kMeta, kMetaEpoch, epoch);
+  for (const auto& [key, change] : accepted) {
+    txn.Put(Cf::kMeta, key, change);
+  }
+  // What is older than the journal keeps leaves it, as one range.
+  const absl::Time cutoff = absl::Now() - options_.keep_accepted;
+  const uint64_t cutoff_hlc =
+      static_cast<uint64_t>(std::max<int64_t>(absl::ToUnixMillis(cutoff), 0))
+      << 16;
+  txn.DeleteRange(Cf::kMeta, kJournalPrefix,
+                  absl::StrCat(kJournalPrefix, BigEndian(cutoff_hlc)));
+  if (known > 0) {
+    ASSIGN_OR_RETURN(std::optional<std::string> before,
+                     txn.Get(Cf::kMeta, kMetaKnown));
+    if (!before.has_value() || DecodeSequenceKey(*before) < known) {
+      txn.Put(Cf::kMeta, kMetaKnown, SequenceKey(known));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Replica::RecoverFromStoreGoingBack(SyncTransport& transport,
+                                                v1::SyncNowResponse* moved) {
+  ASSIGN_OR_RETURN(const SeenEpoch before,
+                   ReadSeenEpoch(*store_->NewReadView()));
+  // 1. In one commit: the accepted edits back into the outbox (under their
+  // own keys, so in the order they were made), and the replica emptied of
+  // the service's state, with no cursor: a crash from here on starts again
+  // from a snapshot, with the edits still queued.
+  int64_t requeued = 0;
+  RETURN_IF_ERROR(store_->CommitAlone([&](Transaction& txn) -> absl::Status {
+    std::unique_ptr<ReadView> view = store_->NewReadView();
+    absl::Status failure = absl::OkStatus();
+    std::vector<std::pair<std::string, std::string>> entries;
+    RETURN_IF_ERROR(view->Scan(
+        Cf::kMeta, kJournalPrefix, "",
+        [&](absl::string_view key, absl::string_view value) {
+          const size_t prefix = std::string_view(kJournalPrefix).size() + 8;
+          if (key.size() <= prefix) return true;
+          entries.emplace_back(std::string(key.substr(prefix)),
+                               std::string(value));
+          return true;
+        }));
+    RETURN_IF_ERROR(failure);
+    for (const auto& [outbox_key, change] : entries) {
+      ASSIGN_OR_RETURN(std::optional<std::string> present,
+                       txn.Get(Cf::kOutbox, outbox_key));
+      if (present.has_value()) continue;
+      txn.Put(Cf::kOutbox, outbox_key, change);
+      ++requeued;
+    }
+    txn.DeleteRange(Cf::kEntities, std::string(1, '\0'),
+                    std::string(8, '\xff'));
+    txn.Delete(Cf::kMeta, kMetaCursor);
+    txn.Delete(Cf::kMeta, kMetaKnown);
+    txn.Put(Cf::kMeta, kMetaRecovering, before.epoch.id());
+    return absl::OkStatus();
+  }));
+  PLAN_LOG(WARNING) << "sync organisation=" << options_.organisation
+                    << " the service's store went back in time (epoch "
+                    << before.epoch.id() << " at sequence " << before.known
+                    << "): taking a snapshot; accepted edits to push again="
+                    << requeued;
+  // 2. The service's state as it is now.
+  RETURN_IF_ERROR(Bootstrap(transport, moved));
+  // 3. Every pending change's base versions meant something in the old
+  // history: where the field's value is still the change's base, it now
+  // bases on the field's version in the new one; elsewhere on none, and the
+  // service merges by value (a conflict where both changed it).
+  RETURN_IF_ERROR(store_->CommitAlone([&](Transaction& txn) -> absl::Status {
+    std::unique_ptr<ReadView> view = store_->NewReadView();
+    std::vector<std::pair<std::string, std::string>> rewritten;
+    absl::Status failure = absl::OkStatus();
+    RETURN_IF_ERROR(view->Scan(
+        Cf::kOutbox, "", "",
+        [&](absl::string_view key, absl::string_view value) {
+          v1::Change change;
+          if (!change.ParseFromArray(value.data(),
+                                     static_cast<int>(value.size()))) {
+            failure = absl::DataLossError("an outbox entry is corrupt");
+            return false;
+          }
+          absl::StatusOr<ResourceName> name =
+              ResourceName::Parse(change.target());
+          if (!name.ok()) return true;
+          absl::StatusOr<std::optional<storage::Entity>> entity =
+              view->GetEntity(*name);
+          if (!entity.ok()) {
+            failure = entity.status();
+            return false;
+          }
+          std::unique_ptr<google::protobuf::Message> image =
+              NewResource(name->kind());
+          const bool known =
+              entity->has_value() && (*entity)->service_known() &&
+              image->ParseFromString((*entity)->service_resource());
+          for (v1::FieldChange& field : *change.mutable_fields()) {
+            const google::protobuf::FieldDescriptor* descriptor =
+                image->GetDescriptor()->FindFieldByName(field.field());
+            uint64_t base = kNoBaseVersion;
+            if (known && descriptor != nullptr &&
+                FieldValueBytes(*image, *descriptor) == field.base()) {
+              auto it = (*entity)->field_versions().find(field.field());
+              base = it == (*entity)->field_versions().end()
+                         ? 0
+                         : it->second.service_sequence();
+            }
+            field.set_base_sequence(base);
+          }
+          rewritten.emplace_back(std::string(key), change.SerializeAsString());
+          return true;
+        }));
+    RETURN_IF_ERROR(failure);
+    for (const auto& [key, change] : rewritten) {
+      txn.Put(Cf::kOutbox, key, change);
+    }
+    txn.Delete(Cf::kMeta, kMetaRecovering);
+    return absl::OkStatus();
+  }));
+  ASSIGN_OR_RETURN(const SeenEpoch after,
+                   ReadSeenEpoch(*store_->NewReadView()));
+  v1::StoreRecovery recovery;
+  *recovery.mutable_time() = ToProto(absl::Now());
+  recovery.set_old_epoch(before.epoch.id());
+  recovery.set_new_epoch(after.epoch.id());
+  recovery.set_repushed(requeued);
+  std::string status_bytes;
+  {
+    absl::MutexLock lock(&status_mu_);
+    *status_.mutable_last_store_recovery() = recovery;
+    status_bytes = status_.SerializeAsString();
+  }
+  RETURN_IF_ERROR(store_->Commit([&](Transaction& txn) {
+    txn.Put(Cf::kMeta, kMetaStatus, status_bytes);
+    return absl::OkStatus();
+  }));
+  PLAN_LOG(INFO) << "sync organisation=" << options_.organisation
+                 << " recovered from the service's store going back: epoch "
+                 << before.epoch.id() << " -> " << after.epoch.id()
+                 << " cursor=" << after.known << " repush=" << requeued;
+  return absl::OkStatus();
 }
 
 absl::Status Replica::Bootstrap(SyncTransport& transport,
@@ -861,6 +1109,8 @@ absl::Status Replica::Bootstrap(SyncTransport& transport,
         RETURN_IF_ERROR(Rebase(txn, outbox, TargetsOf(outbox)));
         if (set_cursor) {
           txn.Put(Cf::kMeta, kMetaCursor, SequenceKey(chunk.sequence()));
+          txn.Put(Cf::kMeta, kMetaEpoch, chunk.epoch().SerializeAsString());
+          txn.Put(Cf::kMeta, kMetaKnown, SequenceKey(chunk.sequence()));
         }
       }
       return absl::OkStatus();

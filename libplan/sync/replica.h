@@ -28,6 +28,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -56,6 +57,10 @@ struct ReplicaOptions {
   // message limit is 4 MiB).
   size_t push_bytes = 1 << 20;
   int pull_batch = 500;
+  // How long this replica keeps its changes the service accepted, to push
+  // them again should the service's store go back in time (a backup
+  // restored): at least as far back as the service's backups go.
+  absl::Duration keep_accepted = absl::Hours(24 * 35);
 };
 
 class Replica {
@@ -127,6 +132,24 @@ class Replica {
                          const std::vector<std::string>& plans, bool set_cursor,
                          prevent::plan::v1::SyncNowResponse* moved);
   void RecordAttempt(const absl::Status& status);
+  // The service store's epoch as last seen, and the highest sequence known.
+  struct SeenEpoch {
+    prevent::plan::v1::StoreEpoch epoch;
+    uint64_t known = 0;
+  };
+  absl::StatusOr<SeenEpoch> ReadSeenEpoch(const ReadView& view) const;
+  // Records accepted changes in the journal, drops those older than
+  // keep_accepted, raises the known sequence to `known`, and records the
+  // service's `epoch` (a serialized StoreEpoch; none when empty).
+  absl::Status Journal(
+      Transaction& txn,
+      const std::vector<std::pair<std::string, std::string>>& accepted,
+      uint64_t known, const std::string& epoch);
+  // After the service refused a sync with STORE_WENT_BACK: queues the
+  // journal's changes to be pushed again, takes a snapshot, and rebases the
+  // pending changes' base versions on the service's new history.
+  absl::Status RecoverFromStoreGoingBack(
+      SyncTransport& transport, prevent::plan::v1::SyncNowResponse* moved);
   // True when a pull brings `target`'s changes: an organisation, or a
   // resource of a subscribed plan.
   bool Pulled(const std::string& target) const;

@@ -136,9 +136,49 @@ v1::Change ConflictCreate(const v1::Conflict& conflict, uint64_t hlc,
 
 }  // namespace
 
+bool StoreWentBack(const v1::StoreEpoch& seen, uint64_t known,
+                   const v1::StoreEpoch& now) {
+  if (seen.id().empty()) return false;
+  if (seen.id() != now.id()) return true;
+  return seen.session() != now.session() && now.started_at_sequence() < known;
+}
+
+namespace {
+
+// FAILED_PRECONDITION, reason STORE_WENT_BACK, when a replica's request
+// shows that the store went back in time since it last synced.
+absl::Status CheckSeenEpoch(const v1::StoreEpoch& now,
+                            const v1::StoreEpoch& seen, uint64_t known) {
+  if (!StoreWentBack(seen, known, now)) return absl::OkStatus();
+  return Error(
+      absl::StatusCode::kFailedPrecondition, "STORE_WENT_BACK",
+      absl::StrCat("the service's store went back in time since this "
+                   "replica synced (epoch ",
+                   seen.id(), " at sequence ", known, ", now epoch ", now.id(),
+                   " started at sequence ", now.started_at_sequence(),
+                   "): take a snapshot and push again"));
+}
+
+}  // namespace
+
+namespace {
+
+v1::StoreEpoch EpochOf(const Store& store) {
+  v1::StoreEpoch epoch;
+  epoch.set_id(store.epoch());
+  epoch.set_started_at_sequence(store.opened_at_sequence());
+  epoch.set_session(absl::StrCat("s", RandomId()));
+  return epoch;
+}
+
+}  // namespace
+
 SyncAuthority::SyncAuthority(Store* store, HybridClock* clock,
                              SyncAuthorityOptions options)
-    : store_(store), clock_(clock), options_(options) {}
+    : store_(store),
+      clock_(clock),
+      options_(options),
+      epoch_(EpochOf(*store)) {}
 
 // Writes `change` of `target` (fields set, no sequence yet) as the next
 // change of the log, applying it to `entity` the way every replica will.
@@ -463,6 +503,8 @@ absl::Status SyncAuthority::Push(const v1::PushRequest& request,
     }
   }
   RETURN_IF_ERROR(violations.ToStatus());
+  RETURN_IF_ERROR(
+      CheckSeenEpoch(epoch_, request.seen_epoch(), request.seen_sequence()));
   const absl::Time started = absl::Now();
   // What merging the changes reads first: each change's earlier answer, if
   // any, and its target.
@@ -496,6 +538,7 @@ absl::Status SyncAuthority::Push(const v1::PushRequest& request,
     *response->add_results() = std::move(result);
   }
   response->set_service_hlc(clock_->Now());
+  *response->mutable_epoch() = epoch_;
   PLAN_LOG(INFO) << "push replica=" << request.replica_id()
                  << " changes=" << request.changes_size()
                  << " applied=" << counts[v1::ChangeResult::APPLIED]
@@ -522,6 +565,9 @@ absl::Status SyncAuthority::Pull(
     violations.Add("batch_size", "must be 0-10000");
   }
   RETURN_IF_ERROR(violations.ToStatus());
+  RETURN_IF_ERROR(
+      CheckSeenEpoch(epoch_, request.seen_epoch(),
+                     std::max(request.seen_sequence(), request.since())));
   const int batch =
       std::min(request.batch_size() == 0 ? 500 : request.batch_size(),
                options_.max_batch);
@@ -555,9 +601,6 @@ absl::Status SyncAuthority::Pull(
                             << ": its cursor was not recorded: " << status;
         }
       });
-  v1::StoreEpoch epoch;
-  epoch.set_id(store_->epoch());
-  epoch.set_started_at_sequence(store_->opened_at_sequence());
   int sent = 0;
   while (true) {
     std::unique_ptr<ReadView> view = store_->NewReadView();
@@ -607,7 +650,7 @@ absl::Status SyncAuthority::Pull(
     if (caught_up) since = std::max(since, high_water);
     response.set_high_water_mark(since);
     response.set_caught_up(caught_up);
-    *response.mutable_epoch() = epoch;
+    *response.mutable_epoch() = epoch_;
     if (response.changes_size() > 0 || caught_up) {
       if (!send(response)) return absl::CancelledError("the puller went away");
       sent += response.changes_size();
@@ -677,7 +720,7 @@ absl::Status SyncAuthority::Snapshot(
     if (plan_bytes.has_value()) {
       if (!visit(EntityKey(plan_name), *plan_bytes)) break;
     }
-    for (Kind kind : kAllKinds) {
+    for (Kind kind : kReplicatedKinds) {
       if (kind == Kind::kOrganisation || kind == Kind::kPlan) continue;
       RETURN_IF_ERROR(view->Scan(Cf::kEntities,
                                  EntityKeyPrefix(kind, absl::StrCat(plan, "/")),
@@ -688,8 +731,7 @@ absl::Status SyncAuthority::Snapshot(
   RETURN_IF_ERROR(failure);
   chunk.set_sequence(view->sequence());
   chunk.set_last(true);
-  chunk.mutable_epoch()->set_id(store_->epoch());
-  chunk.mutable_epoch()->set_started_at_sequence(store_->opened_at_sequence());
+  *chunk.mutable_epoch() = epoch_;
   if (!send(&chunk)) return absl::CancelledError("the client went away");
   PLAN_LOG(INFO) << "snapshot replica=" << request.replica_id()
                  << " plans=" << request.plans_size() << " records=" << records

@@ -29,6 +29,14 @@ struct SyncAuthorityOptions {
   absl::Duration follow_poll = absl::Milliseconds(100);
 };
 
+// Whether the service's store went back in time since a replica saw it as
+// `seen`, knowing of changes up to `known`, now that it is `now`: its epoch
+// changed (a backup was restored), or the service restarted (a new session)
+// at a sequence below `known` (a copy of its directory was put back). An
+// empty `seen` (a replica that has not synced yet) never did.
+bool StoreWentBack(const prevent::plan::v1::StoreEpoch& seen, uint64_t known,
+                   const prevent::plan::v1::StoreEpoch& now);
+
 class SyncAuthority {
  public:
   // `store` and `clock` must outlive this object.
@@ -53,6 +61,9 @@ class SyncAuthority {
       const prevent::plan::v1::GetSnapshotRequest& request,
       absl::FunctionRef<bool(prevent::plan::v1::SnapshotChunk*)> send);
 
+  // The store's epoch as this process serves it.
+  const prevent::plan::v1::StoreEpoch& epoch() const { return epoch_; }
+
   // Drops changes with sequence <= `horizon` from the log; later pulls from
   // before it fail with FAILED_PRECONDITION and take a snapshot.
   absl::Status TrimLog(uint64_t horizon);
@@ -61,6 +72,7 @@ class SyncAuthority {
   Store* const store_;
   HybridClock* const clock_;
   const SyncAuthorityOptions options_;
+  const prevent::plan::v1::StoreEpoch epoch_;
 };
 
 }  // namespace plan

@@ -20,6 +20,7 @@
 #endif
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -120,13 +121,17 @@ class SyncE2eTest : public ::testing::Test {
     }
   }
 
-  // Starts (or restarts, on the same data) the plan service.
-  void StartService() {
+  // Starts (or restarts, on the same data) the plan service, with its data
+  // in `data` and `extra_args`.
+  void StartService(const std::string& data = "service",
+                    const std::vector<std::string>& extra_args = {}) {
     PlanServiceProcess::Options options;
     options.binary = PLAN_SERVICE_BINARY;
-    options.data_dir = dir_->Subpath("service");
+    options.data_dir = dir_->Subpath(data);
     options.log_path = dir_->Subpath("service.log");
     options.extra_args = {absl::StrCat("--seed=", PLAN_SOURCE_DIR, kSeed)};
+    options.extra_args.insert(options.extra_args.end(), extra_args.begin(),
+                              extra_args.end());
     if (service_.has_value()) {
       // Restarted on the port the agents know.
       options.extra_args.push_back(
@@ -894,6 +899,114 @@ TEST_F(SyncE2eTest, SyncNowAndStopDoNotWaitForAFollowingPull) {
   absl::StatusOr<int> stopped = continuous->Stop(absl::Seconds(30));
   ASSERT_TRUE(stopped.ok()) << stopped.status();
   EXPECT_EQ(*stopped, 0) << ReadFileTail(continuous->log_path());
+}
+
+}  // namespace
+}  // namespace prevent::plan
+
+namespace prevent::plan {
+namespace {
+
+// The service's store going back in time (DESIGN promise 7).
+class StoreGoesBackTest : public SyncE2eTest {
+ protected:
+  // Edits action `index` of the plan to `rag` through the police's agent and
+  // syncs; the service accepts it.
+  void EditAndSync(int index, v1::Rag rag) {
+    std::vector<v1::Action> actions = ServiceActions();
+    ASSERT_GT(actions.size(), static_cast<size_t>(index));
+    v1::Action action = actions[index];
+    action.set_rag(rag);
+    absl::StatusOr<v1::Action> edited =
+        UpdateAction(police_->NewChannel(), kPolice, action, {"rag"});
+    ASSERT_TRUE(edited.ok()) << edited.status();
+    absl::StatusOr<v1::SyncNowResponse> moved = SyncNowOnceReachable(*police_);
+    ASSERT_TRUE(moved.ok()) << moved.status();
+    ASSERT_EQ(moved->applied(), 1) << moved->ShortDebugString();
+    names_.push_back(action.name());
+  }
+
+  v1::Rag RagOnService(int index) {
+    for (const v1::Action& action : ServiceActions()) {
+      if (action.name() == names_[index]) return action.rag();
+    }
+    return v1::RAG_UNSPECIFIED;
+  }
+
+  // After the service went back: the police's next sync notices, takes a
+  // snapshot, and pushes its accepted edits again; the council's too; then
+  // everyone agrees and nothing the police did is lost.
+  void ExpectRecovered(int repushed_at_least) {
+    absl::StatusOr<v1::SyncNowResponse> moved = SyncNowOnceReachable(*police_);
+    ASSERT_TRUE(moved.ok())
+        << moved.status() << ReadFileTail(police_->log_path());
+    EXPECT_TRUE(moved->snapshot()) << moved->ShortDebugString();
+    absl::StatusOr<v1::SyncStatus> status = GetSyncStatus(*police_);
+    ASSERT_TRUE(status.ok()) << status.status();
+    EXPECT_GE(status->last_store_recovery().repushed(), repushed_at_least)
+        << status->ShortDebugString();
+    EXPECT_EQ(status->pending_changes(), 0);
+    EXPECT_THAT(ReadFileTail(police_->log_path(), 64 << 10),
+                HasSubstr("store went back in time"));
+    ASSERT_TRUE(SyncNowOnceReachable(*council_).ok());
+    ExpectEveryoneAgrees();
+  }
+
+  std::vector<std::string> names_;
+};
+
+// A copy of the service's directory, put back: sequence numbers are reused,
+// and before, the agent pulled nothing, reported lag 0, and kept a value the
+// service no longer had, for good.
+TEST_F(StoreGoesBackTest, ACopyPutBackIsNoticedAndNothingIsLost) {
+  namespace fs = std::filesystem;
+  ASSERT_TRUE(SyncNow(*police_).ok());
+  ASSERT_TRUE(SyncNow(*council_).ok());
+  ASSERT_NO_FATAL_FAILURE(EditAndSync(0, v1::RED));
+  // A cold copy of the service's data.
+  ASSERT_TRUE(service_->Stop().ok());
+  fs::copy(dir_->Subpath("service"), dir_->Subpath("copy"),
+           fs::copy_options::recursive);
+  ASSERT_NO_FATAL_FAILURE(StartService());
+  // The police edit past the copy.
+  ASSERT_NO_FATAL_FAILURE(EditAndSync(1, v1::AMBER));
+  // The copy is put back.
+  ASSERT_TRUE(service_->Stop().ok());
+  fs::remove_all(dir_->Subpath("service"));
+  fs::rename(dir_->Subpath("copy"), dir_->Subpath("service"));
+  ASSERT_NO_FATAL_FAILURE(StartService());
+  EXPECT_NE(RagOnService(1), v1::AMBER);  // the service lost the edit
+
+  ASSERT_NO_FATAL_FAILURE(ExpectRecovered(2));
+  EXPECT_EQ(RagOnService(0), v1::RED);
+  EXPECT_EQ(RagOnService(1), v1::AMBER);
+}
+
+// plan-service --restore_from gives the store a new epoch: the agents notice
+// even when the backup holds everything they pulled.
+TEST_F(StoreGoesBackTest, ARestoredBackupIsNoticedAndNothingIsLost) {
+  ASSERT_TRUE(SyncNow(*police_).ok());
+  ASSERT_TRUE(SyncNow(*council_).ok());
+  ASSERT_NO_FATAL_FAILURE(StartService(
+      "service", {absl::StrCat("--backup_root=", dir_->Subpath("backups"))}));
+  ASSERT_NO_FATAL_FAILURE(EditAndSync(0, v1::RED));
+  const Invocation backup =
+      Planctl({absl::StrCat("--server=", service_->address()), "admin",
+               "backup", "--to=nightly"});
+  ASSERT_EQ(backup.code, 0) << backup.output;
+  EXPECT_THAT(backup.output, HasSubstr("Backup 1 in "));
+  ASSERT_NO_FATAL_FAILURE(EditAndSync(1, v1::AMBER));
+
+  ASSERT_TRUE(service_->Stop().ok());
+  ASSERT_NO_FATAL_FAILURE(StartService(
+      "restored",
+      {absl::StrCat("--restore_from=", dir_->Subpath("backups/nightly"))}));
+  EXPECT_EQ(RagOnService(0), v1::RED);
+  EXPECT_NE(RagOnService(1), v1::AMBER);  // after the backup
+
+  ASSERT_NO_FATAL_FAILURE(ExpectRecovered(2));
+  EXPECT_EQ(RagOnService(0), v1::RED);
+  EXPECT_EQ(RagOnService(1), v1::AMBER);
 }
 
 }  // namespace

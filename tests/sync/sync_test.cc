@@ -49,7 +49,7 @@ using State = std::map<std::string, std::pair<std::string, bool>>;
 State StateOf(Store& store) {
   State state;
   std::unique_ptr<ReadView> view = store.NewReadView();
-  for (Kind kind : kAllKinds) {
+  for (Kind kind : kReplicatedKinds) {
     const std::string prefix = kind == Kind::kOrganisation ? "organisations/"
                                : kind == Kind::kPlan       ? kPlan
                                                      : absl::StrCat(kPlan, "/");
@@ -367,6 +367,26 @@ TEST_F(SyncTest, ConcurrentRagEditsKeepBothCandidates) {
   ExpectConverged({a.get(), b.get()});
   EXPECT_EQ(ActionAt(*service_).rag(), v1::RED);
   EXPECT_EQ(Conflicts(*service_)[0].state(), v1::Conflict::RESOLVED);
+}
+
+// A snapshot carries the plan's conflicts too: an agent that bootstraps after
+// one was opened holds it, as every other replica does.
+TEST_F(SyncTest, AnAgentThatBootstrapsLaterHasTheOpenConflicts) {
+  std::unique_ptr<Agent> a = NewAgent("a", kPolice);
+  std::unique_ptr<Agent> b = NewAgent("b", kCouncil);
+  ASSERT_TRUE(a->Sync().ok());
+  ASSERT_TRUE(b->Sync().ok());
+  ASSERT_TRUE(SetRag(a->node, v1::RED).ok());
+  ASSERT_TRUE(SetRag(b->node, v1::GREEN).ok());
+  ASSERT_TRUE(a->Sync().ok());
+  ASSERT_TRUE(b->Sync().ok());
+  ASSERT_EQ(Conflicts(*service_).size(), 1u);
+  std::unique_ptr<Agent> late = NewAgent("late", kPolice);
+  absl::StatusOr<v1::SyncNowResponse> moved = late->Sync();
+  ASSERT_TRUE(moved.ok()) << moved.status();
+  EXPECT_TRUE(moved->snapshot());
+  EXPECT_EQ(Conflicts(late->node).size(), 1u);
+  ExpectConverged({a.get(), b.get(), late.get()});
 }
 
 TEST_F(SyncTest, ConcurrentSetEditsMergeWithoutConflict) {
