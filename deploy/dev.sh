@@ -42,8 +42,9 @@ case "${1:-}" in
     # On first start the store is empty and the demo plans are loaded: the
     # published South Staffordshire plan under an illustrative county plan,
     # with a second, illustrative district.
+    # `planctl admin backup --to=NAME` writes backups under ./backups.
     exec build/plan-service/plan-service --listen=127.0.0.1:50051 --data_dir=./data \
-      --seed=deploy/demo/seed.textproto ;;
+      --seed=deploy/demo/seed.textproto --backup_root=./backups ;;
   test)
     deps; build
     ctest --test-dir build --output-on-failure -j"$(nproc)" ;;
