@@ -10,6 +10,7 @@
 #include "absl/time/clock.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/resource_quota.h"
 #include "grpcpp/server_context.h"
 #include "libplan/util/errors.h"
 #include "libplan/util/log.h"
@@ -30,6 +31,19 @@ void ConfigureServerBuilder(const ServerOptions& options,
                               options.keepalive_timeout_ms);
   builder->AddChannelArgument(
       GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
+  builder->AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
+                              options.max_concurrent_streams);
+  builder->AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS,
+                              options.max_connection_idle_ms);
+  builder->AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS,
+                              options.max_connection_age_ms);
+  builder->AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
+                              options.max_connection_age_grace_ms);
+  builder->AddChannelArgument(GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS,
+                              options.handshake_timeout_ms);
+  grpc::ResourceQuota quota("plan-server");
+  quota.SetMaxThreads(options.max_threads);
+  builder->SetResourceQuota(quota);
 }
 
 std::string ActingOrganisation(const grpc::ServerContextBase& context) {

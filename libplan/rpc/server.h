@@ -27,6 +27,19 @@ struct ServerOptions {
   // create and exit) at 9% of the service's CPU, and 12% fewer durable
   // UpdateActions per second.
   int max_pollers = 16;
+  // Bounds on what clients can hold (DESIGN promise 8): concurrent streams
+  // per connection; threads serving calls at once (past it, calls are
+  // refused with RESOURCE_EXHAUSTED); a connection with no call for this
+  // long is closed, and every connection after max_connection_age (calls
+  // under way get max_connection_age_grace to finish; a following pull ends
+  // within 10 minutes by itself); a connection that does not finish its
+  // HTTP/2 handshake in handshake_timeout_ms is dropped.
+  int max_concurrent_streams = 128;
+  int max_threads = 1024;
+  int max_connection_idle_ms = 2 * 60 * 1000;
+  int max_connection_age_ms = 60 * 60 * 1000;
+  int max_connection_age_grace_ms = 11 * 60 * 1000;
+  int handshake_timeout_ms = 10 * 1000;
 };
 
 // Applies `options` to `builder` and turns on grpc.health.v1 health checking

@@ -5,6 +5,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -571,6 +572,39 @@ absl::Status SyncAuthority::Pull(
   const int batch =
       std::min(request.batch_size() == 0 ? 500 : request.batch_size(),
                options_.max_batch);
+  // A following pull takes a slot (and ends another of the same replica's);
+  // released however it ends.
+  uint64_t generation = 0;
+  if (request.follow()) {
+    absl::MutexLock lock(&follows_mu_);
+    // A replica that follows again replaces its older follow, which ends
+    // within a poll, so it needs no slot of its own.
+    if (follows_ >= options_.max_follows &&
+        !follow_generation_.contains(request.replica_id())) {
+      return Error(absl::StatusCode::kResourceExhausted, "TOO_MANY_FOLLOWS",
+                   absl::StrCat("the service holds its most following pulls (",
+                                options_.max_follows,
+                                "); pull without following, or retry later"));
+    }
+    ++follows_;
+    generation = ++next_generation_;
+    follow_generation_[request.replica_id()] = generation;
+  }
+  const auto release = absl::MakeCleanup([&] {
+    if (!request.follow()) return;
+    absl::MutexLock lock(&follows_mu_);
+    --follows_;
+    auto it = follow_generation_.find(request.replica_id());
+    if (it != follow_generation_.end() && it->second == generation) {
+      follow_generation_.erase(it);
+    }
+  });
+  const absl::Time follow_until = absl::Now() + options_.max_follow;
+  const auto superseded = [&] {
+    absl::MutexLock lock(&follows_mu_);
+    auto it = follow_generation_.find(request.replica_id());
+    return it == follow_generation_.end() || it->second != generation;
+  };
 
   uint64_t since = request.since();
   {
@@ -603,6 +637,11 @@ absl::Status SyncAuthority::Pull(
       });
   int sent = 0;
   while (true) {
+    if (!request.follow() && stop()) {
+      return Error(absl::StatusCode::kDeadlineExceeded, "DEADLINE_EXCEEDED",
+                   absl::StrCat("the pull's deadline passed at sequence ",
+                                since, "; pull again from there"));
+    }
     std::unique_ptr<ReadView> view = store_->NewReadView();
     const uint64_t high_water = view->sequence();
     // Merge the per-plan indexes: the next `batch` sequences after `since`.
@@ -658,10 +697,13 @@ absl::Status SyncAuthority::Pull(
     if (!caught_up) continue;
     if (!request.follow()) break;
     // Follow: wait for the log to grow.
-    while (!stop() && store_->last_sequence() <= since) {
+    const auto ended = [&] {
+      return stop() || absl::Now() >= follow_until || superseded();
+    };
+    while (!ended() && store_->last_sequence() <= since) {
       absl::SleepFor(options_.follow_poll);
     }
-    if (stop()) break;
+    if (ended()) break;
   }
   if (sent > 0) {
     PLAN_LOG(INFO) << "pull replica=" << request.replica_id()
@@ -680,6 +722,7 @@ absl::Status SyncAuthority::Snapshot(
   CheckPlans(request.plans(), &violations);
   RETURN_IF_ERROR(violations.ToStatus());
   std::unique_ptr<ReadView> view = store_->NewReadView();
+  const absl::Time give_up = absl::Now() + options_.max_snapshot;
   v1::SnapshotChunk chunk;
   size_t bytes = 0;
   int records = 0;
@@ -702,6 +745,14 @@ absl::Status SyncAuthority::Snapshot(
     bytes += value.size();
     if (chunk.records_size() >= kSnapshotChunkRecords ||
         bytes >= options_.max_batch_bytes) {
+      if (absl::Now() >= give_up) {
+        failure =
+            Error(absl::StatusCode::kDeadlineExceeded, "SNAPSHOT_TOO_LONG",
+                  absl::StrCat("the snapshot took longer than ",
+                               absl::FormatDuration(options_.max_snapshot),
+                               "; retry"));
+        return false;
+      }
       if (!flush()) {
         failure = absl::CancelledError("the client went away");
         return false;

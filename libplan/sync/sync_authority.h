@@ -10,9 +10,13 @@
 #define LIBPLAN_SYNC_SYNC_AUTHORITY_H_
 
 #include <cstdint>
+#include <string>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "libplan/clock/hybrid_clock.h"
 #include "libplan/storage/store.h"
@@ -27,6 +31,14 @@ struct SyncAuthorityOptions {
   size_t max_batch_bytes = 1 << 20;
   // A following pull checks for new changes this often.
   absl::Duration follow_poll = absl::Milliseconds(100);
+  // At most this many following pulls at once (each holds a thread); more
+  // are refused with RESOURCE_EXHAUSTED. A replica follows once: its newer
+  // follow ends the older one.
+  int max_follows = 256;
+  // A following pull ends (OK) after this long; the agent opens another.
+  absl::Duration max_follow = absl::Minutes(10);
+  // A snapshot that takes longer fails with DEADLINE_EXCEEDED.
+  absl::Duration max_snapshot = absl::Minutes(10);
 };
 
 // Whether the service's store went back in time since a replica saw it as
@@ -49,7 +61,9 @@ class SyncAuthority {
   // Streams the changes after request.since for request.plans (and every
   // organisation) through `send`, which returns false when the client has
   // gone. With request.follow, keeps streaming new changes until `stop`
-  // returns true. Records the replica's cursor.
+  // returns true, max_follow has passed, or the same replica follows again
+  // (see SyncAuthorityOptions). Without it, fails with DEADLINE_EXCEEDED
+  // once `stop` returns true. Records the replica's cursor.
   absl::Status Pull(
       const prevent::plan::v1::PullRequest& request,
       absl::FunctionRef<bool(const prevent::plan::v1::PullResponse&)> send,
@@ -73,6 +87,13 @@ class SyncAuthority {
   HybridClock* const clock_;
   const SyncAuthorityOptions options_;
   const prevent::plan::v1::StoreEpoch epoch_;
+
+  // The following pulls under way: how many, and each replica's latest.
+  absl::Mutex follows_mu_;
+  int follows_ ABSL_GUARDED_BY(follows_mu_) = 0;
+  absl::flat_hash_map<std::string, uint64_t> follow_generation_
+      ABSL_GUARDED_BY(follows_mu_);
+  uint64_t next_generation_ ABSL_GUARDED_BY(follows_mu_) = 0;
 };
 
 }  // namespace plan

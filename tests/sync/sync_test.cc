@@ -11,12 +11,14 @@
 #include <random>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
@@ -29,6 +31,7 @@
 #include "libplan/service/plan_resources.h"
 #include "libplan/sync/replica.h"
 #include "libplan/sync/sync_authority.h"
+#include "libplan/util/errors.h"
 #include "libplan/util/log.h"
 #include "tests/support/temp_dir.h"
 
@@ -1383,6 +1386,106 @@ TEST_F(SyncTest, RandomInterleavingsConvergeAndLoseNothing) {
   }
   std::cout << "seeds=" << seeds << " in "
             << absl::FormatDuration(absl::Now() - started) << std::endl;
+}
+
+}  // namespace
+}  // namespace plan
+
+namespace plan {
+namespace {
+
+// Following pulls are bounded (DESIGN promise 8): at most max_follows at
+// once, one per replica (the newer ends the older), and none longer than
+// max_follow.
+class FollowLimitsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SetLoggingEnabled(false);
+    absl::StatusOr<TempDir> dir = TempDir::Create("follow-limits-test");
+    ASSERT_TRUE(dir.ok()) << dir.status();
+    dir_.emplace(std::move(*dir));
+    absl::StatusOr<std::unique_ptr<Store>> store =
+        Store::Open({.path = dir_->Subpath("db")});
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = std::move(*store);
+    SyncAuthorityOptions options;
+    options.max_follows = 2;
+    options.follow_poll = absl::Milliseconds(5);
+    options.max_follow = absl::Seconds(30);
+    authority_ =
+        std::make_unique<SyncAuthority>(store_.get(), &clock_, options);
+  }
+
+  // Starts a following pull of `replica` on a thread; it runs until `stop`.
+  struct Follow {
+    std::thread thread;
+    absl::Notification started;
+    std::atomic<bool> stop{false};
+    absl::Status status;
+  };
+  std::unique_ptr<Follow> StartFollow(const std::string& replica) {
+    auto follow = std::make_unique<Follow>();
+    Follow* f = follow.get();
+    f->thread = std::thread([this, f, replica] {
+      v1::PullRequest request;
+      request.set_replica_id(replica);
+      request.set_follow(true);
+      f->status = authority_->Pull(
+          request,
+          [f](const v1::PullResponse&) {
+            if (!f->started.HasBeenNotified()) f->started.Notify();
+            return true;
+          },
+          [f] { return f->stop.load(); });
+      if (!f->started.HasBeenNotified()) f->started.Notify();
+    });
+    f->started.WaitForNotification();
+    return follow;
+  }
+
+  std::optional<TempDir> dir_;
+  std::unique_ptr<Store> store_;
+  HybridClock clock_;
+  std::unique_ptr<SyncAuthority> authority_;
+};
+
+TEST_F(FollowLimitsTest,
+       MoreThanTheMostFollowsAreRefusedAndANewerOneEndsTheOlder) {
+  std::unique_ptr<Follow> a = StartFollow("ra");
+  std::unique_ptr<Follow> b = StartFollow("rb");
+  // A third replica is refused at once.
+  v1::PullRequest request;
+  request.set_replica_id("rc");
+  request.set_follow(true);
+  const absl::Status refused = authority_->Pull(
+      request, [](const v1::PullResponse&) { return true; },
+      [] { return false; });
+  EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted) << refused;
+  EXPECT_EQ(ErrorReason(refused), "TOO_MANY_FOLLOWS");
+  // A pull that does not follow is still served.
+  request.set_follow(false);
+  EXPECT_TRUE(authority_
+                  ->Pull(
+                      request, [](const v1::PullResponse&) { return true; },
+                      [] { return false; })
+                  .ok());
+  // b follows again: the older b ends by itself, and the slot is reused.
+  std::unique_ptr<Follow> b2 = StartFollow("rb");
+  b->thread.join();
+  EXPECT_TRUE(b->status.ok()) << b->status;
+  for (Follow* f : {a.get(), b2.get()}) {
+    f->stop = true;
+    f->thread.join();
+    EXPECT_TRUE(f->status.ok()) << f->status;
+  }
+  // Every slot is free again.
+  std::unique_ptr<Follow> c = StartFollow("rc");
+  std::unique_ptr<Follow> d = StartFollow("rd");
+  for (Follow* f : {c.get(), d.get()}) {
+    f->stop = true;
+    f->thread.join();
+    EXPECT_TRUE(f->status.ok()) << f->status;
+  }
 }
 
 }  // namespace
