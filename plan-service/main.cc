@@ -6,6 +6,7 @@
 // SIGTERM or SIGINT: health turns NOT_SERVING, in-flight calls finish (up to
 // --shutdown_grace), the store closes, and the process exits 0.
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -55,6 +56,10 @@ ABSL_FLAG(std::string, seed, "",
 ABSL_FLAG(int64_t, retain_changes, 0,
           "When above 0, at start keep only this many of the newest changes "
           "in the change log; agents whose cursor is older take a snapshot.");
+ABSL_FLAG(int64_t, min_free_mib, 128,
+          "Writes stop (UNAVAILABLE, STORAGE_FULL; health NOT_SERVING) while "
+          "less than this many MiB are free where --data_dir is, and resume "
+          "by themselves once there is space. 0 turns the guard off.");
 ABSL_FLAG(std::string, backup_root, "",
           "Directory under which `planctl admin backup --to=DIR` may write "
           "backups (DIR relative to it, or inside it). Empty: no backups.");
@@ -133,8 +138,11 @@ int Run() {
       return 1;
     }
   }
-  absl::StatusOr<std::unique_ptr<plan::Store>> store =
-      plan::Store::Open({.path = data_dir});
+  absl::StatusOr<std::unique_ptr<plan::Store>> store = plan::Store::Open(
+      {.path = data_dir,
+       .min_free_bytes = static_cast<uint64_t>(std::max<int64_t>(
+                             absl::GetFlag(FLAGS_min_free_mib), 0))
+                         << 20});
   if (!store.ok()) {
     PLAN_LOG(ERROR) << "cannot open store: " << store.status().message();
     return 1;

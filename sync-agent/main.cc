@@ -16,6 +16,7 @@
 // process exits 0. Local edits not yet pushed stay in the outbox.
 // Exit codes: 0 done, 1 failure, 2 bad flags.
 
+#include <algorithm>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -57,6 +58,10 @@ ABSL_FLAG(std::string, organisation, "",
 ABSL_FLAG(std::vector<std::string>, plans, {},
           "The plans this agent replicates, comma-separated "
           "(plans/a,plans/b). Required.");
+ABSL_FLAG(int64_t, min_free_mib, 128,
+          "Writes stop (UNAVAILABLE, STORAGE_FULL; health NOT_SERVING) while "
+          "less than this many MiB are free where --data_dir is, and resume "
+          "by themselves once there is space. 0 turns the guard off.");
 ABSL_FLAG(std::string, data_dir, "./agent-data",
           "Directory of the agent's RocksDB store; created when missing.");
 ABSL_FLAG(std::string, listen, "127.0.0.1:50052",
@@ -174,8 +179,11 @@ int Run() {
   const std::string server_address = absl::GetFlag(FLAGS_server);
   const std::string& organisation = replica_options->organisation;
   const absl::Time started = absl::Now();
-  absl::StatusOr<std::unique_ptr<plan::Store>> store =
-      plan::Store::Open({.path = data_dir});
+  absl::StatusOr<std::unique_ptr<plan::Store>> store = plan::Store::Open(
+      {.path = data_dir,
+       .min_free_bytes = static_cast<uint64_t>(std::max<int64_t>(
+                             absl::GetFlag(FLAGS_min_free_mib), 0))
+                         << 20});
   if (!store.ok()) {
     PLAN_LOG(ERROR) << "cannot open store: " << store.status().message();
     return kFailure;

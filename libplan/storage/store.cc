@@ -1,5 +1,7 @@
 #include "libplan/storage/store.h"
 
+#include <sys/statvfs.h>
+
 #include <algorithm>
 #include <deque>
 #include <filesystem>
@@ -720,6 +722,14 @@ class RocksStore final : public Store {
   }
 
  private:
+  // Bytes free for this process on the store's file system (all, when it
+  // cannot be read: the guard must not stop writes by mistake).
+  uint64_t FreeBytes() const {
+    struct statvfs stats;
+    if (::statvfs(options_.path.c_str(), &stats) != 0) return ~uint64_t{0};
+    return static_cast<uint64_t>(stats.f_bavail) * stats.f_frsize;
+  }
+
   // Flushes the memtables of every column family.
   rocksdb::Status FlushAll(const rocksdb::FlushOptions& options) {
     return db_->Flush(options, std::vector<rocksdb::ColumnFamilyHandle*>(
@@ -790,6 +800,10 @@ class RocksStore final : public Store {
       }
       resume_cv_.WaitWithTimeout(&mu_, wait);
       if (stopping_) return;
+      if (low_space_) {
+        if (FreeBytes() < options_.min_free_bytes) continue;
+        low_space_ = false;
+      }
       mu_.Unlock();
       const rocksdb::Status resumed = db_->Resume();
       mu_.Lock();
@@ -857,6 +871,26 @@ class RocksStore final : public Store {
     // RocksDB may have stopped writes.
     absl::Status written = health_.WriteError();
     const bool refused = !written.ok();
+    // Writes stop short of a full disk: RocksDB's own handling of one (a
+    // failed flush or log write) is its least tested path, and Debian's
+    // build asserts in it.
+    if (written.ok() && options_.min_free_bytes > 0) {
+      if (const uint64_t free = FreeBytes(); free < options_.min_free_bytes) {
+        written =
+            Error(absl::StatusCode::kUnavailable, "STORAGE_FULL",
+                  absl::StrCat(
+                      "store commit refused: the disk is nearly full (",
+                      free >> 20, " MiB free; ", options_.min_free_bytes >> 20,
+                      " MiB are kept free); writes resume once there is "
+                      "space"));
+        PLAN_LOG(ERROR) << "store: writes stopped: " << written.message();
+        health_.WriteFailed(written);
+        absl::MutexLock lock(&mu_);
+        low_space_ = true;
+        resume_needed_ = true;
+        resume_cv_.Signal();
+      }
+    }
     for (Writer* writer : group) {
       if (!written.ok()) break;
       GroupTransaction txn(db_.get(), cfs_, &health_, &state);
@@ -928,6 +962,8 @@ class RocksStore final : public Store {
   std::thread committer_;  // runs CommitterLoop; started by Init
   absl::CondVar resume_cv_;
   bool resume_needed_ ABSL_GUARDED_BY(mu_) = false;
+  // Writes stopped for want of free space (StoreOptions::min_free_bytes).
+  bool low_space_ ABSL_GUARDED_BY(mu_) = false;
   std::thread resumer_;  // runs ResumeLoop; started by Init
   uint64_t last_sequence_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t last_hlc_ ABSL_GUARDED_BY(mu_) = 0;

@@ -71,6 +71,10 @@ struct StoreOptions {
   // The RocksDB environment (its file system); nullptr for the default.
   // Tests give one that fails or loses writes on demand.
   rocksdb::Env* env = nullptr;
+  // Writes stop (UNAVAILABLE, STORAGE_FULL) while less than this is free on
+  // the store's file system, and resume by themselves once it is; 0: no
+  // such guard (RocksDB's own errors still stop them on a full disk).
+  uint64_t min_free_bytes = 0;
   // How long after a failed write the store first tries to resume writing
   // (the wait doubles up to 16 times this).
   absl::Duration resume_interval = absl::Milliseconds(500);
