@@ -3,6 +3,7 @@
 #include <sys/statvfs.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <deque>
 #include <filesystem>
 #include <functional>
@@ -18,6 +19,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "libplan/storage/sync_log_file_system.h"
 #include "libplan/util/errors.h"
 #include "libplan/util/log.h"
 #include "libplan/util/status_macros.h"
@@ -527,10 +529,13 @@ class GroupTransaction final : public Transaction {
 
 class RocksStore final : public Store {
  public:
-  RocksStore(std::unique_ptr<rocksdb::DB> db,
+  RocksStore(std::unique_ptr<rocksdb::Env> env, std::unique_ptr<rocksdb::DB> db,
              std::vector<rocksdb::ColumnFamilyHandle*> handles,
              const StoreOptions& options, bool created)
-      : db_(std::move(db)), options_(options), created_(created) {
+      : owned_env_(std::move(env)),
+        db_(std::move(db)),
+        options_(options),
+        created_(created) {
     for (int i = 0; i < kCfCount; ++i) cfs_[i] = handles[i];
   }
 
@@ -945,6 +950,7 @@ class RocksStore final : public Store {
     mu_.Lock();
   }
 
+  std::unique_ptr<rocksdb::Env> owned_env_;  // outlives db_ (or null)
   std::unique_ptr<rocksdb::DB> db_;
   rocksdb::ColumnFamilyHandle* cfs_[kCfCount] = {};
   const StoreOptions options_;
@@ -1203,6 +1209,19 @@ absl::StatusOr<std::unique_ptr<Store>> OpenStore(const StoreOptions& options,
   db_options.wal_recovery_mode =
       rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
   if (options.env != nullptr) db_options.env = options.env;
+  // For crash tests of the real binaries (sync_log_file_system.h).
+  std::unique_ptr<rocksdb::Env> sync_log_env;
+  if (const char* log = std::getenv("PLAN_STORE_SYNC_LOG");
+      log != nullptr && *log != '\0' && options.env == nullptr) {
+    std::shared_ptr<rocksdb::FileSystem> logged =
+        NewSyncLogFileSystem(rocksdb::FileSystem::Default(), log);
+    if (logged == nullptr) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("cannot open PLAN_STORE_SYNC_LOG ", log));
+    }
+    sync_log_env = rocksdb::NewCompositeEnv(logged);
+    db_options.env = sync_log_env.get();
+  }
   db_options.max_background_jobs = 2;
   db_options.keep_log_file_num = 5;
   db_options.db_write_buffer_size = options.memtable_bytes;
@@ -1241,8 +1260,9 @@ absl::StatusOr<std::unique_ptr<Store>> OpenStore(const StoreOptions& options,
   // handles[0] is the unused default column family.
   db->DestroyColumnFamilyHandle(handles[0]);
   handles.erase(handles.begin());
-  auto store = std::make_unique<RocksStore>(std::move(db), std::move(handles),
-                                            options, create);
+  auto store =
+      std::make_unique<RocksStore>(std::move(sync_log_env), std::move(db),
+                                   std::move(handles), options, create);
   RETURN_IF_ERROR(store->Init());
   return store;
 }

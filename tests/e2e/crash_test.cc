@@ -41,10 +41,12 @@ PLAN_SERVICE_BINARY=\"$<TARGET_FILE:plan-service>\")"
 #include "tests/support/plan_service_process.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/unsynced.h"
 
 namespace prevent::plan {
 namespace {
 
+using ::prevent::plan::test_support::DropUnsyncedBytes;
 using ::prevent::plan::test_support::PlanServiceProcess;
 using ::prevent::plan::test_support::ReadFileTail;
 using ::prevent::plan::test_support::TempDir;
@@ -410,9 +412,13 @@ class PlanServiceCrashTest : public ::testing::Test {
   }
 
   std::string DataDir() const { return dir_->Subpath("data"); }
+  std::string SyncLog() const { return dir_->Subpath("sync.log"); }
 
-  // Starts plan-service on DataDir(), each start with its own log.
+  // Starts plan-service on DataDir(), each start with its own log. Its store
+  // logs its syncs (PLAN_STORE_SYNC_LOG), so that a crash can lose what was
+  // not synced (LoseUnsyncedBytes).
   absl::StatusOr<PlanServiceProcess> StartServer() {
+    setenv("PLAN_STORE_SYNC_LOG", SyncLog().c_str(), 1);
     PlanServiceProcess::Options options;
     options.binary = PLAN_SERVICE_BINARY;
     options.data_dir = DataDir();
@@ -420,6 +426,12 @@ class PlanServiceCrashTest : public ::testing::Test {
         dir_->Subpath(absl::StrCat("plan-service.", logs_.size() + 1, ".log"));
     logs_.push_back(options.log_path);
     return PlanServiceProcess::Start(options);
+  }
+
+  // After a kill -9: what a power cut would have lost, lost.
+  void LoseUnsyncedBytes() {
+    const absl::Status dropped = DropUnsyncedBytes(DataDir(), SyncLog());
+    ASSERT_TRUE(dropped.ok()) << dropped;
   }
 
   std::optional<TempDir> dir_;
@@ -471,6 +483,7 @@ TEST_F(PlanServiceCrashTest, AcknowledgedWritesSurviveKillNine) {
   ASSERT_FALSE(writes.acknowledged_creates.empty())
       << "no create was acknowledged in " << absl::FormatDuration(writing)
       << "; " << Summarise(writes);
+  ASSERT_NO_FATAL_FAILURE(LoseUnsyncedBytes());
 
   absl::StatusOr<PlanServiceProcess> restarted = StartServer();
   ASSERT_TRUE(restarted.ok())

@@ -50,12 +50,14 @@
 #include "tests/support/process.h"
 #include "tests/support/sync_agent_process.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/unsynced.h"
 
 namespace prevent::plan {
 namespace {
 
 using ::prevent::plan::test_support::ChildProcess;
 using ::prevent::plan::test_support::Differences;
+using ::prevent::plan::test_support::DropUnsyncedBytes;
 using ::prevent::plan::test_support::FromGrpc;
 using ::prevent::plan::test_support::NewContext;
 using ::prevent::plan::test_support::PlanServiceProcess;
@@ -112,7 +114,19 @@ class SyncCrashTest : public ::testing::Test {
     return out;
   }
 
+  // Each store logs its syncs (PLAN_STORE_SYNC_LOG), so that a kill -9 can
+  // lose what a power cut would (LoseUnsyncedBytes).
+  std::string SyncLog(const std::string& data) const {
+    return dir_->Subpath(absl::StrCat(data, ".sync.log"));
+  }
+  void LoseUnsyncedBytes(const std::string& data) {
+    const absl::Status dropped =
+        DropUnsyncedBytes(dir_->Subpath(data), SyncLog(data));
+    ASSERT_TRUE(dropped.ok()) << dropped;
+  }
+
   void StartService() {
+    setenv("PLAN_STORE_SYNC_LOG", SyncLog("service").c_str(), 1);
     PlanServiceProcess::Options options;
     options.binary = PLAN_SERVICE_BINARY;
     options.data_dir = dir_->Subpath("service");
@@ -132,6 +146,7 @@ class SyncCrashTest : public ::testing::Test {
 
   void StartAgent() {
     agent_.reset();
+    setenv("PLAN_STORE_SYNC_LOG", SyncLog("agent").c_str(), 1);
     SyncAgentProcess::Options options;
     options.binary = SYNC_AGENT_BINARY;
     options.data_dir = dir_->Subpath("agent");
@@ -160,6 +175,7 @@ class SyncCrashTest : public ::testing::Test {
         absl::StrCat("--organisation=", kPolice),
         absl::StrCat("--plans=", kPlan),
         absl::StrCat("--data_dir=", dir_->Subpath("agent"))};
+    setenv("PLAN_STORE_SYNC_LOG", SyncLog("agent").c_str(), 1);
     absl::StatusOr<ChildProcess> child =
         ChildProcess::Start(SYNC_AGENT_BINARY, args, dir_->Subpath("once.log"));
     EXPECT_TRUE(child.ok()) << child.status();
@@ -169,6 +185,7 @@ class SyncCrashTest : public ::testing::Test {
     EXPECT_TRUE(child->Kill(SIGKILL).ok());
     absl::StatusOr<int> code = child->Wait(absl::Seconds(10));
     EXPECT_TRUE(code.ok()) << code.status();
+    LoseUnsyncedBytes("agent");
     return code.ok() ? *code : -100;
   }
 
@@ -415,6 +432,7 @@ TEST_F(SyncCrashTest, ServiceKilledDuringAPushKeepsEachEditExactlyOnce) {
     absl::SleepFor(absl::Milliseconds(delays_ms[round]));
     ASSERT_TRUE(service_->KillHard().ok());
     sync.join();
+    ASSERT_NO_FATAL_FAILURE(LoseUnsyncedBytes("service"));
     ASSERT_TRUE(during.has_value());
     std::cerr << "round " << round << ", SyncNow during the kill: "
               << (during->ok() ? (*during)->ShortDebugString()
