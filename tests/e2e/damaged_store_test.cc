@@ -15,7 +15,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "prevent/plan/v1/plan_service.grpc.pb.h"
 #include "tests/support/plan_service_process.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
@@ -29,6 +32,7 @@ using ::prevent::plan::test_support::PlanServiceProcess;
 using ::prevent::plan::test_support::ReadFileTail;
 using ::prevent::plan::test_support::TempDir;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // The store's files with a hash of each, leaving out RocksDB's text log and
 // LOCK, which any open attempt writes.
@@ -147,6 +151,70 @@ TEST_F(DamagedStoreTest, AMissingWalIsRefusedAndKept) {
     if (entry.path().extension() == ".log") fs::remove(entry.path());
   }
   ExpectBothRefuse("write-ahead log (*.log) is missing");
+}
+
+// Damage inside a table is found only when a read reaches it: that read
+// fails with DATA_LOSS, reason STORAGE_CORRUPT (it had no reason before), and
+// health turns NOT_SERVING (it said SERVING).
+TEST_F(DamagedStoreTest, ADamagedTableFoundOnReadTurnsHealthNotServing) {
+  // The largest table holds the entities: damage its first data block.
+  std::string largest;
+  for (const auto& entry : fs::directory_iterator(data_dir_)) {
+    if (entry.path().extension() != ".sst") continue;
+    if (largest.empty() || entry.file_size() > fs::file_size(largest)) {
+      largest = entry.path().string();
+    }
+  }
+  ASSERT_FALSE(largest.empty());
+  {
+    std::fstream file(largest, std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(100);
+    file.write("DAMAGED!", 8);
+  }
+  PlanServiceProcess::Options options;
+  options.binary = PLAN_SERVICE_BINARY;
+  options.data_dir = data_dir_;
+  options.log_path = dir_->Subpath("damaged-table.log");
+  absl::StatusOr<PlanServiceProcess> service =
+      PlanServiceProcess::Start(options);
+  ASSERT_TRUE(service.ok()) << service.status();
+  auto plans = v1::PlanService::NewStub(service->NewChannel());
+  // Read everything until a read meets the damage.
+  grpc::Status failed;
+  for (const char* parent : {"plans/south-staffordshire", "plans/cannock-chase",
+                             "plans/staffordshire"}) {
+    grpc::ClientContext context;
+    v1::ListActivitiesRequest request;
+    request.set_parent(parent);
+    v1::ListActivitiesResponse response;
+    const grpc::Status status =
+        plans->ListActivities(&context, request, &response);
+    if (!status.ok()) {
+      failed = status;
+      break;
+    }
+  }
+  if (failed.ok()) {
+    grpc::ClientContext context;
+    v1::ListOrganisationsRequest request;
+    v1::ListOrganisationsResponse response;
+    failed = plans->ListOrganisations(&context, request, &response);
+  }
+  ASSERT_FALSE(failed.ok()) << "no read met the damage";
+  EXPECT_EQ(failed.error_code(), grpc::StatusCode::DATA_LOSS)
+      << failed.error_message();
+  EXPECT_THAT(failed.error_message(), HasSubstr("damaged data"));
+  EXPECT_THAT(failed.error_message(), Not(HasSubstr(data_dir_)));
+  auto health = grpc::health::v1::Health::NewStub(service->NewChannel());
+  grpc::ClientContext context;
+  grpc::health::v1::HealthCheckResponse serving;
+  ASSERT_TRUE(
+      health->Check(&context, grpc::health::v1::HealthCheckRequest(), &serving)
+          .ok());
+  EXPECT_EQ(serving.status(),
+            grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+  EXPECT_THAT(ReadFileTail(options.log_path),
+              HasSubstr("health NOT_SERVING: STORAGE_CORRUPT"));
 }
 
 }  // namespace
