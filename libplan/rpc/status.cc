@@ -19,6 +19,9 @@ constexpr size_t kMaxEncodedMessageBytes = 3 << 10;
 // A detail larger than this is left out (FieldViolations keeps a BadRequest
 // under it).
 constexpr size_t kMaxDetailBytes = 2 << 10;
+// All the details together (they repeat the message): 4 KiB once
+// base64-encoded, which with the message's 3 KiB keeps within 8 KiB.
+constexpr size_t kMaxDetailsBytes = 3 << 10;
 
 // `message` cut so that its percent-encoding fits kMaxEncodedMessageBytes.
 std::string BoundedMessage(absl::string_view message) {
@@ -58,6 +61,16 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
         absl::AsciiStrToUpper(absl::StatusCodeToString(status.code())));
     info.set_domain(kErrorDomain);
     details.add_details()->PackFrom(info);
+  }
+  // The whole trailer within bounds too: the field violations go first.
+  if (details.ByteSizeLong() > kMaxDetailsBytes) {
+    google::rpc::Status trimmed;
+    trimmed.set_code(details.code());
+    trimmed.set_message(details.message());
+    for (const auto& any : details.details()) {
+      if (any.type_url() != kBadRequestTypeUrl) *trimmed.add_details() = any;
+    }
+    details = std::move(trimmed);
   }
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()), message,
                       details.SerializeAsString());

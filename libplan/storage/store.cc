@@ -654,7 +654,7 @@ class RocksStore final : public Store {
             backup_options,
             options_.env != nullptr ? options_.env : rocksdb::Env::Default(),
             &raw),
-        "backup: open the backup directory", &health_));
+        "backup: open the backup directory"));
     std::unique_ptr<rocksdb::BackupEngine> engine(raw);
     // Every change committed before the backup's flush is in it: this one
     // at least (later ones may be too).
@@ -662,11 +662,10 @@ class RocksStore final : public Store {
     rocksdb::CreateBackupOptions create;
     create.flush_before_backup = true;
     rocksdb::BackupID id = 0;
-    RETURN_IF_ERROR(FromRocks(engine->CreateNewBackup(create, db_.get(), &id),
-                              "backup", &health_));
-    rocksdb::BackupInfo info;
     RETURN_IF_ERROR(
-        FromRocks(engine->GetBackupInfo(id, &info), "backup info", &health_));
+        FromRocks(engine->CreateNewBackup(create, db_.get(), &id), "backup"));
+    rocksdb::BackupInfo info;
+    RETURN_IF_ERROR(FromRocks(engine->GetBackupInfo(id, &info), "backup info"));
     BackupInfo out;
     out.id = id;
     out.sequence = sequence;
@@ -1136,6 +1135,24 @@ absl::StatusOr<bool> NoStoreAt(const std::string& path, bool require_wal) {
 
 // The error for a store that exists but does not open.
 absl::Status OpenError(const std::string& path, const rocksdb::Status& status) {
+  // Not damage: another process holds the store, or this one may not read it.
+  // (Advising a restore for these would lose the writes since the backup.)
+  const std::string text = status.ToString();
+  // (RocksDB names its LOCK file in every error taking the lock.)
+  if (absl::StrContains(text, "/LOCK") ||
+      absl::StrContains(text, "lock file") ||
+      absl::StrContains(text, "Resource temporarily unavailable")) {
+    return Error(absl::StatusCode::kUnavailable, "STORE_IN_USE",
+                 absl::StrCat("cannot open the store in ", path,
+                              ": another process has it open (", text,
+                              "). Nothing was changed."));
+  }
+  if (absl::StrContains(text, "Permission denied") ||
+      absl::StrContains(text, "Too many open files")) {
+    return Error(absl::StatusCode::kFailedPrecondition, "STORE_UNREADABLE",
+                 absl::StrCat("cannot open the store in ", path, ": ", text,
+                              ". Nothing was changed."));
+  }
   const bool damaged = status.IsCorruption() || status.IsIOError() ||
                        status.IsInvalidArgument() || status.IsNotFound();
   return Error(
@@ -1301,29 +1318,46 @@ absl::StatusOr<BackupInfo> Store::Restore(const std::string& backup_dir,
                  absl::StrCat("backup ", latest.backup_id, " in ", backup_dir,
                               " is damaged: ", verified.ToString()));
   }
+  // Restored beside the target, given its new epoch there, and only then
+  // renamed into place: a crash part-way leaves the target as it was (the
+  // next restore starts the staging directory again).
+  StoreOptions staging = options;
+  staging.path = absl::StrCat(options.path, ".restoring");
+  std::error_code error;
+  std::filesystem::remove_all(staging.path, error);
   const rocksdb::IOStatus restored =
-      engine->RestoreDBFromLatestBackup(options.path, options.path);
+      engine->RestoreDBFromBackup(latest.backup_id, staging.path, staging.path);
   if (!restored.ok()) {
     return Error(
         absl::StatusCode::kInternal, "RESTORE_FAILED",
         absl::StrCat("cannot restore backup ", latest.backup_id, " into ",
-                     options.path, ": ", restored.ToString()));
+                     staging.path, ": ", restored.ToString()));
   }
-  // A restored store is a new epoch: its sequence numbers may be reused.
-  ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
-                   OpenStore(options, /*restored=*/true));
-  auto* rocks = static_cast<RocksStore*>(store.get());
-  const std::string old_epoch = rocks->epoch();
-  RETURN_IF_ERROR(rocks->SetEpoch());
   BackupInfo info;
   info.id = latest.backup_id;
-  info.sequence = store->last_sequence();
   info.bytes = latest.size;
   info.files = latest.number_files;
+  std::string old_epoch, new_epoch;
+  {
+    // A restored store is a new epoch: its sequence numbers may be reused.
+    ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
+                     OpenStore(staging, /*restored=*/true));
+    auto* rocks = static_cast<RocksStore*>(store.get());
+    old_epoch = rocks->epoch();
+    RETURN_IF_ERROR(rocks->SetEpoch());
+    new_epoch = rocks->epoch();
+    info.sequence = store->last_sequence();
+  }
+  std::filesystem::rename(staging.path, options.path, error);
+  if (error) {
+    return Error(absl::StatusCode::kInternal, "RESTORE_FAILED",
+                 absl::StrCat("cannot rename ", staging.path, " to ",
+                              options.path, ": ", error.message()));
+  }
   PLAN_LOG(INFO) << "store: restored backup " << info.id << " from "
                  << backup_dir << " into " << options.path
                  << " sequence=" << info.sequence << " epoch=" << old_epoch
-                 << "->" << rocks->epoch();
+                 << "->" << new_epoch;
   return info;
 }
 

@@ -216,7 +216,8 @@ class Store {
   // cannot resume (a failed write or sync of the WAL: the process must
   // restart, and the WAL's replay recovers every acknowledged write);
   // DATA_LOSS, reason STORAGE_CORRUPT, once a read or write has met damaged
-  // data, which lasts until the process restarts.
+  // data, which lasts until the process restarts (commits are still tried:
+  // the damage may lie where they do not write).
   // Messages never hold server file paths; the log has the whole error.
   virtual absl::Status health() const = 0;
   // Calls `listener` with the new health() each time it changes, on a store

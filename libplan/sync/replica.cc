@@ -642,6 +642,11 @@ absl::Status Replica::PushAll(SyncTransport& transport, Outbox& outbox,
               sent[request.changes(i).change_id()] = i;
             }
             PushAnswers answers;
+            // The journal is ordered, and trimmed, by when the service
+            // accepted a change, not when it was made (an agent may push an
+            // edit made long before).
+            const uint64_t accepted_at =
+                static_cast<uint64_t>(absl::ToUnixMillis(absl::Now())) << 16;
             answers.status_bytes = RecordAnswers(request, response, moved);
             if (response.has_epoch()) {
               answers.epoch = response.epoch().SerializeAsString();
@@ -653,7 +658,7 @@ absl::Status Replica::PushAll(SyncTransport& transport, Outbox& outbox,
               const std::string& target = change.target();
               if (OutcomeOf(result) != v1::ChangeResult::REJECTED) {
                 answers.accepted.emplace_back(
-                    JournalKey(change.hlc(), pending[first + it->second].key),
+                    JournalKey(accepted_at, pending[first + it->second].key),
                     change.SerializeAsString());
                 answers.known = std::max(answers.known, result.sequence());
               }
@@ -929,16 +934,23 @@ absl::Status Replica::Journal(
   // The epoch of the process that answered, with what it told: a restart
   // of the service since the last pull must not look like going back.
   if (!epoch.empty()) txn.Put(Cf::kMeta, kMetaEpoch, epoch);
+  // What was accepted longer ago than the journal keeps leaves it, as one
+  // range, at most hourly (each range is a tombstone `meta` reads pass),
+  // and before this push's entries go in.
+  const absl::Time now = absl::Now();
+  if (const int64_t last = journal_trimmed_ms_.load();
+      absl::FromUnixMillis(last) + absl::Hours(1) <= now) {
+    journal_trimmed_ms_.store(absl::ToUnixMillis(now));
+    const uint64_t cutoff =
+        static_cast<uint64_t>(std::max<int64_t>(
+            absl::ToUnixMillis(now - options_.keep_accepted), 0))
+        << 16;
+    txn.DeleteRange(Cf::kMeta, kJournalPrefix,
+                    absl::StrCat(kJournalPrefix, BigEndian(cutoff)));
+  }
   for (const auto& [key, change] : accepted) {
     txn.Put(Cf::kMeta, key, change);
   }
-  // What is older than the journal keeps leaves it, as one range.
-  const absl::Time cutoff = absl::Now() - options_.keep_accepted;
-  const uint64_t cutoff_hlc =
-      static_cast<uint64_t>(std::max<int64_t>(absl::ToUnixMillis(cutoff), 0))
-      << 16;
-  txn.DeleteRange(Cf::kMeta, kJournalPrefix,
-                  absl::StrCat(kJournalPrefix, BigEndian(cutoff_hlc)));
   if (known > 0) {
     ASSIGN_OR_RETURN(std::optional<std::string> before,
                      txn.Get(Cf::kMeta, kMetaKnown));
@@ -954,9 +966,8 @@ absl::Status Replica::RecoverFromStoreGoingBack(SyncTransport& transport,
   ASSIGN_OR_RETURN(const SeenEpoch before,
                    ReadSeenEpoch(*store_->NewReadView()));
   // 1. In one commit: the accepted edits back into the outbox (under their
-  // own keys, so in the order they were made), and the replica emptied of
-  // the service's state, with no cursor: a crash from here on starts again
-  // from a snapshot, with the edits still queued.
+  // own keys, so in the order they were made), and no cursor: a crash from
+  // here on starts again from a snapshot, with the edits still queued.
   int64_t requeued = 0;
   RETURN_IF_ERROR(store_->CommitAlone([&](Transaction& txn) -> absl::Status {
     std::unique_ptr<ReadView> view = store_->NewReadView();
@@ -979,8 +990,8 @@ absl::Status Replica::RecoverFromStoreGoingBack(SyncTransport& transport,
       txn.Put(Cf::kOutbox, outbox_key, change);
       ++requeued;
     }
-    txn.DeleteRange(Cf::kEntities, std::string(1, '\0'),
-                    std::string(8, '\xff'));
+    // What the replica serves stays until the snapshot replaces it (the
+    // snapshot's last commit drops what the service no longer has).
     txn.Delete(Cf::kMeta, kMetaCursor);
     txn.Delete(Cf::kMeta, kMetaKnown);
     txn.Put(Cf::kMeta, kMetaRecovering, before.epoch.id());
@@ -1085,6 +1096,19 @@ absl::Status Replica::Bootstrap(SyncTransport& transport,
   uint64_t sequence = 0;
   int64_t records = 0;
   Outbox outbox;
+  // A full snapshot replaces what the replica holds: whatever it does not
+  // bring is gone from the service (purged, or lost to a restored backup)
+  // and leaves the replica with its last chunk. A new replica holds nothing
+  // and skips the sweep.
+  bool sweep = false;
+  if (set_cursor) {
+    RETURN_IF_ERROR(store_->NewReadView()->Scan(
+        Cf::kEntities, "", "", [&](absl::string_view, absl::string_view) {
+          sweep = true;
+          return false;
+        }));
+  }
+  absl::flat_hash_set<std::string> brought;
   // Records land chunk by chunk; the cursor only with the last, so a crash
   // part-way bootstraps again. Each chunk is written on a second thread while
   // this one receives and parses the next.
@@ -1103,9 +1127,21 @@ absl::Status Replica::Bootstrap(SyncTransport& transport,
         for (const auto& [field, seq] : record.field_sequences()) {
           (*entity.mutable_field_versions())[field].set_service_sequence(seq);
         }
+        if (sweep) brought.insert(EntityKey(name));
         txn.PutEntity(name, std::move(entity));
       }
       if (chunk.last()) {
+        if (sweep) {
+          std::vector<std::string> gone;
+          RETURN_IF_ERROR(store_->NewReadView()->Scan(
+              Cf::kEntities, "", "",
+              [&](absl::string_view key, absl::string_view) {
+                if (!brought.contains(key)) gone.emplace_back(key);
+                return true;
+              }));
+          for (const std::string& key : gone) txn.Delete(Cf::kEntities, key);
+        }
+        // Pending local changes on top (those the sweep took re-created).
         RETURN_IF_ERROR(Rebase(txn, outbox, TargetsOf(outbox)));
         if (set_cursor) {
           txn.Put(Cf::kMeta, kMetaCursor, SequenceKey(chunk.sequence()));

@@ -24,6 +24,7 @@
 #ifndef LIBPLAN_SYNC_REPLICA_H_
 #define LIBPLAN_SYNC_REPLICA_H_
 
+#include <atomic>
 #include <cstddef>
 #include <optional>
 #include <set>
@@ -158,6 +159,8 @@ class Replica {
   HybridClock* const clock_;
   const ReplicaOptions options_;
   absl::Mutex sync_mu_;  // one sync at a time
+  // When the journal was last trimmed (Unix milliseconds).
+  std::atomic<int64_t> journal_trimmed_ms_{0};
   mutable absl::Mutex status_mu_;
   prevent::plan::v1::SyncStatus status_ ABSL_GUARDED_BY(status_mu_);
 };

@@ -510,6 +510,18 @@ TEST_F(StoreFaultsTest, ABackupTakenDuringWritesRestoresWithANewEpoch) {
   EXPECT_EQ((*copy)->epoch(), restored_epoch);
 }
 
+// A store another process (here, another open) holds is not damage: the
+// advice to restore a backup would lose every write since it.
+TEST_F(StoreFaultsTest, AStoreInUseIsNotCalledDamaged) {
+  absl::StatusOr<std::unique_ptr<Store>> first = Store::Open({.path = path_});
+  ASSERT_TRUE(first.ok()) << first.status();
+  absl::StatusOr<std::unique_ptr<Store>> second = Store::Open({.path = path_});
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable)
+      << second.status();
+  EXPECT_EQ(ErrorReason(second.status()), "STORE_IN_USE");
+}
+
 TEST_F(StoreFaultsTest, RestoringFromNothingSaysSo) {
   absl::StatusOr<BackupInfo> restored =
       Store::Restore(dir_->Subpath("no-backups"), {.path = path_});
