@@ -19,6 +19,7 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "prevent/plan/v1/plan_service.grpc.pb.h"
+#include "tests/support/directory_digest.h"
 #include "tests/support/plan_service_process.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
@@ -30,24 +31,10 @@ namespace fs = std::filesystem;
 using ::prevent::plan::test_support::ChildProcess;
 using ::prevent::plan::test_support::PlanServiceProcess;
 using ::prevent::plan::test_support::ReadFileTail;
+using ::prevent::plan::test_support::StoreFiles;
 using ::prevent::plan::test_support::TempDir;
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-// The store's files with a hash of each, leaving out RocksDB's text log and
-// LOCK, which any open attempt writes.
-std::map<std::string, std::string> StoreFiles(const std::string& dir) {
-  std::map<std::string, std::string> files;
-  for (const auto& entry : fs::directory_iterator(dir)) {
-    const std::string name = entry.path().filename().string();
-    if (absl::StartsWith(name, "LOG") || name == "LOCK") continue;
-    std::ifstream in(entry.path(), std::ios::binary);
-    const std::string content(std::istreambuf_iterator<char>(in), {});
-    files[name] = absl::StrCat(content.size(), " bytes, hash ",
-                               std::hash<std::string>()(content));
-  }
-  return files;
-}
 
 class DamagedStoreTest : public ::testing::Test {
  protected:

@@ -21,29 +21,15 @@
 #include "libplan/util/errors.h"
 #include "libplan/util/status_macros.h"
 #include "tests/storage/fault_file_system.h"
+#include "tests/support/directory_digest.h"
 #include "tests/support/temp_dir.h"
 
 namespace plan {
 namespace {
 
 namespace fs = std::filesystem;
+using prevent::plan::test_support::StoreFiles;
 using prevent::plan::test_support::TempDir;
-
-// Every file of `dir` with a hash of its content: what "changes nothing"
-// compares. RocksDB's own text log (LOG, LOG.old.*) and LOCK are left out:
-// every open attempt writes them.
-std::map<std::string, std::string> Files(const std::string& dir) {
-  std::map<std::string, std::string> files;
-  for (const auto& entry : fs::directory_iterator(dir)) {
-    const std::string name = entry.path().filename().string();
-    if (absl::StartsWith(name, "LOG") || name == "LOCK") continue;
-    std::ifstream in(entry.path(), std::ios::binary);
-    const std::string content(std::istreambuf_iterator<char>(in), {});
-    files[name] = absl::StrCat(content.size(), " bytes, hash ",
-                               std::hash<std::string>()(content));
-  }
-  return files;
-}
 
 std::vector<std::string> FilesEndingWith(const std::string& dir,
                                          absl::string_view suffix) {
@@ -114,7 +100,7 @@ class StoreFaultsTest : public ::testing::Test {
 
   // Opening must fail with DATA_LOSS, say what to do, and change nothing.
   void ExpectRefusedUnchanged(absl::string_view expected_in_message) {
-    const std::map<std::string, std::string> before = Files(path_);
+    const std::map<std::string, std::string> before = StoreFiles(path_);
     absl::StatusOr<std::unique_ptr<Store>> store = Store::Open({.path = path_});
     ASSERT_FALSE(store.ok());
     EXPECT_EQ(store.status().code(), absl::StatusCode::kDataLoss)
@@ -126,7 +112,24 @@ class StoreFaultsTest : public ::testing::Test {
     EXPECT_TRUE(
         absl::StrContains(store.status().message(), "docs/operations.md"))
         << store.status();
-    EXPECT_EQ(Files(path_), before) << "opening changed the directory";
+    EXPECT_EQ(StoreFiles(path_), before) << "opening changed the directory";
+  }
+
+  // Writes `count` plans of `bytes` bytes and crashes, so that they are in
+  // the WAL alone (the close after a crash flushes nothing).
+  void MakeCrashedStore(int count, size_t bytes) {
+    FaultFileSystem faults;
+    std::unique_ptr<rocksdb::Env> env = faults.NewEnv();
+    {
+      absl::StatusOr<std::unique_ptr<Store>> store =
+          Store::Open({.path = path_, .env = env.get()});
+      ASSERT_TRUE(store.ok()) << store.status();
+      for (int i = 0; i < count; ++i) {
+        ASSERT_TRUE(Put(**store, PlanName(i), std::string(bytes, 'x')).ok());
+      }
+      faults.Crash();
+    }
+    faults.Restart();
   }
 
   std::optional<TempDir> dir_;
@@ -188,19 +191,7 @@ TEST_F(StoreFaultsTest, AMissingTableFileIsRefused) {
 }
 
 TEST_F(StoreFaultsTest, AMissingWalIsRefused) {
-  // A crash leaves the acknowledged writes in the WAL alone.
-  FaultFileSystem faults;
-  std::unique_ptr<rocksdb::Env> env = faults.NewEnv();
-  {
-    absl::StatusOr<std::unique_ptr<Store>> store =
-        Store::Open({.path = path_, .env = env.get()});
-    ASSERT_TRUE(store.ok()) << store.status();
-    for (int i = 0; i < 3; ++i) {
-      ASSERT_TRUE(Put(**store, PlanName(i), "v").ok());
-    }
-    faults.Crash();
-  }
-  faults.Restart();
+  ASSERT_NO_FATAL_FAILURE(MakeCrashedStore(3, 1));
   const std::vector<std::string> wals = FilesEndingWith(path_, ".log");
   ASSERT_FALSE(wals.empty());
   for (const std::string& wal : wals) fs::remove(wal);
@@ -208,18 +199,7 @@ TEST_F(StoreFaultsTest, AMissingWalIsRefused) {
 }
 
 TEST_F(StoreFaultsTest, DamageInsideTheWalIsRefused) {
-  FaultFileSystem faults;
-  std::unique_ptr<rocksdb::Env> env = faults.NewEnv();
-  {
-    absl::StatusOr<std::unique_ptr<Store>> store =
-        Store::Open({.path = path_, .env = env.get()});
-    ASSERT_TRUE(store.ok()) << store.status();
-    for (int i = 0; i < 20; ++i) {
-      ASSERT_TRUE(Put(**store, PlanName(i), std::string(200, 'x')).ok());
-    }
-    faults.Crash();
-  }
-  faults.Restart();
+  ASSERT_NO_FATAL_FAILURE(MakeCrashedStore(20, 200));
   std::vector<std::string> wals = FilesEndingWith(path_, ".log");
   ASSERT_EQ(wals.size(), 1u);
   // Flip a byte in the first record's payload, well before the last record:
@@ -346,6 +326,37 @@ class StoreWriteFaultsTest : public StoreFaultsTest {
     EXPECT_EQ((*reopened)->last_sequence(), sequence + 1);
   }
 
+  // RocksDB does not resume after a failed write or sync of its WAL (what
+  // reached the disk is unknown): the store says it needs a restart, and a
+  // restart recovers every acknowledged write. `set_fault` turns the fault on
+  // and off; a failed write (unlike a failed sync) is known not to be there.
+  void ExpectStopUntilRestart(const std::function<void(bool)>& set_fault,
+                              bool failed_is_absent) {
+    ASSERT_TRUE(Put(*store_, "plans/before", "kept").ok());
+    set_fault(true);
+    const absl::Status failed = Put(*store_, "plans/failed", "maybe");
+    EXPECT_EQ(failed.code(), absl::StatusCode::kUnavailable) << failed;
+    EXPECT_FALSE(absl::StrContains(failed.message(), "/tmp")) << failed;
+    set_fault(false);
+    ASSERT_TRUE(Eventually([&] {
+      return ErrorReason(store_->health()) == "STORAGE_NEEDS_RESTART";
+    })) << store_->health();
+    const absl::Status refused = Put(*store_, "plans/refused", "lost");
+    EXPECT_EQ(ErrorReason(refused), "STORAGE_NEEDS_RESTART") << refused;
+
+    store_.reset();
+    absl::StatusOr<std::unique_ptr<Store>> reopened =
+        Store::Open({.path = path_, .env = env_.get()});
+    ASSERT_TRUE(reopened.ok()) << reopened.status();
+    EXPECT_TRUE((*reopened)->health().ok());
+    EXPECT_EQ(ValueOf(**reopened, "plans/before"), "kept");
+    if (failed_is_absent) {
+      EXPECT_EQ(ValueOf(**reopened, "plans/failed"), "");
+    }
+    EXPECT_EQ(ValueOf(**reopened, "plans/refused"), "");
+    ASSERT_TRUE(Put(**reopened, "plans/after", "written").ok());
+  }
+
   FaultFileSystem faults_;
   std::unique_ptr<rocksdb::Env> env_;
   std::unique_ptr<Store> store_;
@@ -364,48 +375,17 @@ TEST_F(StoreWriteFaultsTest, AFullDiskStopsWritesUntilThereIsSpace) {
 // reached the disk is unknown): the store says it needs a restart, and a
 // restart recovers every acknowledged write.
 TEST_F(StoreWriteFaultsTest, AFailedWalWriteStopsWritesUntilRestart) {
-  ASSERT_TRUE(Put(*store_, "plans/before", "kept").ok());
-  faults_.FailWrites(FaultFileSystem::Fault::kIoError);
-  const absl::Status failed = Put(*store_, "plans/failed", "lost");
-  EXPECT_EQ(failed.code(), absl::StatusCode::kUnavailable) << failed;
-  EXPECT_FALSE(absl::StrContains(failed.message(), "/tmp")) << failed;
-  faults_.FailWrites(FaultFileSystem::Fault::kNone);
-  ASSERT_TRUE(Eventually([&] {
-    return ErrorReason(store_->health()) == "STORAGE_NEEDS_RESTART";
-  })) << store_->health();
-  const absl::Status refused = Put(*store_, "plans/refused", "lost");
-  EXPECT_EQ(ErrorReason(refused), "STORAGE_NEEDS_RESTART") << refused;
-
-  store_.reset();
-  absl::StatusOr<std::unique_ptr<Store>> reopened =
-      Store::Open({.path = path_, .env = env_.get()});
-  ASSERT_TRUE(reopened.ok()) << reopened.status();
-  EXPECT_TRUE((*reopened)->health().ok());
-  EXPECT_EQ(ValueOf(**reopened, "plans/before"), "kept");
-  EXPECT_EQ(ValueOf(**reopened, "plans/failed"), "");
-  EXPECT_EQ(ValueOf(**reopened, "plans/refused"), "");
-  ASSERT_TRUE(Put(**reopened, "plans/after", "written").ok());
+  ExpectStopUntilRestart(
+      [&](bool fail) {
+        faults_.FailWrites(fail ? FaultFileSystem::Fault::kIoError
+                                : FaultFileSystem::Fault::kNone);
+      },
+      /*failed_is_absent=*/true);
 }
 
 TEST_F(StoreWriteFaultsTest, AFailedWalSyncStopsWritesUntilRestart) {
-  ASSERT_TRUE(Put(*store_, "plans/before", "kept").ok());
-  faults_.FailWalSyncs(true);
-  const absl::Status failed = Put(*store_, "plans/unacknowledged", "maybe");
-  EXPECT_EQ(failed.code(), absl::StatusCode::kUnavailable) << failed;
-  faults_.FailWalSyncs(false);
-  ASSERT_TRUE(Eventually([&] {
-    return ErrorReason(store_->health()) == "STORAGE_NEEDS_RESTART";
-  })) << store_->health();
-  const absl::Status refused = Put(*store_, "plans/refused", "lost");
-  EXPECT_EQ(ErrorReason(refused), "STORAGE_NEEDS_RESTART") << refused;
-
-  store_.reset();
-  absl::StatusOr<std::unique_ptr<Store>> reopened =
-      Store::Open({.path = path_, .env = env_.get()});
-  ASSERT_TRUE(reopened.ok()) << reopened.status();
-  EXPECT_EQ(ValueOf(**reopened, "plans/before"), "kept");
-  EXPECT_EQ(ValueOf(**reopened, "plans/refused"), "");
-  ASSERT_TRUE(Put(**reopened, "plans/after", "written").ok());
+  ExpectStopUntilRestart([&](bool fail) { faults_.FailWalSyncs(fail); },
+                         /*failed_is_absent=*/false);
 }
 
 // Writes `count` plans through a store with `sync` on `faults`, crashes
