@@ -582,13 +582,8 @@ class RocksStore final : public Store {
           options_.path, ": schema version ", *schema, " is not ",
           kSchemaVersion, " (the version this ", "program reads)"));
     }
-    if (!replica.has_value() && !created_) {
-      return Error(absl::StatusCode::kFailedPrecondition, "NOT_A_PLAN_STORE",
-                   absl::StrCat(options_.path,
-                                " holds a RocksDB database that is not a plan "
-                                "store (it has no replica id); nothing was "
-                                "changed"));
-    }
+    // Only a store this Open created has none (CheckReadOnly refuses any
+    // other).
     if (!replica.has_value()) {
       replica = absl::StrCat("r", RandomId());
       rocksdb::WriteBatch batch;

@@ -40,7 +40,8 @@ constexpr char kMetaEpoch[] = "sync/epoch";
 constexpr char kMetaKnown[] = "sync/known";
 // This replica's changes the service accepted, kept for
 // ReplicaOptions::keep_accepted to be pushed again if the service's store
-// goes back in time: "journal/" + big-endian HLC + outbox key -> Change.
+// goes back in time: "journal/" + when it was accepted (an HLC value, as a
+// sequence key: big-endian) + outbox key -> Change.
 constexpr char kJournalPrefix[] = "journal/";
 // Set while a recovery from the store going back is under way: a sync after
 // a crash finishes it before it pushes anything.
@@ -52,17 +53,8 @@ constexpr int kMaxRejectedKept = 100;
 constexpr int kPushesAhead = 2;
 constexpr int kPushesPerRun = 32;
 
-std::string BigEndian(uint64_t value) {
-  std::string out(8, '\0');
-  for (int i = 7; i >= 0; --i) {
-    out[i] = static_cast<char>(value & 0xff);
-    value >>= 8;
-  }
-  return out;
-}
-
-std::string JournalKey(uint64_t hlc, absl::string_view outbox_key) {
-  return absl::StrCat(kJournalPrefix, BigEndian(hlc), outbox_key);
+std::string JournalKey(uint64_t accepted_at, absl::string_view outbox_key) {
+  return absl::StrCat(kJournalPrefix, SequenceKey(accepted_at), outbox_key);
 }
 
 bool WentBack(const absl::Status& status) {
@@ -946,7 +938,7 @@ absl::Status Replica::Journal(
             absl::ToUnixMillis(now - options_.keep_accepted), 0))
         << 16;
     txn.DeleteRange(Cf::kMeta, kJournalPrefix,
-                    absl::StrCat(kJournalPrefix, BigEndian(cutoff)));
+                    absl::StrCat(kJournalPrefix, SequenceKey(cutoff)));
   }
   for (const auto& [key, change] : accepted) {
     txn.Put(Cf::kMeta, key, change);
@@ -971,7 +963,6 @@ absl::Status Replica::RecoverFromStoreGoingBack(SyncTransport& transport,
   int64_t requeued = 0;
   RETURN_IF_ERROR(store_->CommitAlone([&](Transaction& txn) -> absl::Status {
     std::unique_ptr<ReadView> view = store_->NewReadView();
-    absl::Status failure = absl::OkStatus();
     std::vector<std::pair<std::string, std::string>> entries;
     RETURN_IF_ERROR(view->Scan(
         Cf::kMeta, kJournalPrefix, "",
@@ -982,7 +973,6 @@ absl::Status Replica::RecoverFromStoreGoingBack(SyncTransport& transport,
                                std::string(value));
           return true;
         }));
-    RETURN_IF_ERROR(failure);
     for (const auto& [outbox_key, change] : entries) {
       ASSIGN_OR_RETURN(std::optional<std::string> present,
                        txn.Get(Cf::kOutbox, outbox_key));

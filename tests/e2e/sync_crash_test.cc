@@ -507,6 +507,15 @@ TEST_F(SyncCrashTest, CrashLoopLosesNothingAndConverges) {
   int64_t low[2] = {2, 2};
   int64_t high[2] = {400, 1000};
   int agent_kills = 0, service_kills = 0, attempts_total = 0;
+  // A kill after the push was answered and before the pull was done: the
+  // answered changes were still returning (outbox mid-run, cursor behind
+  // them). `pulled` says how much of the pull was left.
+  const auto AfterThePush = [&](absl::string_view victim, int pulled) {
+    return absl::StrCat(
+        victim, " killed after the push, ",
+        pulled < kLocal + kService ? "mid-pull: " : "before the pull: ", pulled,
+        " changes still to pull");
+  };
   for (int round = 0; round < rounds; ++round) {
     const bool kill_agent = random() % 2 == 0;
     bool interrupted = false;
@@ -560,14 +569,8 @@ TEST_F(SyncCrashTest, CrashLoopLosesNothingAndConverges) {
                 "recorded: ",
                 resync->duplicates(), " duplicates");
           } else if (*pending == 0 && resync->pulled() > 0) {
-            // Its push answered, its pull not done: the answered changes
-            // were still returning (outbox mid-run, cursor behind them).
             interrupted = true;
-            how = absl::StrCat("agent killed after its push, ",
-                               resync->pulled() < kLocal + kService
-                                   ? "mid-pull: "
-                                   : "before its pull: ",
-                               resync->pulled(), " changes still to pull");
+            how = AfterThePush("agent", resync->pulled());
           }
         }
         ++agent_kills;
@@ -600,11 +603,7 @@ TEST_F(SyncCrashTest, CrashLoopLosesNothingAndConverges) {
             how = "service killed before its answer to a push was recorded";
           } else if (resync->pushed() == 0 && resync->pulled() > 0) {
             interrupted = true;
-            how = absl::StrCat("service killed after the push, ",
-                               resync->pulled() < kLocal + kService
-                                   ? "mid-pull: "
-                                   : "before the pull: ",
-                               resync->pulled(), " changes still to pull");
+            how = AfterThePush("service", resync->pulled());
           }
         }
         ++service_kills;
