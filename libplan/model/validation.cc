@@ -1,7 +1,9 @@
 #include "libplan/model/validation.h"
 
+#include <functional>
 #include <set>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "libplan/util/utf8.h"
 #include "prevent/plan/v1/resources.pb.h"
@@ -326,6 +328,47 @@ bool IsValidMonth(absl::string_view month) {
   }
   const int mm = (month[5] - '0') * 10 + (month[6] - '0');
   return mm >= 1 && mm <= 12;
+}
+
+size_t DropRepeatsFromSets(const std::vector<const FieldDescriptor*>& fields,
+                           Message* resource) {
+  const auto* reflection = resource->GetReflection();
+  size_t removed = 0;
+  for (const FieldDescriptor* field : fields) {
+    if (!field->is_repeated()) continue;
+    const int size = reflection->FieldSize(*resource, field);
+    // Whether element `i` is the first of its value.
+    std::function<bool(int)> first;
+    absl::flat_hash_set<int> numbers;
+    absl::flat_hash_set<std::string> strings;
+    switch (field->cpp_type()) {
+      case FieldDescriptor::CPPTYPE_ENUM:
+        first = [&](int i) {
+          return numbers
+              .insert(reflection->GetRepeatedEnumValue(*resource, field, i))
+              .second;
+        };
+        break;
+      case FieldDescriptor::CPPTYPE_STRING:
+        first = [&](int i) {
+          return strings
+              .insert(reflection->GetRepeatedString(*resource, field, i))
+              .second;
+        };
+        break;
+      default:
+        continue;  // not a set
+    }
+    int kept = 0;
+    for (int i = 0; i < size; ++i) {
+      if (!first(i)) continue;
+      if (kept != i) reflection->SwapElements(resource, field, kept, i);
+      ++kept;
+    }
+    for (int i = kept; i < size; ++i) reflection->RemoveLast(resource, field);
+    removed += static_cast<size_t>(size - kept);
+  }
+  return removed;
 }
 
 void ValidateFields(Kind kind, const Message& resource,

@@ -3,7 +3,7 @@
 // Text must be valid UTF-8; titles, display names, areas, lead officers and
 // timescale text at most 200 characters (Unicode code points); descriptions
 // and notes at most 4,000; months `YYYY-MM`; positions at most 64 printable
-// ASCII characters; enums a defined value; sets without duplicates and within
+// ASCII characters; enums a defined value; sets without repeats and within
 // their bounds (below); resource references well-formed names of the right
 // kind.
 //
@@ -33,6 +33,16 @@ inline constexpr size_t kMaxPositionLength = 64;
 // kMaxPartnerOrganisations partners.
 inline constexpr size_t kMaxLeadOrganisations = 50;
 inline constexpr size_t kMaxPartnerOrganisations = 200;
+
+// Removes repeats from each of `fields` of `resource` that is a set (a
+// repeated string or enum field), keeping the first of each value in order:
+// a writer who names a value twice means it once. The standard methods do
+// this before ValidateFields; a pushed change with a repeat is refused
+// instead, since an agent's own writes never hold one. Returns how many
+// elements it removed.
+size_t DropRepeatsFromSets(
+    const std::vector<const google::protobuf::FieldDescriptor*>& fields,
+    google::protobuf::Message* resource);
 
 // Checks `fields` of `resource`, a message of `kind`, and the rules between
 // fields that involve them (period_start <= period_end, timescale start <=

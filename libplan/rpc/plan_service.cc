@@ -22,13 +22,6 @@ grpc::Status PlanServiceImpl::Finish(const grpc::ServerContextBase& context,
   return ToGrpcStatus(status);
 }
 
-Actor PlanServiceImpl::ActorOf(const grpc::ServerContextBase& context) const {
-  Actor actor;
-  actor.organisation = ActingOrganisation(context);
-  actor.deadline = absl::FromChrono(context.deadline());
-  return actor;
-}
-
 grpc::ServerUnaryReactor* PlanServiceImpl::Update(
     grpc::CallbackServerContext* context, absl::string_view method, Kind kind,
     const google::protobuf::Message& resource,
@@ -54,11 +47,12 @@ grpc::Status PlanServiceImpl::GetOrganisation(
 grpc::Status PlanServiceImpl::ListOrganisations(
     grpc::ServerContext* context, const v1::ListOrganisationsRequest* request,
     v1::ListOrganisationsResponse* response) {
-  return Finish(*context, "ListOrganisations",
-                resources_->List(
-                    Kind::kOrganisation, ToListRequest("", *request),
-                    [response] { return response->add_organisations(); },
-                    response->mutable_next_page_token()));
+  return Finish(
+      *context, "ListOrganisations",
+      resources_->List(
+          Kind::kOrganisation, ToListRequest("", *request), ActorOf(*context),
+          [response] { return response->add_organisations(); },
+          response->mutable_next_page_token()));
 }
 
 grpc::Status PlanServiceImpl::CreateOrganisation(
@@ -107,7 +101,7 @@ grpc::Status PlanServiceImpl::ListPlans(grpc::ServerContext* context,
                                         v1::ListPlansResponse* response) {
   return Finish(*context, "ListPlans",
                 resources_->List(
-                    Kind::kPlan, ToListRequest("", *request),
+                    Kind::kPlan, ToListRequest("", *request), ActorOf(*context),
                     [response] { return response->add_plans(); },
                     response->mutable_next_page_token()));
 }
@@ -155,11 +149,12 @@ grpc::Status PlanServiceImpl::GetStrand(grpc::ServerContext* context,
 grpc::Status PlanServiceImpl::ListStrands(grpc::ServerContext* context,
                                           const v1::ListStrandsRequest* request,
                                           v1::ListStrandsResponse* response) {
-  return Finish(*context, "ListStrands",
-                resources_->List(
-                    Kind::kStrand, ToListRequest(request->parent(), *request),
-                    [response] { return response->add_strands(); },
-                    response->mutable_next_page_token()));
+  return Finish(
+      *context, "ListStrands",
+      resources_->List(
+          Kind::kStrand, ToListRequest(request->parent(), *request),
+          ActorOf(*context), [response] { return response->add_strands(); },
+          response->mutable_next_page_token()));
 }
 
 grpc::Status PlanServiceImpl::CreateStrand(
@@ -205,11 +200,12 @@ grpc::Status PlanServiceImpl::GetActivity(grpc::ServerContext* context,
 grpc::Status PlanServiceImpl::ListActivities(
     grpc::ServerContext* context, const v1::ListActivitiesRequest* request,
     v1::ListActivitiesResponse* response) {
-  return Finish(*context, "ListActivities",
-                resources_->List(
-                    Kind::kActivity, ToListRequest(request->parent(), *request),
-                    [response] { return response->add_activities(); },
-                    response->mutable_next_page_token()));
+  return Finish(
+      *context, "ListActivities",
+      resources_->List(
+          Kind::kActivity, ToListRequest(request->parent(), *request),
+          ActorOf(*context), [response] { return response->add_activities(); },
+          response->mutable_next_page_token()));
 }
 
 grpc::Status PlanServiceImpl::CreateActivity(
@@ -255,11 +251,12 @@ grpc::Status PlanServiceImpl::GetAction(grpc::ServerContext* context,
 grpc::Status PlanServiceImpl::ListActions(grpc::ServerContext* context,
                                           const v1::ListActionsRequest* request,
                                           v1::ListActionsResponse* response) {
-  return Finish(*context, "ListActions",
-                resources_->List(
-                    Kind::kAction, ToListRequest(request->parent(), *request),
-                    [response] { return response->add_actions(); },
-                    response->mutable_next_page_token()));
+  return Finish(
+      *context, "ListActions",
+      resources_->List(
+          Kind::kAction, ToListRequest(request->parent(), *request),
+          ActorOf(*context), [response] { return response->add_actions(); },
+          response->mutable_next_page_token()));
 }
 
 grpc::Status PlanServiceImpl::CreateAction(
@@ -302,6 +299,7 @@ grpc::Status PlanServiceImpl::ListProgressUpdates(
       *context, "ListProgressUpdates",
       resources_->List(
           Kind::kProgressUpdate, ToListRequest(request->parent(), *request),
+          ActorOf(*context),
           [response] { return response->add_progress_updates(); },
           response->mutable_next_page_token()));
 }
@@ -327,7 +325,7 @@ grpc::Status PlanServiceImpl::ListConflicts(
   list.filter = request->filter();
   return Finish(*context, "ListConflicts",
                 resources_->List(
-                    Kind::kConflict, list,
+                    Kind::kConflict, list, ActorOf(*context),
                     [response] { return response->add_conflicts(); },
                     response->mutable_next_page_token()));
 }
@@ -357,7 +355,8 @@ grpc::Status PlanServiceImpl::ImportPlan(grpc::ServerContext* context,
 grpc::Status PlanServiceImpl::ExportPlan(grpc::ServerContext* context,
                                          const v1::ExportPlanRequest* request,
                                          v1::ExportPlanResponse* response) {
-  return Finish(*context, "ExportPlan", resources_->Export(*request, response));
+  return Finish(*context, "ExportPlan",
+                resources_->Export(*request, ActorOf(*context), response));
 }
 
 }  // namespace plan

@@ -152,7 +152,6 @@ class PlanServiceImpl final : public PlanServiceBase {
   // and acting organisation.
   grpc::Status Finish(const grpc::ServerContextBase& context,
                       absl::string_view method, const absl::Status& status);
-  Actor ActorOf(const grpc::ServerContextBase& context) const;
   // Serves Update `method` of `kind` through PlanResources::UpdateAsync.
   grpc::ServerUnaryReactor* Update(grpc::CallbackServerContext* context,
                                    absl::string_view method, Kind kind,

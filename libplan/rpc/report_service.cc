@@ -1,5 +1,6 @@
 #include "libplan/rpc/report_service.h"
 
+#include "libplan/rpc/server.h"
 #include "libplan/rpc/status.h"
 #include "libplan/util/errors.h"
 #include "libplan/util/log.h"
@@ -20,28 +21,31 @@ grpc::Status Finish(absl::string_view method, const absl::Status& status) {
 }  // namespace
 
 grpc::Status ReportServiceImpl::GetPlanSummary(
-    grpc::ServerContext*, const v1::GetPlanSummaryRequest* request,
+    grpc::ServerContext* context, const v1::GetPlanSummaryRequest* request,
     v1::PlanSummary* response) {
-  return Finish("GetPlanSummary", reports_->GetPlanSummary(*request, response));
+  return Finish("GetPlanSummary", reports_->GetPlanSummary(
+                                      *request, ActorOf(*context), response));
 }
 
 grpc::Status ReportServiceImpl::GetCountySummary(
-    grpc::ServerContext*, const v1::GetCountySummaryRequest* request,
+    grpc::ServerContext* context, const v1::GetCountySummaryRequest* request,
     v1::CountySummary* response) {
-  return Finish("GetCountySummary",
-                reports_->GetCountySummary(*request, response));
+  return Finish("GetCountySummary", reports_->GetCountySummary(
+                                        *request, ActorOf(*context), response));
 }
 
 grpc::Status ReportServiceImpl::ListChanges(
-    grpc::ServerContext*, const v1::ListChangesRequest* request,
+    grpc::ServerContext* context, const v1::ListChangesRequest* request,
     v1::ListChangesResponse* response) {
-  return Finish("ListChanges", reports_->ListChanges(*request, response));
+  return Finish("ListChanges",
+                reports_->ListChanges(*request, ActorOf(*context), response));
 }
 
 grpc::Status ReportServiceImpl::ExportSummary(
-    grpc::ServerContext*, const v1::ExportSummaryRequest* request,
+    grpc::ServerContext* context, const v1::ExportSummaryRequest* request,
     v1::ExportPlanResponse* response) {
-  return Finish("ExportSummary", reports_->ExportSummary(*request, response));
+  return Finish("ExportSummary",
+                reports_->ExportSummary(*request, ActorOf(*context), response));
 }
 
 }  // namespace plan

@@ -53,6 +53,14 @@ std::string ActingOrganisation(const grpc::ServerContextBase& context) {
   return std::string(it->second.data(), it->second.size());
 }
 
+Actor ActorOf(const grpc::ServerContextBase& context) {
+  Actor actor;
+  actor.organisation = ActingOrganisation(context);
+  actor.deadline = absl::FromChrono(context.deadline());
+  actor.cancelled = [&context] { return context.IsCancelled(); };
+  return actor;
+}
+
 namespace {
 
 sigset_t TerminationSignals() {

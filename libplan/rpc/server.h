@@ -9,6 +9,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
+#include "libplan/service/plan_resources.h"
 #include "libplan/storage/store.h"
 
 namespace plan {
@@ -50,6 +51,10 @@ void ConfigureServerBuilder(const ServerOptions& options,
 // The acting organisation a request names in its `x-prevent-organisation`
 // metadata, or "".
 std::string ActingOrganisation(const grpc::ServerContextBase& context);
+
+// The caller of `context`: its acting organisation, its deadline, and whether
+// it has cancelled. Valid while the call is.
+Actor ActorOf(const grpc::ServerContextBase& context);
 
 // Blocks SIGTERM and SIGINT in this thread and every thread it starts later,
 // so that WaitForTerminationSignal receives them. Call before starting any

@@ -76,10 +76,11 @@ absl::StatusOr<std::vector<v1::ProgressUpdate>> UpdatesOf(
 }  // namespace
 
 absl::Status PlanReports::GetPlanSummary(
-    const v1::GetPlanSummaryRequest& request, v1::PlanSummary* out) const {
+    const v1::GetPlanSummaryRequest& request, const Actor& actor,
+    v1::PlanSummary* out) const {
   ASSIGN_OR_RETURN(Period period,
                    PeriodOf(request.period_start(), request.period_end()));
-  std::unique_ptr<ReadView> view = resources_->store()->NewReadView();
+  std::unique_ptr<ReadView> view = resources_->NewReadView(actor);
   ASSIGN_OR_RETURN(PlanDocument document,
                    resources_->ReadDocument(*view, request.plan()));
   ASSIGN_OR_RETURN(std::vector<v1::ProgressUpdate> updates,
@@ -92,10 +93,11 @@ absl::Status PlanReports::GetPlanSummary(
 }
 
 absl::Status PlanReports::GetCountySummary(
-    const v1::GetCountySummaryRequest& request, v1::CountySummary* out) const {
+    const v1::GetCountySummaryRequest& request, const Actor& actor,
+    v1::CountySummary* out) const {
   ASSIGN_OR_RETURN(Period period,
                    PeriodOf(request.period_start(), request.period_end()));
-  std::unique_ptr<ReadView> view = resources_->store()->NewReadView();
+  std::unique_ptr<ReadView> view = resources_->NewReadView(actor);
   ASSIGN_OR_RETURN(PlanDocument county,
                    resources_->ReadDocument(*view, request.plan()));
   if (county.plan.level() != v1::COUNTY) {
@@ -137,6 +139,7 @@ absl::Status PlanReports::GetCountySummary(
 }
 
 absl::Status PlanReports::ListChanges(const v1::ListChangesRequest& request,
+                                      const Actor& actor,
                                       v1::ListChangesResponse* out) const {
   FieldViolations violations;
   if (!ResourceName::ParseAs(Kind::kPlan, request.plan()).ok()) {
@@ -155,7 +158,7 @@ absl::Status PlanReports::ListChanges(const v1::ListChangesRequest& request,
       request.page_size() == 0 ? 100 : std::min(request.page_size(), 1000);
   const absl::Time since = absl::FromUnixSeconds(request.since().seconds()) +
                            absl::Nanoseconds(request.since().nanos());
-  std::unique_ptr<ReadView> view = resources_->store()->NewReadView();
+  std::unique_ptr<ReadView> view = resources_->NewReadView(actor);
   const std::string prefix =
       absl::StrCat(request.plan(), absl::string_view("\0", 1));
   absl::Status failure = absl::OkStatus();
@@ -217,6 +220,7 @@ absl::Status PlanReports::ListChanges(const v1::ListChangesRequest& request,
 }
 
 absl::Status PlanReports::ExportSummary(const v1::ExportSummaryRequest& request,
+                                        const Actor& actor,
                                         v1::ExportPlanResponse* out) const {
   if (request.format() != v1::CSV && request.format() != v1::HTML) {
     FieldViolations violations;
@@ -235,7 +239,7 @@ absl::Status PlanReports::ExportSummary(const v1::ExportSummaryRequest& request,
     summary_request.set_period_start(request.period_start());
     summary_request.set_period_end(request.period_end());
     v1::CountySummary summary;
-    RETURN_IF_ERROR(GetCountySummary(summary_request, &summary));
+    RETURN_IF_ERROR(GetCountySummary(summary_request, actor, &summary));
     out->set_content(html ? WriteCountyDashboardHtml(summary, today)
                           : WriteCountySummaryCsv(summary));
   } else {
@@ -244,7 +248,7 @@ absl::Status PlanReports::ExportSummary(const v1::ExportSummaryRequest& request,
     summary_request.set_period_start(request.period_start());
     summary_request.set_period_end(request.period_end());
     v1::PlanSummary summary;
-    RETURN_IF_ERROR(GetPlanSummary(summary_request, &summary));
+    RETURN_IF_ERROR(GetPlanSummary(summary_request, actor, &summary));
     out->set_content(html ? WritePlanDashboardHtml(summary, today)
                           : WritePlanSummaryCsv(summary));
   }

@@ -1,6 +1,7 @@
 // ReportService (proto/prevent/plan/v1/report_service.proto) on a store:
 // plan and county summaries, "what changed since", and their exports. Each
-// call reads one consistent snapshot.
+// call reads one consistent snapshot, and stops with CheckInterrupted's error
+// (plan_resources.h) when its caller goes or runs out of time.
 #ifndef LIBPLAN_SERVICE_PLAN_REPORTS_H_
 #define LIBPLAN_SERVICE_PLAN_REPORTS_H_
 
@@ -18,12 +19,15 @@ class PlanReports {
       : resources_(resources) {}
 
   absl::Status GetPlanSummary(const v1::GetPlanSummaryRequest& request,
-                              v1::PlanSummary* out) const;
+                              const Actor& actor, v1::PlanSummary* out) const;
   absl::Status GetCountySummary(const v1::GetCountySummaryRequest& request,
+                                const Actor& actor,
                                 v1::CountySummary* out) const;
   absl::Status ListChanges(const v1::ListChangesRequest& request,
+                           const Actor& actor,
                            v1::ListChangesResponse* out) const;
   absl::Status ExportSummary(const v1::ExportSummaryRequest& request,
+                             const Actor& actor,
                              v1::ExportPlanResponse* out) const;
 
  private:

@@ -14,6 +14,7 @@
 #include "libplan/model/fields.h"
 #include "libplan/model/filter.h"
 #include "libplan/model/validation.h"
+#include "libplan/storage/checked_read_view.h"
 #include "libplan/util/errors.h"
 #include "libplan/util/status_macros.h"
 #include "prevent/plan/v1/resources.pb.h"
@@ -245,6 +246,23 @@ absl::Status CheckDeadline(const Actor& actor) {
   return absl::OkStatus();
 }
 
+absl::Status CheckInterrupted(const Actor& actor) {
+  if (actor.cancelled && actor.cancelled()) {
+    return Error(absl::StatusCode::kCancelled, "CALL_CANCELLED",
+                 "the caller cancelled the call");
+  }
+  if (absl::Now() > actor.deadline) {
+    return Error(absl::StatusCode::kDeadlineExceeded, "DEADLINE_EXCEEDED",
+                 "the call's deadline passed while it was reading");
+  }
+  return absl::OkStatus();
+}
+
+std::unique_ptr<ReadView> PlanResources::NewReadView(const Actor& actor) const {
+  return CheckedReadView(store_->NewReadView(),
+                         [actor] { return CheckInterrupted(actor); });
+}
+
 PlanResources::PlanResources(Store* store, HybridClock* clock,
                              PlanResourcesOptions options)
     : store_(store), clock_(clock), options_(std::move(options)) {
@@ -266,6 +284,7 @@ absl::Status PlanResources::Get(Kind kind, absl::string_view name,
 }
 
 absl::Status PlanResources::List(Kind kind, const ListRequest& request,
+                                 const Actor& actor,
                                  absl::FunctionRef<Message*()> add,
                                  std::string* next_page_token) const {
   const KindInfo& info = InfoOf(kind);
@@ -310,7 +329,7 @@ absl::Status PlanResources::List(Kind kind, const ListRequest& request,
       request.page_size == 0
           ? options_.default_page_size
           : std::min<int>(request.page_size, options_.max_page_size);
-  std::unique_ptr<ReadView> view = store_->NewReadView();
+  std::unique_ptr<ReadView> view = NewReadView(actor);
   if (parent->ancestor.has_value()) {
     ASSIGN_OR_RETURN(std::optional<storage::Entity> ancestor,
                      view->GetEntity(*parent->ancestor));
@@ -407,6 +426,7 @@ absl::Status PlanResources::Create(Kind kind, absl::string_view parent,
       update->set_organisation(ActingOrganisation(actor));
     }
   }
+  DropRepeatsFromSets(fields, created.get());
   ValidateFields(kind, *created, fields, info.field, &violations);
   RETURN_IF_ERROR(violations.ToStatus());
   RETURN_IF_ERROR(CheckDeadline(actor));
@@ -582,6 +602,7 @@ absl::Status PlanResources::UpdateInTransaction(
   for (const FieldDescriptor* field : fields) {
     CopyField(resource, *field, out);
   }
+  DropRepeatsFromSets(fields, out);
   FieldViolations invalid;
   ValidateFields(kind, *out, fields, info.field, &invalid);
   RETURN_IF_ERROR(invalid.ToStatus());

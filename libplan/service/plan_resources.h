@@ -40,13 +40,16 @@
 
 namespace plan {
 
-// Who is writing, and by when the write must be done.
+// Who is calling, and by when the call must be done.
 struct Actor {
   // The acting organisation ("organisations/{org}"); empty for the server's
   // own organisation.
   std::string organisation;
-  // A write not started by then is refused with DEADLINE_EXCEEDED.
+  // A write not started by then is refused with DEADLINE_EXCEEDED, and a
+  // long read stops then.
   absl::Time deadline = absl::InfiniteFuture();
+  // True once the caller has gone (empty: never); a long read stops then.
+  std::function<bool()> cancelled = nullptr;
 };
 
 // `name` as a resource name of `kind`, or INVALID_ARGUMENT naming the field
@@ -56,6 +59,10 @@ absl::StatusOr<ResourceName> ParseNameField(Kind kind, absl::string_view name);
 // DEADLINE_EXCEEDED when `actor`'s deadline has passed: a write is refused
 // rather than started then.
 absl::Status CheckDeadline(const Actor& actor);
+
+// CANCELLED (reason CALL_CANCELLED) once `actor` has gone, DEADLINE_EXCEEDED
+// once its deadline has passed: what a long read checks as it goes.
+absl::Status CheckInterrupted(const Actor& actor);
 
 // The fields every List request has.
 struct ListRequest {
@@ -97,7 +104,8 @@ class PlanResources {
   // Adds one page of the children of request.parent to the response through
   // `add` (which returns a new element of the response's list), in name
   // order, from one snapshot; sets `next_page_token` ("" on the last page).
-  absl::Status List(Kind kind, const ListRequest& request,
+  // Stops with CheckInterrupted's error when `actor` goes or runs out of time.
+  absl::Status List(Kind kind, const ListRequest& request, const Actor& actor,
                     absl::FunctionRef<google::protobuf::Message*()> add,
                     std::string* next_page_token) const;
 
@@ -143,6 +151,7 @@ class PlanResources {
                       const Actor& actor,
                       prevent::plan::v1::ImportPlanResponse* out);
   absl::Status Export(const prevent::plan::v1::ExportPlanRequest& request,
+                      const Actor& actor,
                       prevent::plan::v1::ExportPlanResponse* out) const;
 
   // Writes `document` in one commit: the plan when it does not exist,
@@ -158,6 +167,10 @@ class PlanResources {
   // The same, from `view`.
   absl::StatusOr<PlanDocument> ReadDocument(const ReadView& view,
                                             absl::string_view name) const;
+
+  // A snapshot of the store whose scans stop with CheckInterrupted(actor)'s
+  // error (libplan/storage/checked_read_view.h).
+  std::unique_ptr<ReadView> NewReadView(const Actor& actor) const;
 
   // The store these methods work on.
   Store* store() const { return store_; }

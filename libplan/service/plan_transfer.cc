@@ -366,6 +366,7 @@ absl::Status PlanResources::Import(const v1::ImportPlanRequest& request,
 }
 
 absl::Status PlanResources::Export(const v1::ExportPlanRequest& request,
+                                   const Actor& actor,
                                    v1::ExportPlanResponse* out) const {
   if (request.format() != v1::CSV && request.format() != v1::MARKDOWN &&
       request.format() != v1::HTML) {
@@ -373,7 +374,8 @@ absl::Status PlanResources::Export(const v1::ExportPlanRequest& request,
     violations.Add("format", "export writes CSV, MARKDOWN or HTML");
     return violations.ToStatus();
   }
-  ASSIGN_OR_RETURN(PlanDocument document, ReadDocument(request.name()));
+  ASSIGN_OR_RETURN(PlanDocument document,
+                   ReadDocument(*NewReadView(actor), request.name()));
   const absl::CivilDay today =
       absl::ToCivilDay(options_.now(), absl::UTCTimeZone());
   const std::string slug = Slug(request.name());

@@ -130,7 +130,7 @@ void BM_GetCountySummaryFromStore(benchmark::State& state) {
   request.set_plan("plans/county");
   for (auto _ : state) {
     v1::CountySummary summary;
-    absl::Status status = reports.GetCountySummary(request, &summary);
+    absl::Status status = reports.GetCountySummary(request, {}, &summary);
     if (!status.ok()) {
       state.SkipWithError(std::string(status.message()).c_str());
       return;

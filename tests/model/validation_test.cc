@@ -877,6 +877,34 @@ TEST(ValidateFieldsTest, TimescaleOrderIsNotCheckedAgainstAnInvalidMonth) {
               ElementsAre(ViolationOf("action.timescale.start")));
 }
 
+TEST(DropRepeatsFromSetsTest, KeepsTheFirstOfEachValueInOrder) {
+  v1::Activity activity = ValidActivity();
+  activity.clear_lead_organisations();
+  for (const char* org :
+       {"organisations/b", "organisations/a", "organisations/b",
+        "organisations/c", "organisations/a"}) {
+    activity.add_lead_organisations(org);
+  }
+  activity.clear_duty_areas();
+  for (int i = 0; i < 100000; ++i) {
+    activity.add_duty_areas(i % 2 == 0 ? v1::RISK : v1::PARTNERSHIP);
+  }
+  const std::string title = activity.title();
+  EXPECT_EQ(
+      DropRepeatsFromSets(DataFields(*v1::Activity::descriptor()), &activity),
+      2u + 99998u);
+  EXPECT_THAT(
+      activity.lead_organisations(),
+      ElementsAre("organisations/b", "organisations/a", "organisations/c"));
+  EXPECT_THAT(activity.duty_areas(), ElementsAre(v1::RISK, v1::PARTNERSHIP));
+  EXPECT_EQ(activity.title(), title);
+  EXPECT_THAT(Validate(Kind::kActivity, activity), IsEmpty());
+  // Only the fields it is given.
+  activity.add_duty_areas(v1::RISK);
+  EXPECT_EQ(DropRepeatsFromSets({}, &activity), 0u);
+  EXPECT_EQ(activity.duty_areas_size(), 3);
+}
+
 TEST(ValidateFieldsTest, DuplicateIsReportedOnEveryRepeat) {
   v1::Activity activity = ValidActivity();
   activity.clear_lead_organisations();

@@ -9,6 +9,9 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "libplan/model/fields.h"
+#include "libplan/model/validation.h"
+#include "libplan/service/plan_reports.h"
+#include "libplan/util/errors.h"
 #include "prevent/plan/v1/resources.pb.h"
 #include "tests/support/temp_dir.h"
 
@@ -233,6 +236,117 @@ TEST_F(PlanResourcesTest, EntityAndChangeLogAgreeAfterManyConcurrentWrites) {
                  })
           .ok());
   EXPECT_EQ(creates, kThreads * kPerThread);
+}
+
+// A set that names a value twice means it once, on create and on update; a
+// set of more distinct values than its bound is still refused.
+TEST_F(PlanResourcesTest, SetsKeepEachValueOnce) {
+  v1::Organisation org;
+  org.set_display_name("Police");
+  v1::Organisation created_org;
+  ASSERT_TRUE(
+      resources_
+          ->Create(Kind::kOrganisation, "", "police", org, actor_, &created_org)
+          .ok());
+  v1::Activity activity;
+  activity.set_title("Training");
+  for (int i = 0; i < 3; ++i) {
+    activity.add_lead_organisations("organisations/police");
+    activity.add_duty_areas(v1::RISK);
+  }
+  v1::Activity created;
+  absl::Status status = resources_->Create(Kind::kActivity, kPlan, "training",
+                                           activity, actor_, &created);
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_EQ(created.lead_organisations_size(), 1);
+  EXPECT_EQ(created.duty_areas_size(), 1);
+
+  v1::Activity update;
+  update.set_name(created.name());
+  for (int i = 0; i < 1000000; ++i) update.add_duty_areas(v1::REFERRAL);
+  google::protobuf::FieldMask mask;
+  mask.add_paths("duty_areas");
+  v1::Activity updated;
+  status = resources_->Update(Kind::kActivity, update, mask, actor_, &updated);
+  ASSERT_TRUE(status.ok()) << status;
+  v1::Activity stored;
+  ASSERT_TRUE(resources_->Get(Kind::kActivity, created.name(), &stored).ok());
+  ASSERT_EQ(stored.duty_areas_size(), 1);
+  EXPECT_EQ(stored.duty_areas(0), v1::REFERRAL);
+
+  update.clear_duty_areas();
+  update.clear_lead_organisations();
+  for (size_t i = 0; i <= kMaxLeadOrganisations; ++i) {
+    update.add_lead_organisations(absl::StrCat("organisations/o", i));
+  }
+  mask.set_paths(0, "lead_organisations");
+  status = resources_->Update(Kind::kActivity, update, mask, actor_, &updated);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+}
+
+// A List whose filter matches nothing reads the whole plan: it stops once
+// the caller has gone or its deadline has passed, rather than reading on
+// for nobody. So does a report.
+TEST_F(PlanResourcesTest, LongReadsStopWhenTheCallerGoesOrRunsOutOfTime) {
+  for (int i = 0; i < 600; ++i) NewAction(absl::StrCat("a", i));
+  ListRequest list;
+  list.parent = kActivity;
+  list.filter = "rag = RED";  // none is: every action is read
+  std::vector<v1::Action> listed(10);
+  size_t n = 0;
+  std::string token;
+  const auto add = [&]() -> google::protobuf::Message* {
+    return &listed[n++ % listed.size()];
+  };
+
+  int asked = 0;
+  Actor gone;
+  gone.cancelled = [&] {
+    ++asked;
+    return true;
+  };
+  absl::Status status =
+      resources_->List(Kind::kAction, list, gone, add, &token);
+  EXPECT_EQ(status.code(), absl::StatusCode::kCancelled) << status;
+  EXPECT_EQ(ErrorReason(status), "CALL_CANCELLED");
+  EXPECT_EQ(asked, 1) << "the scan stopped at its first check";
+
+  Actor late;
+  late.deadline = absl::Now() - absl::Seconds(1);
+  status = resources_->List(Kind::kAction, list, late, add, &token);
+  EXPECT_EQ(status.code(), absl::StatusCode::kDeadlineExceeded) << status;
+
+  PlanReports reports(resources_.get());
+  v1::GetPlanSummaryRequest summary_request;
+  summary_request.set_plan(kPlan);
+  v1::PlanSummary summary;
+  status = reports.GetPlanSummary(summary_request, gone, &summary);
+  EXPECT_EQ(status.code(), absl::StatusCode::kCancelled) << status;
+  v1::ListChangesRequest changes_request;
+  changes_request.set_plan(kPlan);
+  changes_request.mutable_since()->set_seconds(
+      absl::ToUnixSeconds(absl::Now() + absl::Hours(1)));
+  v1::ListChangesResponse changes;
+  status = reports.ListChanges(changes_request, late, &changes);
+  EXPECT_EQ(status.code(), absl::StatusCode::kDeadlineExceeded) << status;
+
+  // A caller who stays gets the whole answer, and one whose read is short
+  // is never asked.
+  int kept_asked = 0;
+  Actor staying;
+  staying.cancelled = [&] {
+    ++kept_asked;
+    return false;
+  };
+  ASSERT_TRUE(resources_->List(Kind::kAction, list, staying, add, &token).ok());
+  EXPECT_EQ(n, 0u);
+  EXPECT_GT(kept_asked, 1);
+  v1::Plan plan;
+  ASSERT_TRUE(resources_
+                  ->List(
+                      Kind::kPlan, {}, gone, [&] { return &plan; }, &token)
+                  .ok());
+  EXPECT_EQ(plan.name(), kPlan);
 }
 
 }  // namespace

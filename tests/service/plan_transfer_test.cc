@@ -165,7 +165,7 @@ TEST_F(PlanTransferTest, CsvExportImportsBackIdentical) {
   export_request.set_name(kPlan);
   export_request.set_format(v1::CSV);
   v1::ExportPlanResponse exported;
-  ASSERT_TRUE(service_->resources->Export(export_request, &exported).ok());
+  ASSERT_TRUE(service_->resources->Export(export_request, {}, &exported).ok());
   EXPECT_EQ(exported.filename(), "south-staffordshire.csv");
 
   // Into a second, empty store, as the same plan.
@@ -184,7 +184,8 @@ TEST_F(PlanTransferTest, CsvExportImportsBackIdentical) {
   EXPECT_EQ(Comparable(*original), Comparable(*copy));
   // And the CSV of the copy is byte for byte the CSV of the original.
   v1::ExportPlanResponse exported_again;
-  ASSERT_TRUE(other.resources->Export(export_request, &exported_again).ok());
+  ASSERT_TRUE(
+      other.resources->Export(export_request, {}, &exported_again).ok());
   EXPECT_EQ(exported_again.content(), exported.content());
 }
 
@@ -226,7 +227,7 @@ TEST_F(PlanTransferTest, CsvKeepsTheCountyObjectiveLinks) {
   export_request.set_name("plans/cannock-chase");
   export_request.set_format(v1::CSV);
   v1::ExportPlanResponse exported;
-  ASSERT_TRUE(service_->resources->Export(export_request, &exported).ok());
+  ASSERT_TRUE(service_->resources->Export(export_request, {}, &exported).ok());
   Service other(dir_->Subpath("other"));
   ImportDemoCounty(*other.resources);
   district.set_content(exported.content());
@@ -263,13 +264,13 @@ TEST_F(PlanTransferTest, ExportsLeaveOutDeletedResources) {
   for (v1::PlanFormat format : {v1::CSV, v1::MARKDOWN, v1::HTML}) {
     request.set_format(format);
     v1::ExportPlanResponse exported;
-    ASSERT_TRUE(service_->resources->Export(request, &exported).ok());
+    ASSERT_TRUE(service_->resources->Export(request, {}, &exported).ok());
     EXPECT_EQ(exported.content().find(deleted.title()), std::string::npos)
         << v1::PlanFormat_Name(format);
   }
   request.set_name("plans/missing");
   v1::ExportPlanResponse missing;
-  EXPECT_EQ(service_->resources->Export(request, &missing).code(),
+  EXPECT_EQ(service_->resources->Export(request, {}, &missing).code(),
             absl::StatusCode::kNotFound);
 }
 

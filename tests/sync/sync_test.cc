@@ -243,7 +243,7 @@ class SyncTest : public ::testing::Test {
     std::string token;
     EXPECT_TRUE(node.resources
                     ->List(
-                        Kind::kConflict, list,
+                        Kind::kConflict, list, {},
                         [&] {
                           conflicts.emplace_back();
                           return &conflicts.back();
@@ -345,7 +345,7 @@ TEST_F(SyncTest, ConcurrentRagEditsKeepBothCandidates) {
     v1::ListChangesRequest request;
     request.set_plan(kPlan);
     v1::ListChangesResponse changes;
-    const absl::Status listed = reports.ListChanges(request, &changes);
+    const absl::Status listed = reports.ListChanges(request, {}, &changes);
     ASSERT_TRUE(listed.ok()) << listed;
     bool shown = false;
     for (const v1::ChangeRecord& record : changes.changes()) {
@@ -1231,7 +1231,7 @@ TEST_F(SyncTest, RandomInterleavingsConvergeAndLoseNothing) {
       size_t n = 0;
       std::string token;
       (void)agent.node.resources->List(
-          Kind::kAction, list, [&]() { return &listed[n++]; }, &token);
+          Kind::kAction, list, {}, [&]() { return &listed[n++]; }, &token);
       for (size_t i = 0; i < n; ++i) actions.push_back(listed[i].name());
       const std::string target =
           actions.empty() ? "" : actions[gen() % actions.size()];
