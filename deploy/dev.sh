@@ -12,7 +12,7 @@ PACKAGES=(cmake g++ make ccache pkg-config
   librocksdb-dev libabsl-dev libgtest-dev libgmock-dev grpc-proto
   libgoogle-perftools-dev
   clang libclang-rt-14-dev libbenchmark-dev
-  chromium)
+  chromium openssl)
 
 deps() {
   local missing=()

@@ -28,6 +28,7 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "libplan/clock/hybrid_clock.h"
 #include "libplan/rpc/admin_service.h"
+#include "libplan/rpc/identity.h"
 #include "libplan/rpc/plan_service.h"
 #include "libplan/rpc/report_service.h"
 #include "libplan/rpc/server.h"
@@ -35,6 +36,7 @@
 #include "libplan/service/plan_resources.h"
 #include "libplan/storage/store.h"
 #include "libplan/sync/sync_authority.h"
+#include "libplan/transport/credentials.h"
 #include "libplan/util/log.h"
 #include "seed.pb.h"
 
@@ -70,6 +72,20 @@ ABSL_FLAG(std::string, restore_from, "",
           "lacks (docs/operations.md).");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "How long in-flight calls may run after SIGTERM.");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM certificate chain of this service (with --tls_key and "
+          "--tls_ca): serve TLS and require client certificates signed by "
+          "--tls_ca. Needed to listen anywhere but loopback.");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert.");
+ABSL_FLAG(std::string, tls_ca, "",
+          "PEM certificate(s) of the CA that signs client certificates.");
+ABSL_FLAG(std::string, trust_domain, "prevent.local",
+          "With TLS, a caller's organisation is the one its certificate's "
+          "URI SAN spiffe://<trust_domain>/organisations/<id> names.");
+ABSL_FLAG(std::string, dev_organisation, "",
+          "Development mode (plaintext on loopback, no TLS): the organisation "
+          "of a call whose x-prevent-organisation names none. Empty: this "
+          "service's own (--organisation).");
 
 namespace {
 
@@ -119,6 +135,34 @@ int Run() {
 
   const std::string data_dir = absl::GetFlag(FLAGS_data_dir);
   const absl::Time started = absl::Now();
+  // Checked before the store is touched: a start that cannot serve changes
+  // nothing.
+  const std::string listen = absl::GetFlag(FLAGS_listen);
+  const plan::TlsFiles tls{.cert = absl::GetFlag(FLAGS_tls_cert),
+                           .key = absl::GetFlag(FLAGS_tls_key),
+                           .ca = absl::GetFlag(FLAGS_tls_ca)};
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      plan::ServerCredentialsFor(listen, tls);
+  if (!credentials.ok()) {
+    PLAN_LOG(ERROR) << "cannot serve: " << credentials.status().message();
+    return 1;
+  }
+  plan::Authenticator::Options identity;
+  identity.trust_domain = absl::GetFlag(FLAGS_trust_domain);
+  if (tls.enabled()) {
+    identity.mode = plan::Authenticator::Mode::kCertificate;
+  } else {
+    identity.mode = plan::Authenticator::Mode::kDevelopment;
+    identity.organisation = absl::GetFlag(FLAGS_dev_organisation);
+    PLAN_LOG(WARNING) << "development mode: plaintext on loopback; callers "
+                         "are not authenticated and act as the organisation "
+                         "x-prevent-organisation names (default "
+                      << (identity.organisation.empty()
+                              ? std::string("this service's own")
+                              : identity.organisation)
+                      << "). Give --tls_cert, --tls_key and --tls_ca to "
+                         "verify them (docs/security.md).";
+  }
   if (const std::string from = absl::GetFlag(FLAGS_restore_from);
       !from.empty()) {
     absl::StatusOr<plan::BackupInfo> restored =
@@ -155,13 +199,14 @@ int Run() {
     PLAN_LOG(ERROR) << "cannot import the seed plan: " << seeded.message();
     return 1;
   }
-  plan::PlanServiceImpl plan_service(&resources);
+  const plan::Authenticator auth(identity);
+  plan::PlanServiceImpl plan_service(&resources, &auth);
   plan::SyncAuthority authority(store->get(), &clock,
                                 plan::SyncAuthorityOptions());
-  plan::SyncServiceImpl sync_service(&authority);
+  plan::SyncServiceImpl sync_service(&authority, &auth);
   plan::PlanReports reports(&resources);
-  plan::ReportServiceImpl report_service(&reports);
-  plan::AdminServiceImpl admin_service(store->get(), backup_root);
+  plan::ReportServiceImpl report_service(&reports, &auth);
+  plan::AdminServiceImpl admin_service(store->get(), backup_root, &auth);
   if (const int64_t keep = absl::GetFlag(FLAGS_retain_changes);
       keep > 0 && (*store)->last_sequence() > static_cast<uint64_t>(keep)) {
     if (absl::Status trimmed =
@@ -175,8 +220,7 @@ int Run() {
   grpc::ServerBuilder builder;
   plan::ConfigureServerBuilder(plan::ServerOptions(), &builder);
   int port = 0;
-  const std::string listen = absl::GetFlag(FLAGS_listen);
-  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(listen, *credentials, &port);
   builder.RegisterService(&plan_service);
   builder.RegisterService(&sync_service);
   builder.RegisterService(&report_service);
@@ -194,6 +238,7 @@ int Run() {
     return 1;
   }
   PLAN_LOG(INFO) << "plan-service started listen=" << listen << " port=" << port
+                 << " tls=" << (tls.enabled() ? "mutual" : "off")
                  << " data_dir=" << data_dir
                  << " replica=" << (*store)->replica_id()
                  << " epoch=" << (*store)->epoch()

@@ -30,6 +30,7 @@
 #include "grpcpp/create_channel.h"
 #include "libplan/model/fields.h"
 #include "libplan/model/names.h"
+#include "libplan/transport/credentials.h"
 #include "planctl/client.h"
 #include "planctl/fields.h"
 #include "planctl/output.h"
@@ -42,6 +43,13 @@ ABSL_FLAG(std::string, server, "127.0.0.1:50051",
           "unix:PATH).");
 ABSL_FLAG(std::string, organisation, "",
           "Acting organisation recorded on writes (organisations/{org}).");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM certificate naming your organisation (with --tls_key and "
+          "--tls_ca): connect over TLS. Needed for a --server that is not "
+          "loopback.");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert.");
+ABSL_FLAG(std::string, tls_ca, "",
+          "PEM certificate of the CA that signs the server's certificate.");
 ABSL_FLAG(bool, json, false, "Print JSON instead of tables.");
 ABSL_FLAG(absl::Duration, timeout, absl::Seconds(30), "Deadline of each call.");
 ABSL_FLAG(std::string, filter, "", "list, conflicts list: an AIP-160 filter.");
@@ -1016,8 +1024,16 @@ int main(int argc, char** argv) {
     std::cout << "planctl " << command->synopsis << "\n\n" << command->help;
     return 0;
   }
-  std::shared_ptr<grpc::Channel> channel = grpc::CreateChannel(
-      absl::GetFlag(FLAGS_server), grpc::InsecureChannelCredentials());
+  const plan::TlsFiles tls{.cert = absl::GetFlag(FLAGS_tls_cert),
+                           .key = absl::GetFlag(FLAGS_tls_key),
+                           .ca = absl::GetFlag(FLAGS_tls_ca)};
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+      plan::ChannelCredentialsFor(absl::GetFlag(FLAGS_server), tls);
+  if (!credentials.ok()) {
+    return planctl::UsageError(std::string(credentials.status().message()));
+  }
+  std::shared_ptr<grpc::Channel> channel =
+      grpc::CreateChannel(absl::GetFlag(FLAGS_server), *credentials);
   planctl::PlanClient client(channel,
                              {.organisation = absl::GetFlag(FLAGS_organisation),
                               .timeout = absl::GetFlag(FLAGS_timeout)});

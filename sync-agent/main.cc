@@ -38,6 +38,7 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "libplan/clock/hybrid_clock.h"
 #include "libplan/model/names.h"
+#include "libplan/rpc/identity.h"
 #include "libplan/rpc/plan_service.h"
 #include "libplan/rpc/server.h"
 #include "libplan/rpc/sync_client.h"
@@ -45,6 +46,7 @@
 #include "libplan/storage/store.h"
 #include "libplan/sync/replica.h"
 #include "libplan/sync/schedule.h"
+#include "libplan/transport/credentials.h"
 #include "libplan/util/log.h"
 #include "sync-agent/agent_service.h"
 #include "sync-agent/sync_loop.h"
@@ -85,6 +87,16 @@ ABSL_FLAG(absl::Duration, follow_window, absl::Seconds(60),
           "wait this long for one in progress.");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "How long in-flight calls may run after SIGTERM.");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM certificate chain of this agent, naming its organisation as "
+          "URI SAN spiffe://<trust domain>/organisations/<id> (with --tls_key "
+          "and --tls_ca): presented to the plan service, and served on "
+          "--listen when that is not loopback. Needed for a --server that is "
+          "not loopback.");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert.");
+ABSL_FLAG(std::string, tls_ca, "",
+          "PEM certificate(s) of the CA that signs the plan service's "
+          "certificate and the certificates of local callers.");
 
 namespace sync_agent {
 namespace {
@@ -133,7 +145,9 @@ absl::StatusOr<plan::ReplicaOptions> ReplicaOptionsFromFlags() {
 // A channel to the plan service. Keepalive pings notice a dead peer during a
 // long following pull; reconnection attempts are capped at 10 s apart so a
 // service that comes back is reached soon (the SyncLoop paces retries).
-std::shared_ptr<grpc::Channel> NewSyncChannel(const std::string& server) {
+std::shared_ptr<grpc::Channel> NewSyncChannel(
+    const std::string& server,
+    std::shared_ptr<grpc::ChannelCredentials> credentials) {
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 60000);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20000);
@@ -142,8 +156,7 @@ std::shared_ptr<grpc::Channel> NewSyncChannel(const std::string& server) {
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 1000);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 10000);
   args.SetMaxReceiveMessageSize(plan::ServerOptions().max_message_bytes);
-  return grpc::CreateCustomChannel(server, grpc::InsecureChannelCredentials(),
-                                   args);
+  return grpc::CreateCustomChannel(server, std::move(credentials), args);
 }
 
 std::string Summary(const v1::SyncNowResponse& moved) {
@@ -178,6 +191,27 @@ int Run() {
   const std::string data_dir = absl::GetFlag(FLAGS_data_dir);
   const std::string server_address = absl::GetFlag(FLAGS_server);
   const std::string& organisation = replica_options->organisation;
+  // Checked before the store is touched: a start that cannot serve changes
+  // nothing.
+  const plan::TlsFiles tls{.cert = absl::GetFlag(FLAGS_tls_cert),
+                           .key = absl::GetFlag(FLAGS_tls_key),
+                           .ca = absl::GetFlag(FLAGS_tls_ca)};
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> sync_credentials =
+      plan::ChannelCredentialsFor(server_address, tls);
+  if (!sync_credentials.ok()) {
+    PLAN_LOG(ERROR) << "cannot reach --server: "
+                    << sync_credentials.status().message();
+    return kFailure;
+  }
+  // TLS on the local API only where it can be reached from elsewhere.
+  const std::string listen = absl::GetFlag(FLAGS_listen);
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      plan::ServerCredentialsFor(
+          listen, plan::IsLoopbackAddress(listen) ? plan::TlsFiles() : tls);
+  if (!once && !credentials.ok()) {
+    PLAN_LOG(ERROR) << "cannot serve: " << credentials.status().message();
+    return kFailure;
+  }
   const absl::Time started = absl::Now();
   absl::StatusOr<std::unique_ptr<plan::Store>> store = plan::Store::Open(
       {.path = data_dir,
@@ -191,9 +225,9 @@ int Run() {
   plan::HybridClock clock;
   clock.Restore((*store)->last_hlc());
   plan::Replica replica(store->get(), &clock, *replica_options);
-  plan::GrpcSyncTransport transport(NewSyncChannel(server_address),
-                                    organisation,
-                                    absl::GetFlag(FLAGS_sync_timeout));
+  plan::GrpcSyncTransport transport(
+      NewSyncChannel(server_address, *std::move(sync_credentials)),
+      organisation, absl::GetFlag(FLAGS_sync_timeout));
   SyncLoopOptions loop_options;
   loop_options.schedule = *schedule;
   loop_options.follow_window = absl::GetFlag(FLAGS_follow_window);
@@ -218,14 +252,16 @@ int Run() {
   resources_options.default_organisation = organisation;
   resources_options.replica = true;
   plan::PlanResources resources(store->get(), &clock, resources_options);
-  plan::PlanServiceImpl plan_service(&resources);
+  // The local API always acts as this agent's organisation.
+  const plan::Authenticator auth({.mode = plan::Authenticator::Mode::kFixed,
+                                  .organisation = organisation});
+  plan::PlanServiceImpl plan_service(&resources, &auth);
   AgentServiceImpl agent_service(&loop);
 
   grpc::ServerBuilder builder;
   plan::ConfigureServerBuilder(plan::ServerOptions(), &builder);
   int port = 0;
-  const std::string listen = absl::GetFlag(FLAGS_listen);
-  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(listen, *credentials, &port);
   builder.RegisterService(&plan_service);
   builder.RegisterService(&agent_service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();

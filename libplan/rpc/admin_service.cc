@@ -38,9 +38,13 @@ absl::StatusOr<std::string> BackupDirectory(const std::string& root,
   return wanted.string();
 }
 
-grpc::Status AdminServiceImpl::Backup(grpc::ServerContext*,
+grpc::Status AdminServiceImpl::Backup(grpc::ServerContext* context,
                                       const v1::BackupRequest* request,
                                       v1::BackupResponse* response) {
+  if (absl::StatusOr<Actor> caller = auth_->Authenticate(*context);
+      !caller.ok()) {
+    return ToGrpcStatus(caller.status());
+  }
   if (backup_root_.empty()) {
     return ToGrpcStatus(Error(absl::StatusCode::kFailedPrecondition,
                               "NO_BACKUP_ROOT",

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "libplan/rpc/identity.h"
 #include "libplan/storage/store.h"
 #include "prevent/plan/v1/admin_service.grpc.pb.h"
 
@@ -14,10 +15,11 @@ namespace plan {
 
 class AdminServiceImpl final : public v1::AdminService::Service {
  public:
-  // `store` must outlive the service. `backup_root` is an existing
-  // directory, or empty to refuse backups.
-  AdminServiceImpl(Store* store, std::string backup_root)
-      : store_(store), backup_root_(std::move(backup_root)) {}
+  // `store` and `auth` must outlive the service. `backup_root` is an
+  // existing directory, or empty to refuse backups.
+  AdminServiceImpl(Store* store, std::string backup_root,
+                   const Authenticator* auth)
+      : store_(store), backup_root_(std::move(backup_root)), auth_(auth) {}
 
   grpc::Status Backup(grpc::ServerContext* context,
                       const v1::BackupRequest* request,
@@ -26,6 +28,7 @@ class AdminServiceImpl final : public v1::AdminService::Service {
  private:
   Store* const store_;
   const std::string backup_root_;
+  const Authenticator* const auth_;
 };
 
 // The directory `to` names under `root`: absolute, without "." or "..", and

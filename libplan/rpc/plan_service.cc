@@ -12,10 +12,10 @@ grpc::Status PlanServiceImpl::Finish(const grpc::ServerContextBase& context,
                                      absl::string_view method,
                                      const absl::Status& status) {
   if (!status.ok()) {
-    const std::string organisation = ActingOrganisation(context);
+    const std::string organisation = ClaimedOrganisation(context);
     PLAN_LOG(INFO) << "refused " << method << " "
                    << absl::StatusCodeToString(status.code())
-                   << " reason=" << ErrorReason(status) << " organisation="
+                   << " reason=" << ErrorReason(status) << " claimed_organisation="
                    << (organisation.empty() ? "-" : organisation) << ": "
                    << status.message();
   }
@@ -28,8 +28,13 @@ grpc::ServerUnaryReactor* PlanServiceImpl::Update(
     const google::protobuf::FieldMask& mask,
     google::protobuf::Message* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::StatusOr<Actor> actor = auth_->Authenticate(*context);
+  if (!actor.ok()) {
+    reactor->Finish(Finish(*context, method, actor.status()));
+    return reactor;
+  }
   resources_->UpdateAsync(
-      kind, resource, mask, ActorOf(*context), response,
+      kind, resource, mask, *actor, response,
       [this, context, method, reactor](absl::Status status) {
         reactor->Finish(Finish(*context, method, status));
       });
@@ -39,29 +44,30 @@ grpc::ServerUnaryReactor* PlanServiceImpl::Update(
 grpc::Status PlanServiceImpl::GetOrganisation(
     grpc::ServerContext* context, const v1::GetOrganisationRequest* request,
     v1::Organisation* response) {
-  return Finish(
-      *context, "GetOrganisation",
-      resources_->Get(Kind::kOrganisation, request->name(), response));
+  return Serve(*context, "GetOrganisation", [&](const Actor&) {
+    return resources_->Get(Kind::kOrganisation, request->name(), response);
+  });
 }
 
 grpc::Status PlanServiceImpl::ListOrganisations(
     grpc::ServerContext* context, const v1::ListOrganisationsRequest* request,
     v1::ListOrganisationsResponse* response) {
-  return Finish(
-      *context, "ListOrganisations",
-      resources_->List(
-          Kind::kOrganisation, ToListRequest("", *request), ActorOf(*context),
-          [response] { return response->add_organisations(); },
-          response->mutable_next_page_token()));
+  return Serve(*context, "ListOrganisations", [&](const Actor& actor) {
+    return resources_->List(
+        Kind::kOrganisation, ToListRequest("", *request), actor,
+        [response] { return response->add_organisations(); },
+        response->mutable_next_page_token());
+  });
 }
 
 grpc::Status PlanServiceImpl::CreateOrganisation(
     grpc::ServerContext* context, const v1::CreateOrganisationRequest* request,
     v1::Organisation* response) {
-  return Finish(
-      *context, "CreateOrganisation",
-      resources_->Create(Kind::kOrganisation, "", request->organisation_id(),
-                         request->organisation(), ActorOf(*context), response));
+  return Serve(*context, "CreateOrganisation", [&](const Actor& actor) {
+    return resources_->Create(Kind::kOrganisation, "",
+                              request->organisation_id(),
+                              request->organisation(), actor, response);
+  });
 }
 
 grpc::ServerUnaryReactor* PlanServiceImpl::UpdateOrganisation(
@@ -74,45 +80,48 @@ grpc::ServerUnaryReactor* PlanServiceImpl::UpdateOrganisation(
 grpc::Status PlanServiceImpl::DeleteOrganisation(
     grpc::ServerContext* context, const v1::DeleteOrganisationRequest* request,
     v1::Organisation* response) {
-  return Finish(
-      *context, "DeleteOrganisation",
-      resources_->Delete(Kind::kOrganisation, request->name(), request->etag(),
-                         ActorOf(*context), response));
+  return Serve(*context, "DeleteOrganisation", [&](const Actor& actor) {
+    return resources_->Delete(Kind::kOrganisation, request->name(),
+                              request->etag(), actor, response);
+  });
 }
 
 grpc::Status PlanServiceImpl::UndeleteOrganisation(
     grpc::ServerContext* context,
     const v1::UndeleteOrganisationRequest* request,
     v1::Organisation* response) {
-  return Finish(*context, "UndeleteOrganisation",
-                resources_->Undelete(Kind::kOrganisation, request->name(),
-                                     ActorOf(*context), response));
+  return Serve(*context, "UndeleteOrganisation", [&](const Actor& actor) {
+    return resources_->Undelete(Kind::kOrganisation, request->name(), actor,
+                                response);
+  });
 }
 
 grpc::Status PlanServiceImpl::GetPlan(grpc::ServerContext* context,
                                       const v1::GetPlanRequest* request,
                                       v1::Plan* response) {
-  return Finish(*context, "GetPlan",
-                resources_->Get(Kind::kPlan, request->name(), response));
+  return Serve(*context, "GetPlan", [&](const Actor&) {
+    return resources_->Get(Kind::kPlan, request->name(), response);
+  });
 }
 
 grpc::Status PlanServiceImpl::ListPlans(grpc::ServerContext* context,
                                         const v1::ListPlansRequest* request,
                                         v1::ListPlansResponse* response) {
-  return Finish(*context, "ListPlans",
-                resources_->List(
-                    Kind::kPlan, ToListRequest("", *request), ActorOf(*context),
-                    [response] { return response->add_plans(); },
-                    response->mutable_next_page_token()));
+  return Serve(*context, "ListPlans", [&](const Actor& actor) {
+    return resources_->List(
+        Kind::kPlan, ToListRequest("", *request), actor,
+        [response] { return response->add_plans(); },
+        response->mutable_next_page_token());
+  });
 }
 
 grpc::Status PlanServiceImpl::CreatePlan(grpc::ServerContext* context,
                                          const v1::CreatePlanRequest* request,
                                          v1::Plan* response) {
-  return Finish(
-      *context, "CreatePlan",
-      resources_->Create(Kind::kPlan, "", request->plan_id(), request->plan(),
-                         ActorOf(*context), response));
+  return Serve(*context, "CreatePlan", [&](const Actor& actor) {
+    return resources_->Create(Kind::kPlan, "", request->plan_id(),
+                              request->plan(), actor, response);
+  });
 }
 
 grpc::ServerUnaryReactor* PlanServiceImpl::UpdatePlan(
@@ -125,45 +134,47 @@ grpc::ServerUnaryReactor* PlanServiceImpl::UpdatePlan(
 grpc::Status PlanServiceImpl::DeletePlan(grpc::ServerContext* context,
                                          const v1::DeletePlanRequest* request,
                                          v1::Plan* response) {
-  return Finish(
-      *context, "DeletePlan",
-      resources_->Delete(Kind::kPlan, request->name(), request->etag(),
-                         ActorOf(*context), response));
+  return Serve(*context, "DeletePlan", [&](const Actor& actor) {
+    return resources_->Delete(Kind::kPlan, request->name(), request->etag(),
+                              actor, response);
+  });
 }
 
 grpc::Status PlanServiceImpl::UndeletePlan(
     grpc::ServerContext* context, const v1::UndeletePlanRequest* request,
     v1::Plan* response) {
-  return Finish(*context, "UndeletePlan",
-                resources_->Undelete(Kind::kPlan, request->name(),
-                                     ActorOf(*context), response));
+  return Serve(*context, "UndeletePlan", [&](const Actor& actor) {
+    return resources_->Undelete(Kind::kPlan, request->name(), actor, response);
+  });
 }
 
 grpc::Status PlanServiceImpl::GetStrand(grpc::ServerContext* context,
                                         const v1::GetStrandRequest* request,
                                         v1::Strand* response) {
-  return Finish(*context, "GetStrand",
-                resources_->Get(Kind::kStrand, request->name(), response));
+  return Serve(*context, "GetStrand", [&](const Actor&) {
+    return resources_->Get(Kind::kStrand, request->name(), response);
+  });
 }
 
 grpc::Status PlanServiceImpl::ListStrands(grpc::ServerContext* context,
                                           const v1::ListStrandsRequest* request,
                                           v1::ListStrandsResponse* response) {
-  return Finish(
-      *context, "ListStrands",
-      resources_->List(
-          Kind::kStrand, ToListRequest(request->parent(), *request),
-          ActorOf(*context), [response] { return response->add_strands(); },
-          response->mutable_next_page_token()));
+  return Serve(*context, "ListStrands", [&](const Actor& actor) {
+    return resources_->List(
+        Kind::kStrand, ToListRequest(request->parent(), *request), actor,
+        [response] { return response->add_strands(); },
+        response->mutable_next_page_token());
+  });
 }
 
 grpc::Status PlanServiceImpl::CreateStrand(
     grpc::ServerContext* context, const v1::CreateStrandRequest* request,
     v1::Strand* response) {
-  return Finish(
-      *context, "CreateStrand",
-      resources_->Create(Kind::kStrand, request->parent(), request->strand_id(),
-                         request->strand(), ActorOf(*context), response));
+  return Serve(*context, "CreateStrand", [&](const Actor& actor) {
+    return resources_->Create(Kind::kStrand, request->parent(),
+                              request->strand_id(), request->strand(), actor,
+                              response);
+  });
 }
 
 grpc::ServerUnaryReactor* PlanServiceImpl::UpdateStrand(
@@ -176,45 +187,48 @@ grpc::ServerUnaryReactor* PlanServiceImpl::UpdateStrand(
 grpc::Status PlanServiceImpl::DeleteStrand(
     grpc::ServerContext* context, const v1::DeleteStrandRequest* request,
     v1::Strand* response) {
-  return Finish(
-      *context, "DeleteStrand",
-      resources_->Delete(Kind::kStrand, request->name(), request->etag(),
-                         ActorOf(*context), response));
+  return Serve(*context, "DeleteStrand", [&](const Actor& actor) {
+    return resources_->Delete(Kind::kStrand, request->name(), request->etag(),
+                              actor, response);
+  });
 }
 
 grpc::Status PlanServiceImpl::UndeleteStrand(
     grpc::ServerContext* context, const v1::UndeleteStrandRequest* request,
     v1::Strand* response) {
-  return Finish(*context, "UndeleteStrand",
-                resources_->Undelete(Kind::kStrand, request->name(),
-                                     ActorOf(*context), response));
+  return Serve(*context, "UndeleteStrand", [&](const Actor& actor) {
+    return resources_->Undelete(Kind::kStrand, request->name(), actor,
+                                response);
+  });
 }
 
 grpc::Status PlanServiceImpl::GetActivity(grpc::ServerContext* context,
                                           const v1::GetActivityRequest* request,
                                           v1::Activity* response) {
-  return Finish(*context, "GetActivity",
-                resources_->Get(Kind::kActivity, request->name(), response));
+  return Serve(*context, "GetActivity", [&](const Actor&) {
+    return resources_->Get(Kind::kActivity, request->name(), response);
+  });
 }
 
 grpc::Status PlanServiceImpl::ListActivities(
     grpc::ServerContext* context, const v1::ListActivitiesRequest* request,
     v1::ListActivitiesResponse* response) {
-  return Finish(
-      *context, "ListActivities",
-      resources_->List(
-          Kind::kActivity, ToListRequest(request->parent(), *request),
-          ActorOf(*context), [response] { return response->add_activities(); },
-          response->mutable_next_page_token()));
+  return Serve(*context, "ListActivities", [&](const Actor& actor) {
+    return resources_->List(
+        Kind::kActivity, ToListRequest(request->parent(), *request), actor,
+        [response] { return response->add_activities(); },
+        response->mutable_next_page_token());
+  });
 }
 
 grpc::Status PlanServiceImpl::CreateActivity(
     grpc::ServerContext* context, const v1::CreateActivityRequest* request,
     v1::Activity* response) {
-  return Finish(*context, "CreateActivity",
-                resources_->Create(Kind::kActivity, request->parent(),
-                                   request->activity_id(), request->activity(),
-                                   ActorOf(*context), response));
+  return Serve(*context, "CreateActivity", [&](const Actor& actor) {
+    return resources_->Create(Kind::kActivity, request->parent(),
+                              request->activity_id(), request->activity(),
+                              actor, response);
+  });
 }
 
 grpc::ServerUnaryReactor* PlanServiceImpl::UpdateActivity(
@@ -227,45 +241,48 @@ grpc::ServerUnaryReactor* PlanServiceImpl::UpdateActivity(
 grpc::Status PlanServiceImpl::DeleteActivity(
     grpc::ServerContext* context, const v1::DeleteActivityRequest* request,
     v1::Activity* response) {
-  return Finish(
-      *context, "DeleteActivity",
-      resources_->Delete(Kind::kActivity, request->name(), request->etag(),
-                         ActorOf(*context), response));
+  return Serve(*context, "DeleteActivity", [&](const Actor& actor) {
+    return resources_->Delete(Kind::kActivity, request->name(), request->etag(),
+                              actor, response);
+  });
 }
 
 grpc::Status PlanServiceImpl::UndeleteActivity(
     grpc::ServerContext* context, const v1::UndeleteActivityRequest* request,
     v1::Activity* response) {
-  return Finish(*context, "UndeleteActivity",
-                resources_->Undelete(Kind::kActivity, request->name(),
-                                     ActorOf(*context), response));
+  return Serve(*context, "UndeleteActivity", [&](const Actor& actor) {
+    return resources_->Undelete(Kind::kActivity, request->name(), actor,
+                                response);
+  });
 }
 
 grpc::Status PlanServiceImpl::GetAction(grpc::ServerContext* context,
                                         const v1::GetActionRequest* request,
                                         v1::Action* response) {
-  return Finish(*context, "GetAction",
-                resources_->Get(Kind::kAction, request->name(), response));
+  return Serve(*context, "GetAction", [&](const Actor&) {
+    return resources_->Get(Kind::kAction, request->name(), response);
+  });
 }
 
 grpc::Status PlanServiceImpl::ListActions(grpc::ServerContext* context,
                                           const v1::ListActionsRequest* request,
                                           v1::ListActionsResponse* response) {
-  return Finish(
-      *context, "ListActions",
-      resources_->List(
-          Kind::kAction, ToListRequest(request->parent(), *request),
-          ActorOf(*context), [response] { return response->add_actions(); },
-          response->mutable_next_page_token()));
+  return Serve(*context, "ListActions", [&](const Actor& actor) {
+    return resources_->List(
+        Kind::kAction, ToListRequest(request->parent(), *request), actor,
+        [response] { return response->add_actions(); },
+        response->mutable_next_page_token());
+  });
 }
 
 grpc::Status PlanServiceImpl::CreateAction(
     grpc::ServerContext* context, const v1::CreateActionRequest* request,
     v1::Action* response) {
-  return Finish(
-      *context, "CreateAction",
-      resources_->Create(Kind::kAction, request->parent(), request->action_id(),
-                         request->action(), ActorOf(*context), response));
+  return Serve(*context, "CreateAction", [&](const Actor& actor) {
+    return resources_->Create(Kind::kAction, request->parent(),
+                              request->action_id(), request->action(), actor,
+                              response);
+  });
 }
 
 grpc::ServerUnaryReactor* PlanServiceImpl::UpdateAction(
@@ -278,41 +295,41 @@ grpc::ServerUnaryReactor* PlanServiceImpl::UpdateAction(
 grpc::Status PlanServiceImpl::DeleteAction(
     grpc::ServerContext* context, const v1::DeleteActionRequest* request,
     v1::Action* response) {
-  return Finish(
-      *context, "DeleteAction",
-      resources_->Delete(Kind::kAction, request->name(), request->etag(),
-                         ActorOf(*context), response));
+  return Serve(*context, "DeleteAction", [&](const Actor& actor) {
+    return resources_->Delete(Kind::kAction, request->name(), request->etag(),
+                              actor, response);
+  });
 }
 
 grpc::Status PlanServiceImpl::UndeleteAction(
     grpc::ServerContext* context, const v1::UndeleteActionRequest* request,
     v1::Action* response) {
-  return Finish(*context, "UndeleteAction",
-                resources_->Undelete(Kind::kAction, request->name(),
-                                     ActorOf(*context), response));
+  return Serve(*context, "UndeleteAction", [&](const Actor& actor) {
+    return resources_->Undelete(Kind::kAction, request->name(), actor,
+                                response);
+  });
 }
 
 grpc::Status PlanServiceImpl::ListProgressUpdates(
     grpc::ServerContext* context, const v1::ListProgressUpdatesRequest* request,
     v1::ListProgressUpdatesResponse* response) {
-  return Finish(
-      *context, "ListProgressUpdates",
-      resources_->List(
-          Kind::kProgressUpdate, ToListRequest(request->parent(), *request),
-          ActorOf(*context),
-          [response] { return response->add_progress_updates(); },
-          response->mutable_next_page_token()));
+  return Serve(*context, "ListProgressUpdates", [&](const Actor& actor) {
+    return resources_->List(
+        Kind::kProgressUpdate, ToListRequest(request->parent(), *request),
+        actor, [response] { return response->add_progress_updates(); },
+        response->mutable_next_page_token());
+  });
 }
 
 grpc::Status PlanServiceImpl::CreateProgressUpdate(
     grpc::ServerContext* context,
     const v1::CreateProgressUpdateRequest* request,
     v1::ProgressUpdate* response) {
-  return Finish(*context, "CreateProgressUpdate",
-                resources_->Create(Kind::kProgressUpdate, request->parent(),
-                                   request->progress_update_id(),
-                                   request->progress_update(),
-                                   ActorOf(*context), response));
+  return Serve(*context, "CreateProgressUpdate", [&](const Actor& actor) {
+    return resources_->Create(Kind::kProgressUpdate, request->parent(),
+                              request->progress_update_id(),
+                              request->progress_update(), actor, response);
+  });
 }
 
 grpc::Status PlanServiceImpl::ListConflicts(
@@ -323,40 +340,44 @@ grpc::Status PlanServiceImpl::ListConflicts(
   list.page_size = request->page_size();
   list.page_token = request->page_token();
   list.filter = request->filter();
-  return Finish(*context, "ListConflicts",
-                resources_->List(
-                    Kind::kConflict, list, ActorOf(*context),
-                    [response] { return response->add_conflicts(); },
-                    response->mutable_next_page_token()));
+  return Serve(*context, "ListConflicts", [&](const Actor& actor) {
+    return resources_->List(
+        Kind::kConflict, list, actor,
+        [response] { return response->add_conflicts(); },
+        response->mutable_next_page_token());
+  });
 }
 
 grpc::Status PlanServiceImpl::GetConflict(grpc::ServerContext* context,
                                           const v1::GetConflictRequest* request,
                                           v1::Conflict* response) {
-  return Finish(*context, "GetConflict",
-                resources_->Get(Kind::kConflict, request->name(), response));
+  return Serve(*context, "GetConflict", [&](const Actor&) {
+    return resources_->Get(Kind::kConflict, request->name(), response);
+  });
 }
 
 grpc::Status PlanServiceImpl::ResolveConflict(
     grpc::ServerContext* context, const v1::ResolveConflictRequest* request,
     v1::Conflict* response) {
-  return Finish(
-      *context, "ResolveConflict",
-      resources_->ResolveConflict(*request, ActorOf(*context), response));
+  return Serve(*context, "ResolveConflict", [&](const Actor& actor) {
+    return resources_->ResolveConflict(*request, actor, response);
+  });
 }
 
 grpc::Status PlanServiceImpl::ImportPlan(grpc::ServerContext* context,
                                          const v1::ImportPlanRequest* request,
                                          v1::ImportPlanResponse* response) {
-  return Finish(*context, "ImportPlan",
-                resources_->Import(*request, ActorOf(*context), response));
+  return Serve(*context, "ImportPlan", [&](const Actor& actor) {
+    return resources_->Import(*request, actor, response);
+  });
 }
 
 grpc::Status PlanServiceImpl::ExportPlan(grpc::ServerContext* context,
                                          const v1::ExportPlanRequest* request,
                                          v1::ExportPlanResponse* response) {
-  return Finish(*context, "ExportPlan",
-                resources_->Export(*request, ActorOf(*context), response));
+  return Serve(*context, "ExportPlan", [&](const Actor& actor) {
+    return resources_->Export(*request, actor, response);
+  });
 }
 
 }  // namespace plan

@@ -6,6 +6,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "libplan/rpc/identity.h"
 #include "libplan/service/plan_resources.h"
 #include "prevent/plan/v1/plan_service.grpc.pb.h"
 
@@ -26,8 +27,10 @@ using PlanServiceBase = v1::PlanService::WithCallbackMethod_UpdateOrganisation<
 
 class PlanServiceImpl final : public PlanServiceBase {
  public:
-  // `resources` must outlive the service.
-  explicit PlanServiceImpl(PlanResources* resources) : resources_(resources) {}
+  // `resources` and `auth` must outlive the service. Every call acts as
+  // `auth` authenticates it; one it refuses reaches no method.
+  PlanServiceImpl(PlanResources* resources, const Authenticator* auth)
+      : resources_(resources), auth_(auth) {}
 
   grpc::Status GetOrganisation(grpc::ServerContext* context,
                                const v1::GetOrganisationRequest* request,
@@ -152,6 +155,13 @@ class PlanServiceImpl final : public PlanServiceBase {
   // and acting organisation.
   grpc::Status Finish(const grpc::ServerContextBase& context,
                       absl::string_view method, const absl::Status& status);
+  // Authenticates the caller of `context`, then answers with `call(actor)`.
+  template <typename Call>
+  grpc::Status Serve(const grpc::ServerContextBase& context,
+                     absl::string_view method, Call call) {
+    absl::StatusOr<Actor> actor = auth_->Authenticate(context);
+    return Finish(context, method, actor.ok() ? call(*actor) : actor.status());
+  }
   // Serves Update `method` of `kind` through PlanResources::UpdateAsync.
   grpc::ServerUnaryReactor* Update(grpc::CallbackServerContext* context,
                                    absl::string_view method, Kind kind,
@@ -172,6 +182,7 @@ class PlanServiceImpl final : public PlanServiceBase {
   }
 
   PlanResources* const resources_;
+  const Authenticator* const auth_;
 };
 
 }  // namespace plan

@@ -2,6 +2,7 @@
 #ifndef LIBPLAN_RPC_REPORT_SERVICE_H_
 #define LIBPLAN_RPC_REPORT_SERVICE_H_
 
+#include "libplan/rpc/identity.h"
 #include "libplan/service/plan_reports.h"
 #include "prevent/plan/v1/report_service.grpc.pb.h"
 
@@ -9,8 +10,10 @@ namespace plan {
 
 class ReportServiceImpl final : public v1::ReportService::Service {
  public:
-  // `reports` must outlive the service.
-  explicit ReportServiceImpl(const PlanReports* reports) : reports_(reports) {}
+  // `reports` and `auth` must outlive the service. Every call acts as `auth`
+  // authenticates it; one it refuses reaches no method.
+  ReportServiceImpl(const PlanReports* reports, const Authenticator* auth)
+      : reports_(reports), auth_(auth) {}
 
   grpc::Status GetPlanSummary(grpc::ServerContext* context,
                               const v1::GetPlanSummaryRequest* request,
@@ -26,7 +29,14 @@ class ReportServiceImpl final : public v1::ReportService::Service {
                              v1::ExportPlanResponse* response) override;
 
  private:
+  // Authenticates the caller of `context`, then answers with `call(actor)`;
+  // logs a refusal.
+  template <typename Call>
+  grpc::Status Serve(const grpc::ServerContextBase& context,
+                     absl::string_view method, Call call);
+
   const PlanReports* const reports_;
+  const Authenticator* const auth_;
 };
 
 }  // namespace plan

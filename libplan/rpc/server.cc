@@ -46,19 +46,11 @@ void ConfigureServerBuilder(const ServerOptions& options,
   builder->SetResourceQuota(quota);
 }
 
-std::string ActingOrganisation(const grpc::ServerContextBase& context) {
+std::string ClaimedOrganisation(const grpc::ServerContextBase& context) {
   const auto& metadata = context.client_metadata();
   auto it = metadata.find("x-prevent-organisation");
   if (it == metadata.end()) return "";
   return std::string(it->second.data(), it->second.size());
-}
-
-Actor ActorOf(const grpc::ServerContextBase& context) {
-  Actor actor;
-  actor.organisation = ActingOrganisation(context);
-  actor.deadline = absl::FromChrono(context.deadline());
-  actor.cancelled = [&context] { return context.IsCancelled(); };
-  return actor;
 }
 
 namespace {

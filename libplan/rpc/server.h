@@ -9,7 +9,6 @@
 #include "absl/time/time.h"
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
-#include "libplan/service/plan_resources.h"
 #include "libplan/storage/store.h"
 
 namespace plan {
@@ -48,13 +47,9 @@ struct ServerOptions {
 void ConfigureServerBuilder(const ServerOptions& options,
                             grpc::ServerBuilder* builder);
 
-// The acting organisation a request names in its `x-prevent-organisation`
-// metadata, or "".
-std::string ActingOrganisation(const grpc::ServerContextBase& context);
-
-// The caller of `context`: its acting organisation, its deadline, and whether
-// it has cancelled. Valid while the call is.
-Actor ActorOf(const grpc::ServerContextBase& context);
+// The organisation a request names in its `x-prevent-organisation`
+// metadata, or "": for logs only (identity.h decides who a caller is).
+std::string ClaimedOrganisation(const grpc::ServerContextBase& context);
 
 // Blocks SIGTERM and SIGINT in this thread and every thread it starts later,
 // so that WaitForTerminationSignal receives them. Call before starting any

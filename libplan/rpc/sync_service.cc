@@ -27,7 +27,9 @@ grpc::Status SyncServiceImpl::Push(
   if (context->IsCancelled()) {
     return grpc::Status(grpc::StatusCode::CANCELLED, "cancelled");
   }
-  return Finish("Push", authority_->Push(*request, response));
+  absl::StatusOr<Actor> caller = auth_->Authenticate(*context);
+  if (!caller.ok()) return Finish("Push", caller.status());
+  return Finish("Push", authority_->Push(*request, *caller, response));
 }
 
 grpc::Status SyncServiceImpl::PushStream(
@@ -38,11 +40,13 @@ grpc::Status SyncServiceImpl::PushStream(
   // on its way (or here) while this one merges. (Reading the next one on a
   // second thread would leave it waiting for a request that never comes
   // when a merge fails and the client waits for each answer.)
+  absl::StatusOr<Actor> caller = auth_->Authenticate(*context);
+  if (!caller.ok()) return Finish("PushStream", caller.status());
   prevent::plan::v1::PushRequest request;
   prevent::plan::v1::PushResponse response;
   while (!context->IsCancelled() && stream->Read(&request)) {
     response.Clear();
-    if (absl::Status pushed = authority_->Push(request, &response);
+    if (absl::Status pushed = authority_->Push(request, *caller, &response);
         !pushed.ok()) {
       return Finish("PushStream", pushed);
     }
@@ -59,11 +63,13 @@ grpc::Status SyncServiceImpl::PushStream(
 grpc::Status SyncServiceImpl::Pull(
     grpc::ServerContext* context, const prevent::plan::v1::PullRequest* request,
     grpc::ServerWriter<prevent::plan::v1::PullResponse>* writer) {
+  absl::StatusOr<Actor> caller = auth_->Authenticate(*context);
+  if (!caller.ok()) return Finish("Pull", caller.status());
   const absl::Time deadline = absl::FromChrono(context->deadline());
   return Finish(
       "Pull",
       authority_->Pull(
-          *request,
+          *request, *caller,
           [&](const prevent::plan::v1::PullResponse& batch) {
             return writer->Write(batch);
           },
@@ -74,7 +80,8 @@ grpc::Status SyncServiceImpl::GetSnapshot(
     grpc::ServerContext* context,
     const prevent::plan::v1::GetSnapshotRequest* request,
     grpc::ServerWriter<prevent::plan::v1::SnapshotChunk>* writer) {
-  (void)context;
+  absl::StatusOr<Actor> caller = auth_->Authenticate(*context);
+  if (!caller.ok()) return Finish("GetSnapshot", caller.status());
   // gRPC sends chunk k on a second thread while the next is built.
   Handoff<prevent::plan::v1::SnapshotChunk> sender(
       [&](prevent::plan::v1::SnapshotChunk& chunk) {
@@ -83,7 +90,7 @@ grpc::Status SyncServiceImpl::GetSnapshot(
                    : absl::CancelledError("the client went away");
       });
   absl::Status status = authority_->Snapshot(
-      *request, [&](prevent::plan::v1::SnapshotChunk* chunk) {
+      *request, *caller, [&](prevent::plan::v1::SnapshotChunk* chunk) {
         return sender.Put(chunk).ok();
       });
   if (absl::Status sent = sender.Finish(); status.ok()) status = sent;

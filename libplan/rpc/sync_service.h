@@ -3,6 +3,7 @@
 #ifndef LIBPLAN_RPC_SYNC_SERVICE_H_
 #define LIBPLAN_RPC_SYNC_SERVICE_H_
 
+#include "libplan/rpc/identity.h"
 #include "libplan/sync/sync_authority.h"
 #include "prevent/plan/v1/sync_service.grpc.pb.h"
 
@@ -10,8 +11,10 @@ namespace plan {
 
 class SyncServiceImpl final : public prevent::plan::v1::SyncService::Service {
  public:
-  // `authority` must outlive the service.
-  explicit SyncServiceImpl(SyncAuthority* authority) : authority_(authority) {}
+  // `authority` and `auth` must outlive the service. Every call acts as
+  // `auth` authenticates it; one it refuses reaches the authority not at all.
+  SyncServiceImpl(SyncAuthority* authority, const Authenticator* auth)
+      : authority_(authority), auth_(auth) {}
 
   grpc::Status Push(grpc::ServerContext* context,
                     const prevent::plan::v1::PushRequest* request,
@@ -32,6 +35,7 @@ class SyncServiceImpl final : public prevent::plan::v1::SyncService::Service {
 
  private:
   SyncAuthority* const authority_;
+  const Authenticator* const auth_;
 };
 
 }  // namespace plan

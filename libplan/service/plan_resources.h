@@ -45,6 +45,9 @@ struct Actor {
   // The acting organisation ("organisations/{org}"); empty for the server's
   // own organisation.
   std::string organisation;
+  // The person acting, as the caller named them (x-prevent-user), for the
+  // record only: never used for a decision.
+  std::string user = {};
   // A write not started by then is refused with DEADLINE_EXCEEDED, and a
   // long read stops then.
   absl::Time deadline = absl::InfiniteFuture();

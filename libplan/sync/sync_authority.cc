@@ -1,12 +1,14 @@
 #include "libplan/sync/sync_authority.h"
 
 #include <algorithm>
+#include <deque>
 #include <memory>
 #include <thread>
 #include <vector>
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "libplan/merge/field_merge.h"
@@ -76,6 +78,8 @@ void CheckPlans(const google::protobuf::RepeatedPtrField<std::string>& plans,
 constexpr int kSnapshotChunkRecords = 500;
 constexpr char kMetaHorizon[] = "horizon";
 constexpr char kMetaCursorPrefix[] = "cursor/";
+// "replica/<replica id>" -> the organisation that owns the replica id.
+constexpr char kMetaReplicaPrefix[] = "replica/";
 
 // Why a pushed change cannot be applied: it is answered REJECTED.
 struct Rejection {
@@ -486,6 +490,7 @@ static absl::Status ApplyPushed(Transaction& txn, HybridClock& clock,
 }
 
 absl::Status SyncAuthority::Push(const v1::PushRequest& request,
+                                 const Actor& caller,
                                  v1::PushResponse* response) {
   FieldViolations violations;
   CheckReplicaId(request.replica_id(), &violations);
@@ -493,17 +498,45 @@ absl::Status SyncAuthority::Push(const v1::PushRequest& request,
     violations.Add("changes", absl::StrCat("at most ", kMaxPushChanges,
                                            " changes per push"));
   }
+  const std::string own_prefix = absl::StrCat(request.replica_id(), ":");
   for (int i = 0; i < request.changes_size() && i < kMaxPushChanges; ++i) {
-    const std::string& id = request.changes(i).change_id();
+    const v1::Change& change = request.changes(i);
+    const std::string& id = change.change_id();
     if (id.empty()) {
       violations.Add(absl::StrCat("changes[", i, "].change_id"), "is required");
     } else if (id.size() > kMaxChangeIdBytes) {
       violations.Add(
           absl::StrCat("changes[", i, "].change_id"),
           absl::StrCat("is longer than ", kMaxChangeIdBytes, " bytes"));
+    } else if (!absl::StartsWith(id, own_prefix) ||
+               id.size() == own_prefix.size()) {
+      violations.Add(absl::StrCat("changes[", i, "].change_id"),
+                     absl::StrCat("must be \"", own_prefix,
+                                  "<counter>\": a replica pushes only its "
+                                  "own changes"));
+    }
+    if (change.replica_id() != request.replica_id()) {
+      violations.Add(absl::StrCat("changes[", i, "].replica_id"),
+                     "must be the pushing replica's");
     }
   }
   RETURN_IF_ERROR(violations.ToStatus());
+  RETURN_IF_ERROR(ClaimReplica(request.replica_id(), caller));
+  // Each change is the caller's, whatever organisation it names (a copy is
+  // made only of one that names another).
+  std::deque<v1::Change> restamped;
+  std::vector<const v1::Change*> changes;
+  changes.reserve(request.changes_size());
+  for (const v1::Change& change : request.changes()) {
+    if (caller.organisation.empty() ||
+        change.organisation() == caller.organisation) {
+      changes.push_back(&change);
+    } else {
+      v1::Change& copy = restamped.emplace_back(change);
+      copy.set_organisation(caller.organisation);
+      changes.push_back(&copy);
+    }
+  }
   RETURN_IF_ERROR(
       CheckSeenEpoch(epoch_, request.seen_epoch(), request.seen_sequence()));
   const absl::Time started = absl::Now();
@@ -525,10 +558,10 @@ absl::Status SyncAuthority::Push(const v1::PushRequest& request,
   RETURN_IF_ERROR(store_->Commit([&](Transaction& txn) -> absl::Status {
     results.clear();
     txn.ReadAhead(std::move(reads));  // overlaps the reads with the merging
-    for (const v1::Change& change : request.changes()) {
+    for (const v1::Change* change : changes) {
       v1::ChangeResult result;
       RETURN_IF_ERROR(
-          ApplyPushed(txn, *clock_, store_->replica_id(), change, &result));
+          ApplyPushed(txn, *clock_, store_->replica_id(), *change, &result));
       results.push_back(std::move(result));
     }
     return absl::OkStatus();
@@ -551,8 +584,46 @@ absl::Status SyncAuthority::Push(const v1::PushRequest& request,
   return absl::OkStatus();
 }
 
+absl::Status SyncAuthority::ClaimReplica(const std::string& replica_id,
+                                         const Actor& caller) {
+  const auto refuse = [&] {
+    return Error(absl::StatusCode::kPermissionDenied,
+                 "REPLICA_OF_ANOTHER_ORGANISATION",
+                 absl::StrCat("replica ", replica_id,
+                              " belongs to another organisation; use a "
+                              "replica id of your own"));
+  };
+  {
+    absl::MutexLock lock(&owners_mu_);
+    auto it = owners_.find(replica_id);
+    if (it != owners_.end()) {
+      return it->second == caller.organisation ? absl::OkStatus() : refuse();
+    }
+  }
+  // First use since this process started: look it up, and claim it for the
+  // caller if nobody has (in a commit, so two first users cannot both win).
+  std::string owner;
+  RETURN_IF_ERROR(store_->Commit([&](Transaction& txn) -> absl::Status {
+    const std::string key = absl::StrCat(kMetaReplicaPrefix, replica_id);
+    ASSIGN_OR_RETURN(std::optional<std::string> stored,
+                     txn.Get(Cf::kMeta, key));
+    if (stored.has_value()) {
+      owner = *std::move(stored);
+    } else {
+      owner = caller.organisation;
+      txn.Put(Cf::kMeta, key, owner);
+      PLAN_LOG(INFO) << "replica " << replica_id << " registered to "
+                     << (owner.empty() ? "the service's organisation" : owner);
+    }
+    return absl::OkStatus();
+  }));
+  absl::MutexLock lock(&owners_mu_);
+  owners_[replica_id] = owner;
+  return owner == caller.organisation ? absl::OkStatus() : refuse();
+}
+
 absl::Status SyncAuthority::Pull(
-    const v1::PullRequest& request,
+    const v1::PullRequest& request, const Actor& caller,
     absl::FunctionRef<bool(const v1::PullResponse&)> send,
     absl::FunctionRef<bool()> stop) {
   FieldViolations violations;
@@ -569,6 +640,7 @@ absl::Status SyncAuthority::Pull(
   RETURN_IF_ERROR(
       CheckSeenEpoch(epoch_, request.seen_epoch(),
                      std::max(request.seen_sequence(), request.since())));
+  RETURN_IF_ERROR(ClaimReplica(request.replica_id(), caller));
   const int batch =
       std::min(request.batch_size() == 0 ? 500 : request.batch_size(),
                options_.max_batch);
@@ -713,7 +785,7 @@ absl::Status SyncAuthority::Pull(
 }
 
 absl::Status SyncAuthority::Snapshot(
-    const v1::GetSnapshotRequest& request,
+    const v1::GetSnapshotRequest& request, const Actor& caller,
     absl::FunctionRef<bool(v1::SnapshotChunk*)> send) {
   FieldViolations violations;
   if (!request.replica_id().empty()) {
@@ -721,6 +793,9 @@ absl::Status SyncAuthority::Snapshot(
   }
   CheckPlans(request.plans(), &violations);
   RETURN_IF_ERROR(violations.ToStatus());
+  if (!request.replica_id().empty()) {
+    RETURN_IF_ERROR(ClaimReplica(request.replica_id(), caller));
+  }
   std::unique_ptr<ReadView> view = store_->NewReadView();
   const absl::Time give_up = absl::Now() + options_.max_snapshot;
   v1::SnapshotChunk chunk;

@@ -19,6 +19,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "libplan/clock/hybrid_clock.h"
+#include "libplan/service/plan_resources.h"
 #include "libplan/storage/store.h"
 #include "prevent/plan/v1/sync_service.pb.h"
 
@@ -54,8 +55,18 @@ class SyncAuthority {
   // `store` and `clock` must outlive this object.
   SyncAuthority(Store* store, HybridClock* clock, SyncAuthorityOptions options);
 
-  // Answers every change of `request` (see sync_service.proto).
+  // Push, Pull and Snapshot act for `caller`, the organisation the call is
+  // authenticated as (docs/security.md). A replica id belongs to the first
+  // organisation that uses it: under another's, each is refused with
+  // PERMISSION_DENIED, reason REPLICA_OF_ANOTHER_ORGANISATION, and changes
+  // nothing.
+
+  // Answers every change of `request` (see sync_service.proto). Each change
+  // is recorded as made by the caller's organisation, whatever it names;
+  // its replica_id must be the request's and its change_id start with
+  // "<replica_id>:" (INVALID_ARGUMENT otherwise).
   absl::Status Push(const prevent::plan::v1::PushRequest& request,
+                    const Actor& caller,
                     prevent::plan::v1::PushResponse* response);
 
   // Streams the changes after request.since for request.plans (and every
@@ -65,14 +76,14 @@ class SyncAuthority {
   // (see SyncAuthorityOptions). Without it, fails with DEADLINE_EXCEEDED
   // once `stop` returns true. Records the replica's cursor.
   absl::Status Pull(
-      const prevent::plan::v1::PullRequest& request,
+      const prevent::plan::v1::PullRequest& request, const Actor& caller,
       absl::FunctionRef<bool(const prevent::plan::v1::PullResponse&)> send,
       absl::FunctionRef<bool()> stop);
 
   // Streams every record of the plans (and every organisation) from one
   // snapshot.
   absl::Status Snapshot(
-      const prevent::plan::v1::GetSnapshotRequest& request,
+      const prevent::plan::v1::GetSnapshotRequest& request, const Actor& caller,
       absl::FunctionRef<bool(prevent::plan::v1::SnapshotChunk*)> send);
 
   // The store's epoch as this process serves it.
@@ -83,6 +94,10 @@ class SyncAuthority {
   absl::Status TrimLog(uint64_t horizon);
 
  private:
+  // Records `replica_id` as `caller`'s when no organisation has used it
+  // yet; PERMISSION_DENIED when another has.
+  absl::Status ClaimReplica(const std::string& replica_id, const Actor& caller);
+
   Store* const store_;
   HybridClock* const clock_;
   const SyncAuthorityOptions options_;
@@ -94,6 +109,11 @@ class SyncAuthority {
   absl::flat_hash_map<std::string, uint64_t> follow_generation_
       ABSL_GUARDED_BY(follows_mu_);
   uint64_t next_generation_ ABSL_GUARDED_BY(follows_mu_) = 0;
+
+  // Replica ids known to belong to an organisation: replica id -> it.
+  absl::Mutex owners_mu_;
+  absl::flat_hash_map<std::string, std::string> owners_
+      ABSL_GUARDED_BY(owners_mu_);
 };
 
 }  // namespace plan

@@ -70,7 +70,7 @@ class PlanServiceTest : public ::testing::Test {
     };
     resources_ =
         std::make_unique<PlanResources>(store_.get(), &clock_, options);
-    service_ = std::make_unique<PlanServiceImpl>(resources_.get());
+    service_ = std::make_unique<PlanServiceImpl>(resources_.get(), &auth_);
     grpc::ServerBuilder builder;
     ConfigureServerBuilder(ServerOptions(), &builder);
     int port = 0;
@@ -172,6 +172,7 @@ class PlanServiceTest : public ::testing::Test {
   std::unique_ptr<Store> store_;
   HybridClock clock_;
   std::unique_ptr<PlanResources> resources_;
+  const Authenticator auth_{{}};  // development mode
   std::unique_ptr<PlanServiceImpl> service_;
   std::unique_ptr<grpc::Server> server_;
   std::shared_ptr<grpc::Channel> channel_;

@@ -47,7 +47,7 @@ class ServerTest : public ::testing::Test {
     store_ = std::move(*store);
     resources_ = std::make_unique<PlanResources>(store_.get(), &clock_,
                                                  PlanResourcesOptions());
-    service_ = std::make_unique<PlanServiceImpl>(resources_.get());
+    service_ = std::make_unique<PlanServiceImpl>(resources_.get(), &auth_);
     Start(ServerOptions());
   }
 
@@ -80,6 +80,7 @@ class ServerTest : public ::testing::Test {
   std::unique_ptr<Store> store_;
   HybridClock clock_;
   std::unique_ptr<PlanResources> resources_;
+  const Authenticator auth_{{}};  // development mode
   std::unique_ptr<PlanServiceImpl> service_;
   int port_ = 0;
   std::unique_ptr<grpc::Server> server_;

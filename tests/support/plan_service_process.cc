@@ -31,14 +31,37 @@ constexpr absl::Duration kHealthCheckDeadline = absl::Seconds(1);
 // a connection with another channel. The minimum backoff is also how long a
 // connection attempt may take: at 100 ms, a server busy beside a benchmark
 // on two cores missed it and the call failed UNAVAILABLE.
-std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address) {
+// `path`'s contents, or "" when it cannot be read.
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream contents;
+  contents << in.rdbuf();
+  return contents.str();
+}
+
+// Plaintext when `tls_dir` is empty; else TLS presenting <client>.pem and
+// trusting ca.pem from it.
+std::shared_ptr<grpc::ChannelCredentials> Credentials(
+    const std::string& tls_dir, const std::string& client) {
+  if (tls_dir.empty()) return grpc::InsecureChannelCredentials();
+  grpc::SslCredentialsOptions options;
+  options.pem_root_certs = ReadFile(absl::StrCat(tls_dir, "/ca.pem"));
+  options.pem_private_key =
+      ReadFile(absl::StrCat(tls_dir, "/", client, ".key"));
+  options.pem_cert_chain = ReadFile(absl::StrCat(tls_dir, "/", client, ".pem"));
+  return grpc::SslCredentials(options);
+}
+
+std::shared_ptr<grpc::Channel> MakeChannel(
+    const std::string& address,
+    std::shared_ptr<grpc::ChannelCredentials> credentials =
+        grpc::InsecureChannelCredentials()) {
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 1000);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
-  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(),
-                                   args);
+  return grpc::CreateCustomChannel(address, std::move(credentials), args);
 }
 
 std::string Address(int port) { return absl::StrCat("127.0.0.1:", port); }
@@ -107,6 +130,12 @@ absl::StatusOr<PlanServiceProcess> PlanServiceProcess::Start(
       absl::StrCat("--data_dir=", options.data_dir),
       absl::StrCat("--port_file=", port_file),
   };
+  if (!options.tls_dir.empty()) {
+    args.push_back(
+        absl::StrCat("--tls_cert=", options.tls_dir, "/service.pem"));
+    args.push_back(absl::StrCat("--tls_key=", options.tls_dir, "/service.key"));
+    args.push_back(absl::StrCat("--tls_ca=", options.tls_dir, "/ca.pem"));
+  }
   args.insert(args.end(), options.extra_args.begin(), options.extra_args.end());
   absl::StatusOr<ChildProcess> child =
       ChildProcess::Start(options.binary, args, options.log_path);
@@ -127,7 +156,8 @@ absl::StatusOr<PlanServiceProcess> PlanServiceProcess::Start(
       absl::StatusOr<int> read = ReadPortFile(port_file);
       if (read.ok()) {
         port = *read;
-        health = Health::NewStub(MakeChannel(Address(port)));
+        health = Health::NewStub(MakeChannel(
+            Address(port), Credentials(options.tls_dir, options.tls_client)));
       } else if (absl::IsNotFound(read.status())) {
         last = read.status();
       } else {
@@ -141,8 +171,8 @@ absl::StatusOr<PlanServiceProcess> PlanServiceProcess::Start(
       last = CheckServing(*health, std::clamp(left, absl::Milliseconds(50),
                                               kHealthCheckDeadline));
       if (last.ok()) {
-        return PlanServiceProcess(*std::move(port_dir), *std::move(child),
-                                  port);
+        return PlanServiceProcess(*std::move(port_dir), *std::move(child), port,
+                                  options.tls_dir, options.tls_client);
       }
     }
     if (absl::Now() >= deadline) break;
@@ -155,14 +185,22 @@ absl::StatusOr<PlanServiceProcess> PlanServiceProcess::Start(
 }
 
 PlanServiceProcess::PlanServiceProcess(TempDir port_dir, ChildProcess child,
-                                       int port)
+                                       int port, std::string tls_dir,
+                                       std::string tls_client)
     : port_dir_(std::move(port_dir)),
       child_(std::move(child)),
       port_(port),
-      address_(Address(port)) {}
+      address_(Address(port)),
+      tls_dir_(std::move(tls_dir)),
+      tls_client_(std::move(tls_client)) {}
 
 std::shared_ptr<grpc::Channel> PlanServiceProcess::NewChannel() const {
-  return MakeChannel(address_);
+  return NewChannelAs(tls_client_);
+}
+
+std::shared_ptr<grpc::Channel> PlanServiceProcess::NewChannelAs(
+    const std::string& client) const {
+  return MakeChannel(address_, Credentials(tls_dir_, client));
 }
 
 absl::StatusOr<int> PlanServiceProcess::Stop(absl::Duration timeout) {

@@ -53,6 +53,12 @@ class PlanServiceProcess {
     std::string log_path;
     // Further arguments, e.g. "--organisation=organisations/x". Default none.
     std::vector<std::string> extra_args;
+    // A directory of certificates made by deploy/certs.sh. When set, the
+    // service serves mutual TLS with its service.pem, and channels present
+    // the certificate of organisation `tls_client` (<tls_client>.pem).
+    // Default: plaintext.
+    std::string tls_dir;
+    std::string tls_client;
     // How long to wait for the port file and a SERVING health check before
     // giving up. Default 20 s.
     absl::Duration startup_timeout = absl::Seconds(20);
@@ -82,9 +88,13 @@ class PlanServiceProcess {
   pid_t pid() const { return child_.pid(); }
   const std::string& log_path() const { return child_.log_path(); }
 
-  // A new insecure channel to address(). Each call returns a distinct
+  // A new channel to address(): plaintext, or with TLS presenting the
+  // certificate of Options::tls_client. Each call returns a distinct
   // channel with its own connection.
   std::shared_ptr<grpc::Channel> NewChannel() const;
+  // With TLS, a new channel presenting the certificate <client>.pem from
+  // Options::tls_dir instead.
+  std::shared_ptr<grpc::Channel> NewChannelAs(const std::string& client) const;
 
   // Sends SIGTERM and waits up to `timeout` for the server to exit. Returns
   // its exit code (0 for a graceful shutdown; -N if signal N ended it).
@@ -101,13 +111,16 @@ class PlanServiceProcess {
   absl::Status KillHard();
 
  private:
-  PlanServiceProcess(TempDir port_dir, ChildProcess child, int port);
+  PlanServiceProcess(TempDir port_dir, ChildProcess child, int port,
+                     std::string tls_dir, std::string tls_client);
 
   // Declared first so that it is destroyed after the child is killed.
   TempDir port_dir_;  // Holds the port file; one per start, never reused.
   ChildProcess child_;
   int port_ = 0;
   std::string address_;
+  std::string tls_dir_;
+  std::string tls_client_;
 };
 
 }  // namespace prevent::plan::test_support

@@ -111,8 +111,8 @@ class SyncTest : public ::testing::Test {
     authority_ = std::make_unique<SyncAuthority>(
         service_->store.get(), &service_->clock, SyncAuthorityOptions());
     plan_service_ =
-        std::make_unique<PlanServiceImpl>(service_->resources.get());
-    sync_service_ = std::make_unique<SyncServiceImpl>(authority_.get());
+        std::make_unique<PlanServiceImpl>(service_->resources.get(), &auth_);
+    sync_service_ = std::make_unique<SyncServiceImpl>(authority_.get(), &auth_);
     grpc::ServerBuilder builder;
     ConfigureServerBuilder(ServerOptions(), &builder);
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
@@ -262,6 +262,7 @@ class SyncTest : public ::testing::Test {
   std::optional<TempDir> dir_;
   std::unique_ptr<Node> service_;
   std::unique_ptr<SyncAuthority> authority_;
+  const Authenticator auth_{{}};  // development mode
   std::unique_ptr<PlanServiceImpl> plan_service_;
   std::unique_ptr<SyncServiceImpl> sync_service_;
   std::unique_ptr<grpc::Server> server_;
@@ -1431,7 +1432,7 @@ class FollowLimitsTest : public ::testing::Test {
       request.set_replica_id(replica);
       request.set_follow(true);
       f->status = authority_->Pull(
-          request,
+          request, Actor(),
           [f](const v1::PullResponse&) {
             if (!f->started.HasBeenNotified()) f->started.Notify();
             return true;
@@ -1458,7 +1459,7 @@ TEST_F(FollowLimitsTest,
   request.set_replica_id("rc");
   request.set_follow(true);
   const absl::Status refused = authority_->Pull(
-      request, [](const v1::PullResponse&) { return true; },
+      request, Actor(), [](const v1::PullResponse&) { return true; },
       [] { return false; });
   EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted) << refused;
   EXPECT_EQ(ErrorReason(refused), "TOO_MANY_FOLLOWS");
@@ -1466,7 +1467,8 @@ TEST_F(FollowLimitsTest,
   request.set_follow(false);
   EXPECT_TRUE(authority_
                   ->Pull(
-                      request, [](const v1::PullResponse&) { return true; },
+                      request, Actor(),
+                      [](const v1::PullResponse&) { return true; },
                       [] { return false; })
                   .ok());
   // b follows again: the older b ends by itself, and the slot is reused.

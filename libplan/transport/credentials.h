@@ -1,0 +1,58 @@
+// Transport security for every gRPC connection (docs/security.md): TLS with
+// client certificates (mutual TLS) wherever a connection can leave the
+// machine, plaintext only on loopback.
+//
+//   TlsFiles tls{.cert = "svc.pem", .key = "svc.key", .ca = "ca.pem"};
+//   ASSIGN_OR_RETURN(auto credentials, ServerCredentialsFor(listen, tls));
+//   builder.AddListeningPort(listen, credentials, &port);
+#ifndef LIBPLAN_TRANSPORT_CREDENTIALS_H_
+#define LIBPLAN_TRANSPORT_CREDENTIALS_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "grpcpp/security/credentials.h"
+#include "grpcpp/security/server_credentials.h"
+
+namespace plan {
+
+// The PEM files of one side of a TLS connection: its certificate chain, its
+// private key, and the CA certificate(s) that sign the other side's. All
+// three or none (--tls_cert, --tls_key, --tls_ca).
+struct TlsFiles {
+  std::string cert;
+  std::string key;
+  std::string ca;
+
+  bool enabled() const { return !cert.empty() || !key.empty() || !ca.empty(); }
+};
+
+// How often changed certificate files are noticed and loaded (the files are
+// swapped without a restart, as a certificate is renewed).
+inline constexpr int kCertificateRefreshSeconds = 60;
+
+// Whether `address` ("host:port", "[v6]:port", "unix:path") can only be
+// reached from this machine: 127.0.0.0/8, ::1, "localhost" or a Unix socket.
+bool IsLoopbackAddress(absl::string_view address);
+
+// Credentials for a server listening on `listen`: TLS 1.2 or later that
+// requires a client certificate signed by `tls.ca`, when `tls` is enabled;
+// plaintext when it is not and `listen` is loopback. INVALID_ARGUMENT naming
+// the flag when a file is missing or unreadable or only some are given;
+// FAILED_PRECONDITION naming the flags when `listen` is not loopback and
+// TLS is off.
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentialsFor(
+    absl::string_view listen, const TlsFiles& tls);
+
+// Credentials for a channel to `target`: TLS presenting `tls.cert` and
+// verifying the server's certificate against `tls.ca` (and its name against
+// the target's host), when `tls` is enabled; plaintext when it is not and
+// `target` is loopback. Errors as ServerCredentialsFor's.
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ChannelCredentialsFor(
+    absl::string_view target, const TlsFiles& tls);
+
+}  // namespace plan
+
+#endif  // LIBPLAN_TRANSPORT_CREDENTIALS_H_
