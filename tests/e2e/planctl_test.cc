@@ -19,18 +19,14 @@
 namespace prevent::plan {
 namespace {
 
-using test_support::ChildProcess;
+using test_support::Invocation;
 using test_support::PlanServiceProcess;
+using test_support::RunToCompletion;
 using test_support::TempDir;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
 constexpr char kPlan[] = "plans/south-staffordshire";
-
-struct Invocation {
-  int code = -1;
-  std::string output;  // stdout and stderr
-};
 
 class PlanctlTest : public ::testing::Test {
  protected:
@@ -62,21 +58,10 @@ class PlanctlTest : public ::testing::Test {
                   {absl::StrCat("--server=", server_->address()),
                    "--organisation=organisations/south-staffordshire-council"});
     }
-    const std::string log =
-        dir_->Subpath(absl::StrCat("planctl-", ++runs_, ".log"));
-    absl::StatusOr<ChildProcess> child =
-        ChildProcess::Start(PLANCTL_BINARY, args, log);
-    EXPECT_TRUE(child.ok()) << child.status();
-    Invocation run;
-    if (!child.ok()) return run;
-    absl::StatusOr<int> code = child->Wait(absl::Seconds(30));
-    EXPECT_TRUE(code.ok()) << code.status();
-    run.code = code.ok() ? *code : -1;
-    std::ifstream in(log);
-    std::ostringstream text;
-    text << in.rdbuf();
-    run.output = text.str();
-    return run;
+    return RunToCompletion(
+        PLANCTL_BINARY, args,
+        dir_->Subpath(absl::StrCat("planctl-", ++runs_, ".log")),
+        absl::Seconds(30));
   }
 
   static TempDir* dir_;

@@ -56,14 +56,15 @@
 namespace prevent::plan {
 namespace {
 
-using ::prevent::plan::test_support::ChildProcess;
 using ::prevent::plan::test_support::Differences;
 using ::prevent::plan::test_support::FromGrpc;
+using ::prevent::plan::test_support::Invocation;
 using ::prevent::plan::test_support::NewContext;
 using ::prevent::plan::test_support::PlanServiceProcess;
 using ::prevent::plan::test_support::PlanState;
 using ::prevent::plan::test_support::ReadFileTail;
 using ::prevent::plan::test_support::ReadPlan;
+using ::prevent::plan::test_support::RunToCompletion;
 using ::prevent::plan::test_support::SyncAgentProcess;
 using ::prevent::plan::test_support::TempDir;
 using ::testing::ContainsRegex;
@@ -79,29 +80,6 @@ constexpr char kSeed[] = "/deploy/demo/seed.textproto";
 // A plan service that has just restarted is reached within this (an agent's
 // channel retries its connection at most 10 s apart).
 constexpr absl::Duration kReconnect = absl::Seconds(40);
-
-struct Invocation {
-  int code = -1;
-  std::string output;  // stdout and stderr
-};
-
-// Runs `binary` with `args` to completion; its output is logged to `log`.
-Invocation RunToCompletion(const std::string& binary,
-                           const std::vector<std::string>& args,
-                           const std::string& log) {
-  Invocation run;
-  absl::StatusOr<ChildProcess> child = ChildProcess::Start(binary, args, log);
-  EXPECT_TRUE(child.ok()) << child.status();
-  if (!child.ok()) return run;
-  absl::StatusOr<int> code = child->Wait(absl::Seconds(60));
-  EXPECT_TRUE(code.ok()) << code.status();
-  run.code = code.ok() ? *code : -1;
-  std::ifstream in(log);
-  std::ostringstream text;
-  text << in.rdbuf();
-  run.output = text.str();
-  return run;
-}
 
 class SyncE2eTest : public ::testing::Test {
  protected:

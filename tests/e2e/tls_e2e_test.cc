@@ -44,6 +44,7 @@ using ::prevent::plan::test_support::PlanServiceProcess;
 using ::prevent::plan::test_support::PlanState;
 using ::prevent::plan::test_support::ReadFileTail;
 using ::prevent::plan::test_support::ReadPlan;
+using ::prevent::plan::test_support::RunToCompletion;
 using ::prevent::plan::test_support::SyncAgentProcess;
 using ::prevent::plan::test_support::TempDir;
 
@@ -53,20 +54,13 @@ constexpr char kCouncilId[] = "south-staffordshire-council";
 constexpr char kPolice[] = "organisations/staffordshire-police";
 constexpr char kCouncil[] = "organisations/south-staffordshire-council";
 
-// Runs `binary` with `args` to completion; returns its exit code, and its
+// Runs `binary` with `args` to its end; returns its exit code, and its
 // output in `output`.
 int RunToEnd(const std::string& binary, const std::vector<std::string>& args,
              const std::string& log, std::string* output) {
-  absl::StatusOr<ChildProcess> child = ChildProcess::Start(binary, args, log);
-  EXPECT_TRUE(child.ok()) << child.status();
-  if (!child.ok()) return -1;
-  absl::StatusOr<int> code = child->Wait(absl::Seconds(60));
-  EXPECT_TRUE(code.ok()) << code.status();
-  std::ifstream in(log);
-  std::ostringstream text;
-  text << in.rdbuf();
-  *output = text.str();
-  return code.ok() ? *code : -1;
+  const test_support::Invocation run = RunToCompletion(binary, args, log);
+  *output = run.output;
+  return run.code;
 }
 
 class TlsE2eTest : public ::testing::Test {

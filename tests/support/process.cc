@@ -170,6 +170,29 @@ void ChildProcess::KillAndReap() {
   status_ = DecodeWaitStatus(status);
 }
 
+Invocation RunToCompletion(const std::string& binary,
+                           const std::vector<std::string>& args,
+                           const std::string& log, absl::Duration timeout) {
+  Invocation run;
+  absl::StatusOr<ChildProcess> child = ChildProcess::Start(binary, args, log);
+  if (!child.ok()) {
+    run.output = child.status().ToString();
+    return run;
+  }
+  absl::StatusOr<int> code = child->Wait(timeout);
+  std::ifstream in(log);
+  std::ostringstream text;
+  text << in.rdbuf();
+  run.output = text.str();
+  if (code.ok()) {
+    run.code = *code;
+  } else {
+    absl::StrAppend(&run.output, "\n(", binary, ": ", code.status().ToString(),
+                    ")");
+  }
+  return run;
+}
+
 std::string ReadFileTail(const std::string& path, size_t max_bytes) {
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) return absl::StrCat("(cannot read ", path, ")");

@@ -85,6 +85,21 @@ class ChildProcess {
   std::optional<int> status_;  // Set once reaped; see Wait().
 };
 
+// What a program run to its end did.
+struct Invocation {
+  int code = -1;       // its exit code, or -1 when it did not end
+  std::string output;  // its stdout and stderr
+};
+
+// Runs `binary` with `args` to its end (at most `timeout`), its output going
+// to the file `log` (appended), and returns its exit code and that output.
+// A start that fails, or a child still running at `timeout` (then killed),
+// gives code -1 and a note in the output.
+Invocation RunToCompletion(const std::string& binary,
+                           const std::vector<std::string>& args,
+                           const std::string& log,
+                           absl::Duration timeout = absl::Seconds(60));
+
 // Returns at most the last `max_bytes` of the file at `path`, for failure
 // messages. Returns a short note instead of throwing or failing when the file
 // cannot be read.
