@@ -240,6 +240,29 @@ static absl::Status ApplyPushed(Transaction& txn, HybridClock& clock,
   if (name->kind() == Kind::kConflict && Op(change) == v1::Change::CREATE) {
     return reject("conflicts are created by the plan service only");
   }
+  if (name->kind() == Kind::kProgressUpdate &&
+      Op(change) != v1::Change::CREATE) {
+    return reject("progress updates are append-only: they can only be created");
+  }
+  if (name->kind() == Kind::kConflict) {
+    // A conflict changes only as ResolveConflict changes it: its state to
+    // RESOLVED, with a resolution. Its candidates are the service's record.
+    bool resolves = Op(change) == v1::Change::UPDATE;
+    for (const v1::FieldChange& field : change.fields()) {
+      if (field.field() == "state") {
+        v1::Conflict value;
+        resolves = resolves && value.ParseFromString(field.value()) &&
+                   value.state() == v1::Conflict::RESOLVED;
+      } else if (field.field() != "resolution") {
+        resolves = false;
+      }
+    }
+    if (!resolves) {
+      return reject(
+          "a conflict changes only by being resolved (ResolveConflict): its "
+          "state to RESOLVED and its resolution");
+    }
+  }
   // A clock far ahead is clamped to the service's: it still orders edits, but
   // cannot win every future conflict.
   if (!clock.Observe(change.hlc()).ok()) change.set_hlc(clock.Now());

@@ -373,6 +373,76 @@ TEST_F(SyncTest, ConcurrentRagEditsKeepBothCandidates) {
   EXPECT_EQ(Conflicts(*service_)[0].state(), v1::Conflict::RESOLVED);
 }
 
+// A push may add a progress update but not rewrite one, and may resolve a
+// conflict but not rewrite its candidates or reopen it: what ResolveConflict
+// and CreateProgressUpdate allow, and no more.
+TEST_F(SyncTest, APushAppendsProgressAndResolvesConflictsAndNothingElse) {
+  std::unique_ptr<Agent> a = NewAgent("a", kPolice);
+  std::unique_ptr<Agent> b = NewAgent("b", kCouncil);
+  ASSERT_TRUE(a->Sync().ok());
+  ASSERT_TRUE(b->Sync().ok());
+  ASSERT_TRUE(SetRag(a->node, v1::RED).ok());
+  ASSERT_TRUE(SetRag(b->node, v1::GREEN).ok());
+  ASSERT_TRUE(a->Sync().ok());
+  ASSERT_TRUE(b->Sync().ok());
+  ASSERT_EQ(Conflicts(*service_).size(), 1u);
+  const v1::Conflict conflict = Conflicts(*service_)[0];
+  v1::ProgressUpdate note;
+  note.set_note("Training delivered to 40 staff");
+  v1::ProgressUpdate progress;
+  const absl::Status created =
+      service_->resources->Create(Kind::kProgressUpdate, kAction, "q1", note,
+                                  Actor{.organisation = kPolice}, &progress);
+  ASSERT_TRUE(created.ok()) << created;
+
+  v1::PushRequest request;
+  request.set_replica_id("r-forger");
+  int n = 0;
+  const auto add = [&](const std::string& target, v1::Change::Operation op,
+                       const std::string& field,
+                       const google::protobuf::Message& value) {
+    v1::Change* change = request.add_changes();
+    change->set_change_id(absl::StrCat("r-forger:", ++n));
+    change->set_replica_id("r-forger");
+    change->set_hlc(service_->clock.Now());
+    change->set_target(target);
+    change->set_operation(op);
+    v1::FieldChange* changed = change->add_fields();
+    changed->set_field(field);
+    changed->set_value(value.SerializeAsString());
+    changed->set_base_sequence(service_->store->last_sequence());
+  };
+  v1::ProgressUpdate rewritten;
+  rewritten.set_note("Nothing was done");
+  add(progress.name(), v1::Change::UPDATE, "note", rewritten);
+  v1::Conflict forged;
+  *forged.add_candidates() = conflict.candidates(0);
+  forged.mutable_candidates(0)->set_display_value("BLUE");
+  add(conflict.name(), v1::Change::UPDATE, "candidates", forged);
+  v1::Conflict reopened;
+  reopened.set_state(v1::Conflict::OPEN);
+  add(conflict.name(), v1::Change::UPDATE, "state", reopened);
+  add(conflict.name(), v1::Change::DELETE, "state", reopened);
+  const uint64_t before = service_->store->last_sequence();
+  absl::StatusOr<v1::PushResponse> pushed = a->transport.Push(request);
+  ASSERT_TRUE(pushed.ok()) << pushed.status();
+  ASSERT_EQ(pushed->results_size(), 4);
+  for (const v1::ChangeResult& result : pushed->results()) {
+    EXPECT_EQ(result.outcome(), v1::ChangeResult::REJECTED)
+        << result.change_id();
+  }
+  EXPECT_EQ(service_->store->last_sequence(), before);
+  v1::Conflict stored;
+  ASSERT_TRUE(
+      service_->resources->Get(Kind::kConflict, conflict.name(), &stored).ok());
+  EXPECT_EQ(stored.SerializeAsString(), conflict.SerializeAsString());
+  v1::ProgressUpdate kept;
+  ASSERT_TRUE(
+      service_->resources->Get(Kind::kProgressUpdate, progress.name(), &kept)
+          .ok());
+  EXPECT_EQ(kept.note(), "Training delivered to 40 staff");
+}
+
 // A snapshot carries the plan's conflicts too: an agent that bootstraps after
 // one was opened holds it, as every other replica does.
 TEST_F(SyncTest, AnAgentThatBootstrapsLaterHasTheOpenConflicts) {
