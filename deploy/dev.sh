@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(cmake g++ make ccache pkg-config
   libgrpc++-dev protobuf-compiler-grpc protobuf-compiler libprotobuf-dev
   librocksdb-dev libabsl-dev libgtest-dev libgmock-dev grpc-proto
-  libgoogle-perftools-dev
+  libgoogle-perftools-dev libssl-dev
   clang libclang-rt-14-dev libbenchmark-dev
   chromium openssl)
 

@@ -89,6 +89,27 @@ absl::StatusOr<std::string> PlanClient::CallRaw(const std::string& path,
   return bytes;
 }
 
+absl::Status PlanClient::ReadChangeLog(
+    const prevent::plan::v1::ReadChangeLogRequest& request,
+    absl::FunctionRef<void(const prevent::plan::v1::ChangeLogChunk&)> chunk) {
+  auto stub = prevent::plan::v1::ReportService::NewStub(channel_);
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + options_.timeout));
+  if (!options_.organisation.empty()) {
+    context.AddMetadata("x-prevent-organisation", options_.organisation);
+  }
+  std::unique_ptr<grpc::ClientReader<prevent::plan::v1::ChangeLogChunk>>
+      reader = stub->ReadChangeLog(&context, request);
+  prevent::plan::v1::ChangeLogChunk read;
+  while (reader->Read(&read)) chunk(read);
+  const grpc::Status status = reader->Finish();
+  if (!status.ok()) {
+    return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                        Describe(status));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::unique_ptr<Message>> PlanClient::Call(
     absl::string_view method, const Message& request) {
   return CallService(kPlanService, method, request);

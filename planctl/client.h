@@ -12,11 +12,13 @@
 #include <memory>
 #include <string>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "google/protobuf/message.h"
 #include "grpcpp/channel.h"
+#include "prevent/plan/v1/report_service.grpc.pb.h"
 
 namespace planctl {
 
@@ -51,6 +53,11 @@ class PlanClient {
 
   // The grpc.health.v1 status of the server: "SERVING", "NOT_SERVING", ...
   absl::StatusOr<std::string> Health();
+
+  // Streams ReportService.ReadChangeLog, calling `chunk` for each chunk.
+  absl::Status ReadChangeLog(
+      const prevent::plan::v1::ReadChangeLogRequest& request,
+      absl::FunctionRef<void(const prevent::plan::v1::ChangeLogChunk&)> chunk);
 
  private:
   // Sends `request` bytes to `path`; returns the response bytes.

@@ -28,6 +28,7 @@
 #include "google/protobuf/timestamp.pb.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/create_channel.h"
+#include "libplan/model/change_chain.h"
 #include "libplan/model/fields.h"
 #include "libplan/model/names.h"
 #include "libplan/transport/credentials.h"
@@ -179,6 +180,12 @@ constexpr Command kCommands[] = {
      "  planctl conflicts resolve plans/south-staffordshire/conflicts/ID "
      "--value=AMBER\n"
      "--value is written as in `set`; --etag makes it conditional.\n"},
+    {"audit", "audit verify [PLAN]",
+     "Checks the change log's hash chain: every entry must hash to the\n"
+     "link the next one holds, and the last to the head. With PLAN, that\n"
+     "plan's entries are read whole and the others by their hash. Prints OK,\n"
+     "or the first sequence that fails, and exits 1 then.\n"
+     "  planctl audit verify plans/south-staffordshire\n"},
     {"admin", "admin backup --to=DIR",
      "Backs up the plan service's store online (RocksDB BackupEngine),\n"
      "consistent while writes go on, into DIR on the service's machine,\n"
@@ -366,6 +373,7 @@ class Cli {
     if (command == "sync-status") return SyncStatus(rest);
     if (command == "conflicts") return Conflicts(rest);
     if (command == "admin") return Admin(rest);
+    if (command == "audit") return Audit(rest);
     return UsageError(absl::StrCat("unknown command \"", command, "\""));
   }
 
@@ -738,6 +746,28 @@ class Cli {
     }
     std::cerr << "wrote " << html << " (" << result.content().size()
               << " bytes)\n";
+    return kOk;
+  }
+
+  int Audit(const std::vector<std::string>& args) {
+    if (args.empty() || args[0] != "verify" || args.size() > 2) {
+      return UsageError("audit takes one subcommand: verify [PLAN]");
+    }
+    v1::ReadChangeLogRequest request;
+    if (args.size() == 2) request.set_plan(args[1]);
+    plan::ChainVerifier verifier;
+    const absl::Status read = client_->ReadChangeLog(
+        request, [&](const v1::ChangeLogChunk& chunk) { verifier.Add(chunk); });
+    if (!read.ok()) return Failed(read);
+    const absl::Status verified = verifier.Finish();
+    if (!verified.ok()) {
+      std::cout << "FAILED at sequence " << *verifier.bad_sequence() << ": "
+                << verified.message() << "\n";
+      return kFailure;
+    }
+    std::cout << "OK: " << verifier.entries() << " entries, sequence "
+              << verifier.first_sequence() << " to " << verifier.last_sequence()
+              << ", chained\n";
     return kOk;
   }
 

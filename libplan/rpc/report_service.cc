@@ -55,4 +55,14 @@ grpc::Status ReportServiceImpl::ExportSummary(
   });
 }
 
+grpc::Status ReportServiceImpl::ReadChangeLog(
+    grpc::ServerContext* context, const v1::ReadChangeLogRequest* request,
+    grpc::ServerWriter<v1::ChangeLogChunk>* writer) {
+  return Serve(*context, "ReadChangeLog", [&](const Actor& actor) {
+    return reports_->ReadChangeLog(
+        *request, actor,
+        [&](const v1::ChangeLogChunk& chunk) { return writer->Write(chunk); });
+  });
+}
+
 }  // namespace plan

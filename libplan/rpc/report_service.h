@@ -27,6 +27,9 @@ class ReportServiceImpl final : public v1::ReportService::Service {
   grpc::Status ExportSummary(grpc::ServerContext* context,
                              const v1::ExportSummaryRequest* request,
                              v1::ExportPlanResponse* response) override;
+  grpc::Status ReadChangeLog(
+      grpc::ServerContext* context, const v1::ReadChangeLogRequest* request,
+      grpc::ServerWriter<v1::ChangeLogChunk>* writer) override;
 
  private:
   // Authenticates the caller of `context`, then answers with `call(actor)`;

@@ -14,6 +14,7 @@
 #include "libplan/reports/dashboard.h"
 #include "libplan/reports/summaries.h"
 #include "libplan/util/errors.h"
+#include "libplan/util/sha256.h"
 #include "libplan/util/status_macros.h"
 
 namespace plan {
@@ -255,6 +256,68 @@ absl::Status PlanReports::ExportSummary(const v1::ExportSummaryRequest& request,
   out->set_content_type(html ? "text/html; charset=utf-8"
                              : "text/csv; charset=utf-8");
   out->set_filename(absl::StrCat(slug, "-summary", html ? ".html" : ".csv"));
+  return absl::OkStatus();
+}
+
+absl::Status PlanReports::ReadChangeLog(
+    const v1::ReadChangeLogRequest& request, const Actor& actor,
+    absl::FunctionRef<bool(const v1::ChangeLogChunk&)> send) const {
+  if (!request.plan().empty() &&
+      !ResourceName::ParseAs(Kind::kPlan, request.plan()).ok()) {
+    FieldViolations violations;
+    violations.Add("plan",
+                   absl::StrCat("\"", request.plan(), "\" is not a plan"));
+    return violations.ToStatus();
+  }
+  std::unique_ptr<ReadView> view = resources_->NewReadView(actor);
+  // The anchor and head, as SequenceKey + SHA-256 (libplan/storage/store.h).
+  const auto bound =
+      [&](const char* key) -> absl::StatusOr<std::pair<uint64_t, std::string>> {
+    ASSIGN_OR_RETURN(std::optional<std::string> value,
+                     view->Get(Cf::kMeta, key));
+    if (!value.has_value()) return std::make_pair(uint64_t{0}, std::string());
+    if (value->size() < 8) {
+      return absl::DataLossError(absl::StrCat("stored ", key, " is corrupt"));
+    }
+    return std::make_pair(DecodeSequenceKey(value->substr(0, 8)),
+                          value->substr(8));
+  };
+  ASSIGN_OR_RETURN(const auto anchor, bound(kMetaChainAnchor));
+  ASSIGN_OR_RETURN(const auto head, bound(kMetaChainHead));
+  v1::ChangeLogChunk chunk;
+  chunk.set_anchor_sequence(anchor.first);
+  chunk.set_anchor_hash(anchor.second);
+  bool gone = false;
+  RETURN_IF_ERROR(view->Scan(
+      Cf::kChanges, "", SequenceKey(anchor.first),
+      [&](absl::string_view key, absl::string_view value) {
+        v1::ChangeLogEntry* entry = chunk.add_entries();
+        entry->set_sequence(DecodeSequenceKey(key));
+        v1::Change change;
+        if (!change.ParseFromArray(value.data(),
+                                   static_cast<int>(value.size()))) {
+          // Sent whole, for the verifier to find.
+          entry->set_entry(std::string(value));
+        } else if (request.plan().empty() || change.plan() == request.plan()) {
+          entry->set_entry(std::string(value));
+        } else {
+          entry->set_hash(Sha256(value));
+          entry->set_prev_hash(change.prev_hash());
+        }
+        if (chunk.entries_size() >= kChangeLogChunkEntries) {
+          if (!send(chunk)) {
+            gone = true;
+            return false;
+          }
+          chunk.Clear();
+        }
+        return true;
+      }));
+  if (gone) return absl::CancelledError("the client went away");
+  chunk.set_head_sequence(head.first);
+  chunk.set_head_hash(head.second);
+  chunk.set_last(true);
+  if (!send(chunk)) return absl::CancelledError("the client went away");
   return absl::OkStatus();
 }
 

@@ -5,11 +5,14 @@
 #ifndef LIBPLAN_SERVICE_PLAN_REPORTS_H_
 #define LIBPLAN_SERVICE_PLAN_REPORTS_H_
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "libplan/service/plan_resources.h"
 #include "prevent/plan/v1/report_service.pb.h"
 
 namespace plan {
+
+inline constexpr int kChangeLogChunkEntries = 500;
 
 class PlanReports {
  public:
@@ -29,6 +32,13 @@ class PlanReports {
   absl::Status ExportSummary(const v1::ExportSummaryRequest& request,
                              const Actor& actor,
                              v1::ExportPlanResponse* out) const;
+  // Sends the change log after its chain's anchor through `send` (false:
+  // the client has gone), in chunks of at most kChangeLogChunkEntries
+  // entries, the first with the anchor and the last with the head (see
+  // ChangeLogChunk in report_service.proto).
+  absl::Status ReadChangeLog(
+      const v1::ReadChangeLogRequest& request, const Actor& actor,
+      absl::FunctionRef<bool(const v1::ChangeLogChunk&)> send) const;
 
  private:
   const PlanResources* const resources_;

@@ -22,6 +22,7 @@
 #include "libplan/storage/sync_log_file_system.h"
 #include "libplan/util/errors.h"
 #include "libplan/util/log.h"
+#include "libplan/util/sha256.h"
 #include "libplan/util/status_macros.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/db.h"
@@ -403,6 +404,8 @@ struct GroupState {
   Writes overlay;
   std::vector<DeletedRange> deleted_ranges;
   uint64_t next_sequence = 0;
+  // The SHA-256 of the last log entry the group (or the store) has.
+  std::string chain_head;
   // The group's writes to `meta`, added to the batch once the bodies have
   // run: every AppendChange rewrites the last sequence and clock, and the
   // group needs to write only the last of each.
@@ -507,11 +510,18 @@ class GroupTransaction final : public Transaction {
       if (visible) group_->overlay[id] = std::move(value);
     }
     group_->next_sequence += taken_;
+    if (chain_head_.has_value()) group_->chain_head = *std::move(chain_head_);
     return absl::OkStatus();
   }
 
  protected:
   uint64_t TakeSequence() override { return group_->next_sequence + taken_++; }
+  const std::string& ChainHead() const override {
+    return chain_head_.has_value() ? *chain_head_ : group_->chain_head;
+  }
+  void SetChainHead(std::string hash) override {
+    chain_head_ = std::move(hash);
+  }
 
  private:
   rocksdb::DB* db_;
@@ -523,6 +533,8 @@ class GroupTransaction final : public Transaction {
   Writes writes_;
   std::vector<DeletedRange> deleted_ranges_;
   uint64_t taken_ = 0;
+  // The chain's head after this transaction's appends, once it has any.
+  std::optional<std::string> chain_head_;
   // Last: stopped before the rest goes.
   std::unique_ptr<ReadAheadThread> read_ahead_;
 };
@@ -609,11 +621,56 @@ class RocksStore final : public Store {
         GetFromDb(db_.get(), meta, read, kMetaLastSequence, &health_));
     ASSIGN_OR_RETURN(std::optional<std::string> hlc,
                      GetFromDb(db_.get(), meta, read, kMetaLastHlc, &health_));
+    const uint64_t last_sequence =
+        last.has_value() ? DecodeBigEndian(*last) : 0;
+    ASSIGN_OR_RETURN(std::string chain_head, ReadChainHead(last_sequence));
     absl::MutexLock lock(&mu_);
-    last_sequence_ = last.has_value() ? DecodeBigEndian(*last) : 0;
+    last_sequence_ = last_sequence;
     last_hlc_ = hlc.has_value() ? DecodeBigEndian(*hlc) : 0;
     opened_at_sequence_ = last_sequence_;
+    chain_head_ = std::move(chain_head);
     return absl::OkStatus();
+  }
+
+  // The hash of the log's last entry, `last_sequence`. A store made before
+  // the log was chained gets its anchor and head now: the chain starts
+  // after its last entry, whose stored bytes it hashes.
+  absl::StatusOr<std::string> ReadChainHead(uint64_t last_sequence) {
+    rocksdb::ColumnFamilyHandle* meta = cfs_[static_cast<int>(Cf::kMeta)];
+    ASSIGN_OR_RETURN(std::optional<std::string> head,
+                     GetFromDb(db_.get(), meta, rocksdb::ReadOptions(),
+                               kMetaChainHead, &health_));
+    if (head.has_value()) {
+      // The hash is empty while the chain has no entry.
+      if ((head->size() != 8 && head->size() != 8 + kSha256Bytes) ||
+          DecodeSequenceKey(head->substr(0, 8)) != last_sequence) {
+        return Error(absl::StatusCode::kDataLoss, "STORE_DAMAGED",
+                     absl::StrCat("the change log's chain head does not name "
+                                  "its last entry (",
+                                  last_sequence, ")"));
+      }
+      return head->substr(8);
+    }
+    std::string hash;
+    if (last_sequence > 0) {
+      ASSIGN_OR_RETURN(
+          std::optional<std::string> entry,
+          GetFromDb(db_.get(), cfs_[static_cast<int>(Cf::kChanges)],
+                    rocksdb::ReadOptions(), SequenceKey(last_sequence),
+                    &health_));
+      // A trimmed log may have dropped it; the chain then starts bare.
+      if (entry.has_value()) hash = Sha256(*entry);
+    }
+    const std::string bound = absl::StrCat(SequenceKey(last_sequence), hash);
+    rocksdb::WriteBatch batch;
+    RETURN_IF_ERROR(
+        FromRocks(batch.Put(meta, kMetaChainAnchor, bound), "batch"));
+    RETURN_IF_ERROR(FromRocks(batch.Put(meta, kMetaChainHead, bound), "batch"));
+    rocksdb::WriteOptions write;
+    write.sync = true;
+    RETURN_IF_ERROR(FromRocks(db_->Write(write, &batch),
+                              "start the change log's chain", &health_));
+    return hash;
   }
 
   // Gives the store a new random epoch, durably. Only before it serves.
@@ -863,6 +920,7 @@ class RocksStore final : public Store {
     std::vector<Writer*> group(writers_.begin(), writers_.begin() + size);
     GroupState state;
     state.next_sequence = last_sequence_ + 1;
+    state.chain_head = chain_head_;
     mu_.Unlock();
     // Others queue up meanwhile, forming the next group.
     // After a failed write nothing more is written until the store has
@@ -915,6 +973,7 @@ class RocksStore final : public Store {
     mu_.Lock();
     if (written.ok()) {
       last_sequence_ = state.next_sequence - 1;
+      chain_head_ = std::move(state.chain_head);
       if (std::optional<std::string> hlc = state.last_hlc(); hlc.has_value()) {
         last_hlc_ = DecodeBigEndian(*hlc);
       }
@@ -966,6 +1025,8 @@ class RocksStore final : public Store {
   bool low_space_ ABSL_GUARDED_BY(mu_) = false;
   std::thread resumer_;  // runs ResumeLoop; started by Init
   uint64_t last_sequence_ ABSL_GUARDED_BY(mu_) = 0;
+  // The SHA-256 of the last log entry (see kMetaChainHead).
+  std::string chain_head_ ABSL_GUARDED_BY(mu_);
   uint64_t last_hlc_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
@@ -1050,8 +1111,13 @@ void Transaction::PutEntity(const ResourceName& name,
 uint64_t Transaction::AppendChange(v1::Change change) {
   const uint64_t sequence = TakeSequence();
   change.set_sequence(sequence);
+  change.set_prev_hash(ChainHead());
   const std::string key = SequenceKey(sequence);
-  Put(Cf::kChanges, key, change.SerializeAsString());
+  std::string entry = change.SerializeAsString();
+  std::string hash = Sha256(entry);
+  Put(Cf::kChanges, key, entry);
+  Put(Cf::kMeta, kMetaChainHead, absl::StrCat(key, hash));
+  SetChainHead(std::move(hash));
   Put(Cf::kPlanChanges, PlanChangeKey(change.plan(), sequence), "");
   Put(Cf::kMeta, kMetaLastSequence, key);
   Put(Cf::kMeta, kMetaLastHlc, EncodeBigEndian(change.hlc()));

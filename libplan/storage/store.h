@@ -5,7 +5,7 @@
 // the per-plan index of the log), `applied` (change id -> the answer to a
 // pushed change, for idempotent retries), `outbox` (a sync agent's
 // unacknowledged changes) and `meta` (replica id, schema version, last
-// sequence, last clock value).
+// sequence, last clock value, the bounds of the log's hash chain).
 //
 // Writes go through Commit: the body reads and writes through a Transaction;
 // its writes, and the changes it appends, land in one WriteBatch, acknowledged
@@ -54,6 +54,15 @@ namespace storage = prevent::plan::storage;
 namespace v1 = prevent::plan::v1;
 
 enum class Cf { kEntities, kChanges, kPlanChanges, kApplied, kOutbox, kMeta };
+
+// The change log is a hash chain (docs/security.md): each entry's prev_hash
+// is the SHA-256 of the stored bytes of the entry before it. Two `meta`
+// keys, each SequenceKey(sequence) + a SHA-256, bound it: the head (the last
+// entry and its hash, written with it), and the anchor (the entry the chain
+// starts after: 0 for a store made with the chain, the last entry for an
+// older store when it was first opened with it, the horizon after a trim).
+inline constexpr char kMetaChainHead[] = "chain_head";
+inline constexpr char kMetaChainAnchor[] = "chain_anchor";
 
 struct StoreOptions {
   // Directory of the RocksDB database. A new store is made only where there
@@ -141,8 +150,9 @@ class Transaction {
   // The same, free to reuse `entity` (no copy on an agent).
   void PutEntity(const ResourceName& name, storage::Entity&& entity);
   // Appends `change` to the log with the next sequence number (which it
-  // returns and sets in the change), with its plan index entry (organisations
-  // index under the plan "") and the new last sequence and clock in `meta`.
+  // returns and sets in the change) and the hash of the entry before it
+  // (prev_hash), with its plan index entry (organisations index under the
+  // plan "") and the new last sequence, clock and chain head in `meta`.
   // It records no answer under the change's id: only a pushed change can be
   // pushed again, and its answer is RecordResult's.
   uint64_t AppendChange(v1::Change change);
@@ -154,6 +164,10 @@ class Transaction {
 
  protected:
   virtual uint64_t TakeSequence() = 0;
+  // The SHA-256 of the last entry appended before this transaction's next
+  // one (by it, earlier transactions of its group, or earlier commits).
+  virtual const std::string& ChainHead() const = 0;
+  virtual void SetChainHead(std::string hash) = 0;
 };
 
 // What Store::Backup made.

@@ -18,6 +18,7 @@
 #include "libplan/sync/apply.h"
 #include "libplan/util/errors.h"
 #include "libplan/util/log.h"
+#include "libplan/util/sha256.h"
 #include "libplan/util/status_macros.h"
 #include "prevent/plan/v1/resources.pb.h"
 
@@ -890,9 +891,20 @@ absl::Status SyncAuthority::Snapshot(
 
 absl::Status SyncAuthority::TrimLog(uint64_t horizon) {
   std::vector<std::string> changes, index;
+  // The chain then starts after the horizon's entry (store.h).
+  std::optional<std::string> anchor;
   {
     std::unique_ptr<ReadView> view = store_->NewReadView();
     horizon = std::min(horizon, view->sequence());
+    ASSIGN_OR_RETURN(std::optional<std::string> old_anchor,
+                     view->Get(Cf::kMeta, kMetaChainAnchor));
+    ASSIGN_OR_RETURN(std::optional<std::string> entry,
+                     view->Get(Cf::kChanges, SequenceKey(horizon)));
+    if (entry.has_value() &&
+        (!old_anchor.has_value() || old_anchor->size() < 8 ||
+         DecodeSequenceKey(old_anchor->substr(0, 8)) < horizon)) {
+      anchor = absl::StrCat(SequenceKey(horizon), Sha256(*entry));
+    }
     RETURN_IF_ERROR(view->Scan(Cf::kChanges, "", "",
                                [&](absl::string_view key, absl::string_view) {
                                  if (DecodeSequenceKey(key) > horizon) {
@@ -914,6 +926,7 @@ absl::Status SyncAuthority::TrimLog(uint64_t horizon) {
     for (const std::string& key : changes) txn.Delete(Cf::kChanges, key);
     for (const std::string& key : index) txn.Delete(Cf::kPlanChanges, key);
     txn.Put(Cf::kMeta, kMetaHorizon, SequenceKey(horizon));
+    if (anchor.has_value()) txn.Put(Cf::kMeta, kMetaChainAnchor, *anchor);
     return absl::OkStatus();
   }));
   PLAN_LOG(INFO) << "trimmed change log horizon=" << horizon

@@ -78,6 +78,19 @@ TEST_F(PlanctlTest, HealthSaysServing) {
   EXPECT_THAT(run.output, HasSubstr("SERVING"));
 }
 
+// The demo's change log verifies, whole and for one plan. (A changed byte is
+// found at its sequence: tests/sync/change_chain_test.cc.)
+TEST_F(PlanctlTest, AuditVerifyChecksTheChangeLogsChain) {
+  const Invocation all = Planctl({"audit", "verify"});
+  EXPECT_EQ(all.code, 0) << all.output;
+  EXPECT_THAT(all.output, HasSubstr("OK: "));
+  const Invocation one = Planctl({"audit", "verify", kPlan});
+  EXPECT_EQ(one.code, 0) << one.output;
+  EXPECT_THAT(one.output, HasSubstr("chained"));
+  const Invocation bad = Planctl({"audit", "check"});
+  EXPECT_EQ(bad.code, 2) << bad.output;
+}
+
 TEST_F(PlanctlTest, SeedIsServedOnFirstStart) {
   const Invocation run = Planctl({"list", absl::StrCat(kPlan, "/activities")});
   EXPECT_EQ(run.code, 0) << run.output;
