@@ -82,6 +82,10 @@ ABSL_FLAG(std::string, tls_ca, "",
 ABSL_FLAG(std::string, trust_domain, "prevent.local",
           "With TLS, a caller's organisation is the one its certificate's "
           "URI SAN spiffe://<trust_domain>/organisations/<id> names.");
+ABSL_FLAG(absl::Duration, max_clock_skew, absl::Seconds(30),
+          "A pushed change's time is trusted up to this far ahead of this "
+          "service's clock (and never before the version it edits); beyond "
+          "it the service's own time is used and the claimed one kept.");
 ABSL_FLAG(std::string, dev_organisation, "",
           "Development mode (plaintext on loopback, no TLS): the organisation "
           "of a call whose x-prevent-organisation names none. Empty: this "
@@ -191,7 +195,8 @@ int Run() {
     PLAN_LOG(ERROR) << "cannot open store: " << store.status().message();
     return 1;
   }
-  plan::HybridClock clock;
+  plan::HybridClock clock(plan::HybridClock::SystemMillis,
+                          absl::GetFlag(FLAGS_max_clock_skew));
   plan::PlanResourcesOptions options;
   options.default_organisation = absl::GetFlag(FLAGS_organisation);
   plan::PlanResources resources(store->get(), &clock, options);

@@ -184,7 +184,13 @@ absl::Status PlanReports::ListChanges(const v1::ListChangesRequest& request,
         v1::Change change;
         if (!bytes->has_value() || !change.ParseFromString(**bytes))
           return true;
-        const absl::Time time = HybridClock::ToTime(change.hlc());
+        // When the service logged it (received it, for a pushed change);
+        // the change's own time for entries logged before that was kept.
+        const absl::Time time =
+            change.has_log_time()
+                ? absl::FromUnixSeconds(change.log_time().seconds()) +
+                      absl::Nanoseconds(change.log_time().nanos())
+                : HybridClock::ToTime(change.hlc());
         if (time < since) return true;
         absl::StatusOr<ResourceName> target =
             ResourceName::Parse(change.target());

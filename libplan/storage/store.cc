@@ -1112,6 +1112,12 @@ uint64_t Transaction::AppendChange(v1::Change change) {
   const uint64_t sequence = TakeSequence();
   change.set_sequence(sequence);
   change.set_prev_hash(ChainHead());
+  if (!change.has_log_time()) {
+    const int64_t micros = absl::ToUnixMicros(absl::Now());
+    change.mutable_log_time()->set_seconds(micros / 1000000);
+    change.mutable_log_time()->set_nanos(
+        static_cast<int32_t>(micros % 1000000) * 1000);
+  }
   const std::string key = SequenceKey(sequence);
   std::string entry = change.SerializeAsString();
   std::string hash = Sha256(entry);

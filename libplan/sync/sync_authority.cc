@@ -264,13 +264,37 @@ static absl::Status ApplyPushed(Transaction& txn, HybridClock& clock,
           "state to RESOLVED and its resolution");
     }
   }
-  // A clock far ahead is clamped to the service's: it still orders edits, but
-  // cannot win every future conflict.
-  if (!clock.Observe(change.hlc()).ok()) change.set_hlc(clock.Now());
   change.set_plan(name->Plan());
+  change.clear_log_time();  // the service's store logs when it received it
 
   ASSIGN_OR_RETURN(std::optional<storage::Entity> existing,
                    txn.GetEntity(*name));
+  // A pushed time is trusted only between the version the edit was made on
+  // and the service's clock plus its skew: out of bounds, the service's own
+  // time orders the change (so it cannot win every later merge, nor date
+  // itself before what it changed), and the claimed time is kept.
+  uint64_t earliest = 0;
+  if (existing.has_value()) {
+    for (const v1::FieldChange& field : change.fields()) {
+      auto it = existing->field_versions().find(field.field());
+      if (it != existing->field_versions().end() &&
+          it->second.sequence() == field.base_sequence()) {
+        earliest = std::max(earliest, it->second.hlc());
+      }
+    }
+  }
+  const bool ahead = !clock.Observe(change.hlc()).ok();
+  if (ahead || change.hlc() < earliest) {
+    PLAN_LOG(WARNING) << "push change=" << change.change_id()
+                      << " organisation=" << change.organisation()
+                      << ": its time " << HybridClock::Format(change.hlc())
+                      << " is "
+                      << (ahead ? "too far ahead of this service's clock"
+                                : "before the version it edits")
+                      << "; the service's time is used";
+    change.set_claimed_hlc(change.hlc());
+    change.set_hlc(clock.Now());
+  }
   std::unique_ptr<Message> current = NewResource(name->kind());
   if (existing.has_value() && !current->ParseFromString(existing->resource())) {
     return absl::DataLossError(absl::StrCat(name->str(), " is corrupt"));

@@ -80,7 +80,8 @@ struct Node {
     resources = std::make_unique<PlanResources>(store.get(), &clock, options);
   }
   std::unique_ptr<Store> store;
-  HybridClock clock;
+  // As plan-service's --max_clock_skew has it.
+  HybridClock clock{HybridClock::SystemMillis, absl::Seconds(30)};
   std::unique_ptr<PlanResources> resources;
 };
 
@@ -441,6 +442,97 @@ TEST_F(SyncTest, APushAppendsProgressAndResolvesConflictsAndNothingElse) {
       service_->resources->Get(Kind::kProgressUpdate, progress.name(), &kept)
           .ok());
   EXPECT_EQ(kept.note(), "Training delivered to 40 staff");
+}
+
+// A pushed time outside its bounds does not order the change: one dated
+// far ahead cannot win the merge against an honest edit made after it, and
+// one dated before the version it edits (1970) is not dated then. Both keep
+// their claimed time for the record, and the report of changes dates each
+// by when the service received it.
+TEST_F(SyncTest, APushedTimeOutOfBoundsIsReplacedAndKeptForTheRecord) {
+  std::unique_ptr<Agent> a = NewAgent("a", kPolice);
+  std::unique_ptr<Agent> b = NewAgent("b", kCouncil);
+  ASSERT_TRUE(a->Sync().ok());
+  ASSERT_TRUE(b->Sync().ok());
+  const uint64_t base = service_->store->last_sequence();
+  const absl::Time before_push = absl::Now();
+  // Based on the rag the service holds now.
+  const auto push = [&](const std::string& id, uint64_t hlc, v1::Rag rag) {
+    absl::StatusOr<std::optional<storage::Entity>> entity =
+        service_->store->NewReadView()->GetEntity(
+            *ResourceName::Parse(kAction));
+    EXPECT_TRUE(entity.ok() && entity->has_value());
+    v1::PushRequest request;
+    request.set_replica_id("r-skewed");
+    v1::Change* change = request.add_changes();
+    change->set_change_id(absl::StrCat("r-skewed:", id));
+    change->set_replica_id("r-skewed");
+    change->set_hlc(hlc);
+    change->set_target(kAction);
+    change->set_operation(v1::Change::UPDATE);
+    v1::Action value;
+    value.set_rag(rag);
+    v1::FieldChange* field = change->add_fields();
+    field->set_field("rag");
+    field->set_value(value.SerializeAsString());
+    field->set_base_sequence((*entity)->field_versions().at("rag").sequence());
+    return a->transport.Push(request);
+  };
+  // 4 min 50 s ahead: within the clock's old 5 min, past --max_clock_skew.
+  const uint64_t ahead = HybridClock::Make(
+      absl::ToUnixMillis(absl::Now() + absl::Seconds(290)), 0);
+  absl::StatusOr<v1::PushResponse> pushed = push("1", ahead, v1::RED);
+  ASSERT_TRUE(pushed.ok()) << pushed.status();
+  ASSERT_EQ(pushed->results(0).outcome(), v1::ChangeResult::APPLIED)
+      << pushed->results(0).reason();
+  // b edits after it, not having seen it: b's is the later edit, and wins.
+  absl::SleepFor(absl::Milliseconds(5));
+  ASSERT_TRUE(SetRag(b->node, v1::GREEN).ok());
+  absl::StatusOr<v1::SyncNowResponse> merged = b->Sync();
+  ASSERT_TRUE(merged.ok()) << merged.status();
+  EXPECT_EQ(merged->conflicts(), 1);
+  EXPECT_EQ(ActionAt(*service_).rag(), v1::GREEN);
+
+  // Dated 1970, on the version it edits: the service's time is used.
+  pushed = push("2", HybridClock::Make(1000, 0), v1::BLUE);
+  ASSERT_TRUE(pushed.ok()) << pushed.status();
+  EXPECT_NE(pushed->results(0).outcome(), v1::ChangeResult::REJECTED);
+  const v1::Action action = ActionAt(*service_);
+  EXPECT_GE(absl::FromUnixSeconds(action.update_time().seconds()),
+            before_push - absl::Seconds(1));
+
+  // The log keeps both claims; the report dates both by their receipt.
+  std::vector<uint64_t> claimed;
+  ASSERT_TRUE(service_->store->NewReadView()
+                  ->Scan(Cf::kChanges, "", SequenceKey(base),
+                         [&](absl::string_view, absl::string_view value) {
+                           v1::Change change;
+                           change.ParseFromArray(
+                               value.data(), static_cast<int>(value.size()));
+                           if (change.replica_id() == "r-skewed") {
+                             claimed.push_back(change.claimed_hlc());
+                             EXPECT_LT(change.hlc(), ahead);
+                           }
+                           return true;
+                         })
+                  .ok());
+  EXPECT_EQ(claimed,
+            (std::vector<uint64_t>{ahead, HybridClock::Make(1000, 0)}));
+  PlanReports reports(service_->resources.get());
+  v1::ListChangesRequest request;
+  request.set_plan(kPlan);
+  request.mutable_since()->set_seconds(
+      absl::ToUnixSeconds(before_push - absl::Seconds(1)));
+  v1::ListChangesResponse changes;
+  ASSERT_TRUE(reports.ListChanges(request, {}, &changes).ok());
+  int skewed = 0;
+  for (const v1::ChangeRecord& record : changes.changes()) {
+    const absl::Time time = absl::FromUnixSeconds(record.time().seconds());
+    EXPECT_LT(time, absl::Now() + absl::Seconds(1))
+        << record.ShortDebugString();
+    if (record.field() == "rag" && record.organisation() == kPolice) ++skewed;
+  }
+  EXPECT_EQ(skewed, 2) << changes.DebugString();
 }
 
 // A snapshot carries the plan's conflicts too: an agent that bootstraps after
