@@ -200,6 +200,7 @@ absl::Status PlanReports::ListChanges(const v1::ListChangesRequest& request,
           v1::ChangeRecord* r = out->add_changes();
           *r->mutable_time() = ToProto(time);
           r->set_organisation(change.organisation());
+          r->set_user(change.user());
           r->set_target(change.target());
           r->set_operation(v1::Change::Operation_Name(change.operation()));
           r->set_sequence(sequence);

@@ -205,16 +205,16 @@ storage::Version FieldVersionAfter(const Stamp& stamp,
   return version;
 }
 
-// A change of `target` by `organisation`, stamped with `stamp`.
+// A change of `target` by `author`, stamped with `stamp`.
 v1::Change NewChange(v1::Change::Operation op, const Stamp& stamp,
-                     const ResourceName& target,
-                     const std::string& organisation) {
+                     const ResourceName& target, const Author& author) {
   v1::Change change;
   change.set_operation(op);
   change.set_change_id(stamp.version.change_id());
   change.set_replica_id(stamp.version.replica_id());
   change.set_hlc(stamp.hlc);
-  change.set_organisation(organisation);
+  change.set_organisation(author.organisation);
+  change.set_user(author.user);
   change.set_target(target.str());
   change.set_plan(target.Plan());
   return change;
@@ -272,6 +272,10 @@ PlanResources::PlanResources(Store* store, HybridClock* clock,
 std::string PlanResources::ActingOrganisation(const Actor& actor) const {
   return actor.organisation.empty() ? options_.default_organisation
                                     : actor.organisation;
+}
+
+Author PlanResources::AuthorOf(const Actor& actor) const {
+  return Author{ActingOrganisation(actor), actor.user};
 }
 
 absl::Status PlanResources::Get(Kind kind, absl::string_view name,
@@ -432,16 +436,18 @@ absl::Status PlanResources::Create(Kind kind, absl::string_view parent,
   RETURN_IF_ERROR(CheckDeadline(actor));
 
   return store_->Commit([&](Transaction& txn) -> absl::Status {
-    RETURN_IF_ERROR(CreateInTransaction(txn, kind, name, created.get(),
-                                        ActingOrganisation(actor)));
+    RETURN_IF_ERROR(
+        CreateInTransaction(txn, kind, name, created.get(), AuthorOf(actor)));
     out->CopyFrom(*created);
     return absl::OkStatus();
   });
 }
 
-absl::Status PlanResources::CreateInTransaction(
-    Transaction& txn, Kind kind, const ResourceName& name, Message* created,
-    const std::string& organisation) const {
+absl::Status PlanResources::CreateInTransaction(Transaction& txn, Kind kind,
+                                                const ResourceName& name,
+                                                Message* created,
+                                                const Author& author) const {
+  const std::string& organisation = author.organisation;
   const KindInfo& info = InfoOf(kind);
   const std::vector<const FieldDescriptor*> fields =
       DataFields(*info.descriptor);
@@ -468,7 +474,7 @@ absl::Status PlanResources::CreateInTransaction(
   SetTime(created, "update_time", stamp.time);
 
   storage::Entity entity;
-  v1::Change change = NewChange(v1::Change::CREATE, stamp, name, organisation);
+  v1::Change change = NewChange(v1::Change::CREATE, stamp, name, author);
   for (const FieldDescriptor* field : fields) {
     if (!HasValue(*created, *field)) continue;
     (*entity.mutable_field_versions())[field->name()] = stamp.version;
@@ -556,7 +562,7 @@ absl::Status PlanResources::Update(Kind kind, const Message& resource,
                    CheckUpdate(kind, resource, mask, actor));
   return store_->Commit([&](Transaction& txn) -> absl::Status {
     return UpdateInTransaction(txn, kind, update.name, resource, update.fields,
-                               ActingOrganisation(actor), out);
+                               AuthorOf(actor), out);
   });
 }
 
@@ -569,9 +575,9 @@ void PlanResources::UpdateAsync(Kind kind, const Message& resource,
   if (!update.ok()) return done(update.status());
   store_->CommitAsync(
       [this, kind, update = *std::move(update), &resource,
-       organisation = ActingOrganisation(actor), out](Transaction& txn) {
+       author = AuthorOf(actor), out](Transaction& txn) {
         return UpdateInTransaction(txn, kind, update.name, resource,
-                                   update.fields, organisation, out);
+                                   update.fields, author, out);
       },
       std::move(done));
 }
@@ -579,7 +585,8 @@ void PlanResources::UpdateAsync(Kind kind, const Message& resource,
 absl::Status PlanResources::UpdateInTransaction(
     Transaction& txn, Kind kind, const ResourceName& name,
     const Message& resource, const std::vector<const FieldDescriptor*>& fields,
-    const std::string& organisation, Message* out) const {
+    const Author& author, Message* out) const {
+  const std::string& organisation = author.organisation;
   const KindInfo& info = InfoOf(kind);
   ASSIGN_OR_RETURN(std::optional<storage::Entity> entity, txn.GetEntity(name));
   if (!entity.has_value()) return NotFound(name);
@@ -635,7 +642,7 @@ absl::Status PlanResources::UpdateInTransaction(
         stamp, previous_entity, field->name(), options_.replica);
   }
   entity->set_resource(SerializeDeterministic(*out));
-  v1::Change change = NewChange(v1::Change::UPDATE, stamp, name, organisation);
+  v1::Change change = NewChange(v1::Change::UPDATE, stamp, name, author);
   *change.mutable_fields() = std::move(field_changes);
   txn.PutEntity(name, *std::move(entity));
   LogChange(txn, std::move(change), previous_entity);
@@ -662,17 +669,16 @@ absl::Status PlanResources::Delete(Kind kind, absl::string_view name_text,
                    absl::StrCat(name->str(), " is already deleted"),
                    name->str());
     }
-    const std::string organisation = ActingOrganisation(actor);
+    const Author author = AuthorOf(actor);
     const Stamp stamp = NewStamp(txn, *clock_, store_->replica_id(),
-                                 organisation, options_.replica);
+                                 author.organisation, options_.replica);
     SetString(resource.get(), "etag", stamp.etag);
     SetTime(resource.get(), "update_time", stamp.time);
     SetTime(resource.get(), "delete_time", stamp.time);
     entity->set_deleted(true);
     *entity->mutable_lifecycle_version() = stamp.version;
     entity->set_resource(SerializeDeterministic(*resource));
-    v1::Change change =
-        NewChange(v1::Change::DELETE, stamp, *name, organisation);
+    v1::Change change = NewChange(v1::Change::DELETE, stamp, *name, author);
     txn.PutEntity(*name, *entity);
     LogChange(txn, std::move(change), nullptr);
     out->CopyFrom(*resource);
@@ -686,13 +692,15 @@ absl::Status PlanResources::Undelete(Kind kind, absl::string_view name_text,
   if (!name.ok()) return name.status();
   RETURN_IF_ERROR(CheckDeadline(actor));
   return store_->Commit([&](Transaction& txn) -> absl::Status {
-    return UndeleteInTransaction(txn, *name, ActingOrganisation(actor), out);
+    return UndeleteInTransaction(txn, *name, AuthorOf(actor), out);
   });
 }
 
-absl::Status PlanResources::UndeleteInTransaction(
-    Transaction& txn, const ResourceName& name, const std::string& organisation,
-    Message* out) const {
+absl::Status PlanResources::UndeleteInTransaction(Transaction& txn,
+                                                  const ResourceName& name,
+                                                  const Author& author,
+                                                  Message* out) const {
+  const std::string& organisation = author.organisation;
   ASSIGN_OR_RETURN(std::optional<storage::Entity> entity, txn.GetEntity(name));
   if (!entity.has_value()) return NotFound(name);
   if (!entity->deleted()) {
@@ -710,8 +718,7 @@ absl::Status PlanResources::UndeleteInTransaction(
   entity->set_deleted(false);
   *entity->mutable_lifecycle_version() = stamp.version;
   entity->set_resource(SerializeDeterministic(*resource));
-  v1::Change change =
-      NewChange(v1::Change::UNDELETE, stamp, name, organisation);
+  v1::Change change = NewChange(v1::Change::UNDELETE, stamp, name, author);
   txn.PutEntity(name, *entity);
   LogChange(txn, std::move(change), nullptr);
   out->CopyFrom(*resource);
@@ -730,7 +737,8 @@ absl::Status PlanResources::ResolveConflict(
     return violations.ToStatus();
   }
   RETURN_IF_ERROR(CheckDeadline(actor));
-  const std::string organisation = ActingOrganisation(actor);
+  const Author author = AuthorOf(actor);
+  const std::string& organisation = author.organisation;
   return store_->Commit([&](Transaction& txn) -> absl::Status {
     ASSIGN_OR_RETURN(std::optional<storage::Entity> entity,
                      txn.GetEntity(name));
@@ -778,7 +786,7 @@ absl::Status PlanResources::ResolveConflict(
     if (!chosen.deletes()) {
       if (target_entity->deleted()) {
         RETURN_IF_ERROR(
-            UndeleteInTransaction(txn, target, organisation, scratch.get()));
+            UndeleteInTransaction(txn, target, author, scratch.get()));
       }
       std::unique_ptr<Message> values(scratch->New());
       if (!values->ParseFromString(chosen.value())) {
@@ -790,8 +798,7 @@ absl::Status PlanResources::ResolveConflict(
       }
       SetString(values.get(), "name", target.str());
       RETURN_IF_ERROR(UpdateInTransaction(txn, target.kind(), target, *values,
-                                          {field}, organisation,
-                                          scratch.get()));
+                                          {field}, author, scratch.get()));
     } else if (!target_entity->deleted()) {
       return Error(absl::StatusCode::kFailedPrecondition, "RESOURCE_RESTORED",
                    absl::StrCat(target.str(), " is no longer deleted"),
@@ -811,7 +818,7 @@ absl::Status PlanResources::ResolveConflict(
         v1::Conflict::descriptor()->FindFieldByName("state"),
         v1::Conflict::descriptor()->FindFieldByName("resolution")};
     return UpdateInTransaction(txn, Kind::kConflict, name, resolved, fields,
-                               organisation, out);
+                               author, out);
   });
 }
 

@@ -55,6 +55,13 @@ struct Actor {
   std::function<bool()> cancelled = nullptr;
 };
 
+// Who a change is recorded as made by: the acting organisation, and the
+// person, for the record only.
+struct Author {
+  std::string organisation;
+  std::string user;
+};
+
 // `name` as a resource name of `kind`, or INVALID_ARGUMENT naming the field
 // "name".
 absl::StatusOr<ResourceName> ParseNameField(Kind kind, absl::string_view name);
@@ -187,7 +194,7 @@ class PlanResources {
   absl::Status CreateInTransaction(Transaction& txn, Kind kind,
                                    const ResourceName& name,
                                    google::protobuf::Message* created,
-                                   const std::string& organisation) const;
+                                   const Author& author) const;
   // What an Update request writes, checked before the commit: the resource
   // and the fields, or INVALID_ARGUMENT naming each bad field, or
   // DEADLINE_EXCEEDED.
@@ -204,11 +211,13 @@ class PlanResources {
       Transaction& txn, Kind kind, const ResourceName& name,
       const google::protobuf::Message& resource,
       const std::vector<const google::protobuf::FieldDescriptor*>& fields,
-      const std::string& organisation, google::protobuf::Message* out) const;
+      const Author& author, google::protobuf::Message* out) const;
   absl::Status UndeleteInTransaction(Transaction& txn, const ResourceName& name,
-                                     const std::string& organisation,
+                                     const Author& author,
                                      google::protobuf::Message* out) const;
   std::string ActingOrganisation(const Actor& actor) const;
+  // The author of `actor`'s changes (ActingOrganisation, and its user).
+  Author AuthorOf(const Actor& actor) const;
   // Appends `change` to the log and, on a replica, to the outbox with each
   // field's base sequence taken from `previous` (the entity before an update;
   // may be null on the service, which does not use it).

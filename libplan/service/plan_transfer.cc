@@ -129,65 +129,62 @@ absl::Status PlanResources::WriteDocument(const PlanDocument& document,
   }
   RETURN_IF_ERROR(CheckDeadline(actor));
 
-  const std::string organisation = ActingOrganisation(actor);
-  const absl::Status status =
-      store_->Commit([&](Transaction& txn) -> absl::Status {
-        *created = PlanDocument();
-        // Creates `resource` unless `reuse` and it exists already.
-        const auto create = [&](Kind kind, const Message& resource,
-                                bool reuse) -> absl::StatusOr<bool> {
-          const std::string text = resource.GetReflection()->GetString(
-              resource, resource.GetDescriptor()->FindFieldByName("name"));
-          ASSIGN_OR_RETURN(ResourceName name,
-                           ResourceName::ParseAs(kind, text));
-          if (reuse) {
-            ASSIGN_OR_RETURN(std::optional<storage::Entity> existing,
-                             txn.GetEntity(name));
-            if (existing.has_value()) {
-              if (existing->deleted()) {
-                return Error(absl::StatusCode::kFailedPrecondition,
-                             "RESOURCE_DELETED",
-                             absl::StrCat(text,
-                                          " is deleted; undelete it or "
-                                          "import into another plan"),
-                             text);
-              }
-              return false;
-            }
+  const Author author = AuthorOf(actor);
+  const absl::Status status = store_->Commit([&](Transaction& txn)
+                                                 -> absl::Status {
+    *created = PlanDocument();
+    // Creates `resource` unless `reuse` and it exists already.
+    const auto create = [&](Kind kind, const Message& resource,
+                            bool reuse) -> absl::StatusOr<bool> {
+      const std::string text = resource.GetReflection()->GetString(
+          resource, resource.GetDescriptor()->FindFieldByName("name"));
+      ASSIGN_OR_RETURN(ResourceName name, ResourceName::ParseAs(kind, text));
+      if (reuse) {
+        ASSIGN_OR_RETURN(std::optional<storage::Entity> existing,
+                         txn.GetEntity(name));
+        if (existing.has_value()) {
+          if (existing->deleted()) {
+            return Error(absl::StatusCode::kFailedPrecondition,
+                         "RESOURCE_DELETED",
+                         absl::StrCat(text,
+                                      " is deleted; undelete it or "
+                                      "import into another plan"),
+                         text);
           }
-          std::unique_ptr<Message> copy(resource.New());
-          copy->CopyFrom(resource);
-          RETURN_IF_ERROR(
-              CreateInTransaction(txn, kind, name, copy.get(), organisation));
-          return true;
-        };
-        for (const auto& org : document.organisations) {
-          ASSIGN_OR_RETURN(bool made, create(Kind::kOrganisation, org, true));
-          if (made) created->organisations.push_back(org);
+          return false;
         }
-        ASSIGN_OR_RETURN(bool plan_made,
-                         create(Kind::kPlan, document.plan, true));
-        if (plan_made) created->plan = document.plan;
-        for (const auto& strand : document.strands) {
-          ASSIGN_OR_RETURN(bool made, create(Kind::kStrand, strand, true));
-          if (made) created->strands.push_back(strand);
-        }
-        for (const ActivityEntry& entry : document.activities) {
-          ASSIGN_OR_RETURN(bool made,
-                           create(Kind::kActivity, entry.activity, false));
-          (void)made;
-          ActivityEntry& out = created->activities.emplace_back();
-          out.activity = entry.activity;
-          for (const auto& action : entry.actions) {
-            ASSIGN_OR_RETURN(bool made_action,
-                             create(Kind::kAction, action, false));
-            (void)made_action;
-            out.actions.push_back(action);
-          }
-        }
-        if (validate_only) return absl::CancelledError(kValidateOnly);
-        return absl::OkStatus();
-      });
+      }
+      std::unique_ptr<Message> copy(resource.New());
+      copy->CopyFrom(resource);
+      RETURN_IF_ERROR(CreateInTransaction(txn, kind, name, copy.get(), author));
+      return true;
+    };
+    for (const auto& org : document.organisations) {
+      ASSIGN_OR_RETURN(bool made, create(Kind::kOrganisation, org, true));
+      if (made) created->organisations.push_back(org);
+    }
+    ASSIGN_OR_RETURN(bool plan_made, create(Kind::kPlan, document.plan, true));
+    if (plan_made) created->plan = document.plan;
+    for (const auto& strand : document.strands) {
+      ASSIGN_OR_RETURN(bool made, create(Kind::kStrand, strand, true));
+      if (made) created->strands.push_back(strand);
+    }
+    for (const ActivityEntry& entry : document.activities) {
+      ASSIGN_OR_RETURN(bool made,
+                       create(Kind::kActivity, entry.activity, false));
+      (void)made;
+      ActivityEntry& out = created->activities.emplace_back();
+      out.activity = entry.activity;
+      for (const auto& action : entry.actions) {
+        ASSIGN_OR_RETURN(bool made_action,
+                         create(Kind::kAction, action, false));
+        (void)made_action;
+        out.actions.push_back(action);
+      }
+    }
+    if (validate_only) return absl::CancelledError(kValidateOnly);
+    return absl::OkStatus();
+  });
   if (validate_only && absl::IsCancelled(status) &&
       status.message() == kValidateOnly) {
     return absl::OkStatus();

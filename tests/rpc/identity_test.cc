@@ -78,9 +78,11 @@ class IdentityTest : public ::testing::Test {
   }
 
   // Creates plan `id` with the given metadata; returns the status and, when
-  // it was created, the organisation its change records.
+  // it was created, the organisation (and in `recorded_user` the person) its
+  // change records.
   grpc::Status CreatePlan(const std::string& id, const std::string& claimed,
-                          const std::string& user, std::string* recorded) {
+                          const std::string& user, std::string* recorded,
+                          std::string* recorded_user = nullptr) {
     grpc::ClientContext context;
     if (!claimed.empty()) context.AddMetadata(kOrganisationMetadata, claimed);
     if (!user.empty()) context.AddMetadata(kUserMetadata, user);
@@ -99,6 +101,7 @@ class IdentityTest : public ::testing::Test {
       EXPECT_TRUE(bytes.ok() && bytes->has_value() &&
                   change.ParseFromString(**bytes));
       *recorded = change.organisation();
+      if (recorded_user != nullptr) *recorded_user = change.user();
     } else {
       EXPECT_EQ(store_->last_sequence(), before) << "a refusal wrote";
     }
@@ -155,8 +158,9 @@ TEST_F(IdentityTest, FixedModeActsAsItsOrganisationAndRefusesAnother) {
 
 TEST_F(IdentityTest, APersonsNameIsBoundedText) {
   Serve({});
-  std::string recorded;
-  EXPECT_TRUE(CreatePlan("a", "", "Ann Example", &recorded).ok());
+  std::string recorded, person;
+  EXPECT_TRUE(CreatePlan("a", "", "Ann Example", &recorded, &person).ok());
+  EXPECT_EQ(person, "Ann Example");
   const grpc::Status long_name =
       CreatePlan("b", "", std::string(kMaxUserLength + 1, 'a'), &recorded);
   EXPECT_EQ(long_name.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
