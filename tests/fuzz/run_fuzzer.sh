@@ -20,6 +20,8 @@ build_all() {
     "$src"/libplan/storage/snapshot_record.cc
     "$build"/libplan/gen/libplan/storage/records.pb.cc
     "$build"/proto/gen/prevent/plan/v1/sync_service.pb.cc
+    "$build"/proto/gen/prevent/plan/v1/report_service.pb.cc
+    "$build"/proto/gen/prevent/plan/v1/plan_service.pb.cc
     "$build"/proto/gen/prevent/plan/v1/resources.pb.cc
     "$build"/proto/gen/google/rpc/{status,error_details}.pb.cc)
   local objects=()
@@ -34,7 +36,7 @@ build_all() {
   local libs
   libs=$(pkg-config --libs protobuf absl_strings absl_str_format absl_status \
     absl_statusor absl_time absl_flat_hash_map absl_raw_hash_set absl_hash \
-    absl_random_random absl_cord)
+    absl_random_random absl_cord libcrypto)
   for target in "$src"/tests/fuzz/*_fuzz.cc; do
     local name
     name=$(basename "$target" .cc)
