@@ -15,7 +15,10 @@
 //   5. durable UpdateAction on the service from --clients clients;
 //   6. GetAction and a 100-item ListActions page;
 //   7. peak RSS of both processes during (2), and the service's start time on
-//      the --actions store.
+//      the --actions store;
+//   8. with --tls (the default), (2) and (5) again over mutual TLS: the
+//      service restarted with certificates from deploy/certs.sh, a fresh
+//      agent and the clients presenting theirs.
 // Before each of (1), (3), (4) and (5) it waits for the processes to go idle,
 // so that one phase's background work (RocksDB flushes and compactions) is
 // not charged to the next.
@@ -76,6 +79,7 @@
 #include "rocksdb/write_batch.h"
 #include "tests/support/plan_service_process.h"
 #include "tests/support/plan_state.h"
+#include "tests/support/process.h"
 #include "tests/support/sync_agent_process.h"
 #include "tests/support/temp_dir.h"
 
@@ -100,6 +104,9 @@ ABSL_FLAG(std::string, work_dir, "",
 ABSL_FLAG(std::string, plan_service, PLAN_SERVICE_BINARY,
           "the plan-service binary");
 ABSL_FLAG(std::string, sync_agent, SYNC_AGENT_BINARY, "the sync-agent binary");
+ABSL_FLAG(bool, tls, true,
+          "also measure the initial sync and durable UpdateAction over mutual "
+          "TLS (certificates from deploy/certs.sh)");
 ABSL_FLAG(std::string, seed,
           PLAN_SOURCE_DIR
           "/deploy/demo/south-staffordshire-prevent-action-plan-2023-2025.txt",
@@ -121,6 +128,7 @@ using test_support::TempDir;
 
 constexpr char kLargePlan[] = "plans/bench-large";
 constexpr char kSmallPlan[] = "plans/bench-small";
+constexpr char kOrganisationId[] = "staffordshire-police";
 constexpr char kOrganisation[] = "organisations/staffordshire-police";
 constexpr int kActionsPerActivity = 50;
 constexpr int kActionsPerImport = 2000;  // ~1 MiB of CSV per ImportPlan
@@ -493,6 +501,10 @@ struct Results {
   std::pair<double, double> update_cpu_us;
   std::pair<double, double> get_cpu_us;
   std::pair<double, double> push_cpu_us;
+  // The same over mutual TLS (--tls), or 0.
+  double initial_sync_rps_tls = 0;
+  double update_qps_tls = 0;
+  double update_p99_ms_tls = 0;
 };
 
 // Raw RocksDB: `records` action records (the published plan's actions,
@@ -592,7 +604,10 @@ class Bench {
 
     for (auto* agent : {&large_agent_, &small_agent_}) {
       if (agent->has_value()) (void)(*agent)->Stop();
+      agent->reset();
     }
+    if (absl::GetFlag(FLAGS_tls))
+      RETURN_IF_ERROR(OverTls(n, clients, duration));
     (void)service_->Stop();
     return results_;
   }
@@ -611,12 +626,17 @@ class Bench {
     return absl::StrCat(dir_, "/", name);
   }
 
-  absl::Status StartService() {
+  // With `tls`, mutual TLS with the certificates in Path("certs").
+  absl::Status StartService(bool tls = false) {
     PlanServiceProcess::Options options;
     options.binary = absl::GetFlag(FLAGS_plan_service);
     options.data_dir = Path("service");
     options.log_path = Path("plan-service.log");
     options.poll_interval = absl::Milliseconds(1);
+    if (tls) {
+      options.tls_dir = Path("certs");
+      options.tls_client = kOrganisationId;
+    }
     ASSIGN_OR_RETURN(PlanServiceProcess service,
                      PlanServiceProcess::Start(options));
     service_.emplace(std::move(service));
@@ -624,7 +644,8 @@ class Bench {
   }
 
   absl::StatusOr<SyncAgentProcess> StartAgent(absl::string_view name,
-                                              const std::string& plan) {
+                                              const std::string& plan,
+                                              bool tls = false) {
     SyncAgentProcess::Options options;
     options.binary = absl::GetFlag(FLAGS_sync_agent);
     options.data_dir = Path(name);
@@ -632,7 +653,59 @@ class Bench {
     options.server = service_->address();
     options.organisation = kOrganisation;
     options.plans = {plan};
+    if (tls) {
+      const std::string certs = Path("certs");
+      options.extra_args = {
+          absl::StrCat("--tls_cert=", certs, "/", kOrganisationId, ".pem"),
+          absl::StrCat("--tls_key=", certs, "/", kOrganisationId, ".key"),
+          absl::StrCat("--tls_ca=", certs, "/ca.pem")};
+    }
     return SyncAgentProcess::Start(options);
+  }
+
+  // (2) and (5) again over mutual TLS: the service restarted on its store
+  // with certificates from deploy/certs.sh, a fresh agent presenting its
+  // own, and the clients theirs.
+  absl::Status OverTls(int n, int clients, absl::Duration duration) {
+    Progress("certificates (deploy/certs.sh)");
+    const test_support::Invocation certs = test_support::RunToCompletion(
+        "/bin/bash",
+        {absl::StrCat(PLAN_SOURCE_DIR, "/deploy/certs.sh"),
+         absl::StrCat("--out=", Path("certs")), kOrganisationId},
+        Path("certs.log"));
+    if (certs.code != 0) {
+      return absl::InternalError(absl::StrCat("certs.sh: ", certs.output));
+    }
+    RETURN_IF_ERROR(service_->Stop().status());
+    service_.reset();
+    RETURN_IF_ERROR(StartService(/*tls=*/true));
+    RETURN_IF_ERROR(WaitIdle(Pids()));
+    Progress(absl::StrFormat("initial sync of %d actions over TLS", n));
+    const absl::Time start = absl::Now();
+    ASSIGN_OR_RETURN(SyncAgentProcess agent,
+                     StartAgent("agent-large-tls", kLargePlan, /*tls=*/true));
+    ASSIGN_OR_RETURN(v1::SyncNowResponse moved, SyncNow(agent));
+    const absl::Duration took = absl::Now() - start;
+    if (!moved.snapshot() || moved.pulled() < n) {
+      return absl::InternalError(absl::StrCat("initial sync over TLS moved ",
+                                              moved.ShortDebugString()));
+    }
+    results_.initial_sync_rps_tls = moved.pulled() / Seconds(took);
+    (void)agent.Stop();
+    RETURN_IF_ERROR(WaitIdle(Pids()));
+    Progress("UpdateAction on the service over TLS");
+    absl::StatusOr<Load> update = RunLoad(
+        service_->pid(), clients, duration, INT64_MAX, [&](int) -> Call {
+          std::shared_ptr<v1::PlanService::Stub> stub =
+              v1::PlanService::NewStub(service_->NewChannel());
+          return [this, stub](int64_t i) {
+            return UpdateRag(*stub, large_, std::max<int64_t>(i, 0));
+          };
+        });
+    if (!update.ok()) return update.status();
+    results_.update_qps_tls = update->rate();
+    results_.update_p99_ms_tls = update->percentile_ms(0.99);
+    return absl::OkStatus();
   }
 
   // (2) A fresh agent subscribing to the large plan, from its start to
@@ -886,6 +959,22 @@ void PrintTable(const Results& r) {
       std::nullopt);
   row(absl::StrFormat("6. ListActions, 100 per page, %d clients", clients),
       rate(r.list_qps, "calls/s"), "", std::nullopt);
+  if (r.update_qps_tls > 0) {
+    row("2. initial sync over mutual TLS",
+        rate(r.initial_sync_rps_tls, "rec/s"), "", std::nullopt);
+    row("   ... TLS cost (1 - TLS / plaintext)",
+        absl::StrFormat(
+            "%.0f%%", 100 * (1 - r.initial_sync_rps_tls / r.initial_sync_rps)),
+        "<= 20%", r.initial_sync_rps_tls >= 0.8 * r.initial_sync_rps);
+    row(absl::StrFormat("5. durable UpdateAction over mutual TLS, %d clients",
+                        clients),
+        rate(r.update_qps_tls, "calls/s"), "", std::nullopt);
+    row("   ... TLS cost (1 - TLS / plaintext)",
+        absl::StrFormat("%.0f%%", 100 * (1 - r.update_qps_tls / r.update_qps)),
+        "", std::nullopt);
+    row("   ... p99 latency", absl::StrFormat("%.2f ms", r.update_p99_ms_tls),
+        "< 20 ms", r.update_p99_ms_tls < 20);
+  }
   row("7. agent peak RSS during (2)",
       absl::StrFormat("%.1f MiB", r.agent_rss_mb), "< 100 MiB",
       r.agent_rss_mb < 100);
@@ -902,11 +991,12 @@ void PrintJson(const Results& r) {
       "\"incr_sync_ms_100k\": %.3f, \"push_cps\": %.1f, "
       "\"update_qps\": %.1f, \"update_p50_ms\": %.3f, "
       "\"update_p99_ms\": %.3f, \"get_qps\": %.1f, \"list_qps\": %.1f, "
-      "\"agent_rss_mb\": %.1f, \"service_rss_mb\": %.1f, \"start_s\": %.4f}\n",
+      "\"agent_rss_mb\": %.1f, \"service_rss_mb\": %.1f, \"start_s\": %.4f, "
+      "\"initial_sync_rps_tls\": %.1f, \"update_qps_tls\": %.1f}\n",
       r.noop_rpc_qps, r.raw_ingest_rps, r.initial_sync_rps, r.incr_sync_ms_1k,
       r.incr_sync_ms_100k, r.push_cps, r.update_qps, r.update_p50_ms,
       r.update_p99_ms, r.get_qps, r.list_qps, r.agent_rss_mb, r.service_rss_mb,
-      r.start_s);
+      r.start_s, r.initial_sync_rps_tls, r.update_qps_tls);
 }
 
 absl::Status Main() {
