@@ -634,6 +634,13 @@ absl::Status SyncAuthority::Push(const v1::PushRequest& request,
 
 absl::Status SyncAuthority::ClaimReplica(const std::string& replica_id,
                                          const Actor& caller) {
+  // The service's own changes are told apart from pushed ones by this id:
+  // nobody pushes or pulls as the service.
+  if (replica_id == store_->replica_id()) {
+    return Error(absl::StatusCode::kPermissionDenied, "SERVICE_REPLICA_ID",
+                 "that replica id is the plan service's own; use a replica id "
+                 "of your own");
+  }
   const auto refuse = [&] {
     return Error(absl::StatusCode::kPermissionDenied,
                  "REPLICA_OF_ANOTHER_ORGANISATION",

@@ -535,6 +535,28 @@ TEST_F(SyncTest, APushedTimeOutOfBoundsIsReplacedAndKeptForTheRecord) {
   EXPECT_EQ(skewed, 2) << changes.DebugString();
 }
 
+// Nobody pushes as the plan service itself: its replica id marks its own
+// changes, which a push under it could pass off as seen.
+TEST_F(SyncTest, NobodyPushesUnderTheServicesReplicaId) {
+  std::unique_ptr<Agent> a = NewAgent("a", kPolice);
+  ASSERT_TRUE(a->Sync().ok());
+  const std::string service = service_->store->replica_id();
+  v1::PushRequest request;
+  request.set_replica_id(service);
+  v1::Change* change = request.add_changes();
+  change->set_change_id(absl::StrCat(service, ":1"));
+  change->set_replica_id(service);
+  change->set_hlc(service_->clock.Now());
+  change->set_target(kAction);
+  change->set_operation(v1::Change::DELETE);
+  const uint64_t before = service_->store->last_sequence();
+  absl::StatusOr<v1::PushResponse> pushed = a->transport.Push(request);
+  EXPECT_EQ(pushed.status().code(), absl::StatusCode::kPermissionDenied)
+      << pushed.status();
+  EXPECT_EQ(service_->store->last_sequence(), before);
+  EXPECT_FALSE(ActionAt(*service_).has_delete_time());
+}
+
 // A snapshot carries the plan's conflicts too: an agent that bootstraps after
 // one was opened holds it, as every other replica does.
 TEST_F(SyncTest, AnAgentThatBootstrapsLaterHasTheOpenConflicts) {
