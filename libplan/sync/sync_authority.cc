@@ -81,6 +81,8 @@ constexpr char kMetaHorizon[] = "horizon";
 constexpr char kMetaCursorPrefix[] = "cursor/";
 // "replica/<replica id>" -> the organisation that owns the replica id.
 constexpr char kMetaReplicaPrefix[] = "replica/";
+// "replica_count/<organisation>" -> how many replica ids it has registered.
+constexpr char kMetaReplicaCountPrefix[] = "replica_count/";
 
 // Why a pushed change cannot be applied: it is answered REJECTED.
 struct Rejection {
@@ -666,6 +668,20 @@ absl::Status SyncAuthority::ClaimReplica(const std::string& replica_id,
       owner = *std::move(stored);
     } else {
       owner = caller.organisation;
+      const std::string count_key =
+          absl::StrCat(kMetaReplicaCountPrefix, caller.organisation);
+      ASSIGN_OR_RETURN(std::optional<std::string> count_value,
+                       txn.Get(Cf::kMeta, count_key));
+      const uint64_t count =
+          count_value.has_value() ? DecodeSequenceKey(*count_value) : 0;
+      if (count >=
+          static_cast<uint64_t>(options_.max_replicas_per_organisation)) {
+        return Error(absl::StatusCode::kResourceExhausted, "TOO_MANY_REPLICAS",
+                     absl::StrCat("this organisation has registered ", count,
+                                  " replica ids, the most it may; sync with "
+                                  "one of them"));
+      }
+      txn.Put(Cf::kMeta, count_key, SequenceKey(count + 1));
       txn.Put(Cf::kMeta, key, owner);
       PLAN_LOG(INFO) << "replica " << replica_id << " registered to "
                      << (owner.empty() ? "the service's organisation" : owner);

@@ -40,6 +40,9 @@ struct SyncAuthorityOptions {
   absl::Duration max_follow = absl::Minutes(10);
   // A snapshot that takes longer fails with DEADLINE_EXCEEDED.
   absl::Duration max_snapshot = absl::Minutes(10);
+  // Replica ids one organisation may register (each is kept for good); a
+  // new one past it is refused with RESOURCE_EXHAUSTED.
+  int max_replicas_per_organisation = 1000;
 };
 
 // Whether the service's store went back in time since a replica saw it as

@@ -1595,6 +1595,7 @@ class FollowLimitsTest : public ::testing::Test {
     store_ = std::move(*store);
     SyncAuthorityOptions options;
     options.max_follows = 2;
+    options.max_replicas_per_organisation = 4;
     options.follow_poll = absl::Milliseconds(5);
     options.max_follow = absl::Seconds(30);
     authority_ =
@@ -1672,6 +1673,28 @@ TEST_F(FollowLimitsTest,
     f->thread.join();
     EXPECT_TRUE(f->status.ok()) << f->status;
   }
+}
+
+// Each replica id an organisation registers is kept for good, so there is a
+// bound on them; another organisation's are not counted.
+TEST_F(FollowLimitsTest, AnOrganisationRegistersAtMostItsShareOfReplicaIds) {
+  const auto pull = [&](const std::string& replica, const std::string& org) {
+    v1::PullRequest request;
+    request.set_replica_id(replica);
+    return authority_->Pull(
+        request, Actor{.organisation = org},
+        [](const v1::PullResponse&) { return true; }, [] { return false; });
+  };
+  for (const char* replica : {"p1", "p2", "p3", "p4"}) {
+    ASSERT_TRUE(pull(replica, "organisations/police").ok()) << replica;
+  }
+  const absl::Status fifth = pull("p5", "organisations/police");
+  EXPECT_EQ(fifth.code(), absl::StatusCode::kResourceExhausted) << fifth;
+  EXPECT_EQ(ErrorReason(fifth), "TOO_MANY_REPLICAS");
+  EXPECT_TRUE(pull("p1", "organisations/police").ok()) << "a known one";
+  EXPECT_TRUE(pull("c1", "organisations/council").ok()) << "another's count";
+  EXPECT_EQ(pull("p1", "organisations/council").code(),
+            absl::StatusCode::kPermissionDenied);
 }
 
 }  // namespace
