@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -175,6 +176,33 @@ TEST_F(ChangeChainTest, ATrimmedLogVerifiesFromItsHorizon) {
   ChainVerifier tampered;
   EXPECT_FALSE(Verify("", &tampered).ok());
   EXPECT_EQ(tampered.bad_sequence(), 18u);
+}
+
+// A body that appends and then fails leaves no link behind, even in a commit
+// group whose other bodies land: the chain stays whole.
+TEST_F(ChangeChainTest, FailedBodiesInAGroupLeaveTheChainWhole) {
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([this, t] {
+      for (int i = 0; i < 25; ++i) {
+        const absl::Status status =
+            store_->Commit([&](Transaction& txn) -> absl::Status {
+              v1::Change change;
+              change.set_change_id(absl::StrCat("t", t, ":", i));
+              change.set_target("plans/a");
+              change.set_plan("plans/a");
+              txn.AppendChange(change);
+              if ((t + i) % 2 == 0) return absl::AbortedError("on purpose");
+              return absl::OkStatus();
+            });
+        EXPECT_EQ(status.ok(), (t + i) % 2 != 0) << status;
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  ChainVerifier verifier;
+  EXPECT_TRUE(Verify("", &verifier).ok()) << Verify("", &verifier);
+  EXPECT_EQ(verifier.entries(), 22u + 100u);
 }
 
 // A store with no change yet has a chain with no entry, and reopens (an
