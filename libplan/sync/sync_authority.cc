@@ -571,6 +571,8 @@ absl::Status SyncAuthority::Push(const v1::PushRequest& request,
     }
   }
   RETURN_IF_ERROR(violations.ToStatus());
+  RETURN_IF_ERROR(
+      CheckSeenEpoch(epoch_, request.seen_epoch(), request.seen_sequence()));
   RETURN_IF_ERROR(ClaimReplica(request.replica_id(), caller));
   // Each change is the caller's, whatever organisation it names (a copy is
   // made only of one that names another).
@@ -587,8 +589,6 @@ absl::Status SyncAuthority::Push(const v1::PushRequest& request,
       changes.push_back(&copy);
     }
   }
-  RETURN_IF_ERROR(
-      CheckSeenEpoch(epoch_, request.seen_epoch(), request.seen_sequence()));
   const absl::Time started = absl::Now();
   // What merging the changes reads first: each change's earlier answer, if
   // any, and its target.
