@@ -254,6 +254,42 @@ class SyncTest : public ::testing::Test {
     return conflicts;
   }
 
+  // `a` and `b` set the action's RAG concurrently (RED, then GREEN) and
+  // sync, which leaves one open conflict.
+  void OpenRagConflict(Agent& a, Agent& b) {
+    ASSERT_TRUE(a.Sync().ok());
+    ASSERT_TRUE(b.Sync().ok());
+    ASSERT_TRUE(SetRag(a.node, v1::RED).ok());
+    ASSERT_TRUE(SetRag(b.node, v1::GREEN).ok());
+    ASSERT_TRUE(a.Sync().ok());
+    ASSERT_TRUE(b.Sync().ok());
+    ASSERT_EQ(Conflicts(*service_).size(), 1u);
+  }
+
+  // Adds to `request` change `counter` of its replica to `target`, timed by
+  // the service's clock: a change pushed by hand, not by an agent.
+  v1::Change* AddChange(v1::PushRequest* request, int counter,
+                        const std::string& target, v1::Change::Operation op) {
+    v1::Change* change = request->add_changes();
+    change->set_change_id(absl::StrCat(request->replica_id(), ":", counter));
+    change->set_replica_id(request->replica_id());
+    change->set_hlc(service_->clock.Now());
+    change->set_target(target);
+    change->set_operation(op);
+    return change;
+  }
+
+  // Sets `field` of `change` to its value in `value`, edited from the
+  // version at `base_sequence`.
+  static void SetField(v1::Change* change, const std::string& field,
+                       const google::protobuf::Message& value,
+                       uint64_t base_sequence) {
+    v1::FieldChange* changed = change->add_fields();
+    changed->set_field(field);
+    changed->set_value(value.SerializeAsString());
+    changed->set_base_sequence(base_sequence);
+  }
+
   v1::Action ActionAt(Node& node) {
     v1::Action action;
     EXPECT_TRUE(node.resources->Get(Kind::kAction, kAction, &action).ok());
@@ -380,13 +416,7 @@ TEST_F(SyncTest, ConcurrentRagEditsKeepBothCandidates) {
 TEST_F(SyncTest, APushAppendsProgressAndResolvesConflictsAndNothingElse) {
   std::unique_ptr<Agent> a = NewAgent("a", kPolice);
   std::unique_ptr<Agent> b = NewAgent("b", kCouncil);
-  ASSERT_TRUE(a->Sync().ok());
-  ASSERT_TRUE(b->Sync().ok());
-  ASSERT_TRUE(SetRag(a->node, v1::RED).ok());
-  ASSERT_TRUE(SetRag(b->node, v1::GREEN).ok());
-  ASSERT_TRUE(a->Sync().ok());
-  ASSERT_TRUE(b->Sync().ok());
-  ASSERT_EQ(Conflicts(*service_).size(), 1u);
+  ASSERT_NO_FATAL_FAILURE(OpenRagConflict(*a, *b));
   const v1::Conflict conflict = Conflicts(*service_)[0];
   v1::ProgressUpdate note;
   note.set_note("Training delivered to 40 staff");
@@ -402,16 +432,8 @@ TEST_F(SyncTest, APushAppendsProgressAndResolvesConflictsAndNothingElse) {
   const auto add = [&](const std::string& target, v1::Change::Operation op,
                        const std::string& field,
                        const google::protobuf::Message& value) {
-    v1::Change* change = request.add_changes();
-    change->set_change_id(absl::StrCat("r-forger:", ++n));
-    change->set_replica_id("r-forger");
-    change->set_hlc(service_->clock.Now());
-    change->set_target(target);
-    change->set_operation(op);
-    v1::FieldChange* changed = change->add_fields();
-    changed->set_field(field);
-    changed->set_value(value.SerializeAsString());
-    changed->set_base_sequence(service_->store->last_sequence());
+    SetField(AddChange(&request, ++n, target, op), field, value,
+             service_->store->last_sequence());
   };
   v1::ProgressUpdate rewritten;
   rewritten.set_note("Nothing was done");
@@ -457,31 +479,25 @@ TEST_F(SyncTest, APushedTimeOutOfBoundsIsReplacedAndKeptForTheRecord) {
   const uint64_t base = service_->store->last_sequence();
   const absl::Time before_push = absl::Now();
   // Based on the rag the service holds now.
-  const auto push = [&](const std::string& id, uint64_t hlc, v1::Rag rag) {
+  const auto push = [&](int id, uint64_t hlc, v1::Rag rag) {
     absl::StatusOr<std::optional<storage::Entity>> entity =
         service_->store->NewReadView()->GetEntity(
             *ResourceName::Parse(kAction));
     EXPECT_TRUE(entity.ok() && entity->has_value());
     v1::PushRequest request;
     request.set_replica_id("r-skewed");
-    v1::Change* change = request.add_changes();
-    change->set_change_id(absl::StrCat("r-skewed:", id));
-    change->set_replica_id("r-skewed");
+    v1::Change* change = AddChange(&request, id, kAction, v1::Change::UPDATE);
     change->set_hlc(hlc);
-    change->set_target(kAction);
-    change->set_operation(v1::Change::UPDATE);
     v1::Action value;
     value.set_rag(rag);
-    v1::FieldChange* field = change->add_fields();
-    field->set_field("rag");
-    field->set_value(value.SerializeAsString());
-    field->set_base_sequence((*entity)->field_versions().at("rag").sequence());
+    SetField(change, "rag", value,
+             (*entity)->field_versions().at("rag").sequence());
     return a->transport.Push(request);
   };
   // 4 min 50 s ahead: within the clock's old 5 min, past --max_clock_skew.
   const uint64_t ahead = HybridClock::Make(
       absl::ToUnixMillis(absl::Now() + absl::Seconds(290)), 0);
-  absl::StatusOr<v1::PushResponse> pushed = push("1", ahead, v1::RED);
+  absl::StatusOr<v1::PushResponse> pushed = push(1, ahead, v1::RED);
   ASSERT_TRUE(pushed.ok()) << pushed.status();
   ASSERT_EQ(pushed->results(0).outcome(), v1::ChangeResult::APPLIED)
       << pushed->results(0).reason();
@@ -494,7 +510,7 @@ TEST_F(SyncTest, APushedTimeOutOfBoundsIsReplacedAndKeptForTheRecord) {
   EXPECT_EQ(ActionAt(*service_).rag(), v1::GREEN);
 
   // Dated 1970, on the version it edits: the service's time is used.
-  pushed = push("2", HybridClock::Make(1000, 0), v1::BLUE);
+  pushed = push(2, HybridClock::Make(1000, 0), v1::BLUE);
   ASSERT_TRUE(pushed.ok()) << pushed.status();
   EXPECT_NE(pushed->results(0).outcome(), v1::ChangeResult::REJECTED);
   const v1::Action action = ActionAt(*service_);
@@ -543,12 +559,7 @@ TEST_F(SyncTest, NobodyPushesUnderTheServicesReplicaId) {
   const std::string service = service_->store->replica_id();
   v1::PushRequest request;
   request.set_replica_id(service);
-  v1::Change* change = request.add_changes();
-  change->set_change_id(absl::StrCat(service, ":1"));
-  change->set_replica_id(service);
-  change->set_hlc(service_->clock.Now());
-  change->set_target(kAction);
-  change->set_operation(v1::Change::DELETE);
+  AddChange(&request, 1, kAction, v1::Change::DELETE);
   const uint64_t before = service_->store->last_sequence();
   absl::StatusOr<v1::PushResponse> pushed = a->transport.Push(request);
   EXPECT_EQ(pushed.status().code(), absl::StatusCode::kPermissionDenied)
@@ -562,13 +573,7 @@ TEST_F(SyncTest, NobodyPushesUnderTheServicesReplicaId) {
 TEST_F(SyncTest, AnAgentThatBootstrapsLaterHasTheOpenConflicts) {
   std::unique_ptr<Agent> a = NewAgent("a", kPolice);
   std::unique_ptr<Agent> b = NewAgent("b", kCouncil);
-  ASSERT_TRUE(a->Sync().ok());
-  ASSERT_TRUE(b->Sync().ok());
-  ASSERT_TRUE(SetRag(a->node, v1::RED).ok());
-  ASSERT_TRUE(SetRag(b->node, v1::GREEN).ok());
-  ASSERT_TRUE(a->Sync().ok());
-  ASSERT_TRUE(b->Sync().ok());
-  ASSERT_EQ(Conflicts(*service_).size(), 1u);
+  ASSERT_NO_FATAL_FAILURE(OpenRagConflict(*a, *b));
   std::unique_ptr<Agent> late = NewAgent("late", kPolice);
   absl::StatusOr<v1::SyncNowResponse> moved = late->Sync();
   ASSERT_TRUE(moved.ok()) << moved.status();
@@ -682,26 +687,19 @@ TEST_F(SyncTest, RepeatedPushIsAnsweredDuplicateWithNoEffect) {
   ASSERT_TRUE(a->Sync().ok());
   v1::PushRequest request;
   request.set_replica_id("r-test");
-  const auto add = [&](absl::string_view id, v1::Change::Operation op) {
-    v1::Change* change = request.add_changes();
-    change->set_change_id(std::string(id));
-    change->set_replica_id("r-test");
-    change->set_hlc(service_->clock.Now());
-    change->set_target(kAction);
-    change->set_operation(op);
-    return change;
+  int n = 0;
+  const auto add = [&](v1::Change::Operation op) {
+    return AddChange(&request, ++n, kAction, op);
   };
   v1::Action value;
   value.set_rag(v1::BLUE);
-  v1::FieldChange* field = add("r-test:1", v1::Change::UPDATE)->add_fields();
-  field->set_field("rag");
-  field->set_value(value.SerializeAsString());
-  field->set_base_sequence(service_->store->last_sequence());
+  SetField(add(v1::Change::UPDATE), "rag", value,
+           service_->store->last_sequence());
   // A delete, a create and a rejected change each take another path to
   // their answer.
-  add("r-test:2", v1::Change::DELETE);
+  add(v1::Change::DELETE);
   const v1::Action copied = ActionAt(*service_);
-  v1::Change* create = add("r-test:3", v1::Change::CREATE);
+  v1::Change* create = add(v1::Change::CREATE);
   create->set_target(absl::StrCat(kActivity, "/actions/retried"));
   for (const google::protobuf::FieldDescriptor* data :
        DataFields(*v1::Action::descriptor())) {
@@ -709,7 +707,7 @@ TEST_F(SyncTest, RepeatedPushIsAnsweredDuplicateWithNoEffect) {
     value->set_field(data->name());
     value->set_value(FieldValueBytes(copied, *data));
   }
-  add("r-test:4", v1::Change::UPDATE)
+  add(v1::Change::UPDATE)
       ->set_target(absl::StrCat(kActivity, "/actions/missing"));
   absl::StatusOr<v1::PushResponse> first = a->transport.Push(request);
   ASSERT_TRUE(first.ok()) << first.status();
