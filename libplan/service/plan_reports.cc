@@ -16,17 +16,10 @@
 #include "libplan/util/errors.h"
 #include "libplan/util/sha256.h"
 #include "libplan/util/status_macros.h"
+#include "libplan/util/timestamp.h"
 
 namespace plan {
 namespace {
-
-google::protobuf::Timestamp ToProto(absl::Time time) {
-  google::protobuf::Timestamp out;
-  const int64_t micros = absl::ToUnixMicros(time);
-  out.set_seconds(micros / 1000000);
-  out.set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
-  return out;
-}
 
 // The period of a request, or INVALID_ARGUMENT naming the bad month.
 absl::StatusOr<Period> PeriodOf(const std::string& start,
@@ -89,7 +82,7 @@ absl::Status PlanReports::GetPlanSummary(
   const absl::Time now = resources_->now();
   *out = SummarisePlan(document, updates,
                        absl::ToCivilDay(now, absl::UTCTimeZone()), period);
-  *out->mutable_as_of() = ToProto(now);
+  *out->mutable_as_of() = ToTimestamp(now);
   return absl::OkStatus();
 }
 
@@ -135,7 +128,7 @@ absl::Status PlanReports::GetCountySummary(
   const absl::Time now = resources_->now();
   *out = SummariseCounty(county, districts,
                          absl::ToCivilDay(now, absl::UTCTimeZone()), period);
-  *out->mutable_as_of() = ToProto(now);
+  *out->mutable_as_of() = ToTimestamp(now);
   return absl::OkStatus();
 }
 
@@ -157,8 +150,7 @@ absl::Status PlanReports::ListChanges(const v1::ListChangesRequest& request,
   RETURN_IF_ERROR(violations.ToStatus());
   const int page_size =
       request.page_size() == 0 ? 100 : std::min(request.page_size(), 1000);
-  const absl::Time since = absl::FromUnixSeconds(request.since().seconds()) +
-                           absl::Nanoseconds(request.since().nanos());
+  const absl::Time since = FromTimestamp(request.since());
   std::unique_ptr<ReadView> view = resources_->NewReadView(actor);
   const std::string prefix =
       absl::StrCat(request.plan(), absl::string_view("\0", 1));
@@ -186,11 +178,9 @@ absl::Status PlanReports::ListChanges(const v1::ListChangesRequest& request,
           return true;
         // When the service logged it (received it, for a pushed change);
         // the change's own time for entries logged before that was kept.
-        const absl::Time time =
-            change.has_log_time()
-                ? absl::FromUnixSeconds(change.log_time().seconds()) +
-                      absl::Nanoseconds(change.log_time().nanos())
-                : HybridClock::ToTime(change.hlc());
+        const absl::Time time = change.has_log_time()
+                                    ? FromTimestamp(change.log_time())
+                                    : HybridClock::ToTime(change.hlc());
         if (time < since) return true;
         absl::StatusOr<ResourceName> target =
             ResourceName::Parse(change.target());
@@ -198,7 +188,7 @@ absl::Status PlanReports::ListChanges(const v1::ListChangesRequest& request,
         const auto* type = InfoOf(target->kind()).descriptor;
         const auto record = [&]() {
           v1::ChangeRecord* r = out->add_changes();
-          *r->mutable_time() = ToProto(time);
+          *r->mutable_time() = ToTimestamp(time);
           r->set_organisation(change.organisation());
           r->set_user(change.user());
           r->set_target(change.target());
@@ -277,26 +267,15 @@ absl::Status PlanReports::ReadChangeLog(
     return violations.ToStatus();
   }
   std::unique_ptr<ReadView> view = resources_->NewReadView(actor);
-  // The anchor and head, as SequenceKey + SHA-256 (libplan/storage/store.h).
-  const auto bound =
-      [&](const char* key) -> absl::StatusOr<std::pair<uint64_t, std::string>> {
-    ASSIGN_OR_RETURN(std::optional<std::string> value,
-                     view->Get(Cf::kMeta, key));
-    if (!value.has_value()) return std::make_pair(uint64_t{0}, std::string());
-    if (value->size() < 8) {
-      return absl::DataLossError(absl::StrCat("stored ", key, " is corrupt"));
-    }
-    return std::make_pair(DecodeSequenceKey(value->substr(0, 8)),
-                          value->substr(8));
-  };
-  ASSIGN_OR_RETURN(const auto anchor, bound(kMetaChainAnchor));
-  ASSIGN_OR_RETURN(const auto head, bound(kMetaChainHead));
+  ASSIGN_OR_RETURN(const ChainBound anchor,
+                   view->GetChainBound(kMetaChainAnchor));
+  ASSIGN_OR_RETURN(const ChainBound head, view->GetChainBound(kMetaChainHead));
   v1::ChangeLogChunk chunk;
-  chunk.set_anchor_sequence(anchor.first);
-  chunk.set_anchor_hash(anchor.second);
+  chunk.set_anchor_sequence(anchor.sequence);
+  chunk.set_anchor_hash(anchor.hash);
   bool gone = false;
   RETURN_IF_ERROR(view->Scan(
-      Cf::kChanges, "", SequenceKey(anchor.first),
+      Cf::kChanges, "", SequenceKey(anchor.sequence),
       [&](absl::string_view key, absl::string_view value) {
         v1::ChangeLogEntry* entry = chunk.add_entries();
         entry->set_sequence(DecodeSequenceKey(key));
@@ -321,8 +300,8 @@ absl::Status PlanReports::ReadChangeLog(
         return true;
       }));
   if (gone) return absl::CancelledError("the client went away");
-  chunk.set_head_sequence(head.first);
-  chunk.set_head_hash(head.second);
+  chunk.set_head_sequence(head.sequence);
+  chunk.set_head_hash(head.hash);
   chunk.set_last(true);
   if (!send(chunk)) return absl::CancelledError("the client went away");
   return absl::OkStatus();

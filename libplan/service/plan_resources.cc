@@ -17,6 +17,7 @@
 #include "libplan/storage/checked_read_view.h"
 #include "libplan/util/errors.h"
 #include "libplan/util/status_macros.h"
+#include "libplan/util/timestamp.h"
 #include "prevent/plan/v1/resources.pb.h"
 
 namespace plan {
@@ -59,9 +60,7 @@ void SetTime(Message* message, absl::string_view field, absl::Time time) {
   auto* timestamp = static_cast<google::protobuf::Timestamp*>(
       message->GetReflection()->MutableMessage(message,
                                                &Field(*message, field)));
-  const int64_t micros = absl::ToUnixMicros(time);
-  timestamp->set_seconds(micros / 1000000);
-  timestamp->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
+  *timestamp = ToTimestamp(time);
 }
 
 void ClearField(Message* message, absl::string_view field) {
@@ -808,10 +807,7 @@ absl::Status PlanResources::ResolveConflict(
     resolved.set_name(name.str());
     resolved.set_state(v1::Conflict::RESOLVED);
     chosen.set_organisation(organisation);
-    const int64_t micros = absl::ToUnixMicros(absl::Now());
-    chosen.mutable_edit_time()->set_seconds(micros / 1000000);
-    chosen.mutable_edit_time()->set_nanos(
-        static_cast<int32_t>(micros % 1000000) * 1000);
+    *chosen.mutable_edit_time() = ToTimestamp(absl::Now());
     chosen.clear_change_id();
     *resolved.mutable_resolution() = chosen;
     const std::vector<const FieldDescriptor*> fields = {

@@ -24,6 +24,7 @@
 #include "libplan/util/log.h"
 #include "libplan/util/sha256.h"
 #include "libplan/util/status_macros.h"
+#include "libplan/util/timestamp.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/db.h"
 #include "rocksdb/env.h"
@@ -641,15 +642,14 @@ class RocksStore final : public Store {
                      GetFromDb(db_.get(), meta, rocksdb::ReadOptions(),
                                kMetaChainHead, &health_));
     if (head.has_value()) {
-      // The hash is empty while the chain has no entry.
-      if ((head->size() != 8 && head->size() != 8 + kSha256Bytes) ||
-          DecodeSequenceKey(head->substr(0, 8)) != last_sequence) {
+      std::optional<ChainBound> bound = DecodeChainBound(*head);
+      if (!bound.has_value() || bound->sequence != last_sequence) {
         return Error(absl::StatusCode::kDataLoss, "STORE_DAMAGED",
                      absl::StrCat("the change log's chain head does not name "
                                   "its last entry (",
                                   last_sequence, ")"));
       }
-      return head->substr(8);
+      return std::move(bound->hash);
     }
     std::string hash;
     if (last_sequence > 0) {
@@ -661,7 +661,7 @@ class RocksStore final : public Store {
       // A trimmed log may have dropped it; the chain then starts bare.
       if (entry.has_value()) hash = Sha256(*entry);
     }
-    const std::string bound = absl::StrCat(SequenceKey(last_sequence), hash);
+    const std::string bound = EncodeChainBound(last_sequence, hash);
     rocksdb::WriteBatch batch;
     RETURN_IF_ERROR(
         FromRocks(batch.Put(meta, kMetaChainAnchor, bound), "batch"));
@@ -1055,6 +1055,29 @@ absl::StatusOr<std::optional<storage::Entity>> DecodeEntity(
 
 }  // namespace
 
+std::string EncodeChainBound(uint64_t sequence, absl::string_view hash) {
+  return absl::StrCat(SequenceKey(sequence), hash);
+}
+
+std::optional<ChainBound> DecodeChainBound(absl::string_view value) {
+  // The hash is empty while the chain has no entry.
+  if (value.size() != 8 && value.size() != 8 + kSha256Bytes) {
+    return std::nullopt;
+  }
+  return ChainBound{DecodeSequenceKey(value.substr(0, 8)),
+                    std::string(value.substr(8))};
+}
+
+absl::StatusOr<ChainBound> ReadView::GetChainBound(const char* key) const {
+  ASSIGN_OR_RETURN(std::optional<std::string> value, Get(Cf::kMeta, key));
+  if (!value.has_value()) return ChainBound();
+  std::optional<ChainBound> bound = DecodeChainBound(*value);
+  if (!bound.has_value()) {
+    return absl::DataLossError(absl::StrCat("stored ", key, " is corrupt"));
+  }
+  return *std::move(bound);
+}
+
 absl::StatusOr<std::optional<storage::Entity>> ReadView::GetEntity(
     const ResourceName& name) const {
   return DecodeEntity(name, Get(Cf::kEntities, EntityKey(name)));
@@ -1113,16 +1136,13 @@ uint64_t Transaction::AppendChange(v1::Change change) {
   change.set_sequence(sequence);
   change.set_prev_hash(ChainHead());
   if (!change.has_log_time()) {
-    const int64_t micros = absl::ToUnixMicros(absl::Now());
-    change.mutable_log_time()->set_seconds(micros / 1000000);
-    change.mutable_log_time()->set_nanos(
-        static_cast<int32_t>(micros % 1000000) * 1000);
+    *change.mutable_log_time() = ToTimestamp(absl::Now());
   }
   const std::string key = SequenceKey(sequence);
   std::string entry = change.SerializeAsString();
   std::string hash = Sha256(entry);
   Put(Cf::kChanges, key, entry);
-  Put(Cf::kMeta, kMetaChainHead, absl::StrCat(key, hash));
+  Put(Cf::kMeta, kMetaChainHead, EncodeChainBound(sequence, hash));
   SetChainHead(std::move(hash));
   Put(Cf::kPlanChanges, PlanChangeKey(change.plan(), sequence), "");
   Put(Cf::kMeta, kMetaLastSequence, key);

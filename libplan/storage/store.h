@@ -64,6 +64,16 @@ enum class Cf { kEntities, kChanges, kPlanChanges, kApplied, kOutbox, kMeta };
 inline constexpr char kMetaChainHead[] = "chain_head";
 inline constexpr char kMetaChainAnchor[] = "chain_anchor";
 
+// The value of a chain bound: an entry's sequence and the SHA-256 of its
+// stored bytes (empty for sequence 0, before the first entry).
+struct ChainBound {
+  uint64_t sequence = 0;
+  std::string hash;
+};
+std::string EncodeChainBound(uint64_t sequence, absl::string_view hash);
+// nullopt when `value` is not an encoded ChainBound.
+std::optional<ChainBound> DecodeChainBound(absl::string_view value);
+
 struct StoreOptions {
   // Directory of the RocksDB database. A new store is made only where there
   // is none: when the directory is absent or empty.
@@ -116,6 +126,9 @@ class ReadView {
   // The entity named `name`, or nullopt.
   absl::StatusOr<std::optional<storage::Entity>> GetEntity(
       const ResourceName& name) const;
+  // The chain bound under `key` (kMetaChainHead or kMetaChainAnchor): {0, ""}
+  // when absent, DATA_LOSS when it is not one.
+  absl::StatusOr<ChainBound> GetChainBound(const char* key) const;
 };
 
 // The reads and writes of one Commit body.

@@ -9,6 +9,7 @@
 #include "libplan/clock/hybrid_clock.h"
 #include "libplan/model/fields.h"
 #include "libplan/util/status_macros.h"
+#include "libplan/util/timestamp.h"
 #include "prevent/plan/v1/resources.pb.h"
 
 namespace plan {
@@ -24,9 +25,7 @@ void SetTime(Message* message, const char* field, uint64_t hlc) {
   if (descriptor == nullptr) return;
   auto* timestamp = static_cast<google::protobuf::Timestamp*>(
       message->GetReflection()->MutableMessage(message, descriptor));
-  const int64_t micros = absl::ToUnixMicros(HybridClock::ToTime(hlc));
-  timestamp->set_seconds(micros / 1000000);
-  timestamp->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
+  *timestamp = ToTimestamp(HybridClock::ToTime(hlc));
 }
 
 void ClearField(Message* message, const char* field) {

@@ -24,6 +24,7 @@
 #include "libplan/util/handoff.h"
 #include "libplan/util/log.h"
 #include "libplan/util/status_macros.h"
+#include "libplan/util/timestamp.h"
 #include "prevent/plan/v1/resources.pb.h"
 
 namespace plan {
@@ -59,14 +60,6 @@ std::string JournalKey(uint64_t accepted_at, absl::string_view outbox_key) {
 
 bool WentBack(const absl::Status& status) {
   return ErrorReason(status) == "STORE_WENT_BACK";
-}
-
-google::protobuf::Timestamp ToProto(absl::Time time) {
-  google::protobuf::Timestamp out;
-  const int64_t micros = absl::ToUnixMicros(time);
-  out.set_seconds(micros / 1000000);
-  out.set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
-  return out;
 }
 
 }  // namespace
@@ -455,9 +448,9 @@ bool Replica::Pulled(const std::string& target) const {
 void Replica::RecordAttempt(const absl::Status& status) {
   absl::MutexLock lock(&status_mu_);
   const absl::Time now = absl::Now();
-  *status_.mutable_last_attempt() = ToProto(now);
+  *status_.mutable_last_attempt() = ToTimestamp(now);
   if (status.ok()) {
-    *status_.mutable_last_success() = ToProto(now);
+    *status_.mutable_last_success() = ToTimestamp(now);
     status_.clear_last_error();
   } else {
     status_.set_last_error(std::string(status.message()));
@@ -717,7 +710,7 @@ std::string Replica::RecordAnswers(const v1::PushRequest& request,
         v1::RejectedChange& r = rejected.emplace_back();
         r.set_change_id(result.change_id());
         r.set_reason(result.reason());
-        *r.mutable_time() = ToProto(absl::Now());
+        *r.mutable_time() = ToTimestamp(absl::Now());
         for (const v1::Change& change : request.changes()) {
           if (change.change_id() == result.change_id()) {
             r.set_target(change.target());
@@ -1051,7 +1044,7 @@ absl::Status Replica::RecoverFromStoreGoingBack(SyncTransport& transport,
   ASSIGN_OR_RETURN(const SeenEpoch after,
                    ReadSeenEpoch(*store_->NewReadView()));
   v1::StoreRecovery recovery;
-  *recovery.mutable_time() = ToProto(absl::Now());
+  *recovery.mutable_time() = ToTimestamp(absl::Now());
   recovery.set_old_epoch(before.epoch.id());
   recovery.set_new_epoch(after.epoch.id());
   recovery.set_repushed(requeued);

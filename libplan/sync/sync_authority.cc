@@ -20,6 +20,7 @@
 #include "libplan/util/log.h"
 #include "libplan/util/sha256.h"
 #include "libplan/util/status_macros.h"
+#include "libplan/util/timestamp.h"
 #include "prevent/plan/v1/resources.pb.h"
 
 namespace plan {
@@ -116,10 +117,7 @@ v1::Conflict::Candidate Candidate(const Descriptor& type,
   candidate.set_display_value(DisplayValue(type, field, value));
   candidate.set_value(value);
   candidate.set_organisation(organisation);
-  const int64_t micros = absl::ToUnixMicros(HybridClock::ToTime(hlc));
-  candidate.mutable_edit_time()->set_seconds(micros / 1000000);
-  candidate.mutable_edit_time()->set_nanos(
-      static_cast<int32_t>(micros % 1000000) * 1000);
+  *candidate.mutable_edit_time() = ToTimestamp(HybridClock::ToTime(hlc));
   candidate.set_change_id(change_id);
   return candidate;
 }
@@ -947,10 +945,10 @@ absl::Status SyncAuthority::TrimLog(uint64_t horizon) {
                      view->Get(Cf::kMeta, kMetaChainAnchor));
     ASSIGN_OR_RETURN(std::optional<std::string> entry,
                      view->Get(Cf::kChanges, SequenceKey(horizon)));
-    if (entry.has_value() &&
-        (!old_anchor.has_value() || old_anchor->size() < 8 ||
-         DecodeSequenceKey(old_anchor->substr(0, 8)) < horizon)) {
-      anchor = absl::StrCat(SequenceKey(horizon), Sha256(*entry));
+    const std::optional<ChainBound> kept =
+        old_anchor.has_value() ? DecodeChainBound(*old_anchor) : std::nullopt;
+    if (entry.has_value() && (!kept.has_value() || kept->sequence < horizon)) {
+      anchor = EncodeChainBound(horizon, Sha256(*entry));
     }
     RETURN_IF_ERROR(view->Scan(Cf::kChanges, "", "",
                                [&](absl::string_view key, absl::string_view) {
