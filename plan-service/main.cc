@@ -13,7 +13,10 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <utility>
+#include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
@@ -38,6 +41,7 @@
 #include "libplan/sync/sync_authority.h"
 #include "libplan/transport/credentials.h"
 #include "libplan/util/log.h"
+#include "libplan/util/status_macros.h"
 #include "seed.pb.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
@@ -88,10 +92,57 @@ ABSL_FLAG(absl::Duration, max_clock_skew, absl::Seconds(30),
           "it the service's own time is used and the claimed one kept.");
 ABSL_FLAG(std::string, dev_organisation, "",
           "Development mode (plaintext on loopback, no TLS): the organisation "
-          "of a call whose x-prevent-organisation names none. Empty: this "
-          "service's own (--organisation).");
+          "of a call whose x-prevent-organisation names none, an "
+          "administrator. Empty: this service's own (--organisation), which "
+          "may do everything.");
+ABSL_FLAG(std::vector<std::string>, admin_organisations, {},
+          "Comma-separated organisations (organisations/{org}) that may do "
+          "everything: create plans and organisations, and act in every plan "
+          "whatever its members (docs/security.md).");
 
 namespace {
+
+// Gives the members `entry` names their roles in its plan, once imported.
+absl::Status AddSeedMembers(const prevent::plan::seed::SeedPlan& entry,
+                            plan::PlanResources& resources) {
+  namespace v1 = prevent::plan::v1;
+  std::vector<std::pair<std::string, v1::Role>> members;
+  for (const std::string& owner : entry.owners()) {
+    members.emplace_back(owner, v1::OWNER);
+  }
+  if (entry.leads_are_editors()) {
+    absl::StatusOr<plan::PlanDocument> document =
+        resources.ReadDocument(entry.plan().name());
+    if (!document.ok()) return document.status();
+    const auto add_editor = [&](const std::string& organisation) {
+      for (const auto& [name, role] : members) {
+        if (name == organisation) return;
+      }
+      members.emplace_back(organisation, v1::EDITOR);
+    };
+    for (const plan::ActivityEntry& activity : document->activities) {
+      for (const std::string& lead : activity.activity.lead_organisations()) {
+        add_editor(lead);
+      }
+      for (const v1::Action& action : activity.actions) {
+        if (!action.owner_organisation().empty()) {
+          add_editor(action.owner_organisation());
+        }
+      }
+    }
+  }
+  for (const auto& [organisation, role] : members) {
+    v1::Member member;
+    member.set_role(role);
+    v1::Member created;
+    const std::string id = organisation.substr(organisation.rfind('/') + 1);
+    RETURN_IF_ERROR(resources.Create(plan::Kind::kMember, entry.plan().name(),
+                                     id, member, plan::Actor(), &created));
+  }
+  PLAN_LOG(INFO) << "seeded " << entry.plan().name()
+                 << " members=" << members.size();
+  return absl::OkStatus();
+}
 
 // Imports the plans of the --seed manifest into a store this start has just
 // created (never into one that opened, however empty), so a first start
@@ -124,6 +175,7 @@ absl::Status SeedIfEmpty(const plan::Store& store,
     request.set_content(*content);
     prevent::plan::v1::ImportPlanResponse response;
     absl::Status imported = resources.Import(request, plan::Actor(), &response);
+    if (imported.ok()) imported = AddSeedMembers(entry, resources);
     if (!imported.ok()) {
       return absl::Status(imported.code(),
                           absl::StrCat(entry.file(), ": ", imported.message()));
@@ -167,6 +219,23 @@ int Run() {
                       << "). Give --tls_cert, --tls_key and --tls_ca to "
                          "verify them (docs/security.md).";
   }
+  absl::flat_hash_set<std::string> administrators;
+  for (const std::string& organisation :
+       absl::GetFlag(FLAGS_admin_organisations)) {
+    if (organisation.empty()) continue;
+    if (!plan::ResourceName::ParseAs(plan::Kind::kOrganisation, organisation)
+             .ok()) {
+      PLAN_LOG(ERROR) << "--admin_organisations: \"" << organisation
+                      << "\" is not organisations/{org}";
+      return 1;
+    }
+    administrators.insert(organisation);
+  }
+  if (identity.mode == plan::Authenticator::Mode::kDevelopment &&
+      !identity.organisation.empty()) {
+    administrators.insert(identity.organisation);
+  }
+  const plan::AccessControl access(administrators);
   if (const std::string from = absl::GetFlag(FLAGS_restore_from);
       !from.empty()) {
     absl::StatusOr<plan::BackupInfo> restored =
@@ -199,6 +268,7 @@ int Run() {
                           absl::GetFlag(FLAGS_max_clock_skew));
   plan::PlanResourcesOptions options;
   options.default_organisation = absl::GetFlag(FLAGS_organisation);
+  options.access = &access;
   plan::PlanResources resources(store->get(), &clock, options);
   if (absl::Status seeded = SeedIfEmpty(**store, resources); !seeded.ok()) {
     PLAN_LOG(ERROR) << "cannot import the seed plan: " << seeded.message();
@@ -206,12 +276,14 @@ int Run() {
   }
   const plan::Authenticator auth(identity);
   plan::PlanServiceImpl plan_service(&resources, &auth);
-  plan::SyncAuthority authority(store->get(), &clock,
-                                plan::SyncAuthorityOptions());
+  plan::SyncAuthorityOptions sync_options;
+  sync_options.access = &access;
+  plan::SyncAuthority authority(store->get(), &clock, sync_options);
   plan::SyncServiceImpl sync_service(&authority, &auth);
   plan::PlanReports reports(&resources);
   plan::ReportServiceImpl report_service(&reports, &auth);
-  plan::AdminServiceImpl admin_service(store->get(), backup_root, &auth);
+  plan::AdminServiceImpl admin_service(store->get(), backup_root, &auth,
+                                       &access);
   if (const int64_t keep = absl::GetFlag(FLAGS_retain_changes);
       keep > 0 && (*store)->last_sequence() > static_cast<uint64_t>(keep)) {
     if (absl::Status trimmed =

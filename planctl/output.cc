@@ -118,6 +118,7 @@ std::vector<std::string> ColumnsFor(const google::protobuf::Descriptor& type) {
   if (name == "ProgressUpdate") {
     return {"name", "report_time", "organisation", "rag", "note"};
   }
+  if (name == "Member") return {"name", "role"};
   return {"name"};
 }
 

@@ -55,6 +55,12 @@ const std::vector<KindInfo>& AllInfo() {
        v1::Conflict::descriptor(),
        Kind::kPlan,
        false},
+      {Kind::kMember,
+       "member",
+       {"plans", "members"},
+       v1::Member::descriptor(),
+       Kind::kPlan,
+       true},
   };
   return *info;
 }

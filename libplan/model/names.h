@@ -7,6 +7,7 @@
 //   plans/{plan}/activities/{activity}/actions/{action}
 //   plans/{plan}/activities/{activity}/actions/{action}/updates/{update}
 //   plans/{plan}/conflicts/{conflict}
+//   plans/{plan}/members/{member}        (the member id is an organisation's)
 //
 // Ids are lowercase `[a-z0-9][a-z0-9-]{0,62}`.
 //
@@ -33,17 +34,19 @@ enum class Kind {
   kAction,
   kProgressUpdate,
   kConflict,
+  kMember,
 };
 
 inline constexpr Kind kAllKinds[] = {
-    Kind::kOrganisation, Kind::kPlan,   Kind::kStrand,
-    Kind::kActivity,     Kind::kAction, Kind::kProgressUpdate};
+    Kind::kOrganisation, Kind::kPlan,           Kind::kStrand, Kind::kActivity,
+    Kind::kAction,       Kind::kProgressUpdate, Kind::kMember};
 
-// Every kind a replica holds: the plan's resources and its conflicts. A
-// snapshot, and a replica leaving a plan, cover all of them.
+// Every kind a replica holds: the plan's resources, its conflicts and its
+// members. A snapshot, and a replica leaving a plan, cover all of them.
 inline constexpr Kind kReplicatedKinds[] = {
-    Kind::kOrganisation, Kind::kPlan,           Kind::kStrand,  Kind::kActivity,
-    Kind::kAction,       Kind::kProgressUpdate, Kind::kConflict};
+    Kind::kOrganisation, Kind::kPlan,   Kind::kStrand,
+    Kind::kActivity,     Kind::kAction, Kind::kProgressUpdate,
+    Kind::kConflict,     Kind::kMember};
 
 // What the model knows about a kind.
 struct KindInfo {

@@ -64,6 +64,7 @@ constexpr FieldRule kRules[] = {
     {Kind::kProgressUpdate, "organisation", Rule::kOrganisation, false},
     {Kind::kProgressUpdate, "rag", Rule::kEnum, false},
     {Kind::kProgressUpdate, "note", Rule::kLongText, true},
+    {Kind::kMember, "role", Rule::kEnum, true},
 };
 
 const FieldRule* RuleFor(Kind kind, absl::string_view field) {
@@ -420,6 +421,12 @@ std::vector<Reference> ReferencesOf(
     }
   }
   return references;
+}
+
+std::vector<Reference> ImpliedReferences(const ResourceName& name) {
+  if (name.kind() != Kind::kMember) return {};
+  return {{"member_id", absl::StrCat("organisations/", name.id()),
+           Kind::kOrganisation}};
 }
 
 }  // namespace plan

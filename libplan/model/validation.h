@@ -65,6 +65,10 @@ std::vector<Reference> ReferencesOf(
     const std::vector<const google::protobuf::FieldDescriptor*>& fields,
     absl::string_view prefix);
 
+// The resources that `name` itself refers to, which must exist when it is
+// created: a member's organisation (its id is the organisation's).
+std::vector<Reference> ImpliedReferences(const ResourceName& name);
+
 // Why `text` is not acceptable text of at most `max_chars` characters, or ""
 // when it is.
 std::string CheckText(absl::string_view text, size_t max_chars);

@@ -41,9 +41,14 @@ absl::StatusOr<std::string> BackupDirectory(const std::string& root,
 grpc::Status AdminServiceImpl::Backup(grpc::ServerContext* context,
                                       const v1::BackupRequest* request,
                                       v1::BackupResponse* response) {
-  if (absl::StatusOr<Actor> caller = auth_->Authenticate(*context);
-      !caller.ok()) {
-    return ToGrpcStatus(caller.status());
+  absl::StatusOr<Actor> caller = auth_->Authenticate(*context);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  if (access_ != nullptr) {
+    if (absl::Status allowed = AuthorizeAdministration(
+            access_->CallerOf(caller->organisation), "take backups");
+        !allowed.ok()) {
+      return ToGrpcStatus(allowed);
+    }
   }
   if (backup_root_.empty()) {
     return ToGrpcStatus(Error(absl::StatusCode::kFailedPrecondition,

@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "libplan/rpc/identity.h"
+#include "libplan/service/access_control.h"
 #include "libplan/storage/store.h"
 #include "prevent/plan/v1/admin_service.grpc.pb.h"
 
@@ -15,11 +16,15 @@ namespace plan {
 
 class AdminServiceImpl final : public v1::AdminService::Service {
  public:
-  // `store` and `auth` must outlive the service. `backup_root` is an
-  // existing directory, or empty to refuse backups.
+  // `store`, `auth` and `access` must outlive the service. `backup_root` is
+  // an existing directory, or empty to refuse backups. Only administrators
+  // (of `access`; everyone when it is null) take backups.
   AdminServiceImpl(Store* store, std::string backup_root,
-                   const Authenticator* auth)
-      : store_(store), backup_root_(std::move(backup_root)), auth_(auth) {}
+                   const Authenticator* auth, const AccessControl* access)
+      : store_(store),
+        backup_root_(std::move(backup_root)),
+        auth_(auth),
+        access_(access) {}
 
   grpc::Status Backup(grpc::ServerContext* context,
                       const v1::BackupRequest* request,
@@ -29,6 +34,7 @@ class AdminServiceImpl final : public v1::AdminService::Service {
   Store* const store_;
   const std::string backup_root_;
   const Authenticator* const auth_;
+  const AccessControl* const access_;
 };
 
 // The directory `to` names under `root`: absolute, without "." or "..", and

@@ -15,7 +15,8 @@ grpc::Status PlanServiceImpl::Finish(const grpc::ServerContextBase& context,
     const std::string organisation = ClaimedOrganisation(context);
     PLAN_LOG(INFO) << "refused " << method << " "
                    << absl::StatusCodeToString(status.code())
-                   << " reason=" << ErrorReason(status) << " claimed_organisation="
+                   << " reason=" << ErrorReason(status)
+                   << " claimed_organisation="
                    << (organisation.empty() ? "-" : organisation) << ": "
                    << status.message();
   }
@@ -44,8 +45,9 @@ grpc::ServerUnaryReactor* PlanServiceImpl::Update(
 grpc::Status PlanServiceImpl::GetOrganisation(
     grpc::ServerContext* context, const v1::GetOrganisationRequest* request,
     v1::Organisation* response) {
-  return Serve(*context, "GetOrganisation", [&](const Actor&) {
-    return resources_->Get(Kind::kOrganisation, request->name(), response);
+  return Serve(*context, "GetOrganisation", [&](const Actor& actor) {
+    return resources_->Get(Kind::kOrganisation, request->name(), actor,
+                           response);
   });
 }
 
@@ -99,8 +101,8 @@ grpc::Status PlanServiceImpl::UndeleteOrganisation(
 grpc::Status PlanServiceImpl::GetPlan(grpc::ServerContext* context,
                                       const v1::GetPlanRequest* request,
                                       v1::Plan* response) {
-  return Serve(*context, "GetPlan", [&](const Actor&) {
-    return resources_->Get(Kind::kPlan, request->name(), response);
+  return Serve(*context, "GetPlan", [&](const Actor& actor) {
+    return resources_->Get(Kind::kPlan, request->name(), actor, response);
   });
 }
 
@@ -151,8 +153,8 @@ grpc::Status PlanServiceImpl::UndeletePlan(
 grpc::Status PlanServiceImpl::GetStrand(grpc::ServerContext* context,
                                         const v1::GetStrandRequest* request,
                                         v1::Strand* response) {
-  return Serve(*context, "GetStrand", [&](const Actor&) {
-    return resources_->Get(Kind::kStrand, request->name(), response);
+  return Serve(*context, "GetStrand", [&](const Actor& actor) {
+    return resources_->Get(Kind::kStrand, request->name(), actor, response);
   });
 }
 
@@ -205,8 +207,8 @@ grpc::Status PlanServiceImpl::UndeleteStrand(
 grpc::Status PlanServiceImpl::GetActivity(grpc::ServerContext* context,
                                           const v1::GetActivityRequest* request,
                                           v1::Activity* response) {
-  return Serve(*context, "GetActivity", [&](const Actor&) {
-    return resources_->Get(Kind::kActivity, request->name(), response);
+  return Serve(*context, "GetActivity", [&](const Actor& actor) {
+    return resources_->Get(Kind::kActivity, request->name(), actor, response);
   });
 }
 
@@ -259,8 +261,8 @@ grpc::Status PlanServiceImpl::UndeleteActivity(
 grpc::Status PlanServiceImpl::GetAction(grpc::ServerContext* context,
                                         const v1::GetActionRequest* request,
                                         v1::Action* response) {
-  return Serve(*context, "GetAction", [&](const Actor&) {
-    return resources_->Get(Kind::kAction, request->name(), response);
+  return Serve(*context, "GetAction", [&](const Actor& actor) {
+    return resources_->Get(Kind::kAction, request->name(), actor, response);
   });
 }
 
@@ -310,6 +312,62 @@ grpc::Status PlanServiceImpl::UndeleteAction(
   });
 }
 
+grpc::Status PlanServiceImpl::GetMember(grpc::ServerContext* context,
+                                        const v1::GetMemberRequest* request,
+                                        v1::Member* response) {
+  return Serve(*context, "GetMember", [&](const Actor& actor) {
+    return resources_->Get(Kind::kMember, request->name(), actor, response);
+  });
+}
+
+grpc::Status PlanServiceImpl::ListMembers(grpc::ServerContext* context,
+                                          const v1::ListMembersRequest* request,
+                                          v1::ListMembersResponse* response) {
+  return Serve(*context, "ListMembers", [&](const Actor& actor) {
+    return resources_->List(
+        Kind::kMember, ToListRequest(request->parent(), *request), actor,
+        [response] { return response->add_members(); },
+        response->mutable_next_page_token());
+  });
+}
+
+grpc::Status PlanServiceImpl::CreateMember(
+    grpc::ServerContext* context, const v1::CreateMemberRequest* request,
+    v1::Member* response) {
+  return Serve(*context, "CreateMember", [&](const Actor& actor) {
+    return resources_->Create(Kind::kMember, request->parent(),
+                              request->member_id(), request->member(), actor,
+                              response);
+  });
+}
+
+grpc::Status PlanServiceImpl::UpdateMember(
+    grpc::ServerContext* context, const v1::UpdateMemberRequest* request,
+    v1::Member* response) {
+  return Serve(*context, "UpdateMember", [&](const Actor& actor) {
+    return resources_->Update(Kind::kMember, request->member(),
+                              request->update_mask(), actor, response);
+  });
+}
+
+grpc::Status PlanServiceImpl::DeleteMember(
+    grpc::ServerContext* context, const v1::DeleteMemberRequest* request,
+    v1::Member* response) {
+  return Serve(*context, "DeleteMember", [&](const Actor& actor) {
+    return resources_->Delete(Kind::kMember, request->name(), request->etag(),
+                              actor, response);
+  });
+}
+
+grpc::Status PlanServiceImpl::UndeleteMember(
+    grpc::ServerContext* context, const v1::UndeleteMemberRequest* request,
+    v1::Member* response) {
+  return Serve(*context, "UndeleteMember", [&](const Actor& actor) {
+    return resources_->Undelete(Kind::kMember, request->name(), actor,
+                                response);
+  });
+}
+
 grpc::Status PlanServiceImpl::ListProgressUpdates(
     grpc::ServerContext* context, const v1::ListProgressUpdatesRequest* request,
     v1::ListProgressUpdatesResponse* response) {
@@ -351,8 +409,8 @@ grpc::Status PlanServiceImpl::ListConflicts(
 grpc::Status PlanServiceImpl::GetConflict(grpc::ServerContext* context,
                                           const v1::GetConflictRequest* request,
                                           v1::Conflict* response) {
-  return Serve(*context, "GetConflict", [&](const Actor&) {
-    return resources_->Get(Kind::kConflict, request->name(), response);
+  return Serve(*context, "GetConflict", [&](const Actor& actor) {
+    return resources_->Get(Kind::kConflict, request->name(), actor, response);
   });
 }
 

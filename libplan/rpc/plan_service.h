@@ -125,6 +125,24 @@ class PlanServiceImpl final : public PlanServiceBase {
   grpc::Status UndeleteAction(grpc::ServerContext* context,
                               const v1::UndeleteActionRequest* request,
                               v1::Action* response) override;
+  grpc::Status GetMember(grpc::ServerContext* context,
+                         const v1::GetMemberRequest* request,
+                         v1::Member* response) override;
+  grpc::Status ListMembers(grpc::ServerContext* context,
+                           const v1::ListMembersRequest* request,
+                           v1::ListMembersResponse* response) override;
+  grpc::Status CreateMember(grpc::ServerContext* context,
+                            const v1::CreateMemberRequest* request,
+                            v1::Member* response) override;
+  grpc::Status UpdateMember(grpc::ServerContext* context,
+                            const v1::UpdateMemberRequest* request,
+                            v1::Member* response) override;
+  grpc::Status DeleteMember(grpc::ServerContext* context,
+                            const v1::DeleteMemberRequest* request,
+                            v1::Member* response) override;
+  grpc::Status UndeleteMember(grpc::ServerContext* context,
+                              const v1::UndeleteMemberRequest* request,
+                              v1::Member* response) override;
   grpc::Status ListProgressUpdates(
       grpc::ServerContext* context,
       const v1::ListProgressUpdatesRequest* request,

@@ -67,7 +67,20 @@ absl::StatusOr<std::vector<v1::ProgressUpdate>> UpdatesOf(
   return updates;
 }
 
+// Reads `view`'s entities, for access checks.
+auto LookupIn(const ReadView& view) {
+  return [&view](const ResourceName& name) { return view.GetEntity(name); };
+}
+
 }  // namespace
+
+absl::Status PlanReports::CheckRead(const Actor& actor, const ReadView& view,
+                                    const std::string& plan) const {
+  absl::StatusOr<ResourceName> name = ResourceName::ParseAs(Kind::kPlan, plan);
+  if (!name.ok()) return absl::OkStatus();  // refused as not a plan later
+  return resources_->CheckAccess(actor, Operation::kRead, *name,
+                                 LookupIn(view));
+}
 
 absl::Status PlanReports::GetPlanSummary(
     const v1::GetPlanSummaryRequest& request, const Actor& actor,
@@ -75,6 +88,7 @@ absl::Status PlanReports::GetPlanSummary(
   ASSIGN_OR_RETURN(Period period,
                    PeriodOf(request.period_start(), request.period_end()));
   std::unique_ptr<ReadView> view = resources_->NewReadView(actor);
+  RETURN_IF_ERROR(CheckRead(actor, *view, request.plan()));
   ASSIGN_OR_RETURN(PlanDocument document,
                    resources_->ReadDocument(*view, request.plan()));
   ASSIGN_OR_RETURN(std::vector<v1::ProgressUpdate> updates,
@@ -92,6 +106,7 @@ absl::Status PlanReports::GetCountySummary(
   ASSIGN_OR_RETURN(Period period,
                    PeriodOf(request.period_start(), request.period_end()));
   std::unique_ptr<ReadView> view = resources_->NewReadView(actor);
+  RETURN_IF_ERROR(CheckRead(actor, *view, request.plan()));
   ASSIGN_OR_RETURN(PlanDocument county,
                    resources_->ReadDocument(*view, request.plan()));
   if (county.plan.level() != v1::COUNTY) {
@@ -119,8 +134,17 @@ absl::Status PlanReports::GetCountySummary(
                    return true;
                  }));
   RETURN_IF_ERROR(failure);
+  // A district the caller may not read is left out (a county plan's OWNERs
+  // read them all).
+  const std::unique_ptr<ReadableCache> readable =
+      resources_->NewReadableCache(actor);
   std::vector<PlanDocument> districts;
   for (const std::string& name : names) {
+    if (readable != nullptr) {
+      ASSIGN_OR_RETURN(bool may, readable->MayRead(*ResourceName::Parse(name),
+                                                   LookupIn(*view)));
+      if (!may) continue;
+    }
     ASSIGN_OR_RETURN(PlanDocument district,
                      resources_->ReadDocument(*view, name));
     districts.push_back(std::move(district));
@@ -152,6 +176,7 @@ absl::Status PlanReports::ListChanges(const v1::ListChangesRequest& request,
       request.page_size() == 0 ? 100 : std::min(request.page_size(), 1000);
   const absl::Time since = FromTimestamp(request.since());
   std::unique_ptr<ReadView> view = resources_->NewReadView(actor);
+  RETURN_IF_ERROR(CheckRead(actor, *view, request.plan()));
   const std::string prefix =
       absl::StrCat(request.plan(), absl::string_view("\0", 1));
   absl::Status failure = absl::OkStatus();
@@ -226,7 +251,7 @@ absl::Status PlanReports::ExportSummary(const v1::ExportSummaryRequest& request,
     return violations.ToStatus();
   }
   v1::Plan plan;
-  RETURN_IF_ERROR(resources_->Get(Kind::kPlan, request.plan(), &plan));
+  RETURN_IF_ERROR(resources_->Get(Kind::kPlan, request.plan(), actor, &plan));
   const absl::CivilDay today =
       absl::ToCivilDay(resources_->now(), absl::UTCTimeZone());
   const std::string slug = request.plan().substr(request.plan().rfind('/') + 1);
@@ -267,6 +292,20 @@ absl::Status PlanReports::ReadChangeLog(
     return violations.ToStatus();
   }
   std::unique_ptr<ReadView> view = resources_->NewReadView(actor);
+  if (!request.plan().empty()) {
+    RETURN_IF_ERROR(CheckRead(actor, *view, request.plan()));
+  }
+  // What the caller may not read is sent as its hash only, which is all the
+  // chain needs.
+  const std::unique_ptr<ReadableCache> readable =
+      resources_->NewReadableCache(actor);
+  const auto may_read = [&](const v1::Change& change) -> absl::StatusOr<bool> {
+    if (readable == nullptr || change.plan().empty()) return true;
+    absl::StatusOr<ResourceName> plan =
+        ResourceName::ParseAs(Kind::kPlan, change.plan());
+    if (!plan.ok()) return readable->reads_everything();
+    return readable->MayRead(*plan, LookupIn(*view));
+  };
   ASSIGN_OR_RETURN(const ChainBound anchor,
                    view->GetChainBound(kMetaChainAnchor));
   ASSIGN_OR_RETURN(const ChainBound head, view->GetChainBound(kMetaChainHead));
@@ -274,6 +313,7 @@ absl::Status PlanReports::ReadChangeLog(
   chunk.set_anchor_sequence(anchor.sequence);
   chunk.set_anchor_hash(anchor.hash);
   bool gone = false;
+  absl::Status failure = absl::OkStatus();
   RETURN_IF_ERROR(view->Scan(
       Cf::kChanges, "", SequenceKey(anchor.sequence),
       [&](absl::string_view key, absl::string_view value) {
@@ -282,13 +322,26 @@ absl::Status PlanReports::ReadChangeLog(
         v1::Change change;
         if (!change.ParseFromArray(value.data(),
                                    static_cast<int>(value.size()))) {
-          // Sent whole, for the verifier to find.
-          entry->set_entry(std::string(value));
-        } else if (request.plan().empty() || change.plan() == request.plan()) {
-          entry->set_entry(std::string(value));
+          // Sent whole, for the verifier to find, to whoever may read
+          // everything; to others, its hash fails the next entry's link.
+          if (readable == nullptr || readable->reads_everything()) {
+            entry->set_entry(std::string(value));
+          } else {
+            entry->set_hash(Sha256(value));
+          }
         } else {
-          entry->set_hash(Sha256(value));
-          entry->set_prev_hash(change.prev_hash());
+          absl::StatusOr<bool> may = may_read(change);
+          if (!may.ok()) {
+            failure = may.status();
+            return false;
+          }
+          if (*may &&
+              (request.plan().empty() || change.plan() == request.plan())) {
+            entry->set_entry(std::string(value));
+          } else {
+            entry->set_hash(Sha256(value));
+            entry->set_prev_hash(change.prev_hash());
+          }
         }
         if (chunk.entries_size() >= kChangeLogChunkEntries) {
           if (!send(chunk)) {
@@ -299,6 +352,7 @@ absl::Status PlanReports::ReadChangeLog(
         }
         return true;
       }));
+  RETURN_IF_ERROR(failure);
   if (gone) return absl::CancelledError("the client went away");
   chunk.set_head_sequence(head.sequence);
   chunk.set_head_hash(head.hash);

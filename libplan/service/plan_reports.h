@@ -1,7 +1,10 @@
 // ReportService (proto/prevent/plan/v1/report_service.proto) on a store:
 // plan and county summaries, "what changed since", and their exports. Each
 // call reads one consistent snapshot, and stops with CheckInterrupted's error
-// (plan_resources.h) when its caller goes or runs out of time.
+// (plan_resources.h) when its caller goes or runs out of time. Each is
+// authorized as a read of its plan (access_control.h): a county summary
+// leaves out the districts its caller may not read, and the change log sends
+// only the hash of each entry of such a plan.
 #ifndef LIBPLAN_SERVICE_PLAN_REPORTS_H_
 #define LIBPLAN_SERVICE_PLAN_REPORTS_H_
 
@@ -41,6 +44,11 @@ class PlanReports {
       absl::FunctionRef<bool(const v1::ChangeLogChunk&)> send) const;
 
  private:
+  // PERMISSION_DENIED when `actor` may not read `plan` (a plan's name; other
+  // text is left for the caller to refuse).
+  absl::Status CheckRead(const Actor& actor, const ReadView& view,
+                         const std::string& plan) const;
+
   const PlanResources* const resources_;
 };
 

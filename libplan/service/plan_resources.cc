@@ -67,6 +67,14 @@ void ClearField(Message* message, absl::string_view field) {
   message->GetReflection()->ClearField(message, &Field(*message, field));
 }
 
+// What access checks read: the entities as `txn` or `view` sees them.
+auto LookupIn(Transaction& txn) {
+  return [&txn](const ResourceName& name) { return txn.GetEntity(name); };
+}
+auto LookupIn(const ReadView& view) {
+  return [&view](const ResourceName& name) { return view.GetEntity(name); };
+}
+
 absl::Status NotFound(const ResourceName& name) {
   return Error(absl::StatusCode::kNotFound, "RESOURCE_NOT_FOUND",
                absl::StrCat(name.str(), " does not exist"), name.str());
@@ -97,13 +105,11 @@ absl::Status CheckAncestors(Transaction& txn, const ResourceName& name) {
   return absl::OkStatus();
 }
 
-// Every resource that `fields` of `resource` refer to must exist and be live.
-absl::Status CheckReferences(Transaction& txn, Kind kind,
-                             const Message& resource,
-                             const std::vector<const FieldDescriptor*>& fields,
-                             absl::string_view prefix) {
+// Every resource of `references` must exist and be live.
+absl::Status CheckReferences(Transaction& txn,
+                             const std::vector<Reference>& references) {
   FieldViolations violations;
-  for (const Reference& ref : ReferencesOf(kind, resource, fields, prefix)) {
+  for (const Reference& ref : references) {
     ASSIGN_OR_RETURN(ResourceName target, ResourceName::Parse(ref.name));
     ASSIGN_OR_RETURN(std::optional<storage::Entity> entity,
                      txn.GetEntity(target));
@@ -277,11 +283,29 @@ Author PlanResources::AuthorOf(const Actor& actor) const {
   return Author{ActingOrganisation(actor), actor.user};
 }
 
+absl::Status PlanResources::CheckAccess(const Actor& actor, Operation operation,
+                                        const ResourceName& target,
+                                        EntityLookup lookup,
+                                        absl::string_view reporting) const {
+  if (options_.access == nullptr) return absl::OkStatus();
+  return options_.access->Check(actor.organisation, operation, target, lookup,
+                                reporting);
+}
+
+std::unique_ptr<ReadableCache> PlanResources::NewReadableCache(
+    const Actor& actor) const {
+  if (options_.access == nullptr) return nullptr;
+  return std::make_unique<ReadableCache>(*options_.access, actor.organisation);
+}
+
 absl::Status PlanResources::Get(Kind kind, absl::string_view name,
-                                Message* out) const {
+                                const Actor& actor, Message* out) const {
   ASSIGN_OR_RETURN(ResourceName parsed, ParseNameField(kind, name));
+  const std::unique_ptr<ReadView> view = store_->NewReadView();
+  RETURN_IF_ERROR(
+      CheckAccess(actor, Operation::kRead, parsed, LookupIn(*view)));
   ASSIGN_OR_RETURN(std::optional<storage::Entity> entity,
-                   store_->NewReadView()->GetEntity(parsed));
+                   view->GetEntity(parsed));
   if (!entity.has_value()) return NotFound(parsed);
   return ParseStoredResource(*entity, out);
 }
@@ -333,7 +357,19 @@ absl::Status PlanResources::List(Kind kind, const ListRequest& request,
           ? options_.default_page_size
           : std::min<int>(request.page_size, options_.max_page_size);
   std::unique_ptr<ReadView> view = NewReadView(actor);
+  // Within one plan, the caller may read all of it or none of it (decided
+  // before its existence is told); across plans, what it may not read is
+  // left out.
+  const std::unique_ptr<ReadableCache> readable = NewReadableCache(actor);
   if (parent->ancestor.has_value()) {
+    if (readable != nullptr) {
+      ASSIGN_OR_RETURN(bool may,
+                       readable->MayRead(*parent->ancestor, LookupIn(*view)));
+      if (!may) {
+        return CheckAccess(actor, Operation::kRead, *parent->ancestor,
+                           LookupIn(*view));
+      }
+    }
     ASSIGN_OR_RETURN(std::optional<storage::Entity> ancestor,
                      view->GetEntity(*parent->ancestor));
     if (!ancestor.has_value()) {
@@ -368,6 +404,15 @@ absl::Status PlanResources::List(Kind kind, const ListRequest& request,
           return false;
         }
         if (entity.deleted() && !request.show_deleted) return true;
+        if (readable != nullptr) {
+          absl::StatusOr<bool> may = readable->MayRead(
+              *ResourceName::Parse(NameOfEntityKey(key)), LookupIn(*view));
+          if (!may.ok()) {
+            failure = may.status();
+            return false;
+          }
+          if (!*may) return true;
+        }
         if (is_action) {
           computed_values[kOverdueField] = IsOverdue(
               static_cast<const prevent::plan::v1::Action&>(*candidate),
@@ -407,7 +452,9 @@ absl::Status PlanResources::Create(Kind kind, absl::string_view parent,
     }
   }
   const std::string id_field = absl::StrCat(info.field, "_id");
-  if (!id.empty() && !IsValidId(id)) {
+  if (kind == Kind::kMember && id.empty()) {
+    violations.Add(id_field, "is required: the member organisation's id");
+  } else if (!id.empty() && !IsValidId(id)) {
     violations.Add(id_field, absl::StrCat("\"", id,
                                           "\" is not a valid id: use 1-63 "
                                           "of a-z, 0-9 and '-', starting with "
@@ -434,7 +481,14 @@ absl::Status PlanResources::Create(Kind kind, absl::string_view parent,
   RETURN_IF_ERROR(violations.ToStatus());
   RETURN_IF_ERROR(CheckDeadline(actor));
 
+  std::string reporting;
+  if (kind == Kind::kProgressUpdate) {
+    reporting = static_cast<const prevent::plan::v1::ProgressUpdate&>(*created)
+                    .organisation();
+  }
   return store_->Commit([&](Transaction& txn) -> absl::Status {
+    RETURN_IF_ERROR(
+        CheckAccess(actor, Operation::kCreate, name, LookupIn(txn), reporting));
     RETURN_IF_ERROR(
         CreateInTransaction(txn, kind, name, created.get(), AuthorOf(actor)));
     out->CopyFrom(*created);
@@ -460,7 +514,12 @@ absl::Status PlanResources::CreateInTransaction(Transaction& txn, Kind kind,
         name.str());
   }
   RETURN_IF_ERROR(CheckAncestors(txn, name));
-  RETURN_IF_ERROR(CheckReferences(txn, kind, *created, fields, info.field));
+  std::vector<Reference> references =
+      ReferencesOf(kind, *created, fields, info.field);
+  for (Reference& implied : ImpliedReferences(name)) {
+    references.push_back(std::move(implied));
+  }
+  RETURN_IF_ERROR(CheckReferences(txn, references));
   const Stamp stamp = NewStamp(txn, *clock_, store_->replica_id(), organisation,
                                options_.replica);
   if (kind == Kind::kProgressUpdate &&
@@ -560,6 +619,8 @@ absl::Status PlanResources::Update(Kind kind, const Message& resource,
   ASSIGN_OR_RETURN(const UpdateRequest update,
                    CheckUpdate(kind, resource, mask, actor));
   return store_->Commit([&](Transaction& txn) -> absl::Status {
+    RETURN_IF_ERROR(
+        CheckAccess(actor, Operation::kUpdate, update.name, LookupIn(txn)));
     return UpdateInTransaction(txn, kind, update.name, resource, update.fields,
                                AuthorOf(actor), out);
   });
@@ -574,7 +635,10 @@ void PlanResources::UpdateAsync(Kind kind, const Message& resource,
   if (!update.ok()) return done(update.status());
   store_->CommitAsync(
       [this, kind, update = *std::move(update), &resource,
-       author = AuthorOf(actor), out](Transaction& txn) {
+       organisation = actor.organisation, author = AuthorOf(actor),
+       out](Transaction& txn) -> absl::Status {
+        RETURN_IF_ERROR(CheckAccess(Actor{organisation}, Operation::kUpdate,
+                                    update.name, LookupIn(txn)));
         return UpdateInTransaction(txn, kind, update.name, resource,
                                    update.fields, author, out);
       },
@@ -625,7 +689,8 @@ absl::Status PlanResources::UpdateInTransaction(
   }
   // Nothing changes: nothing to write, and `out` is as stored.
   if (changed.empty()) return absl::OkStatus();
-  RETURN_IF_ERROR(CheckReferences(txn, kind, *out, changed, info.field));
+  RETURN_IF_ERROR(
+      CheckReferences(txn, ReferencesOf(kind, *out, changed, info.field)));
   const Stamp stamp = NewStamp(txn, *clock_, store_->replica_id(), organisation,
                                options_.replica);
   // A replica's versions and outbox entry keep what the edit replaces; the
@@ -655,6 +720,8 @@ absl::Status PlanResources::Delete(Kind kind, absl::string_view name_text,
   if (!name.ok()) return name.status();
   RETURN_IF_ERROR(CheckDeadline(actor));
   return store_->Commit([&](Transaction& txn) -> absl::Status {
+    RETURN_IF_ERROR(
+        CheckAccess(actor, Operation::kDelete, *name, LookupIn(txn)));
     ASSIGN_OR_RETURN(std::optional<storage::Entity> entity,
                      txn.GetEntity(*name));
     if (!entity.has_value()) return NotFound(*name);
@@ -691,6 +758,8 @@ absl::Status PlanResources::Undelete(Kind kind, absl::string_view name_text,
   if (!name.ok()) return name.status();
   RETURN_IF_ERROR(CheckDeadline(actor));
   return store_->Commit([&](Transaction& txn) -> absl::Status {
+    RETURN_IF_ERROR(
+        CheckAccess(actor, Operation::kDelete, *name, LookupIn(txn)));
     return UndeleteInTransaction(txn, *name, AuthorOf(actor), out);
   });
 }
@@ -739,6 +808,8 @@ absl::Status PlanResources::ResolveConflict(
   const Author author = AuthorOf(actor);
   const std::string& organisation = author.organisation;
   return store_->Commit([&](Transaction& txn) -> absl::Status {
+    RETURN_IF_ERROR(
+        CheckAccess(actor, Operation::kResolve, name, LookupIn(txn)));
     ASSIGN_OR_RETURN(std::optional<storage::Entity> entity,
                      txn.GetEntity(name));
     if (!entity.has_value()) return NotFound(name);

@@ -22,6 +22,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,7 @@
 #include "libplan/clock/hybrid_clock.h"
 #include "libplan/formats/plan_document.h"
 #include "libplan/model/names.h"
+#include "libplan/service/access_control.h"
 #include "libplan/storage/store.h"
 #include "prevent/plan/v1/plan_service.pb.h"
 
@@ -97,6 +99,10 @@ struct PlanResourcesOptions {
   bool replica = false;
   // The current time, for the computed `overdue` filter field.
   std::function<absl::Time()> now = absl::Now;
+  // Who may do what (access_control.h), checked on every call; null (a sync
+  // agent's local API, which acts as the agent's own organisation) checks
+  // nothing, and the service checks its pushes.
+  const AccessControl* access = nullptr;
 };
 
 class PlanResources {
@@ -107,8 +113,9 @@ class PlanResources {
   PlanResources& operator=(const PlanResources&) = delete;
 
   // Sets `out` (a message of `kind`) to the resource named `name`, deleted or
-  // not. NOT_FOUND when it does not exist.
-  absl::Status Get(Kind kind, absl::string_view name,
+  // not. NOT_FOUND when it does not exist; PERMISSION_DENIED (before that)
+  // when `actor` may not read it.
+  absl::Status Get(Kind kind, absl::string_view name, const Actor& actor,
                    google::protobuf::Message* out) const;
 
   // Adds one page of the children of request.parent to the response through
@@ -181,6 +188,15 @@ class PlanResources {
   // A snapshot of the store whose scans stop with CheckInterrupted(actor)'s
   // error (libplan/storage/checked_read_view.h).
   std::unique_ptr<ReadView> NewReadView(const Actor& actor) const;
+
+  // OK when `actor` may do `operation` to `target` as `lookup` sees the
+  // store (always, without options.access). `reporting`: access_control.h.
+  absl::Status CheckAccess(const Actor& actor, Operation operation,
+                           const ResourceName& target, EntityLookup lookup,
+                           absl::string_view reporting = "") const;
+  // A memo of which plans `actor` may read (null without options.access:
+  // every plan).
+  std::unique_ptr<ReadableCache> NewReadableCache(const Actor& actor) const;
 
   // The store these methods work on.
   Store* store() const { return store_; }

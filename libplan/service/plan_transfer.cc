@@ -133,6 +133,17 @@ absl::Status PlanResources::WriteDocument(const PlanDocument& document,
   const absl::Status status = store_->Commit([&](Transaction& txn)
                                                  -> absl::Status {
     *created = PlanDocument();
+    {
+      // Filling a plan is its OWNERs'; making one, administrators'.
+      ASSIGN_OR_RETURN(
+          ResourceName plan,
+          ResourceName::ParseAs(Kind::kPlan, document.plan.name()));
+      ASSIGN_OR_RETURN(std::optional<storage::Entity> existing,
+                       txn.GetEntity(plan));
+      RETURN_IF_ERROR(CheckAccess(
+          actor, existing.has_value() ? Operation::kImport : Operation::kCreate,
+          plan, [&txn](const ResourceName& n) { return txn.GetEntity(n); }));
+    }
     // Creates `resource` unless `reuse` and it exists already.
     const auto create = [&](Kind kind, const Message& resource,
                             bool reuse) -> absl::StatusOr<bool> {
@@ -350,7 +361,8 @@ absl::Status PlanResources::Import(const v1::ImportPlanRequest& request,
   if (request.validate_only()) {
     *out->mutable_plan() = document.plan;
   } else {
-    RETURN_IF_ERROR(Get(Kind::kPlan, name->str(), out->mutable_plan()));
+    RETURN_IF_ERROR(
+        Get(Kind::kPlan, name->str(), Actor(), out->mutable_plan()));
     PLAN_LOG(INFO) << "imported " << name->str()
                    << " organisation=" << ActingOrganisation(actor)
                    << " organisations=" << out->organisation_count()
@@ -371,8 +383,15 @@ absl::Status PlanResources::Export(const v1::ExportPlanRequest& request,
     violations.Add("format", "export writes CSV, MARKDOWN or HTML");
     return violations.ToStatus();
   }
-  ASSIGN_OR_RETURN(PlanDocument document,
-                   ReadDocument(*NewReadView(actor), request.name()));
+  const std::unique_ptr<ReadView> view = NewReadView(actor);
+  if (absl::StatusOr<ResourceName> plan =
+          ResourceName::ParseAs(Kind::kPlan, request.name());
+      plan.ok()) {
+    RETURN_IF_ERROR(CheckAccess(
+        actor, Operation::kRead, *plan,
+        [&view](const ResourceName& n) { return view->GetEntity(n); }));
+  }
+  ASSIGN_OR_RETURN(PlanDocument document, ReadDocument(*view, request.name()));
   const absl::CivilDay today =
       absl::ToCivilDay(options_.now(), absl::UTCTimeZone());
   const std::string slug = Slug(request.name());

@@ -219,7 +219,9 @@ static absl::Status LogAndApply(Transaction& txn, const ResourceName& target,
 // only for storage failures; a change that cannot be applied is REJECTED.
 static absl::Status ApplyPushed(Transaction& txn, HybridClock& clock,
                                 const std::string& service_replica,
-                                v1::Change change, v1::ChangeResult* result) {
+                                const AccessControl* access,
+                                const std::string& caller, v1::Change change,
+                                v1::ChangeResult* result) {
   result->set_change_id(change.change_id());
   const auto reject = [&](std::string reason) {
     result->set_outcome(v1::ChangeResult::REJECTED);
@@ -269,6 +271,39 @@ static absl::Status ApplyPushed(Transaction& txn, HybridClock& clock,
 
   ASSIGN_OR_RETURN(std::optional<storage::Entity> existing,
                    txn.GetEntity(*name));
+  // Authorized as the direct call that would make it: Create (an edit when
+  // the name exists already), Update, ResolveConflict, Delete or Undelete.
+  if (access != nullptr) {
+    Operation operation = Operation::kUpdate;
+    if (Op(change) == v1::Change::CREATE && !existing.has_value()) {
+      operation = Operation::kCreate;
+    } else if (Op(change) == v1::Change::DELETE ||
+               Op(change) == v1::Change::UNDELETE) {
+      operation = Operation::kDelete;
+    } else if (name->kind() == Kind::kConflict) {
+      operation = Operation::kResolve;
+    }
+    std::string reporting;
+    if (name->kind() == Kind::kProgressUpdate) {
+      for (const v1::FieldChange& field : change.fields()) {
+        v1::ProgressUpdate value;
+        if (field.field() == "organisation" &&
+            value.ParseFromString(field.value())) {
+          reporting = value.organisation();
+        }
+      }
+    }
+    if (absl::Status allowed = access->Check(
+            caller, operation, *name,
+            [&txn](const ResourceName& n) { return txn.GetEntity(n); },
+            reporting);
+        !allowed.ok()) {
+      if (allowed.code() != absl::StatusCode::kPermissionDenied) {
+        return allowed;
+      }
+      return reject(std::string(allowed.message()));
+    }
+  }
   // A pushed time is trusted only between the version the edit was made on
   // and the service's clock plus its skew: out of bounds, the service's own
   // time orders the change (so it cannot win every later merge, nor date
@@ -342,8 +377,12 @@ static absl::Status ApplyPushed(Transaction& txn, HybridClock& clock,
                 parent.has_value() ? " is deleted" : " does not exist"));
           }
         }
-        for (const Reference& ref : ReferencesOf(
-                 name->kind(), *incoming, DataFields(type), info.field)) {
+        std::vector<Reference> references =
+            ReferencesOf(name->kind(), *incoming, DataFields(type), info.field);
+        for (Reference& implied : ImpliedReferences(*name)) {
+          references.push_back(std::move(implied));
+        }
+        for (const Reference& ref : references) {
           ASSIGN_OR_RETURN(std::optional<storage::Entity> target,
                            txn.GetEntity(*ResourceName::Parse(ref.name)));
           if (!target.has_value() || target->deleted()) {
@@ -608,8 +647,9 @@ absl::Status SyncAuthority::Push(const v1::PushRequest& request,
     txn.ReadAhead(std::move(reads));  // overlaps the reads with the merging
     for (const v1::Change* change : changes) {
       v1::ChangeResult result;
-      RETURN_IF_ERROR(
-          ApplyPushed(txn, *clock_, store_->replica_id(), *change, &result));
+      RETURN_IF_ERROR(ApplyPushed(txn, *clock_, store_->replica_id(),
+                                  options_.access, caller.organisation, *change,
+                                  &result));
       results.push_back(std::move(result));
     }
     return absl::OkStatus();
@@ -691,6 +731,29 @@ absl::Status SyncAuthority::ClaimReplica(const std::string& replica_id,
   return owner == caller.organisation ? absl::OkStatus() : refuse();
 }
 
+absl::Status SyncAuthority::CheckReadable(
+    const google::protobuf::RepeatedPtrField<std::string>& plans,
+    const Actor& caller, const ReadView& view) const {
+  if (options_.access == nullptr) return absl::OkStatus();
+  for (const std::string& plan : plans) {
+    ASSIGN_OR_RETURN(ResourceName name,
+                     ResourceName::ParseAs(Kind::kPlan, plan));
+    if (absl::Status allowed = options_.access->Check(
+            caller.organisation, Operation::kRead, name,
+            [&view](const ResourceName& n) { return view.GetEntity(n); });
+        !allowed.ok()) {
+      if (allowed.code() != absl::StatusCode::kPermissionDenied) {
+        return allowed;
+      }
+      return Error(absl::StatusCode::kPermissionDenied, ErrorReason(allowed),
+                   absl::StrCat("may not sync ", plan, ": ", allowed.message(),
+                                "; or stop syncing it (--plans)"),
+                   plan);
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status SyncAuthority::Pull(
     const v1::PullRequest& request, const Actor& caller,
     absl::FunctionRef<bool(const v1::PullResponse&)> send,
@@ -750,6 +813,7 @@ absl::Status SyncAuthority::Pull(
   uint64_t since = request.since();
   {
     std::unique_ptr<ReadView> view = store_->NewReadView();
+    RETURN_IF_ERROR(CheckReadable(request.plans(), caller, *view));
     ASSIGN_OR_RETURN(std::optional<std::string> horizon,
                      view->Get(Cf::kMeta, kMetaHorizon));
     const uint64_t h = horizon.has_value() ? DecodeSequenceKey(*horizon) : 0;
@@ -784,6 +848,10 @@ absl::Status SyncAuthority::Pull(
                                 since, "; pull again from there"));
     }
     std::unique_ptr<ReadView> view = store_->NewReadView();
+    // A membership may end while a follow goes on.
+    if (request.follow()) {
+      RETURN_IF_ERROR(CheckReadable(request.plans(), caller, *view));
+    }
     const uint64_t high_water = view->sequence();
     // Merge the per-plan indexes: the next `batch` sequences after `since`.
     std::vector<uint64_t> sequences;
@@ -866,6 +934,7 @@ absl::Status SyncAuthority::Snapshot(
     RETURN_IF_ERROR(ClaimReplica(request.replica_id(), caller));
   }
   std::unique_ptr<ReadView> view = store_->NewReadView();
+  RETURN_IF_ERROR(CheckReadable(request.plans(), caller, *view));
   const absl::Time give_up = absl::Now() + options_.max_snapshot;
   v1::SnapshotChunk chunk;
   size_t bytes = 0;

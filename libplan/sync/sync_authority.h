@@ -43,6 +43,11 @@ struct SyncAuthorityOptions {
   // Replica ids one organisation may register (each is kept for good); a
   // new one past it is refused with RESOURCE_EXHAUSTED.
   int max_replicas_per_organisation = 1000;
+  // Who may do what (service/access_control.h): a pushed change is
+  // authorized exactly as the direct call that would make it, and a pull or
+  // snapshot serves only plans the caller may read. Null: everything is
+  // allowed (tests of merging alone).
+  const AccessControl* access = nullptr;
 };
 
 // Whether the service's store went back in time since a replica saw it as
@@ -73,18 +78,20 @@ class SyncAuthority {
                     prevent::plan::v1::PushResponse* response);
 
   // Streams the changes after request.since for request.plans (and every
-  // organisation) through `send`, which returns false when the client has
-  // gone. With request.follow, keeps streaming new changes until `stop`
-  // returns true, max_follow has passed, or the same replica follows again
-  // (see SyncAuthorityOptions). Without it, fails with DEADLINE_EXCEEDED
-  // once `stop` returns true. Records the replica's cursor.
+  // organisation) through `send`; PERMISSION_DENIED naming the first plan
+  // the caller may not read (checked again as a follow goes on), which returns
+  // false when the client has gone. With request.follow, keeps streaming new
+  // changes until `stop` returns true, max_follow has passed, or the same
+  // replica follows again (see SyncAuthorityOptions). Without it, fails with
+  // DEADLINE_EXCEEDED once `stop` returns true. Records the replica's cursor.
   absl::Status Pull(
       const prevent::plan::v1::PullRequest& request, const Actor& caller,
       absl::FunctionRef<bool(const prevent::plan::v1::PullResponse&)> send,
       absl::FunctionRef<bool()> stop);
 
   // Streams every record of the plans (and every organisation) from one
-  // snapshot.
+  // snapshot; PERMISSION_DENIED naming the first plan the caller may not
+  // read.
   absl::Status Snapshot(
       const prevent::plan::v1::GetSnapshotRequest& request, const Actor& caller,
       absl::FunctionRef<bool(prevent::plan::v1::SnapshotChunk*)> send);
@@ -100,6 +107,10 @@ class SyncAuthority {
   // Records `replica_id` as `caller`'s when no organisation has used it
   // yet; PERMISSION_DENIED when another has.
   absl::Status ClaimReplica(const std::string& replica_id, const Actor& caller);
+  // PERMISSION_DENIED when `caller` may not read one of `plans` in `view`.
+  absl::Status CheckReadable(
+      const google::protobuf::RepeatedPtrField<std::string>& plans,
+      const Actor& caller, const ReadView& view) const;
 
   Store* const store_;
   HybridClock* const clock_;

@@ -248,6 +248,18 @@ absl::StatusOr<std::vector<std::string>> ImportPlan(const PlanMaker& maker,
     return absl::InternalError(
         absl::StrCat("imported ", names.size(), " actions, wanted ", actions));
   }
+  // The benchmark's partner coordinates the plan: its edits are authorized
+  // as an OWNER's (one membership read per change), not an administrator's.
+  v1::CreateMemberRequest member;
+  member.set_parent(plan);
+  member.set_member_id(std::string(
+      absl::string_view(kOrganisation)
+          .substr(absl::string_view(kOrganisation).rfind('/') + 1)));
+  member.mutable_member()->set_role(v1::OWNER);
+  v1::Member created;
+  grpc::ClientContext member_context;
+  RETURN_IF_ERROR(FromGrpc(
+      stub->CreateMember(&member_context, member, &created), "CreateMember"));
   return names;
 }
 

@@ -425,6 +425,10 @@ class PlanServiceCrashTest : public ::testing::Test {
     options.log_path =
         dir_->Subpath(absl::StrCat("plan-service.", logs_.size() + 1, ".log"));
     logs_.push_back(options.log_path);
+    // Durability, not roles, is tested here: the acting organisation may do
+    // everything (roles: tests/rpc/role_matrix_test.cc).
+    options.extra_args = {
+        absl::StrCat("--admin_organisations=", kOrganisation)};
     return PlanServiceProcess::Start(options);
   }
 

@@ -27,6 +27,10 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 constexpr char kPlan[] = "plans/south-staffordshire";
+// An administrator in these tests, as in the demo configuration.
+constexpr char kCounty[] = "organisations/staffordshire-county-council";
+constexpr char kAsCounty[] =
+    "--organisation=organisations/staffordshire-county-council";
 
 class PlanctlTest : public ::testing::Test {
  protected:
@@ -39,8 +43,9 @@ class PlanctlTest : public ::testing::Test {
     options.data_dir = dir_->Subpath("data");
     options.log_path = dir_->Subpath("service.log");
     // The README's run command's demo plans.
-    options.extra_args = {absl::StrCat("--seed=", PLAN_SOURCE_DIR,
-                                       "/deploy/demo/seed.textproto")};
+    options.extra_args = {
+        absl::StrCat("--seed=", PLAN_SOURCE_DIR, "/deploy/demo/seed.textproto"),
+        absl::StrCat("--admin_organisations=", kCounty)};
     absl::StatusOr<PlanServiceProcess> server =
         PlanServiceProcess::Start(options);
     ASSERT_TRUE(server.ok()) << server.status();
@@ -66,11 +71,13 @@ class PlanctlTest : public ::testing::Test {
 
   static TempDir* dir_;
   static PlanServiceProcess* server_;
-  int runs_ = 0;
+  // Counts every run of the suite, so each has a log of its own.
+  static int runs_;
 };
 
 TempDir* PlanctlTest::dir_ = nullptr;
 PlanServiceProcess* PlanctlTest::server_ = nullptr;
+int PlanctlTest::runs_ = 0;
 
 TEST_F(PlanctlTest, HealthSaysServing) {
   const Invocation run = Planctl({"health"});
@@ -145,16 +152,22 @@ TEST_F(PlanctlTest, ImportDryRunThenImportAndExport) {
   Invocation run = Planctl(
       {"export", kPlan, "--format=csv", absl::StrCat("--output=", csv)});
   ASSERT_EQ(run.code, 0) << run.output;
+  // A district council may not make plans; an administrator may.
   run = Planctl(
       {"import", csv, "--plan=plans/copy", "--title=Copy", "--dry_run"});
+  EXPECT_EQ(run.code, 3) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("NOT_ADMINISTRATOR"));
+  run = Planctl({kAsCounty, "import", csv, "--plan=plans/copy", "--title=Copy",
+                 "--dry_run"});
   ASSERT_EQ(run.code, 0) << run.output;
   EXPECT_THAT(run.output, HasSubstr("Would create"));
-  run = Planctl({"get", "plans/copy"});
+  run = Planctl({kAsCounty, "get", "plans/copy"});
   EXPECT_EQ(run.code, 3) << run.output;  // nothing was written
-  run = Planctl({"import", csv, "--plan=plans/copy", "--title=Copy"});
+  run =
+      Planctl({kAsCounty, "import", csv, "--plan=plans/copy", "--title=Copy"});
   ASSERT_EQ(run.code, 0) << run.output;
   EXPECT_THAT(run.output, HasSubstr("Created"));
-  run = Planctl({"list", "plans/copy/activities"});
+  run = Planctl({kAsCounty, "list", "plans/copy/activities"});
   EXPECT_THAT(run.output, HasSubstr("Risk Assessment and local understanding"));
 
   const std::string html = dir_->Subpath("plan.html");
@@ -189,7 +202,12 @@ TEST_F(PlanctlTest, ExitCodesSeparateUsageRefusalAndUnreachable) {
 }
 
 TEST_F(PlanctlTest, CountyAndPlanReportsAndChangesSinceADate) {
+  // The county council owns the county plan, so reads its districts too;
+  // a district council does not.
   Invocation county = Planctl({"report", "county", "plans/staffordshire"});
+  EXPECT_EQ(county.code, 3) << county.output;
+  EXPECT_THAT(county.output, HasSubstr("NOT_A_MEMBER"));
+  county = Planctl({kAsCounty, "report", "county", "plans/staffordshire"});
   ASSERT_EQ(county.code, 0) << county.output;
   EXPECT_THAT(county.output,
               HasSubstr("South Staffordshire Prevent Action Plan"));
@@ -197,7 +215,7 @@ TEST_F(PlanctlTest, CountyAndPlanReportsAndChangesSinceADate) {
   EXPECT_THAT(county.output, HasSubstr("OVERDUE ACTION"));
   const std::string html = dir_->Subpath("county.html");
   county =
-      Planctl({"report", "county", "plans/staffordshire",
+      Planctl({kAsCounty, "report", "county", "plans/staffordshire",
                absl::StrCat("--html=", html), "--period=2024-04..2025-03"});
   ASSERT_EQ(county.code, 0) << county.output;
   std::ifstream in(html);
@@ -205,7 +223,7 @@ TEST_F(PlanctlTest, CountyAndPlanReportsAndChangesSinceADate) {
   text << in.rdbuf();
   EXPECT_THAT(text.str(), HasSubstr("<svg"));
   Invocation plan =
-      Planctl({"--json", "report", "plan", "plans/cannock-chase"});
+      Planctl({kAsCounty, "--json", "report", "plan", "plans/cannock-chase"});
   ASSERT_EQ(plan.code, 0) << plan.output;
   EXPECT_THAT(plan.output, HasSubstr("\"overdue\""));
   // A district plan has no county summary.
@@ -214,6 +232,38 @@ TEST_F(PlanctlTest, CountyAndPlanReportsAndChangesSinceADate) {
   ASSERT_EQ(changes.code, 0) << changes.output;
   EXPECT_THAT(changes.output, HasSubstr("CREATE"));
   EXPECT_EQ(Planctl({"changes", kPlan, "--since=yesterday"}).code, 2);
+}
+
+TEST_F(PlanctlTest, MembersAreListedAndManagedByTheOwner) {
+  // The seed made the district council OWNER and its lead partners EDITORs.
+  Invocation run = Planctl({"list", absl::StrCat(kPlan, "/members")});
+  ASSERT_EQ(run.code, 0) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("members/south-staffordshire-council"));
+  EXPECT_THAT(run.output, HasSubstr("OWNER"));
+  EXPECT_THAT(run.output, HasSubstr("members/staffordshire-police"));
+  EXPECT_THAT(run.output, HasSubstr("EDITOR"));
+  const std::string viewer =
+      absl::StrCat(kPlan, "/members/cannock-chase-council");
+  run = Planctl({"get", viewer});
+  EXPECT_EQ(run.code, 3) << run.output;
+  run = Planctl({"create", viewer, "role=VIEWER"});
+  ASSERT_EQ(run.code, 0) << run.output;
+  // A VIEWER reads but does not write, and manages no members.
+  const std::string as_viewer =
+      "--organisation=organisations/cannock-chase-council";
+  run = Planctl({as_viewer, "get", kPlan});
+  EXPECT_EQ(run.code, 0) << run.output;
+  run = Planctl({as_viewer, "set", kPlan, "title=Renamed"});
+  EXPECT_EQ(run.code, 3) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("ROLE_TOO_LOW"));
+  run = Planctl({as_viewer, "set", viewer, "role=OWNER"});
+  EXPECT_EQ(run.code, 3) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("PERMISSION_DENIED"));
+  run = Planctl({"delete", viewer});
+  ASSERT_EQ(run.code, 0) << run.output;
+  run = Planctl({as_viewer, "get", kPlan});
+  EXPECT_EQ(run.code, 3) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("NOT_A_MEMBER"));
 }
 
 TEST_F(PlanctlTest, HelpDescribesEveryCommand) {

@@ -133,7 +133,11 @@ class SyncCrashTest : public ::testing::Test {
     options.binary = PLAN_SERVICE_BINARY;
     options.data_dir = dir_->Subpath("service");
     options.log_path = dir_->Subpath("service.log");
-    options.extra_args = {absl::StrCat("--seed=", PLAN_SOURCE_DIR, kSeed)};
+    // Durability, not roles, is tested here: both partners may edit every
+    // action (roles: tests/rpc/role_matrix_test.cc).
+    options.extra_args = {
+        absl::StrCat("--seed=", PLAN_SOURCE_DIR, kSeed),
+        absl::StrCat("--admin_organisations=", kPolice, ",", kCouncil)};
     if (!service_address_.empty()) {
       options.extra_args.push_back(absl::StrCat("--listen=", service_address_));
     }

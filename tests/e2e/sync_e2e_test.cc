@@ -256,16 +256,33 @@ class SyncE2eTest : public ::testing::Test {
   }
 
   // The actions of the plan on the service, in name order.
+  // The actions of the activities the police lead, which both partners may
+  // edit: the police as an EDITOR leading them, the council as the plan's
+  // OWNER (the seed's memberships).
   std::vector<v1::Action> ServiceActions() {
-    v1::ListActionsRequest request;
-    request.set_parent(absl::StrCat(kPlan, "/activities/-"));
-    request.set_page_size(1000);
-    v1::ListActionsResponse response;
-    const grpc::Status status =
-        Plans(service_->NewChannel())
-            ->ListActions(NewContext().get(), request, &response);
+    v1::ListActivitiesRequest activities_request;
+    activities_request.set_parent(kPlan);
+    activities_request.set_filter(
+        absl::StrCat("lead_organisations : \"", kPolice, "\""));
+    activities_request.set_page_size(1000);
+    v1::ListActivitiesResponse activities;
+    grpc::Status status = Plans(service_->NewChannel())
+                              ->ListActivities(NewContext().get(),
+                                               activities_request, &activities);
     EXPECT_TRUE(status.ok()) << status.error_message();
-    return {response.actions().begin(), response.actions().end()};
+    std::vector<v1::Action> actions;
+    for (const v1::Activity& activity : activities.activities()) {
+      v1::ListActionsRequest request;
+      request.set_parent(activity.name());
+      request.set_page_size(1000);
+      v1::ListActionsResponse response;
+      status = Plans(service_->NewChannel())
+                   ->ListActions(NewContext().get(), request, &response);
+      EXPECT_TRUE(status.ok()) << status.error_message();
+      actions.insert(actions.end(), response.actions().begin(),
+                     response.actions().end());
+    }
+    return actions;
   }
 
   Invocation Planctl(const std::vector<std::string>& args) {
@@ -307,6 +324,33 @@ TEST_F(SyncE2eTest, AgentsBootstrapAndServeTheSeedPlan) {
                 ::testing::Contains("Risk Assessment and local understanding"));
   }
   ExpectEveryoneAgrees();
+}
+
+// An agent set to sync a plan its organisation is no member of is told so,
+// plainly, in its status and its log; the service sends it nothing of it.
+TEST_F(SyncE2eTest, AnAgentOfAPlanItMayNotReadSaysSo) {
+  std::optional<SyncAgentProcess> outsider;
+  ASSERT_NO_FATAL_FAILURE(
+      StartAgent("organisations/cannock-chase-council", &outsider));
+  const absl::StatusOr<v1::SyncNowResponse> synced = SyncNow(*outsider);
+  ASSERT_FALSE(synced.ok());
+  EXPECT_TRUE(absl::IsPermissionDenied(synced.status())) << synced.status();
+  absl::StatusOr<v1::SyncStatus> status = GetSyncStatus(*outsider);
+  ASSERT_TRUE(status.ok()) << status.status();
+  EXPECT_THAT(status->last_error(),
+              ::testing::HasSubstr(absl::StrCat("may not sync ", kPlan)));
+  EXPECT_THAT(status->last_error(), ::testing::HasSubstr("not a member"));
+  v1::ListActivitiesRequest request;
+  request.set_parent(kPlan);
+  v1::ListActivitiesResponse activities;
+  const grpc::Status listed =
+      Plans(outsider->NewChannel())
+          ->ListActivities(NewContext().get(), request, &activities);
+  EXPECT_EQ(activities.activities_size(), 0) << listed.error_message();
+  std::ifstream log(dir_->Subpath("cannock-chase-council.log"));
+  const std::string text((std::istreambuf_iterator<char>(log)),
+                         std::istreambuf_iterator<char>());
+  EXPECT_THAT(text, ::testing::HasSubstr(absl::StrCat("may not sync ", kPlan)));
 }
 
 TEST_F(SyncE2eTest, OfflineEditsMergeAndConcurrentRagEditsBecomeAConflict) {
@@ -456,9 +500,26 @@ TEST_F(SyncE2eTest, OfflineEditsMergeAndConcurrentRagEditsBecomeAConflict) {
 // differently (one conflict), a create on each, and a delete on one agent
 // against an edit on the other (the delete stands; the edit is a conflict).
 TEST_F(SyncE2eTest, EveryKindOfOfflineEditConvergesWithOneConflictPerClash) {
+  // The police lead too few actions of the seed for three roles: the
+  // council, the plan's OWNER, adds two to one the police lead.
+  std::vector<v1::Action> actions = ServiceActions();
+  ASSERT_FALSE(actions.empty());
+  for (const char* id : {"briefing-one", "briefing-two"}) {
+    v1::CreateActionRequest request;
+    request.set_parent(
+        actions[0].name().substr(0, actions[0].name().find("/actions/")));
+    request.set_action_id(id);
+    request.mutable_action()->set_description(
+        absl::StrCat("Brief the partnership (", id, ")"));
+    v1::Action created;
+    const grpc::Status status =
+        Plans(service_->NewChannel())
+            ->CreateAction(NewContext(kCouncil).get(), request, &created);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
   ASSERT_TRUE(SyncNow(*police_).ok());
   ASSERT_TRUE(SyncNow(*council_).ok());
-  const std::vector<v1::Action> actions = ServiceActions();
+  actions = ServiceActions();
   ASSERT_GE(actions.size(), 3u);
   // split: different fields; clash: rag RED vs GREEN; doomed: delete vs edit.
   std::optional<v1::Action> split, clash, doomed;

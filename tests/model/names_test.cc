@@ -45,6 +45,8 @@ std::vector<NameCase> NameCases() {
        "plans/south-staffs-2024"},
       {Kind::kStrand, "plans/0/strands/ideology", "ideology", "plans/0",
        "plans/0"},
+      {Kind::kMember, "plans/p/members/staffordshire-police",
+       "staffordshire-police", "plans/p", "plans/p"},
   };
 }
 

@@ -135,6 +135,12 @@ std::unique_ptr<Message> ValidResource(Kind kind) {
       return std::make_unique<v1::ProgressUpdate>(ValidProgressUpdate());
     case Kind::kConflict:
       return std::make_unique<v1::Conflict>();  // written only by sync
+    case Kind::kMember: {
+      auto member = std::make_unique<v1::Member>();
+      member->set_name("plans/p/members/police");
+      member->set_role(v1::EDITOR);
+      return member;
+    }
   }
   return nullptr;
 }

@@ -270,7 +270,8 @@ TEST_F(PlanResourcesTest, SetsKeepEachValueOnce) {
   status = resources_->Update(Kind::kActivity, update, mask, actor_, &updated);
   ASSERT_TRUE(status.ok()) << status;
   v1::Activity stored;
-  ASSERT_TRUE(resources_->Get(Kind::kActivity, created.name(), &stored).ok());
+  ASSERT_TRUE(
+      resources_->Get(Kind::kActivity, created.name(), Actor(), &stored).ok());
   ASSERT_EQ(stored.duty_areas_size(), 1);
   EXPECT_EQ(stored.duty_areas(0), v1::REFERRAL);
 

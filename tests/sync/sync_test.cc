@@ -292,7 +292,8 @@ class SyncTest : public ::testing::Test {
 
   v1::Action ActionAt(Node& node) {
     v1::Action action;
-    EXPECT_TRUE(node.resources->Get(Kind::kAction, kAction, &action).ok());
+    EXPECT_TRUE(
+        node.resources->Get(Kind::kAction, kAction, Actor(), &action).ok());
     return action;
   }
 
@@ -456,13 +457,14 @@ TEST_F(SyncTest, APushAppendsProgressAndResolvesConflictsAndNothingElse) {
   }
   EXPECT_EQ(service_->store->last_sequence(), before);
   v1::Conflict stored;
-  ASSERT_TRUE(
-      service_->resources->Get(Kind::kConflict, conflict.name(), &stored).ok());
+  ASSERT_TRUE(service_->resources
+                  ->Get(Kind::kConflict, conflict.name(), Actor(), &stored)
+                  .ok());
   EXPECT_EQ(stored.SerializeAsString(), conflict.SerializeAsString());
   v1::ProgressUpdate kept;
-  ASSERT_TRUE(
-      service_->resources->Get(Kind::kProgressUpdate, progress.name(), &kept)
-          .ok());
+  ASSERT_TRUE(service_->resources
+                  ->Get(Kind::kProgressUpdate, progress.name(), Actor(), &kept)
+                  .ok());
   EXPECT_EQ(kept.note(), "Training delivered to 40 staff");
 }
 
@@ -590,8 +592,9 @@ TEST_F(SyncTest, ConcurrentSetEditsMergeWithoutConflict) {
   for (auto [agent, lead] : {std::pair<Agent*, const char*>{a.get(), kCouncil},
                              {b.get(), "organisations/entrust"}}) {
     v1::Activity activity;
-    ASSERT_TRUE(
-        agent->node.resources->Get(Kind::kActivity, kActivity, &activity).ok());
+    ASSERT_TRUE(agent->node.resources
+                    ->Get(Kind::kActivity, kActivity, Actor(), &activity)
+                    .ok());
     activity.add_lead_organisations(lead);
     google::protobuf::FieldMask mask;
     mask.add_paths("lead_organisations");
@@ -607,7 +610,8 @@ TEST_F(SyncTest, ConcurrentSetEditsMergeWithoutConflict) {
   ExpectConverged({a.get(), b.get()});
   v1::Activity activity;
   ASSERT_TRUE(
-      service_->resources->Get(Kind::kActivity, kActivity, &activity).ok());
+      service_->resources->Get(Kind::kActivity, kActivity, Actor(), &activity)
+          .ok());
   EXPECT_EQ(activity.lead_organisations_size(), 3);
   EXPECT_TRUE(Conflicts(*service_).empty());
 }
@@ -621,7 +625,8 @@ TEST_F(SyncTest, ConcurrentTextEditsMergeByWordsOrConflictWhenTheyOverlap) {
                        const std::string& to) {
     v1::Action action;
     ASSERT_TRUE(
-        agent.node.resources->Get(Kind::kAction, kAction, &action).ok());
+        agent.node.resources->Get(Kind::kAction, kAction, Actor(), &action)
+            .ok());
     std::string text = action.description();
     text.replace(text.find(from), from.size(), to);
     action.set_description(text);
@@ -747,11 +752,11 @@ TEST_F(SyncTest, RejectedChangeLeavesTheOutboxWithItsReasonKept) {
   // The refused create is no longer served locally: the agent equals the
   // service again.
   v1::Action gone;
-  EXPECT_EQ(
-      a->node.resources
-          ->Get(Kind::kAction, absl::StrCat(kActivity, "/actions/new"), &gone)
-          .code(),
-      absl::StatusCode::kNotFound);
+  EXPECT_EQ(a->node.resources
+                ->Get(Kind::kAction, absl::StrCat(kActivity, "/actions/new"),
+                      Actor(), &gone)
+                .code(),
+            absl::StatusCode::kNotFound);
   ExpectConverged({a.get(), b.get()});
 }
 
@@ -812,10 +817,12 @@ TEST_F(SyncTest, PlanCreatedOutsideTheSubscriptionIsNotKeptLocally) {
   EXPECT_EQ(synced->applied(), 1);
   v1::Plan at_service;
   EXPECT_TRUE(
-      service_->resources->Get(Kind::kPlan, "plans/other", &at_service).ok());
+      service_->resources->Get(Kind::kPlan, "plans/other", Actor(), &at_service)
+          .ok());
   v1::Plan at_agent;
   EXPECT_EQ(
-      a->node.resources->Get(Kind::kPlan, "plans/other", &at_agent).code(),
+      a->node.resources->Get(Kind::kPlan, "plans/other", Actor(), &at_agent)
+          .code(),
       absl::StatusCode::kNotFound);
   ExpectConverged({a.get()});
 }
@@ -1083,7 +1090,8 @@ TEST_F(LongPushTest, PullsWhatEachPushLoggedWhileTheNextGoesOut) {
     v1::Action action;
     ASSERT_TRUE(a_->node.resources
                     ->Get(Kind::kAction,
-                          absl::StrCat(kActivity, "/actions/", Id(i)), &action)
+                          absl::StrCat(kActivity, "/actions/", Id(i)), Actor(),
+                          &action)
                     .ok());
     EXPECT_EQ(action.rag(), v1::RED) << Id(i);
   }
@@ -1164,7 +1172,8 @@ TEST_F(LongPushTest, BatchReadBeforeALaterPushKeepsThatPushsEditServed) {
   EXPECT_EQ(one_per_push.pending_changes(), 0);
   v1::Action served;
   ASSERT_TRUE(
-      a_->node.resources->Get(Kind::kAction, wording.name(), &served).ok());
+      a_->node.resources->Get(Kind::kAction, wording.name(), Actor(), &served)
+          .ok());
   EXPECT_EQ(served.rag(), v1::RED);
   EXPECT_EQ(served.description(), "Agreed wording");
   ExpectConverged({a_.get(), b_.get()});
@@ -1202,7 +1211,8 @@ TEST_F(LongPushTest, RefusedChangeIsUnservedWhileALaterOneIsPending) {
   EXPECT_EQ(one_per_push.pending_changes(), 1);  // the edit
   v1::Action gone;
   EXPECT_EQ(
-      a_->node.resources->Get(Kind::kAction, created.name(), &gone).code(),
+      a_->node.resources->Get(Kind::kAction, created.name(), Actor(), &gone)
+          .code(),
       absl::StatusCode::kNotFound);
   ExpectConverged({a_.get(), b_.get()});
 }
@@ -1312,10 +1322,10 @@ TEST_F(SyncTest, ChangingSubscriptionsSendsWhatEntersAndLeavesTheScope) {
                   .ok());
   ASSERT_TRUE(a->Sync().ok());  // not subscribed: nothing of it arrives
   v1::Activity missing;
-  EXPECT_FALSE(
-      a->node.resources
-          ->Get(Kind::kActivity, "plans/county/activities/board", &missing)
-          .ok());
+  EXPECT_FALSE(a->node.resources
+                   ->Get(Kind::kActivity, "plans/county/activities/board",
+                         Actor(), &missing)
+                   .ok());
   const uint64_t cursor = a->replica.Status().cursor();
   // The agent restarts subscribed to both plans, then to the county only.
   {
@@ -1326,16 +1336,17 @@ TEST_F(SyncTest, ChangingSubscriptionsSendsWhatEntersAndLeavesTheScope) {
     EXPECT_GE(both.Status().cursor(), cursor);  // never restarted from zero
   }
   v1::Activity arrived;
-  EXPECT_TRUE(
-      a->node.resources
-          ->Get(Kind::kActivity, "plans/county/activities/board", &arrived)
-          .ok());
+  EXPECT_TRUE(a->node.resources
+                  ->Get(Kind::kActivity, "plans/county/activities/board",
+                        Actor(), &arrived)
+                  .ok());
   Replica county(a->node.store.get(), &a->node.clock,
                  {.organisation = kPolice, .plans = {"plans/county"}});
   ASSERT_TRUE(county.Sync(a->transport).ok());
   v1::Action left;
-  EXPECT_EQ(a->node.resources->Get(Kind::kAction, kAction, &left).code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_EQ(
+      a->node.resources->Get(Kind::kAction, kAction, Actor(), &left).code(),
+      absl::StatusCode::kNotFound);
 }
 
 // One edit of one field at an agent, as the lost-edit check needs it.
@@ -1446,7 +1457,9 @@ TEST_F(SyncTest, RandomInterleavingsConvergeAndLoseNothing) {
         case 1: {  // a text edit
           if (target.empty()) break;
           v1::Action action;
-          if (!agent.node.resources->Get(Kind::kAction, target, &action).ok()) {
+          if (!agent.node.resources
+                   ->Get(Kind::kAction, target, Actor(), &action)
+                   .ok()) {
             break;
           }
           const std::string word =
