@@ -79,9 +79,10 @@ absl::Status Authorize(const Caller& caller, Operation operation,
     }
     return Denied(
         "NOT_ADMINISTRATOR", target,
-        absl::StrCat(caller.organisation, " may not ", Verb(operation),
-                     " organisations other than itself: only "
-                     "administrators may"));
+        absl::StrCat(
+            caller.organisation, " may not ", Verb(operation), " organisations",
+            operation == Operation::kUpdate ? " other than itself" : "",
+            ": only administrators may"));
   }
   if (kind == Kind::kPlan && operation == Operation::kCreate) {
     return Denied("NOT_ADMINISTRATOR", target,
