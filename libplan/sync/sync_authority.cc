@@ -11,11 +11,10 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "libplan/merge/field_merge.h"
 #include "libplan/model/fields.h"
-#include "libplan/model/validation.h"
 #include "libplan/storage/snapshot_record.h"
 #include "libplan/sync/apply.h"
+#include "libplan/sync/push_decision.h"
 #include "libplan/util/errors.h"
 #include "libplan/util/log.h"
 #include "libplan/util/sha256.h"
@@ -26,7 +25,6 @@
 namespace plan {
 namespace {
 
-using google::protobuf::Descriptor;
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 
@@ -84,43 +82,6 @@ constexpr char kMetaCursorPrefix[] = "cursor/";
 constexpr char kMetaReplicaPrefix[] = "replica/";
 // "replica_count/<organisation>" -> how many replica ids it has registered.
 constexpr char kMetaReplicaCountPrefix[] = "replica_count/";
-
-// Why a pushed change cannot be applied: it is answered REJECTED.
-struct Rejection {
-  std::string reason;
-};
-
-v1::Change::Operation Op(const v1::Change& change) {
-  return change.operation();
-}
-
-// A field's current state for the merge.
-CurrentField CurrentOf(const Message& resource, const FieldDescriptor& field,
-                       const storage::Entity& entity) {
-  CurrentField current;
-  current.value = FieldValueBytes(resource, field);
-  auto it = entity.field_versions().find(field.name());
-  if (it != entity.field_versions().end()) {
-    current.sequence = it->second.service_sequence();
-    current.hlc = it->second.hlc();
-    current.replica_id = it->second.replica_id();
-  }
-  return current;
-}
-
-v1::Conflict::Candidate Candidate(const Descriptor& type,
-                                  const FieldDescriptor& field,
-                                  const std::string& value,
-                                  const std::string& organisation, uint64_t hlc,
-                                  const std::string& change_id) {
-  v1::Conflict::Candidate candidate;
-  candidate.set_display_value(DisplayValue(type, field, value));
-  candidate.set_value(value);
-  candidate.set_organisation(organisation);
-  *candidate.mutable_edit_time() = ToTimestamp(HybridClock::ToTime(hlc));
-  candidate.set_change_id(change_id);
-  return candidate;
-}
 
 // The logged CREATE of `conflict` (its name set) at `hlc`.
 v1::Change ConflictCreate(const v1::Conflict& conflict, uint64_t hlc,
@@ -215,20 +176,15 @@ static absl::Status LogAndApply(Transaction& txn, const ResourceName& target,
   return absl::OkStatus();
 }
 
-// Applies one pushed change within `txn`, setting `result`. Returns an error
-// only for storage failures; a change that cannot be applied is REJECTED.
+// Applies one pushed change within `txn`, setting `result`: what it does is
+// DecidePush's (push_decision.h); this commits it. Returns an error only for
+// storage failures; a change that cannot be applied is REJECTED.
 static absl::Status ApplyPushed(Transaction& txn, HybridClock& clock,
                                 const std::string& service_replica,
                                 const AccessControl* access,
                                 const std::string& caller, v1::Change change,
                                 v1::ChangeResult* result) {
   result->set_change_id(change.change_id());
-  const auto reject = [&](std::string reason) {
-    result->set_outcome(v1::ChangeResult::REJECTED);
-    result->set_reason(Truncate(reason, kMaxRejectionBytes));
-    txn.RecordResult(*result);
-    return absl::OkStatus();
-  };
   ASSIGN_OR_RETURN(std::optional<v1::ChangeResult> first,
                    txn.AppliedResult(change.change_id()));
   if (first.has_value()) {
@@ -237,72 +193,11 @@ static absl::Status ApplyPushed(Transaction& txn, HybridClock& clock,
     result->set_outcome(v1::ChangeResult::DUPLICATE);
     return absl::OkStatus();
   }
-  absl::StatusOr<ResourceName> name = ResourceName::Parse(change.target());
-  if (!name.ok()) return reject(std::string(name.status().message()));
-  const KindInfo& info = InfoOf(name->kind());
-  if (name->kind() == Kind::kConflict && Op(change) == v1::Change::CREATE) {
-    return reject("conflicts are created by the plan service only");
-  }
-  if (name->kind() == Kind::kProgressUpdate &&
-      Op(change) != v1::Change::CREATE) {
-    return reject("progress updates are append-only: they can only be created");
-  }
-  if (name->kind() == Kind::kConflict) {
-    // A conflict changes only as ResolveConflict changes it: its state to
-    // RESOLVED, with a resolution. Its candidates are the service's record.
-    bool resolves = Op(change) == v1::Change::UPDATE;
-    for (const v1::FieldChange& field : change.fields()) {
-      if (field.field() == "state") {
-        v1::Conflict value;
-        resolves = resolves && value.ParseFromString(field.value()) &&
-                   value.state() == v1::Conflict::RESOLVED;
-      } else if (field.field() != "resolution") {
-        resolves = false;
-      }
-    }
-    if (!resolves) {
-      return reject(
-          "a conflict changes only by being resolved (ResolveConflict): its "
-          "state to RESOLVED and its resolution");
-    }
-  }
-  change.set_plan(name->Plan());
-  change.clear_log_time();  // the service's store logs when it received it
-
-  ASSIGN_OR_RETURN(std::optional<storage::Entity> existing,
-                   txn.GetEntity(*name));
-  // Authorized as the direct call that would make it: Create (an edit when
-  // the name exists already), Update, ResolveConflict, Delete or Undelete.
-  if (access != nullptr) {
-    Operation operation = Operation::kUpdate;
-    if (Op(change) == v1::Change::CREATE && !existing.has_value()) {
-      operation = Operation::kCreate;
-    } else if (Op(change) == v1::Change::DELETE ||
-               Op(change) == v1::Change::UNDELETE) {
-      operation = Operation::kDelete;
-    } else if (name->kind() == Kind::kConflict) {
-      operation = Operation::kResolve;
-    }
-    std::string reporting;
-    if (name->kind() == Kind::kProgressUpdate) {
-      for (const v1::FieldChange& field : change.fields()) {
-        v1::ProgressUpdate value;
-        if (field.field() == "organisation" &&
-            value.ParseFromString(field.value())) {
-          reporting = value.organisation();
-        }
-      }
-    }
-    if (absl::Status allowed = access->Check(
-            caller, operation, *name,
-            [&txn](const ResourceName& n) { return txn.GetEntity(n); },
-            reporting);
-        !allowed.ok()) {
-      if (allowed.code() != absl::StatusCode::kPermissionDenied) {
-        return allowed;
-      }
-      return reject(std::string(allowed.message()));
-    }
+  const absl::StatusOr<ResourceName> name =
+      ResourceName::Parse(change.target());
+  std::optional<storage::Entity> existing;
+  if (name.ok()) {
+    ASSIGN_OR_RETURN(existing, txn.GetEntity(*name));
   }
   // A pushed time is trusted only between the version the edit was made on
   // and the service's clock plus its skew: out of bounds, the service's own
@@ -330,236 +225,34 @@ static absl::Status ApplyPushed(Transaction& txn, HybridClock& clock,
     change.set_claimed_hlc(change.hlc());
     change.set_hlc(clock.Now());
   }
-  std::unique_ptr<Message> current = NewResource(name->kind());
-  if (existing.has_value() && !current->ParseFromString(existing->resource())) {
-    return absl::DataLossError(absl::StrCat(name->str(), " is corrupt"));
+  ASSIGN_OR_RETURN(
+      PushDecision decision,
+      DecidePush(change, existing,
+                 {[&txn](const ResourceName& n) { return txn.GetEntity(n); },
+                  access, caller}));
+  if (!decision.rejection.empty()) {
+    result->set_outcome(v1::ChangeResult::REJECTED);
+    result->set_reason(Truncate(decision.rejection, kMaxRejectionBytes));
+    txn.RecordResult(*result);
+    return absl::OkStatus();
   }
-  const Descriptor& type = *info.descriptor;
-  FieldViolations violations;
-  std::vector<const FieldDescriptor*> fields;
-  std::unique_ptr<Message> incoming(current->New());
-  for (const v1::FieldChange& field : change.fields()) {
-    const FieldDescriptor* descriptor = type.FindFieldByName(field.field());
-    if (descriptor == nullptr || IsOutputOnlyField(field.field())) {
-      return reject(absl::StrCat("\"", field.field(), "\" is not a field of ",
-                                 type.name()));
-    }
-    std::unique_ptr<Message> value(current->New());
-    if (!value->ParseFromString(field.value())) {
-      return reject(absl::StrCat(field.field(), ": unreadable value"));
-    }
-    CopyField(*value, *descriptor, incoming.get());
-    fields.push_back(descriptor);
-  }
-  // Every value is checked before it is merged or kept in a conflict.
-  ValidateFields(name->kind(), *incoming, fields, info.field, &violations);
-  if (!violations.empty()) {
-    return reject(std::string(violations.ToStatus().message()));
-  }
-
-  switch (Op(change)) {
-    case v1::Change::CREATE:
-      if (!existing.has_value()) {
-        incoming->GetReflection()->SetString(
-            incoming.get(), type.FindFieldByName("name"), name->str());
-        ValidateFields(name->kind(), *incoming, DataFields(type), info.field,
-                       &violations);
-        if (!violations.empty()) {
-          return reject(std::string(violations.ToStatus().message()));
-        }
-        for (std::optional<ResourceName> p = name->Parent(); p.has_value();
-             p = p->Parent()) {
-          ASSIGN_OR_RETURN(std::optional<storage::Entity> parent,
-                           txn.GetEntity(*p));
-          if (!parent.has_value() || parent->deleted()) {
-            return reject(absl::StrCat(
-                "parent ", p->str(),
-                parent.has_value() ? " is deleted" : " does not exist"));
-          }
-        }
-        std::vector<Reference> references =
-            ReferencesOf(name->kind(), *incoming, DataFields(type), info.field);
-        for (Reference& implied : ImpliedReferences(*name)) {
-          references.push_back(std::move(implied));
-        }
-        for (const Reference& ref : references) {
-          ASSIGN_OR_RETURN(std::optional<storage::Entity> target,
-                           txn.GetEntity(*ResourceName::Parse(ref.name)));
-          if (!target.has_value() || target->deleted()) {
-            return reject(
-                absl::StrCat(ref.field, ": \"", ref.name, "\" does not exist"));
-          }
-        }
-        storage::Entity entity;
-        uint64_t sequence = 0;
-        v1::Change logged = std::move(change);
-        logged.clear_fields();
-        for (const FieldDescriptor* field : DataFields(type)) {
-          if (!HasValue(*incoming, *field)) continue;
-          v1::FieldChange* out = logged.add_fields();
-          out->set_field(field->name());
-          out->set_value(FieldValueBytes(*incoming, *field));
-        }
-        RETURN_IF_ERROR(LogAndApply(txn, *name, std::move(logged),
-                                    /*resource=*/nullptr, &entity, &sequence));
-        result->set_outcome(v1::ChangeResult::APPLIED);
-        result->set_sequence(sequence);
-        txn.RecordResult(*result);
-        return absl::OkStatus();
+  result->set_outcome(decision.outcome);
+  if (decision.logged.has_value()) {
+    storage::Entity entity;
+    std::unique_ptr<Message> current;
+    if (existing.has_value()) {
+      entity = *std::move(existing);
+      current = NewResource(name->kind());
+      if (!current->ParseFromString(entity.resource())) {
+        return absl::DataLossError(absl::StrCat(name->str(), " is corrupt"));
       }
-      // The name exists already (created elsewhere too): merge as an edit of
-      // what the creator saw, which was nothing.
-      for (v1::FieldChange& field : *change.mutable_fields()) {
-        field.clear_base();
-        field.set_base_sequence(0);
-      }
-      break;
-    case v1::Change::UPDATE:
-      if (!existing.has_value()) {
-        return reject(absl::StrCat(name->str(), " does not exist"));
-      }
-      break;
-    case v1::Change::DELETE:
-    case v1::Change::UNDELETE: {
-      if (!existing.has_value()) {
-        return reject(absl::StrCat(name->str(), " does not exist"));
-      }
-      if (!info.updatable) {
-        return reject(absl::StrCat(info.field, " resources cannot be deleted"));
-      }
-      const bool deleting = Op(change) == v1::Change::DELETE;
-      result->set_outcome(v1::ChangeResult::APPLIED);
-      if (existing->deleted() != deleting) {
-        v1::Change logged = change;
-        logged.clear_fields();
-        uint64_t sequence = 0;
-        RETURN_IF_ERROR(LogAndApply(txn, *name, std::move(logged),
-                                    current.get(), &*existing, &sequence));
-        result->set_sequence(sequence);
-      }
-      txn.RecordResult(*result);
-      return absl::OkStatus();
-    }
-    default:
-      return reject("unknown operation");
-  }
-
-  // An edit (UPDATE, or a CREATE of an existing name): merge field by field.
-  std::vector<v1::Conflict> conflicts;
-  std::unique_ptr<Message> merged(current->New());
-  merged->CopyFrom(*current);
-  std::vector<const FieldDescriptor*> changed;
-  bool any_merged = false;
-  for (const v1::FieldChange& field : change.fields()) {
-    const FieldDescriptor& descriptor = *type.FindFieldByName(field.field());
-    const std::string incoming_value = FieldValueBytes(*incoming, descriptor);
-    if (existing->deleted()) {
-      // Edit versus delete: the delete stands; the edit is kept, restorable.
-      v1::Conflict conflict;
-      conflict.set_target(name->str());
-      conflict.set_field(field.field());
-      v1::Conflict::Candidate deleted;
-      deleted.set_display_value("(deleted)");
-      deleted.set_deletes(true);
-      deleted.set_organisation(existing->lifecycle_version().organisation());
-      deleted.set_change_id(existing->lifecycle_version().change_id());
-      *deleted.mutable_edit_time() =
-          Candidate(type, descriptor, "", "",
-                    existing->lifecycle_version().hlc(), "")
-              .edit_time();
-      *conflict.add_candidates() = deleted;
-      *conflict.add_candidates() =
-          Candidate(type, descriptor, incoming_value, change.organisation(),
-                    change.hlc(), change.change_id());
-      conflict.set_provisional_winner(0);
-      conflicts.push_back(std::move(conflict));
-      continue;
-    }
-    IncomingField in;
-    in.value = incoming_value;
-    in.base = field.base();
-    in.base_sequence = field.base_sequence();
-    in.hlc = change.hlc();
-    in.replica_id = change.replica_id();
-    const CurrentField now = CurrentOf(*current, descriptor, *existing);
-    const FieldMerge outcome = MergeField(type, descriptor, now, in);
-    switch (outcome.outcome) {
-      case FieldMerge::Outcome::kIdentical:
-        continue;
-      case FieldMerge::Outcome::kMerged:
-        any_merged = true;
-        break;
-      case FieldMerge::Outcome::kConflict: {
-        v1::Conflict conflict;
-        conflict.set_target(name->str());
-        conflict.set_field(field.field());
-        auto it = existing->field_versions().find(field.field());
-        const storage::Version version = it == existing->field_versions().end()
-                                             ? storage::Version()
-                                             : it->second;
-        // Oldest edit first.
-        v1::Conflict::Candidate theirs =
-            Candidate(type, descriptor, now.value, version.organisation(),
-                      version.hlc(), version.change_id());
-        v1::Conflict::Candidate ours =
-            Candidate(type, descriptor, in.value, change.organisation(),
-                      change.hlc(), change.change_id());
-        *conflict.add_candidates() = theirs;
-        *conflict.add_candidates() = ours;
-        conflict.set_provisional_winner(outcome.incoming_won ? 1 : 0);
-        conflicts.push_back(std::move(conflict));
-        break;
-      }
-      default:
-        break;
-    }
-    if (outcome.value == now.value) continue;
-    std::unique_ptr<Message> value(current->New());
-    if (!value->ParseFromString(outcome.value)) {
-      return reject(absl::StrCat(field.field(), ": unreadable merged value"));
-    }
-    CopyField(*value, descriptor, merged.get());
-    changed.push_back(&descriptor);
-  }
-  ValidateFields(name->kind(), *merged, changed, info.field, &violations);
-  if (!violations.empty()) {
-    return reject(std::string(violations.ToStatus().message()));
-  }
-  for (const Reference& ref :
-       ReferencesOf(name->kind(), *merged, changed, info.field)) {
-    ASSIGN_OR_RETURN(std::optional<storage::Entity> target,
-                     txn.GetEntity(*ResourceName::Parse(ref.name)));
-    if (!target.has_value() || target->deleted()) {
-      return reject(
-          absl::StrCat(ref.field, ": \"", ref.name, "\" does not exist"));
-    }
-  }
-  result->set_outcome(!conflicts.empty() ? v1::ChangeResult::CONFLICT
-                      : any_merged       ? v1::ChangeResult::MERGED
-                                         : v1::ChangeResult::APPLIED);
-  if (!changed.empty()) {
-    v1::Change logged = std::move(change);  // not used after this
-    logged.set_operation(v1::Change::UPDATE);
-    logged.clear_fields();
-    for (const FieldDescriptor* field : changed) {
-      v1::FieldChange* out = logged.add_fields();
-      out->set_field(field->name());
-      out->set_value(FieldValueBytes(*merged, *field));
     }
     uint64_t sequence = 0;
-    RETURN_IF_ERROR(LogAndApply(txn, *name, std::move(logged), current.get(),
-                                &*existing, &sequence));
+    RETURN_IF_ERROR(LogAndApply(txn, *name, *std::move(decision.logged),
+                                current.get(), &entity, &sequence));
     result->set_sequence(sequence);
   }
-  if (!conflicts.empty() && name->Plan().empty()) {
-    // Organisations belong to no plan, so there is nowhere to keep the
-    // conflict: the later edit stands (and the log keeps both).
-    PLAN_LOG(WARNING) << "sync: concurrent edits of " << name->str()
-                      << " resolved by the later edit";
-    conflicts.clear();
-    result->set_outcome(v1::ChangeResult::APPLIED);
-  }
-  for (v1::Conflict& conflict : conflicts) {
+  for (v1::Conflict& conflict : decision.conflicts) {
     conflict.set_name(absl::StrCat(name->Plan(), "/conflicts/", RandomId()));
     conflict.set_state(v1::Conflict::OPEN);
     ASSIGN_OR_RETURN(ResourceName conflict_name,

@@ -1,0 +1,280 @@
+// What a pushed change does, decided with no store and no RPC: the stored
+// entities are a map, and the decision is checked as a value.
+#include "libplan/sync/push_decision.h"
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "libplan/model/fields.h"
+#include "libplan/util/log.h"
+
+namespace plan {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr char kPolice[] = "organisations/staffordshire-police";
+constexpr char kProbation[] = "organisations/staffordshire-probation";
+constexpr char kPlan[] = "plans/p";
+constexpr char kActivity[] = "plans/p/activities/channel";
+constexpr char kAction[] = "plans/p/activities/channel/actions/refer";
+
+// Stored entities by name, each at one version.
+class Stored {
+ public:
+  // Stores `resource` (its name set) as written by change `sequence` of
+  // `organisation`, every field at that version.
+  void Put(const google::protobuf::Message& resource, uint64_t sequence,
+           const std::string& organisation = kPolice, bool deleted = false) {
+    const std::string name = resource.GetReflection()->GetString(
+        resource, resource.GetDescriptor()->FindFieldByName("name"));
+    storage::Entity entity;
+    entity.set_resource(resource.SerializeAsString());
+    entity.set_deleted(deleted);
+    storage::Version version;
+    version.set_sequence(sequence);
+    version.set_service_sequence(sequence);
+    version.set_hlc(sequence << 16);
+    version.set_replica_id("service");
+    version.set_change_id(absl::StrCat("service:", sequence));
+    version.set_organisation(organisation);
+    for (const auto* field : DataFields(*resource.GetDescriptor())) {
+      (*entity.mutable_field_versions())[field->name()] = version;
+    }
+    *entity.mutable_lifecycle_version() = version;
+    entities_[name] = entity;
+  }
+
+  std::optional<storage::Entity> Get(const std::string& name) const {
+    auto it = entities_.find(name);
+    if (it == entities_.end()) return std::nullopt;
+    return it->second;
+  }
+
+  absl::StatusOr<PushDecision> Decide(const v1::Change& change,
+                                      const AccessControl* access = nullptr,
+                                      const std::string& caller = kPolice) {
+    return DecidePush(change, Get(change.target()),
+                      {[this](const ResourceName& name)
+                           -> absl::StatusOr<std::optional<storage::Entity>> {
+                         return Get(name.str());
+                       },
+                       access, caller});
+  }
+
+ private:
+  std::map<std::string, storage::Entity> entities_;
+};
+
+class PushDecisionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SetLoggingEnabled(false);
+    for (const char* organisation : {kPolice, kProbation}) {
+      v1::Organisation org;
+      org.set_name(organisation);
+      org.set_display_name(organisation);
+      stored_.Put(org, 1);
+    }
+    v1::Plan plan;
+    plan.set_name(kPlan);
+    plan.set_title("Plan");
+    stored_.Put(plan, 2);
+    v1::Activity activity;
+    activity.set_name(kActivity);
+    activity.set_title("Channel");
+    activity.add_lead_organisations(kPolice);
+    stored_.Put(activity, 3);
+    v1::Action action;
+    action.set_name(kAction);
+    action.set_description("Refer to the Prevent team");
+    action.set_rag(v1::AMBER);
+    stored_.Put(action, 4);
+  }
+
+  // A change of `target` by `organisation`, its time after everything
+  // stored.
+  static v1::Change Change(const std::string& target,
+                           v1::Change::Operation operation,
+                           const std::string& organisation = kPolice) {
+    v1::Change change;
+    change.set_change_id("r1:1");
+    change.set_replica_id("r1");
+    change.set_hlc(uint64_t{100} << 16);
+    change.set_organisation(organisation);
+    change.set_target(target);
+    change.set_operation(operation);
+    return change;
+  }
+
+  static void SetRag(v1::Change* change, v1::Rag rag, uint64_t base_sequence) {
+    v1::FieldChange* field = change->add_fields();
+    field->set_field("rag");
+    v1::Action value;
+    value.set_rag(rag);
+    field->set_value(value.SerializeAsString());
+    field->set_base_sequence(base_sequence);
+  }
+
+  Stored stored_;
+};
+
+TEST_F(PushDecisionTest, AnEditOfTheCurrentVersionIsAppliedAsItIs) {
+  v1::Change change = Change(kAction, v1::Change::UPDATE);
+  SetRag(&change, v1::RED, 4);
+  absl::StatusOr<PushDecision> decision = stored_.Decide(change);
+  ASSERT_TRUE(decision.ok()) << decision.status();
+  EXPECT_EQ(decision->rejection, "");
+  EXPECT_EQ(decision->outcome, v1::ChangeResult::APPLIED);
+  ASSERT_TRUE(decision->logged.has_value());
+  EXPECT_EQ(decision->logged->plan(), kPlan);
+  ASSERT_EQ(decision->logged->fields_size(), 1);
+  v1::Action value;
+  ASSERT_TRUE(value.ParseFromString(decision->logged->fields(0).value()));
+  EXPECT_EQ(value.rag(), v1::RED);
+  EXPECT_TRUE(decision->conflicts.empty());
+}
+
+TEST_F(PushDecisionTest, ConcurrentEditsOfOneFieldOpenAConflict) {
+  v1::Action action;
+  action.set_name(kAction);
+  action.set_description("Refer to the Prevent team");
+  action.set_rag(v1::GREEN);
+  stored_.Put(action, 5, kProbation);  // another edit since version 4
+  v1::Change change = Change(kAction, v1::Change::UPDATE);
+  SetRag(&change, v1::RED, 4);
+  absl::StatusOr<PushDecision> decision = stored_.Decide(change);
+  ASSERT_TRUE(decision.ok()) << decision.status();
+  EXPECT_EQ(decision->outcome, v1::ChangeResult::CONFLICT);
+  ASSERT_EQ(decision->conflicts.size(), 1u);
+  const v1::Conflict& conflict = decision->conflicts[0];
+  EXPECT_EQ(conflict.target(), kAction);
+  EXPECT_EQ(conflict.field(), "rag");
+  ASSERT_EQ(conflict.candidates_size(), 2);
+  EXPECT_EQ(conflict.candidates(0).display_value(), "GREEN");
+  EXPECT_EQ(conflict.candidates(0).organisation(), kProbation);
+  EXPECT_EQ(conflict.candidates(1).display_value(), "RED");
+  EXPECT_EQ(conflict.candidates(1).organisation(), kPolice);
+}
+
+TEST_F(PushDecisionTest, AnEditOfADeletedResourceIsKeptInAConflict) {
+  v1::Action action;
+  action.set_name(kAction);
+  action.set_description("Refer to the Prevent team");
+  stored_.Put(action, 5, kProbation, /*deleted=*/true);
+  v1::Change change = Change(kAction, v1::Change::UPDATE);
+  SetRag(&change, v1::RED, 4);
+  absl::StatusOr<PushDecision> decision = stored_.Decide(change);
+  ASSERT_TRUE(decision.ok()) << decision.status();
+  EXPECT_FALSE(decision->logged.has_value());
+  ASSERT_EQ(decision->conflicts.size(), 1u);
+  EXPECT_TRUE(decision->conflicts[0].candidates(0).deletes());
+  EXPECT_EQ(decision->conflicts[0].provisional_winner(), 0);
+}
+
+TEST_F(PushDecisionTest, ACreateNeedsALiveParentAndLiveReferences) {
+  v1::Change change =
+      Change("plans/p/activities/missing/actions/new", v1::Change::CREATE);
+  v1::FieldChange* field = change.add_fields();
+  field->set_field("description");
+  v1::Action value;
+  value.set_description("New");
+  field->set_value(value.SerializeAsString());
+  absl::StatusOr<PushDecision> decision = stored_.Decide(change);
+  ASSERT_TRUE(decision.ok()) << decision.status();
+  EXPECT_THAT(decision->rejection,
+              HasSubstr("parent plans/p/activities/missing does not exist"));
+
+  change.set_target("plans/p/activities/channel/actions/new");
+  field = change.add_fields();
+  field->set_field("owner_organisation");
+  value.set_owner_organisation("organisations/nobody");
+  field->set_value(value.SerializeAsString());
+  decision = stored_.Decide(change);
+  ASSERT_TRUE(decision.ok()) << decision.status();
+  EXPECT_THAT(decision->rejection,
+              HasSubstr("\"organisations/nobody\" does not exist"));
+
+  v1::Change member = Change("plans/p/members/nobody", v1::Change::CREATE);
+  v1::FieldChange* role = member.add_fields();
+  role->set_field("role");
+  v1::Member viewer;
+  viewer.set_role(v1::VIEWER);
+  role->set_value(viewer.SerializeAsString());
+  decision = stored_.Decide(member);
+  ASSERT_TRUE(decision.ok()) << decision.status();
+  EXPECT_THAT(decision->rejection,
+              HasSubstr("member_id: \"organisations/nobody\" does not exist"));
+}
+
+TEST_F(PushDecisionTest, KindRulesHoldForPushesAsForDirectCalls) {
+  v1::Change update =
+      Change("plans/p/activities/channel/actions/refer/updates/q1",
+             v1::Change::UPDATE);
+  absl::StatusOr<PushDecision> decision = stored_.Decide(update);
+  ASSERT_TRUE(decision.ok());
+  EXPECT_THAT(decision->rejection, HasSubstr("append-only"));
+  decision = stored_.Decide(Change("plans/p/conflicts/c", v1::Change::CREATE));
+  ASSERT_TRUE(decision.ok());
+  EXPECT_THAT(decision->rejection, HasSubstr("created by the plan service"));
+  v1::Change bad = Change(kAction, v1::Change::UPDATE);
+  v1::FieldChange* field = bad.add_fields();
+  field->set_field("etag");
+  decision = stored_.Decide(bad);
+  ASSERT_TRUE(decision.ok());
+  EXPECT_THAT(decision->rejection, HasSubstr("\"etag\" is not a field"));
+}
+
+TEST_F(PushDecisionTest, RolesDecideAsForTheDirectCall) {
+  // The police are EDITORs leading the channel activity; probation EDITORs
+  // leading nothing.
+  for (const auto& [id, role] :
+       {std::pair<std::string, v1::Role>{"staffordshire-police", v1::EDITOR},
+        {"staffordshire-probation", v1::EDITOR}}) {
+    v1::Member member;
+    member.set_name(absl::StrCat(kPlan, "/members/", id));
+    member.set_role(role);
+    stored_.Put(member, 6);
+  }
+  const AccessControl access({});
+  v1::Change change = Change(kAction, v1::Change::UPDATE);
+  SetRag(&change, v1::RED, 4);
+  absl::StatusOr<PushDecision> decision =
+      stored_.Decide(change, &access, kPolice);
+  ASSERT_TRUE(decision.ok());
+  EXPECT_EQ(decision->rejection, "");
+  decision = stored_.Decide(change, &access, kProbation);
+  ASSERT_TRUE(decision.ok());
+  EXPECT_THAT(decision->rejection, HasSubstr("only what it leads or owns"));
+  decision =
+      stored_.Decide(Change(kPlan, v1::Change::DELETE), &access, kPolice);
+  ASSERT_TRUE(decision.ok());
+  EXPECT_THAT(decision->rejection, HasSubstr("only its OWNERs"));
+  decision = stored_.Decide(change, &access, "organisations/outsider");
+  ASSERT_TRUE(decision.ok());
+  EXPECT_THAT(decision->rejection, HasSubstr("not a member"));
+}
+
+TEST_F(PushDecisionTest, ADeleteOfADeletedResourceChangesNothing) {
+  v1::Action action;
+  action.set_name(kAction);
+  action.set_description("Refer to the Prevent team");
+  stored_.Put(action, 5, kPolice, /*deleted=*/true);
+  absl::StatusOr<PushDecision> decision =
+      stored_.Decide(Change(kAction, v1::Change::DELETE));
+  ASSERT_TRUE(decision.ok());
+  EXPECT_EQ(decision->rejection, "");
+  EXPECT_EQ(decision->outcome, v1::ChangeResult::APPLIED);
+  EXPECT_FALSE(decision->logged.has_value());
+  decision = stored_.Decide(Change(kAction, v1::Change::UNDELETE));
+  ASSERT_TRUE(decision.ok());
+  EXPECT_TRUE(decision->logged.has_value());
+}
+
+}  // namespace
+}  // namespace plan
