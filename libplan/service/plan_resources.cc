@@ -14,6 +14,7 @@
 #include "libplan/model/fields.h"
 #include "libplan/model/filter.h"
 #include "libplan/model/validation.h"
+#include "libplan/service/change_decision.h"
 #include "libplan/storage/checked_read_view.h"
 #include "libplan/util/errors.h"
 #include "libplan/util/status_macros.h"
@@ -75,9 +76,15 @@ auto LookupIn(const ReadView& view) {
   return [&view](const ResourceName& name) { return view.GetEntity(name); };
 }
 
-absl::Status NotFound(const ResourceName& name) {
-  return Error(absl::StatusCode::kNotFound, "RESOURCE_NOT_FOUND",
-               absl::StrCat(name.str(), " does not exist"), name.str());
+// The change a direct call asks for, before it is decided and stamped.
+v1::Change Requested(v1::Change::Operation operation, const ResourceName& name,
+                     const Author& author) {
+  v1::Change change;
+  change.set_operation(operation);
+  change.set_target(name.str());
+  change.set_organisation(author.organisation);
+  change.set_user(author.user);
+  return change;
 }
 
 absl::Status ParseStoredResource(const storage::Entity& entity, Message* out) {
@@ -85,42 +92,6 @@ absl::Status ParseStoredResource(const storage::Entity& entity, Message* out) {
     return absl::DataLossError("a stored resource is corrupt");
   }
   return absl::OkStatus();
-}
-
-// Every ancestor of `name` must exist and be live.
-absl::Status CheckAncestors(Transaction& txn, const ResourceName& name) {
-  for (std::optional<ResourceName> p = name.Parent(); p.has_value();
-       p = p->Parent()) {
-    ASSIGN_OR_RETURN(std::optional<storage::Entity> parent, txn.GetEntity(*p));
-    if (!parent.has_value()) {
-      return Error(absl::StatusCode::kNotFound, "PARENT_NOT_FOUND",
-                   absl::StrCat("parent ", p->str(), " does not exist"),
-                   p->str());
-    }
-    if (parent->deleted()) {
-      return Error(absl::StatusCode::kFailedPrecondition, "PARENT_DELETED",
-                   absl::StrCat("parent ", p->str(), " is deleted"), p->str());
-    }
-  }
-  return absl::OkStatus();
-}
-
-// Every resource of `references` must exist and be live.
-absl::Status CheckReferences(Transaction& txn,
-                             const std::vector<Reference>& references) {
-  FieldViolations violations;
-  for (const Reference& ref : references) {
-    ASSIGN_OR_RETURN(ResourceName target, ResourceName::Parse(ref.name));
-    ASSIGN_OR_RETURN(std::optional<storage::Entity> entity,
-                     txn.GetEntity(target));
-    if (!entity.has_value()) {
-      violations.Add(ref.field,
-                     absl::StrCat("\"", ref.name, "\" does not exist"));
-    } else if (entity->deleted()) {
-      violations.Add(ref.field, absl::StrCat("\"", ref.name, "\" is deleted"));
-    }
-  }
-  return violations.ToStatus();
 }
 
 // FNV-1a: a fingerprint that is the same in every process, for page tokens.
@@ -225,13 +196,6 @@ v1::Change NewChange(v1::Change::Operation op, const Stamp& stamp,
   return change;
 }
 
-absl::Status EtagMismatch(const ResourceName& name, absl::string_view etag) {
-  return Error(absl::StatusCode::kAborted, "ETAG_MISMATCH",
-               absl::StrCat(name.str(), " has changed since etag ", etag,
-                            " was read; read it again"),
-               name.str());
-}
-
 }  // namespace
 
 absl::StatusOr<ResourceName> ParseNameField(Kind kind, absl::string_view name) {
@@ -292,6 +256,18 @@ absl::Status PlanResources::CheckAccess(const Actor& actor, Operation operation,
                                 reporting);
 }
 
+DecisionContext PlanResources::Context(EntityLookup lookup,
+                                       const Actor* authorize,
+                                       std::string etag) const {
+  DecisionContext context{Origin::kDirect, lookup, nullptr, std::string(),
+                          std::move(etag)};
+  if (authorize != nullptr) {
+    context.access = options_.access;
+    context.caller = authorize->organisation;
+  }
+  return context;
+}
+
 std::unique_ptr<ReadableCache> PlanResources::NewReadableCache(
     const Actor& actor) const {
   if (options_.access == nullptr) return nullptr;
@@ -306,7 +282,7 @@ absl::Status PlanResources::Get(Kind kind, absl::string_view name,
       CheckAccess(actor, Operation::kRead, parsed, LookupIn(*view)));
   ASSIGN_OR_RETURN(std::optional<storage::Entity> entity,
                    view->GetEntity(parsed));
-  if (!entity.has_value()) return NotFound(parsed);
+  if (!entity.has_value()) return ResourceNotFound(parsed);
   return ParseStoredResource(*entity, out);
 }
 
@@ -481,16 +457,9 @@ absl::Status PlanResources::Create(Kind kind, absl::string_view parent,
   RETURN_IF_ERROR(violations.ToStatus());
   RETURN_IF_ERROR(CheckDeadline(actor));
 
-  std::string reporting;
-  if (kind == Kind::kProgressUpdate) {
-    reporting = static_cast<const prevent::plan::v1::ProgressUpdate&>(*created)
-                    .organisation();
-  }
   return store_->Commit([&](Transaction& txn) -> absl::Status {
-    RETURN_IF_ERROR(
-        CheckAccess(actor, Operation::kCreate, name, LookupIn(txn), reporting));
-    RETURN_IF_ERROR(
-        CreateInTransaction(txn, kind, name, created.get(), AuthorOf(actor)));
+    RETURN_IF_ERROR(CreateInTransaction(txn, kind, name, created.get(),
+                                        AuthorOf(actor), &actor));
     out->CopyFrom(*created);
     return absl::OkStatus();
   });
@@ -499,27 +468,26 @@ absl::Status PlanResources::Create(Kind kind, absl::string_view parent,
 absl::Status PlanResources::CreateInTransaction(Transaction& txn, Kind kind,
                                                 const ResourceName& name,
                                                 Message* created,
-                                                const Author& author) const {
+                                                const Author& author,
+                                                const Actor* authorize) const {
   const std::string& organisation = author.organisation;
   const KindInfo& info = InfoOf(kind);
   const std::vector<const FieldDescriptor*> fields =
       DataFields(*info.descriptor);
   ASSIGN_OR_RETURN(std::optional<storage::Entity> existing,
                    txn.GetEntity(name));
-  if (existing.has_value()) {
-    return Error(
-        absl::StatusCode::kAlreadyExists, "ALREADY_EXISTS",
-        absl::StrCat(name.str(), " already exists",
-                     existing->deleted() ? " (deleted; undelete it)" : ""),
-        name.str());
+  v1::Change requested = Requested(v1::Change::CREATE, name, author);
+  for (const FieldDescriptor* field : fields) {
+    if (!HasValue(*created, *field)) continue;
+    v1::FieldChange* fc = requested.add_fields();
+    fc->set_field(field->name());
+    fc->set_value(FieldValueBytes(*created, *field));
   }
-  RETURN_IF_ERROR(CheckAncestors(txn, name));
-  std::vector<Reference> references =
-      ReferencesOf(kind, *created, fields, info.field);
-  for (Reference& implied : ImpliedReferences(name)) {
-    references.push_back(std::move(implied));
-  }
-  RETURN_IF_ERROR(CheckReferences(txn, references));
+  const auto lookup = LookupIn(txn);
+  ASSIGN_OR_RETURN(const ChangeDecision decision,
+                   DecideChange(requested, existing,
+                                Context(lookup, authorize, /*etag=*/"")));
+  RETURN_IF_ERROR(decision.refusal);
   const Stamp stamp = NewStamp(txn, *clock_, store_->replica_id(), organisation,
                                options_.replica);
   if (kind == Kind::kProgressUpdate &&
@@ -619,10 +587,8 @@ absl::Status PlanResources::Update(Kind kind, const Message& resource,
   ASSIGN_OR_RETURN(const UpdateRequest update,
                    CheckUpdate(kind, resource, mask, actor));
   return store_->Commit([&](Transaction& txn) -> absl::Status {
-    RETURN_IF_ERROR(
-        CheckAccess(actor, Operation::kUpdate, update.name, LookupIn(txn)));
-    return UpdateInTransaction(txn, kind, update.name, resource, update.fields,
-                               AuthorOf(actor), out);
+    return UpdateInTransaction(txn, update.name, resource, update.fields,
+                               AuthorOf(actor), &actor, out);
   });
 }
 
@@ -634,63 +600,49 @@ void PlanResources::UpdateAsync(Kind kind, const Message& resource,
       CheckUpdate(kind, resource, mask, actor);
   if (!update.ok()) return done(update.status());
   store_->CommitAsync(
-      [this, kind, update = *std::move(update), &resource,
-       organisation = actor.organisation, author = AuthorOf(actor),
+      [this, update = *std::move(update), &resource,
+       caller = Actor{actor.organisation}, author = AuthorOf(actor),
        out](Transaction& txn) -> absl::Status {
-        RETURN_IF_ERROR(CheckAccess(Actor{organisation}, Operation::kUpdate,
-                                    update.name, LookupIn(txn)));
-        return UpdateInTransaction(txn, kind, update.name, resource,
-                                   update.fields, author, out);
+        return UpdateInTransaction(txn, update.name, resource, update.fields,
+                                   author, &caller, out);
       },
       std::move(done));
 }
 
 absl::Status PlanResources::UpdateInTransaction(
-    Transaction& txn, Kind kind, const ResourceName& name,
-    const Message& resource, const std::vector<const FieldDescriptor*>& fields,
-    const Author& author, Message* out) const {
+    Transaction& txn, const ResourceName& name, const Message& resource,
+    const std::vector<const FieldDescriptor*>& fields, const Author& author,
+    const Actor* authorize, Message* out) const {
   const std::string& organisation = author.organisation;
-  const KindInfo& info = InfoOf(kind);
   ASSIGN_OR_RETURN(std::optional<storage::Entity> entity, txn.GetEntity(name));
-  if (!entity.has_value()) return NotFound(name);
+  v1::Change requested = Requested(v1::Change::UPDATE, name, author);
+  for (const FieldDescriptor* field : fields) {
+    v1::FieldChange* fc = requested.add_fields();
+    fc->set_field(field->name());
+    fc->set_value(FieldValueBytes(resource, *field));
+  }
+  const auto lookup = LookupIn(txn);
+  ASSIGN_OR_RETURN(
+      ChangeDecision decision,
+      DecideChange(requested, entity,
+                   Context(lookup, authorize, GetString(resource, "etag"))));
+  RETURN_IF_ERROR(decision.refusal);
   // `out` takes the stored resource, then the update: no copy of either.
   RETURN_IF_ERROR(ParseStoredResource(*entity, out));
-  const std::string etag = GetString(resource, "etag");
-  if (!etag.empty() && etag != GetString(*out, "etag")) {
-    return EtagMismatch(name, etag);
-  }
-  if (entity->deleted()) {
-    return Error(absl::StatusCode::kFailedPrecondition, "RESOURCE_DELETED",
-                 absl::StrCat(name.str(), " is deleted; undelete it first"),
-                 name.str());
-  }
-  std::vector<std::string> before;
-  before.reserve(fields.size());
-  for (const FieldDescriptor* field : fields) {
-    before.push_back(FieldValueBytes(*out, *field));
-  }
-  for (const FieldDescriptor* field : fields) {
-    CopyField(resource, *field, out);
-  }
-  DropRepeatsFromSets(fields, out);
-  FieldViolations invalid;
-  ValidateFields(kind, *out, fields, info.field, &invalid);
-  RETURN_IF_ERROR(invalid.ToStatus());
-  google::protobuf::RepeatedPtrField<v1::FieldChange> field_changes;
-  std::vector<const FieldDescriptor*> changed;
-  for (size_t i = 0; i < fields.size(); ++i) {
-    std::string after = FieldValueBytes(*out, *fields[i]);
-    if (before[i] == after) continue;
-    changed.push_back(fields[i]);
-    v1::FieldChange* fc = field_changes.Add();
-    fc->set_field(fields[i]->name());
-    fc->set_value(std::move(after));
-    fc->set_base(std::move(before[i]));
-  }
   // Nothing changes: nothing to write, and `out` is as stored.
-  if (changed.empty()) return absl::OkStatus();
-  RETURN_IF_ERROR(
-      CheckReferences(txn, ReferencesOf(kind, *out, changed, info.field)));
+  if (!decision.logged.has_value()) return absl::OkStatus();
+  std::vector<const FieldDescriptor*> changed;
+  for (const v1::FieldChange& fc : decision.logged->fields()) {
+    const FieldDescriptor* field =
+        out->GetDescriptor()->FindFieldByName(fc.field());
+    std::unique_ptr<Message> value(out->New());
+    if (field == nullptr || !value->ParseFromString(fc.value())) {
+      return absl::InternalError(
+          absl::StrCat("a decided value of ", name.str(), " is unreadable"));
+    }
+    CopyField(*value, *field, out);
+    changed.push_back(field);
+  }
   const Stamp stamp = NewStamp(txn, *clock_, store_->replica_id(), organisation,
                                options_.replica);
   // A replica's versions and outbox entry keep what the edit replaces; the
@@ -707,7 +659,7 @@ absl::Status PlanResources::UpdateInTransaction(
   }
   entity->set_resource(SerializeDeterministic(*out));
   v1::Change change = NewChange(v1::Change::UPDATE, stamp, name, author);
-  *change.mutable_fields() = std::move(field_changes);
+  *change.mutable_fields() = std::move(*decision.logged->mutable_fields());
   txn.PutEntity(name, *std::move(entity));
   LogChange(txn, std::move(change), previous_entity);
   return absl::OkStatus();
@@ -720,22 +672,17 @@ absl::Status PlanResources::Delete(Kind kind, absl::string_view name_text,
   if (!name.ok()) return name.status();
   RETURN_IF_ERROR(CheckDeadline(actor));
   return store_->Commit([&](Transaction& txn) -> absl::Status {
-    RETURN_IF_ERROR(
-        CheckAccess(actor, Operation::kDelete, *name, LookupIn(txn)));
     ASSIGN_OR_RETURN(std::optional<storage::Entity> entity,
                      txn.GetEntity(*name));
-    if (!entity.has_value()) return NotFound(*name);
+    const Author author = AuthorOf(actor);
+    const auto lookup = LookupIn(txn);
+    ASSIGN_OR_RETURN(
+        const ChangeDecision decision,
+        DecideChange(Requested(v1::Change::DELETE, *name, author), entity,
+                     Context(lookup, &actor, std::string(etag))));
+    RETURN_IF_ERROR(decision.refusal);
     std::unique_ptr<Message> resource(out->New());
     RETURN_IF_ERROR(ParseStoredResource(*entity, resource.get()));
-    if (!etag.empty() && etag != GetString(*resource, "etag")) {
-      return EtagMismatch(*name, etag);
-    }
-    if (entity->deleted()) {
-      return Error(absl::StatusCode::kFailedPrecondition, "RESOURCE_DELETED",
-                   absl::StrCat(name->str(), " is already deleted"),
-                   name->str());
-    }
-    const Author author = AuthorOf(actor);
     const Stamp stamp = NewStamp(txn, *clock_, store_->replica_id(),
                                  author.organisation, options_.replica);
     SetString(resource.get(), "etag", stamp.etag);
@@ -758,24 +705,23 @@ absl::Status PlanResources::Undelete(Kind kind, absl::string_view name_text,
   if (!name.ok()) return name.status();
   RETURN_IF_ERROR(CheckDeadline(actor));
   return store_->Commit([&](Transaction& txn) -> absl::Status {
-    RETURN_IF_ERROR(
-        CheckAccess(actor, Operation::kDelete, *name, LookupIn(txn)));
-    return UndeleteInTransaction(txn, *name, AuthorOf(actor), out);
+    return UndeleteInTransaction(txn, *name, AuthorOf(actor), &actor, out);
   });
 }
 
 absl::Status PlanResources::UndeleteInTransaction(Transaction& txn,
                                                   const ResourceName& name,
                                                   const Author& author,
+                                                  const Actor* authorize,
                                                   Message* out) const {
   const std::string& organisation = author.organisation;
   ASSIGN_OR_RETURN(std::optional<storage::Entity> entity, txn.GetEntity(name));
-  if (!entity.has_value()) return NotFound(name);
-  if (!entity->deleted()) {
-    return Error(absl::StatusCode::kAlreadyExists, "NOT_DELETED",
-                 absl::StrCat(name.str(), " is not deleted"), name.str());
-  }
-  RETURN_IF_ERROR(CheckAncestors(txn, name));
+  const auto lookup = LookupIn(txn);
+  ASSIGN_OR_RETURN(
+      const ChangeDecision decision,
+      DecideChange(Requested(v1::Change::UNDELETE, name, author), entity,
+                   Context(lookup, authorize, /*etag=*/"")));
+  RETURN_IF_ERROR(decision.refusal);
   std::unique_ptr<Message> resource(out->New());
   RETURN_IF_ERROR(ParseStoredResource(*entity, resource.get()));
   const Stamp stamp = NewStamp(txn, *clock_, store_->replica_id(), organisation,
@@ -812,7 +758,7 @@ absl::Status PlanResources::ResolveConflict(
         CheckAccess(actor, Operation::kResolve, name, LookupIn(txn)));
     ASSIGN_OR_RETURN(std::optional<storage::Entity> entity,
                      txn.GetEntity(name));
-    if (!entity.has_value()) return NotFound(name);
+    if (!entity.has_value()) return ResourceNotFound(name);
     v1::Conflict conflict;
     RETURN_IF_ERROR(ParseStoredResource(*entity, &conflict));
     if (!request.etag().empty() && request.etag() != conflict.etag()) {
@@ -848,15 +794,16 @@ absl::Status PlanResources::ResolveConflict(
     }
     ASSIGN_OR_RETURN(std::optional<storage::Entity> target_entity,
                      txn.GetEntity(target));
-    if (!target_entity.has_value()) return NotFound(target);
+    if (!target_entity.has_value()) return ResourceNotFound(target);
     std::unique_ptr<Message> scratch(
         google::protobuf::MessageFactory::generated_factory()
             ->GetPrototype(info.descriptor)
             ->New());
     if (!chosen.deletes()) {
       if (target_entity->deleted()) {
-        RETURN_IF_ERROR(
-            UndeleteInTransaction(txn, target, author, scratch.get()));
+        RETURN_IF_ERROR(UndeleteInTransaction(txn, target, author,
+                                              /*authorize=*/nullptr,
+                                              scratch.get()));
       }
       std::unique_ptr<Message> values(scratch->New());
       if (!values->ParseFromString(chosen.value())) {
@@ -867,8 +814,9 @@ absl::Status PlanResources::ResolveConflict(
         return violations.ToStatus();
       }
       SetString(values.get(), "name", target.str());
-      RETURN_IF_ERROR(UpdateInTransaction(txn, target.kind(), target, *values,
-                                          {field}, author, scratch.get()));
+      RETURN_IF_ERROR(UpdateInTransaction(txn, target, *values, {field}, author,
+                                          /*authorize=*/nullptr,
+                                          scratch.get()));
     } else if (!target_entity->deleted()) {
       return Error(absl::StatusCode::kFailedPrecondition, "RESOURCE_RESTORED",
                    absl::StrCat(target.str(), " is no longer deleted"),
@@ -884,8 +832,8 @@ absl::Status PlanResources::ResolveConflict(
     const std::vector<const FieldDescriptor*> fields = {
         v1::Conflict::descriptor()->FindFieldByName("state"),
         v1::Conflict::descriptor()->FindFieldByName("resolution")};
-    return UpdateInTransaction(txn, Kind::kConflict, name, resolved, fields,
-                               author, out);
+    return UpdateInTransaction(txn, name, resolved, fields, author,
+                               /*authorize=*/nullptr, out);
   });
 }
 

@@ -37,6 +37,7 @@
 #include "libplan/formats/plan_document.h"
 #include "libplan/model/names.h"
 #include "libplan/service/access_control.h"
+#include "libplan/service/change_decision.h"
 #include "libplan/storage/store.h"
 #include "prevent/plan/v1/plan_service.pb.h"
 
@@ -204,13 +205,14 @@ class PlanResources {
   absl::Time now() const { return options_.now(); }
 
  private:
-  // Creates `created` (valid, with its name set) as `name` within `txn`:
-  // ALREADY_EXISTS, a missing or deleted ancestor, or a reference to a missing
-  // or deleted resource refuse it. Sets etag and times in `created`.
+  // Creates `created` (valid, with its name set) as `name` within `txn`,
+  // when DecideChange allows it (authorized for `authorize`, when not null).
+  // Sets etag and times in `created`.
   absl::Status CreateInTransaction(Transaction& txn, Kind kind,
                                    const ResourceName& name,
                                    google::protobuf::Message* created,
-                                   const Author& author) const;
+                                   const Author& author,
+                                   const Actor* authorize) const;
   // What an Update request writes, checked before the commit: the resource
   // and the fields, or INVALID_ARGUMENT naming each bad field, or
   // DEADLINE_EXCEEDED.
@@ -221,16 +223,24 @@ class PlanResources {
   absl::StatusOr<UpdateRequest> CheckUpdate(
       Kind kind, const google::protobuf::Message& resource,
       const google::protobuf::FieldMask& mask, const Actor& actor) const;
-  // The bodies of Update and Undelete, within a commit. Update's parses the
+  // The bodies of Update and Undelete, within a commit, as DecideChange
+  // allows (authorized for `authorize`, when not null). Update's parses the
   // stored resource into `out` and updates it there.
   absl::Status UpdateInTransaction(
-      Transaction& txn, Kind kind, const ResourceName& name,
+      Transaction& txn, const ResourceName& name,
       const google::protobuf::Message& resource,
       const std::vector<const google::protobuf::FieldDescriptor*>& fields,
-      const Author& author, google::protobuf::Message* out) const;
+      const Author& author, const Actor* authorize,
+      google::protobuf::Message* out) const;
   absl::Status UndeleteInTransaction(Transaction& txn, const ResourceName& name,
                                      const Author& author,
+                                     const Actor* authorize,
                                      google::protobuf::Message* out) const;
+  // How DecideChange (change_decision.h) decides a direct call: with
+  // `lookup`, authorized for `authorize` when not null (null: a step of a
+  // call already authorized as a whole), against `etag` when not empty.
+  DecisionContext Context(EntityLookup lookup, const Actor* authorize,
+                          std::string etag) const;
   std::string ActingOrganisation(const Actor& actor) const;
   // The author of `actor`'s changes (ActingOrganisation, and its user).
   Author AuthorOf(const Actor& actor) const;

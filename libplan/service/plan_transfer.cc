@@ -167,7 +167,8 @@ absl::Status PlanResources::WriteDocument(const PlanDocument& document,
       }
       std::unique_ptr<Message> copy(resource.New());
       copy->CopyFrom(resource);
-      RETURN_IF_ERROR(CreateInTransaction(txn, kind, name, copy.get(), author));
+      RETURN_IF_ERROR(CreateInTransaction(txn, kind, name, copy.get(), author,
+                                          /*authorize=*/nullptr));
       return true;
     };
     for (const auto& org : document.organisations) {

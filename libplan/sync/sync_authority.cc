@@ -12,9 +12,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "libplan/model/fields.h"
+#include "libplan/service/change_decision.h"
 #include "libplan/storage/snapshot_record.h"
 #include "libplan/sync/apply.h"
-#include "libplan/sync/push_decision.h"
 #include "libplan/util/errors.h"
 #include "libplan/util/log.h"
 #include "libplan/util/sha256.h"
@@ -177,7 +177,8 @@ static absl::Status LogAndApply(Transaction& txn, const ResourceName& target,
 }
 
 // Applies one pushed change within `txn`, setting `result`: what it does is
-// DecidePush's (push_decision.h); this commits it. Returns an error only for
+// DecideChange's (service/change_decision.h), as for a direct call; this
+// commits it. Returns an error only for
 // storage failures; a change that cannot be applied is REJECTED.
 static absl::Status ApplyPushed(Transaction& txn, HybridClock& clock,
                                 const std::string& service_replica,
@@ -225,14 +226,18 @@ static absl::Status ApplyPushed(Transaction& txn, HybridClock& clock,
     change.set_claimed_hlc(change.hlc());
     change.set_hlc(clock.Now());
   }
+  const auto lookup = [&txn](const ResourceName& n) {
+    return txn.GetEntity(n);
+  };
   ASSIGN_OR_RETURN(
-      PushDecision decision,
-      DecidePush(change, existing,
-                 {[&txn](const ResourceName& n) { return txn.GetEntity(n); },
-                  access, caller}));
-  if (!decision.rejection.empty()) {
+      ChangeDecision decision,
+      DecideChange(change, existing,
+                   DecisionContext{Origin::kPushed, lookup, access, caller,
+                                   /*etag=*/std::string()}));
+  if (!decision.refusal.ok()) {
     result->set_outcome(v1::ChangeResult::REJECTED);
-    result->set_reason(Truncate(decision.rejection, kMaxRejectionBytes));
+    result->set_reason(
+        Truncate(decision.refusal.message(), kMaxRejectionBytes));
     txn.RecordResult(*result);
     return absl::OkStatus();
   }

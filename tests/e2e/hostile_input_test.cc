@@ -176,9 +176,12 @@ TEST_F(HostileInputTest, EachIsRefusedBrieflyAndNothingGrows) {
     ASSERT_TRUE(status.ok()) << status.error_message().substr(0, 300);
     EXPECT_EQ(updated.duty_areas_size(), 1);
   }
-  {  // A 0.4 MB push: 100 changes of 4,000 duplicate duty areas each.
+  {  // A push of 100 changes of 4,000 values that are no duty area each.
+     // (Duplicates would be dropped, as UpdateActivity drops them above.)
     v1::Activity value;
-    for (int i = 0; i < 4000; ++i) value.add_duty_areas(v1::RISK);
+    for (int i = 0; i < 4000; ++i) {
+      value.add_duty_areas(static_cast<v1::DutyArea>(100 + i));
+    }
     v1::PushRequest push;
     push.set_replica_id("hostile");
     for (int i = 0; i < 100; ++i) {

@@ -1,6 +1,7 @@
-// What a pushed change does, decided with no store and no RPC: the stored
-// entities are a map, and the decision is checked as a value.
-#include "libplan/sync/push_decision.h"
+// What a change does, decided with no store and no RPC: the stored entities
+// are a map, and the decision is checked as a value. Pushed and direct
+// changes go through the same decision; where they differ is tested here.
+#include "libplan/service/change_decision.h"
 
 #include <map>
 #include <optional>
@@ -11,6 +12,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libplan/model/fields.h"
+#include "libplan/util/errors.h"
 #include "libplan/util/log.h"
 
 namespace plan {
@@ -56,22 +58,29 @@ class Stored {
     return it->second;
   }
 
-  absl::StatusOr<PushDecision> Decide(const v1::Change& change,
-                                      const AccessControl* access = nullptr,
-                                      const std::string& caller = kPolice) {
-    return DecidePush(change, Get(change.target()),
-                      {[this](const ResourceName& name)
-                           -> absl::StatusOr<std::optional<storage::Entity>> {
-                         return Get(name.str());
-                       },
-                       access, caller});
+  absl::StatusOr<ChangeDecision> Decide(const v1::Change& change,
+                                        const AccessControl* access = nullptr,
+                                        const std::string& caller = kPolice,
+                                        Origin origin = Origin::kPushed,
+                                        const std::string& etag = "") {
+    const auto lookup = [this](const ResourceName& name)
+        -> absl::StatusOr<std::optional<storage::Entity>> {
+      return Get(name.str());
+    };
+    return DecideChange(change, Get(change.target()),
+                        DecisionContext{origin, lookup, access, caller, etag});
+  }
+
+  absl::StatusOr<ChangeDecision> Direct(const v1::Change& change,
+                                        const std::string& etag = "") {
+    return Decide(change, nullptr, kPolice, Origin::kDirect, etag);
   }
 
  private:
   std::map<std::string, storage::Entity> entities_;
 };
 
-class PushDecisionTest : public ::testing::Test {
+class ChangeDecisionTest : public ::testing::Test {
  protected:
   void SetUp() override {
     SetLoggingEnabled(false);
@@ -124,12 +133,12 @@ class PushDecisionTest : public ::testing::Test {
   Stored stored_;
 };
 
-TEST_F(PushDecisionTest, AnEditOfTheCurrentVersionIsAppliedAsItIs) {
+TEST_F(ChangeDecisionTest, AnEditOfTheCurrentVersionIsAppliedAsItIs) {
   v1::Change change = Change(kAction, v1::Change::UPDATE);
   SetRag(&change, v1::RED, 4);
-  absl::StatusOr<PushDecision> decision = stored_.Decide(change);
+  absl::StatusOr<ChangeDecision> decision = stored_.Decide(change);
   ASSERT_TRUE(decision.ok()) << decision.status();
-  EXPECT_EQ(decision->rejection, "");
+  EXPECT_TRUE(decision->refusal.ok()) << decision->refusal;
   EXPECT_EQ(decision->outcome, v1::ChangeResult::APPLIED);
   ASSERT_TRUE(decision->logged.has_value());
   EXPECT_EQ(decision->logged->plan(), kPlan);
@@ -140,7 +149,7 @@ TEST_F(PushDecisionTest, AnEditOfTheCurrentVersionIsAppliedAsItIs) {
   EXPECT_TRUE(decision->conflicts.empty());
 }
 
-TEST_F(PushDecisionTest, ConcurrentEditsOfOneFieldOpenAConflict) {
+TEST_F(ChangeDecisionTest, ConcurrentEditsOfOneFieldOpenAConflict) {
   v1::Action action;
   action.set_name(kAction);
   action.set_description("Refer to the Prevent team");
@@ -148,7 +157,7 @@ TEST_F(PushDecisionTest, ConcurrentEditsOfOneFieldOpenAConflict) {
   stored_.Put(action, 5, kProbation);  // another edit since version 4
   v1::Change change = Change(kAction, v1::Change::UPDATE);
   SetRag(&change, v1::RED, 4);
-  absl::StatusOr<PushDecision> decision = stored_.Decide(change);
+  absl::StatusOr<ChangeDecision> decision = stored_.Decide(change);
   ASSERT_TRUE(decision.ok()) << decision.status();
   EXPECT_EQ(decision->outcome, v1::ChangeResult::CONFLICT);
   ASSERT_EQ(decision->conflicts.size(), 1u);
@@ -162,14 +171,14 @@ TEST_F(PushDecisionTest, ConcurrentEditsOfOneFieldOpenAConflict) {
   EXPECT_EQ(conflict.candidates(1).organisation(), kPolice);
 }
 
-TEST_F(PushDecisionTest, AnEditOfADeletedResourceIsKeptInAConflict) {
+TEST_F(ChangeDecisionTest, AnEditOfADeletedResourceIsKeptInAConflict) {
   v1::Action action;
   action.set_name(kAction);
   action.set_description("Refer to the Prevent team");
   stored_.Put(action, 5, kProbation, /*deleted=*/true);
   v1::Change change = Change(kAction, v1::Change::UPDATE);
   SetRag(&change, v1::RED, 4);
-  absl::StatusOr<PushDecision> decision = stored_.Decide(change);
+  absl::StatusOr<ChangeDecision> decision = stored_.Decide(change);
   ASSERT_TRUE(decision.ok()) << decision.status();
   EXPECT_FALSE(decision->logged.has_value());
   ASSERT_EQ(decision->conflicts.size(), 1u);
@@ -177,7 +186,7 @@ TEST_F(PushDecisionTest, AnEditOfADeletedResourceIsKeptInAConflict) {
   EXPECT_EQ(decision->conflicts[0].provisional_winner(), 0);
 }
 
-TEST_F(PushDecisionTest, ACreateNeedsALiveParentAndLiveReferences) {
+TEST_F(ChangeDecisionTest, ACreateNeedsALiveParentAndLiveReferences) {
   v1::Change change =
       Change("plans/p/activities/missing/actions/new", v1::Change::CREATE);
   v1::FieldChange* field = change.add_fields();
@@ -185,9 +194,9 @@ TEST_F(PushDecisionTest, ACreateNeedsALiveParentAndLiveReferences) {
   v1::Action value;
   value.set_description("New");
   field->set_value(value.SerializeAsString());
-  absl::StatusOr<PushDecision> decision = stored_.Decide(change);
+  absl::StatusOr<ChangeDecision> decision = stored_.Decide(change);
   ASSERT_TRUE(decision.ok()) << decision.status();
-  EXPECT_THAT(decision->rejection,
+  EXPECT_THAT(decision->refusal.message(),
               HasSubstr("parent plans/p/activities/missing does not exist"));
 
   change.set_target("plans/p/activities/channel/actions/new");
@@ -197,7 +206,7 @@ TEST_F(PushDecisionTest, ACreateNeedsALiveParentAndLiveReferences) {
   field->set_value(value.SerializeAsString());
   decision = stored_.Decide(change);
   ASSERT_TRUE(decision.ok()) << decision.status();
-  EXPECT_THAT(decision->rejection,
+  EXPECT_THAT(decision->refusal.message(),
               HasSubstr("\"organisations/nobody\" does not exist"));
 
   v1::Change member = Change("plans/p/members/nobody", v1::Change::CREATE);
@@ -208,29 +217,31 @@ TEST_F(PushDecisionTest, ACreateNeedsALiveParentAndLiveReferences) {
   role->set_value(viewer.SerializeAsString());
   decision = stored_.Decide(member);
   ASSERT_TRUE(decision.ok()) << decision.status();
-  EXPECT_THAT(decision->rejection,
+  EXPECT_THAT(decision->refusal.message(),
               HasSubstr("member_id: \"organisations/nobody\" does not exist"));
 }
 
-TEST_F(PushDecisionTest, KindRulesHoldForPushesAsForDirectCalls) {
+TEST_F(ChangeDecisionTest, KindRulesHoldForPushesAsForDirectCalls) {
   v1::Change update =
       Change("plans/p/activities/channel/actions/refer/updates/q1",
              v1::Change::UPDATE);
-  absl::StatusOr<PushDecision> decision = stored_.Decide(update);
+  absl::StatusOr<ChangeDecision> decision = stored_.Decide(update);
   ASSERT_TRUE(decision.ok());
-  EXPECT_THAT(decision->rejection, HasSubstr("append-only"));
+  EXPECT_THAT(decision->refusal.message(), HasSubstr("append-only"));
   decision = stored_.Decide(Change("plans/p/conflicts/c", v1::Change::CREATE));
   ASSERT_TRUE(decision.ok());
-  EXPECT_THAT(decision->rejection, HasSubstr("created by the plan service"));
+  EXPECT_THAT(decision->refusal.message(),
+              HasSubstr("created by the plan service"));
   v1::Change bad = Change(kAction, v1::Change::UPDATE);
   v1::FieldChange* field = bad.add_fields();
   field->set_field("etag");
   decision = stored_.Decide(bad);
   ASSERT_TRUE(decision.ok());
-  EXPECT_THAT(decision->rejection, HasSubstr("\"etag\" is not a field"));
+  EXPECT_THAT(decision->refusal.message(),
+              HasSubstr("\"etag\" is not a field"));
 }
 
-TEST_F(PushDecisionTest, RolesDecideAsForTheDirectCall) {
+TEST_F(ChangeDecisionTest, RolesDecideAsForTheDirectCall) {
   // The police are EDITORs leading the channel activity; probation EDITORs
   // leading nothing.
   for (const auto& [id, role] :
@@ -244,36 +255,147 @@ TEST_F(PushDecisionTest, RolesDecideAsForTheDirectCall) {
   const AccessControl access({});
   v1::Change change = Change(kAction, v1::Change::UPDATE);
   SetRag(&change, v1::RED, 4);
-  absl::StatusOr<PushDecision> decision =
+  absl::StatusOr<ChangeDecision> decision =
       stored_.Decide(change, &access, kPolice);
   ASSERT_TRUE(decision.ok());
-  EXPECT_EQ(decision->rejection, "");
+  EXPECT_TRUE(decision->refusal.ok()) << decision->refusal;
   decision = stored_.Decide(change, &access, kProbation);
   ASSERT_TRUE(decision.ok());
-  EXPECT_THAT(decision->rejection, HasSubstr("only what it leads or owns"));
+  EXPECT_THAT(decision->refusal.message(),
+              HasSubstr("only what it leads or owns"));
   decision =
       stored_.Decide(Change(kPlan, v1::Change::DELETE), &access, kPolice);
   ASSERT_TRUE(decision.ok());
-  EXPECT_THAT(decision->rejection, HasSubstr("only its OWNERs"));
+  EXPECT_THAT(decision->refusal.message(), HasSubstr("only its OWNERs"));
   decision = stored_.Decide(change, &access, "organisations/outsider");
   ASSERT_TRUE(decision.ok());
-  EXPECT_THAT(decision->rejection, HasSubstr("not a member"));
+  EXPECT_THAT(decision->refusal.message(), HasSubstr("not a member"));
 }
 
-TEST_F(PushDecisionTest, ADeleteOfADeletedResourceChangesNothing) {
+TEST_F(ChangeDecisionTest, ADeleteOfADeletedResourceChangesNothing) {
   v1::Action action;
   action.set_name(kAction);
   action.set_description("Refer to the Prevent team");
   stored_.Put(action, 5, kPolice, /*deleted=*/true);
-  absl::StatusOr<PushDecision> decision =
+  absl::StatusOr<ChangeDecision> decision =
       stored_.Decide(Change(kAction, v1::Change::DELETE));
   ASSERT_TRUE(decision.ok());
-  EXPECT_EQ(decision->rejection, "");
+  EXPECT_TRUE(decision->refusal.ok()) << decision->refusal;
   EXPECT_EQ(decision->outcome, v1::ChangeResult::APPLIED);
   EXPECT_FALSE(decision->logged.has_value());
   decision = stored_.Decide(Change(kAction, v1::Change::UNDELETE));
   ASSERT_TRUE(decision.ok());
   EXPECT_TRUE(decision->logged.has_value());
+}
+
+// Where a person can be told "no" and an offline edit cannot, the two
+// origins differ; everything else is decided alike.
+TEST_F(ChangeDecisionTest, ADirectCallIsRefusedWhereAPushIsMerged) {
+  // A create of a name that exists: refused, or merged as an edit.
+  v1::Change create = Change(kAction, v1::Change::CREATE);
+  SetRag(&create, v1::RED, 0);
+  absl::StatusOr<ChangeDecision> decision = stored_.Direct(create);
+  ASSERT_TRUE(decision.ok());
+  EXPECT_EQ(decision->refusal.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(ErrorReason(decision->refusal), "ALREADY_EXISTS");
+  decision = stored_.Decide(create);
+  ASSERT_TRUE(decision.ok());
+  EXPECT_TRUE(decision->refusal.ok()) << decision->refusal;
+
+  // An edit of a deleted resource: refused, or kept in a conflict.
+  v1::Action action;
+  action.set_name(kAction);
+  action.set_description("Refer to the Prevent team");
+  stored_.Put(action, 5, kProbation, /*deleted=*/true);
+  v1::Change edit = Change(kAction, v1::Change::UPDATE);
+  SetRag(&edit, v1::RED, 4);
+  decision = stored_.Direct(edit);
+  ASSERT_TRUE(decision.ok());
+  EXPECT_EQ(ErrorReason(decision->refusal), "RESOURCE_DELETED");
+  decision = stored_.Decide(edit);
+  ASSERT_TRUE(decision.ok());
+  EXPECT_EQ(decision->conflicts.size(), 1u);
+
+  // A delete of a deleted resource, an undelete of a live one: refused, or
+  // nothing to do.
+  decision = stored_.Direct(Change(kAction, v1::Change::DELETE));
+  ASSERT_TRUE(decision.ok());
+  EXPECT_EQ(ErrorReason(decision->refusal), "RESOURCE_DELETED");
+  decision = stored_.Direct(Change(kActivity, v1::Change::UNDELETE));
+  ASSERT_TRUE(decision.ok());
+  EXPECT_EQ(ErrorReason(decision->refusal), "NOT_DELETED");
+  decision = stored_.Decide(Change(kActivity, v1::Change::UNDELETE));
+  ASSERT_TRUE(decision.ok());
+  EXPECT_TRUE(decision->refusal.ok());
+  EXPECT_FALSE(decision->logged.has_value());
+}
+
+TEST_F(ChangeDecisionTest, ADirectEditIsOfTheCurrentVersionAndChecksTheEtag) {
+  // Made on the current version, a direct edit never conflicts, whatever
+  // base it names; it is refused when the etag it read is stale.
+  v1::Action action;
+  action.set_name(kAction);
+  action.set_description("Refer to the Prevent team");
+  action.set_rag(v1::GREEN);
+  action.set_etag("\"5\"");
+  stored_.Put(action, 5, kProbation);
+  v1::Change edit = Change(kAction, v1::Change::UPDATE);
+  SetRag(&edit, v1::RED, 4);
+  absl::StatusOr<ChangeDecision> decision = stored_.Direct(edit, "\"5\"");
+  ASSERT_TRUE(decision.ok());
+  EXPECT_TRUE(decision->refusal.ok()) << decision->refusal;
+  EXPECT_TRUE(decision->conflicts.empty());
+  ASSERT_TRUE(decision->logged.has_value());
+  v1::Action before;
+  ASSERT_TRUE(before.ParseFromString(decision->logged->fields(0).base()));
+  EXPECT_EQ(before.rag(), v1::GREEN);
+  decision = stored_.Direct(edit, "\"4\"");
+  ASSERT_TRUE(decision.ok());
+  EXPECT_EQ(decision->refusal.code(), absl::StatusCode::kAborted);
+  // An edit to the value it has changes nothing.
+  v1::Change same = Change(kAction, v1::Change::UPDATE);
+  SetRag(&same, v1::GREEN, 5);
+  decision = stored_.Direct(same);
+  ASSERT_TRUE(decision.ok());
+  EXPECT_TRUE(decision->refusal.ok());
+  EXPECT_FALSE(decision->logged.has_value());
+}
+
+TEST_F(ChangeDecisionTest, RulesADirectCallKeptNowHoldForPushesToo) {
+  // Sets drop repeated values rather than being refused.
+  v1::Change leads = Change(kActivity, v1::Change::UPDATE);
+  v1::FieldChange* field = leads.add_fields();
+  field->set_field("lead_organisations");
+  v1::Activity value;
+  value.add_lead_organisations(kPolice);
+  value.add_lead_organisations(kProbation);
+  value.add_lead_organisations(kPolice);
+  field->set_value(value.SerializeAsString());
+  field->set_base_sequence(3);
+  absl::StatusOr<ChangeDecision> decision = stored_.Decide(leads);
+  ASSERT_TRUE(decision.ok());
+  ASSERT_TRUE(decision->refusal.ok()) << decision->refusal;
+  ASSERT_TRUE(decision->logged.has_value());
+  v1::Activity merged;
+  ASSERT_TRUE(merged.ParseFromString(decision->logged->fields(0).value()));
+  EXPECT_THAT(merged.lead_organisations(),
+              ::testing::ElementsAre(kPolice, kProbation));
+
+  // An undelete needs live ancestors.
+  v1::Activity activity;
+  activity.set_name(kActivity);
+  activity.set_title("Channel");
+  stored_.Put(activity, 5, kPolice, /*deleted=*/true);
+  v1::Action action;
+  action.set_name(kAction);
+  action.set_description("Refer to the Prevent team");
+  stored_.Put(action, 6, kPolice, /*deleted=*/true);
+  for (Origin origin : {Origin::kDirect, Origin::kPushed}) {
+    decision = stored_.Decide(Change(kAction, v1::Change::UNDELETE), nullptr,
+                              kPolice, origin);
+    ASSERT_TRUE(decision.ok());
+    EXPECT_EQ(ErrorReason(decision->refusal), "PARENT_DELETED");
+  }
 }
 
 }  // namespace

@@ -1,0 +1,497 @@
+#include "libplan/service/change_decision.h"
+
+#include <memory>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/message.h"
+#include "libplan/clock/hybrid_clock.h"
+#include "libplan/merge/field_merge.h"
+#include "libplan/model/fields.h"
+#include "libplan/model/validation.h"
+#include "libplan/util/errors.h"
+#include "libplan/util/log.h"
+#include "libplan/util/status_macros.h"
+#include "libplan/util/timestamp.h"
+
+namespace plan {
+namespace {
+
+using google::protobuf::Descriptor;
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+
+ChangeDecision Refuse(absl::Status status) {
+  ChangeDecision decision;
+  decision.refusal = std::move(status);
+  return decision;
+}
+
+// A push's rule, broken: refused as INVALID_ARGUMENT with `why`.
+ChangeDecision Invalid(std::string why) {
+  return Refuse(absl::InvalidArgumentError(std::move(why)));
+}
+
+std::unique_ptr<Message> NewMessage(const Descriptor& type) {
+  return std::unique_ptr<Message>(
+      google::protobuf::MessageFactory::generated_factory()
+          ->GetPrototype(&type)
+          ->New());
+}
+
+absl::Status Deleted(const ResourceName& name, absl::string_view why) {
+  return Error(absl::StatusCode::kFailedPrecondition, "RESOURCE_DELETED",
+               absl::StrCat(name.str(), why), name.str());
+}
+
+// A field's current state for the merge.
+CurrentField CurrentOf(const Message& resource, const FieldDescriptor& field,
+                       const storage::Entity& entity) {
+  CurrentField current;
+  current.value = FieldValueBytes(resource, field);
+  auto it = entity.field_versions().find(field.name());
+  if (it != entity.field_versions().end()) {
+    current.sequence = it->second.service_sequence();
+    current.hlc = it->second.hlc();
+    current.replica_id = it->second.replica_id();
+  }
+  return current;
+}
+
+v1::Conflict::Candidate Candidate(const Descriptor& type,
+                                  const FieldDescriptor& field,
+                                  const std::string& value,
+                                  const std::string& organisation, uint64_t hlc,
+                                  const std::string& change_id) {
+  v1::Conflict::Candidate candidate;
+  candidate.set_display_value(DisplayValue(type, field, value));
+  candidate.set_value(value);
+  candidate.set_organisation(organisation);
+  *candidate.mutable_edit_time() = ToTimestamp(HybridClock::ToTime(hlc));
+  candidate.set_change_id(change_id);
+  return candidate;
+}
+
+// Why `change` of `name` is not a change its kind allows, or "".
+std::string KindRule(const v1::Change& change, const ResourceName& name) {
+  const v1::Change::Operation op = change.operation();
+  if (name.kind() == Kind::kConflict && op == v1::Change::CREATE) {
+    return "conflicts are created by the plan service only";
+  }
+  if (name.kind() == Kind::kProgressUpdate && op != v1::Change::CREATE) {
+    return "progress updates are append-only: they can only be created";
+  }
+  if (name.kind() != Kind::kConflict) return "";
+  // A conflict changes only as ResolveConflict changes it: its state to
+  // RESOLVED, with a resolution. Its candidates are the service's record.
+  bool resolves = op == v1::Change::UPDATE;
+  for (const v1::FieldChange& field : change.fields()) {
+    if (field.field() == "state") {
+      v1::Conflict value;
+      resolves = resolves && value.ParseFromString(field.value()) &&
+                 value.state() == v1::Conflict::RESOLVED;
+    } else if (field.field() != "resolution") {
+      resolves = false;
+    }
+  }
+  return resolves ? ""
+                  : "a conflict changes only by being resolved "
+                    "(ResolveConflict): its state to RESOLVED and its "
+                    "resolution";
+}
+
+// OK when the caller may make `change` of `name`: authorized as the direct
+// call that would make it (Create, or Update when the name exists already;
+// Update; ResolveConflict; Delete or Undelete).
+absl::Status AccessRule(const v1::Change& change, const ResourceName& name,
+                        bool exists, const DecisionContext& context) {
+  if (context.access == nullptr) return absl::OkStatus();
+  Operation operation = Operation::kUpdate;
+  if (change.operation() == v1::Change::CREATE && !exists) {
+    operation = Operation::kCreate;
+  } else if (change.operation() == v1::Change::DELETE ||
+             change.operation() == v1::Change::UNDELETE) {
+    operation = Operation::kDelete;
+  } else if (name.kind() == Kind::kConflict) {
+    operation = Operation::kResolve;
+  }
+  std::string reporting;
+  if (name.kind() == Kind::kProgressUpdate) {
+    for (const v1::FieldChange& field : change.fields()) {
+      v1::ProgressUpdate value;
+      if (field.field() == "organisation" &&
+          value.ParseFromString(field.value())) {
+        reporting = value.organisation();
+      }
+    }
+  }
+  return context.access->Check(context.caller, operation, name, context.lookup,
+                               reporting);
+}
+
+// Sets `refusal` unless every ancestor of `name` exists and is live. Fails
+// only when a lookup does.
+absl::Status AncestorRule(const ResourceName& name,
+                          const DecisionContext& context,
+                          absl::Status* refusal) {
+  for (std::optional<ResourceName> p = name.Parent(); p.has_value();
+       p = p->Parent()) {
+    ASSIGN_OR_RETURN(std::optional<storage::Entity> parent, context.lookup(*p));
+    if (!parent.has_value()) {
+      *refusal =
+          Error(absl::StatusCode::kNotFound, "PARENT_NOT_FOUND",
+                absl::StrCat("parent ", p->str(), " does not exist"), p->str());
+      return absl::OkStatus();
+    }
+    if (parent->deleted()) {
+      *refusal =
+          Error(absl::StatusCode::kFailedPrecondition, "PARENT_DELETED",
+                absl::StrCat("parent ", p->str(), " is deleted"), p->str());
+      return absl::OkStatus();
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Sets `refusal` (INVALID_ARGUMENT naming each field) unless every resource
+// of `references` exists and is live. Fails only when a lookup does.
+absl::Status ReferenceRule(const std::vector<Reference>& references,
+                           const DecisionContext& context,
+                           absl::Status* refusal) {
+  FieldViolations violations;
+  for (const Reference& ref : references) {
+    ASSIGN_OR_RETURN(std::optional<storage::Entity> target,
+                     context.lookup(*ResourceName::Parse(ref.name)));
+    if (!target.has_value()) {
+      violations.Add(ref.field,
+                     absl::StrCat("\"", ref.name, "\" does not exist"));
+    } else if (target->deleted()) {
+      violations.Add(ref.field, absl::StrCat("\"", ref.name, "\" is deleted"));
+    }
+  }
+  *refusal = violations.ToStatus();
+  return absl::OkStatus();
+}
+
+// A create of a name nobody has: every field, checked.
+absl::StatusOr<ChangeDecision> DecideCreate(v1::Change change,
+                                            const ResourceName& name,
+                                            Message& incoming,
+                                            const DecisionContext& context) {
+  const KindInfo& info = InfoOf(name.kind());
+  const Descriptor& type = *info.descriptor;
+  incoming.GetReflection()->SetString(&incoming, type.FindFieldByName("name"),
+                                      name.str());
+  FieldViolations violations;
+  ValidateFields(name.kind(), incoming, DataFields(type), info.field,
+                 &violations);
+  if (!violations.empty()) return Refuse(violations.ToStatus());
+  absl::Status refused;
+  RETURN_IF_ERROR(AncestorRule(name, context, &refused));
+  if (!refused.ok()) return Refuse(std::move(refused));
+  std::vector<Reference> references =
+      ReferencesOf(name.kind(), incoming, DataFields(type), info.field);
+  for (Reference& implied : ImpliedReferences(name)) {
+    references.push_back(std::move(implied));
+  }
+  RETURN_IF_ERROR(ReferenceRule(references, context, &refused));
+  if (!refused.ok()) return Refuse(std::move(refused));
+  change.clear_fields();
+  for (const FieldDescriptor* field : DataFields(type)) {
+    if (!HasValue(incoming, *field)) continue;
+    v1::FieldChange* out = change.add_fields();
+    out->set_field(field->name());
+    out->set_value(FieldValueBytes(incoming, *field));
+  }
+  ChangeDecision decision;
+  decision.logged = std::move(change);
+  return decision;
+}
+
+// The edit-versus-delete conflict of `field`'s edit to `incoming_value`,
+// against the delete that `stored` records.
+v1::Conflict EditVersusDelete(const v1::Change& change,
+                              const ResourceName& name,
+                              const storage::Entity& stored,
+                              const FieldDescriptor& field,
+                              const std::string& incoming_value) {
+  const Descriptor& type = *field.containing_type();
+  v1::Conflict conflict;
+  conflict.set_target(name.str());
+  conflict.set_field(field.name());
+  v1::Conflict::Candidate deleted;
+  deleted.set_display_value("(deleted)");
+  deleted.set_deletes(true);
+  deleted.set_organisation(stored.lifecycle_version().organisation());
+  deleted.set_change_id(stored.lifecycle_version().change_id());
+  *deleted.mutable_edit_time() =
+      Candidate(type, field, "", "", stored.lifecycle_version().hlc(), "")
+          .edit_time();
+  *conflict.add_candidates() = deleted;
+  *conflict.add_candidates() =
+      Candidate(type, field, incoming_value, change.organisation(),
+                change.hlc(), change.change_id());
+  conflict.set_provisional_winner(0);
+  return conflict;
+}
+
+// The clash of `field`'s pushed value `incoming` with the value `now` that
+// `stored` holds: oldest edit first.
+v1::Conflict Clash(const v1::Change& change, const ResourceName& name,
+                   const storage::Entity& stored, const FieldDescriptor& field,
+                   const CurrentField& now, const IncomingField& incoming,
+                   bool incoming_won) {
+  const Descriptor& type = *field.containing_type();
+  v1::Conflict conflict;
+  conflict.set_target(name.str());
+  conflict.set_field(field.name());
+  auto it = stored.field_versions().find(field.name());
+  const storage::Version version =
+      it == stored.field_versions().end() ? storage::Version() : it->second;
+  *conflict.add_candidates() =
+      Candidate(type, field, now.value, version.organisation(), version.hlc(),
+                version.change_id());
+  *conflict.add_candidates() =
+      Candidate(type, field, incoming.value, change.organisation(),
+                change.hlc(), change.change_id());
+  conflict.set_provisional_winner(incoming_won ? 1 : 0);
+  return conflict;
+}
+
+// An edit (an update, or a pushed create of a name that exists already) of
+// `current`, the stored resource: a direct one takes each value as it is; a
+// pushed one is merged field by field against the field's base version.
+absl::StatusOr<ChangeDecision> DecideEdit(v1::Change change,
+                                          const ResourceName& name,
+                                          const storage::Entity& stored,
+                                          const Message& current,
+                                          const Message& incoming,
+                                          const DecisionContext& context) {
+  const KindInfo& info = InfoOf(name.kind());
+  const Descriptor& type = *info.descriptor;
+  ChangeDecision decision;
+  std::unique_ptr<Message> merged(current.New());
+  merged->CopyFrom(current);
+  std::vector<const FieldDescriptor*> changed;
+  bool any_merged = false;
+  for (const v1::FieldChange& field : change.fields()) {
+    const FieldDescriptor& descriptor = *type.FindFieldByName(field.field());
+    const CurrentField now = CurrentOf(current, descriptor, stored);
+    IncomingField in;
+    in.value = FieldValueBytes(incoming, descriptor);
+    if (context.origin == Origin::kDirect) {
+      if (in.value == now.value) continue;
+      CopyField(incoming, descriptor, merged.get());
+      changed.push_back(&descriptor);
+      continue;
+    }
+    if (stored.deleted()) {
+      // Edit versus delete: the delete stands; the edit is kept, restorable.
+      decision.conflicts.push_back(
+          EditVersusDelete(change, name, stored, descriptor, in.value));
+      continue;
+    }
+    in.base = field.base();
+    in.base_sequence = field.base_sequence();
+    in.hlc = change.hlc();
+    in.replica_id = change.replica_id();
+    const FieldMerge outcome = MergeField(type, descriptor, now, in);
+    switch (outcome.outcome) {
+      case FieldMerge::Outcome::kIdentical:
+        continue;
+      case FieldMerge::Outcome::kMerged:
+        any_merged = true;
+        break;
+      case FieldMerge::Outcome::kConflict:
+        decision.conflicts.push_back(Clash(change, name, stored, descriptor,
+                                           now, in, outcome.incoming_won));
+        break;
+      default:
+        break;
+    }
+    if (outcome.value == now.value) continue;
+    std::unique_ptr<Message> value(current.New());
+    if (!value->ParseFromString(outcome.value)) {
+      return Invalid(absl::StrCat(field.field(), ": unreadable merged value"));
+    }
+    CopyField(*value, descriptor, merged.get());
+    changed.push_back(&descriptor);
+  }
+  FieldViolations violations;
+  ValidateFields(name.kind(), *merged, changed, info.field, &violations);
+  if (!violations.empty()) return Refuse(violations.ToStatus());
+  absl::Status refused;
+  RETURN_IF_ERROR(
+      ReferenceRule(ReferencesOf(name.kind(), *merged, changed, info.field),
+                    context, &refused));
+  if (!refused.ok()) return Refuse(std::move(refused));
+  decision.outcome = !decision.conflicts.empty() ? v1::ChangeResult::CONFLICT
+                     : any_merged                ? v1::ChangeResult::MERGED
+                                                 : v1::ChangeResult::APPLIED;
+  if (!changed.empty()) {
+    change.set_operation(v1::Change::UPDATE);
+    change.clear_fields();
+    for (const FieldDescriptor* field : changed) {
+      v1::FieldChange* out = change.add_fields();
+      out->set_field(field->name());
+      out->set_value(FieldValueBytes(*merged, *field));
+      out->set_base(FieldValueBytes(current, *field));
+    }
+    decision.logged = std::move(change);
+  }
+  if (!decision.conflicts.empty() && name.Plan().empty()) {
+    // Organisations belong to no plan, so there is nowhere to keep the
+    // conflict: the later edit stands (and the log keeps both).
+    PLAN_LOG(WARNING) << "sync: concurrent edits of " << name.str()
+                      << " resolved by the later edit";
+    decision.conflicts.clear();
+    decision.outcome = v1::ChangeResult::APPLIED;
+  }
+  return decision;
+}
+
+// A delete or undelete of `stored`.
+absl::StatusOr<ChangeDecision> DecideLifecycle(v1::Change change,
+                                               const ResourceName& name,
+                                               const storage::Entity& stored,
+                                               const Message& current,
+                                               const DecisionContext& context) {
+  const KindInfo& info = InfoOf(name.kind());
+  const bool deleting = change.operation() == v1::Change::DELETE;
+  if (!info.updatable) {
+    return Refuse(Error(
+        absl::StatusCode::kFailedPrecondition, "NOT_DELETABLE",
+        absl::StrCat(info.field, " resources cannot be deleted"), name.str()));
+  }
+  const bool direct = context.origin == Origin::kDirect;
+  if (direct && !context.etag.empty() &&
+      context.etag !=
+          current.GetReflection()->GetString(
+              current, current.GetDescriptor()->FindFieldByName("etag"))) {
+    return Refuse(EtagMismatch(name, context.etag));
+  }
+  ChangeDecision decision;
+  if (stored.deleted() == deleting) {
+    // Pushed, it is already done; asked for, it is refused.
+    if (!direct) return decision;
+    if (deleting) return Refuse(Deleted(name, " is already deleted"));
+    return Refuse(Error(absl::StatusCode::kAlreadyExists, "NOT_DELETED",
+                        absl::StrCat(name.str(), " is not deleted"),
+                        name.str()));
+  }
+  if (!deleting) {
+    absl::Status refused;
+    RETURN_IF_ERROR(AncestorRule(name, context, &refused));
+    if (!refused.ok()) return Refuse(std::move(refused));
+  }
+  change.clear_fields();
+  decision.logged = std::move(change);
+  return decision;
+}
+
+}  // namespace
+
+absl::Status ResourceNotFound(const ResourceName& name) {
+  return Error(absl::StatusCode::kNotFound, "RESOURCE_NOT_FOUND",
+               absl::StrCat(name.str(), " does not exist"), name.str());
+}
+
+absl::Status EtagMismatch(const ResourceName& name, absl::string_view etag) {
+  return Error(absl::StatusCode::kAborted, "ETAG_MISMATCH",
+               absl::StrCat(name.str(), " has changed since etag ", etag,
+                            " was read; read it again"),
+               name.str());
+}
+
+absl::StatusOr<ChangeDecision> DecideChange(
+    const v1::Change& requested, const std::optional<storage::Entity>& stored,
+    const DecisionContext& context) {
+  absl::StatusOr<ResourceName> name = ResourceName::Parse(requested.target());
+  if (!name.ok()) return Invalid(std::string(name.status().message()));
+  if (std::string broken = KindRule(requested, *name); !broken.empty()) {
+    return Invalid(std::move(broken));
+  }
+  if (absl::Status allowed =
+          AccessRule(requested, *name, stored.has_value(), context);
+      !allowed.ok()) {
+    if (allowed.code() != absl::StatusCode::kPermissionDenied) return allowed;
+    return Refuse(std::move(allowed));
+  }
+
+  v1::Change change = requested;
+  change.set_plan(name->Plan());
+  change.clear_log_time();  // the store that logs it says when
+  const KindInfo& info = InfoOf(name->kind());
+  const Descriptor& type = *info.descriptor;
+  std::unique_ptr<Message> current = NewMessage(type);
+  if (stored.has_value() && !current->ParseFromString(stored->resource())) {
+    return absl::DataLossError(absl::StrCat(name->str(), " is corrupt"));
+  }
+  // Every value is read and checked before it is merged or kept in a
+  // conflict.
+  std::vector<const FieldDescriptor*> fields;
+  std::unique_ptr<Message> incoming(current->New());
+  for (const v1::FieldChange& field : change.fields()) {
+    const FieldDescriptor* descriptor = type.FindFieldByName(field.field());
+    if (descriptor == nullptr || IsOutputOnlyField(field.field())) {
+      return Invalid(absl::StrCat("\"", field.field(), "\" is not a field of ",
+                                  type.name()));
+    }
+    std::unique_ptr<Message> value(current->New());
+    if (!value->ParseFromString(field.value())) {
+      return Invalid(absl::StrCat(field.field(), ": unreadable value"));
+    }
+    CopyField(*value, *descriptor, incoming.get());
+    fields.push_back(descriptor);
+  }
+  DropRepeatsFromSets(fields, incoming.get());
+  FieldViolations violations;
+  ValidateFields(name->kind(), *incoming, fields, info.field, &violations);
+  if (!violations.empty()) return Refuse(violations.ToStatus());
+
+  const bool direct = context.origin == Origin::kDirect;
+  switch (change.operation()) {
+    case v1::Change::CREATE:
+      if (!stored.has_value()) {
+        return DecideCreate(std::move(change), *name, *incoming, context);
+      }
+      if (direct) {
+        return Refuse(Error(
+            absl::StatusCode::kAlreadyExists, "ALREADY_EXISTS",
+            absl::StrCat(name->str(), " already exists",
+                         stored->deleted() ? " (deleted; undelete it)" : ""),
+            name->str()));
+      }
+      // Created elsewhere too: merge as an edit of what the creator saw,
+      // which was nothing.
+      for (v1::FieldChange& field : *change.mutable_fields()) {
+        field.clear_base();
+        field.set_base_sequence(0);
+      }
+      break;
+    case v1::Change::UPDATE:
+      if (!stored.has_value()) return Refuse(ResourceNotFound(*name));
+      if (direct) {
+        const std::string& etag = current->GetReflection()->GetString(
+            *current, type.FindFieldByName("etag"));
+        if (!context.etag.empty() && context.etag != etag) {
+          return Refuse(EtagMismatch(*name, context.etag));
+        }
+        if (stored->deleted()) {
+          return Refuse(Deleted(*name, " is deleted; undelete it first"));
+        }
+      }
+      break;
+    case v1::Change::DELETE:
+    case v1::Change::UNDELETE:
+      if (!stored.has_value()) return Refuse(ResourceNotFound(*name));
+      return DecideLifecycle(std::move(change), *name, *stored, *current,
+                             context);
+    default:
+      return Invalid("unknown operation");
+  }
+  return DecideEdit(std::move(change), *name, *stored, *current, *incoming,
+                    context);
+}
+
+}  // namespace plan
