@@ -23,6 +23,7 @@
 #include "absl/flags/usage_config.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -234,6 +235,12 @@ int Run() {
   if (identity.mode == plan::Authenticator::Mode::kDevelopment &&
       !identity.organisation.empty()) {
     administrators.insert(identity.organisation);
+  }
+  if (!administrators.empty()) {
+    std::vector<std::string> names(administrators.begin(),
+                                   administrators.end());
+    std::sort(names.begin(), names.end());
+    PLAN_LOG(INFO) << "administrators: " << absl::StrJoin(names, ",");
   }
   const plan::AccessControl access(administrators);
   if (const std::string from = absl::GetFlag(FLAGS_restore_from);
