@@ -217,7 +217,8 @@ int Run() {
                       << (identity.organisation.empty()
                               ? std::string("this service's own")
                               : identity.organisation)
-                      << "). Give --tls_cert, --tls_key and --tls_ca to "
+                      << ", which may do everything). Give --tls_cert, "
+                         "--tls_key and --tls_ca to "
                          "verify them (docs/security.md).";
   }
   absl::flat_hash_set<std::string> administrators;
