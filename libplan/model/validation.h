@@ -1,4 +1,5 @@
-// Validation of resources against the rules of the plan model (DESIGN 3, 8).
+// Validation of resources against the rules of the plan model (resources.proto
+// states them).
 //
 // Text must be valid UTF-8; titles, display names, areas, lead officers and
 // timescale text at most 200 characters (Unicode code points); descriptions

@@ -27,10 +27,10 @@ struct ServerOptions {
   // create and exit) at 9% of the service's CPU, and 12% fewer durable
   // UpdateActions per second.
   int max_pollers = 16;
-  // Bounds on what clients can hold (DESIGN promise 8): concurrent streams
-  // per connection; threads serving calls at once (past it, calls are
-  // refused with RESOURCE_EXHAUSTED); a connection with no call for this
-  // long is closed, and every connection after max_connection_age (calls
+  // Bounds on what clients can hold (promise 8, docs/architecture.md):
+  // concurrent streams per connection; threads serving calls at once (past it,
+  // calls are refused with RESOURCE_EXHAUSTED); a connection with no call for
+  // this long is closed, and every connection after max_connection_age (calls
   // under way get max_connection_age_grace to finish; a following pull ends
   // within 10 minutes by itself); a connection that does not finish its
   // HTTP/2 handshake in handshake_timeout_ms is dropped.

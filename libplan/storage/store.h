@@ -1,9 +1,9 @@
 // The RocksDB store: entities, the change log, and replica metadata.
 //
-// Column families (DESIGN section 4): `entities` (kind + name -> Entity),
-// `changes` (big-endian sequence -> Change), `plan_changes` (plan + sequence,
-// the per-plan index of the log), `applied` (change id -> the answer to a
-// pushed change, for idempotent retries), `outbox` (a sync agent's
+// Column families (docs/architecture.md, "Storage"): `entities` (kind + name ->
+// Entity), `changes` (big-endian sequence -> Change), `plan_changes` (plan +
+// sequence, the per-plan index of the log), `applied` (change id -> the answer
+// to a pushed change, for idempotent retries), `outbox` (a sync agent's
 // unacknowledged changes) and `meta` (replica id, schema version, last
 // sequence, last clock value, the bounds of the log's hash chain).
 //

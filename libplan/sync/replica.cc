@@ -68,9 +68,8 @@ namespace replica_internal {
 
 // The pending local changes (the outbox), in the order they were made, held
 // in memory: read whole once, then only what local edits added since (outbox
-// keys are local sequence numbers, so they only grow). A sync reads the
-// outbox per batch; reading it whole each time made a sync of P pending
-// changes cost O(P^2).
+// keys are local sequence numbers, so they only grow), so that a sync of P
+// pending changes, which reads the outbox per batch, costs O(P).
 //
 // It also keeps the answered changes the service logged past the cursor
 // until a pull brings them back ("returning"): the replica serves them on

@@ -1,6 +1,6 @@
 // The service side of replication (SyncService): merges pushed changes field
-// by field (DESIGN section 6), streams the change log to pulling agents, and
-// serves snapshots.
+// by field (docs/architecture.md, "Merging"), streams the change log to pulling
+// agents, and serves snapshots.
 //
 // A push applies each change atomically and durably, with its answer, in one
 // commit: the merged entity, the accepted change in the log, any Conflict

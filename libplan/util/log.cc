@@ -41,7 +41,8 @@ LogLine::~LogLine() {
   if (message.size() <= kMaxLogMessageBytes) {
     line += message;
   } else {
-    // A line must not grow with what a client sent (DESIGN promise 8).
+    // A line must not grow with what a client sent (promise 8,
+    // docs/architecture.md).
     size_t cut = kMaxLogMessageBytes;
     while (cut > 0 &&
            (static_cast<unsigned char>(message[cut]) & 0xC0) == 0x80) {

@@ -1,8 +1,9 @@
 // follow-bench: the plan service under thousands of following pulls
-// (DESIGN promise 8). Starts the real plan-service, opens --follows
-// following Pull streams over --connections connections (on gRPC's callback
-// API: no client thread per stream), then times --calls GetPlan calls on a
-// connection of their own, and reads the service's thread count and memory.
+// (promise 8, docs/architecture.md). Starts the real plan-service, opens
+// --follows following Pull streams over --connections connections (on gRPC's
+// callback API: no client thread per stream), then times --calls GetPlan calls
+// on a connection of their own, and reads the service's thread count and
+// memory.
 //
 //   build/tests/follow-bench --follows=10000
 //

@@ -1,8 +1,8 @@
-// The real binaries on a damaged store (DESIGN promise 7): they refuse to
-// start, exit 1 with a line naming the problem and the way to recover, and
-// leave the directory as it was. Before this, a truncated MANIFEST made the
-// service start empty, load the demo plans into a new store, and delete the
-// old store's files.
+// The real binaries on a damaged store (promise 7, docs/architecture.md): they
+// refuse to start, exit 1 with a line naming the problem and the way to
+// recover, and leave the directory as it was: a truncated MANIFEST must never
+// make the service start empty, load the demo plans into a new store, or
+// delete the old store's files.
 
 #include <filesystem>
 #include <fstream>

@@ -1,7 +1,7 @@
-// The real plan-service on a full disk (DESIGN promise 7): its store on a
-// small tmpfs, filled up. Writes are refused with UNAVAILABLE, reason
-// STORAGE_FULL and no server path, and health turns NOT_SERVING; once space
-// is freed, writing resumes by itself (no restart) and health is SERVING
+// The real plan-service on a full disk (promise 7, docs/architecture.md): its
+// store on a small tmpfs, filled up. Writes are refused with UNAVAILABLE,
+// reason STORAGE_FULL and no server path, and health turns NOT_SERVING; once
+// space is freed, writing resumes by itself (no restart) and health is SERVING
 // again; every write acknowledged before, during and after is kept. Before,
 // writes failed with INTERNAL (the message held a file path) and went on
 // failing until a restart, while health said SERVING.

@@ -1,8 +1,8 @@
-// Hostile input against the real plan-service (DESIGN promises 6 and 8):
-// each request below is answered with a clear, bounded error before its
-// deadline, and none of them grows the service's memory, store or log with
-// what was sent. Before these bounds, the requests here took the service
-// from 48 MiB to over 1 GiB, stored 27.5 MB of rejection text, grew the
+// Hostile input against the real plan-service (promises 6 and 8,
+// docs/architecture.md): each request below is answered with a clear, bounded
+// error before its deadline, and none of them grows the service's memory, store
+// or log with what was sent. Before these bounds, the requests here took the
+// service from 48 MiB to over 1 GiB, stored 27.5 MB of rejection text, grew the
 // store by 22 MB for anonymous callers, wrote a 71 MB log line, and left
 // clients waiting for their deadline with no status at all.
 

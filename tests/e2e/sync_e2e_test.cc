@@ -3,12 +3,12 @@
 // police and one for the district council, both replicating
 // plans/south-staffordshire and syncing only when asked (--schedule=manual).
 //
-// What is checked is what DESIGN section 9 promises: agents serve and accept
-// edits while the plan service is down; after syncs with no pending edits
-// every agent holds exactly the service's state, byte for byte; concurrent
-// edits of one field are kept as a conflict with both candidates, which a
-// person resolves through an agent; and an agent killed with SIGKILL keeps
-// every local edit it acknowledged and pushes it on its next sync.
+// What is checked is what docs/architecture.md promises: agents serve and
+// accept edits while the plan service is down; after syncs with no pending
+// edits every agent holds exactly the service's state, byte for byte;
+// concurrent edits of one field are kept as a conflict with both candidates,
+// which a person resolves through an agent; and an agent killed with SIGKILL
+// keeps every local edit it acknowledged and pushes it on its next sync.
 #ifndef PLAN_SERVICE_BINARY
 #error "PLAN_SERVICE_BINARY must name the plan-service binary"
 #endif
@@ -946,7 +946,7 @@ TEST_F(SyncE2eTest, SyncNowAndStopDoNotWaitForAFollowingPull) {
 namespace prevent::plan {
 namespace {
 
-// The service's store going back in time (DESIGN promise 7).
+// The service's store going back in time (promise 7, docs/architecture.md).
 class StoreGoesBackTest : public SyncE2eTest {
  protected:
   // Edits action `index` of the plan to `rag` through the police's agent and

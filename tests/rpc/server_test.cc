@@ -131,9 +131,10 @@ size_t WaitForPeerClose(const std::vector<int>& fds, absl::Time deadline) {
   return closed;
 }
 
-// 2,000 idle connections are not held for ever (DESIGN promise 8): 1,000
-// that never speak are dropped at the handshake timeout, 1,000 that finish
-// the HTTP/2 handshake and then make no call are closed when idle.
+// 2,000 idle connections are not held for ever (promise 8,
+// docs/architecture.md): 1,000 that never speak are dropped at the handshake
+// timeout, 1,000 that finish the HTTP/2 handshake and then make no call are
+// closed when idle.
 TEST_F(ServerTest, IdleConnectionsAreClosed) {
   rlimit files{};
   ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &files), 0);

@@ -1,6 +1,6 @@
-// The store under damage and faults (DESIGN promise 7): it is created only
-// where there is none, a damaged one is refused and left as it is, failed
-// writes stop writing until the store resumes by itself, and what was
+// The store under damage and faults (promise 7, docs/architecture.md): it is
+// created only where there is none, a damaged one is refused and left as it is,
+// failed writes stop writing until the store resumes by itself, and what was
 // acknowledged survives a crash that loses everything not synced.
 #include <atomic>
 #include <filesystem>

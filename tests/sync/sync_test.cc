@@ -1,7 +1,7 @@
 // Replication over real gRPC on loopback: a plan service and agents, each
 // with its own RocksDB in a temp dir. Every test ends with the promise of
-// DESIGN section 9: after syncs with no pending edits, every replica holds
-// exactly the service's state, byte for byte.
+// Promise 2 (docs/architecture.md): after syncs with no pending edits, every
+// replica holds exactly the service's state, byte for byte.
 #include <atomic>
 #include <cstdlib>
 #include <functional>
@@ -1590,9 +1590,9 @@ TEST_F(SyncTest, RandomInterleavingsConvergeAndLoseNothing) {
 namespace plan {
 namespace {
 
-// Following pulls are bounded (DESIGN promise 8): at most max_follows at
-// once, one per replica (the newer ends the older), and none longer than
-// max_follow.
+// Following pulls are bounded (promise 8, docs/architecture.md): at most
+// max_follows at once, one per replica (the newer ends the older), and none
+// longer than max_follow.
 class FollowLimitsTest : public ::testing::Test {
  protected:
   void SetUp() override {
