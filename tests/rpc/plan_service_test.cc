@@ -704,21 +704,6 @@ TEST_F(PlanServiceTest, FiltersSelectActivitiesAndActions) {
       grpc::StatusCode::INVALID_ARGUMENT);
 }
 
-TEST_F(PlanServiceTest, ExpiredDeadlineWritesNothing) {
-  CreateBasics();
-  const uint64_t before = store_->last_sequence();
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() -
-                       std::chrono::seconds(1));
-  v1::CreateOrganisationRequest request;
-  request.set_organisation_id("late");
-  request.mutable_organisation()->set_display_name("Late");
-  v1::Organisation out;
-  grpc::Status status = stub_->CreateOrganisation(&context, request, &out);
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
-  EXPECT_EQ(store_->last_sequence(), before);
-}
-
 TEST_F(PlanServiceTest, EveryWriteAppendsOneChangeWithItsActor) {
   CreateBasics();
   std::unique_ptr<ReadView> view = store_->NewReadView();

@@ -288,6 +288,48 @@ TEST_F(PlanResourcesTest, SetsKeepEachValueOnce) {
 // A List whose filter matches nothing reads the whole plan: it stops once
 // the caller has gone or its deadline has passed, rather than reading on
 // for nobody. So does a report.
+// A write whose deadline has passed is not started: every write method
+// answers DEADLINE_EXCEEDED and the log does not move. (gRPC's client never
+// sends a call whose deadline has passed, so this is tested here, where the
+// check lives.)
+TEST_F(PlanResourcesTest, AWriteWhoseDeadlineHasPassedWritesNothing) {
+  const v1::Action action = NewAction("refer");
+  Actor late = actor_;
+  late.deadline = absl::Now() - absl::Seconds(1);
+  const uint64_t before = store_->last_sequence();
+  std::vector<std::pair<std::string, absl::Status>> writes;
+  v1::Action fields;
+  fields.set_description("Late");
+  v1::Action out;
+  writes.emplace_back("Create", resources_->Create(Kind::kAction, kActivity,
+                                                   "late", fields, late, &out));
+  v1::Action update = action;
+  update.set_rag(v1::RED);
+  google::protobuf::FieldMask mask;
+  mask.add_paths("rag");
+  writes.emplace_back(
+      "Update", resources_->Update(Kind::kAction, update, mask, late, &out));
+  writes.emplace_back("Delete", resources_->Delete(Kind::kAction, action.name(),
+                                                   "", late, &out));
+  writes.emplace_back(
+      "Undelete",
+      resources_->Undelete(Kind::kAction, action.name(), late, &out));
+  v1::ImportPlanRequest import;
+  import.mutable_plan()->set_name("plans/late");
+  import.mutable_plan()->set_title("Late");
+  import.set_format(v1::CSV);
+  import.set_content(
+      "strand,activity,lead organisations,lead officer,action,timescale,rag,"
+      "owner\nIdeology,Late,,,Late action,Ongoing,GREEN,\n");
+  v1::ImportPlanResponse imported;
+  writes.emplace_back("Import", resources_->Import(import, late, &imported));
+  for (const auto& [what, status] : writes) {
+    EXPECT_EQ(status.code(), absl::StatusCode::kDeadlineExceeded)
+        << what << ": " << status;
+  }
+  EXPECT_EQ(store_->last_sequence(), before);
+}
+
 TEST_F(PlanResourcesTest, LongReadsStopWhenTheCallerGoesOrRunsOutOfTime) {
   for (int i = 0; i < 600; ++i) NewAction(absl::StrCat("a", i));
   ListRequest list;
