@@ -272,7 +272,7 @@ TEST_F(PlanctlTest, HelpDescribesEveryCommand) {
   for (const char* command :
        {"get", "list", "create", "set", "delete", "undelete", "progress",
         "import", "export", "health", "report", "changes", "sync",
-        "sync-status", "conflicts"}) {
+        "sync-status", "conflicts", "audit", "admin"}) {
     EXPECT_THAT(help.output, HasSubstr(absl::StrCat("  ", command))) << command;
     const Invocation one = Planctl({command, "--help"}, false);
     EXPECT_EQ(one.code, 0);
