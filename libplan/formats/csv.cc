@@ -13,11 +13,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "libplan/formats/import_support.h"
 #include "libplan/formats/naming.h"
 #include "libplan/formats/plan_view.h"
 #include "libplan/formats/timescale.h"
 #include "libplan/model/fields.h"
 #include "libplan/model/names.h"
+#include "libplan/model/rag.h"
 #include "libplan/model/validation.h"
 #include "libplan/util/errors.h"
 #include "libplan/util/status_macros.h"
@@ -139,21 +141,6 @@ TimescaleParse DeriveTimescale(absl::string_view text) {
 bool SameMonths(const v1::Timescale& a, const v1::Timescale& b) {
   return a.start() == b.start() && a.end() == b.end() &&
          a.ongoing() == b.ongoing();
-}
-
-absl::string_view RagName(v1::Rag rag) {
-  switch (rag) {
-    case v1::RED:
-      return "RED";
-    case v1::AMBER:
-      return "AMBER";
-    case v1::GREEN:
-      return "GREEN";
-    case v1::BLUE:
-      return "BLUE";
-    default:
-      return "";
-  }
 }
 
 absl::string_view KindName(v1::OrganisationKind kind) {
@@ -554,47 +541,8 @@ struct WrittenOrganisation {
   v1::OrganisationKind kind = v1::ORGANISATION_KIND_UNSPECIFIED;
 };
 
-// `text` in quotes for a message, cut to 60 bytes (at a character boundary).
-std::string Quoted(absl::string_view text) {
-  constexpr size_t kMaxQuoted = 60;
-  if (text.size() <= kMaxQuoted) return absl::StrCat("\"", text, "\"");
-  size_t cut = kMaxQuoted;
-  while (cut > 0 && (static_cast<uint8_t>(text[cut]) & 0xC0) == 0x80) --cut;
-  return absl::StrCat("\"", text.substr(0, cut), "\u2026\"");
-}
-
 absl::string_view Trim(absl::string_view text) {
   return absl::StripAsciiWhitespace(text);
-}
-
-std::string CollapseSpaces(absl::string_view text) {
-  return absl::StrJoin(
-      absl::StrSplit(text, absl::ByAnyChar(" \t\r\n"), absl::SkipEmpty()), " ");
-}
-
-// `base`, or `base` with "-2", "-3", ... (shortened to stay a valid id) so it
-// is not in `used`; then added to `used`.
-std::string UniqueId(const std::string& base,
-                     absl::flat_hash_set<std::string>* used) {
-  std::string id = base;
-  for (int n = 2; used->contains(id); ++n) {
-    const std::string suffix = absl::StrCat("-", n);
-    std::string stem = base.substr(0, 63 - suffix.size());
-    while (!stem.empty() && stem.back() == '-') stem.pop_back();
-    id = stem.empty() ? absl::StrCat("x", suffix) : stem + suffix;
-  }
-  used->insert(id);
-  return id;
-}
-
-std::string Position(size_t index, size_t count) {
-  int width = 4;
-  for (size_t limit = 10000; count >= limit && width < 20; limit *= 10) {
-    ++width;
-  }
-  std::string digits = absl::StrCat(index + 1);
-  return std::string(width - std::min<size_t>(width, digits.size()), '0') +
-         digits;
 }
 
 // Which draft a row names; see DraftIndex::Find.
@@ -653,13 +601,13 @@ class DraftIndex {
 // unique among them.
 template <typename Draft, typename Slug>
 void AssignIds(std::vector<Draft>* drafts, Slug slug) {
-  absl::flat_hash_set<std::string> used;
+  UniqueIds ids;
   for (const Draft& draft : *drafts) {
-    if (!draft.explicit_id.empty()) used.insert(draft.explicit_id);
+    if (!draft.explicit_id.empty()) ids.Reserve(draft.explicit_id);
   }
   for (Draft& draft : *drafts) {
-    draft.id = draft.explicit_id.empty() ? UniqueId(slug(draft), &used)
-                                         : draft.explicit_id;
+    draft.id =
+        draft.explicit_id.empty() ? ids.Unique(slug(draft)) : draft.explicit_id;
   }
 }
 
@@ -668,6 +616,9 @@ class DocumentBuilder {
   explicit DocumentBuilder(const v1::Plan& plan) {
     parsed_.document.plan = plan;
   }
+  // warnings_ points into parsed_.
+  DocumentBuilder(const DocumentBuilder&) = delete;
+  DocumentBuilder& operator=(const DocumentBuilder&) = delete;
 
   absl::Status ReadHeader(const std::vector<Cell>& cells, size_t count);
   absl::Status ReadRow(const std::vector<Cell>& cells, size_t count);
@@ -699,7 +650,7 @@ class DocumentBuilder {
   }
 
   void Warn(int line, std::string message) {
-    parsed_.warnings.push_back({line, std::move(message)});
+    warnings_.Warn(line, std::move(message));
   }
 
   absl::StatusOr<int> ResolveStrand();
@@ -722,13 +673,14 @@ class DocumentBuilder {
         names.push_back("...");
         break;
       }
-      std::string quoted = Quoted(name);
+      std::string quoted = QuoteForMessage(name);
       names.push_back(quoted.substr(1, quoted.size() - 2));
     }
     return names.empty() ? "no names" : absl::StrJoin(names, ", ");
   }
 
   ParsedPlan parsed_;
+  WarningSink warnings_{&parsed_.warnings};
   std::string plan_name_;
 
   std::vector<std::string> header_;  // as written, per input column
@@ -750,7 +702,8 @@ absl::Status DocumentBuilder::ReadHeader(const std::vector<Cell>& cells,
                                          size_t count) {
   const v1::Plan& plan = parsed_.document.plan;
   if (!ResourceName::ParseAs(Kind::kPlan, plan.name()).ok()) {
-    return CsvError(absl::StrCat("the plan's name ", Quoted(plan.name()),
+    return CsvError(absl::StrCat("the plan's name ",
+                                 QuoteForMessage(plan.name()),
                                  " is not plans/{plan}"));
   }
   plan_name_ = plan.name();
@@ -768,8 +721,8 @@ absl::Status DocumentBuilder::ReadHeader(const std::vector<Cell>& cells,
     if (index_[*column] >= 0) {
       return CsvError(absl::StrCat(
           "line ", line_, ", column ", i + 1,
-          ": duplicate column: ", Quoted(name), " and column ",
-          index_[*column] + 1, " ", Quoted(header_[index_[*column]]),
+          ": duplicate column: ", QuoteForMessage(name), " and column ",
+          index_[*column] + 1, " ", QuoteForMessage(header_[index_[*column]]),
           " are both the ", kColumns[*column].name, " column"));
     }
     index_[*column] = static_cast<int>(i);
@@ -789,7 +742,7 @@ absl::Status DocumentBuilder::ReadHeader(const std::vector<Cell>& cells,
                                  absl::StrJoin(missing, ", ")));
   }
   for (const std::string& name : unknown) {
-    Warn(line_, absl::StrCat("column ", Quoted(name),
+    Warn(line_, absl::StrCat("column ", QuoteForMessage(name),
                              " is not a plan column; ignored"));
   }
   return absl::OkStatus();
@@ -799,7 +752,7 @@ absl::StatusOr<std::string> DocumentBuilder::ReadId(Column column) {
   const absl::string_view id = Get(column);
   if (!id.empty() && !IsValidId(id)) {
     return CellError(column,
-                     absl::StrCat(Quoted(id),
+                     absl::StrCat(QuoteForMessage(id),
                                   " is not an id (lowercase letters, digits "
                                   "and '-', starting with a letter or digit, "
                                   "at most 63)"));
@@ -814,7 +767,7 @@ absl::StatusOr<v1::OrganisationKind> DocumentBuilder::ParseKind(
   if (!v1::OrganisationKind_Parse(absl::AsciiStrToUpper(text), &kind) ||
       kind == v1::ORGANISATION_KIND_UNSPECIFIED) {
     return CellError(column,
-                     absl::StrCat(Quoted(text),
+                     absl::StrCat(QuoteForMessage(text),
                                   " is not an organisation kind (COUNCIL, "
                                   "POLICE, HEALTH, EDUCATION, PROBATION, "
                                   "PRISON, VOLUNTARY, OTHER)"));
@@ -842,8 +795,9 @@ absl::StatusOr<int> DocumentBuilder::ResolveStrand() {
   if (match.clash) {
     const StrandDraft& other = strands_[match.index];
     return CellError(
-        kStrand, absl::StrCat("strand id ", Quoted(explicit_id), " is strand ",
-                              Quoted(other.title), " on line ", other.line));
+        kStrand,
+        absl::StrCat("strand id ", QuoteForMessage(explicit_id), " is strand ",
+                     QuoteForMessage(other.title), " on line ", other.line));
   }
   int index = match.index;
   if (match.adopted) strands_[index].explicit_id = explicit_id;
@@ -882,13 +836,14 @@ absl::StatusOr<int> DocumentBuilder::ResolveActivity(int strand) {
     const ActivityDraft& other = activities_[match.index];
     return CellError(
         kActivityId,
-        absl::StrCat("activity id ", Quoted(explicit_id), " is activity ",
-                     Quoted(other.title),
-                     other.strand < 0
-                         ? std::string()
-                         : absl::StrCat(" of strand ",
-                                        Quoted(strands_[other.strand].title)),
-                     " on line ", other.line));
+        absl::StrCat(
+            "activity id ", QuoteForMessage(explicit_id), " is activity ",
+            QuoteForMessage(other.title),
+            other.strand < 0
+                ? std::string()
+                : absl::StrCat(" of strand ",
+                               QuoteForMessage(strands_[other.strand].title)),
+            " on line ", other.line));
   }
   int index = match.index;
   if (match.adopted) activities_[index].explicit_id = explicit_id;
@@ -932,7 +887,7 @@ absl::StatusOr<std::vector<WrittenOrganisation>> DocumentBuilder::ReadLeads() {
       const absl::string_view id = Trim(pieces[i]);
       if (!IsValidId(id)) {
         return CellError(kLeadOrganisationIds,
-                         absl::StrCat(Quoted(id), " is not an id"));
+                         absl::StrCat(QuoteForMessage(id), " is not an id"));
       }
       leads[i].id = std::string(id);
       leads[i].display_name = CollapseSpaces(names[i]);
@@ -955,9 +910,10 @@ absl::StatusOr<std::vector<WrittenOrganisation>> DocumentBuilder::ReadLeads() {
     const std::string problem =
         plan::CheckText(lead.display_name, kMaxTitleLength);
     if (!problem.empty()) {
-      return CellError(kLeadOrganisations,
-                       absl::StrCat("organisation ", Quoted(lead.display_name),
-                                    " ", problem));
+      return CellError(
+          kLeadOrganisations,
+          absl::StrCat("organisation ", QuoteForMessage(lead.display_name), " ",
+                       problem));
     }
   }
   return leads;
@@ -1080,7 +1036,7 @@ absl::Status DocumentBuilder::ReadActivityCells(ActivityDraft* activity) {
       if (!v1::DutyArea_Parse(absl::AsciiStrToUpper(piece), &area) ||
           area == v1::DUTY_AREA_UNSPECIFIED) {
         return CellError(kDutyAreas,
-                         absl::StrCat(Quoted(piece),
+                         absl::StrCat(QuoteForMessage(piece),
                                       " is not a duty area (RISK, ACTION, "
                                       "RECOGNISE, PARTNERSHIP, REFERRAL, "
                                       "COMPLIANCE)"));
@@ -1106,7 +1062,7 @@ absl::Status DocumentBuilder::ReadActivityCells(ActivityDraft* activity) {
   if (!county.empty() && activity->county_activity.empty()) {
     if (!ResourceName::ParseAs(Kind::kActivity, county).ok()) {
       return CellError(kCountyActivity,
-                       absl::StrCat(Quoted(county),
+                       absl::StrCat(QuoteForMessage(county),
                                     " is not an activity name "
                                     "(plans/{plan}/activities/{activity})"));
     }
@@ -1156,14 +1112,14 @@ absl::Status DocumentBuilder::ReadAction(ActivityDraft* activity) {
     for (auto [column, value] : {std::make_pair(kTimescaleStart, start),
                                  std::make_pair(kTimescaleEnd, end)}) {
       if (!value.empty() && !IsValidMonth(value)) {
-        return CellError(
-            column, absl::StrCat(Quoted(value), " is not a month (YYYY-MM)"));
+        return CellError(column, absl::StrCat(QuoteForMessage(value),
+                                              " is not a month (YYYY-MM)"));
       }
     }
     if (!start.empty() && !end.empty() && start > end) {
-      return CellError(
-          kTimescaleEnd,
-          absl::StrCat(Quoted(end), " is before start ", Quoted(start)));
+      return CellError(kTimescaleEnd,
+                       absl::StrCat(QuoteForMessage(end), " is before start ",
+                                    QuoteForMessage(start)));
     }
     const std::string flag = absl::AsciiStrToLower(ongoing);
     bool is_ongoing;
@@ -1173,8 +1129,8 @@ absl::Status DocumentBuilder::ReadAction(ActivityDraft* activity) {
     } else if (flag == "yes" || flag == "true" || flag == "y" || flag == "1") {
       is_ongoing = true;
     } else {
-      return CellError(kTimescaleOngoing,
-                       absl::StrCat(Quoted(ongoing), " is not yes or no"));
+      return CellError(kTimescaleOngoing, absl::StrCat(QuoteForMessage(ongoing),
+                                                       " is not yes or no"));
     }
     timescale.set_start(std::string(start));
     timescale.set_end(std::string(end));
@@ -1184,21 +1140,13 @@ absl::Status DocumentBuilder::ReadAction(ActivityDraft* activity) {
   }
   if (timescale.ByteSizeLong() > 0) *action.mutable_timescale() = timescale;
 
-  const std::string rag = absl::AsciiStrToUpper(Get(kRag));
-  if (rag == "RED" || rag == "R") {
-    action.set_rag(v1::RED);
-  } else if (rag == "AMBER" || rag == "A") {
-    action.set_rag(v1::AMBER);
-  } else if (rag == "GREEN" || rag == "G") {
-    action.set_rag(v1::GREEN);
-  } else if (rag == "BLUE" || rag == "B" || rag == "COMPLETE" ||
-             rag == "COMPLETED") {
-    action.set_rag(v1::BLUE);
-  } else if (!rag.empty()) {
-    return CellError(kRag, absl::StrCat(Quoted(Get(kRag)),
+  const std::optional<v1::Rag> rag = ParseRag(Get(kRag));
+  if (!rag.has_value()) {
+    return CellError(kRag, absl::StrCat(QuoteForMessage(Get(kRag)),
                                         " is not RED, AMBER, GREEN, BLUE "
                                         "(complete) or empty"));
   }
+  action.set_rag(*rag);
 
   ASSIGN_OR_RETURN(std::optional<WrittenOrganisation> owner, ReadOwner());
   if (owner.has_value()) {
@@ -1248,7 +1196,7 @@ absl::StatusOr<ParsedPlan> DocumentBuilder::Finish() {
     strand.set_name(absl::StrCat(plan_name_, "/strands/", strands_[i].id));
     strand.set_title(strands_[i].title);
     strand.set_description(strands_[i].description);
-    strand.set_position(Position(i, strands_.size()));
+    strand.set_position(PositionKey(i, strands_.size()));
     doc.strands.push_back(std::move(strand));
   }
 
@@ -1279,7 +1227,7 @@ absl::StatusOr<ParsedPlan> DocumentBuilder::Finish() {
     }
     for (v1::DutyArea area : draft.duty_areas) activity.add_duty_areas(area);
     activity.set_county_activity(draft.county_activity);
-    activity.set_position(Position(i, activities_.size()));
+    activity.set_position(PositionKey(i, activities_.size()));
 
     AssignIds(&draft.actions, [](const ActionDraft& action) {
       return SlugId(action.action.description(), 40);
@@ -1289,7 +1237,7 @@ absl::StatusOr<ParsedPlan> DocumentBuilder::Finish() {
       v1::Action action = std::move(action_draft.action);
       action.set_name(
           absl::StrCat(activity.name(), "/actions/", action_draft.id));
-      action.set_position(Position(k, draft.actions.size()));
+      action.set_position(PositionKey(k, draft.actions.size()));
       if (!action.owner_organisation().empty()) {
         place(organisation_index_.at(
             std::string(LastId(action.owner_organisation()))));
@@ -1332,6 +1280,7 @@ absl::StatusOr<ParsedPlan> DocumentBuilder::Finish() {
   if (!violations.empty()) {
     return CsvError(violations.ToStatus().message());
   }
+  warnings_.Finish(line_);
   return std::move(parsed_);
 }
 

@@ -7,6 +7,7 @@
 #include "libplan/formats/html_style.h"
 #include "libplan/formats/plan_view.h"
 #include "libplan/formats/timescale.h"
+#include "libplan/model/rag.h"
 
 namespace plan {
 namespace {
@@ -92,44 +93,18 @@ std::string Escape(absl::string_view text) {
   return EscapeText(text, "<br>", HtmlEntity);
 }
 
-absl::string_view RagClass(v1::Rag rag) {
-  switch (rag) {
-    case v1::RED:
-      return "rag-red";
-    case v1::AMBER:
-      return "rag-amber";
-    case v1::GREEN:
-      return "rag-green";
-    case v1::BLUE:
-      return "rag-blue";
-    default:
-      return "rag-none";
-  }
-}
-
-absl::string_view LevelLabel(v1::PlanLevel level) {
-  switch (level) {
-    case v1::DISTRICT:
-      return "District action plan";
-    case v1::COUNTY:
-      return "County delivery plan";
-    default:
-      return "Delivery plan";
-  }
-}
-
 // One count cell of the summary: coloured when it is not zero.
 std::string CountCell(int n, absl::string_view rag_class) {
   if (n == 0) return "<td class=\"zero\">0</td>";
   return absl::StrCat("<td class=\"", rag_class, "\">", n, "</td>");
 }
 
-std::string SummaryRow(absl::string_view label, const RagCounts& c) {
+std::string SummaryRow(absl::string_view label, const v1::RagCounts& c) {
   return absl::StrCat(
-      "<tr><th scope=\"row\">", label, "</th>", CountCell(c.red, "rag-red"),
-      CountCell(c.amber, "rag-amber"), CountCell(c.green, "rag-green"),
-      CountCell(c.blue, "rag-blue"), CountCell(c.unset, "rag-none"),
-      CountCell(c.overdue, "rag-red"), "<td>", c.total(), "</td></tr>\n");
+      "<tr><th scope=\"row\">", label, "</th>", CountCell(c.red(), "rag-red"),
+      CountCell(c.amber(), "rag-amber"), CountCell(c.green(), "rag-green"),
+      CountCell(c.blue(), "rag-blue"), CountCell(c.unset(), "rag-none"),
+      CountCell(c.overdue(), "rag-red"), "<td>", c.total(), "</td></tr>\n");
 }
 
 std::string Swatch(absl::string_view rag_class) {
@@ -165,11 +140,13 @@ class HtmlWriter {
  private:
   void Banner(const std::string& title) {
     const v1::Plan& plan = view_.doc().plan;
+    absl::string_view level = LevelLabel(plan.level());
+    if (level.empty()) level = "Delivery plan";
     absl::StrAppend(&out_,
                     "<header class=\"banner\"><div class=\"wrap\">\n"
                     "<div class=\"marking\">OFFICIAL</div>\n"
                     "<p class=\"kicker\">Prevent duty \u00B7 ",
-                    LevelLabel(plan.level()), "</p>\n<h1>", title, "</h1>\n",
+                    level, "</p>\n<h1>", title, "</h1>\n",
                     "<dl class=\"facts\">");
     if (!plan.area().empty()) Fact("Area", Escape(plan.area()));
     if (const std::string period = PeriodLabel(plan); !period.empty()) {
@@ -194,11 +171,11 @@ class HtmlWriter {
   }
 
   void Summary() {
-    RagCounts all;
+    v1::RagCounts all;
     std::string rows;
     for (const StrandGroup& group : view_.groups()) {
-      const RagCounts counts = CountRags(group, today_);
-      all.Add(counts);
+      const v1::RagCounts counts = CountRags(group, today_);
+      AddRagCounts(counts, &all);
       rows +=
           SummaryRow(group.strand == nullptr ? "Other activities"
                                              : Escape(group.strand->title()),
@@ -220,9 +197,10 @@ class HtmlWriter {
     absl::StrAppend(
         &out_, "<div class=\"tiles\">", "<div class=\"tile\"><div class=\"n\">",
         all.total(), "</div><div class=\"l\">actions</div></div>",
-        "<div class=\"tile done\"><div class=\"n\">", all.blue,
+        "<div class=\"tile done\"><div class=\"n\">", all.blue(),
         "</div><div class=\"l\">complete</div></div>", "<div class=\"tile",
-        all.overdue > 0 ? " alert" : "", "\"><div class=\"n\">", all.overdue,
+        all.overdue() > 0 ? " alert" : "", "\"><div class=\"n\">",
+        all.overdue(),
         "</div><div class=\"l\">overdue</div></div></div>\n</section>\n");
     absl::StrAppend(
         &out_, "<p class=\"legend\"><span>", Swatch("rag-red"), "Red</span>",
@@ -310,7 +288,7 @@ class HtmlWriter {
         if (!action.timescale().text().empty()) out_ += "<br>";
         out_ += "<span class=\"badge\">Overdue</span>";
       }
-      absl::StrAppend(&out_, "</td><td class=\"rag ", RagClass(action.rag()),
+      absl::StrAppend(&out_, "</td><td class=\"rag ", RagCssClass(action.rag()),
                       "\">", RagLabel(action.rag()), "</td></tr>");
     }
     out_ += "</tbody>\n";

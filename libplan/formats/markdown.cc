@@ -6,6 +6,7 @@
 #include "absl/strings/str_join.h"
 #include "libplan/formats/plan_view.h"
 #include "libplan/formats/timescale.h"
+#include "libplan/model/rag.h"
 
 namespace plan {
 namespace {
@@ -68,36 +69,10 @@ std::string EscapeParagraph(absl::string_view text) {
   return out;
 }
 
-absl::string_view RagMark(v1::Rag rag) {
-  switch (rag) {
-    case v1::RED:
-      return "\U0001F534 Red";
-    case v1::AMBER:
-      return "\U0001F7E0 Amber";
-    case v1::GREEN:
-      return "\U0001F7E2 Green";
-    case v1::BLUE:
-      return "\U0001F535 Complete";
-    default:
-      return "\u26AA Not set";
-  }
-}
-
-std::string SummaryRow(absl::string_view label, const RagCounts& c) {
-  return absl::StrCat("| ", label, " | ", c.total(), " | ", c.red, " | ",
-                      c.amber, " | ", c.green, " | ", c.blue, " | ", c.unset,
-                      " | ", c.overdue, " |\n");
-}
-
-std::string LevelLabel(v1::PlanLevel level) {
-  switch (level) {
-    case v1::DISTRICT:
-      return "District action plan";
-    case v1::COUNTY:
-      return "County delivery plan";
-    default:
-      return "";
-  }
+std::string SummaryRow(absl::string_view label, const v1::RagCounts& c) {
+  return absl::StrCat("| ", label, " | ", c.total(), " | ", c.red(), " | ",
+                      c.amber(), " | ", c.green(), " | ", c.blue(), " | ",
+                      c.unset(), " | ", c.overdue(), " |\n");
 }
 
 }  // namespace
@@ -116,8 +91,9 @@ std::string WritePlanMarkdown(const PlanDocument& doc, absl::CivilDay today) {
   if (const std::string period = PeriodLabel(plan); !period.empty()) {
     facts.push_back(absl::StrCat("**Period:** ", period));
   }
-  if (const std::string level = LevelLabel(plan.level()); !level.empty()) {
-    facts.push_back(level);
+  if (const absl::string_view level = LevelLabel(plan.level());
+      !level.empty()) {
+    facts.push_back(std::string(level));
   }
   if (!facts.empty())
     absl::StrAppend(&out, absl::StrJoin(facts, " · "), "\n\n");
@@ -131,19 +107,19 @@ std::string WritePlanMarkdown(const PlanDocument& doc, absl::CivilDay today) {
   }
 
   // Summary.
-  RagCounts all;
+  v1::RagCounts all;
   std::string rows;
   for (const StrandGroup& group : view.groups()) {
-    const RagCounts counts = CountRags(group, today);
-    all.Add(counts);
+    const v1::RagCounts counts = CountRags(group, today);
+    AddRagCounts(counts, &all);
     rows += SummaryRow(group.strand == nullptr ? "Other activities"
                                                : Escape(group.strand->title()),
                        counts);
   }
   absl::StrAppend(&out, "## Summary\n\n", "Status as at ", DayLabel(today),
                   ": ", all.total(), all.total() == 1 ? " action" : " actions",
-                  ", ", all.overdue, " overdue",
-                  all.overdue > 0 ? " \u26A0" : "", ".\n\n");
+                  ", ", all.overdue(), " overdue",
+                  all.overdue() > 0 ? " \u26A0" : "", ".\n\n");
   absl::StrAppend(&out,
                   "| Strand | Actions | \U0001F534 Red | \U0001F7E0 Amber | "
                   "\U0001F7E2 Green | \U0001F535 Complete | \u26AA Not set | "
@@ -198,7 +174,8 @@ std::string WritePlanMarkdown(const PlanDocument& doc, absl::CivilDay today) {
           when += " \u26A0 **Overdue**";
         }
         timescales.push_back(std::move(when));
-        rags.push_back(absl::StrCat(number, RagMark(action.rag())));
+        rags.push_back(absl::StrCat(number, RagSymbol(action.rag()), " ",
+                                    RagLabel(action.rag())));
       }
       if (actions.empty()) actions.push_back("_No actions yet_");
       absl::StrAppend(&out, "| ", Escape(activity.title()), " | ",

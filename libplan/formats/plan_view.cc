@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "libplan/formats/timescale.h"
+#include "libplan/model/rag.h"
 #include "libplan/model/validation.h"
 
 namespace plan {
@@ -55,54 +56,27 @@ const v1::Strand* PlanView::FindStrand(absl::string_view name) const {
   return it == strands_.end() ? nullptr : it->second;
 }
 
-void RagCounts::Add(const RagCounts& other) {
-  red += other.red;
-  amber += other.amber;
-  green += other.green;
-  blue += other.blue;
-  unset += other.unset;
-  overdue += other.overdue;
-}
-
-RagCounts CountRags(const StrandGroup& group, absl::CivilDay today) {
-  RagCounts counts;
+v1::RagCounts CountRags(const StrandGroup& group, absl::CivilDay today) {
+  v1::RagCounts counts;
   for (const ActivityEntry* entry : group.activities) {
     for (const v1::Action& action : entry->actions) {
-      switch (action.rag()) {
-        case v1::RED:
-          ++counts.red;
-          break;
-        case v1::AMBER:
-          ++counts.amber;
-          break;
-        case v1::GREEN:
-          ++counts.green;
-          break;
-        case v1::BLUE:
-          ++counts.blue;
-          break;
-        default:
-          ++counts.unset;
-          break;
+      CountRag(action.rag(), &counts);
+      if (IsOverdue(action.timescale(), action.rag(), today)) {
+        counts.set_overdue(counts.overdue() + 1);
       }
-      if (IsOverdue(action.timescale(), action.rag(), today)) ++counts.overdue;
     }
   }
   return counts;
 }
 
-absl::string_view RagLabel(v1::Rag rag) {
-  switch (rag) {
-    case v1::RED:
-      return "Red";
-    case v1::AMBER:
-      return "Amber";
-    case v1::GREEN:
-      return "Green";
-    case v1::BLUE:
-      return "Complete";
+absl::string_view LevelLabel(v1::PlanLevel level) {
+  switch (level) {
+    case v1::DISTRICT:
+      return "District action plan";
+    case v1::COUNTY:
+      return "County delivery plan";
     default:
-      return "Not set";
+      return "";
   }
 }
 

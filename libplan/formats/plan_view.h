@@ -4,7 +4,7 @@
 //
 //   PlanView view(doc);
 //   for (const StrandGroup& group : view.groups()) {
-//     RagCounts counts = CountRags(group, today);
+//     v1::RagCounts counts = CountRags(group, today);
 //     ...
 //   }
 #ifndef LIBPLAN_FORMATS_PLAN_VIEW_H_
@@ -17,6 +17,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
 #include "libplan/formats/plan_document.h"
+#include "libplan/model/rag.h"
 
 namespace plan {
 
@@ -58,26 +59,12 @@ class PlanView {
   std::vector<StrandGroup> groups_;
 };
 
-// Actions by status, and how many are overdue.
-struct RagCounts {
-  int red = 0;
-  int amber = 0;
-  int green = 0;
-  int blue = 0;   // complete
-  int unset = 0;  // RAG_UNSPECIFIED (or an unknown value)
-  int overdue = 0;
-
-  int total() const { return red + amber + green + blue + unset; }
-  void Add(const RagCounts& other);
-};
-
 // The counts of the actions of `group`'s activities; overdue as IsOverdue on
 // `today`.
-RagCounts CountRags(const StrandGroup& group, absl::CivilDay today);
+v1::RagCounts CountRags(const StrandGroup& group, absl::CivilDay today);
 
-// The RAG as a reader sees it: "Red", "Amber", "Green", "Complete" (BLUE),
-// "Not set".
-absl::string_view RagLabel(v1::Rag rag);
+// "District action plan", "County delivery plan", or "" when not set.
+absl::string_view LevelLabel(v1::PlanLevel level);
 
 // "2024-02" as "February 2024"; anything that is not a month as it is.
 std::string MonthLabel(absl::string_view month);

@@ -16,9 +16,11 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "libplan/formats/import_support.h"
 #include "libplan/formats/naming.h"
 #include "libplan/formats/timescale.h"
 #include "libplan/model/names.h"
+#include "libplan/model/rag.h"
 #include "libplan/model/validation.h"
 #include "libplan/util/errors.h"
 
@@ -28,30 +30,8 @@ namespace {
 // ---------------------------------------------------------------------------
 // Text helpers. Every string here is valid UTF-8 (checked on input).
 
-bool IsSpace(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
-         c == '\v';
-}
-
 bool IsContinuationByte(char c) {
   return (static_cast<uint8_t>(c) & 0xC0) == 0x80;
-}
-
-// `text` trimmed, with each run of whitespace one space.
-std::string Collapse(absl::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  bool space = false;
-  for (char c : text) {
-    if (IsSpace(c)) {
-      space = !out.empty();
-      continue;
-    }
-    if (space) out += ' ';
-    space = false;
-    out += c;
-  }
-  return out;
 }
 
 size_t CharCount(absl::string_view text) {
@@ -69,13 +49,6 @@ absl::string_view CutChars(absl::string_view text, size_t max_chars) {
     ++chars;
   }
   return text;
-}
-
-// `text` quoted for a message, shortened when long.
-std::string Quote(absl::string_view text) {
-  constexpr size_t kMax = 60;
-  absl::string_view cut = CutChars(text, kMax);
-  return absl::StrCat("\"", cut, cut.size() < text.size() ? "..." : "", "\"");
 }
 
 // Whether `text` has a letter: an ASCII letter, or a character beyond
@@ -384,7 +357,7 @@ struct Columns {
 std::vector<std::string> Cells(absl::string_view line) {
   std::vector<std::string> cells;
   for (absl::string_view cell : absl::StrSplit(line, '\t')) {
-    cells.push_back(Collapse(cell));
+    cells.push_back(CollapseSpaces(cell));
   }
   while (!cells.empty() && cells.back().empty()) cells.pop_back();
   return cells;
@@ -535,7 +508,7 @@ LeadReading ReadLead(absl::string_view text) {
   if (IsAllPartners(text)) {
     reading.officer = std::string(text);
     reading.notes.push_back(
-        absl::StrCat(Quote(text),
+        absl::StrCat(QuoteForMessage(text),
                      " names no single organisation: read as all partners, "
                      "with no lead organisation"));
     return reading;
@@ -609,8 +582,8 @@ LeadReading ReadLead(absl::string_view text) {
     if (last < n && owner[last] < 0 && LettersOf(words[last]) == "prevent") {
       reading.notes.push_back(absl::StrCat(
           "read ",
-          Quote(absl::StrJoin(words.begin() + first, words.begin() + last + 1,
-                              " ")),
+          QuoteForMessage(absl::StrJoin(words.begin() + first,
+                                        words.begin() + last + 1, " ")),
           " as ",
           absl::StrJoin(words.begin() + first, words.begin() + last, " "),
           " (its Prevent team)"));
@@ -644,12 +617,12 @@ LeadReading ReadLead(absl::string_view text) {
     if (role) {
       reading.officer = std::string(text);
       reading.notes.push_back(
-          absl::StrCat(Quote(text),
+          absl::StrCat(QuoteForMessage(text),
                        " names a role but no organisation we know: kept as "
                        "the lead officer, with no lead organisation"));
     } else {
       reading.organisations.push_back(std::string(text));
-      reading.notes.push_back(absl::StrCat("read ", Quote(text),
+      reading.notes.push_back(absl::StrCat("read ", QuoteForMessage(text),
                                            " as the name of one organisation"));
     }
     return reading;
@@ -668,13 +641,13 @@ LeadReading ReadLead(absl::string_view text) {
     // "Available online but promoted by South Staffordshire Council".
     reading.officer = std::string(text);
     reading.notes.push_back(
-        absl::StrCat("lead ", Quote(text), ": the organisation is ",
+        absl::StrCat("lead ", QuoteForMessage(text), ": the organisation is ",
                      absl::StrJoin(reading.organisations, ", "),
                      "; the whole cell is kept as a note in the lead officer"));
   } else if (!role && people) {
     reading.officer = remainder;
     reading.notes.push_back(absl::StrCat(
-        "the lead officer ", Quote(remainder),
+        "the lead officer ", QuoteForMessage(remainder),
         " names people: kept as written, but the plan should name a role "
         "(it holds no personal data)"));
   } else {
@@ -851,48 +824,6 @@ struct ActionDraft {
   std::optional<v1::Timescale> timescale;
 };
 
-std::string Position(size_t index, size_t count) {
-  int width = 4;
-  for (size_t c = count; c >= 10000; c /= 10) ++width;
-  return absl::StrFormat("%0*d", width, index + 1);
-}
-
-// Ids made unique within one collection: "channel", then "channel-2", ...
-class IdSet {
- public:
-  std::string Unique(const std::string& base) {
-    if (used_.insert(base).second) return base;
-    for (int& k = next_[base];;) {
-      k = std::max(k, 2);
-      const std::string suffix = absl::StrCat("-", k++);
-      std::string stem = base.substr(0, 63 - suffix.size());
-      while (!stem.empty() && stem.back() == '-') stem.pop_back();
-      std::string id = absl::StrCat(stem, suffix);
-      if (used_.insert(id).second) return id;
-    }
-  }
-
- private:
-  absl::flat_hash_set<std::string> used_;
-  absl::flat_hash_map<std::string, int> next_;
-};
-
-std::optional<v1::Rag> RagOf(absl::string_view text) {
-  const std::string lower = Lower(text);
-  if (lower == "red" || lower == "r") return v1::RED;
-  if (lower == "amber" || lower == "a") return v1::AMBER;
-  if (lower == "green" || lower == "g") return v1::GREEN;
-  if (lower == "blue" || lower == "b" || lower == "complete" ||
-      lower == "completed") {
-    return v1::BLUE;
-  }
-  return std::nullopt;
-}
-
-// Warnings beyond this many are counted, not listed (a reply must stay
-// small).
-constexpr size_t kMaxWarnings = 1000;
-
 class Reader {
  public:
   Reader(std::vector<std::string> lines, ResourceName plan,
@@ -903,11 +834,7 @@ class Reader {
 
  private:
   void Warn(int line, std::string message) {
-    if (warnings_->size() < kMaxWarnings) {
-      warnings_->push_back({line, std::move(message)});
-    } else {
-      ++warnings_dropped_;
-    }
+    warnings_.Warn(line, std::move(message));
   }
   // The last line of the input (not the empty one after a final newline).
   int LastLine() const {
@@ -936,7 +863,7 @@ class Reader {
   std::string Organisation(absl::string_view written);
   void BuildStrands();
   void BuildActivity(const RawActivity& raw, size_t index, size_t count,
-                     IdSet* activity_ids);
+                     UniqueIds* activity_ids);
   std::vector<ActionDraft> SplitActions(const RawActivity& raw,
                                         const std::vector<DateEntry>& dates);
   void AssignTimescales(const RawActivity& raw, std::vector<DateEntry> dates,
@@ -946,9 +873,8 @@ class Reader {
 
   std::vector<std::string> lines_;
   ResourceName plan_;
-  std::vector<FormatWarning>* warnings_;
+  WarningSink warnings_;
   std::optional<Vocabulary> vocabulary_;
-  size_t warnings_dropped_ = 0;
 
   std::vector<RawStrand> strands_;
   std::vector<RawActivity> activities_;
@@ -979,7 +905,7 @@ Reader::RowKind Reader::Classify(const std::vector<std::string>& cells,
     one_word_each = one_word_each && Words(cells[i]).size() == 1;
   }
   const std::string& rag = CellAt(cells, columns.rag);
-  one_word_each = one_word_each && !rag.empty() && !RagOf(rag).has_value();
+  one_word_each = one_word_each && !rag.empty() && !ParseRag(rag).has_value();
   if (one_word_each || filled.back() >= static_cast<size_t>(columns.width)) {
     *why = "a page footer or header split across the columns";
     return RowKind::kDebris;
@@ -1117,7 +1043,7 @@ void Reader::ReadPlanHeading(size_t header_index) {
     break;
   }
   for (size_t k = 0; title.empty() && k < header_index; ++k) {
-    const std::string text = Collapse(lines_[k]);
+    const std::string text = CollapseSpaces(lines_[k]);
     if (absl::StrContains(Lower(text), "plan") &&
         CharCount(text) <= kMaxTitleLength && HasAlnum(text)) {
       title = text;
@@ -1125,19 +1051,20 @@ void Reader::ReadPlanHeading(size_t header_index) {
     }
   }
   for (size_t k = 0; title.empty() && k < header_index; ++k) {
-    const std::string text = Collapse(lines_[k]);
+    const std::string text = CollapseSpaces(lines_[k]);
     if (HasAlnum(text)) {
       title_line = static_cast<int>(k) + 1;
       title = Fit(text, kMaxTitleLength, title_line, "the plan title");
-      Warn(title_line, absl::StrCat("no line names the plan: its first line ",
-                                    Quote(title), " is taken as the title"));
+      Warn(title_line,
+           absl::StrCat("no line names the plan: its first line ",
+                        QuoteForMessage(title), " is taken as the title"));
     }
   }
   if (title.empty()) {
     title = std::string(plan_.id());
     title_line = 1;
     Warn(1, absl::StrCat("no title before the plan table: the plan is titled ",
-                         Quote(title), " after its id"));
+                         QuoteForMessage(title), " after its id"));
   }
   if (header_index > 0) {
     Warn(1, absl::StrCat("lines 1-", header_index,
@@ -1151,7 +1078,7 @@ void Reader::ReadPlanHeading(size_t header_index) {
   const std::string lower = Lower(title);
   const size_t prevent = lower.find(" prevent");
   if (prevent != std::string::npos && prevent > 0) {
-    plan.set_area(Collapse(title.substr(0, prevent)));
+    plan.set_area(CollapseSpaces(title.substr(0, prevent)));
   }
   if (absl::StrContains(lower, "delivery plan")) {
     plan.set_level(v1::COUNTY);
@@ -1220,10 +1147,10 @@ void Reader::AddRow(RawActivity* activity, RawRow row,
                            absl::StartsWith(lower, "until ");
       if (open || closing) {
         Warn(row.line,
-             absl::StrCat(
-                 "the timescale ", Quote(before.timescale), " (line ",
-                 before.line, ") continues here: read as ",
-                 Quote(absl::StrCat(before.timescale, " ", row.timescale))));
+             absl::StrCat("the timescale ", QuoteForMessage(before.timescale),
+                          " (line ", before.line, ") continues here: read as ",
+                          QuoteForMessage(absl::StrCat(before.timescale, " ",
+                                                       row.timescale))));
         absl::StrAppend(&before.timescale, " ", row.timescale);
         row.timescale.clear();
         row.wrap = k + 1 == activity->rows.size();
@@ -1270,7 +1197,7 @@ void Reader::ReadTable(size_t header_index) {
           if (!cell.empty()) filled.push_back(cell);
         }
         Warn(line, absl::StrCat("skipped ", why, ": ",
-                                Quote(absl::StrJoin(filled, " "))));
+                                QuoteForMessage(absl::StrJoin(filled, " "))));
         if (page_break == 0) page_break = line;
         continue;
       }
@@ -1297,8 +1224,9 @@ void Reader::ReadTable(size_t header_index) {
     row.rag = CellAt(cells, columns.rag);
     row.head = !title.empty();
     if (!title.empty() && !HasLetter(title)) {
-      Warn(line, absl::StrCat("ignored extraction debris ", Quote(title),
-                              " in the activity column"));
+      Warn(line,
+           absl::StrCat("ignored extraction debris ", QuoteForMessage(title),
+                        " in the activity column"));
       title.clear();
     }
     if (title == doc_.plan.title() && lead.empty() && row.action.empty() &&
@@ -1313,9 +1241,9 @@ void Reader::ReadTable(size_t header_index) {
         if (!StartsLower(title)) {
           Warn(line,
                absl::StrCat(
-                   Quote(title),
+                   QuoteForMessage(title),
                    " has no timescale and follows the first rows of ",
-                   Quote(absl::StrJoin(current->title_parts, " ")),
+                   QuoteForMessage(absl::StrJoin(current->title_parts, " ")),
                    ": read as the rest of that activity's wrapped title"));
         }
         current->title_parts.push_back(title);
@@ -1333,12 +1261,12 @@ void Reader::ReadTable(size_t header_index) {
           if (!cell.empty()) filled.push_back(cell);
         }
         Warn(line, absl::StrCat("skipped a row with no activity above it: ",
-                                Quote(absl::StrJoin(filled, " "))));
+                                QuoteForMessage(absl::StrJoin(filled, " "))));
       }
       continue;
     }
     if (after_page_break > 0 && current->line < after_page_break) {
-      Warn(line, absl::StrCat("continues ", Quote(title_before),
+      Warn(line, absl::StrCat("continues ", QuoteForMessage(title_before),
                               " from before the page break at line ",
                               after_page_break));
     }
@@ -1365,7 +1293,7 @@ std::string Reader::Organisation(absl::string_view written) {
 }
 
 void Reader::BuildStrands() {
-  IdSet ids;
+  UniqueIds ids;
   for (size_t i = 0; i < strands_.size(); ++i) {
     const RawStrand& raw = strands_[i];
     v1::Strand strand;
@@ -1375,7 +1303,7 @@ void Reader::BuildStrands() {
     strand.set_title(Fit(raw.title, kMaxTitleLength, raw.line, "strand title"));
     strand.set_description(
         Fit(raw.description, kMaxTextLength, raw.line, "strand description"));
-    strand.set_position(Position(i, strands_.size()));
+    strand.set_position(PositionKey(i, strands_.size()));
     strand_names_.push_back(name.str());
     doc_.strands.push_back(std::move(strand));
   }
@@ -1411,8 +1339,9 @@ std::vector<std::string> Reader::SplitDates(const std::string& cell) {
 v1::Timescale Reader::Timescale(const std::string& text, int line) {
   TimescaleParse parsed = ParseTimescale(text);
   if (!parsed.note.empty()) {
-    Warn(line, absl::StrCat("timescale ", Quote(parsed.timescale.text()), ": ",
-                            parsed.note));
+    Warn(line,
+         absl::StrCat("timescale ", QuoteForMessage(parsed.timescale.text()),
+                      ": ", parsed.note));
   }
   if (CharCount(parsed.timescale.text()) > kMaxTitleLength) {
     parsed.timescale.set_text(
@@ -1433,7 +1362,7 @@ std::vector<ActionDraft> Reader::SplitActions(
     if (!row.owner.empty() && row.action.empty()) {
       if (!pending_owner.empty()) {
         Warn(pending_line,
-             absl::StrCat("the organisation ", Quote(pending_owner),
+             absl::StrCat("the organisation ", QuoteForMessage(pending_owner),
                           " names no action: ignored"));
       }
       pending_owner = row.owner;
@@ -1482,7 +1411,7 @@ std::vector<ActionDraft> Reader::SplitActions(
       draft.owner_line = row.line;
       if (!pending_owner.empty()) {
         Warn(pending_line,
-             absl::StrCat("the organisation ", Quote(pending_owner),
+             absl::StrCat("the organisation ", QuoteForMessage(pending_owner),
                           " names no action: ignored"));
       }
     } else if (!pending_owner.empty()) {
@@ -1494,13 +1423,15 @@ std::vector<ActionDraft> Reader::SplitActions(
     actions.push_back(std::move(draft));
   }
   if (!pending_owner.empty()) {
-    Warn(pending_line, absl::StrCat("the organisation ", Quote(pending_owner),
-                                    " names no action: ignored"));
+    Warn(pending_line,
+         absl::StrCat("the organisation ", QuoteForMessage(pending_owner),
+                      " names no action: ignored"));
   }
   for (const ActionDraft& action : actions) {
     if (action.list_items > 0) {
       Warn(action.line,
-           absl::StrCat(Quote(action.text.substr(0, action.text.find(':') + 1)),
+           absl::StrCat(QuoteForMessage(
+                            action.text.substr(0, action.text.find(':') + 1)),
                         " is followed by ", action.list_items,
                         " rows listing what it covers: read as one action "
                         "listing them"));
@@ -1561,7 +1492,7 @@ void Reader::AssignTimescales(const RawActivity& raw,
       for (const DateEntry& date : dates) texts.push_back(date.text);
       Warn(dates.front().line,
            absl::StrCat("the timescales of ",
-                        Quote(absl::StrJoin(raw.title_parts, " ")),
+                        QuoteForMessage(absl::StrJoin(raw.title_parts, " ")),
                         " are listed apart from its actions (",
                         absl::StrJoin(texts, ", "),
                         "): as many dates as "
@@ -1594,8 +1525,9 @@ void Reader::AssignTimescales(const RawActivity& raw,
     for (const DateEntry* date : own[a]) texts.push_back(date->text);
     const std::string joined = absl::StrJoin(texts, " / ");
     Warn(own[a][0]->line,
-         absl::StrCat("the action ", Quote(action.text), " has ", texts.size(),
-                      " timescales: read together as ", Quote(joined)));
+         absl::StrCat("the action ", QuoteForMessage(action.text), " has ",
+                      texts.size(), " timescales: read together as ",
+                      QuoteForMessage(joined)));
     action.timescale = Timescale(joined, own[a][0]->line);
   }
   // An action with no date of its own shares the timescale written above
@@ -1606,20 +1538,21 @@ void Reader::AssignTimescales(const RawActivity& raw,
     if (action.timescale.has_value() || !above.timescale.has_value()) continue;
     action.timescale = above.timescale;
     Warn(action.line,
-         absl::StrCat("the action ", Quote(action.text),
+         absl::StrCat("the action ", QuoteForMessage(action.text),
                       " has no timescale of its own: given the one above it, ",
-                      Quote(above.timescale->text())));
+                      QuoteForMessage(above.timescale->text())));
   }
   for (const ActionDraft& action : *actions) {
     if (!action.timescale.has_value()) {
-      Warn(action.line, absl::StrCat("the action ", Quote(action.text),
-                                     " has no timescale"));
+      Warn(action.line,
+           absl::StrCat("the action ", QuoteForMessage(action.text),
+                        " has no timescale"));
     }
   }
 }
 
 void Reader::BuildActivity(const RawActivity& raw, size_t index, size_t count,
-                           IdSet* activity_ids) {
+                           UniqueIds* activity_ids) {
   ActivityEntry entry;
   v1::Activity& activity = entry.activity;
   const std::string title =
@@ -1630,7 +1563,7 @@ void Reader::BuildActivity(const RawActivity& raw, size_t index, size_t count,
   activity.set_name(name.str());
   activity.set_title(title);
   if (raw.strand >= 0) activity.set_strand(strand_names_[raw.strand]);
-  activity.set_position(Position(index, count));
+  activity.set_position(PositionKey(index, count));
 
   std::vector<absl::string_view> lead_parts(raw.lead_parts.begin(),
                                             raw.lead_parts.end());
@@ -1656,11 +1589,11 @@ void Reader::BuildActivity(const RawActivity& raw, size_t index, size_t count,
   std::vector<ActionDraft> drafts = SplitActions(raw, dates);
   AssignTimescales(raw, std::move(dates), &drafts);
   if (drafts.empty()) {
-    Warn(raw.line,
-         absl::StrCat("the activity ", Quote(title), " has no actions"));
+    Warn(raw.line, absl::StrCat("the activity ", QuoteForMessage(title),
+                                " has no actions"));
   }
 
-  IdSet action_ids;
+  UniqueIds action_ids;
   for (size_t a = 0; a < drafts.size(); ++a) {
     const ActionDraft& draft = drafts[a];
     v1::Action action;
@@ -1675,10 +1608,10 @@ void Reader::BuildActivity(const RawActivity& raw, size_t index, size_t count,
       *action.mutable_timescale() = *draft.timescale;
     }
     if (!draft.rag.empty()) {
-      if (std::optional<v1::Rag> rag = RagOf(draft.rag)) {
+      if (std::optional<v1::Rag> rag = ParseRag(draft.rag)) {
         action.set_rag(*rag);
       } else {
-        Warn(draft.line, absl::StrCat("RAG ", Quote(draft.rag),
+        Warn(draft.line, absl::StrCat("RAG ", QuoteForMessage(draft.rag),
                                       " is not red, amber, green or blue "
                                       "(complete): ignored"));
       }
@@ -1688,12 +1621,12 @@ void Reader::BuildActivity(const RawActivity& raw, size_t index, size_t count,
       for (const std::string& note : owner.notes) Warn(draft.owner_line, note);
       if (owner.organisations.empty()) {
         Warn(draft.owner_line,
-             absl::StrCat(Quote(draft.owner),
+             absl::StrCat(QuoteForMessage(draft.owner),
                           " names no organisation: the action has no owner"));
       } else {
         if (owner.organisations.size() > 1) {
           Warn(draft.owner_line,
-               absl::StrCat(Quote(draft.owner),
+               absl::StrCat(QuoteForMessage(draft.owner),
                             " names several organisations: the action's "
                             "owner is the first, ",
                             owner.organisations.front()));
@@ -1702,7 +1635,7 @@ void Reader::BuildActivity(const RawActivity& raw, size_t index, size_t count,
         if (leads.count(org) == 0) action.set_owner_organisation(org);
       }
     }
-    action.set_position(Position(a, drafts.size()));
+    action.set_position(PositionKey(a, drafts.size()));
     entry.actions.push_back(std::move(action));
   }
   doc_.activities.push_back(std::move(entry));
@@ -1732,16 +1665,11 @@ absl::StatusOr<PlanDocument> Reader::Read() {
                      header_index + 1, " has no activity rows"));
   }
   BuildStrands();
-  IdSet activity_ids;
+  UniqueIds activity_ids;
   for (size_t i = 0; i < activities_.size(); ++i) {
     BuildActivity(activities_[i], i, activities_.size(), &activity_ids);
   }
-  if (warnings_dropped_ > 0) {
-    warnings_->push_back(
-        {LastLine(), absl::StrCat(warnings_dropped_,
-                                  " more warnings like those above are not "
-                                  "listed")});
-  }
+  warnings_.Finish(LastLine());
   return std::move(doc_);
 }
 

@@ -11,6 +11,7 @@
 #include "absl/time/time.h"
 #include "libplan/formats/html_style.h"
 #include "libplan/formats/plan_view.h"
+#include "libplan/model/rag.h"
 
 namespace plan {
 namespace {
@@ -177,21 +178,6 @@ absl::string_view InkOn(absl::string_view css) {
   return css == "rag-amber"  ? "#2b1d00"
          : css == "rag-none" ? "#3d4651"
                              : "#fff";
-}
-
-absl::string_view RagClass(v1::Rag rag) {
-  switch (rag) {
-    case v1::RED:
-      return "rag-red";
-    case v1::AMBER:
-      return "rag-amber";
-    case v1::GREEN:
-      return "rag-green";
-    case v1::BLUE:
-      return "rag-blue";
-    default:
-      return "rag-none";
-  }
 }
 
 std::string Swatch(absl::string_view css) {
@@ -470,7 +456,8 @@ std::string OverdueTable(
         "<td>", Escape(action.activity_title()), "</td><td class=\"action\">",
         Escape(action.description()), "</td><td>", Lead(action, names),
         "</td><td>", Escape(timescale), "</td><td class=\"rag ",
-        RagClass(action.rag()), "\">", RagLabel(action.rag()), "</td></tr>\n");
+        RagCssClass(action.rag()), "\">", RagLabel(action.rag()),
+        "</td></tr>\n");
   }
   return out + "</tbody>\n</table>\n";
 }
@@ -675,7 +662,7 @@ std::string WritePlanDashboardHtml(const v1::PlanSummary& summary,
       absl::StrAppend(&out, "<tr><td>", Escape(LastId(latest.action())),
                       "</td><td>", DayLabel(day), "</td><td>",
                       Escape(names.Organisation(update.organisation())),
-                      "</td><td class=\"rag ", RagClass(update.rag()), "\">",
+                      "</td><td class=\"rag ", RagCssClass(update.rag()), "\">",
                       RagLabel(update.rag()), "</td><td>",
                       Escape(update.note()), "</td></tr>\n");
     }

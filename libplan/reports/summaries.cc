@@ -11,43 +11,17 @@
 #include "absl/time/time.h"
 #include "libplan/formats/plan_view.h"
 #include "libplan/formats/timescale.h"
+#include "libplan/model/rag.h"
 
 namespace plan {
 namespace {
 
 void CountAction(const v1::Action& action, absl::CivilDay today,
                  v1::RagCounts* counts) {
-  switch (action.rag()) {
-    case v1::RED:
-      counts->set_red(counts->red() + 1);
-      break;
-    case v1::AMBER:
-      counts->set_amber(counts->amber() + 1);
-      break;
-    case v1::GREEN:
-      counts->set_green(counts->green() + 1);
-      break;
-    case v1::BLUE:
-      counts->set_blue(counts->blue() + 1);
-      break;
-    default:
-      counts->set_unset(counts->unset() + 1);
-      break;
-  }
+  CountRag(action.rag(), counts);
   if (IsOverdue(action.timescale(), action.rag(), today)) {
     counts->set_overdue(counts->overdue() + 1);
   }
-  counts->set_total(counts->total() + 1);
-}
-
-void AddCounts(const v1::RagCounts& from, v1::RagCounts* to) {
-  to->set_red(to->red() + from.red());
-  to->set_amber(to->amber() + from.amber());
-  to->set_green(to->green() + from.green());
-  to->set_blue(to->blue() + from.blue());
-  to->set_unset(to->unset() + from.unset());
-  to->set_overdue(to->overdue() + from.overdue());
-  to->set_total(to->total() + from.total());
 }
 
 v1::RagCounts CountActions(const ActivityEntry& entry, absl::CivilDay today,
@@ -210,7 +184,7 @@ v1::PlanSummary SummarisePlan(const PlanDocument& doc,
         tally.Add(view, *entry, action, today);
       }
     }
-    AddCounts(*counts, summary.mutable_totals());
+    AddRagCounts(*counts, summary.mutable_totals());
   }
   // Latest updates in document order, not strand order.
   for (const ActivityEntry& entry : doc.activities) {
@@ -292,7 +266,7 @@ v1::CountySummary SummariseCounty(const PlanDocument& county,
         }
       }
     }
-    AddCounts(row->totals(), summary.mutable_totals());
+    AddRagCounts(row->totals(), summary.mutable_totals());
   }
   for (v1::OrganisationActions& organisation : std::move(tally).Sorted()) {
     *summary.add_by_organisation() = std::move(organisation);
@@ -330,7 +304,7 @@ v1::CountySummary SummariseCounty(const PlanDocument& county,
   }
   for (v1::CountyObjective& objective : *summary.mutable_objectives()) {
     for (const v1::Contribution& contribution : objective.contributions()) {
-      AddCounts(contribution.counts(), objective.mutable_counts());
+      AddRagCounts(contribution.counts(), objective.mutable_counts());
     }
   }
   return summary;
