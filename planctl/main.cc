@@ -25,6 +25,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/create_channel.h"
@@ -101,120 +102,21 @@ enum ExitCode {
   kUnreachable = 4
 };
 
+class Cli;
+
+// One command of planctl: what `help` shows, and what runs it.
 struct Command {
   const char* name;
   const char* synopsis;
   const char* help;
+  // Runs it with the arguments after its name; returns the exit code.
+  int (Cli::*run)(const std::vector<std::string>& args);
 };
 
-constexpr Command kCommands[] = {
-    {"get", "get NAME",
-     "Shows one resource, e.g.\n"
-     "  planctl get plans/south-staffordshire/activities/channel\n"},
-    {"list", "list COLLECTION",
-     "Lists a collection, e.g.\n"
-     "  planctl list plans\n"
-     "  planctl list plans/south-staffordshire/activities\n"
-     "  planctl list plans/south-staffordshire/activities/-/actions "
-     "--filter='rag = RED AND overdue = true'\n"
-     "Flags: --filter, --show_deleted, --page_size.\n"},
-    {"create", "create NAME|COLLECTION FIELD=VALUE...",
-     "Creates a resource with the given id (or a random one when you name the\n"
-     "collection), e.g.\n"
-     "  planctl create organisations/entrust display_name=Entrust "
-     "kind=EDUCATION\n"
-     "  planctl create plans/p/activities/channel title=Channel "
-     "strand=plans/p/strands/ideology\n"
-     "  planctl create plans/p/activities/channel/actions description='Refer "
-     "...' timescale='Feb 2024 - March 2025'\n"},
-    {"set", "set NAME FIELD=VALUE...",
-     "Updates the named fields only, e.g.\n"
-     "  planctl set plans/p/activities/a/actions/x rag=RED\n"
-     "Lists are comma-separated; an empty value clears a field. --etag makes\n"
-     "the update conditional.\n"},
-    {"delete", "delete NAME",
-     "Soft-deletes a resource (undelete restores it). --etag makes it "
-     "conditional.\n"},
-    {"undelete", "undelete NAME", "Restores a soft-deleted resource.\n"},
-    {"progress", "progress ACTION --note=TEXT [--rag=RAG]",
-     "Adds a dated progress update to an action, e.g.\n"
-     "  planctl progress plans/p/activities/a/actions/x --rag=GREEN "
-     "--note='Delivered to 40 staff'\n"},
-    {"import", "import FILE --plan=plans/ID [--format=F] [--dry_run]",
-     "Imports a whole plan in one atomic write: the text of a published plan\n"
-     "(prevent-text, e.g. deploy/demo/*.txt) or a CSV. --dry_run shows what\n"
-     "would be created and writes nothing. --title names a new plan from a "
-     "CSV.\n"},
-    {"export", "export PLAN --format=csv|markdown|html [--output=FILE]",
-     "Writes a plan as CSV (re-importable), Markdown, or a printable HTML "
-     "page.\n"},
-    {"health", "health",
-     "Asks the server's grpc.health.v1 service; exit 0 when SERVING.\n"},
-    {"report", "report plan|county PLAN [--period=START..END] [--html=FILE]",
-     "A summary a partnership board can read: RAG counts per strand, overdue\n"
-     "actions, actions by lead organisation; for a county plan, the district "
-     "x\n"
-     "strand matrix and each district's contribution to the county\n"
-     "objectives. --html writes the printable dashboard too.\n"},
-    {"changes", "changes PLAN --since=DATE",
-     "What changed in a plan since a date (\"since the last board\"): who\n"
-     "changed what, from what to what, oldest first.\n"},
-    {"sync", "sync",
-     "Asks a sync agent (--server) to sync with the plan service now (push\n"
-     "its local edits, then pull) and shows what moved. Exit 4 when the\n"
-     "agent or the plan service cannot be reached; the local plan still\n"
-     "works. --timeout bounds the wait.\n"},
-    {"sync-status", "sync-status",
-     "Shows how a sync agent's replication stands: its plans, schedule, last\n"
-     "success and error, pending local changes, cursor and lag, open\n"
-     "conflicts, and changes the plan service refused.\n"},
-    {"conflicts",
-     "conflicts list PLAN | conflicts resolve NAME --candidate=N|--value=V",
-     "Concurrent edits of one field that could not be merged are kept as\n"
-     "conflicts, every candidate with its organisation; the later edit is\n"
-     "applied meanwhile.\n"
-     "  planctl conflicts list plans/south-staffordshire "
-     "--filter='state = OPEN'\n"
-     "  planctl conflicts resolve plans/south-staffordshire/conflicts/ID "
-     "--candidate=1\n"
-     "  planctl conflicts resolve plans/south-staffordshire/conflicts/ID "
-     "--value=AMBER\n"
-     "--value is written as in `set`; --etag makes it conditional.\n"},
-    {"audit", "audit verify [PLAN]",
-     "Checks the change log's hash chain: every entry must hash to the\n"
-     "link the next one holds, and the last to the head. With PLAN, that\n"
-     "plan's entries are read whole and the others by their hash. Prints OK,\n"
-     "or the first sequence that fails, and exits 1 then.\n"
-     "  planctl audit verify plans/south-staffordshire\n"},
-    {"admin", "admin backup --to=DIR",
-     "Backs up the plan service's store online (RocksDB BackupEngine),\n"
-     "consistent while writes go on, into DIR on the service's machine,\n"
-     "inside the service's --backup_root; backups into one DIR are\n"
-     "incremental. Restore with plan-service --restore_from=DIR\n"
-     "--data_dir=NEW (docs/operations.md).\n"},
-};
+// The command named `name`, or null.
+const Command* FindCommand(absl::string_view name);
 
-const Command* FindCommand(absl::string_view name) {
-  for (const Command& command : kCommands) {
-    if (command.name == name) return &command;
-  }
-  return nullptr;
-}
-
-std::string Usage() {
-  std::string out =
-      "planctl: read and edit Prevent delivery plans on a plan service or "
-      "sync agent.\n\nUsage: planctl [--server=HOST:PORT] "
-      "[--organisation=organisations/ID] [--json] COMMAND ARGS\n\nCommands:\n";
-  for (const Command& command : kCommands) {
-    absl::StrAppend(&out, "  ", command.synopsis, "\n");
-  }
-  absl::StrAppend(&out,
-                  "\n`planctl help COMMAND` explains one. Exit codes: 0 done, "
-                  "2 usage error, 3 refused by the server, 4 server "
-                  "unreachable, 1 other failure.\n");
-  return out;
-}
+std::string Usage();
 
 int UsageError(const std::string& message) {
   std::cerr << "planctl: " << message << "\n(planctl help for usage)\n";
@@ -353,28 +255,15 @@ class Cli {
   Cli(PlanClient* client, v1::AgentService::StubInterface* agent)
       : client_(client), agent_(agent), json_(absl::GetFlag(FLAGS_json)) {}
 
+  // Every command, in the order help lists them.
+  static absl::Span<const Command> Commands();
+
   int Run(const std::vector<std::string>& args) {
-    const std::string& command = args[0];
-    const std::vector<std::string> rest(args.begin() + 1, args.end());
-    if (command == "get") return Get(rest);
-    if (command == "list") return List(rest);
-    if (command == "create") return Create(rest);
-    if (command == "set") return Set(rest);
-    if (command == "delete" || command == "undelete") {
-      return DeleteOrUndelete(command, rest);
+    const Command* command = FindCommand(args[0]);
+    if (command == nullptr) {
+      return UsageError(absl::StrCat("unknown command \"", args[0], "\""));
     }
-    if (command == "progress") return Progress(rest);
-    if (command == "import") return Import(rest);
-    if (command == "export") return Export(rest);
-    if (command == "health") return Health();
-    if (command == "report") return Report(rest);
-    if (command == "changes") return Changes(rest);
-    if (command == "sync") return Sync(rest);
-    if (command == "sync-status") return SyncStatus(rest);
-    if (command == "conflicts") return Conflicts(rest);
-    if (command == "admin") return Admin(rest);
-    if (command == "audit") return Audit(rest);
-    return UsageError(absl::StrCat("unknown command \"", command, "\""));
+    return (this->*command->run)({args.begin() + 1, args.end()});
   }
 
  private:
@@ -547,6 +436,13 @@ class Cli {
         client_->Call(method, *request);
     if (!response.ok()) return Failed(response.status());
     return Print(**response);
+  }
+
+  int Delete(const std::vector<std::string>& args) {
+    return DeleteOrUndelete("delete", args);
+  }
+  int Undelete(const std::vector<std::string>& args) {
+    return DeleteOrUndelete("undelete", args);
   }
 
   int DeleteOrUndelete(const std::string& command,
@@ -828,7 +724,7 @@ class Cli {
     return kOk;
   }
 
-  int Health() {
+  int Health(const std::vector<std::string>& /*args*/) {
     absl::StatusOr<std::string> status = client_->Health();
     if (!status.ok()) return Failed(status.status());
     std::cout << *status << "\n";
@@ -1016,6 +912,141 @@ class Cli {
   v1::AgentService::StubInterface* agent_;
   bool json_;
 };
+
+absl::Span<const Command> Cli::Commands() {
+  static constexpr Command kCommands[] = {
+      {"get", "get NAME",
+       "Shows one resource, e.g.\n"
+       "  planctl get plans/south-staffordshire/activities/channel\n",
+       &Cli::Get},
+      {"list", "list COLLECTION",
+       "Lists a collection, e.g.\n"
+       "  planctl list plans\n"
+       "  planctl list plans/south-staffordshire/activities\n"
+       "  planctl list plans/south-staffordshire/activities/-/actions "
+       "--filter='rag = RED AND overdue = true'\n"
+       "Flags: --filter, --show_deleted, --page_size.\n",
+       &Cli::List},
+      {"create", "create NAME|COLLECTION FIELD=VALUE...",
+       "Creates a resource with the given id (or a random one when you name "
+       "the\n"
+       "collection), e.g.\n"
+       "  planctl create organisations/entrust display_name=Entrust "
+       "kind=EDUCATION\n"
+       "  planctl create plans/p/activities/channel title=Channel "
+       "strand=plans/p/strands/ideology\n"
+       "  planctl create plans/p/activities/channel/actions description='Refer "
+       "...' timescale='Feb 2024 - March 2025'\n",
+       &Cli::Create},
+      {"set", "set NAME FIELD=VALUE...",
+       "Updates the named fields only, e.g.\n"
+       "  planctl set plans/p/activities/a/actions/x rag=RED\n"
+       "Lists are comma-separated; an empty value clears a field. --etag "
+       "makes\n"
+       "the update conditional.\n",
+       &Cli::Set},
+      {"delete", "delete NAME",
+       "Soft-deletes a resource (undelete restores it). --etag makes it "
+       "conditional.\n",
+       &Cli::Delete},
+      {"undelete", "undelete NAME", "Restores a soft-deleted resource.\n",
+       &Cli::Undelete},
+      {"progress", "progress ACTION --note=TEXT [--rag=RAG]",
+       "Adds a dated progress update to an action, e.g.\n"
+       "  planctl progress plans/p/activities/a/actions/x --rag=GREEN "
+       "--note='Delivered to 40 staff'\n",
+       &Cli::Progress},
+      {"import", "import FILE --plan=plans/ID [--format=F] [--dry_run]",
+       "Imports a whole plan in one atomic write: the text of a published "
+       "plan\n"
+       "(prevent-text, e.g. deploy/demo/*.txt) or a CSV. --dry_run shows what\n"
+       "would be created and writes nothing. --title names a new plan from a "
+       "CSV.\n",
+       &Cli::Import},
+      {"export", "export PLAN --format=csv|markdown|html [--output=FILE]",
+       "Writes a plan as CSV (re-importable), Markdown, or a printable HTML "
+       "page.\n",
+       &Cli::Export},
+      {"health", "health",
+       "Asks the server's grpc.health.v1 service; exit 0 when SERVING.\n",
+       &Cli::Health},
+      {"report", "report plan|county PLAN [--period=START..END] [--html=FILE]",
+       "A summary a partnership board can read: RAG counts per strand, "
+       "overdue\n"
+       "actions, actions by lead organisation; for a county plan, the district "
+       "x\n"
+       "strand matrix and each district's contribution to the county\n"
+       "objectives. --html writes the printable dashboard too.\n",
+       &Cli::Report},
+      {"changes", "changes PLAN --since=DATE",
+       "What changed in a plan since a date (\"since the last board\"): who\n"
+       "changed what, from what to what, oldest first.\n",
+       &Cli::Changes},
+      {"sync", "sync",
+       "Asks a sync agent (--server) to sync with the plan service now (push\n"
+       "its local edits, then pull) and shows what moved. Exit 4 when the\n"
+       "agent or the plan service cannot be reached; the local plan still\n"
+       "works. --timeout bounds the wait.\n",
+       &Cli::Sync},
+      {"sync-status", "sync-status",
+       "Shows how a sync agent's replication stands: its plans, schedule, "
+       "last\n"
+       "success and error, pending local changes, cursor and lag, open\n"
+       "conflicts, and changes the plan service refused.\n",
+       &Cli::SyncStatus},
+      {"conflicts",
+       "conflicts list PLAN | conflicts resolve NAME --candidate=N|--value=V",
+       "Concurrent edits of one field that could not be merged are kept as\n"
+       "conflicts, every candidate with its organisation; the later edit is\n"
+       "applied meanwhile.\n"
+       "  planctl conflicts list plans/south-staffordshire "
+       "--filter='state = OPEN'\n"
+       "  planctl conflicts resolve plans/south-staffordshire/conflicts/ID "
+       "--candidate=1\n"
+       "  planctl conflicts resolve plans/south-staffordshire/conflicts/ID "
+       "--value=AMBER\n"
+       "--value is written as in `set`; --etag makes it conditional.\n",
+       &Cli::Conflicts},
+      {"audit", "audit verify [PLAN]",
+       "Checks the change log's hash chain: every entry must hash to the\n"
+       "link the next one holds, and the last to the head. With PLAN, that\n"
+       "plan's entries are read whole and the others by their hash. Prints "
+       "OK,\n"
+       "or the first sequence that fails, and exits 1 then.\n"
+       "  planctl audit verify plans/south-staffordshire\n",
+       &Cli::Audit},
+      {"admin", "admin backup --to=DIR",
+       "Backs up the plan service's store online (RocksDB BackupEngine),\n"
+       "consistent while writes go on, into DIR on the service's machine,\n"
+       "inside the service's --backup_root; backups into one DIR are\n"
+       "incremental. Restore with plan-service --restore_from=DIR\n"
+       "--data_dir=NEW (docs/operations.md).\n",
+       &Cli::Admin},
+  };
+  return kCommands;
+}
+
+const Command* FindCommand(absl::string_view name) {
+  for (const Command& command : Cli::Commands()) {
+    if (command.name == name) return &command;
+  }
+  return nullptr;
+}
+
+std::string Usage() {
+  std::string out =
+      "planctl: read and edit Prevent delivery plans on a plan service or "
+      "sync agent.\n\nUsage: planctl [--server=HOST:PORT] "
+      "[--organisation=organisations/ID] [--json] COMMAND ARGS\n\nCommands:\n";
+  for (const Command& command : Cli::Commands()) {
+    absl::StrAppend(&out, "  ", command.synopsis, "\n");
+  }
+  absl::StrAppend(&out,
+                  "\n`planctl help COMMAND` explains one. Exit codes: 0 done, "
+                  "2 usage error, 3 refused by the server, 4 server "
+                  "unreachable, 1 other failure.\n");
+  return out;
+}
 
 }  // namespace
 }  // namespace planctl
