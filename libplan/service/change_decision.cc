@@ -9,6 +9,7 @@
 #include "libplan/merge/field_merge.h"
 #include "libplan/model/fields.h"
 #include "libplan/model/validation.h"
+#include "libplan/util/check.h"
 #include "libplan/util/errors.h"
 #include "libplan/util/log.h"
 #include "libplan/util/status_macros.h"
@@ -391,6 +392,11 @@ absl::StatusOr<ChangeDecision> DecideLifecycle(v1::Change change,
 
 }  // namespace
 
+// DecideChange, without checking its answer's invariants.
+static absl::StatusOr<ChangeDecision> DecideChangeUnchecked(
+    const v1::Change& requested, const std::optional<storage::Entity>& stored,
+    const DecisionContext& context);
+
 absl::Status ResourceNotFound(const ResourceName& name) {
   return Error(absl::StatusCode::kNotFound, "RESOURCE_NOT_FOUND",
                absl::StrCat(name.str(), " does not exist"), name.str());
@@ -404,6 +410,23 @@ absl::Status EtagMismatch(const ResourceName& name, absl::string_view etag) {
 }
 
 absl::StatusOr<ChangeDecision> DecideChange(
+    const v1::Change& requested, const std::optional<storage::Entity>& stored,
+    const DecisionContext& context) {
+  absl::StatusOr<ChangeDecision> decision =
+      DecideChangeUnchecked(requested, stored, context);
+  if (decision.ok()) {
+    // A refused change does nothing; a direct one never conflicts.
+    PLAN_DCHECK(decision->refusal.ok() ||
+                (!decision->logged.has_value() && decision->conflicts.empty()))
+        << requested.target();
+    PLAN_DCHECK(context.origin == Origin::kPushed ||
+                decision->conflicts.empty())
+        << requested.target();
+  }
+  return decision;
+}
+
+static absl::StatusOr<ChangeDecision> DecideChangeUnchecked(
     const v1::Change& requested, const std::optional<storage::Entity>& stored,
     const DecisionContext& context) {
   absl::StatusOr<ResourceName> name = ResourceName::Parse(requested.target());

@@ -20,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "libplan/storage/sync_log_file_system.h"
+#include "libplan/util/check.h"
 #include "libplan/util/errors.h"
 #include "libplan/util/log.h"
 #include "libplan/util/sha256.h"
@@ -918,6 +919,10 @@ class RocksStore final : public Store {
       }
     }
     std::vector<Writer*> group(writers_.begin(), writers_.begin() + size);
+    for (const Writer* writer : group) {
+      PLAN_DCHECK(size == 1 || !writer->alone)
+          << "a writer that must be alone shares a group of " << size;
+    }
     GroupState state;
     state.next_sequence = last_sequence_ + 1;
     state.chain_head = chain_head_;
@@ -972,6 +977,14 @@ class RocksStore final : public Store {
     }
     mu_.Lock();
     if (written.ok()) {
+      // The log grows by exactly the sequences the group took, and its chain
+      // head moves with it.
+      PLAN_DCHECK(state.next_sequence - 1 >= last_sequence_)
+          << "the log went back from " << last_sequence_ << " to "
+          << state.next_sequence - 1;
+      PLAN_DCHECK(state.next_sequence - 1 == last_sequence_ ||
+                  state.chain_head != chain_head_)
+          << "changes were logged but the chain head did not move";
       last_sequence_ = state.next_sequence - 1;
       chain_head_ = std::move(state.chain_head);
       if (std::optional<std::string> hlc = state.last_hlc(); hlc.has_value()) {
@@ -1133,6 +1146,9 @@ void Transaction::PutEntity(const ResourceName& name,
 
 uint64_t Transaction::AppendChange(v1::Change change) {
   const uint64_t sequence = TakeSequence();
+  PLAN_DCHECK(change.sequence() == 0 || change.sequence() == sequence)
+      << "a change stamped with sequence " << change.sequence()
+      << " was logged at " << sequence;
   change.set_sequence(sequence);
   change.set_prev_hash(ChainHead());
   if (!change.has_log_time()) {

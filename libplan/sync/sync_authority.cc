@@ -15,6 +15,7 @@
 #include "libplan/service/change_decision.h"
 #include "libplan/storage/snapshot_record.h"
 #include "libplan/sync/apply.h"
+#include "libplan/util/check.h"
 #include "libplan/util/errors.h"
 #include "libplan/util/log.h"
 #include "libplan/util/sha256.h"
@@ -172,7 +173,11 @@ static absl::Status LogAndApply(Transaction& txn, const ResourceName& target,
   }
   RETURN_IF_ERROR(ApplyServiceChange(change, resource, entity));
   txn.PutEntity(target, *entity);
+  const uint64_t stamped = change.sequence();
   *sequence = txn.AppendChange(std::move(change));
+  // The entity's versions name the sequence the change is logged at.
+  PLAN_DCHECK(*sequence == stamped)
+      << "change stamped " << stamped << " was logged at " << *sequence;
   return absl::OkStatus();
 }
 
