@@ -28,6 +28,15 @@ using EntityLookup =
     absl::FunctionRef<absl::StatusOr<std::optional<storage::Entity>>(
         const ResourceName&)>;
 
+// The lookups of what `txn` or `view` sees, to pass as an EntityLookup (they
+// hold a reference to it).
+inline auto LookupIn(Transaction& txn) {
+  return [&txn](const ResourceName& name) { return txn.GetEntity(name); };
+}
+inline auto LookupIn(const ReadView& view) {
+  return [&view](const ResourceName& name) { return view.GetEntity(name); };
+}
+
 class AccessControl {
  public:
   // `administrators`: organisation names ("organisations/{org}") that may do

@@ -67,11 +67,6 @@ absl::StatusOr<std::vector<v1::ProgressUpdate>> UpdatesOf(
   return updates;
 }
 
-// Reads `view`'s entities, for access checks.
-auto LookupIn(const ReadView& view) {
-  return [&view](const ResourceName& name) { return view.GetEntity(name); };
-}
-
 }  // namespace
 
 absl::Status PlanReports::CheckRead(const Actor& actor, const ReadView& view,

@@ -68,14 +68,6 @@ void ClearField(Message* message, absl::string_view field) {
   message->GetReflection()->ClearField(message, &Field(*message, field));
 }
 
-// What access checks read: the entities as `txn` or `view` sees them.
-auto LookupIn(Transaction& txn) {
-  return [&txn](const ResourceName& name) { return txn.GetEntity(name); };
-}
-auto LookupIn(const ReadView& view) {
-  return [&view](const ResourceName& name) { return view.GetEntity(name); };
-}
-
 // The change a direct call asks for, before it is decided and stamped.
 v1::Change Requested(v1::Change::Operation operation, const ResourceName& name,
                      const Author& author) {

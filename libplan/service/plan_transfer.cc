@@ -142,7 +142,7 @@ absl::Status PlanResources::WriteDocument(const PlanDocument& document,
                        txn.GetEntity(plan));
       RETURN_IF_ERROR(CheckAccess(
           actor, existing.has_value() ? Operation::kImport : Operation::kCreate,
-          plan, [&txn](const ResourceName& n) { return txn.GetEntity(n); }));
+          plan, LookupIn(txn)));
     }
     // Creates `resource` unless `reuse` and it exists already.
     const auto create = [&](Kind kind, const Message& resource,
@@ -388,9 +388,8 @@ absl::Status PlanResources::Export(const v1::ExportPlanRequest& request,
   if (absl::StatusOr<ResourceName> plan =
           ResourceName::ParseAs(Kind::kPlan, request.name());
       plan.ok()) {
-    RETURN_IF_ERROR(CheckAccess(
-        actor, Operation::kRead, *plan,
-        [&view](const ResourceName& n) { return view->GetEntity(n); }));
+    RETURN_IF_ERROR(
+        CheckAccess(actor, Operation::kRead, *plan, LookupIn(*view)));
   }
   ASSIGN_OR_RETURN(PlanDocument document, ReadDocument(*view, request.name()));
   const absl::CivilDay today =

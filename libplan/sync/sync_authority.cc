@@ -231,9 +231,7 @@ static absl::Status ApplyPushed(Transaction& txn, HybridClock& clock,
     change.set_claimed_hlc(change.hlc());
     change.set_hlc(clock.Now());
   }
-  const auto lookup = [&txn](const ResourceName& n) {
-    return txn.GetEntity(n);
-  };
+  const auto lookup = LookupIn(txn);
   ASSIGN_OR_RETURN(
       ChangeDecision decision,
       DecideChange(change, existing,
@@ -442,8 +440,7 @@ absl::Status SyncAuthority::CheckReadable(
     ASSIGN_OR_RETURN(ResourceName name,
                      ResourceName::ParseAs(Kind::kPlan, plan));
     if (absl::Status allowed = options_.access->Check(
-            caller.organisation, Operation::kRead, name,
-            [&view](const ResourceName& n) { return view.GetEntity(n); });
+            caller.organisation, Operation::kRead, name, LookupIn(view));
         !allowed.ok()) {
       if (allowed.code() != absl::StatusCode::kPermissionDenied) {
         return allowed;
