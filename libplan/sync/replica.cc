@@ -317,65 +317,182 @@ v1::ChangeResult::Outcome OutcomeOf(const v1::ChangeResult& result) {
              : result.outcome();
 }
 
-// Runs `pull` on a thread of its own each time it is nudged; nudges made
-// while a pull runs ask for one more after it. After a failed pull it runs
-// no more. For pulling while a push goes on (see Replica::PushAll).
-class PullBehind {
+// What a pull behind the pushes is handed: only that it should run again.
+struct Nudge {};
+
+}  // namespace
+
+// One round of pushes: the changes pending when it starts, in order, at most
+// push_batch (and about push_bytes) per push. Pushes go out on runs of one
+// stream each, kPushesAhead sent before the answer to the first, so that the
+// service merges one while the agent and the network carry the next (a run
+// carries at most kPushesPerRun pushes, as a stream has a deadline). Each
+// push's answers are committed on a second thread while the next push is on
+// its way; a crash in between only repeats pushes, which the service answers
+// as DUPLICATE.
+//
+// Every answered change leaves the outbox, REJECTED included: a change the
+// service refuses for good must never block the queue behind it.
+class Replica::PushRound {
  public:
-  explicit PullBehind(std::function<absl::Status()> pull)
-      : pull_(std::move(pull)), thread_([this] { Run(); }) {}
-  PullBehind(const PullBehind&) = delete;
-  PullBehind& operator=(const PullBehind&) = delete;
-  ~PullBehind() { (void)Finish(); }
+  // `after_commit` runs once a push's answers are committed, when more
+  // pushes follow in this round. `outbox` is the committer's while Run runs.
+  PushRound(Replica& replica, SyncTransport& transport, Outbox& outbox,
+            const SeenEpoch& seen, v1::SyncNowResponse* moved,
+            std::function<void()> after_commit)
+      : replica_(replica),
+        transport_(transport),
+        outbox_(outbox),
+        seen_(seen),
+        moved_(moved),
+        after_commit_(std::move(after_commit)),
+        pending_(outbox.entries()),
+        committer_([this](PushAnswers& answers) { return Commit(answers); }) {}
 
-  void Nudge() {
-    absl::MutexLock lock(&mu_);
-    wanted_ = true;
-  }
-
-  // Waits for the pull under way, if any, starts no other, and returns the
-  // failure that stopped the pulls, if any. Idempotent.
-  absl::Status Finish() {
-    {
-      absl::MutexLock lock(&mu_);
-      finished_ = true;
+  // Pushes every change of the round and waits until their answers are
+  // committed. Returns the first failure of the transport or of a commit;
+  // what was committed before it stays, and what was not answered stays
+  // pending.
+  absl::Status Run() {
+    absl::Status pushed = absl::OkStatus();
+    while (next_ < pending_.size() && pushed.ok()) {
+      sent_in_run_ = 0;
+      pushed = transport_.PushRun(
+          kPushesAhead,
+          [this](v1::PushRequest* request) { return Fill(request); },
+          [this](v1::PushRequest& request, v1::PushResponse& response) {
+            return Answered(request, response);
+          });
+      in_flight_.clear();  // a failed run leaves its unanswered pushes pending
     }
-    if (thread_.joinable()) thread_.join();
-    absl::MutexLock lock(&mu_);
-    return status_;
+    const absl::Status committed = committer_.Finish();
+    RETURN_IF_ERROR(pushed);
+    return committed;
   }
 
  private:
-  bool Woken() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return wanted_ || finished_;
-  }
-
-  void Run() {
-    while (true) {
-      {
-        absl::MutexLock lock(&mu_);
-        mu_.Await(absl::Condition(this, &PullBehind::Woken));
-        if (finished_) return;
-        wanted_ = false;
-      }
-      absl::Status status = pull_();
-      if (!status.ok()) {
-        absl::MutexLock lock(&mu_);
-        status_ = std::move(status);
-        return;
-      }
+  // Fills `request` with the next pending changes. False when nothing is
+  // left, or the run has carried its pushes.
+  bool Fill(v1::PushRequest* request) {
+    if (next_ >= pending_.size() || sent_in_run_++ == kPushesPerRun) {
+      return false;
     }
+    request->set_replica_id(replica_.store_->replica_id());
+    *request->mutable_seen_epoch() = seen_.epoch;
+    request->set_seen_sequence(seen_.known);
+    in_flight_.push_back(next_);  // pending_[next_ + i] is changes(i)
+    size_t bytes = 0;
+    while (next_ < pending_.size() &&
+           request->changes_size() < replica_.options_.push_batch &&
+           (bytes < replica_.options_.push_bytes ||
+            request->changes_size() == 0)) {
+      v1::Change& change = pending_[next_++].change;
+      bytes += change.ByteSizeLong();
+      *request->add_changes() = std::move(change);
+    }
+    return true;
   }
 
-  const std::function<absl::Status()> pull_;
-  absl::Mutex mu_;
-  bool wanted_ ABSL_GUARDED_BY(mu_) = false;
-  bool finished_ ABSL_GUARDED_BY(mu_) = false;
-  absl::Status status_ ABSL_GUARDED_BY(mu_);
-  std::thread thread_;  // last: it starts running in the constructor
-};
+  // Takes the answers to the oldest push in flight: counts them, and hands
+  // what they change in the replica to the committer.
+  absl::Status Answered(const v1::PushRequest& request,
+                        const v1::PushResponse& response) {
+    const size_t first = in_flight_.front();
+    in_flight_.pop_front();
+    PushAnswers answers = ReadAnswers(request, response, first);
+    answers.status_bytes = replica_.RecordAnswers(request, response, moved_);
+    RETURN_IF_ERROR(committer_.Put(&answers));
+    if (response.results_size() < request.changes_size()) {
+      return absl::InternalError("the service answered only part of a push");
+    }
+    return absl::OkStatus();
+  }
 
-}  // namespace
+  // What the answers to `request`, whose changes are pending_[first...],
+  // change in the replica.
+  PushAnswers ReadAnswers(const v1::PushRequest& request,
+                          const v1::PushResponse& response,
+                          size_t first) const {
+    absl::flat_hash_map<absl::string_view, int> sent;  // change id -> index
+    for (int i = 0; i < request.changes_size(); ++i) {
+      sent[request.changes(i).change_id()] = i;
+    }
+    PushAnswers answers;
+    if (response.has_epoch()) {
+      answers.epoch = response.epoch().SerializeAsString();
+    }
+    // The journal is ordered, and trimmed, by when the service accepted a
+    // change, not when it was made (an agent may push an edit made long
+    // before).
+    const uint64_t accepted_at =
+        static_cast<uint64_t>(absl::ToUnixMillis(absl::Now())) << 16;
+    for (const v1::ChangeResult& result : response.results()) {
+      auto it = sent.find(result.change_id());
+      if (it == sent.end()) continue;
+      const v1::Change& change = request.changes(it->second);
+      const std::string& key = pending_[first + it->second].key;
+      const bool accepted = OutcomeOf(result) != v1::ChangeResult::REJECTED;
+      if (accepted) {
+        answers.accepted.emplace_back(JournalKey(accepted_at, key),
+                                      change.SerializeAsString());
+        answers.known = std::max(answers.known, result.sequence());
+      }
+      answers.answered[key] =
+          accepted && replica_.Pulled(change.target()) ? result.sequence() : 0;
+    }
+    answers.more = first + request.changes_size() < pending_.size();
+    return answers;
+  }
+
+  // In one commit: removes the answered changes from the outbox (a run of
+  // neighbours at a time), rebuilds the targets no pull will bring back,
+  // persists the status and journals the accepted changes.
+  //
+  // A change the service logged past the cursor is returning (see Outbox):
+  // its target stays served as it is, and the pull that brings it back
+  // resets the target to the service's image (rebuilding it now would show
+  // the image from before the edit meanwhile). Any other answered target
+  // (refused, a lost conflict, nothing to log, a change already pulled, or
+  // outside the plans this agent pulls) is rebuilt now from the service's
+  // image and what is still pending or returning.
+  absl::Status Commit(PushAnswers& answers) {
+    Store* const store = replica_.store_;
+    RETURN_IF_ERROR(store->CommitAlone([&](Transaction& txn) -> absl::Status {
+      // What is still pending: what was, less what the service answered,
+      // plus what local edits have added meanwhile.
+      RETURN_IF_ERROR(outbox_.CatchUp(*store->NewReadView()));
+      ASSIGN_OR_RETURN(std::optional<std::string> cursor,
+                       txn.Get(Cf::kMeta, kMetaCursor));
+      const Outbox::Removed removed =
+          outbox_.Remove(answers.answered,
+                         cursor.has_value() ? DecodeSequenceKey(*cursor) : 0);
+      for (const auto& [first, last] : removed.runs) {
+        txn.DeleteRange(Cf::kOutbox, first,
+                        absl::StrCat(last, absl::string_view("\0", 1)));
+      }
+      RETURN_IF_ERROR(Rebase(txn, outbox_, removed.settled));
+      txn.Put(Cf::kMeta, kMetaStatus, answers.status_bytes);
+      return replica_.Journal(txn, answers.accepted, answers.known,
+                              answers.epoch);
+    }));
+    if (answers.more) after_commit_();
+    return absl::OkStatus();
+  }
+
+  Replica& replica_;
+  SyncTransport& transport_;
+  Outbox& outbox_;
+  const SeenEpoch& seen_;
+  v1::SyncNowResponse* const moved_;
+  const std::function<void()> after_commit_;
+  // A copy of the outbox's entries: the committer changes the outbox, and
+  // the changes move on into pushes.
+  std::vector<Outbox::Entry> pending_;
+  size_t next_ = 0;                 // the first pending change not yet sent
+  int sent_in_run_ = 0;             // pushes sent on the current stream
+  std::deque<size_t> in_flight_;    // where each unanswered push starts
+  Handoff<PushAnswers> committer_;  // last: its thread starts at once
+};
 
 Replica::Replica(Store* store, HybridClock* clock, ReplicaOptions options)
     : store_(store), clock_(clock), options_(std::move(options)) {
@@ -522,147 +639,29 @@ absl::Status Replica::Follow(SyncTransport& transport,
 
 absl::Status Replica::PushAll(SyncTransport& transport, Outbox& outbox,
                               bool pull_behind, v1::SyncNowResponse* moved) {
-  // `outbox` belongs to the committer and the puller below while they run.
   RETURN_IF_ERROR(outbox.CatchUp(*store_->NewReadView()));
   ASSIGN_OR_RETURN(const SeenEpoch seen, ReadSeenEpoch(*store_->NewReadView()));
-  // What the pulls behind the pushes brought.
-  v1::SyncNowResponse pulled_behind;
+  v1::SyncNowResponse
+      pulled_behind;  // what the pulls behind the pushes brought
   while (!outbox.entries().empty()) {
-    // Push what is pending now, in order, push_batch at a time. Each push's
-    // answers are committed on a second thread while the next push is on its
-    // way; a crash in between only repeats pushes, which the service answers
-    // as DUPLICATE.
-    // A copy: the committer changes `outbox`; the changes move on to pushes.
-    std::vector<Outbox::Entry> pending = outbox.entries();
     // With more than one push to make, each push's answers, once committed,
     // start a pull on a third thread, so that the changes it logged come
-    // back while the next pushes go on, rather than all waiting for the last
-    // (after the commit, so the pull finds them gone from the outbox). Only
-    // when the replica is settled: such a pull never bootstraps, nor pulls for
-    // plans a change of subscription has yet to bring in. A failed pull is left
-    // to the pull after the pushes, which every sync makes.
-    std::optional<PullBehind> puller;
+    // back while the next pushes go on, rather than all waiting for the last.
+    // Only when the replica is settled: such a pull never bootstraps, nor
+    // pulls for plans a change of subscription has yet to bring in. A failed
+    // pull is left to the pull after the pushes, which every sync makes.
+    std::optional<Handoff<Nudge>> puller;
     if (pull_behind) {
-      puller.emplace([&] {
+      puller.emplace([&](Nudge&) {
         return PullAll(transport, PullMode::kBehindPush, outbox,
                        &pulled_behind);
       });
     }
-    // Every answered change leaves the outbox, REJECTED included: a change
-    // the service refuses for good must never block the queue behind it.
-    // One the service logged past the cursor is returning (see Outbox): its
-    // target stays served as it is, and the pull that brings it back
-    // resets the target to the service's image (rebuilding it now would show
-    // the image from before the edit meanwhile, and for as long as a failed
-    // pull left it so). Any other answered target (refused, a lost conflict,
-    // nothing to log, a change already pulled, or outside the plans this
-    // agent pulls) is rebuilt now from the service's image and what is still
-    // pending or returning, as no pull will do it.
-    Handoff<PushAnswers> committer([&](PushAnswers& answers) -> absl::Status {
-      RETURN_IF_ERROR(
-          store_->CommitAlone([&](Transaction& txn) -> absl::Status {
-            // What is still pending: what was, less what the service answered,
-            // plus what local edits have added meanwhile. The answered
-            // entries leave the store a run at a time (one write per run
-            // rather than one per entry).
-            RETURN_IF_ERROR(outbox.CatchUp(*store_->NewReadView()));
-            ASSIGN_OR_RETURN(std::optional<std::string> cursor,
-                             txn.Get(Cf::kMeta, kMetaCursor));
-            const Outbox::Removed removed = outbox.Remove(
-                answers.answered,
-                cursor.has_value() ? DecodeSequenceKey(*cursor) : 0);
-            for (const auto& [first, last] : removed.runs) {
-              txn.DeleteRange(Cf::kOutbox, first,
-                              absl::StrCat(last, absl::string_view("\0", 1)));
-            }
-            RETURN_IF_ERROR(Rebase(txn, outbox, removed.settled));
-            txn.Put(Cf::kMeta, kMetaStatus, answers.status_bytes);
-            RETURN_IF_ERROR(
-                Journal(txn, answers.accepted, answers.known, answers.epoch));
-            return absl::OkStatus();
-          }));
-      if (puller.has_value() && answers.more) puller->Nudge();
-      return absl::OkStatus();
+    PushRound round(*this, transport, outbox, seen, moved, [&] {
+      Nudge nudge;
+      if (puller.has_value()) (void)puller->Offer(&nudge);
     });
-    // The pushes go out on runs of one stream each, the next push sent
-    // before the answer to the last, so that the service merges one while
-    // the agent and the network carry the other (a run is bounded, as the
-    // stream's deadline is).
-    size_t next = 0;            // the first pending change not yet sent
-    std::deque<size_t> firsts;  // where each unanswered push starts
-    absl::Status pushed = absl::OkStatus();
-    while (next < pending.size() && pushed.ok()) {
-      int in_run = 0;
-      pushed = transport.PushRun(
-          kPushesAhead,
-          [&](v1::PushRequest* request) {
-            if (next >= pending.size() || in_run++ == kPushesPerRun) {
-              return false;
-            }
-            request->set_replica_id(store_->replica_id());
-            *request->mutable_seen_epoch() = seen.epoch;
-            request->set_seen_sequence(seen.known);
-            firsts.push_back(next);  // pending[next + i] is changes(i)
-            size_t bytes = 0;
-            for (; next < pending.size(); ++next) {
-              Outbox::Entry& entry = pending[next];
-              if (request->changes_size() >= options_.push_batch ||
-                  (bytes >= options_.push_bytes &&
-                   request->changes_size() > 0)) {
-                break;
-              }
-              bytes += entry.change.ByteSizeLong();
-              *request->add_changes() = std::move(entry.change);
-            }
-            return true;
-          },
-          [&](v1::PushRequest& request,
-              v1::PushResponse& response) -> absl::Status {
-            const size_t first = firsts.front();
-            firsts.pop_front();
-            // change id -> its index in the request
-            absl::flat_hash_map<absl::string_view, int> sent;
-            for (int i = 0; i < request.changes_size(); ++i) {
-              sent[request.changes(i).change_id()] = i;
-            }
-            PushAnswers answers;
-            // The journal is ordered, and trimmed, by when the service
-            // accepted a change, not when it was made (an agent may push an
-            // edit made long before).
-            const uint64_t accepted_at =
-                static_cast<uint64_t>(absl::ToUnixMillis(absl::Now())) << 16;
-            answers.status_bytes = RecordAnswers(request, response, moved);
-            if (response.has_epoch()) {
-              answers.epoch = response.epoch().SerializeAsString();
-            }
-            for (const v1::ChangeResult& result : response.results()) {
-              auto it = sent.find(result.change_id());
-              if (it == sent.end()) continue;
-              const v1::Change& change = request.changes(it->second);
-              const std::string& target = change.target();
-              if (OutcomeOf(result) != v1::ChangeResult::REJECTED) {
-                answers.accepted.emplace_back(
-                    JournalKey(accepted_at, pending[first + it->second].key),
-                    change.SerializeAsString());
-                answers.known = std::max(answers.known, result.sequence());
-              }
-              answers.answered[pending[first + it->second].key] =
-                  OutcomeOf(result) != v1::ChangeResult::REJECTED &&
-                          Pulled(target)
-                      ? result.sequence()
-                      : 0;
-            }
-            answers.more = first + request.changes_size() < pending.size();
-            RETURN_IF_ERROR(committer.Put(&answers));
-            if (response.results_size() < request.changes_size()) {
-              return absl::InternalError(
-                  "the service answered only part of a push");
-            }
-            return absl::OkStatus();
-          });
-      firsts.clear();  // a failed run leaves its unanswered pushes pending
-    }
-    const absl::Status committed = committer.Finish();
+    const absl::Status pushed = round.Run();
     if (puller.has_value()) {
       if (absl::Status behind = puller->Finish(); !behind.ok()) {
         PLAN_LOG(WARNING) << "sync organisation=" << options_.organisation
@@ -672,7 +671,6 @@ absl::Status Replica::PushAll(SyncTransport& transport, Outbox& outbox,
       }
     }
     RETURN_IF_ERROR(pushed);
-    RETURN_IF_ERROR(committed);
   }
   moved->set_pulled(moved->pulled() + pulled_behind.pulled());
   return absl::OkStatus();

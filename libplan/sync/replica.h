@@ -99,8 +99,11 @@ class Replica {
     kBehindPush,  // stops; fails, leaving the snapshot to the next pull
   };
 
-  // Pushes what `outbox` holds; with `pull_behind`, pulls on a second thread
-  // as the pushes are answered (see the definition).
+  class PushRound;  // one round of pushes (replica.cc)
+
+  // Pushes what `outbox` holds, round after round until it is empty (local
+  // edits made meanwhile join the next round); with `pull_behind`, pulls on
+  // another thread as the pushes are answered.
   absl::Status PushAll(SyncTransport& transport, Outbox& outbox,
                        bool pull_behind,
                        prevent::plan::v1::SyncNowResponse* moved);

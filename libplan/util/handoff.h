@@ -16,7 +16,13 @@
 //   while (Fill(&chunk)) RETURN_IF_ERROR(writer.Put(&chunk));
 //   RETURN_IF_ERROR(writer.Finish());
 //
-// Put() and Finish() are for one producer thread.
+// Put() and Finish() are for one producer thread. Offer() may be called from
+// any thread: it never waits, and coalesces with an item already queued, for
+// work that asks "run once more" rather than handing over data:
+//
+//   Handoff<Nudge> puller([&](Nudge&) { return Pull(); });
+//   Nudge nudge;
+//   (void)puller.Offer(&nudge);  // a pull after the one under way, if any
 #ifndef LIBPLAN_UTIL_HANDOFF_H_
 #define LIBPLAN_UTIL_HANDOFF_H_
 
@@ -56,6 +62,19 @@ class Handoff {
     return absl::OkStatus();
   }
 
+  // Queues `*item` without waiting, to be consumed after the item being
+  // consumed (if any), and returns true. Returns false, leaving `*item`
+  // alone, when an item already waits to be consumed (the offer joins it),
+  // after a failed consume, or after Finish().
+  bool Offer(T* item) {
+    absl::MutexLock lock(&mu_);
+    if (has_queued_ || finished_ || !status_.ok()) return false;
+    using std::swap;
+    swap(queued_, *item);
+    has_queued_ = true;
+    return true;
+  }
+
   // Waits until everything put has been consumed, or one consume failed, and
   // stops the consumer. Returns the first consume error. Idempotent.
   absl::Status Finish() {
@@ -70,7 +89,7 @@ class Handoff {
 
  private:
   bool CanPut() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return !has_queued_ || !status_.ok();
+    return (!has_queued_ && !consuming_) || !status_.ok();
   }
   bool CanTake() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     return has_queued_ || finished_;
@@ -85,12 +104,14 @@ class Handoff {
         if (!has_queued_) return;  // finished, and everything consumed
         using std::swap;
         swap(current, queued_);  // the queue gets the spent item back
-        // The slot stays taken until `current` is consumed, so at most one
-        // item waits and a Put after a failure sees the failure.
+        has_queued_ = false;
+        // Put waits until `current` is consumed, so a Put after a failure
+        // sees the failure; Offer may queue one item meanwhile.
+        consuming_ = true;
       }
       absl::Status consumed = consume_(current);
       absl::MutexLock lock(&mu_);
-      has_queued_ = false;
+      consuming_ = false;
       if (!consumed.ok()) {
         status_ = std::move(consumed);
         return;
@@ -101,7 +122,8 @@ class Handoff {
   const Consume consume_;
   absl::Mutex mu_;
   T queued_ ABSL_GUARDED_BY(mu_);
-  bool has_queued_ ABSL_GUARDED_BY(mu_) = false;
+  bool has_queued_ ABSL_GUARDED_BY(mu_) = false;  // an item waits
+  bool consuming_ ABSL_GUARDED_BY(mu_) = false;   // an item is being consumed
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   absl::Status status_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;  // last: starts once the rest is ready

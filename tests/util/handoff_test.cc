@@ -79,6 +79,43 @@ TEST(HandoffTest, TheFirstErrorStopsConsumingAndIsReturned) {
   EXPECT_EQ(consumed, (std::vector<int>{1, 2, 3}));
 }
 
+TEST(HandoffTest, OfferQueuesOneMoreBehindTheItemBeingConsumed) {
+  absl::Notification consuming, release;
+  std::vector<int> consumed;
+  Handoff<int> handoff([&](int& item) {
+    consumed.push_back(item);
+    if (item == 1) {
+      consuming.Notify();
+      release.WaitForNotification();
+    }
+    return absl::OkStatus();
+  });
+  int item = 1;
+  ASSERT_TRUE(handoff.Offer(&item));
+  consuming.WaitForNotification();
+  // While 1 is consumed, one offer queues and the next joins it.
+  item = 2;
+  EXPECT_TRUE(handoff.Offer(&item));
+  item = 3;
+  EXPECT_FALSE(handoff.Offer(&item));
+  EXPECT_EQ(item, 3);  // left alone
+  release.Notify();
+  ASSERT_TRUE(handoff.Finish().ok());
+  EXPECT_EQ(consumed, (std::vector<int>{1, 2}));
+  EXPECT_FALSE(handoff.Offer(&item));  // finished
+}
+
+TEST(HandoffTest, NothingIsOfferedAfterAFailedConsume) {
+  Handoff<int> handoff([](int&) { return absl::UnavailableError("down"); });
+  int item = 1;
+  ASSERT_TRUE(handoff.Offer(&item));
+  int next = 2;
+  // Put waits for the consume under way, then reports its failure.
+  EXPECT_EQ(handoff.Put(&next).code(), absl::StatusCode::kUnavailable);
+  EXPECT_FALSE(handoff.Offer(&next));
+  EXPECT_EQ(handoff.Finish().code(), absl::StatusCode::kUnavailable);
+}
+
 TEST(HandoffTest, DestructionConsumesWhatIsQueued) {
   int consumed = 0;
   {
