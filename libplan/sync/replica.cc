@@ -317,6 +317,217 @@ v1::ChangeResult::Outcome OutcomeOf(const v1::ChangeResult& result) {
              : result.outcome();
 }
 
+// True when a pull failed because the service no longer holds the changes
+// after the cursor: only a snapshot brings the replica up to date.
+bool CallsForSnapshot(const absl::Status& status) {
+  if (WentBack(status)) return false;
+  return ErrorReason(status) == "CURSOR_EXPIRED" ||
+         (absl::IsFailedPrecondition(status) &&
+          absl::StrContains(status.message(), "snapshot"));
+}
+
+// Applies a pulled batch and its new cursor in one commit: a crash resumes
+// from the last batch applied, never skipping or repeating one. Alone, so
+// that the outbox read in it has every local edit before it. Targets with
+// local changes pending are rebased on the new image.
+absl::Status ApplyPulled(Store& store, const v1::PullResponse& batch,
+                         Outbox& outbox, std::string* recorded_epoch) {
+  std::vector<ResourceName> names;  // names[i] is batch.changes(i)'s target
+  names.reserve(batch.changes_size());
+  std::vector<std::pair<Cf, std::string>> keys;
+  keys.reserve(batch.changes_size());
+  for (const v1::Change& change : batch.changes()) {
+    ASSIGN_OR_RETURN(ResourceName name, ResourceName::Parse(change.target()));
+    keys.emplace_back(Cf::kEntities, EntityKey(name));
+    names.push_back(std::move(name));
+  }
+  return store.CommitAlone([&](Transaction& txn) -> absl::Status {
+    txn.ReadAhead(std::move(keys));  // overlaps the reads with the rest
+    RETURN_IF_ERROR(outbox.CatchUp(*store.NewReadView()));
+    // The returning changes this batch brings back are in the image now.
+    outbox.PulledUpTo(batch.high_water_mark());
+    // ApplyServiceChange leaves the service's image as what the replica
+    // serves, so only targets with local changes still pending need
+    // rebasing.
+    std::set<std::string> touched;
+    for (int i = 0; i < batch.changes_size(); ++i) {
+      const v1::Change& change = batch.changes(i);
+      ASSIGN_OR_RETURN(std::optional<storage::Entity> entity,
+                       txn.GetEntity(names[i]));
+      storage::Entity updated = std::move(entity).value_or(storage::Entity());
+      RETURN_IF_ERROR(ApplyServiceChange(change, /*replica=*/true, &updated));
+      txn.PutEntity(names[i], std::move(updated));
+      if (outbox.Pending(change.target())) touched.insert(change.target());
+    }
+    RETURN_IF_ERROR(Rebase(txn, outbox, touched));
+    txn.Put(Cf::kMeta, kMetaCursor, SequenceKey(batch.high_water_mark()));
+    if (batch.has_epoch()) {
+      std::string epoch = batch.epoch().SerializeAsString();
+      if (epoch != *recorded_epoch) {
+        txn.Put(Cf::kMeta, kMetaEpoch, epoch);
+        *recorded_epoch = std::move(epoch);
+      }
+    }
+    return absl::OkStatus();
+  });
+}
+
+// The first step of a recovery from the service's store going back, in one
+// commit: the journal's accepted changes back into the outbox (under their
+// own keys, so in the order they were made), no cursor, and the recovery
+// marked under way. A crash from here on starts again from a snapshot, with
+// the edits still queued. What the replica serves stays until the snapshot
+// replaces it. Returns how many changes were queued again.
+absl::StatusOr<int64_t> RequeueJournal(Store& store,
+                                       const std::string& epoch_id) {
+  int64_t requeued = 0;
+  RETURN_IF_ERROR(store.CommitAlone([&](Transaction& txn) -> absl::Status {
+    std::vector<std::pair<std::string, std::string>> entries;
+    RETURN_IF_ERROR(store.NewReadView()->Scan(
+        Cf::kMeta, kJournalPrefix, "",
+        [&](absl::string_view key, absl::string_view value) {
+          const size_t prefix = std::string_view(kJournalPrefix).size() + 8;
+          if (key.size() > prefix) {
+            entries.emplace_back(key.substr(prefix), value);
+          }
+          return true;
+        }));
+    for (const auto& [outbox_key, change] : entries) {
+      ASSIGN_OR_RETURN(std::optional<std::string> present,
+                       txn.Get(Cf::kOutbox, outbox_key));
+      if (present.has_value()) continue;
+      txn.Put(Cf::kOutbox, outbox_key, change);
+      ++requeued;
+    }
+    txn.Delete(Cf::kMeta, kMetaCursor);
+    txn.Delete(Cf::kMeta, kMetaKnown);
+    txn.Put(Cf::kMeta, kMetaRecovering, epoch_id);
+    return absl::OkStatus();
+  }));
+  return requeued;
+}
+
+// A pending change's base versions meant something in the service's old
+// history. Where the field's value is still the change's base, the change
+// now bases on the field's version in the new history; elsewhere on none, and
+// the service merges by value (a conflict where both changed it).
+absl::Status RebaseOnNewHistory(const ReadView& view, v1::Change* change) {
+  absl::StatusOr<ResourceName> name = ResourceName::Parse(change->target());
+  if (!name.ok()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(const std::optional<storage::Entity> entity,
+                   view.GetEntity(*name));
+  std::unique_ptr<google::protobuf::Message> image = NewResource(name->kind());
+  const bool known = entity.has_value() && entity->service_known() &&
+                     image->ParseFromString(entity->service_resource());
+  for (v1::FieldChange& field : *change->mutable_fields()) {
+    const google::protobuf::FieldDescriptor* descriptor =
+        image->GetDescriptor()->FindFieldByName(field.field());
+    uint64_t base = kNoBaseVersion;
+    if (known && descriptor != nullptr &&
+        FieldValueBytes(*image, *descriptor) == field.base()) {
+      auto it = entity->field_versions().find(field.field());
+      base = it == entity->field_versions().end()
+                 ? 0
+                 : it->second.service_sequence();
+    }
+    field.set_base_sequence(base);
+  }
+  return absl::OkStatus();
+}
+
+// The last step of a recovery, in one commit: every pending change rebased
+// on the new history (RebaseOnNewHistory), and the recovery marked done.
+absl::Status RebaseOutboxOnNewHistory(Store& store) {
+  return store.CommitAlone([&](Transaction& txn) -> absl::Status {
+    std::unique_ptr<ReadView> view = store.NewReadView();
+    std::vector<std::pair<std::string, v1::Change>> pending;
+    absl::Status failure = absl::OkStatus();
+    RETURN_IF_ERROR(view->Scan(
+        Cf::kOutbox, "", "",
+        [&](absl::string_view key, absl::string_view value) {
+          v1::Change& change = pending.emplace_back(key, v1::Change()).second;
+          if (!change.ParseFromArray(value.data(),
+                                     static_cast<int>(value.size()))) {
+            failure = absl::DataLossError("an outbox entry is corrupt");
+          }
+          return failure.ok();
+        }));
+    RETURN_IF_ERROR(failure);
+    for (auto& [key, change] : pending) {
+      RETURN_IF_ERROR(RebaseOnNewHistory(*view, &change));
+      txn.Put(Cf::kOutbox, key, change.SerializeAsString());
+    }
+    txn.Delete(Cf::kMeta, kMetaRecovering);
+    return absl::OkStatus();
+  });
+}
+
+// Writes a snapshot into the replica chunk by chunk, each in a commit of its
+// own; the cursor (when it sets one) only with the last, so a crash part-way
+// bootstraps again. With `sweep`, the snapshot is the service's whole state
+// for the replica: whatever it does not bring is gone from the service
+// (purged, or lost to a restored backup) and leaves the replica with the
+// last chunk. Pending local changes are applied on top at the end.
+class SnapshotWriter {
+ public:
+  SnapshotWriter(Store& store, bool set_cursor, bool sweep)
+      : store_(store), set_cursor_(set_cursor), sweep_(sweep) {}
+
+  // Writes `chunk`; chunks come in order, one at a time.
+  absl::Status Write(const v1::SnapshotChunk& chunk) {
+    return store_.CommitAlone([&](Transaction& txn) -> absl::Status {
+      RETURN_IF_ERROR(outbox_.CatchUp(*store_.NewReadView()));
+      for (const v1::SnapshotRecord& record : chunk.records()) {
+        RETURN_IF_ERROR(PutRecord(txn, record));
+      }
+      if (!chunk.last()) return absl::OkStatus();
+      if (sweep_) RETURN_IF_ERROR(SweepWhatWasNotBrought(txn));
+      // Pending local changes on top (those the sweep took re-created).
+      RETURN_IF_ERROR(Rebase(txn, outbox_, TargetsOf(outbox_)));
+      if (set_cursor_) {
+        txn.Put(Cf::kMeta, kMetaCursor, SequenceKey(chunk.sequence()));
+        txn.Put(Cf::kMeta, kMetaEpoch, chunk.epoch().SerializeAsString());
+        txn.Put(Cf::kMeta, kMetaKnown, SequenceKey(chunk.sequence()));
+      }
+      return absl::OkStatus();
+    });
+  }
+
+ private:
+  absl::Status PutRecord(Transaction& txn, const v1::SnapshotRecord& record) {
+    ASSIGN_OR_RETURN(ResourceName name, ResourceName::Parse(record.name()));
+    storage::Entity entity;
+    entity.set_resource(record.resource());
+    entity.set_deleted(record.deleted());
+    entity.set_service_known(true);
+    entity.set_service_resource(record.resource());
+    entity.set_service_deleted(record.deleted());
+    for (const auto& [field, seq] : record.field_sequences()) {
+      (*entity.mutable_field_versions())[field].set_service_sequence(seq);
+    }
+    if (sweep_) brought_.insert(EntityKey(name));
+    txn.PutEntity(name, std::move(entity));
+    return absl::OkStatus();
+  }
+
+  absl::Status SweepWhatWasNotBrought(Transaction& txn) {
+    std::vector<std::string> gone;
+    RETURN_IF_ERROR(store_.NewReadView()->Scan(
+        Cf::kEntities, "", "", [&](absl::string_view key, absl::string_view) {
+          if (!brought_.contains(key)) gone.emplace_back(key);
+          return true;
+        }));
+    for (const std::string& key : gone) txn.Delete(Cf::kEntities, key);
+    return absl::OkStatus();
+  }
+
+  Store& store_;
+  const bool set_cursor_;
+  const bool sweep_;
+  Outbox outbox_;
+  absl::flat_hash_set<std::string> brought_;  // entity keys, when sweeping
+};
+
 // What a pull behind the pushes is handed: only that it should run again.
 struct Nudge {};
 
@@ -732,6 +943,19 @@ std::string Replica::RecordAnswers(const v1::PushRequest& request,
   return status_.SerializeAsString();
 }
 
+v1::PullRequest Replica::PullRequestFor(uint64_t cursor, const SeenEpoch& seen,
+                                        PullMode mode) const {
+  v1::PullRequest request;
+  request.set_replica_id(store_->replica_id());
+  request.set_since(cursor);
+  *request.mutable_seen_epoch() = seen.epoch;
+  request.set_seen_sequence(seen.known);
+  for (const std::string& plan : options_.plans) request.add_plans(plan);
+  request.set_batch_size(options_.pull_batch);
+  request.set_follow(mode == PullMode::kFollow);
+  return request;
+}
+
 absl::Status Replica::PullAll(SyncTransport& transport, PullMode mode,
                               Outbox& outbox, v1::SyncNowResponse* moved) {
   std::unique_ptr<ReadView> view = store_->NewReadView();
@@ -745,84 +969,26 @@ absl::Status Replica::PullAll(SyncTransport& transport, PullMode mode,
   uint64_t cursor = DecodeSequenceKey(*cursor_bytes);
   ASSIGN_OR_RETURN(const SeenEpoch seen, ReadSeenEpoch(*view));
   std::string recorded_epoch = seen.epoch.SerializeAsString();
-  v1::PullRequest request;
-  request.set_replica_id(store_->replica_id());
-  request.set_since(cursor);
-  *request.mutable_seen_epoch() = seen.epoch;
-  request.set_seen_sequence(seen.known);
-  for (const std::string& plan : options_.plans) request.add_plans(plan);
-  request.set_batch_size(options_.pull_batch);
-  request.set_follow(mode == PullMode::kFollow);
   // Each batch is applied on a second thread while this one receives the
   // next; `cursor` and `moved` are the applier's until it finishes.
-  Handoff<v1::PullResponse> applier([&](v1::PullResponse& batch)
-                                        -> absl::Status {
-    // names[i] is the target of batch.changes(i).
-    std::vector<ResourceName> names;
-    names.reserve(batch.changes_size());
-    std::vector<std::pair<Cf, std::string>> targets;
-    targets.reserve(batch.changes_size());
-    for (const v1::Change& change : batch.changes()) {
-      ASSIGN_OR_RETURN(ResourceName name, ResourceName::Parse(change.target()));
-      targets.emplace_back(Cf::kEntities, EntityKey(name));
-      names.push_back(std::move(name));
-    }
-    // The batch and the new cursor in one commit: a crash resumes from the
-    // last batch applied, never skipping or repeating one. Alone, so that
-    // the outbox read in it has every local edit before it.
-    RETURN_IF_ERROR(store_->CommitAlone([&](Transaction& txn) -> absl::Status {
-      txn.ReadAhead(std::move(targets));  // overlaps the reads with the rest
-      RETURN_IF_ERROR(outbox.CatchUp(*store_->NewReadView()));
-      // The returning changes this batch brings back are in the image now.
-      outbox.PulledUpTo(batch.high_water_mark());
-      // ApplyServiceChange leaves the service's image as what the replica
-      // serves, so only targets with local changes still pending need
-      // rebasing (rebasing the others rewrote each entity a second time for
-      // nothing).
-      std::set<std::string> touched;
-      for (int i = 0; i < batch.changes_size(); ++i) {
-        const v1::Change& change = batch.changes(i);
-        const ResourceName& name = names[i];
-        ASSIGN_OR_RETURN(std::optional<storage::Entity> entity,
-                         txn.GetEntity(name));
-        storage::Entity updated =
-            entity.has_value() ? *std::move(entity) : storage::Entity();
-        RETURN_IF_ERROR(ApplyServiceChange(change, /*replica=*/true, &updated));
-        txn.PutEntity(name, std::move(updated));
-        if (outbox.Pending(change.target())) {
-          touched.insert(change.target());
-        }
-      }
-      RETURN_IF_ERROR(Rebase(txn, outbox, touched));
-      txn.Put(Cf::kMeta, kMetaCursor, SequenceKey(batch.high_water_mark()));
-      if (batch.has_epoch()) {
-        if (std::string epoch = batch.epoch().SerializeAsString();
-            epoch != recorded_epoch) {
-          txn.Put(Cf::kMeta, kMetaEpoch, epoch);
-          recorded_epoch = std::move(epoch);
-        }
-      }
-      return absl::OkStatus();
-    }));
-    cursor = batch.high_water_mark();
-    moved->set_pulled(moved->pulled() + batch.changes_size());
-    moved->set_cursor(cursor);
-    absl::MutexLock lock(&status_mu_);
-    status_.set_service_sequence(batch.high_water_mark());
-    return absl::OkStatus();
-  });
-  absl::Status status =
-      transport.Pull(request, [&](v1::PullResponse* batch) -> absl::Status {
-        return applier.Put(batch);
+  Handoff<v1::PullResponse> applier(
+      [&](v1::PullResponse& batch) -> absl::Status {
+        RETURN_IF_ERROR(ApplyPulled(*store_, batch, outbox, &recorded_epoch));
+        cursor = batch.high_water_mark();
+        moved->set_pulled(moved->pulled() + batch.changes_size());
+        moved->set_cursor(cursor);
+        absl::MutexLock lock(&status_mu_);
+        status_.set_service_sequence(cursor);
+        return absl::OkStatus();
       });
+  absl::Status status = transport.Pull(
+      PullRequestFor(cursor, seen, mode),
+      [&](v1::PullResponse* batch) { return applier.Put(batch); });
   // The applier's error, when it stopped the stream, explains it best; a
   // batch received before the stream broke is still applied.
   if (absl::Status applied = applier.Finish(); !applied.ok()) return applied;
   moved->set_cursor(cursor);
-  if (may_bootstrap && !WentBack(status) &&
-      (ErrorReason(status) == "CURSOR_EXPIRED" ||
-       (absl::IsFailedPrecondition(status) &&
-        absl::StrContains(status.message(), "snapshot")))) {
+  if (may_bootstrap && CallsForSnapshot(status)) {
     PLAN_LOG(INFO) << "sync organisation=" << options_.organisation
                    << " cursor=" << cursor
                    << " is past the service's horizon; taking a snapshot";
@@ -947,97 +1113,15 @@ absl::Status Replica::RecoverFromStoreGoingBack(SyncTransport& transport,
                                                 v1::SyncNowResponse* moved) {
   ASSIGN_OR_RETURN(const SeenEpoch before,
                    ReadSeenEpoch(*store_->NewReadView()));
-  // 1. In one commit: the accepted edits back into the outbox (under their
-  // own keys, so in the order they were made), and no cursor: a crash from
-  // here on starts again from a snapshot, with the edits still queued.
-  int64_t requeued = 0;
-  RETURN_IF_ERROR(store_->CommitAlone([&](Transaction& txn) -> absl::Status {
-    std::unique_ptr<ReadView> view = store_->NewReadView();
-    std::vector<std::pair<std::string, std::string>> entries;
-    RETURN_IF_ERROR(view->Scan(
-        Cf::kMeta, kJournalPrefix, "",
-        [&](absl::string_view key, absl::string_view value) {
-          const size_t prefix = std::string_view(kJournalPrefix).size() + 8;
-          if (key.size() <= prefix) return true;
-          entries.emplace_back(std::string(key.substr(prefix)),
-                               std::string(value));
-          return true;
-        }));
-    for (const auto& [outbox_key, change] : entries) {
-      ASSIGN_OR_RETURN(std::optional<std::string> present,
-                       txn.Get(Cf::kOutbox, outbox_key));
-      if (present.has_value()) continue;
-      txn.Put(Cf::kOutbox, outbox_key, change);
-      ++requeued;
-    }
-    // What the replica serves stays until the snapshot replaces it (the
-    // snapshot's last commit drops what the service no longer has).
-    txn.Delete(Cf::kMeta, kMetaCursor);
-    txn.Delete(Cf::kMeta, kMetaKnown);
-    txn.Put(Cf::kMeta, kMetaRecovering, before.epoch.id());
-    return absl::OkStatus();
-  }));
+  ASSIGN_OR_RETURN(const int64_t requeued,
+                   RequeueJournal(*store_, before.epoch.id()));
   PLAN_LOG(WARNING) << "sync organisation=" << options_.organisation
                     << " the service's store went back in time (epoch "
                     << before.epoch.id() << " at sequence " << before.known
                     << "): taking a snapshot; accepted edits to push again="
                     << requeued;
-  // 2. The service's state as it is now.
-  RETURN_IF_ERROR(Bootstrap(transport, moved));
-  // 3. Every pending change's base versions meant something in the old
-  // history: where the field's value is still the change's base, it now
-  // bases on the field's version in the new one; elsewhere on none, and the
-  // service merges by value (a conflict where both changed it).
-  RETURN_IF_ERROR(store_->CommitAlone([&](Transaction& txn) -> absl::Status {
-    std::unique_ptr<ReadView> view = store_->NewReadView();
-    std::vector<std::pair<std::string, std::string>> rewritten;
-    absl::Status failure = absl::OkStatus();
-    RETURN_IF_ERROR(view->Scan(
-        Cf::kOutbox, "", "",
-        [&](absl::string_view key, absl::string_view value) {
-          v1::Change change;
-          if (!change.ParseFromArray(value.data(),
-                                     static_cast<int>(value.size()))) {
-            failure = absl::DataLossError("an outbox entry is corrupt");
-            return false;
-          }
-          absl::StatusOr<ResourceName> name =
-              ResourceName::Parse(change.target());
-          if (!name.ok()) return true;
-          absl::StatusOr<std::optional<storage::Entity>> entity =
-              view->GetEntity(*name);
-          if (!entity.ok()) {
-            failure = entity.status();
-            return false;
-          }
-          std::unique_ptr<google::protobuf::Message> image =
-              NewResource(name->kind());
-          const bool known =
-              entity->has_value() && (*entity)->service_known() &&
-              image->ParseFromString((*entity)->service_resource());
-          for (v1::FieldChange& field : *change.mutable_fields()) {
-            const google::protobuf::FieldDescriptor* descriptor =
-                image->GetDescriptor()->FindFieldByName(field.field());
-            uint64_t base = kNoBaseVersion;
-            if (known && descriptor != nullptr &&
-                FieldValueBytes(*image, *descriptor) == field.base()) {
-              auto it = (*entity)->field_versions().find(field.field());
-              base = it == (*entity)->field_versions().end()
-                         ? 0
-                         : it->second.service_sequence();
-            }
-            field.set_base_sequence(base);
-          }
-          rewritten.emplace_back(std::string(key), change.SerializeAsString());
-          return true;
-        }));
-    RETURN_IF_ERROR(failure);
-    for (const auto& [key, change] : rewritten) {
-      txn.Put(Cf::kOutbox, key, change);
-    }
-    txn.Delete(Cf::kMeta, kMetaRecovering);
-    return absl::OkStatus();
-  }));
+  RETURN_IF_ERROR(Bootstrap(transport, moved));  // the service as it is now
+  RETURN_IF_ERROR(RebaseOutboxOnNewHistory(*store_));
   ASSIGN_OR_RETURN(const SeenEpoch after,
                    ReadSeenEpoch(*store_->NewReadView()));
   v1::StoreRecovery recovery;
@@ -1073,13 +1157,7 @@ absl::Status Replica::Bootstrap(SyncTransport& transport,
   v1::GetSnapshotRequest request;
   request.set_replica_id(store_->replica_id());
   for (const std::string& plan : plans) request.add_plans(plan);
-  uint64_t sequence = 0;
-  int64_t records = 0;
-  Outbox outbox;
-  // A full snapshot replaces what the replica holds: whatever it does not
-  // bring is gone from the service (purged, or lost to a restored backup)
-  // and leaves the replica with its last chunk. A new replica holds nothing
-  // and skips the sweep.
+  // A new replica holds nothing and skips the sweep.
   bool sweep = false;
   if (set_cursor) {
     RETURN_IF_ERROR(store_->NewReadView()->Scan(
@@ -1088,50 +1166,13 @@ absl::Status Replica::Bootstrap(SyncTransport& transport,
           return false;
         }));
   }
-  absl::flat_hash_set<std::string> brought;
-  // Records land chunk by chunk; the cursor only with the last, so a crash
-  // part-way bootstraps again. Each chunk is written on a second thread while
-  // this one receives and parses the next.
-  Handoff<v1::SnapshotChunk> writer([&](v1::SnapshotChunk& chunk)
-                                        -> absl::Status {
-    return store_->CommitAlone([&](Transaction& txn) -> absl::Status {
-      RETURN_IF_ERROR(outbox.CatchUp(*store_->NewReadView()));
-      for (const v1::SnapshotRecord& record : chunk.records()) {
-        ASSIGN_OR_RETURN(ResourceName name, ResourceName::Parse(record.name()));
-        storage::Entity entity;
-        entity.set_resource(record.resource());
-        entity.set_deleted(record.deleted());
-        entity.set_service_known(true);
-        entity.set_service_resource(record.resource());
-        entity.set_service_deleted(record.deleted());
-        for (const auto& [field, seq] : record.field_sequences()) {
-          (*entity.mutable_field_versions())[field].set_service_sequence(seq);
-        }
-        if (sweep) brought.insert(EntityKey(name));
-        txn.PutEntity(name, std::move(entity));
-      }
-      if (chunk.last()) {
-        if (sweep) {
-          std::vector<std::string> gone;
-          RETURN_IF_ERROR(store_->NewReadView()->Scan(
-              Cf::kEntities, "", "",
-              [&](absl::string_view key, absl::string_view) {
-                if (!brought.contains(key)) gone.emplace_back(key);
-                return true;
-              }));
-          for (const std::string& key : gone) txn.Delete(Cf::kEntities, key);
-        }
-        // Pending local changes on top (those the sweep took re-created).
-        RETURN_IF_ERROR(Rebase(txn, outbox, TargetsOf(outbox)));
-        if (set_cursor) {
-          txn.Put(Cf::kMeta, kMetaCursor, SequenceKey(chunk.sequence()));
-          txn.Put(Cf::kMeta, kMetaEpoch, chunk.epoch().SerializeAsString());
-          txn.Put(Cf::kMeta, kMetaKnown, SequenceKey(chunk.sequence()));
-        }
-      }
-      return absl::OkStatus();
-    });
-  });
+  SnapshotWriter snapshot(*store_, set_cursor, sweep);
+  // Each chunk is written on a second thread while this one receives and
+  // parses the next.
+  Handoff<v1::SnapshotChunk> writer(
+      [&](v1::SnapshotChunk& chunk) { return snapshot.Write(chunk); });
+  uint64_t sequence = 0;
+  int64_t records = 0;
   absl::Status received = transport.GetSnapshot(
       request, [&](v1::SnapshotChunk* chunk) -> absl::Status {
         records += chunk->records_size();

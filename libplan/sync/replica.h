@@ -142,6 +142,10 @@ class Replica {
     uint64_t known = 0;
   };
   absl::StatusOr<SeenEpoch> ReadSeenEpoch(const ReadView& view) const;
+  // A pull of the subscribed plans' changes after `cursor`.
+  prevent::plan::v1::PullRequest PullRequestFor(uint64_t cursor,
+                                                const SeenEpoch& seen,
+                                                PullMode mode) const;
   // Records accepted changes in the journal, drops those older than
   // keep_accepted, raises the known sequence to `known`, and records the
   // service's `epoch` (a serialized StoreEpoch; none when empty).
