@@ -102,6 +102,183 @@ v1::Change ConflictCreate(const v1::Conflict& conflict, uint64_t hlc,
   return change;
 }
 
+// INVALID_ARGUMENT naming each bad field of a push: every change must be the
+// pushing replica's own.
+absl::Status CheckPushRequest(const v1::PushRequest& request) {
+  FieldViolations violations;
+  CheckReplicaId(request.replica_id(), &violations);
+  if (request.changes_size() > kMaxPushChanges) {
+    violations.Add("changes", absl::StrCat("at most ", kMaxPushChanges,
+                                           " changes per push"));
+  }
+  const std::string own_prefix = absl::StrCat(request.replica_id(), ":");
+  for (int i = 0; i < request.changes_size() && i < kMaxPushChanges; ++i) {
+    const v1::Change& change = request.changes(i);
+    const std::string& id = change.change_id();
+    if (id.empty()) {
+      violations.Add(absl::StrCat("changes[", i, "].change_id"), "is required");
+    } else if (id.size() > kMaxChangeIdBytes) {
+      violations.Add(
+          absl::StrCat("changes[", i, "].change_id"),
+          absl::StrCat("is longer than ", kMaxChangeIdBytes, " bytes"));
+    } else if (!absl::StartsWith(id, own_prefix) ||
+               id.size() == own_prefix.size()) {
+      violations.Add(absl::StrCat("changes[", i, "].change_id"),
+                     absl::StrCat("must be \"", own_prefix,
+                                  "<counter>\": a replica pushes only its "
+                                  "own changes"));
+    }
+    if (change.replica_id() != request.replica_id()) {
+      violations.Add(absl::StrCat("changes[", i, "].replica_id"),
+                     "must be the pushing replica's");
+    }
+  }
+  return violations.ToStatus();
+}
+
+// INVALID_ARGUMENT naming each bad field of a pull.
+absl::Status CheckPullRequest(const v1::PullRequest& request) {
+  FieldViolations violations;
+  CheckReplicaId(request.replica_id(), &violations);
+  CheckPlans(request.plans(), &violations);
+  if (request.batch_size() < 0 || request.batch_size() > 10000) {
+    violations.Add("batch_size", "must be 0-10000");
+  }
+  return violations.ToStatus();
+}
+
+// FAILED_PRECONDITION (CURSOR_EXPIRED) when the log no longer holds the
+// changes after `since`.
+absl::Status CheckCursorKept(const ReadView& view, uint64_t since) {
+  ASSIGN_OR_RETURN(std::optional<std::string> horizon,
+                   view.Get(Cf::kMeta, kMetaHorizon));
+  const uint64_t h = horizon.has_value() ? DecodeSequenceKey(*horizon) : 0;
+  if (since >= h) return absl::OkStatus();
+  return Error(absl::StatusCode::kFailedPrecondition, "CURSOR_EXPIRED",
+               absl::StrCat("changes up to ", h, " are no longer kept; cursor ",
+                            since, " is older: take a snapshot"));
+}
+
+// The first `batch` sequences after `since`, up to `high_water`, of the
+// changes of `plans` ("" for organisations), merged from the per-plan
+// indexes, in order.
+absl::StatusOr<std::vector<uint64_t>> NextSequences(
+    const ReadView& view, const std::vector<std::string>& plans, uint64_t since,
+    uint64_t high_water, int batch) {
+  std::vector<uint64_t> sequences;
+  for (const std::string& plan : plans) {
+    int taken = 0;
+    const std::string prefix = absl::StrCat(plan, absl::string_view("\0", 1));
+    RETURN_IF_ERROR(
+        view.Scan(Cf::kPlanChanges, prefix, PlanChangeKey(plan, since),
+                  [&](absl::string_view key, absl::string_view) {
+                    const uint64_t sequence =
+                        DecodeSequenceKey(key.substr(prefix.size()));
+                    if (sequence > high_water) return false;
+                    sequences.push_back(sequence);
+                    return ++taken < batch;
+                  }));
+  }
+  std::sort(sequences.begin(), sequences.end());
+  if (sequences.size() > static_cast<size_t>(batch)) sequences.resize(batch);
+  return sequences;
+}
+
+// Gathers a snapshot's records into chunks, and sends each chunk once it
+// holds kSnapshotChunkRecords records or about `max_bytes`.
+class ChunkSender {
+ public:
+  ChunkSender(absl::FunctionRef<bool(v1::SnapshotChunk*)> send,
+              size_t max_bytes, absl::Duration max_time)
+      : send_(send),
+        max_bytes_(max_bytes),
+        max_time_(max_time),
+        give_up_(absl::Now() + max_time) {}
+
+  // Adds the entity stored under entity key `key`. False, with failure()
+  // saying why, when it is corrupt, the client went away, or the snapshot
+  // has taken longer than `max_time`.
+  bool Add(absl::string_view key, absl::string_view value) {
+    v1::SnapshotRecord* record = chunk_.add_records();
+    if (!ReadSnapshotRecord(value, record)) {
+      failure_ = absl::DataLossError(
+          absl::StrCat(NameOfEntityKey(key), " is corrupt"));
+      return false;
+    }
+    record->set_name(std::string(NameOfEntityKey(key)));
+    ++records_;
+    bytes_ += value.size();
+    if (chunk_.records_size() < kSnapshotChunkRecords && bytes_ < max_bytes_) {
+      return true;
+    }
+    if (absl::Now() >= give_up_) {
+      failure_ =
+          Error(absl::StatusCode::kDeadlineExceeded, "SNAPSHOT_TOO_LONG",
+                absl::StrCat("the snapshot took longer than ",
+                             absl::FormatDuration(max_time_), "; retry"));
+      return false;
+    }
+    if (!send_(&chunk_)) {
+      failure_ = absl::CancelledError("the client went away");
+      return false;
+    }
+    chunk_.Clear();  // `send` may have swapped in a spent chunk to reuse
+    bytes_ = 0;
+    return true;
+  }
+
+  // Sends the last chunk, which carries the snapshot's sequence and epoch.
+  absl::Status Finish(uint64_t sequence, const v1::StoreEpoch& epoch) {
+    chunk_.set_sequence(sequence);
+    chunk_.set_last(true);
+    *chunk_.mutable_epoch() = epoch;
+    if (!send_(&chunk_)) return absl::CancelledError("the client went away");
+    return absl::OkStatus();
+  }
+
+  // Add, for ReadView::Scan.
+  auto Adder() {
+    return [this](absl::string_view key, absl::string_view value) {
+      return Add(key, value);
+    };
+  }
+
+  const absl::Status& failure() const { return failure_; }
+  int records() const { return records_; }
+
+ private:
+  const absl::FunctionRef<bool(v1::SnapshotChunk*)> send_;
+  const size_t max_bytes_;
+  const absl::Duration max_time_;
+  const absl::Time give_up_;
+  v1::SnapshotChunk chunk_;
+  size_t bytes_ = 0;  // in chunk_
+  int records_ = 0;   // in every chunk
+  absl::Status failure_;
+};
+
+// Adds to `sender` the plan `plan` and everything under it, kind by kind.
+// Returns the sender's failure, if any.
+absl::Status SendPlan(const ReadView& view, const std::string& plan,
+                      ChunkSender& sender) {
+  RETURN_IF_ERROR(sender.failure());
+  const ResourceName plan_name = *ResourceName::Parse(plan);
+  ASSIGN_OR_RETURN(std::optional<std::string> plan_bytes,
+                   view.Get(Cf::kEntities, EntityKey(plan_name)));
+  if (plan_bytes.has_value() &&
+      !sender.Add(EntityKey(plan_name), *plan_bytes)) {
+    return sender.failure();
+  }
+  for (Kind kind : kReplicatedKinds) {
+    if (kind == Kind::kOrganisation || kind == Kind::kPlan) continue;
+    RETURN_IF_ERROR(view.Scan(Cf::kEntities,
+                              EntityKeyPrefix(kind, absl::StrCat(plan, "/")),
+                              "", sender.Adder()));
+    RETURN_IF_ERROR(sender.failure());
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 bool StoreWentBack(const v1::StoreEpoch& seen, uint64_t known,
@@ -280,35 +457,7 @@ static absl::Status ApplyPushed(Transaction& txn, HybridClock& clock,
 absl::Status SyncAuthority::Push(const v1::PushRequest& request,
                                  const Actor& caller,
                                  v1::PushResponse* response) {
-  FieldViolations violations;
-  CheckReplicaId(request.replica_id(), &violations);
-  if (request.changes_size() > kMaxPushChanges) {
-    violations.Add("changes", absl::StrCat("at most ", kMaxPushChanges,
-                                           " changes per push"));
-  }
-  const std::string own_prefix = absl::StrCat(request.replica_id(), ":");
-  for (int i = 0; i < request.changes_size() && i < kMaxPushChanges; ++i) {
-    const v1::Change& change = request.changes(i);
-    const std::string& id = change.change_id();
-    if (id.empty()) {
-      violations.Add(absl::StrCat("changes[", i, "].change_id"), "is required");
-    } else if (id.size() > kMaxChangeIdBytes) {
-      violations.Add(
-          absl::StrCat("changes[", i, "].change_id"),
-          absl::StrCat("is longer than ", kMaxChangeIdBytes, " bytes"));
-    } else if (!absl::StartsWith(id, own_prefix) ||
-               id.size() == own_prefix.size()) {
-      violations.Add(absl::StrCat("changes[", i, "].change_id"),
-                     absl::StrCat("must be \"", own_prefix,
-                                  "<counter>\": a replica pushes only its "
-                                  "own changes"));
-    }
-    if (change.replica_id() != request.replica_id()) {
-      violations.Add(absl::StrCat("changes[", i, "].replica_id"),
-                     "must be the pushing replica's");
-    }
-  }
-  RETURN_IF_ERROR(violations.ToStatus());
+  RETURN_IF_ERROR(CheckPushRequest(request));
   RETURN_IF_ERROR(
       CheckSeenEpoch(epoch_, request.seen_epoch(), request.seen_sequence()));
   RETURN_IF_ERROR(ClaimReplica(request.replica_id(), caller));
@@ -454,165 +603,160 @@ absl::Status SyncAuthority::CheckReadable(
   return absl::OkStatus();
 }
 
-absl::Status SyncAuthority::Pull(
-    const v1::PullRequest& request, const Actor& caller,
-    absl::FunctionRef<bool(const v1::PullResponse&)> send,
-    absl::FunctionRef<bool()> stop) {
-  FieldViolations violations;
-  CheckReplicaId(request.replica_id(), &violations);
-  CheckPlans(request.plans(), &violations);
-  std::vector<std::string> plans = {""};  // organisations
-  if (violations.empty()) {
-    plans.insert(plans.end(), request.plans().begin(), request.plans().end());
+absl::StatusOr<uint64_t> SyncAuthority::StartFollow(
+    const std::string& replica_id) {
+  absl::MutexLock lock(&follows_mu_);
+  // A replica that follows again replaces its older follow, which ends
+  // within a poll, so it needs no slot of its own.
+  if (follows_ >= options_.max_follows &&
+      !follow_generation_.contains(replica_id)) {
+    return Error(absl::StatusCode::kResourceExhausted, "TOO_MANY_FOLLOWS",
+                 absl::StrCat("the service holds its most following pulls (",
+                              options_.max_follows,
+                              "); pull without following, or retry later"));
   }
-  if (request.batch_size() < 0 || request.batch_size() > 10000) {
-    violations.Add("batch_size", "must be 0-10000");
-  }
-  RETURN_IF_ERROR(violations.ToStatus());
-  RETURN_IF_ERROR(
-      CheckSeenEpoch(epoch_, request.seen_epoch(),
-                     std::max(request.seen_sequence(), request.since())));
-  RETURN_IF_ERROR(ClaimReplica(request.replica_id(), caller));
-  const int batch =
-      std::min(request.batch_size() == 0 ? 500 : request.batch_size(),
-               options_.max_batch);
-  // A following pull takes a slot (and ends another of the same replica's);
-  // released however it ends.
-  uint64_t generation = 0;
-  if (request.follow()) {
-    absl::MutexLock lock(&follows_mu_);
-    // A replica that follows again replaces its older follow, which ends
-    // within a poll, so it needs no slot of its own.
-    if (follows_ >= options_.max_follows &&
-        !follow_generation_.contains(request.replica_id())) {
-      return Error(absl::StatusCode::kResourceExhausted, "TOO_MANY_FOLLOWS",
-                   absl::StrCat("the service holds its most following pulls (",
-                                options_.max_follows,
-                                "); pull without following, or retry later"));
-    }
-    ++follows_;
-    generation = ++next_generation_;
-    follow_generation_[request.replica_id()] = generation;
-  }
-  const auto release = absl::MakeCleanup([&] {
-    if (!request.follow()) return;
-    absl::MutexLock lock(&follows_mu_);
-    --follows_;
-    auto it = follow_generation_.find(request.replica_id());
-    if (it != follow_generation_.end() && it->second == generation) {
-      follow_generation_.erase(it);
-    }
-  });
-  const absl::Time follow_until = absl::Now() + options_.max_follow;
-  const auto superseded = [&] {
-    absl::MutexLock lock(&follows_mu_);
-    auto it = follow_generation_.find(request.replica_id());
-    return it == follow_generation_.end() || it->second != generation;
-  };
+  ++follows_;
+  const uint64_t generation = ++next_generation_;
+  follow_generation_[replica_id] = generation;
+  return generation;
+}
 
-  uint64_t since = request.since();
-  {
-    std::unique_ptr<ReadView> view = store_->NewReadView();
-    RETURN_IF_ERROR(CheckReadable(request.plans(), caller, *view));
-    ASSIGN_OR_RETURN(std::optional<std::string> horizon,
-                     view->Get(Cf::kMeta, kMetaHorizon));
-    const uint64_t h = horizon.has_value() ? DecodeSequenceKey(*horizon) : 0;
-    if (since < h) {
-      absl::Status expired = Error(
-          absl::StatusCode::kFailedPrecondition, "CURSOR_EXPIRED",
-          absl::StrCat("changes up to ", h, " are no longer kept; cursor ",
-                       since, " is older: take a snapshot"));
-      return expired;
-    }
+void SyncAuthority::EndFollow(const std::string& replica_id,
+                              uint64_t generation) {
+  absl::MutexLock lock(&follows_mu_);
+  --follows_;
+  auto it = follow_generation_.find(replica_id);
+  if (it != follow_generation_.end() && it->second == generation) {
+    follow_generation_.erase(it);
   }
-  // Remember where this replica stands (for observability). Nothing waits
-  // for it: the pull need not queue behind a push's commit, nor wait for a
-  // sync of its own.
+}
+
+bool SyncAuthority::Superseded(const std::string& replica_id,
+                               uint64_t generation) {
+  absl::MutexLock lock(&follows_mu_);
+  auto it = follow_generation_.find(replica_id);
+  return it == follow_generation_.end() || it->second != generation;
+}
+
+void SyncAuthority::RecordCursor(const std::string& replica_id,
+                                 uint64_t since) {
   store_->CommitAsync(
-      [key = absl::StrCat(kMetaCursorPrefix, request.replica_id()),
+      [key = absl::StrCat(kMetaCursorPrefix, replica_id),
        value = SequenceKey(since)](Transaction& txn) {
         txn.Put(Cf::kMeta, key, value);
         return absl::OkStatus();
       },
-      [replica = request.replica_id()](absl::Status status) {
+      [replica = replica_id](absl::Status status) {
         if (!status.ok()) {
           PLAN_LOG(WARNING) << "pull replica=" << replica
                             << ": its cursor was not recorded: " << status;
         }
       });
+}
+
+absl::StatusOr<bool> SyncAuthority::ReadBatch(
+    const ReadView& view, const std::vector<std::string>& plans, int batch,
+    uint64_t* since, v1::PullResponse* response) const {
+  const uint64_t high_water = view.sequence();
+  ASSIGN_OR_RETURN(const std::vector<uint64_t> sequences,
+                   NextSequences(view, plans, *since, high_water, batch));
+  std::vector<std::string> keys;
+  keys.reserve(sequences.size());
+  for (uint64_t sequence : sequences) keys.push_back(SequenceKey(sequence));
+  size_t bytes = 0;
+  absl::Status parsed = absl::OkStatus();
+  // A change trimmed meanwhile is absent, and skipped.
+  RETURN_IF_ERROR(view.GetSorted(
+      Cf::kChanges, keys, [&](absl::string_view key, absl::string_view value) {
+        const uint64_t sequence = DecodeSequenceKey(key);
+        if (!response->add_changes()->ParseFromArray(
+                value.data(), static_cast<int>(value.size()))) {
+          parsed = absl::DataLossError(
+              absl::StrCat("change ", sequence, " is corrupt"));
+          return false;
+        }
+        *since = sequence;
+        bytes += value.size();
+        return bytes < options_.max_batch_bytes;
+      }));
+  RETURN_IF_ERROR(parsed);
+  const bool caught_up = response->changes_size() == 0 ||
+                         (static_cast<int>(sequences.size()) < batch &&
+                          *since == sequences.back());
+  if (caught_up) *since = std::max(*since, high_water);
+  response->set_high_water_mark(*since);
+  response->set_caught_up(caught_up);
+  *response->mutable_epoch() = epoch_;
+  return caught_up;
+}
+
+absl::Status SyncAuthority::Pull(
+    const v1::PullRequest& request, const Actor& caller,
+    absl::FunctionRef<bool(const v1::PullResponse&)> send,
+    absl::FunctionRef<bool()> stop) {
+  RETURN_IF_ERROR(CheckPullRequest(request));
+  RETURN_IF_ERROR(
+      CheckSeenEpoch(epoch_, request.seen_epoch(),
+                     std::max(request.seen_sequence(), request.since())));
+  RETURN_IF_ERROR(ClaimReplica(request.replica_id(), caller));
+  const std::string& replica_id = request.replica_id();
+  const bool follow = request.follow();
+  // A following pull takes a slot (and ends another of the same replica's),
+  // released however it ends.
+  uint64_t generation = 0;
+  if (follow) {
+    ASSIGN_OR_RETURN(generation, StartFollow(replica_id));
+  }
+  const auto release = absl::MakeCleanup([&] {
+    if (follow) EndFollow(replica_id, generation);
+  });
+  RETURN_IF_ERROR(
+      CheckReadable(request.plans(), caller, *store_->NewReadView()));
+  RETURN_IF_ERROR(CheckCursorKept(*store_->NewReadView(), request.since()));
+  // Where this replica stands, for observability. Nothing waits for it: the
+  // pull need not queue behind a push's commit, nor wait for a sync of its
+  // own.
+  RecordCursor(replica_id, request.since());
+  return StreamChanges(request, caller, generation, send, stop);
+}
+
+absl::Status SyncAuthority::StreamChanges(
+    const v1::PullRequest& request, const Actor& caller, uint64_t generation,
+    absl::FunctionRef<bool(const v1::PullResponse&)> send,
+    absl::FunctionRef<bool()> stop) {
+  const bool follow = request.follow();
+  const int batch =
+      std::min(request.batch_size() == 0 ? 500 : request.batch_size(),
+               options_.max_batch);
+  const absl::Time follow_until = absl::Now() + options_.max_follow;
+  const auto ended = [&] {
+    return stop() || absl::Now() >= follow_until ||
+           Superseded(request.replica_id(), generation);
+  };
+  std::vector<std::string> plans = {""};  // organisations, then the plans
+  plans.insert(plans.end(), request.plans().begin(), request.plans().end());
+  uint64_t since = request.since();
   int sent = 0;
-  while (true) {
-    if (!request.follow() && stop()) {
+  bool caught_up = false;
+  // Until caught up; a follow then waits for the log to grow, until it ends.
+  while (!caught_up || (follow && !ended())) {
+    if (!follow && stop()) {
       return Error(absl::StatusCode::kDeadlineExceeded, "DEADLINE_EXCEEDED",
                    absl::StrCat("the pull's deadline passed at sequence ",
                                 since, "; pull again from there"));
     }
+    if (caught_up && store_->last_sequence() <= since) {
+      absl::SleepFor(options_.follow_poll);
+      continue;
+    }
     std::unique_ptr<ReadView> view = store_->NewReadView();
     // A membership may end while a follow goes on.
-    if (request.follow()) {
-      RETURN_IF_ERROR(CheckReadable(request.plans(), caller, *view));
-    }
-    const uint64_t high_water = view->sequence();
-    // Merge the per-plan indexes: the next `batch` sequences after `since`.
-    std::vector<uint64_t> sequences;
-    for (const std::string& plan : plans) {
-      int taken = 0;
-      const std::string prefix = absl::StrCat(plan, absl::string_view("\0", 1));
-      RETURN_IF_ERROR(
-          view->Scan(Cf::kPlanChanges, prefix, PlanChangeKey(plan, since),
-                     [&](absl::string_view key, absl::string_view) {
-                       const uint64_t sequence =
-                           DecodeSequenceKey(key.substr(prefix.size()));
-                       if (sequence > high_water) return false;
-                       sequences.push_back(sequence);
-                       return ++taken < batch;
-                     }));
-    }
-    std::sort(sequences.begin(), sequences.end());
-    if (sequences.size() > static_cast<size_t>(batch)) sequences.resize(batch);
+    if (follow) RETURN_IF_ERROR(CheckReadable(request.plans(), caller, *view));
     v1::PullResponse response;
-    size_t bytes = 0;
-    std::vector<std::string> keys;
-    keys.reserve(sequences.size());
-    for (uint64_t sequence : sequences) keys.push_back(SequenceKey(sequence));
-    absl::Status parsed = absl::OkStatus();
-    // A change trimmed meanwhile is absent, and skipped.
-    RETURN_IF_ERROR(view->GetSorted(
-        Cf::kChanges, keys,
-        [&](absl::string_view key, absl::string_view value) {
-          const uint64_t sequence = DecodeSequenceKey(key);
-          if (!response.add_changes()->ParseFromArray(
-                  value.data(), static_cast<int>(value.size()))) {
-            parsed = absl::DataLossError(
-                absl::StrCat("change ", sequence, " is corrupt"));
-            return false;
-          }
-          since = sequence;
-          bytes += value.size();
-          return bytes < options_.max_batch_bytes;
-        }));
-    RETURN_IF_ERROR(parsed);
-    const bool caught_up = response.changes_size() == 0 ||
-                           (static_cast<int>(sequences.size()) < batch &&
-                            since == sequences.back());
-    if (caught_up) since = std::max(since, high_water);
-    response.set_high_water_mark(since);
-    response.set_caught_up(caught_up);
-    *response.mutable_epoch() = epoch_;
-    if (response.changes_size() > 0 || caught_up) {
-      if (!send(response)) return absl::CancelledError("the puller went away");
-      sent += response.changes_size();
-    }
-    if (!caught_up) continue;
-    if (!request.follow()) break;
-    // Follow: wait for the log to grow.
-    const auto ended = [&] {
-      return stop() || absl::Now() >= follow_until || superseded();
-    };
-    while (!ended() && store_->last_sequence() <= since) {
-      absl::SleepFor(options_.follow_poll);
-    }
-    if (ended()) break;
+    ASSIGN_OR_RETURN(caught_up,
+                     ReadBatch(*view, plans, batch, &since, &response));
+    if (!send(response)) return absl::CancelledError("the puller went away");
+    sent += response.changes_size();
   }
   if (sent > 0) {
     PLAN_LOG(INFO) << "pull replica=" << request.replica_id()
@@ -635,70 +779,18 @@ absl::Status SyncAuthority::Snapshot(
   }
   std::unique_ptr<ReadView> view = store_->NewReadView();
   RETURN_IF_ERROR(CheckReadable(request.plans(), caller, *view));
-  const absl::Time give_up = absl::Now() + options_.max_snapshot;
-  v1::SnapshotChunk chunk;
-  size_t bytes = 0;
-  int records = 0;
-  absl::Status failure = absl::OkStatus();
-  const auto flush = [&]() -> bool {
-    if (!send(&chunk)) return false;
-    chunk.Clear();  // `send` may have swapped in a spent chunk to reuse
-    bytes = 0;
-    return true;
-  };
-  const auto visit = [&](absl::string_view key, absl::string_view value) {
-    v1::SnapshotRecord* record = chunk.add_records();
-    if (!ReadSnapshotRecord(value, record)) {
-      failure = absl::DataLossError(
-          absl::StrCat(NameOfEntityKey(key), " is corrupt"));
-      return false;
-    }
-    record->set_name(std::string(NameOfEntityKey(key)));
-    ++records;
-    bytes += value.size();
-    if (chunk.records_size() >= kSnapshotChunkRecords ||
-        bytes >= options_.max_batch_bytes) {
-      if (absl::Now() >= give_up) {
-        failure =
-            Error(absl::StatusCode::kDeadlineExceeded, "SNAPSHOT_TOO_LONG",
-                  absl::StrCat("the snapshot took longer than ",
-                               absl::FormatDuration(options_.max_snapshot),
-                               "; retry"));
-        return false;
-      }
-      if (!flush()) {
-        failure = absl::CancelledError("the client went away");
-        return false;
-      }
-    }
-    return true;
-  };
-  RETURN_IF_ERROR(view->Scan(
-      Cf::kEntities, EntityKeyPrefix(Kind::kOrganisation, ""), "", visit));
+  ChunkSender sender(send, options_.max_batch_bytes, options_.max_snapshot);
+  RETURN_IF_ERROR(view->Scan(Cf::kEntities,
+                             EntityKeyPrefix(Kind::kOrganisation, ""), "",
+                             sender.Adder()));
   for (const std::string& plan : request.plans()) {
-    // The plan itself, then everything under it, kind by kind.
-    RETURN_IF_ERROR(failure);
-    const ResourceName plan_name = *ResourceName::Parse(plan);
-    ASSIGN_OR_RETURN(std::optional<std::string> plan_bytes,
-                     view->Get(Cf::kEntities, EntityKey(plan_name)));
-    if (plan_bytes.has_value()) {
-      if (!visit(EntityKey(plan_name), *plan_bytes)) break;
-    }
-    for (Kind kind : kReplicatedKinds) {
-      if (kind == Kind::kOrganisation || kind == Kind::kPlan) continue;
-      RETURN_IF_ERROR(view->Scan(Cf::kEntities,
-                                 EntityKeyPrefix(kind, absl::StrCat(plan, "/")),
-                                 "", visit));
-      RETURN_IF_ERROR(failure);
-    }
+    RETURN_IF_ERROR(SendPlan(*view, plan, sender));
   }
-  RETURN_IF_ERROR(failure);
-  chunk.set_sequence(view->sequence());
-  chunk.set_last(true);
-  *chunk.mutable_epoch() = epoch_;
-  if (!send(&chunk)) return absl::CancelledError("the client went away");
+  RETURN_IF_ERROR(sender.failure());
+  RETURN_IF_ERROR(sender.Finish(view->sequence(), epoch_));
   PLAN_LOG(INFO) << "snapshot replica=" << request.replica_id()
-                 << " plans=" << request.plans_size() << " records=" << records
+                 << " plans=" << request.plans_size()
+                 << " records=" << sender.records()
                  << " sequence=" << view->sequence();
   return absl::OkStatus();
 }

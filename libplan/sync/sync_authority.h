@@ -111,6 +111,28 @@ class SyncAuthority {
   absl::Status CheckReadable(
       const google::protobuf::RepeatedPtrField<std::string>& plans,
       const Actor& caller, const ReadView& view) const;
+  // A following pull of `replica_id` takes one of max_follows slots and
+  // supersedes the replica's older follow, if any: returns its generation;
+  // RESOURCE_EXHAUSTED when every slot is taken. EndFollow gives it back.
+  absl::StatusOr<uint64_t> StartFollow(const std::string& replica_id);
+  void EndFollow(const std::string& replica_id, uint64_t generation);
+  // True once the replica has followed again since `generation` started.
+  bool Superseded(const std::string& replica_id, uint64_t generation);
+  // Pull's stream, once the request is checked and any follow slot taken.
+  absl::Status StreamChanges(
+      const prevent::plan::v1::PullRequest& request, const Actor& caller,
+      uint64_t generation,
+      absl::FunctionRef<bool(const prevent::plan::v1::PullResponse&)> send,
+      absl::FunctionRef<bool()> stop);
+  // Records where `replica_id` stands, without waiting for the write.
+  void RecordCursor(const std::string& replica_id, uint64_t since);
+  // Reads into `response` the next changes of `plans` ("" for
+  // organisations) after `*since` in `view`: at most `batch`, and about
+  // max_batch_bytes. Advances `*since` to the batch's high-water mark, and
+  // returns whether the batch caught up with `view`.
+  absl::StatusOr<bool> ReadBatch(
+      const ReadView& view, const std::vector<std::string>& plans, int batch,
+      uint64_t* since, prevent::plan::v1::PullResponse* response) const;
 
   Store* const store_;
   HybridClock* const clock_;
