@@ -1,5 +1,7 @@
 #include "libplan/formats/markdown.h"
 
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -75,15 +77,11 @@ std::string SummaryRow(absl::string_view label, const v1::RagCounts& c) {
                       c.unset(), " | ", c.overdue(), " |\n");
 }
 
-}  // namespace
-
-std::string WritePlanMarkdown(const PlanDocument& doc, absl::CivilDay today) {
-  const PlanView view(doc);
-  const v1::Plan& plan = doc.plan;
+// The title, the facts line (area, period, level) and the partners.
+std::string Header(const PlanView& view, const v1::Plan& plan) {
   std::string out = absl::StrCat(
       "# ", Escape(plan.title().empty() ? "Prevent plan" : plan.title()),
       "\n\n");
-
   std::vector<std::string> facts;
   if (!plan.area().empty()) {
     facts.push_back(absl::StrCat("**Area:** ", Escape(plan.area())));
@@ -105,8 +103,12 @@ std::string WritePlanMarkdown(const PlanDocument& doc, absl::CivilDay today) {
     absl::StrAppend(&out, "**Partners:** ", absl::StrJoin(partners, ", "),
                     "\n\n");
   }
+  return out;
+}
 
-  // Summary.
+// The "## Summary" section: the status line and a table of RAG counts per
+// strand, with a row for all strands.
+std::string Summary(const PlanView& view, absl::CivilDay today) {
   v1::RagCounts all;
   std::string rows;
   for (const StrandGroup& group : view.groups()) {
@@ -116,75 +118,107 @@ std::string WritePlanMarkdown(const PlanDocument& doc, absl::CivilDay today) {
                                                : Escape(group.strand->title()),
                        counts);
   }
-  absl::StrAppend(&out, "## Summary\n\n", "Status as at ", DayLabel(today),
-                  ": ", all.total(), all.total() == 1 ? " action" : " actions",
-                  ", ", all.overdue(), " overdue",
-                  all.overdue() > 0 ? " \u26A0" : "", ".\n\n");
-  absl::StrAppend(&out,
-                  "| Strand | Actions | \U0001F534 Red | \U0001F7E0 Amber | "
-                  "\U0001F7E2 Green | \U0001F535 Complete | \u26AA Not set | "
-                  "Overdue |\n",
-                  "|:--|--:|--:|--:|--:|--:|--:|--:|\n", rows,
-                  SummaryRow("**All strands**", all), "\n");
+  return absl::StrCat(
+      "## Summary\n\n", "Status as at ", DayLabel(today), ": ", all.total(),
+      all.total() == 1 ? " action" : " actions", ", ", all.overdue(),
+      " overdue", all.overdue() > 0 ? " \u26A0" : "", ".\n\n",
+      "| Strand | Actions | \U0001F534 Red | \U0001F7E0 Amber | "
+      "\U0001F7E2 Green | \U0001F535 Complete | \u26AA Not set | "
+      "Overdue |\n",
+      "|:--|--:|--:|--:|--:|--:|--:|--:|\n", rows,
+      SummaryRow("**All strands**", all), "\n");
+}
 
-  // Per strand.
+// The Lead cell's entries: the lead officer in italics, then the lead
+// organisations.
+std::vector<std::string> LeadLines(const PlanView& view,
+                                   const v1::Activity& activity) {
+  std::vector<std::string> lead;
+  if (!activity.lead_officer().empty()) {
+    lead.push_back(absl::StrCat("_", Escape(activity.lead_officer()), "_"));
+  }
+  for (const std::string& name : activity.lead_organisations()) {
+    lead.push_back(Escape(view.OrganisationName(name)));
+  }
+  return lead;
+}
+
+// The entries of an activity row's Actions, Timescales and RAG cells: one
+// per action in each, an action's three entries prefixed with its `number`
+// ("1. ", or "" for an activity's only action).
+struct ActionCells {
+  std::vector<std::string> actions, timescales, rags;
+
+  void Add(const PlanView& view, const v1::Action& action,
+           absl::string_view number, absl::CivilDay today) {
+    std::string text = absl::StrCat(number, Escape(action.description()));
+    if (!action.owner_organisation().empty()) {
+      absl::StrAppend(
+          &text, " (owner: ",
+          Escape(view.OrganisationName(action.owner_organisation())), ")");
+    }
+    actions.push_back(std::move(text));
+    std::string when =
+        absl::StrCat(number, action.timescale().text().empty()
+                                 ? "\u2014"
+                                 : Escape(action.timescale().text()));
+    if (IsOverdue(action.timescale(), action.rag(), today)) {
+      when += " \u26A0 **Overdue**";
+    }
+    timescales.push_back(std::move(when));
+    rags.push_back(absl::StrCat(number, RagSymbol(action.rag()), " ",
+                                RagLabel(action.rag())));
+  }
+};
+
+// One table row: the activity, its leads and its actions.
+std::string ActivityRow(const PlanView& view, const ActivityEntry& entry,
+                        absl::CivilDay today) {
+  ActionCells cells;
+  const bool numbered = entry.actions.size() > 1;
+  for (size_t i = 0; i < entry.actions.size(); ++i) {
+    cells.Add(view, entry.actions[i], numbered ? absl::StrCat(i + 1, ". ") : "",
+              today);
+  }
+  if (cells.actions.empty()) cells.actions.push_back("_No actions yet_");
+  return absl::StrCat("| ", Escape(entry.activity.title()), " | ",
+                      absl::StrJoin(LeadLines(view, entry.activity), "<br>"),
+                      " | ", absl::StrJoin(cells.actions, "<br>"), " | ",
+                      absl::StrJoin(cells.timescales, "<br>"), " | ",
+                      absl::StrJoin(cells.rags, "<br>"), " |\n");
+}
+
+// A strand's heading and description (or "Other activities" for the group
+// without a strand), then its table of activities.
+std::string StrandSection(const PlanView& view, const StrandGroup& group,
+                          absl::CivilDay today) {
+  std::string out;
+  if (group.strand == nullptr) {
+    out += "## Other activities\n\n";
+  } else {
+    absl::StrAppend(&out, "## ", Escape(group.strand->title()), "\n\n");
+    if (!group.strand->description().empty()) {
+      absl::StrAppend(&out, EscapeParagraph(group.strand->description()),
+                      "\n\n");
+    }
+  }
+  if (group.activities.empty()) return out + "_No activities._\n\n";
+  out +=
+      "| Activity | Lead | Actions | Timescales | RAG |\n"
+      "|:--|:--|:--|:--|:--|\n";
+  for (const ActivityEntry* entry : group.activities) {
+    out += ActivityRow(view, *entry, today);
+  }
+  return out + "\n";
+}
+
+}  // namespace
+
+std::string WritePlanMarkdown(const PlanDocument& doc, absl::CivilDay today) {
+  const PlanView view(doc);
+  std::string out = Header(view, doc.plan) + Summary(view, today);
   for (const StrandGroup& group : view.groups()) {
-    if (group.strand == nullptr) {
-      out += "## Other activities\n\n";
-    } else {
-      absl::StrAppend(&out, "## ", Escape(group.strand->title()), "\n\n");
-      if (!group.strand->description().empty()) {
-        absl::StrAppend(&out, EscapeParagraph(group.strand->description()),
-                        "\n\n");
-      }
-    }
-    if (group.activities.empty()) {
-      out += "_No activities._\n\n";
-      continue;
-    }
-    out +=
-        "| Activity | Lead | Actions | Timescales | RAG |\n"
-        "|:--|:--|:--|:--|:--|\n";
-    for (const ActivityEntry* entry : group.activities) {
-      const v1::Activity& activity = entry->activity;
-      std::vector<std::string> lead;
-      if (!activity.lead_officer().empty()) {
-        lead.push_back(absl::StrCat("_", Escape(activity.lead_officer()), "_"));
-      }
-      for (const std::string& name : activity.lead_organisations()) {
-        lead.push_back(Escape(view.OrganisationName(name)));
-      }
-      std::vector<std::string> actions, timescales, rags;
-      const bool numbered = entry->actions.size() > 1;
-      for (size_t i = 0; i < entry->actions.size(); ++i) {
-        const v1::Action& action = entry->actions[i];
-        const std::string number = numbered ? absl::StrCat(i + 1, ". ") : "";
-        std::string text = absl::StrCat(number, Escape(action.description()));
-        if (!action.owner_organisation().empty()) {
-          absl::StrAppend(
-              &text, " (owner: ",
-              Escape(view.OrganisationName(action.owner_organisation())), ")");
-        }
-        actions.push_back(std::move(text));
-        std::string when =
-            absl::StrCat(number, action.timescale().text().empty()
-                                     ? "\u2014"
-                                     : Escape(action.timescale().text()));
-        if (IsOverdue(action.timescale(), action.rag(), today)) {
-          when += " \u26A0 **Overdue**";
-        }
-        timescales.push_back(std::move(when));
-        rags.push_back(absl::StrCat(number, RagSymbol(action.rag()), " ",
-                                    RagLabel(action.rag())));
-      }
-      if (actions.empty()) actions.push_back("_No actions yet_");
-      absl::StrAppend(&out, "| ", Escape(activity.title()), " | ",
-                      absl::StrJoin(lead, "<br>"), " | ",
-                      absl::StrJoin(actions, "<br>"), " | ",
-                      absl::StrJoin(timescales, "<br>"), " | ",
-                      absl::StrJoin(rags, "<br>"), " |\n");
-    }
-    out += "\n";
+    out += StrandSection(view, group, today);
   }
   absl::StrAppend(&out, "---\n\n_Generated ", DayLabel(today),
                   " \u2014 OFFICIAL_\n");

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -169,100 +171,152 @@ bool IsDashAt(absl::string_view text, size_t i, size_t* length) {
   return false;
 }
 
-std::vector<Token> Tokenize(absl::string_view text) {
-  std::vector<Token> tokens;
-  bool space_before = true;
-  size_t i = 0;
-  const auto push = [&](Token token) {
-    token.attached = !space_before;
-    space_before = false;
-    tokens.push_back(token);
-  };
-  while (i < text.size()) {
-    const char c = text[i];
+// "1st", "2nd", "3rd", "24th": what may follow the digits of a number.
+bool IsOrdinalSuffix(absl::string_view rest) {
+  return rest == "st" || rest == "nd" || rest == "rd" || rest == "th";
+}
+
+// The token of a word that is not a number: its class in kWords, or kOther.
+Token WordToken(absl::string_view word) {
+  for (const WordClass& known : kWords) {
+    if (known.word == word) return Token{known.type, known.value};
+  }
+  return Token{T::kOther};
+}
+
+// The token of a punctuation character that separates dates, or nullopt.
+std::optional<T> PunctuationType(char c) {
+  switch (c) {
+    case '/':
+      return T::kSlash;
+    case ',':
+    case ';':
+      return T::kComma;
+    case '+':
+      return T::kPlus;
+    case '&':
+      return T::kAnd;
+    default:
+      return std::nullopt;
+  }
+}
+
+// Characters that only separate words, as a space does.
+bool IsSpaceLike(char c) {
+  return c == ' ' || c == '.' || c == '(' || c == ')' || c == ':';
+}
+
+// Splits text (whitespace collapsed to single spaces) into tokens. Each token
+// records whether it is written against the one before it, with no space,
+// space-like punctuation or filler word between.
+class Tokenizer {
+ public:
+  explicit Tokenizer(absl::string_view text) : text_(text) {}
+
+  std::vector<Token> Tokens() && {
+    while (i_ < text_.size()) Next();
+    return std::move(tokens_);
+  }
+
+ private:
+  // Reads what starts at i_: a space, a word or number, a dash, a separator,
+  // or another character.
+  void Next() {
+    const char c = text_[i_];
     size_t dash_length = 0;
-    if (c == ' ') {
-      space_before = true;
-      ++i;
+    if (IsSpaceLike(c)) {
+      space_before_ = true;
+      ++i_;
     } else if (absl::ascii_isalnum(static_cast<unsigned char>(c))) {
-      size_t j = i;
-      while (j < text.size() &&
-             absl::ascii_isalnum(static_cast<unsigned char>(text[j]))) {
-        ++j;
-      }
-      const std::string word = absl::AsciiStrToLower(text.substr(i, j - i));
-      i = j;
-      // "Sept." and "e.g.": a full stop after a word is not a separator.
-      if (i < text.size() && text[i] == '.') ++i;
-      size_t digits = 0;
-      while (digits < word.size() && absl::ascii_isdigit(word[digits])) {
-        ++digits;
-      }
-      if (digits > 0) {
-        const absl::string_view rest = absl::string_view(word).substr(digits);
-        if (digits > 6 || !(rest.empty() || rest == "st" || rest == "nd" ||
-                            rest == "rd" || rest == "th")) {
-          push({T::kOther});
-          continue;
-        }
-        Token token{T::kNumber};
-        token.value = std::stoi(word.substr(0, digits));
-        token.digits = static_cast<int>(digits);
-        token.ordinal = !rest.empty();
-        push(token);
-        continue;
-      }
-      if (IsFiller(word)) {
-        space_before = true;
-        continue;
-      }
-      Token token{T::kOther};
-      for (const WordClass& known : kWords) {
-        if (known.word == word) {
-          token.type = known.type;
-          token.value = known.value;
-          break;
-        }
-      }
-      // "on going" and "on-going" are "ongoing".
-      if (word == "going") {
-        if (!tokens.empty() && tokens.back().type == T::kDash &&
-            tokens.size() >= 2 && tokens[tokens.size() - 2].type == T::kOn) {
-          tokens.pop_back();
-        }
-        if (!tokens.empty() && tokens.back().type == T::kOn) {
-          tokens.back().type = T::kOngoing;
-          continue;
-        }
-      }
-      push(token);
-    } else if (IsDashAt(text, i, &dash_length)) {
-      push({T::kDash});
-      i += dash_length;
-    } else if (c == '/') {
-      push({T::kSlash});
-      ++i;
-    } else if (c == ',' || c == ';') {
-      push({T::kComma});
-      ++i;
-    } else if (c == '+') {
-      push({T::kPlus});
-      ++i;
-    } else if (c == '&') {
-      push({T::kAnd});
-      ++i;
-    } else if (c == '.' || c == '(' || c == ')' || c == ':') {
-      space_before = true;
-      ++i;
+      ReadWord();
+    } else if (IsDashAt(text_, i_, &dash_length)) {
+      Push({T::kDash});
+      i_ += dash_length;
+    } else if (const std::optional<T> type = PunctuationType(c)) {
+      Push({*type});
+      ++i_;
     } else {
-      push({T::kOther});
-      // Skip the rest of a multi-byte character.
-      ++i;
-      while (i < text.size() && (static_cast<uint8_t>(text[i]) & 0xC0) == 0x80)
-        ++i;
+      Push({T::kOther});
+      SkipCharacter();
     }
   }
-  return tokens;
+
+  // Reads a run of letters and digits (and a full stop after it: "Sept." and
+  // "e.g." do not separate).
+  void ReadWord() {
+    size_t end = i_;
+    while (end < text_.size() &&
+           absl::ascii_isalnum(static_cast<unsigned char>(text_[end]))) {
+      ++end;
+    }
+    const std::string word = absl::AsciiStrToLower(text_.substr(i_, end - i_));
+    i_ = end;
+    if (i_ < text_.size() && text_[i_] == '.') ++i_;
+    if (absl::ascii_isdigit(word[0])) {
+      PushNumber(word);
+    } else if (IsFiller(word)) {
+      space_before_ = true;
+    } else if (word != "going" || !MergeOnGoing()) {
+      Push(WordToken(word));
+    }
+  }
+
+  // A number of at most 6 digits, perhaps ordinal ("24th"); anything else
+  // that starts with a digit is kOther.
+  void PushNumber(const std::string& word) {
+    size_t digits = 0;
+    while (digits < word.size() && absl::ascii_isdigit(word[digits])) {
+      ++digits;
+    }
+    const absl::string_view rest = absl::string_view(word).substr(digits);
+    if (digits > 6 || !(rest.empty() || IsOrdinalSuffix(rest))) {
+      Push({T::kOther});
+      return;
+    }
+    Token token{T::kNumber};
+    token.value = std::stoi(word.substr(0, digits));
+    token.digits = static_cast<int>(digits);
+    token.ordinal = !rest.empty();
+    Push(token);
+  }
+
+  // "on going" and "on-going" are "ongoing": on "going", turns a preceding
+  // "on" (dropping a dash after it) into kOngoing. False, changing nothing,
+  // when "going" follows no "on".
+  bool MergeOnGoing() {
+    const size_t n = tokens_.size();
+    if (n >= 2 && tokens_[n - 1].type == T::kDash &&
+        tokens_[n - 2].type == T::kOn) {
+      tokens_.pop_back();
+    }
+    if (tokens_.empty() || tokens_.back().type != T::kOn) return false;
+    tokens_.back().type = T::kOngoing;
+    return true;
+  }
+
+  // Skips the byte at i_ and the rest of its UTF-8 character.
+  void SkipCharacter() {
+    ++i_;
+    while (i_ < text_.size() &&
+           (static_cast<uint8_t>(text_[i_]) & 0xC0) == 0x80) {
+      ++i_;
+    }
+  }
+
+  void Push(Token token) {
+    token.attached = !space_before_;
+    space_before_ = false;
+    tokens_.push_back(token);
+  }
+
+  const absl::string_view text_;
+  size_t i_ = 0;
+  bool space_before_ = true;
+  std::vector<Token> tokens_;
+};
+
+std::vector<Token> Tokenize(absl::string_view text) {
+  return Tokenizer(text).Tokens();
 }
 
 // A span of months read from part of the text. When the year is unknown
@@ -279,6 +333,11 @@ bool IsYear(const Token& token) {
          token.value >= kMinYear && token.value <= kMaxYear;
 }
 
+bool IsSeparator(T type) {
+  return type == T::kDash || type == T::kTo || type == T::kComma ||
+         type == T::kSlash || type == T::kAnd || type == T::kPlus;
+}
+
 class Reader {
  public:
   explicit Reader(std::vector<Token> tokens) : tokens_(std::move(tokens)) {}
@@ -291,6 +350,22 @@ class Reader {
   }
   const Token& Get(size_t i) const { return tokens_[i]; }
   size_t size() const { return tokens_.size(); }
+
+  // Whether any token is of `type`.
+  bool Contains(T type) const {
+    return std::any_of(
+        tokens_.begin(), tokens_.end(),
+        [type](const Token& token) { return token.type == type; });
+  }
+  // Whether every token is a separator or of one of `types`.
+  bool OnlySeparatorsAnd(std::initializer_list<T> types) const {
+    return std::all_of(
+        tokens_.begin(), tokens_.end(), [types](const Token& token) {
+          return IsSeparator(token.type) ||
+                 std::find(types.begin(), types.end(), token.type) !=
+                     types.end();
+        });
+  }
 
   // The second year of a financial year written after `year` at `*i`
   // ("/25", "-25", "/2025"); advances past it when found.
@@ -309,192 +384,238 @@ class Reader {
   // Reads one date (a month, quarter, season, year or financial year) at
   // `*i`, advancing past it; nullopt (and `*i` unchanged) when there is none.
   std::optional<Span> ReadPoint(size_t* i) const {
-    size_t k = *i;
-    if (k >= tokens_.size()) return std::nullopt;
-    const Token& token = tokens_[k];
-    Span span;
-    switch (token.type) {
-      case T::kModifier: {
-        ++k;
-        if (At(k, T::kDash)) ++k;
-        if (At(k, T::kMonth)) {
-          std::optional<Span> month = ReadPoint(&k);
-          if (!month.has_value()) return std::nullopt;
-          *i = k;
-          return month;
-        }
-        if (!AtYear(k)) return std::nullopt;
-        const int year = tokens_[k].value;
-        static constexpr int kFirst[] = {1, 5, 9, 12};
-        static constexpr int kLast[] = {4, 8, 12, 12};
-        static constexpr const char* kWord[] = {"early", "mid", "late",
-                                                "the end of"};
-        span.first = MonthIndex(year, kFirst[token.value]);
-        span.last = MonthIndex(year, kLast[token.value]);
-        span.note =
-            absl::StrCat("read ", kWord[token.value], " ", year, " as ",
-                         MonthWords(span.first),
-                         span.first == span.last
-                             ? std::string()
-                             : absl::StrCat(" to ", MonthWords(span.last)));
-        *i = k + 1;
-        return span;
-      }
-      case T::kQuarter: {
-        ++k;
-        if (!AtYear(k)) return std::nullopt;
-        const int year = tokens_[k].value;
-        ++k;
-        const int q = token.value;
-        if (ReadFinancialSecondYear(&k, year)) {
-          // Financial quarters: Q1 is April to June.
-          span.first = MonthIndex(year, 4) + 3 * (q - 1);
-          span.last = span.first + 2;
-        } else {
-          span.first = MonthIndex(year, 3 * q - 2);
-          span.last = span.first + 2;
-          span.note = absl::StrCat(
-              "read Q", q, " ", year, " as a calendar quarter (",
-              MonthWords(span.first), " to ", MonthWords(span.last), ")");
-        }
-        *i = k;
-        return span;
-      }
-      case T::kSeason: {
-        ++k;
-        if (!AtYear(k)) return std::nullopt;
-        const int year = tokens_[k].value;
-        ++k;
-        ReadFinancialSecondYear(&k, year);  // "Winter 2024/25"
-        static constexpr const char* kSeasonWord[] = {"spring", "summer",
-                                                      "autumn", "winter"};
-        span.first = MonthIndex(year, 3 + 3 * token.value);
-        span.last = span.first + 2;
-        span.note =
-            absl::StrCat("read ", kSeasonWord[token.value], " ", year, " as ",
-                         MonthWords(span.first), " to ", MonthWords(span.last));
-        *i = k;
-        return span;
-      }
-      case T::kNumber: {
-        // "1 July 2024", "1st July 2024".
-        if (token.value >= 1 && token.value <= 31 && token.digits <= 2 &&
-            At(k + 1, T::kMonth)) {
-          ++k;
-          std::optional<Span> month = ReadPoint(&k);
-          if (!month.has_value()) return std::nullopt;
-          *i = k;
-          return month;
-        }
-        // "03/2024", "31/03/2024".
-        if (!token.ordinal && token.digits <= 2 && At(k + 1, T::kSlash)) {
-          int month = token.value;
-          size_t after = k + 2;
-          if (after + 1 < tokens_.size() && tokens_[after].type == T::kNumber &&
-              tokens_[after].digits <= 2 && At(after + 1, T::kSlash) &&
-              token.value >= 1 && token.value <= 31) {
-            month = tokens_[after].value;
-            after += 2;
-          }
-          if (month >= 1 && month <= 12 && AtYear(after)) {
-            span.first = span.last = MonthIndex(tokens_[after].value, month);
-            *i = after + 1;
-            return span;
-          }
-          return std::nullopt;
-        }
-        if (!IsYear(token)) return std::nullopt;
-        const int year = token.value;
-        ++k;
-        // "2024-03".
-        if (At(k, T::kDash) && k + 1 < tokens_.size() && tokens_[k].attached &&
-            tokens_[k + 1].attached && tokens_[k + 1].type == T::kNumber &&
-            tokens_[k + 1].digits == 2 &&
-            tokens_[k + 1].value != (year + 1) % 100 &&
-            tokens_[k + 1].value >= 1 && tokens_[k + 1].value <= 12) {
-          span.first = span.last = MonthIndex(year, tokens_[k + 1].value);
-          *i = k + 2;
-          return span;
-        }
-        // "2024/25", "2024-2025", "2023 - 2025": UK financial years.
-        size_t fy = k;
-        int last_year = 0;
-        if (ReadFinancialSecondYear(&fy, year)) {
-          last_year = year + 1;
-        } else if ((At(k, T::kDash) || At(k, T::kSlash) || At(k, T::kTo)) &&
-                   AtYear(k + 1) && tokens_[k + 1].value > year &&
-                   !At(k + 2, T::kMonth)) {
-          last_year = tokens_[k + 1].value;
-          fy = k + 2;
-        }
-        if (last_year != 0) {
-          span.first = MonthIndex(year, 4);
-          span.last = MonthIndex(last_year, 3);
-          span.note = absl::StrCat(
-              "read ", year, "-", last_year, " as UK financial years (",
-              MonthWords(span.first), " to ", MonthWords(span.last), ")");
-          *i = fy;
-          return span;
-        }
-        span.first = MonthIndex(year, 1);
-        span.last = MonthIndex(year, 12);
-        span.note = absl::StrCat("read the year ", year,
-                                 " as the calendar year (January to December)");
-        *i = k;
-        return span;
-      }
-      case T::kMonth: {
-        const int month = token.value;
-        ++k;
-        // "March 24, 2024": a day between the month and the year.
-        if (At(k, T::kNumber) && !IsYear(tokens_[k]) && tokens_[k].value >= 1 &&
-            tokens_[k].value <= 31) {
-          size_t after = k + 1;
-          if (At(after, T::kComma)) ++after;
-          if (AtYear(after)) k = after;
-        }
-        if (AtYear(k)) {
-          span.first = span.last = MonthIndex(tokens_[k].value, month);
-          *i = k + 1;
-          return span;
-        }
-        // "Mar 24", "Mar-24": a two-digit year.
-        size_t two = k;
-        if (At(two, T::kDash) && tokens_[two].attached &&
-            two + 1 < tokens_.size() && tokens_[two + 1].attached) {
-          ++two;
-        }
-        if (At(two, T::kNumber) && tokens_[two].digits == 2 &&
-            !tokens_[two].ordinal) {
-          const int year = 2000 + tokens_[two].value;
-          span.first = span.last = MonthIndex(year, month);
-          span.note = absl::StrCat("read the two-digit year \"",
-                                   absl::StrFormat("%02d", tokens_[two].value),
-                                   "\" as ", year);
-          *i = two + 1;
-          return span;
-        }
-        span.month = month;  // no year
-        *i = k;
-        return span;
-      }
+    if (*i >= tokens_.size()) return std::nullopt;
+    switch (tokens_[*i].type) {
+      case T::kModifier:
+        return ReadModified(i);
+      case T::kQuarter:
+        return ReadQuarter(i);
+      case T::kSeason:
+        return ReadSeason(i);
+      case T::kNumber:
+        return ReadNumber(i);
+      case T::kMonth:
+        return ReadMonth(i);
       default:
         return std::nullopt;
     }
   }
 
  private:
+  // Like ReadPoint, each of these reads a date that starts with a token of
+  // its kind at `*i` and advances past it, or returns nullopt (and leaves
+  // `*i` unchanged) when there is none.
+
+  // "Early 2024", "mid-2024", "end of 2024"; "Early March 2024" is March.
+  std::optional<Span> ReadModified(size_t* i) const {
+    const int modifier = tokens_[*i].value;
+    size_t k = *i + 1;
+    if (At(k, T::kDash)) ++k;
+    if (At(k, T::kMonth)) {
+      Span month = ReadMonth(&k);
+      *i = k;
+      return month;
+    }
+    if (!AtYear(k)) return std::nullopt;
+    const int year = tokens_[k].value;
+    static constexpr int kFirst[] = {1, 5, 9, 12};
+    static constexpr int kLast[] = {4, 8, 12, 12};
+    static constexpr const char* kWord[] = {"early", "mid", "late",
+                                            "the end of"};
+    Span span;
+    span.first = MonthIndex(year, kFirst[modifier]);
+    span.last = MonthIndex(year, kLast[modifier]);
+    span.note = absl::StrCat(
+        "read ", kWord[modifier], " ", year, " as ", MonthWords(span.first),
+        span.first == span.last ? std::string()
+                                : absl::StrCat(" to ", MonthWords(span.last)));
+    *i = k + 1;
+    return span;
+  }
+
+  // "Q1 2024/25" (a financial quarter) or "Q1 2024" (a calendar quarter).
+  std::optional<Span> ReadQuarter(size_t* i) const {
+    const int q = tokens_[*i].value;
+    size_t k = *i + 1;
+    if (!AtYear(k)) return std::nullopt;
+    const int year = tokens_[k].value;
+    ++k;
+    Span span;
+    if (ReadFinancialSecondYear(&k, year)) {
+      // Financial quarters: Q1 is April to June.
+      span.first = MonthIndex(year, 4) + 3 * (q - 1);
+      span.last = span.first + 2;
+    } else {
+      span.first = MonthIndex(year, 3 * q - 2);
+      span.last = span.first + 2;
+      span.note = absl::StrCat(
+          "read Q", q, " ", year, " as a calendar quarter (",
+          MonthWords(span.first), " to ", MonthWords(span.last), ")");
+    }
+    *i = k;
+    return span;
+  }
+
+  // "Spring 2024", "Winter 2024/25".
+  std::optional<Span> ReadSeason(size_t* i) const {
+    const int season = tokens_[*i].value;
+    size_t k = *i + 1;
+    if (!AtYear(k)) return std::nullopt;
+    const int year = tokens_[k].value;
+    ++k;
+    ReadFinancialSecondYear(&k, year);  // "Winter 2024/25"
+    static constexpr const char* kSeasonWord[] = {"spring", "summer", "autumn",
+                                                  "winter"};
+    Span span;
+    span.first = MonthIndex(year, 3 + 3 * season);
+    span.last = span.first + 2;
+    span.note =
+        absl::StrCat("read ", kSeasonWord[season], " ", year, " as ",
+                     MonthWords(span.first), " to ", MonthWords(span.last));
+    *i = k;
+    return span;
+  }
+
+  // "1 July 2024", "03/2024", "31/03/2024", or a date that starts with a
+  // year (ReadYear).
+  std::optional<Span> ReadNumber(size_t* i) const {
+    const Token& token = tokens_[*i];
+    if (token.value >= 1 && token.value <= 31 && token.digits <= 2 &&
+        At(*i + 1, T::kMonth)) {
+      size_t k = *i + 1;
+      Span month = ReadMonth(&k);
+      *i = k;
+      return month;
+    }
+    if (!token.ordinal && token.digits <= 2 && At(*i + 1, T::kSlash)) {
+      return ReadSlashDate(i);
+    }
+    if (!IsYear(token)) return std::nullopt;
+    return ReadYear(i);
+  }
+
+  // "03/2024", "31/03/2024": at `*i` a number of at most two digits, then a
+  // slash.
+  std::optional<Span> ReadSlashDate(size_t* i) const {
+    const Token& token = tokens_[*i];
+    int month = token.value;
+    size_t after = *i + 2;
+    if (after + 1 < tokens_.size() && tokens_[after].type == T::kNumber &&
+        tokens_[after].digits <= 2 && At(after + 1, T::kSlash) &&
+        token.value >= 1 && token.value <= 31) {
+      month = tokens_[after].value;
+      after += 2;
+    }
+    if (month < 1 || month > 12 || !AtYear(after)) return std::nullopt;
+    Span span;
+    span.first = span.last = MonthIndex(tokens_[after].value, month);
+    *i = after + 1;
+    return span;
+  }
+
+  // At `*i` a year: "2024-03" (a month), "2024/25", "2024-2025",
+  // "2023 - 2025" (UK financial years) or "2024" (the calendar year).
+  Span ReadYear(size_t* i) const {
+    const int year = tokens_[*i].value;
+    size_t k = *i + 1;
+    Span span;
+    if (IsMonthOfYearAt(k, year)) {
+      span.first = span.last = MonthIndex(year, tokens_[k + 1].value);
+      *i = k + 2;
+      return span;
+    }
+    if (const int last_year = ReadLastFinancialYear(&k, year); last_year != 0) {
+      span.first = MonthIndex(year, 4);
+      span.last = MonthIndex(last_year, 3);
+      span.note = absl::StrCat(
+          "read ", year, "-", last_year, " as UK financial years (",
+          MonthWords(span.first), " to ", MonthWords(span.last), ")");
+      *i = k;
+      return span;
+    }
+    span.first = MonthIndex(year, 1);
+    span.last = MonthIndex(year, 12);
+    span.note = absl::StrCat("read the year ", year,
+                             " as the calendar year (January to December)");
+    *i = k;
+    return span;
+  }
+
+  // Whether `k`, just after `year`, holds "-03" of "2024-03": a dash and a
+  // two-digit month, all written together, that is not the next year's
+  // "-25" of "2024-25".
+  bool IsMonthOfYearAt(size_t k, int year) const {
+    if (!At(k, T::kDash) || !At(k + 1, T::kNumber)) return false;
+    const Token& month = tokens_[k + 1];
+    return tokens_[k].attached && month.attached && month.digits == 2 &&
+           month.value != (year + 1) % 100 && month.value >= 1 &&
+           month.value <= 12;
+  }
+
+  // The last of UK financial years written after `year` at `*k` ("/25",
+  // "-2025", "to 2026", with no month after it), advancing past it; 0 (and
+  // `*k` unchanged) when there is none.
+  int ReadLastFinancialYear(size_t* k, int year) const {
+    if (ReadFinancialSecondYear(k, year)) return year + 1;
+    const bool joined = At(*k, T::kDash) || At(*k, T::kSlash) || At(*k, T::kTo);
+    if (joined && AtYear(*k + 1) && tokens_[*k + 1].value > year &&
+        !At(*k + 2, T::kMonth)) {
+      *k += 2;
+      return tokens_[*k - 1].value;
+    }
+    return 0;
+  }
+
+  // At `*i` a month: "March 2024", "March 24, 2024", "Mar 24", "Mar-24", or
+  // a month with no year ("Feb" of "Feb – March 2025"). Always reads one.
+  Span ReadMonth(size_t* i) const {
+    const int month = tokens_[*i].value;
+    const size_t k = SkipDayOfMonth(*i + 1);
+    Span span;
+    if (AtYear(k)) {
+      span.first = span.last = MonthIndex(tokens_[k].value, month);
+      *i = k + 1;
+      return span;
+    }
+    // "Mar 24", "Mar-24": a two-digit year.
+    size_t two = k;
+    if (At(two, T::kDash) && tokens_[two].attached &&
+        two + 1 < tokens_.size() && tokens_[two + 1].attached) {
+      ++two;
+    }
+    if (At(two, T::kNumber) && tokens_[two].digits == 2 &&
+        !tokens_[two].ordinal) {
+      const int year = 2000 + tokens_[two].value;
+      span.first = span.last = MonthIndex(year, month);
+      span.note = absl::StrCat("read the two-digit year \"",
+                               absl::StrFormat("%02d", tokens_[two].value),
+                               "\" as ", year);
+      *i = two + 1;
+      return span;
+    }
+    span.month = month;  // no year
+    *i = k;
+    return span;
+  }
+
+  // "March 24, 2024": past the day (and comma) at `k` after a month when a
+  // year follows them; otherwise `k`.
+  size_t SkipDayOfMonth(size_t k) const {
+    if (!At(k, T::kNumber) || IsYear(tokens_[k]) || tokens_[k].value < 1 ||
+        tokens_[k].value > 31) {
+      return k;
+    }
+    size_t after = k + 1;
+    if (At(after, T::kComma)) ++after;
+    return AtYear(after) ? after : k;
+  }
+
   std::vector<Token> tokens_;
 };
 
 void AddNote(std::string* notes, absl::string_view note) {
   if (note.empty()) return;
   absl::StrAppend(notes, notes->empty() ? "" : "; ", note);
-}
-
-bool IsSeparator(T type) {
-  return type == T::kDash || type == T::kTo || type == T::kComma ||
-         type == T::kSlash || type == T::kAnd || type == T::kPlus;
 }
 
 // What the text means, before it becomes a Timescale.
@@ -591,109 +712,124 @@ Reading ReadLoosely(const Reader& reader) {
   return reading;
 }
 
-Reading Read(const Reader& reader) {
-  const size_t n = reader.size();
-  // Words that say it continues or recurs, and nothing else.
-  bool only_ongoing = true, any_ongoing = false, any_recurring = false;
-  bool only_tbc = true, any_tbc = false;
-  for (size_t i = 0; i < n; ++i) {
-    const T type = reader.Get(i).type;
-    if (type == T::kRecurring) any_recurring = true;
-    if (type == T::kOngoing) any_ongoing = true;
-    if (type == T::kTbc) any_tbc = true;
-    if (type != T::kOngoing && type != T::kRecurring && !IsSeparator(type)) {
-      only_ongoing = false;
-    }
-    if (type != T::kTbc && !IsSeparator(type)) only_tbc = false;
-  }
-  if (only_ongoing && (any_ongoing || any_recurring)) {
+// Text of nothing but words that say it continues or recurs ("Ongoing",
+// "Annually"), or that it is to be confirmed ("TBC"), with separators; nullopt
+// for any other text.
+std::optional<Reading> ReadWordsAlone(const Reader& reader) {
+  const bool recurring = reader.Contains(T::kRecurring);
+  if ((reader.Contains(T::kOngoing) || recurring) &&
+      reader.OnlySeparatorsAnd({T::kOngoing, T::kRecurring})) {
     Reading reading;
     reading.ongoing = true;
-    if (any_recurring) {
+    if (recurring) {
       reading.note = "a recurring action: read as ongoing, with no months";
     }
     return reading;
   }
-  if (only_tbc && any_tbc) return Unreadable("to be confirmed: no months");
+  if (reader.Contains(T::kTbc) && reader.OnlySeparatorsAnd({T::kTbc})) {
+    return Unreadable("to be confirmed: no months");
+  }
+  return std::nullopt;
+}
 
-  size_t i = 0;
-  bool by = false, from = false, ongoing_word = false;
-  while (i < n) {
-    const T type = reader.Get(i).type;
-    if (type == T::kBy) {
-      by = true;
-    } else if (type == T::kFrom) {
-      from = true;
-    } else if (type == T::kOngoing && i + 1 < n &&
-               reader.Get(i + 1).type == T::kFrom) {
-      ongoing_word = true;
+// Words before the first date.
+struct LeadingWords {
+  bool by = false;       // "by", "before", "due": the date is the end
+  bool from = false;     // "from", "starting": ongoing from the date
+  bool ongoing = false;  // "ongoing from": the same, said outright
+};
+
+// Reads the leading words at `*i`, advancing past them.
+LeadingWords ReadLeadingWords(const Reader& reader, size_t* i) {
+  LeadingWords words;
+  for (;; ++*i) {
+    if (reader.At(*i, T::kBy)) {
+      words.by = true;
+    } else if (reader.At(*i, T::kFrom)) {
+      words.from = true;
+    } else if (reader.At(*i, T::kOngoing) && reader.At(*i + 1, T::kFrom)) {
+      words.ongoing = true;
     } else {
-      break;
+      return words;
     }
-    ++i;
   }
-  std::optional<Span> first = reader.ReadPoint(&i);
-  if (!first.has_value()) return ReadLoosely(reader);
+}
+
+// The text is one date, `point`, after the leading `words`.
+Reading ReadOneDate(const Span& point, const LeadingWords& words) {
+  if (point.first < 0) return Unreadable("a month with no year");
   Reading reading;
-  if (i == n) {
-    // One date.
-    if (first->first < 0) return Unreadable("a month with no year");
-    AddNote(&reading.note, first->note);
-    if (from || ongoing_word) {
-      reading.start = first->first;
-      reading.ongoing = true;
-      if (!ongoing_word) {
-        AddNote(&reading.note, absl::StrCat("read as ongoing from ",
-                                            MonthWords(reading.start)));
-      }
-    } else if (by) {
-      reading.end = first->last;
-    } else {
-      reading.start = first->first;
-      reading.end = first->last;
-    }
-    return reading;
-  }
-  const T next = reader.Get(i).type;
-  if ((next == T::kOngoing || next == T::kPlus) && i + 1 == n && !by) {
-    // "Mar 2023 ongoing", "Mar 2023 +".
-    if (first->first < 0) return Unreadable("a month with no year");
-    AddNote(&reading.note, first->note);
-    reading.start = first->first;
+  AddNote(&reading.note, point.note);
+  if (words.from || words.ongoing) {
+    reading.start = point.first;
     reading.ongoing = true;
-    return reading;
+    if (!words.ongoing) {
+      AddNote(&reading.note,
+              absl::StrCat("read as ongoing from ", MonthWords(reading.start)));
+    }
+  } else if (words.by) {
+    reading.end = point.last;
+  } else {
+    reading.start = point.first;
+    reading.end = point.last;
+  }
+  return reading;
+}
+
+// From `point`, with no end: ongoing ("Mar 2023 ongoing") or not ("Feb 2024
+// –", whose note says the range has no end).
+Reading ReadOpenEnded(const Span& point, bool ongoing) {
+  if (point.first < 0) return Unreadable("a month with no year");
+  Reading reading;
+  AddNote(&reading.note, point.note);
+  reading.start = point.first;
+  if (ongoing) {
+    reading.ongoing = true;
+  } else {
+    AddNote(&reading.note, "the range has no end");
+  }
+  return reading;
+}
+
+// A range from `first` whose dashes (or "to") start at `i`: "Feb 2024 –
+// March 2025", "Feb 2024 – ongoing", "Feb 2024 –". Nullopt when what follows
+// is not one date, "ongoing" or nothing.
+std::optional<Reading> ReadRange(const Reader& reader, size_t i, Span first) {
+  const size_t n = reader.size();
+  while (reader.At(i, T::kDash) || reader.At(i, T::kTo)) ++i;
+  if (i == n) return ReadOpenEnded(first, /*ongoing=*/false);
+  if (reader.At(i, T::kOngoing) && i + 1 == n) {
+    return ReadOpenEnded(first, /*ongoing=*/true);
+  }
+  std::optional<Span> second = reader.ReadPoint(&i);
+  if (!second.has_value() || i != n) return std::nullopt;
+  Reading reading;
+  if (!ResolveYears(&first, &*second, &reading.note)) {
+    return Unreadable("months with no year");
+  }
+  AddNote(&reading.note, first.note);
+  AddNote(&reading.note, second->note);
+  reading.start = first.first;
+  reading.end = second->last;
+  return reading;
+}
+
+Reading Read(const Reader& reader) {
+  if (std::optional<Reading> words = ReadWordsAlone(reader)) return *words;
+  size_t i = 0;
+  const LeadingWords leading = ReadLeadingWords(reader, &i);
+  const std::optional<Span> first = reader.ReadPoint(&i);
+  if (!first.has_value()) return ReadLoosely(reader);
+  const size_t n = reader.size();
+  if (i == n) return ReadOneDate(*first, leading);
+  const T next = reader.Get(i).type;
+  if ((next == T::kOngoing || next == T::kPlus) && i + 1 == n && !leading.by) {
+    // "Mar 2023 ongoing", "Mar 2023 +".
+    return ReadOpenEnded(*first, /*ongoing=*/true);
   }
   if (next == T::kDash || next == T::kTo) {
-    ++i;
-    while (i < n &&
-           (reader.Get(i).type == T::kDash || reader.Get(i).type == T::kTo)) {
-      ++i;
-    }
-    if (i == n) {
-      // "Feb 2024 –": a range whose end is missing.
-      if (first->first < 0) return Unreadable("a month with no year");
-      AddNote(&reading.note, first->note);
-      reading.start = first->first;
-      AddNote(&reading.note, "the range has no end");
-      return reading;
-    }
-    if (reader.Get(i).type == T::kOngoing && i + 1 == n) {
-      if (first->first < 0) return Unreadable("a month with no year");
-      AddNote(&reading.note, first->note);
-      reading.start = first->first;
-      reading.ongoing = true;
-      return reading;
-    }
-    std::optional<Span> second = reader.ReadPoint(&i);
-    if (second.has_value() && i == n) {
-      if (!ResolveYears(&*first, &*second, &reading.note)) {
-        return Unreadable("months with no year");
-      }
-      AddNote(&reading.note, first->note);
-      AddNote(&reading.note, second->note);
-      reading.start = first->first;
-      reading.end = second->last;
-      return reading;
+    if (std::optional<Reading> range = ReadRange(reader, i, *first)) {
+      return *range;
     }
   }
   return ReadLoosely(reader);

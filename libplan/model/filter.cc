@@ -569,6 +569,125 @@ bool Apply(Op op, int comparison) {
   return false;
 }
 
+// One value of a field: element `index` of a repeated field, or the field
+// itself when `index` is -1. Each getter must match the field's C++ type
+// (Int64 reads int32 and int64 fields, UInt64 uint32 and uint64, Double float
+// and double).
+class FieldValue {
+ public:
+  FieldValue(const Message& message, const FieldDescriptor& field, int index)
+      : message_(message),
+        field_(field),
+        index_(index),
+        reflection_(*message.GetReflection()) {}
+
+  // The returned reference may point into `*scratch`, which must outlive it.
+  const std::string& String(std::string* scratch) const {
+    return repeated()
+               ? reflection_.GetRepeatedStringReference(message_, &field_,
+                                                        index_, scratch)
+               : reflection_.GetStringReference(message_, &field_, scratch);
+  }
+  int64_t Int64() const {
+    if (Is32Bit()) {
+      return repeated()
+                 ? reflection_.GetRepeatedInt32(message_, &field_, index_)
+                 : reflection_.GetInt32(message_, &field_);
+    }
+    return repeated() ? reflection_.GetRepeatedInt64(message_, &field_, index_)
+                      : reflection_.GetInt64(message_, &field_);
+  }
+  uint64_t UInt64() const {
+    if (Is32Bit()) {
+      return repeated()
+                 ? reflection_.GetRepeatedUInt32(message_, &field_, index_)
+                 : reflection_.GetUInt32(message_, &field_);
+    }
+    return repeated() ? reflection_.GetRepeatedUInt64(message_, &field_, index_)
+                      : reflection_.GetUInt64(message_, &field_);
+  }
+  double Double() const {
+    if (Is32Bit()) {
+      return repeated()
+                 ? reflection_.GetRepeatedFloat(message_, &field_, index_)
+                 : reflection_.GetFloat(message_, &field_);
+    }
+    return repeated() ? reflection_.GetRepeatedDouble(message_, &field_, index_)
+                      : reflection_.GetDouble(message_, &field_);
+  }
+  bool Bool() const {
+    return repeated() ? reflection_.GetRepeatedBool(message_, &field_, index_)
+                      : reflection_.GetBool(message_, &field_);
+  }
+  int EnumNumber() const {
+    return repeated()
+               ? reflection_.GetRepeatedEnumValue(message_, &field_, index_)
+               : reflection_.GetEnumValue(message_, &field_);
+  }
+  const Message& SubMessage() const {
+    return repeated()
+               ? reflection_.GetRepeatedMessage(message_, &field_, index_)
+               : reflection_.GetMessage(message_, &field_);
+  }
+
+ private:
+  bool repeated() const { return index_ >= 0; }
+  // int32, uint32 and float fields have 32-bit accessors.
+  bool Is32Bit() const {
+    return field_.cpp_type() == FieldDescriptor::CPPTYPE_INT32 ||
+           field_.cpp_type() == FieldDescriptor::CPPTYPE_UINT32 ||
+           field_.cpp_type() == FieldDescriptor::CPPTYPE_FLOAT;
+  }
+
+  const Message& message_;
+  const FieldDescriptor& field_;
+  const int index_;
+  const Reflection& reflection_;
+};
+
+// Bytewise, as std::string compares them (as unsigned char): -1, 0 or 1.
+int CompareString(const FieldValue& actual, const Value& value) {
+  std::string scratch;
+  const int c = actual.String(&scratch).compare(value.text);
+  return c < 0 ? -1 : (c > 0 ? 1 : 0);
+}
+
+// Nullopt when the field holds NaN, which is unordered.
+std::optional<int> CompareDouble(const FieldValue& actual, double value) {
+  const double number = actual.Double();
+  if (std::isnan(number)) return std::nullopt;
+  return ThreeWay(number, value);
+}
+
+// 0 or 1 (equal or not); nullopt when `value` names no value of the field's
+// enum.
+std::optional<int> CompareEnum(
+    const FieldValue& actual, const google::protobuf::EnumDescriptor& enum_type,
+    const Value& value) {
+  const google::protobuf::EnumValueDescriptor* wanted =
+      enum_type.FindValueByName(value.text);
+  if (wanted == nullptr) return std::nullopt;
+  return actual.EnumNumber() == wanted->number() ? 0 : 1;
+}
+
+// Compares a google.protobuf.Timestamp's (seconds, nanos) with `value`;
+// nullopt when `timestamp` lacks int64 field 1 or int32 field 2.
+std::optional<int> CompareTimestamp(const Message& timestamp,
+                                    const std::pair<int64_t, int64_t>& value) {
+  const Descriptor& type_descriptor = *timestamp.GetDescriptor();
+  const FieldDescriptor* seconds = type_descriptor.FindFieldByNumber(1);
+  const FieldDescriptor* nanos = type_descriptor.FindFieldByNumber(2);
+  if (seconds == nullptr || nanos == nullptr ||
+      seconds->cpp_type() != FieldDescriptor::CPPTYPE_INT64 ||
+      nanos->cpp_type() != FieldDescriptor::CPPTYPE_INT32) {
+    return std::nullopt;
+  }
+  const Reflection& ts = *timestamp.GetReflection();
+  const std::pair<int64_t, int64_t> actual = {ts.GetInt64(timestamp, seconds),
+                                              ts.GetInt32(timestamp, nanos)};
+  return ThreeWay(actual, value);
+}
+
 // Compares `field` of `message` (element `index` when repeated, else -1)
 // with `value`: negative, zero or positive as the field is less than, equal
 // to or greater than it (for unordered types only zero or not). Nullopt when
@@ -576,87 +695,27 @@ bool Apply(Op op, int comparison) {
 std::optional<int> CompareField(const Message& message,
                                 const FieldDescriptor& field, LeafType type,
                                 int index, const Value& value) {
-  const Reflection& reflection = *message.GetReflection();
-  const bool repeated = index >= 0;
-  const bool is_32 = field.cpp_type() == FieldDescriptor::CPPTYPE_INT32 ||
-                     field.cpp_type() == FieldDescriptor::CPPTYPE_UINT32 ||
-                     field.cpp_type() == FieldDescriptor::CPPTYPE_FLOAT;
+  const FieldValue actual(message, field, index);
   switch (type) {
-    case LeafType::kString: {
-      std::string scratch;
-      const std::string& actual =
-          repeated ? reflection.GetRepeatedStringReference(message, &field,
-                                                           index, &scratch)
-                   : reflection.GetStringReference(message, &field, &scratch);
-      // std::string compares bytes as unsigned char.
-      const int c = actual.compare(value.text);
-      return c < 0 ? -1 : (c > 0 ? 1 : 0);
-    }
-    case LeafType::kInt64: {
+    case LeafType::kString:
+      return CompareString(actual, value);
+    case LeafType::kInt64:
       if (!value.as_int64) return std::nullopt;
-      const int64_t actual =
-          is_32
-              ? (repeated ? reflection.GetRepeatedInt32(message, &field, index)
-                          : reflection.GetInt32(message, &field))
-              : (repeated ? reflection.GetRepeatedInt64(message, &field, index)
-                          : reflection.GetInt64(message, &field));
-      return ThreeWay(actual, *value.as_int64);
-    }
-    case LeafType::kUint64: {
+      return ThreeWay(actual.Int64(), *value.as_int64);
+    case LeafType::kUint64:
       if (!value.as_uint64) return std::nullopt;
-      const uint64_t actual =
-          is_32
-              ? (repeated ? reflection.GetRepeatedUInt32(message, &field, index)
-                          : reflection.GetUInt32(message, &field))
-              : (repeated ? reflection.GetRepeatedUInt64(message, &field, index)
-                          : reflection.GetUInt64(message, &field));
-      return ThreeWay(actual, *value.as_uint64);
-    }
-    case LeafType::kDouble: {
+      return ThreeWay(actual.UInt64(), *value.as_uint64);
+    case LeafType::kDouble:
       if (!value.as_double) return std::nullopt;
-      const double actual =
-          is_32
-              ? (repeated ? reflection.GetRepeatedFloat(message, &field, index)
-                          : reflection.GetFloat(message, &field))
-              : (repeated ? reflection.GetRepeatedDouble(message, &field, index)
-                          : reflection.GetDouble(message, &field));
-      if (std::isnan(actual)) return std::nullopt;
-      return ThreeWay(actual, *value.as_double);
-    }
-    case LeafType::kBool: {
+      return CompareDouble(actual, *value.as_double);
+    case LeafType::kBool:
       if (!value.as_bool) return std::nullopt;
-      const bool actual =
-          repeated ? reflection.GetRepeatedBool(message, &field, index)
-                   : reflection.GetBool(message, &field);
-      return actual == *value.as_bool ? 0 : 1;
-    }
-    case LeafType::kEnum: {
-      const google::protobuf::EnumValueDescriptor* wanted =
-          field.enum_type()->FindValueByName(value.text);
-      if (wanted == nullptr) return std::nullopt;
-      const int actual =
-          repeated ? reflection.GetRepeatedEnumValue(message, &field, index)
-                   : reflection.GetEnumValue(message, &field);
-      return actual == wanted->number() ? 0 : 1;
-    }
-    case LeafType::kTime: {
+      return actual.Bool() == *value.as_bool ? 0 : 1;
+    case LeafType::kEnum:
+      return CompareEnum(actual, *field.enum_type(), value);
+    case LeafType::kTime:
       if (!value.as_time) return std::nullopt;
-      const Message& timestamp =
-          repeated ? reflection.GetRepeatedMessage(message, &field, index)
-                   : reflection.GetMessage(message, &field);
-      const Descriptor& type_descriptor = *timestamp.GetDescriptor();
-      const FieldDescriptor* seconds = type_descriptor.FindFieldByNumber(1);
-      const FieldDescriptor* nanos = type_descriptor.FindFieldByNumber(2);
-      if (seconds == nullptr || nanos == nullptr ||
-          seconds->cpp_type() != FieldDescriptor::CPPTYPE_INT64 ||
-          nanos->cpp_type() != FieldDescriptor::CPPTYPE_INT32) {
-        return std::nullopt;
-      }
-      const Reflection& ts = *timestamp.GetReflection();
-      const std::pair<int64_t, int64_t> actual = {
-          ts.GetInt64(timestamp, seconds), ts.GetInt32(timestamp, nanos)};
-      return ThreeWay(actual, *value.as_time);
-    }
+      return CompareTimestamp(actual.SubMessage(), *value.as_time);
   }
   return std::nullopt;
 }

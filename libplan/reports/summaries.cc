@@ -126,6 +126,113 @@ bool IsLaterUpdate(const v1::ProgressUpdate& a, const v1::ProgressUpdate& b) {
                                                      b.name());
 }
 
+// The county summary's columns: each distinct strand title of the districts
+// (compared case-insensitively, in order of first appearance), then
+// kNoStrandTitle when any district has activities without a strand. Adds the
+// titles to `summary`; returns the column of each lower-case title.
+absl::flat_hash_map<std::string, int> AddStrandColumns(
+    const std::vector<std::unique_ptr<PlanView>>& views,
+    v1::CountySummary* summary) {
+  absl::flat_hash_map<std::string, int> column_of;
+  const auto add = [&](const std::string& title) {
+    if (column_of
+            .emplace(absl::AsciiStrToLower(title),
+                     summary->strand_titles_size())
+            .second) {
+      summary->add_strand_titles(title);
+    }
+  };
+  bool any_unassigned = false;
+  for (const auto& view : views) {
+    for (const StrandGroup& group : view->groups()) {
+      if (group.strand == nullptr) {
+        any_unassigned = true;
+      } else {
+        add(group.strand->title());
+      }
+    }
+  }
+  if (any_unassigned) add(kNoStrandTitle);
+  return column_of;
+}
+
+// Adds the row of the district `view` to `summary`: its counts per column of
+// `column_of` and in total, and its overdue actions; tallies its actions by
+// organisation.
+void AddDistrictRow(const PlanView& view,
+                    const absl::flat_hash_map<std::string, int>& column_of,
+                    absl::CivilDay today, const Period& period,
+                    OrganisationTally* tally, v1::CountySummary* summary) {
+  const v1::Plan& plan = view.doc().plan;
+  v1::DistrictRow* row = summary->add_districts();
+  row->set_plan(plan.name());
+  row->set_title(plan.title());
+  for (int i = 0; i < summary->strand_titles_size(); ++i) row->add_strands();
+  for (const StrandGroup& group : view.groups()) {
+    const int column = column_of.at(absl::AsciiStrToLower(
+        group.strand == nullptr ? kNoStrandTitle : group.strand->title()));
+    v1::RagCounts* counts = row->mutable_strands(column);
+    for (const ActivityEntry* entry : group.activities) {
+      for (const v1::Action& action : entry->actions) {
+        if (!ActionInPeriod(action.timescale(), period)) continue;
+        CountAction(action, today, counts);
+        CountAction(action, today, row->mutable_totals());
+        if (IsOverdue(action.timescale(), action.rag(), today)) {
+          *summary->add_overdue() = MakeOverdue(plan, *entry, action);
+        }
+        tally->Add(view, *entry, action, today);
+      }
+    }
+  }
+  AddRagCounts(row->totals(), summary->mutable_totals());
+}
+
+void AddContribution(const v1::Plan& plan, const ActivityEntry& entry,
+                     const v1::RagCounts& counts,
+                     v1::CountyObjective* objective) {
+  v1::Contribution* contribution = objective->add_contributions();
+  contribution->set_district_plan(plan.name());
+  contribution->set_activity(entry.activity.name());
+  contribution->set_activity_title(entry.activity.title());
+  *contribution->mutable_counts() = counts;
+}
+
+// Adds an objective to `summary` per activity of `county`, with the county's
+// own actions (when any are in the period) as its first contribution, then
+// each district activity that names it as its county activity; each
+// objective's counts are the sum of its contributions.
+void AddObjectives(const PlanDocument& county,
+                   const std::vector<PlanDocument>& districts,
+                   absl::CivilDay today, const Period& period,
+                   v1::CountySummary* summary) {
+  for (const ActivityEntry& entry : county.activities) {
+    v1::CountyObjective* objective = summary->add_objectives();
+    objective->set_activity(entry.activity.name());
+    objective->set_title(entry.activity.title());
+    const v1::RagCounts own = CountActions(entry, today, period);
+    if (own.total() > 0) AddContribution(county.plan, entry, own, objective);
+  }
+  // Pointers into the repeated field are stable once it is fully built.
+  absl::flat_hash_map<absl::string_view, v1::CountyObjective*> objective_of;
+  for (v1::CountyObjective& objective : *summary->mutable_objectives()) {
+    objective_of.emplace(objective.activity(), &objective);
+  }
+  for (const PlanDocument& district : districts) {
+    for (const ActivityEntry& entry : district.activities) {
+      if (entry.activity.county_activity().empty()) continue;
+      auto it = objective_of.find(entry.activity.county_activity());
+      if (it == objective_of.end()) continue;
+      AddContribution(district.plan, entry, CountActions(entry, today, period),
+                      it->second);
+    }
+  }
+  for (v1::CountyObjective& objective : *summary->mutable_objectives()) {
+    for (const v1::Contribution& contribution : objective.contributions()) {
+      AddRagCounts(contribution.counts(), objective.mutable_counts());
+    }
+  }
+}
+
 }  // namespace
 
 bool ActionInPeriod(const v1::Timescale& timescale, const Period& period) {
@@ -219,94 +326,16 @@ v1::CountySummary SummariseCounty(const PlanDocument& county,
     views.push_back(std::make_unique<PlanView>(district));
   }
 
-  // The columns: strand titles by lower-case title, "No strand" last.
-  absl::flat_hash_map<std::string, int> column_of;
-  bool any_unassigned = false;
-  for (const auto& view : views) {
-    for (const StrandGroup& group : view->groups()) {
-      if (group.strand == nullptr) {
-        any_unassigned = true;
-        continue;
-      }
-      if (column_of
-              .emplace(absl::AsciiStrToLower(group.strand->title()),
-                       summary.strand_titles_size())
-              .second) {
-        summary.add_strand_titles(group.strand->title());
-      }
-    }
-  }
-  if (any_unassigned && column_of
-                            .emplace(absl::AsciiStrToLower(kNoStrandTitle),
-                                     summary.strand_titles_size())
-                            .second) {
-    summary.add_strand_titles(kNoStrandTitle);
-  }
-
+  const absl::flat_hash_map<std::string, int> column_of =
+      AddStrandColumns(views, &summary);
   OrganisationTally tally;
   for (const auto& view : views) {
-    const v1::Plan& plan = view->doc().plan;
-    v1::DistrictRow* row = summary.add_districts();
-    row->set_plan(plan.name());
-    row->set_title(plan.title());
-    for (int i = 0; i < summary.strand_titles_size(); ++i) row->add_strands();
-    for (const StrandGroup& group : view->groups()) {
-      const int column = column_of.at(absl::AsciiStrToLower(
-          group.strand == nullptr ? kNoStrandTitle : group.strand->title()));
-      v1::RagCounts* counts = row->mutable_strands(column);
-      for (const ActivityEntry* entry : group.activities) {
-        for (const v1::Action& action : entry->actions) {
-          if (!ActionInPeriod(action.timescale(), period)) continue;
-          CountAction(action, today, counts);
-          CountAction(action, today, row->mutable_totals());
-          if (IsOverdue(action.timescale(), action.rag(), today)) {
-            *summary.add_overdue() = MakeOverdue(plan, *entry, action);
-          }
-          tally.Add(*view, *entry, action, today);
-        }
-      }
-    }
-    AddRagCounts(row->totals(), summary.mutable_totals());
+    AddDistrictRow(*view, column_of, today, period, &tally, &summary);
   }
   for (v1::OrganisationActions& organisation : std::move(tally).Sorted()) {
     *summary.add_by_organisation() = std::move(organisation);
   }
-
-  absl::flat_hash_map<absl::string_view, v1::CountyObjective*> objective_of;
-  for (const ActivityEntry& entry : county.activities) {
-    v1::CountyObjective* objective = summary.add_objectives();
-    objective->set_activity(entry.activity.name());
-    objective->set_title(entry.activity.title());
-    const v1::RagCounts own = CountActions(entry, today, period);
-    if (own.total() > 0) {
-      v1::Contribution* contribution = objective->add_contributions();
-      contribution->set_district_plan(county.plan.name());
-      contribution->set_activity(entry.activity.name());
-      contribution->set_activity_title(entry.activity.title());
-      *contribution->mutable_counts() = own;
-    }
-  }
-  // Pointers into the repeated field are stable once it is fully built.
-  for (v1::CountyObjective& objective : *summary.mutable_objectives()) {
-    objective_of.emplace(objective.activity(), &objective);
-  }
-  for (const PlanDocument& district : districts) {
-    for (const ActivityEntry& entry : district.activities) {
-      if (entry.activity.county_activity().empty()) continue;
-      auto it = objective_of.find(entry.activity.county_activity());
-      if (it == objective_of.end()) continue;
-      v1::Contribution* contribution = it->second->add_contributions();
-      contribution->set_district_plan(district.plan.name());
-      contribution->set_activity(entry.activity.name());
-      contribution->set_activity_title(entry.activity.title());
-      *contribution->mutable_counts() = CountActions(entry, today, period);
-    }
-  }
-  for (v1::CountyObjective& objective : *summary.mutable_objectives()) {
-    for (const v1::Contribution& contribution : objective.contributions()) {
-      AddRagCounts(contribution.counts(), objective.mutable_counts());
-    }
-  }
+  AddObjectives(county, districts, today, period, &summary);
   return summary;
 }
 

@@ -906,11 +906,36 @@ class RocksStore final : public Store {
     }
   }
 
-  // Leads the group at the front of the queue: everyone queued now, up to
-  // the limit, and none past (or after) a writer that must be alone. Runs
-  // their bodies in order, writes and syncs their batch, and completes them.
-  // Releases mu_ while it works.
+  // Leads the group at the front of the queue (FrontGroup): runs their
+  // bodies in order into one batch, writes and syncs it (WriteGroup), and
+  // only then completes them (FinishGroup). Releases mu_ while it works.
   void LeadGroup() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    const std::vector<Writer*> group = FrontGroup();
+    GroupState state;
+    state.next_sequence = last_sequence_ + 1;
+    state.chain_head = chain_head_;
+    mu_.Unlock();
+    // Others queue up meanwhile, forming the next group.
+    // After a failed write nothing more is written until the store has
+    // resumed (ResumeLoop): the failed batch may be partly in the WAL, and
+    // RocksDB may have stopped writes.
+    absl::Status written = health_.WriteError();
+    const bool refused = !written.ok();
+    if (written.ok()) written = CheckFreeSpace();
+    if (written.ok()) written = WriteGroup(group, &state);
+    mu_.Lock();
+    if (written.ok()) {
+      AdvanceLog(std::move(state));
+    } else if (!refused) {
+      PLAN_LOG(ERROR) << "store: commit of " << group.size()
+                      << " writes failed: " << written.message();
+    }
+    FinishGroup(group, written);
+  }
+
+  // The group at the front of the queue: everyone queued now, up to the
+  // limit, and none past (or after) a writer that must be alone.
+  std::vector<Writer*> FrontGroup() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     size_t size = 1;
     if (!writers_.front()->alone) {
       while (size < std::min(writers_.size(), kMaxGroupSize) &&
@@ -923,77 +948,88 @@ class RocksStore final : public Store {
       PLAN_DCHECK(size == 1 || !writer->alone)
           << "a writer that must be alone shares a group of " << size;
     }
-    GroupState state;
-    state.next_sequence = last_sequence_ + 1;
-    state.chain_head = chain_head_;
-    mu_.Unlock();
-    // Others queue up meanwhile, forming the next group.
-    // After a failed write nothing more is written until the store has
-    // resumed (ResumeLoop): the failed batch may be partly in the WAL, and
-    // RocksDB may have stopped writes.
-    absl::Status written = health_.WriteError();
-    const bool refused = !written.ok();
-    // Writes stop short of a full disk: RocksDB's own handling of one (a
-    // failed flush or log write) is its least tested path, and Debian's
-    // build asserts in it.
-    if (written.ok() && options_.min_free_bytes > 0) {
-      if (const uint64_t free = FreeBytes(); free < options_.min_free_bytes) {
-        written =
-            Error(absl::StatusCode::kUnavailable, "STORAGE_FULL",
-                  absl::StrCat(
-                      "store commit refused: the disk is nearly full (",
-                      free >> 20, " MiB free; ", options_.min_free_bytes >> 20,
-                      " MiB are kept free); writes resume once there is "
-                      "space"));
-        PLAN_LOG(ERROR) << "store: writes stopped: " << written.message();
-        health_.WriteFailed(written);
-        absl::MutexLock lock(&mu_);
-        low_space_ = true;
-        resume_needed_ = true;
-        resume_cv_.Signal();
-      }
-    }
+    return group;
+  }
+
+  // Writes stop short of a full disk: RocksDB's own handling of one (a
+  // failed flush or log write) is its least tested path, and Debian's build
+  // asserts in it. Refuses the group with STORAGE_FULL when fewer than
+  // StoreOptions::min_free_bytes are free, and has ResumeLoop wait for space.
+  absl::Status CheckFreeSpace() ABSL_LOCKS_EXCLUDED(mu_) {
+    if (options_.min_free_bytes == 0) return absl::OkStatus();
+    const uint64_t free = FreeBytes();
+    if (free >= options_.min_free_bytes) return absl::OkStatus();
+    absl::Status full = Error(
+        absl::StatusCode::kUnavailable, "STORAGE_FULL",
+        absl::StrCat("store commit refused: the disk is nearly full (",
+                     free >> 20, " MiB free; ", options_.min_free_bytes >> 20,
+                     " MiB are kept free); writes resume once there is "
+                     "space"));
+    PLAN_LOG(ERROR) << "store: writes stopped: " << full.message();
+    health_.WriteFailed(full);
+    absl::MutexLock lock(&mu_);
+    low_space_ = true;
+    resume_needed_ = true;
+    resume_cv_.Signal();
+    return full;
+  }
+
+  // Runs the bodies of `group` in order into `state`, then writes its batch
+  // (with the group's last writes to `meta`) as one WriteBatch, synced when
+  // StoreOptions::sync. A body that fails has its writes left out and keeps
+  // its own status. A failed write has ResumeLoop try to resume writes.
+  absl::Status WriteGroup(const std::vector<Writer*>& group, GroupState* state)
+      ABSL_LOCKS_EXCLUDED(mu_) {
     for (Writer* writer : group) {
-      if (!written.ok()) break;
-      GroupTransaction txn(db_.get(), cfs_, &health_, &state);
+      GroupTransaction txn(db_.get(), cfs_, &health_, state);
       writer->status = writer->Run(txn);
       if (writer->status.ok()) {
         writer->status = txn.MergeIntoGroup(/*visible=*/writer != group.back());
       }
     }
-    if (written.ok()) {
-      written = state.AddMeta(cfs_[static_cast<int>(Cf::kMeta)]);
+    if (absl::Status meta = state->AddMeta(cfs_[static_cast<int>(Cf::kMeta)]);
+        !meta.ok()) {
+      return meta;
     }
-    if (written.ok() && state.batch.Count() > 0) {
-      rocksdb::WriteOptions write;
-      write.sync = options_.sync;
-      written = FromRocks(db_->Write(write, &state.batch), "commit", &health_);
-      if (!written.ok()) {
-        health_.WriteFailed(written);
-        absl::MutexLock lock(&mu_);
-        resume_needed_ = true;
-        resume_cv_.Signal();
-      }
+    if (state->batch.Count() == 0) return absl::OkStatus();
+    rocksdb::WriteOptions write;
+    write.sync = options_.sync;
+    absl::Status written =
+        FromRocks(db_->Write(write, &state->batch), "commit", &health_);
+    if (!written.ok()) {
+      health_.WriteFailed(written);
+      absl::MutexLock lock(&mu_);
+      resume_needed_ = true;
+      resume_cv_.Signal();
     }
-    mu_.Lock();
-    if (written.ok()) {
-      // The log grows by exactly the sequences the group took, and its chain
-      // head moves with it.
-      PLAN_DCHECK(state.next_sequence - 1 >= last_sequence_)
-          << "the log went back from " << last_sequence_ << " to "
-          << state.next_sequence - 1;
-      PLAN_DCHECK(state.next_sequence - 1 == last_sequence_ ||
-                  state.chain_head != chain_head_)
-          << "changes were logged but the chain head did not move";
-      last_sequence_ = state.next_sequence - 1;
-      chain_head_ = std::move(state.chain_head);
-      if (std::optional<std::string> hlc = state.last_hlc(); hlc.has_value()) {
-        last_hlc_ = DecodeBigEndian(*hlc);
-      }
-    } else if (!refused) {
-      PLAN_LOG(ERROR) << "store: commit of " << size
-                      << " writes failed: " << written.message();
+    return written;
+  }
+
+  // Takes the written group's last sequence, chain head and clock as the
+  // store's.
+  void AdvanceLog(GroupState state) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    // The log grows by exactly the sequences the group took, and its chain
+    // head moves with it.
+    PLAN_DCHECK(state.next_sequence - 1 >= last_sequence_)
+        << "the log went back from " << last_sequence_ << " to "
+        << state.next_sequence - 1;
+    PLAN_DCHECK(state.next_sequence - 1 == last_sequence_ ||
+                state.chain_head != chain_head_)
+        << "changes were logged but the chain head did not move";
+    last_sequence_ = state.next_sequence - 1;
+    chain_head_ = std::move(state.chain_head);
+    if (std::optional<std::string> hlc = state.last_hlc(); hlc.has_value()) {
+      last_hlc_ = DecodeBigEndian(*hlc);
     }
+  }
+
+  // Completes the writers of `group`, at the front of the queue: each gets
+  // its body's failure, or else `written`. Removes them from the queue and
+  // wakes the next leader, then answers the CommitAsync ones (and deletes
+  // them) outside the lock, so the next group may start meanwhile.
+  void FinishGroup(const std::vector<Writer*>& group,
+                   const absl::Status& written)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     std::vector<std::unique_ptr<Writer>> finished;
     for (Writer* writer : group) {
       writers_.pop_front();
@@ -1007,7 +1043,6 @@ class RocksStore final : public Store {
     }
     WakeFront();
     if (finished.empty()) return;
-    // The answers, outside the lock: the next group may start meanwhile.
     mu_.Unlock();
     for (const std::unique_ptr<Writer>& writer : finished) {
       writer->on_done(std::move(writer->status));

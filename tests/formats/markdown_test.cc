@@ -63,6 +63,35 @@ TEST(WritePlanMarkdownTest, HasTitlePeriodAndSummary) {
             "| **All strands** | 16 | 3 | 4 | 5 | 3 | 1 | 3 |");
 }
 
+TEST(WritePlanMarkdownTest, FactsLineNamesTheLevelAndPartnersAreListed) {
+  const std::string md = WritePlanMarkdown(SeedLikeDocument(), kSeedToday);
+  EXPECT_THAT(md, HasSubstr("\n\n**Area:** South Staffordshire · **Period:** "
+                            "April 2023 \u2013 March 2025 · District action "
+                            "plan\n\n"));
+  EXPECT_THAT(md, HasSubstr("\n\n**Partners:** South Staffordshire Council, "
+                            "Staffordshire Police, Entrust, Staffordshire "
+                            "County Council, Staffordshire Probation, "
+                            "Health\n\n"));
+
+  PlanDocument bare;
+  bare.plan.set_title("Plan");
+  const std::string plain = WritePlanMarkdown(bare, kSeedToday);
+  EXPECT_TRUE(absl::StartsWith(plain, "# Plan\n\n## Summary\n")) << plain;
+}
+
+TEST(WritePlanMarkdownTest, OneActionIsNotNumberedAndNoTimescaleIsADash) {
+  const PlanDocument doc = DocumentBuilder()
+                               .Strand("s", "Ideology")
+                               .Activity("x", "Governance", "", {})
+                               .Action("y", "Report", "", v1::GREEN)
+                               .Build();
+  const std::string md = WritePlanMarkdown(doc, kSeedToday);
+  EXPECT_THAT(md, HasSubstr("Status as at 15 November 2024: 1 action, 0 "
+                            "overdue.\n"));
+  EXPECT_EQ(LineStartingWith(md, "| Governance |"),
+            "| Governance |  | Report | \u2014 | \U0001F7E2 Green |");
+}
+
 TEST(WritePlanMarkdownTest, EachStrandHasHeadingDescriptionAndTable) {
   const std::string md = WritePlanMarkdown(SeedLikeDocument(), kSeedToday);
   for (const char* heading :

@@ -125,6 +125,19 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"Nov 2023, Mar 2024 and Sept 2024", "2023-11", "2024-09", false,
              true}));
 
+// Less common ways of writing the forms above.
+INSTANTIATE_TEST_SUITE_P(
+    Variants, ReadsTimescale,
+    ::testing::Values(
+        Case{"March 24 2024", "2024-03", "2024-03", false, false},
+        Case{"Early March 2024", "2024-03", "2024-03", false, false},
+        Case{"mid-2024", "2024-05", "2024-08", false, true},
+        Case{"Mar-24", "2024-03", "2024-03", false, true},
+        Case{"Winter 2024/25", "2024-12", "2025-02", false, true},
+        Case{"2023 to 2025", "2023-04", "2025-03", false, true},
+        Case{"Ongoing from Q1 2024/25", "2024-04", "", true, false},
+        Case{"Feb 2024 - - March 2025", "2024-02", "2025-03", false, false}));
+
 // Text that cannot be read keeps its text, has no months, and says why.
 INSTANTIATE_TEST_SUITE_P(
     Unreadable, ReadsTimescale,
@@ -137,7 +150,9 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"-", "", "", false, true},
                       Case{"Q5 2024", "", "", false, true},
                       Case{"13/2024", "", "", false, true},
-                      Case{"£2024", "", "", false, true}));
+                      Case{"£2024", "", "", false, true},
+                      Case{"Feb – March", "", "", false, true},
+                      Case{"Spring", "", "", false, true}));
 
 TEST(ParseTimescaleTest, KeepsTheTextWithWhitespaceCollapsed) {
   EXPECT_EQ(ParseTimescale("  Feb\t2024 \n– March  2025 ").timescale.text(),

@@ -1,5 +1,6 @@
 #include "libplan/model/filter.h"
 
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <iostream>
@@ -15,7 +16,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/descriptor.pb.h"
 #include "google/protobuf/timestamp.pb.h"
+#include "google/protobuf/wrappers.pb.h"
 #include "gtest/gtest.h"
 #include "prevent/plan/v1/resources.pb.h"
 
@@ -302,6 +305,69 @@ TEST(FilterTest, IntegerFields) {
   EXPECT_TRUE(Matches("seconds != 99", timestamp));
   EXPECT_TRUE(Matches("nanos = 0", timestamp));
   EXPECT_TRUE(Matches("update_time.seconds = 1704067200", TestAction()));
+}
+
+TEST(FilterTest, NumericFieldsOfEveryWidth) {
+  google::protobuf::Int32Value int32;
+  int32.set_value(-7);
+  EXPECT_TRUE(Matches("value = -7", int32));
+  EXPECT_TRUE(Matches("value < 4294967296", int32));
+  EXPECT_FALSE(Matches("value > -7", int32));
+
+  google::protobuf::Int64Value int64;
+  int64.set_value(-9000000000);
+  EXPECT_TRUE(Matches("value = -9000000000", int64));
+  EXPECT_TRUE(Matches("value < -7", int64));
+
+  google::protobuf::UInt32Value uint32;
+  uint32.set_value(7);
+  EXPECT_TRUE(Matches("value = 7", uint32));
+  EXPECT_TRUE(Matches("value < 4294967296", uint32));
+  EXPECT_FALSE(Matches("value >= 8", uint32));
+
+  google::protobuf::UInt64Value uint64;
+  uint64.set_value(18446744073709551615u);
+  EXPECT_TRUE(Matches("value = 18446744073709551615", uint64));
+  EXPECT_TRUE(Matches("value > 4294967296", uint64));
+  EXPECT_FALSE(Matches("value != 18446744073709551615", uint64));
+
+  google::protobuf::FloatValue float32;
+  float32.set_value(1.5f);
+  EXPECT_TRUE(Matches("value = 1.5", float32));
+  EXPECT_TRUE(Matches("value > 1", float32));
+  EXPECT_FALSE(Matches("value < -2.25", float32));
+
+  google::protobuf::DoubleValue float64;
+  float64.set_value(-2.25);
+  EXPECT_TRUE(Matches("value = -2.25", float64));
+  EXPECT_TRUE(Matches("value <= -2.25", float64));
+  EXPECT_TRUE(Matches("value != 1.5", float64));
+
+  google::protobuf::BoolValue boolean;
+  boolean.set_value(true);
+  EXPECT_TRUE(Matches("value = true", boolean));
+  EXPECT_TRUE(Matches("value != false", boolean));
+}
+
+TEST(FilterTest, NotANumberInAFieldMatchesNoComparison) {
+  google::protobuf::DoubleValue nan;
+  nan.set_value(std::nan(""));
+  EXPECT_FALSE(Matches("value = 1", nan));
+  EXPECT_FALSE(Matches("value != 1", nan));
+  EXPECT_FALSE(Matches("value < 1", nan));
+  EXPECT_TRUE(Matches("NOT value >= 1", nan));
+}
+
+TEST(FilterTest, RepeatedIntegerFieldsMatchAnyElement) {
+  google::protobuf::SourceCodeInfo::Location location;
+  location.add_path(4);
+  location.add_path(-2);
+  EXPECT_TRUE(Matches("path = 4", location));
+  EXPECT_TRUE(Matches("path : -2", location));
+  EXPECT_FALSE(Matches("path = 7", location));
+  EXPECT_TRUE(Matches("path != 7", location));
+  EXPECT_FALSE(Matches("path != -2", location));
+  EXPECT_FALSE(Matches("span = 0", location));  // no elements
 }
 
 TEST(FilterTest, ComputedFieldsComeFromTheCaller) {

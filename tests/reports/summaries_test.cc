@@ -201,6 +201,16 @@ TEST(SummariseCountyTest, StrandTitlesMatchCaseInsensitively) {
       ElementsAre("Ideology", "Individuals", "Institutions", "No strand"));
 }
 
+TEST(SummariseCountyTest, NoStrandColumnOnlyWhenAnActivityHasNoStrand) {
+  // Every activity of district B has a strand.
+  const v1::CountySummary summary = SummariseCounty(
+      fixture::CountyPlan(), {fixture::DistrictB()}, kToday, Period{});
+  EXPECT_THAT(Strings(summary.strand_titles()),
+              ElementsAre("individuals", "Institutions"));
+  ASSERT_EQ(summary.districts_size(), 1);
+  EXPECT_EQ(summary.districts(0).strands_size(), 2);
+}
+
 TEST(SummariseCountyTest, DistrictByStrandMatrix) {
   const v1::CountySummary summary = SummariseCounty(
       fixture::CountyPlan(), fixture::Districts(), kToday, Period{});

@@ -111,9 +111,9 @@ class StoreTest : public ::testing::Test {
     return value.ok() ? value->value_or("") : "";
   }
 
-  // Commits `bodies` as one group, in order, each expected to succeed: a
+  // Commits `bodies` as one group, in order, and returns their answers: a
   // first commit holds its own group until they are all queued behind it.
-  void CommitInOneGroup(
+  std::vector<absl::Status> CommitAsOneGroup(
       std::vector<std::function<absl::Status(Transaction&)>> bodies) {
     absl::Notification queued;
     std::thread first([&] {
@@ -125,16 +125,26 @@ class StoreTest : public ::testing::Test {
                       .ok());
     });
     absl::SleepFor(absl::Milliseconds(50));  // `first` leads its group
+    std::vector<absl::Status> answers(bodies.size());
     absl::BlockingCounter answered(static_cast<int>(bodies.size()));
-    for (auto& body : bodies) {
-      store_->CommitAsync(std::move(body), [&](absl::Status status) {
-        EXPECT_TRUE(status.ok()) << status;
+    for (size_t i = 0; i < bodies.size(); ++i) {
+      store_->CommitAsync(std::move(bodies[i]), [&, i](absl::Status status) {
+        answers[i] = std::move(status);
         answered.DecrementCount();
       });
     }
     queued.Notify();
     first.join();
     answered.Wait();
+    return answers;
+  }
+
+  // CommitAsOneGroup, each body expected to succeed.
+  void CommitInOneGroup(
+      std::vector<std::function<absl::Status(Transaction&)>> bodies) {
+    for (const absl::Status& status : CommitAsOneGroup(std::move(bodies))) {
+      EXPECT_TRUE(status.ok()) << status;
+    }
   }
 
   std::optional<TempDir> dir_;
@@ -215,6 +225,55 @@ TEST_F(StoreTest, FailedBodyWritesNothingAndTakesNoSequence) {
   EXPECT_FALSE(q->has_value());
   ASSERT_TRUE(Write("plans/r", "next").ok());
   EXPECT_EQ(AllChanges().back().sequence(), 2u);
+}
+
+// A body that fails in a group with others leaves out only its own writes:
+// the others are written, a later one does not see them, and it takes no
+// sequence.
+TEST_F(StoreTest, AFailedBodyInAGroupLeavesOutOnlyItsOwnWrites) {
+  const auto append = [](const std::string& key) {
+    return [key](Transaction& txn) -> absl::Status {
+      txn.Put(Cf::kOutbox, key, "written");
+      v1::Change change;
+      change.set_target("plans/" + key);
+      change.set_plan("plans/" + key);
+      change.set_change_id("test:" + key);
+      txn.AppendChange(change);
+      return absl::OkStatus();
+    };
+  };
+  std::optional<std::string> seen_by_later = "not read";
+  const std::vector<absl::Status> answers = CommitAsOneGroup(
+      {append("a"),
+       [&](Transaction& txn) -> absl::Status {
+         RETURN_IF_ERROR(append("b")(txn));
+         return absl::InvalidArgumentError("refused");
+       },
+       [&](Transaction& txn) -> absl::Status {
+         ASSIGN_OR_RETURN(seen_by_later, txn.Get(Cf::kOutbox, "b"));
+         return append("c")(txn);
+       }});
+  ASSERT_EQ(answers.size(), 3u);
+  EXPECT_TRUE(answers[0].ok()) << answers[0];
+  EXPECT_EQ(answers[1].code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(answers[2].ok()) << answers[2];
+  EXPECT_EQ(seen_by_later, std::nullopt);
+
+  std::unique_ptr<ReadView> view = store_->NewReadView();
+  for (const auto& [key, written] : std::vector<std::pair<std::string, bool>>{
+           {"a", true}, {"b", false}, {"c", true}}) {
+    absl::StatusOr<std::optional<std::string>> value =
+        view->Get(Cf::kOutbox, key);
+    ASSERT_TRUE(value.ok()) << value.status();
+    EXPECT_EQ(value->has_value(), written) << key;
+  }
+  const std::vector<v1::Change> changes = AllChanges();
+  ASSERT_EQ(changes.size(), 2u);
+  EXPECT_EQ(changes[0].target(), "plans/a");
+  EXPECT_EQ(changes[0].sequence(), 1u);
+  EXPECT_EQ(changes[1].target(), "plans/c");
+  EXPECT_EQ(changes[1].sequence(), 2u);
+  EXPECT_EQ(store_->last_sequence(), 2u);
 }
 
 TEST_F(StoreTest, DataAndSequenceSurviveReopen) {
