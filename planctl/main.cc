@@ -15,11 +15,9 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/flags/usage_config.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -35,58 +33,11 @@
 #include "libplan/transport/credentials.h"
 #include "planctl/client.h"
 #include "planctl/fields.h"
+#include "planctl/options.h"
 #include "planctl/output.h"
 #include "prevent/plan/v1/admin_service.pb.h"
 #include "prevent/plan/v1/agent_service.grpc.pb.h"
 #include "prevent/plan/v1/plan_service.pb.h"
-
-ABSL_FLAG(std::string, server, "127.0.0.1:50051",
-          "Address of the plan service or sync agent (HOST:PORT, or "
-          "unix:PATH).");
-ABSL_FLAG(std::string, organisation, "",
-          "Acting organisation recorded on writes (organisations/{org}).");
-ABSL_FLAG(std::string, tls_cert, "",
-          "PEM certificate naming your organisation (with --tls_key and "
-          "--tls_ca): connect over TLS. Needed for a --server that is not "
-          "loopback.");
-ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert.");
-ABSL_FLAG(std::string, tls_ca, "",
-          "PEM certificate of the CA that signs the server's certificate.");
-ABSL_FLAG(bool, json, false, "Print JSON instead of tables.");
-ABSL_FLAG(absl::Duration, timeout, absl::Seconds(30), "Deadline of each call.");
-ABSL_FLAG(std::string, filter, "", "list, conflicts list: an AIP-160 filter.");
-ABSL_FLAG(bool, show_deleted, false, "list: include soft-deleted resources.");
-ABSL_FLAG(int, page_size, 500,
-          "list: resources per call (all pages are read).");
-ABSL_FLAG(std::string, etag, "",
-          "set, delete, conflicts resolve: only if the resource still has "
-          "this etag.");
-ABSL_FLAG(std::string, format, "",
-          "import: prevent-text or csv (default from the file name); export: "
-          "csv, markdown or html.");
-ABSL_FLAG(std::string, plan, "", "import: the plan to create or fill.");
-ABSL_FLAG(std::string, title, "", "import: the plan's title (for a CSV).");
-ABSL_FLAG(bool, dry_run, false,
-          "import: show what would be created; write nothing.");
-ABSL_FLAG(std::string, output, "", "export: write to this file, not stdout.");
-ABSL_FLAG(std::string, rag, "", "progress: RED, AMBER, GREEN or BLUE.");
-ABSL_FLAG(std::string, note, "", "progress: the commentary.");
-ABSL_FLAG(std::string, period, "",
-          "report: narrow to actions whose timescale overlaps START..END "
-          "(YYYY-MM..YYYY-MM; either side may be empty).");
-ABSL_FLAG(std::string, html, "",
-          "report: also write the HTML dashboard to this file.");
-ABSL_FLAG(std::string, since, "",
-          "changes: changes at or after this date or time (2024-03-01 or RFC "
-          "3339).");
-ABSL_FLAG(std::string, to, "",
-          "admin backup: the backup directory on the plan service's machine, "
-          "inside its --backup_root.");
-ABSL_FLAG(std::optional<int>, candidate, std::nullopt,
-          "conflicts resolve: the index of the chosen candidate.");
-ABSL_FLAG(std::optional<std::string>, value, std::nullopt,
-          "conflicts resolve: a new value for the contested field, written "
-          "as in `set` (e.g. GREEN for rag).");
 
 namespace planctl {
 namespace {
@@ -252,8 +203,9 @@ std::string RenderConflict(const v1::Conflict& conflict) {
 
 class Cli {
  public:
-  Cli(PlanClient* client, v1::AgentService::StubInterface* agent)
-      : client_(client), agent_(agent), json_(absl::GetFlag(FLAGS_json)) {}
+  Cli(PlanClient* client, v1::AgentService::StubInterface* agent,
+      const Options& options)
+      : client_(client), agent_(agent), options_(options) {}
 
   // Every command, in the order help lists them.
   static absl::Span<const Command> Commands();
@@ -268,7 +220,7 @@ class Cli {
 
  private:
   int Print(const Message& resource) {
-    std::cout << RenderResource(resource, json_);
+    std::cout << RenderResource(resource, options_.json);
     return kOk;
   }
 
@@ -332,11 +284,11 @@ class Cli {
     const auto* type = request->GetDescriptor();
     const auto* reflection = request->GetReflection();
     if (!parent.empty()) SetString(request.get(), "parent", parent);
-    SetString(request.get(), "filter", absl::GetFlag(FLAGS_filter));
+    SetString(request.get(), "filter", options_.filter);
     reflection->SetInt32(request.get(), type->FindFieldByName("page_size"),
-                         absl::GetFlag(FLAGS_page_size));
+                         options_.page_size);
     reflection->SetBool(request.get(), type->FindFieldByName("show_deleted"),
-                        absl::GetFlag(FLAGS_show_deleted));
+                        options_.show_deleted);
     std::vector<std::unique_ptr<Message>> items;
     std::string list_field;
     do {
@@ -366,8 +318,8 @@ class Cli {
                         const std::unique_ptr<Message>& b) {
                        return SortKey(*a) < SortKey(*b);
                      });
-    std::cout << RenderList(items, list_field, json_);
-    if (!json_ && items.empty()) std::cerr << "(none)\n";
+    std::cout << RenderList(items, list_field, options_.json);
+    if (!options_.json && items.empty()) std::cerr << "(none)\n";
     return kOk;
   }
 
@@ -424,7 +376,7 @@ class Cli {
     std::unique_ptr<Message> request = client_->NewRequest(method);
     Message* resource = Mutable(request.get(), info.field);
     SetString(resource, "name", name->str());
-    SetString(resource, "etag", absl::GetFlag(FLAGS_etag));
+    SetString(resource, "etag", options_.etag);
     std::vector<std::string> mask;
     absl::Status applied =
         ApplyAssignments({args.begin() + 1, args.end()}, resource, &mask);
@@ -457,7 +409,7 @@ class Cli {
     std::unique_ptr<Message> request = client_->NewRequest(method);
     SetString(request.get(), "name", name->str());
     if (command == "delete") {
-      SetString(request.get(), "etag", absl::GetFlag(FLAGS_etag));
+      SetString(request.get(), "etag", options_.etag);
     }
     absl::StatusOr<std::unique_ptr<Message>> response =
         client_->Call(method, *request);
@@ -470,16 +422,11 @@ class Cli {
     if (!name.ok() || name->kind() != plan::Kind::kAction) {
       return UsageError("progress takes the name of an action");
     }
-    if (absl::GetFlag(FLAGS_note).empty())
-      return UsageError("--note is required");
+    if (options_.note.empty()) return UsageError("--note is required");
     v1::CreateProgressUpdateRequest request;
     request.set_parent(name->str());
-    request.mutable_progress_update()->set_note(absl::GetFlag(FLAGS_note));
-    if (!absl::GetFlag(FLAGS_rag).empty()) {
-      absl::Status set = SetField(request.mutable_progress_update(), "rag",
-                                  absl::GetFlag(FLAGS_rag));
-      if (!set.ok()) return UsageError(std::string(set.message()));
-    }
+    request.mutable_progress_update()->set_note(options_.note);
+    request.mutable_progress_update()->set_rag(options_.rag);
     absl::StatusOr<std::unique_ptr<Message>> response =
         client_->Call("CreateProgressUpdate", request);
     if (!response.ok()) return Failed(response.status());
@@ -488,9 +435,9 @@ class Cli {
 
   int Import(const std::vector<std::string>& args) {
     if (args.size() != 1) return UsageError("import takes one file");
-    const std::string plan_name = absl::GetFlag(FLAGS_plan);
+    const std::string& plan_name = options_.plan;
     if (plan_name.empty()) return UsageError("--plan=plans/ID is required");
-    std::string format = absl::AsciiStrToLower(absl::GetFlag(FLAGS_format));
+    std::string format = options_.format;
     if (format.empty()) {
       format =
           absl::EndsWithIgnoreCase(args[0], ".csv") ? "csv" : "prevent-text";
@@ -509,13 +456,13 @@ class Cli {
     content << in.rdbuf();
     request.set_content(content.str());
     request.mutable_plan()->set_name(plan_name);
-    request.mutable_plan()->set_title(absl::GetFlag(FLAGS_title));
-    request.set_validate_only(absl::GetFlag(FLAGS_dry_run));
+    request.mutable_plan()->set_title(options_.title);
+    request.set_validate_only(options_.dry_run);
     absl::StatusOr<std::unique_ptr<Message>> response =
         client_->Call("ImportPlan", request);
     if (!response.ok()) return Failed(response.status());
     const auto& result = static_cast<const v1::ImportPlanResponse&>(**response);
-    if (json_) {
+    if (options_.json) {
       std::cout << RenderJson(result) << "\n";
       return kOk;
     }
@@ -546,8 +493,7 @@ class Cli {
 
   int Export(const std::vector<std::string>& args) {
     if (args.size() != 1) return UsageError("export takes one plan name");
-    const std::string format =
-        absl::AsciiStrToLower(absl::GetFlag(FLAGS_format));
+    const std::string& format = options_.format;
     v1::ExportPlanRequest request;
     request.set_name(args[0]);
     if (format == "csv") {
@@ -563,7 +509,7 @@ class Cli {
         client_->Call("ExportPlan", request);
     if (!response.ok()) return Failed(response.status());
     const auto& result = static_cast<const v1::ExportPlanResponse&>(**response);
-    const std::string output = absl::GetFlag(FLAGS_output);
+    const std::string& output = options_.output;
     if (output.empty()) {
       std::cout << result.content();
       return kOk;
@@ -583,16 +529,8 @@ class Cli {
     if (args.size() != 2 || (args[0] != "plan" && args[0] != "county")) {
       return UsageError("report takes plan|county and a plan name");
     }
-    const std::string period = absl::GetFlag(FLAGS_period);
-    std::string start, end;
-    if (!period.empty()) {
-      const size_t dots = period.find("..");
-      if (dots == std::string::npos) {
-        return UsageError("--period is START..END, e.g. 2024-04..2025-03");
-      }
-      start = period.substr(0, dots);
-      end = period.substr(dots + 2);
-    }
+    const std::string& start = options_.period_start;
+    const std::string& end = options_.period_end;
     std::unique_ptr<Message> summary;
     const bool county = args[0] == "county";
     if (county) {
@@ -614,7 +552,7 @@ class Cli {
       if (!response.ok()) return Failed(response.status());
       summary = std::move(*response);
     }
-    if (json_) {
+    if (options_.json) {
       std::cout << RenderJson(*summary) << "\n";
     } else {
       std::cout << (county
@@ -623,7 +561,7 @@ class Cli {
                         : RenderPlanSummary(
                               static_cast<const v1::PlanSummary&>(*summary)));
     }
-    const std::string html = absl::GetFlag(FLAGS_html);
+    const std::string& html = options_.html;
     if (html.empty()) return kOk;
     v1::ExportSummaryRequest request;
     request.set_plan(args[1]);
@@ -671,7 +609,7 @@ class Cli {
     if (args.size() != 1 || args[0] != "backup") {
       return UsageError("admin takes one subcommand: backup --to=DIR");
     }
-    const std::string to = absl::GetFlag(FLAGS_to);
+    const std::string& to = options_.to;
     if (to.empty()) return UsageError("--to is required");
     v1::BackupRequest request;
     request.set_to(to);
@@ -679,7 +617,7 @@ class Cli {
         client_->CallService(kAdminService, "Backup", request);
     if (!response.ok()) return Failed(response.status());
     const auto& backup = static_cast<const v1::BackupResponse&>(**response);
-    if (json_) {
+    if (options_.json) {
       std::cout << RenderJson(backup) << "\n";
     } else {
       std::cout << "Backup " << backup.backup_id() << " in "
@@ -693,18 +631,10 @@ class Cli {
 
   int Changes(const std::vector<std::string>& args) {
     if (args.size() != 1) return UsageError("changes takes one plan name");
-    const std::string since_text = absl::GetFlag(FLAGS_since);
-    if (since_text.empty()) return UsageError("--since is required");
-    absl::Time since;
-    std::string error;
-    if (!absl::ParseTime(absl::RFC3339_full, since_text, &since, &error) &&
-        !absl::ParseTime("%Y-%m-%d", since_text, &since, &error)) {
-      return UsageError(absl::StrCat("--since \"", since_text,
-                                     "\" is not a date (2024-03-01) or time"));
-    }
+    if (!options_.since.has_value()) return UsageError("--since is required");
     v1::ListChangesRequest request;
     request.set_plan(args[0]);
-    request.mutable_since()->set_seconds(absl::ToUnixSeconds(since));
+    request.mutable_since()->set_seconds(absl::ToUnixSeconds(*options_.since));
     request.set_page_size(1000);
     v1::ListChangesResponse all;
     do {
@@ -716,7 +646,7 @@ class Cli {
       for (const auto& change : page.changes()) *all.add_changes() = change;
       request.set_page_token(page.next_page_token());
     } while (!request.page_token().empty());
-    if (json_) {
+    if (options_.json) {
       std::cout << RenderJson(all) << "\n";
     } else {
       std::cout << RenderChanges(all);
@@ -735,11 +665,9 @@ class Cli {
   // organisation of every call.
   std::unique_ptr<grpc::ClientContext> AgentContext() const {
     auto context = std::make_unique<grpc::ClientContext>();
-    context->set_deadline(
-        absl::ToChronoTime(absl::Now() + absl::GetFlag(FLAGS_timeout)));
-    const std::string organisation = absl::GetFlag(FLAGS_organisation);
-    if (!organisation.empty()) {
-      context->AddMetadata("x-prevent-organisation", organisation);
+    context->set_deadline(absl::ToChronoTime(absl::Now() + options_.timeout));
+    if (!options_.organisation.empty()) {
+      context->AddMetadata("x-prevent-organisation", options_.organisation);
     }
     return context;
   }
@@ -747,7 +675,7 @@ class Cli {
   // A failed call to the agent; says so when --server is not one.
   int AgentFailed(const grpc::Status& status) {
     if (status.error_code() == grpc::StatusCode::UNIMPLEMENTED) {
-      std::cerr << "planctl: " << absl::GetFlag(FLAGS_server)
+      std::cerr << "planctl: " << options_.server
                 << " serves no AgentService: is it a sync agent?\n";
     }
     return Failed(FromGrpc(status));
@@ -759,7 +687,7 @@ class Cli {
     const grpc::Status status =
         agent_->SyncNow(AgentContext().get(), v1::SyncNowRequest(), &moved);
     if (!status.ok()) return AgentFailed(status);
-    if (json_) {
+    if (options_.json) {
       std::cout << RenderJson(moved) << "\n";
       return kOk;
     }
@@ -781,7 +709,7 @@ class Cli {
     const grpc::Status status = agent_->GetSyncStatus(
         AgentContext().get(), v1::GetSyncStatusRequest(), &state);
     if (!status.ok()) return AgentFailed(status);
-    if (json_) {
+    if (options_.json) {
       std::cout << RenderJson(state) << "\n";
       return kOk;
     }
@@ -831,8 +759,8 @@ class Cli {
     }
     v1::ListConflictsRequest request;
     request.set_parent(plan_name);
-    request.set_filter(absl::GetFlag(FLAGS_filter));
-    request.set_page_size(std::min(absl::GetFlag(FLAGS_page_size), 1000));
+    request.set_filter(options_.filter);
+    request.set_page_size(std::min(options_.page_size, 1000));
     std::vector<std::unique_ptr<Message>> conflicts;
     do {
       absl::StatusOr<std::unique_ptr<Message>> response =
@@ -845,7 +773,7 @@ class Cli {
       }
       request.set_page_token(page.next_page_token());
     } while (!request.page_token().empty());
-    if (json_) {
+    if (options_.json) {
       std::cout << RenderList(conflicts, "conflicts", true);
       return kOk;
     }
@@ -860,14 +788,14 @@ class Cli {
     if (!plan::ResourceName::ParseAs(plan::Kind::kConflict, name).ok()) {
       return UsageError(absl::StrCat("\"", name, "\" is not a conflict name"));
     }
-    const std::optional<int> candidate = absl::GetFlag(FLAGS_candidate);
-    const std::optional<std::string> value = absl::GetFlag(FLAGS_value);
+    const std::optional<int>& candidate = options_.candidate;
+    const std::optional<std::string>& value = options_.value;
     if (candidate.has_value() == value.has_value()) {
       return UsageError("conflicts resolve takes --candidate=N or --value=V");
     }
     v1::ResolveConflictRequest request;
     request.set_name(name);
-    request.set_etag(absl::GetFlag(FLAGS_etag));
+    request.set_etag(options_.etag);
     if (candidate.has_value()) {
       request.set_candidate(*candidate);
     } else {
@@ -903,14 +831,14 @@ class Cli {
     absl::StatusOr<std::unique_ptr<Message>> response =
         client_->Call("ResolveConflict", request);
     if (!response.ok()) return Failed(response.status());
-    if (json_) return Print(**response);
+    if (options_.json) return Print(**response);
     std::cout << RenderConflict(static_cast<const v1::Conflict&>(**response));
     return kOk;
   }
 
   PlanClient* client_;
   v1::AgentService::StubInterface* agent_;
-  bool json_;
+  const Options options_;
 };
 
 absl::Span<const Command> Cli::Commands() {
@@ -1085,20 +1013,20 @@ int main(int argc, char** argv) {
     std::cout << "planctl " << command->synopsis << "\n\n" << command->help;
     return 0;
   }
-  const plan::TlsFiles tls{.cert = absl::GetFlag(FLAGS_tls_cert),
-                           .key = absl::GetFlag(FLAGS_tls_key),
-                           .ca = absl::GetFlag(FLAGS_tls_ca)};
+  const absl::StatusOr<planctl::Options> options = planctl::OptionsFromFlags();
+  if (!options.ok()) {
+    return planctl::UsageError(std::string(options.status().message()));
+  }
   absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
-      plan::ChannelCredentialsFor(absl::GetFlag(FLAGS_server), tls);
+      plan::ChannelCredentialsFor(options->server, options->tls);
   if (!credentials.ok()) {
     return planctl::UsageError(std::string(credentials.status().message()));
   }
   std::shared_ptr<grpc::Channel> channel =
-      grpc::CreateChannel(absl::GetFlag(FLAGS_server), *credentials);
-  planctl::PlanClient client(channel,
-                             {.organisation = absl::GetFlag(FLAGS_organisation),
-                              .timeout = absl::GetFlag(FLAGS_timeout)});
+      grpc::CreateChannel(options->server, *credentials);
+  planctl::PlanClient client(channel, {.organisation = options->organisation,
+                                       .timeout = options->timeout});
   std::unique_ptr<prevent::plan::v1::AgentService::Stub> agent =
       prevent::plan::v1::AgentService::NewStub(channel);
-  return planctl::Cli(&client, agent.get()).Run(args);
+  return planctl::Cli(&client, agent.get(), *options).Run(args);
 }
