@@ -719,8 +719,8 @@ class Cli {
     absl::StatusOr<std::unique_ptr<Message>> response =
         client_->Call("ResolveConflict", request);
     if (!response.ok()) return Failed(response.status());
-    if (out_->json()) return Print(**response);
-    out_->Text(RenderConflict(static_cast<const v1::Conflict&>(**response)));
+    const auto& resolved = static_cast<const v1::Conflict&>(**response);
+    out_->Answer(resolved, [&] { return RenderConflict(resolved); });
     return kOk;
   }
 

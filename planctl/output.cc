@@ -459,7 +459,7 @@ void Output::List(const std::vector<std::unique_ptr<Message>>& resources,
 void Output::Answer(const Message& answer,
                     absl::FunctionRef<std::string()> text) {
   if (json()) {
-    out_ << RenderJson(answer) << "\n";
+    out_ << RenderJson(answer);
   } else {
     out_ << text();
   }

@@ -48,7 +48,8 @@ class Output {
       const std::vector<std::unique_ptr<google::protobuf::Message>>& resources,
       const std::string& list_field,
       absl::FunctionRef<std::string(const google::protobuf::Message&)> text);
-  // An answer: `text()` for people, or `answer` as JSON and a newline.
+  // An answer: `text()` for people, or `answer` as JSON (ending in one
+  // newline, as a resource's does).
   void Answer(const google::protobuf::Message& answer,
               absl::FunctionRef<std::string()> text);
   // `text` as it is, in any format: a file's content, a verdict, help.

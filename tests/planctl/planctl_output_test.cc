@@ -100,7 +100,7 @@ TEST(OutputTest, AnswersWithTextForPeopleOrJsonForScripts) {
   EXPECT_EQ(text.out.str(), "for people\n");
   Written json(Output::Format::kJson);
   json.output.Answer(moved, [] { return std::string("for people\n"); });
-  EXPECT_THAT(json.out.str(), HasSubstr("\"pulled\": 7"));
+  EXPECT_EQ(json.out.str(), "{\n \"pulled\": 7\n}\n");
   EXPECT_THAT(json.out.str(), Not(HasSubstr("for people")));
 }
 
