@@ -14,19 +14,13 @@
 #include <tuple>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
-#include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/flags/usage_config.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
-#include "google/protobuf/timestamp.pb.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/create_channel.h"
 #include "libplan/model/change_chain.h"
@@ -35,58 +29,11 @@
 #include "libplan/transport/credentials.h"
 #include "planctl/client.h"
 #include "planctl/fields.h"
+#include "planctl/options.h"
 #include "planctl/output.h"
 #include "prevent/plan/v1/admin_service.pb.h"
 #include "prevent/plan/v1/agent_service.grpc.pb.h"
 #include "prevent/plan/v1/plan_service.pb.h"
-
-ABSL_FLAG(std::string, server, "127.0.0.1:50051",
-          "Address of the plan service or sync agent (HOST:PORT, or "
-          "unix:PATH).");
-ABSL_FLAG(std::string, organisation, "",
-          "Acting organisation recorded on writes (organisations/{org}).");
-ABSL_FLAG(std::string, tls_cert, "",
-          "PEM certificate naming your organisation (with --tls_key and "
-          "--tls_ca): connect over TLS. Needed for a --server that is not "
-          "loopback.");
-ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert.");
-ABSL_FLAG(std::string, tls_ca, "",
-          "PEM certificate of the CA that signs the server's certificate.");
-ABSL_FLAG(bool, json, false, "Print JSON instead of tables.");
-ABSL_FLAG(absl::Duration, timeout, absl::Seconds(30), "Deadline of each call.");
-ABSL_FLAG(std::string, filter, "", "list, conflicts list: an AIP-160 filter.");
-ABSL_FLAG(bool, show_deleted, false, "list: include soft-deleted resources.");
-ABSL_FLAG(int, page_size, 500,
-          "list: resources per call (all pages are read).");
-ABSL_FLAG(std::string, etag, "",
-          "set, delete, conflicts resolve: only if the resource still has "
-          "this etag.");
-ABSL_FLAG(std::string, format, "",
-          "import: prevent-text or csv (default from the file name); export: "
-          "csv, markdown or html.");
-ABSL_FLAG(std::string, plan, "", "import: the plan to create or fill.");
-ABSL_FLAG(std::string, title, "", "import: the plan's title (for a CSV).");
-ABSL_FLAG(bool, dry_run, false,
-          "import: show what would be created; write nothing.");
-ABSL_FLAG(std::string, output, "", "export: write to this file, not stdout.");
-ABSL_FLAG(std::string, rag, "", "progress: RED, AMBER, GREEN or BLUE.");
-ABSL_FLAG(std::string, note, "", "progress: the commentary.");
-ABSL_FLAG(std::string, period, "",
-          "report: narrow to actions whose timescale overlaps START..END "
-          "(YYYY-MM..YYYY-MM; either side may be empty).");
-ABSL_FLAG(std::string, html, "",
-          "report: also write the HTML dashboard to this file.");
-ABSL_FLAG(std::string, since, "",
-          "changes: changes at or after this date or time (2024-03-01 or RFC "
-          "3339).");
-ABSL_FLAG(std::string, to, "",
-          "admin backup: the backup directory on the plan service's machine, "
-          "inside its --backup_root.");
-ABSL_FLAG(std::optional<int>, candidate, std::nullopt,
-          "conflicts resolve: the index of the chosen candidate.");
-ABSL_FLAG(std::optional<std::string>, value, std::nullopt,
-          "conflicts resolve: a new value for the contested field, written "
-          "as in `set` (e.g. GREEN for rag).");
 
 namespace planctl {
 namespace {
@@ -118,14 +65,8 @@ const Command* FindCommand(absl::string_view name);
 
 std::string Usage();
 
-int UsageError(const std::string& message) {
-  std::cerr << "planctl: " << message << "\n(planctl help for usage)\n";
-  return kUsage;
-}
-
-int Failed(const absl::Status& status) {
-  std::cerr << "planctl: " << absl::StatusCodeToString(status.code()) << ": "
-            << status.message() << "\n";
+// The exit code of a call that failed with `status`.
+int ExitCodeFor(const absl::Status& status) {
   switch (status.code()) {
     case absl::StatusCode::kUnavailable:
     case absl::StatusCode::kDeadlineExceeded:
@@ -205,55 +146,12 @@ absl::Status FromGrpc(const grpc::Status& status) {
                       status.error_message());
 }
 
-// "2024-03-31T12:00:00Z", or "-" when unset.
-std::string TimeText(const google::protobuf::Timestamp& time) {
-  if (time.seconds() == 0 && time.nanos() == 0) return "-";
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ",
-                          absl::FromUnixSeconds(time.seconds()),
-                          absl::UTCTimeZone());
-}
-
-// `label` padded to a column, then `value`.
-std::string Line(absl::string_view label, absl::string_view value) {
-  std::string line(label);
-  line.resize(std::max<size_t>(line.size() + 2, 18), ' ');
-  return absl::StrCat(line, value, "\n");
-}
-
-// One conflict for people: its target and field, then each candidate with
-// the index `conflicts resolve --candidate` takes.
-std::string RenderConflict(const v1::Conflict& conflict) {
-  std::string out = absl::StrCat(
-      conflict.name(), "  ", v1::Conflict::State_Name(conflict.state()), "  ",
-      conflict.target(), "  ", conflict.field(), "\n");
-  size_t width = 0;
-  for (const auto& candidate : conflict.candidates()) {
-    width = std::max(width, candidate.display_value().size());
-  }
-  for (int i = 0; i < conflict.candidates_size(); ++i) {
-    const auto& candidate = conflict.candidates(i);
-    std::string value = candidate.display_value();
-    value.resize(width, ' ');
-    absl::StrAppend(&out, "  [", i, "] ", value, "  ", candidate.organisation(),
-                    "  ", TimeText(candidate.edit_time()));
-    if (conflict.state() == v1::Conflict::OPEN &&
-        i == conflict.provisional_winner()) {
-      absl::StrAppend(&out, "  (applied meanwhile)");
-    }
-    absl::StrAppend(&out, "\n");
-  }
-  if (conflict.state() == v1::Conflict::RESOLVED) {
-    absl::StrAppend(&out, "  resolved: ", conflict.resolution().display_value(),
-                    "  ", conflict.resolution().organisation(), "  ",
-                    TimeText(conflict.resolution().edit_time()), "\n");
-  }
-  return out;
-}
-
 class Cli {
  public:
-  Cli(PlanClient* client, v1::AgentService::StubInterface* agent)
-      : client_(client), agent_(agent), json_(absl::GetFlag(FLAGS_json)) {}
+  // `out` writes everything the commands say; all must outlive the Cli.
+  Cli(PlanClient* client, v1::AgentService::StubInterface* agent,
+      const Options& options, Output* out)
+      : client_(client), agent_(agent), options_(options), out_(out) {}
 
   // Every command, in the order help lists them.
   static absl::Span<const Command> Commands();
@@ -267,8 +165,18 @@ class Cli {
   }
 
  private:
+  int UsageError(absl::string_view message) {
+    out_->UsageError(message);
+    return kUsage;
+  }
+
+  int Failed(const absl::Status& status) {
+    out_->Failure(status);
+    return ExitCodeFor(status);
+  }
+
   int Print(const Message& resource) {
-    std::cout << RenderResource(resource, json_);
+    out_->Resource(resource);
     return kOk;
   }
 
@@ -283,7 +191,7 @@ class Cli {
 
   int Get(const std::vector<std::string>& args) {
     absl::StatusOr<plan::ResourceName> name = NameArg(args, "get");
-    if (!name.ok()) return UsageError(std::string(name.status().message()));
+    if (!name.ok()) return UsageError(name.status().message());
     if (name->kind() == plan::Kind::kProgressUpdate) {
       return UsageError("progress updates are listed, not fetched one by one");
     }
@@ -324,7 +232,7 @@ class Cli {
     absl::StatusOr<std::pair<plan::Kind, std::string>> collection =
         ParseCollection(args[0]);
     if (!collection.ok()) {
-      return UsageError(std::string(collection.status().message()));
+      return UsageError(collection.status().message());
     }
     const auto [kind, parent] = *collection;
     const std::string method = absl::StrCat("List", Plural(kind));
@@ -332,11 +240,11 @@ class Cli {
     const auto* type = request->GetDescriptor();
     const auto* reflection = request->GetReflection();
     if (!parent.empty()) SetString(request.get(), "parent", parent);
-    SetString(request.get(), "filter", absl::GetFlag(FLAGS_filter));
+    SetString(request.get(), "filter", options_.filter);
     reflection->SetInt32(request.get(), type->FindFieldByName("page_size"),
-                         absl::GetFlag(FLAGS_page_size));
+                         options_.page_size);
     reflection->SetBool(request.get(), type->FindFieldByName("show_deleted"),
-                        absl::GetFlag(FLAGS_show_deleted));
+                        options_.show_deleted);
     std::vector<std::unique_ptr<Message>> items;
     std::string list_field;
     do {
@@ -366,8 +274,7 @@ class Cli {
                         const std::unique_ptr<Message>& b) {
                        return SortKey(*a) < SortKey(*b);
                      });
-    std::cout << RenderList(items, list_field, json_);
-    if (!json_ && items.empty()) std::cerr << "(none)\n";
+    out_->List(items, list_field);
     return kOk;
   }
 
@@ -404,7 +311,7 @@ class Cli {
     absl::Status applied =
         ApplyAssignments({args.begin() + 1, args.end()},
                          Mutable(request.get(), info.field), &mask);
-    if (!applied.ok()) return UsageError(std::string(applied.message()));
+    if (!applied.ok()) return UsageError(applied.message());
     absl::StatusOr<std::unique_ptr<Message>> response =
         client_->Call(method, *request);
     if (!response.ok()) return Failed(response.status());
@@ -416,7 +323,7 @@ class Cli {
       return UsageError("set takes a name and FIELD=VALUE words");
     absl::StatusOr<plan::ResourceName> name =
         plan::ResourceName::Parse(args[0]);
-    if (!name.ok()) return UsageError(std::string(name.status().message()));
+    if (!name.ok()) return UsageError(name.status().message());
     const plan::KindInfo& info = plan::InfoOf(name->kind());
     if (!info.updatable)
       return UsageError("progress updates cannot be changed");
@@ -424,11 +331,11 @@ class Cli {
     std::unique_ptr<Message> request = client_->NewRequest(method);
     Message* resource = Mutable(request.get(), info.field);
     SetString(resource, "name", name->str());
-    SetString(resource, "etag", absl::GetFlag(FLAGS_etag));
+    SetString(resource, "etag", options_.etag);
     std::vector<std::string> mask;
     absl::Status applied =
         ApplyAssignments({args.begin() + 1, args.end()}, resource, &mask);
-    if (!applied.ok()) return UsageError(std::string(applied.message()));
+    if (!applied.ok()) return UsageError(applied.message());
     auto* update_mask = static_cast<google::protobuf::FieldMask*>(
         Mutable(request.get(), "update_mask"));
     for (const std::string& path : mask) update_mask->add_paths(path);
@@ -448,7 +355,7 @@ class Cli {
   int DeleteOrUndelete(const std::string& command,
                        const std::vector<std::string>& args) {
     absl::StatusOr<plan::ResourceName> name = NameArg(args, command);
-    if (!name.ok()) return UsageError(std::string(name.status().message()));
+    if (!name.ok()) return UsageError(name.status().message());
     if (!plan::InfoOf(name->kind()).updatable) {
       return UsageError("progress updates cannot be deleted");
     }
@@ -457,7 +364,7 @@ class Cli {
     std::unique_ptr<Message> request = client_->NewRequest(method);
     SetString(request.get(), "name", name->str());
     if (command == "delete") {
-      SetString(request.get(), "etag", absl::GetFlag(FLAGS_etag));
+      SetString(request.get(), "etag", options_.etag);
     }
     absl::StatusOr<std::unique_ptr<Message>> response =
         client_->Call(method, *request);
@@ -470,30 +377,27 @@ class Cli {
     if (!name.ok() || name->kind() != plan::Kind::kAction) {
       return UsageError("progress takes the name of an action");
     }
-    if (absl::GetFlag(FLAGS_note).empty())
-      return UsageError("--note is required");
+    if (options_.note.empty()) return UsageError("--note is required");
     v1::CreateProgressUpdateRequest request;
     request.set_parent(name->str());
-    request.mutable_progress_update()->set_note(absl::GetFlag(FLAGS_note));
-    if (!absl::GetFlag(FLAGS_rag).empty()) {
-      absl::Status set = SetField(request.mutable_progress_update(), "rag",
-                                  absl::GetFlag(FLAGS_rag));
-      if (!set.ok()) return UsageError(std::string(set.message()));
-    }
+    request.mutable_progress_update()->set_note(options_.note);
+    request.mutable_progress_update()->set_rag(options_.rag);
     absl::StatusOr<std::unique_ptr<Message>> response =
         client_->Call("CreateProgressUpdate", request);
     if (!response.ok()) return Failed(response.status());
     return Print(**response);
   }
 
-  int Import(const std::vector<std::string>& args) {
-    if (args.size() != 1) return UsageError("import takes one file");
-    const std::string plan_name = absl::GetFlag(FLAGS_plan);
-    if (plan_name.empty()) return UsageError("--plan=plans/ID is required");
-    std::string format = absl::AsciiStrToLower(absl::GetFlag(FLAGS_format));
+  // The request to import `file` as `options_.format` (by default, as its
+  // name suggests), or a usage error.
+  absl::StatusOr<v1::ImportPlanRequest> ImportRequest(
+      const std::string& file) const {
+    if (options_.plan.empty()) {
+      return absl::InvalidArgumentError("--plan=plans/ID is required");
+    }
+    std::string format = options_.format;
     if (format.empty()) {
-      format =
-          absl::EndsWithIgnoreCase(args[0], ".csv") ? "csv" : "prevent-text";
+      format = absl::EndsWithIgnoreCase(file, ".csv") ? "csv" : "prevent-text";
     }
     v1::ImportPlanRequest request;
     if (format == "csv") {
@@ -501,60 +405,57 @@ class Cli {
     } else if (format == "prevent-text") {
       request.set_format(v1::PREVENT_TEXT);
     } else {
-      return UsageError("--format for import is prevent-text or csv");
+      return absl::InvalidArgumentError(
+          "--format for import is prevent-text or csv");
     }
-    std::ifstream in(args[0], std::ios::binary);
-    if (!in) return UsageError(absl::StrCat("cannot read ", args[0]));
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+      return absl::InvalidArgumentError(absl::StrCat("cannot read ", file));
+    }
     std::ostringstream content;
     content << in.rdbuf();
     request.set_content(content.str());
-    request.mutable_plan()->set_name(plan_name);
-    request.mutable_plan()->set_title(absl::GetFlag(FLAGS_title));
-    request.set_validate_only(absl::GetFlag(FLAGS_dry_run));
+    request.mutable_plan()->set_name(options_.plan);
+    request.mutable_plan()->set_title(options_.title);
+    request.set_validate_only(options_.dry_run);
+    return request;
+  }
+
+  int Import(const std::vector<std::string>& args) {
+    if (args.size() != 1) return UsageError("import takes one file");
+    absl::StatusOr<v1::ImportPlanRequest> request = ImportRequest(args[0]);
+    if (!request.ok()) return UsageError(request.status().message());
     absl::StatusOr<std::unique_ptr<Message>> response =
-        client_->Call("ImportPlan", request);
+        client_->Call("ImportPlan", *request);
     if (!response.ok()) return Failed(response.status());
     const auto& result = static_cast<const v1::ImportPlanResponse&>(**response);
-    if (json_) {
-      std::cout << RenderJson(result) << "\n";
-      return kOk;
+    out_->Note(RenderImportNotes(args[0], result));
+    out_->Answer(result, [&] { return RenderImport(result); });
+    return kOk;
+  }
+
+  // Writes `content` to `path`, saying so with `what` (its size and type).
+  int WriteFile(const std::string& path, const std::string& content,
+                absl::string_view what) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << content;
+    if (!out.flush()) {
+      out_->Error(absl::StrCat("cannot write ", path));
+      return kFailure;
     }
-    for (const auto& warning : result.warnings()) {
-      std::cerr << args[0] << ":" << warning.line()
-                << ": note: " << warning.message() << "\n";
-    }
-    if (result.warnings_size() < result.warning_count()) {
-      std::cerr << args[0] << ": and "
-                << result.warning_count() - result.warnings_size()
-                << " more notes\n";
-    }
-    std::cout << (result.validate_only() ? "Would create" : "Created") << " in "
-              << result.plan().name() << ": " << result.organisation_count()
-              << " organisations, " << result.strand_count() << " strands, "
-              << result.activity_count() << " activities, "
-              << result.action_count() << " actions (" << result.warning_count()
-              << " notes)\n";
-    if (result.validate_only()) {
-      std::vector<std::unique_ptr<Message>> activities;
-      for (const auto& a : result.activities()) {
-        activities.emplace_back(a.New())->CopyFrom(a);
-      }
-      std::cout << RenderList(activities, "activities", false);
-    }
+    out_->Info(absl::StrCat("wrote ", path, " (", what, ")\n"));
     return kOk;
   }
 
   int Export(const std::vector<std::string>& args) {
     if (args.size() != 1) return UsageError("export takes one plan name");
-    const std::string format =
-        absl::AsciiStrToLower(absl::GetFlag(FLAGS_format));
     v1::ExportPlanRequest request;
     request.set_name(args[0]);
-    if (format == "csv") {
+    if (options_.format == "csv") {
       request.set_format(v1::CSV);
-    } else if (format == "markdown" || format == "md") {
+    } else if (options_.format == "markdown" || options_.format == "md") {
       request.set_format(v1::MARKDOWN);
-    } else if (format == "html") {
+    } else if (options_.format == "html") {
       request.set_format(v1::HTML);
     } else {
       return UsageError("--format for export is csv, markdown or html");
@@ -563,86 +464,62 @@ class Cli {
         client_->Call("ExportPlan", request);
     if (!response.ok()) return Failed(response.status());
     const auto& result = static_cast<const v1::ExportPlanResponse&>(**response);
-    const std::string output = absl::GetFlag(FLAGS_output);
-    if (output.empty()) {
-      std::cout << result.content();
+    if (options_.output.empty()) {
+      out_->Text(result.content());
       return kOk;
     }
-    std::ofstream out(output, std::ios::binary | std::ios::trunc);
-    out << result.content();
-    if (!out.flush()) {
-      std::cerr << "planctl: cannot write " << output << "\n";
-      return kFailure;
+    return WriteFile(options_.output, result.content(),
+                     absl::StrCat(result.content().size(), " bytes, ",
+                                  result.content_type()));
+  }
+
+  // The summary of `plan` (a county's when `county`), narrowed to --period.
+  absl::StatusOr<std::unique_ptr<Message>> Summary(bool county,
+                                                   const std::string& plan) {
+    if (county) {
+      v1::GetCountySummaryRequest request;
+      request.set_plan(plan);
+      request.set_period_start(options_.period_start);
+      request.set_period_end(options_.period_end);
+      return client_->CallService(kReportService, "GetCountySummary", request);
     }
-    std::cerr << "wrote " << output << " (" << result.content().size()
-              << " bytes, " << result.content_type() << ")\n";
-    return kOk;
+    v1::GetPlanSummaryRequest request;
+    request.set_plan(plan);
+    request.set_period_start(options_.period_start);
+    request.set_period_end(options_.period_end);
+    return client_->CallService(kReportService, "GetPlanSummary", request);
+  }
+
+  // Writes the HTML dashboard of `plan` to --html.
+  int WriteDashboard(const std::string& plan) {
+    v1::ExportSummaryRequest request;
+    request.set_plan(plan);
+    request.set_format(v1::HTML);
+    request.set_period_start(options_.period_start);
+    request.set_period_end(options_.period_end);
+    absl::StatusOr<std::unique_ptr<Message>> exported =
+        client_->CallService(kReportService, "ExportSummary", request);
+    if (!exported.ok()) return Failed(exported.status());
+    const auto& result = static_cast<const v1::ExportPlanResponse&>(**exported);
+    return WriteFile(options_.html, result.content(),
+                     absl::StrCat(result.content().size(), " bytes"));
   }
 
   int Report(const std::vector<std::string>& args) {
     if (args.size() != 2 || (args[0] != "plan" && args[0] != "county")) {
       return UsageError("report takes plan|county and a plan name");
     }
-    const std::string period = absl::GetFlag(FLAGS_period);
-    std::string start, end;
-    if (!period.empty()) {
-      const size_t dots = period.find("..");
-      if (dots == std::string::npos) {
-        return UsageError("--period is START..END, e.g. 2024-04..2025-03");
-      }
-      start = period.substr(0, dots);
-      end = period.substr(dots + 2);
-    }
-    std::unique_ptr<Message> summary;
     const bool county = args[0] == "county";
-    if (county) {
-      v1::GetCountySummaryRequest request;
-      request.set_plan(args[1]);
-      request.set_period_start(start);
-      request.set_period_end(end);
-      absl::StatusOr<std::unique_ptr<Message>> response =
-          client_->CallService(kReportService, "GetCountySummary", request);
-      if (!response.ok()) return Failed(response.status());
-      summary = std::move(*response);
-    } else {
-      v1::GetPlanSummaryRequest request;
-      request.set_plan(args[1]);
-      request.set_period_start(start);
-      request.set_period_end(end);
-      absl::StatusOr<std::unique_ptr<Message>> response =
-          client_->CallService(kReportService, "GetPlanSummary", request);
-      if (!response.ok()) return Failed(response.status());
-      summary = std::move(*response);
-    }
-    if (json_) {
-      std::cout << RenderJson(*summary) << "\n";
-    } else {
-      std::cout << (county
-                        ? RenderCountySummary(
-                              static_cast<const v1::CountySummary&>(*summary))
-                        : RenderPlanSummary(
-                              static_cast<const v1::PlanSummary&>(*summary)));
-    }
-    const std::string html = absl::GetFlag(FLAGS_html);
-    if (html.empty()) return kOk;
-    v1::ExportSummaryRequest request;
-    request.set_plan(args[1]);
-    request.set_format(v1::HTML);
-    request.set_period_start(start);
-    request.set_period_end(end);
-    absl::StatusOr<std::unique_ptr<Message>> exported =
-        client_->CallService(kReportService, "ExportSummary", request);
-    if (!exported.ok()) return Failed(exported.status());
-    const auto& result = static_cast<const v1::ExportPlanResponse&>(**exported);
-    std::ofstream out(html, std::ios::binary | std::ios::trunc);
-    out << result.content();
-    if (!out.flush()) {
-      std::cerr << "planctl: cannot write " << html << "\n";
-      return kFailure;
-    }
-    std::cerr << "wrote " << html << " (" << result.content().size()
-              << " bytes)\n";
-    return kOk;
+    absl::StatusOr<std::unique_ptr<Message>> summary = Summary(county, args[1]);
+    if (!summary.ok()) return Failed(summary.status());
+    out_->Answer(**summary, [&] {
+      return county ? RenderCountySummary(
+                          static_cast<const v1::CountySummary&>(**summary))
+                    : RenderPlanSummary(
+                          static_cast<const v1::PlanSummary&>(**summary));
+    });
+    if (options_.html.empty()) return kOk;
+    return WriteDashboard(args[1]);
   }
 
   int Audit(const std::vector<std::string>& args) {
@@ -657,13 +534,13 @@ class Cli {
     if (!read.ok()) return Failed(read);
     const absl::Status verified = verifier.Finish();
     if (!verified.ok()) {
-      std::cout << "FAILED at sequence " << *verifier.bad_sequence() << ": "
-                << verified.message() << "\n";
+      out_->Text(absl::StrCat("FAILED at sequence ", *verifier.bad_sequence(),
+                              ": ", verified.message(), "\n"));
       return kFailure;
     }
-    std::cout << "OK: " << verifier.entries() << " entries, sequence "
-              << verifier.first_sequence() << " to " << verifier.last_sequence()
-              << ", chained\n";
+    out_->Text(absl::StrCat("OK: ", verifier.entries(), " entries, sequence ",
+                            verifier.first_sequence(), " to ",
+                            verifier.last_sequence(), ", chained\n"));
     return kOk;
   }
 
@@ -671,40 +548,23 @@ class Cli {
     if (args.size() != 1 || args[0] != "backup") {
       return UsageError("admin takes one subcommand: backup --to=DIR");
     }
-    const std::string to = absl::GetFlag(FLAGS_to);
-    if (to.empty()) return UsageError("--to is required");
+    if (options_.to.empty()) return UsageError("--to is required");
     v1::BackupRequest request;
-    request.set_to(to);
+    request.set_to(options_.to);
     absl::StatusOr<std::unique_ptr<Message>> response =
         client_->CallService(kAdminService, "Backup", request);
     if (!response.ok()) return Failed(response.status());
     const auto& backup = static_cast<const v1::BackupResponse&>(**response);
-    if (json_) {
-      std::cout << RenderJson(backup) << "\n";
-    } else {
-      std::cout << "Backup " << backup.backup_id() << " in "
-                << backup.directory() << ": every change up to "
-                << backup.sequence() << ", " << backup.files() << " files, "
-                << backup.bytes() << " bytes (epoch " << backup.epoch()
-                << ")\n";
-    }
+    out_->Answer(backup, [&] { return RenderBackup(backup); });
     return kOk;
   }
 
   int Changes(const std::vector<std::string>& args) {
     if (args.size() != 1) return UsageError("changes takes one plan name");
-    const std::string since_text = absl::GetFlag(FLAGS_since);
-    if (since_text.empty()) return UsageError("--since is required");
-    absl::Time since;
-    std::string error;
-    if (!absl::ParseTime(absl::RFC3339_full, since_text, &since, &error) &&
-        !absl::ParseTime("%Y-%m-%d", since_text, &since, &error)) {
-      return UsageError(absl::StrCat("--since \"", since_text,
-                                     "\" is not a date (2024-03-01) or time"));
-    }
+    if (!options_.since.has_value()) return UsageError("--since is required");
     v1::ListChangesRequest request;
     request.set_plan(args[0]);
-    request.mutable_since()->set_seconds(absl::ToUnixSeconds(since));
+    request.mutable_since()->set_seconds(absl::ToUnixSeconds(*options_.since));
     request.set_page_size(1000);
     v1::ListChangesResponse all;
     do {
@@ -716,18 +576,14 @@ class Cli {
       for (const auto& change : page.changes()) *all.add_changes() = change;
       request.set_page_token(page.next_page_token());
     } while (!request.page_token().empty());
-    if (json_) {
-      std::cout << RenderJson(all) << "\n";
-    } else {
-      std::cout << RenderChanges(all);
-    }
+    out_->Answer(all, [&] { return RenderChanges(all); });
     return kOk;
   }
 
   int Health(const std::vector<std::string>& /*args*/) {
     absl::StatusOr<std::string> status = client_->Health();
     if (!status.ok()) return Failed(status.status());
-    std::cout << *status << "\n";
+    out_->Text(absl::StrCat(*status, "\n"));
     return *status == "SERVING" ? kOk : kRefused;
   }
 
@@ -735,11 +591,9 @@ class Cli {
   // organisation of every call.
   std::unique_ptr<grpc::ClientContext> AgentContext() const {
     auto context = std::make_unique<grpc::ClientContext>();
-    context->set_deadline(
-        absl::ToChronoTime(absl::Now() + absl::GetFlag(FLAGS_timeout)));
-    const std::string organisation = absl::GetFlag(FLAGS_organisation);
-    if (!organisation.empty()) {
-      context->AddMetadata("x-prevent-organisation", organisation);
+    context->set_deadline(absl::ToChronoTime(absl::Now() + options_.timeout));
+    if (!options_.organisation.empty()) {
+      context->AddMetadata("x-prevent-organisation", options_.organisation);
     }
     return context;
   }
@@ -747,8 +601,8 @@ class Cli {
   // A failed call to the agent; says so when --server is not one.
   int AgentFailed(const grpc::Status& status) {
     if (status.error_code() == grpc::StatusCode::UNIMPLEMENTED) {
-      std::cerr << "planctl: " << absl::GetFlag(FLAGS_server)
-                << " serves no AgentService: is it a sync agent?\n";
+      out_->Error(absl::StrCat(options_.server,
+                               " serves no AgentService: is it a sync agent?"));
     }
     return Failed(FromGrpc(status));
   }
@@ -759,19 +613,7 @@ class Cli {
     const grpc::Status status =
         agent_->SyncNow(AgentContext().get(), v1::SyncNowRequest(), &moved);
     if (!status.ok()) return AgentFailed(status);
-    if (json_) {
-      std::cout << RenderJson(moved) << "\n";
-      return kOk;
-    }
-    std::cout << Line("pushed",
-                      absl::StrCat(moved.pushed(), " (applied ",
-                                   moved.applied(), ", merged ", moved.merged(),
-                                   ", conflicts ", moved.conflicts(),
-                                   ", rejected ", moved.rejected(),
-                                   ", duplicates ", moved.duplicates(), ")"))
-              << Line("pulled", absl::StrCat(moved.pulled()))
-              << Line("snapshot", moved.snapshot() ? "yes" : "no")
-              << Line("cursor", absl::StrCat(moved.cursor()));
+    out_->Answer(moved, [&] { return RenderSync(moved); });
     return kOk;
   }
 
@@ -781,37 +623,7 @@ class Cli {
     const grpc::Status status = agent_->GetSyncStatus(
         AgentContext().get(), v1::GetSyncStatusRequest(), &state);
     if (!status.ok()) return AgentFailed(status);
-    if (json_) {
-      std::cout << RenderJson(state) << "\n";
-      return kOk;
-    }
-    const uint64_t lag = state.service_sequence() > state.cursor()
-                             ? state.service_sequence() - state.cursor()
-                             : 0;
-    std::cout << Line("organisation", state.organisation())
-              << Line("plans", absl::StrJoin(state.plans(), ", "))
-              << Line("server", state.server())
-              << Line("replica", state.replica_id())
-              << Line("schedule", state.schedule())
-              << Line("next sync", TimeText(state.next_sync()))
-              << Line("last success", TimeText(state.last_success()))
-              << Line("last attempt", TimeText(state.last_attempt()))
-              << Line("last error",
-                      state.last_error().empty() ? "-" : state.last_error())
-              << Line("pending changes", absl::StrCat(state.pending_changes()))
-              << Line("cursor", absl::StrCat(state.cursor(), " (service ",
-                                             state.service_sequence(), ", lag ",
-                                             lag, ")"))
-              << Line("open conflicts", absl::StrCat(state.open_conflicts()))
-              << Line("clock offset",
-                      absl::StrCat(state.clock_offset_ms(), " ms"));
-    if (state.rejected_size() > 0) {
-      std::cout << "rejected changes:\n";
-      for (const auto& rejected : state.rejected()) {
-        std::cout << "  " << TimeText(rejected.time()) << "  "
-                  << rejected.target() << "  " << rejected.reason() << "\n";
-      }
-    }
+    out_->Answer(state, [&] { return RenderSyncStatus(state); });
     return kOk;
   }
 
@@ -831,8 +643,8 @@ class Cli {
     }
     v1::ListConflictsRequest request;
     request.set_parent(plan_name);
-    request.set_filter(absl::GetFlag(FLAGS_filter));
-    request.set_page_size(std::min(absl::GetFlag(FLAGS_page_size), 1000));
+    request.set_filter(options_.filter);
+    request.set_page_size(std::min(options_.page_size, 1000));
     std::vector<std::unique_ptr<Message>> conflicts;
     do {
       absl::StatusOr<std::unique_ptr<Message>> response =
@@ -845,14 +657,45 @@ class Cli {
       }
       request.set_page_token(page.next_page_token());
     } while (!request.page_token().empty());
-    if (json_) {
-      std::cout << RenderList(conflicts, "conflicts", true);
-      return kOk;
+    out_->List(conflicts, "conflicts", [](const Message& conflict) {
+      return RenderConflict(static_cast<const v1::Conflict&>(conflict));
+    });
+    return kOk;
+  }
+
+  // Sets the value of `request` (to resolve conflict `name`) from `value`,
+  // written as in `set`: encoded as the contested field of the conflict's
+  // target. Returns kOk, or the exit code of what failed.
+  int SetResolvedValue(const std::string& name, const std::string& value,
+                       v1::ResolveConflictRequest* request) {
+    // The value is the target's resource with only the contested field
+    // set, so the conflict says which type and field to parse it as.
+    v1::GetConflictRequest get;
+    get.set_name(name);
+    absl::StatusOr<std::unique_ptr<Message>> read =
+        client_->Call("GetConflict", get);
+    if (!read.ok()) return Failed(read.status());
+    const auto& conflict = static_cast<const v1::Conflict&>(**read);
+    absl::StatusOr<plan::ResourceName> target =
+        plan::ResourceName::Parse(conflict.target());
+    if (!target.ok()) {
+      return Failed(absl::InternalError(
+          absl::StrCat("the conflict's target \"", conflict.target(),
+                       "\" is not a resource name")));
     }
-    for (const auto& conflict : conflicts) {
-      std::cout << RenderConflict(static_cast<const v1::Conflict&>(*conflict));
+    const auto* type = plan::InfoOf(target->kind()).descriptor;
+    std::unique_ptr<Message> resource(
+        google::protobuf::MessageFactory::generated_factory()
+            ->GetPrototype(type)
+            ->New());
+    const auto* field = type->FindFieldByName(conflict.field());
+    if (field == nullptr) {
+      return Failed(absl::InternalError(absl::StrCat(
+          type->name(), " has no field \"", conflict.field(), "\"")));
     }
-    if (conflicts.empty()) std::cerr << "(none)\n";
+    absl::Status set = SetField(resource.get(), conflict.field(), value);
+    if (!set.ok()) return UsageError(set.message());
+    request->set_value(plan::FieldValueBytes(*resource, *field));
     return kOk;
   }
 
@@ -860,57 +703,31 @@ class Cli {
     if (!plan::ResourceName::ParseAs(plan::Kind::kConflict, name).ok()) {
       return UsageError(absl::StrCat("\"", name, "\" is not a conflict name"));
     }
-    const std::optional<int> candidate = absl::GetFlag(FLAGS_candidate);
-    const std::optional<std::string> value = absl::GetFlag(FLAGS_value);
-    if (candidate.has_value() == value.has_value()) {
+    if (options_.candidate.has_value() == options_.value.has_value()) {
       return UsageError("conflicts resolve takes --candidate=N or --value=V");
     }
     v1::ResolveConflictRequest request;
     request.set_name(name);
-    request.set_etag(absl::GetFlag(FLAGS_etag));
-    if (candidate.has_value()) {
-      request.set_candidate(*candidate);
-    } else {
-      // The value is the target's resource with only the contested field
-      // set, so the conflict says which type and field to parse it as.
-      v1::GetConflictRequest get;
-      get.set_name(name);
-      absl::StatusOr<std::unique_ptr<Message>> read =
-          client_->Call("GetConflict", get);
-      if (!read.ok()) return Failed(read.status());
-      const auto& conflict = static_cast<const v1::Conflict&>(**read);
-      absl::StatusOr<plan::ResourceName> target =
-          plan::ResourceName::Parse(conflict.target());
-      if (!target.ok()) {
-        return Failed(absl::InternalError(
-            absl::StrCat("the conflict's target \"", conflict.target(),
-                         "\" is not a resource name")));
-      }
-      const auto* type = plan::InfoOf(target->kind()).descriptor;
-      std::unique_ptr<Message> resource(
-          google::protobuf::MessageFactory::generated_factory()
-              ->GetPrototype(type)
-              ->New());
-      const auto* field = type->FindFieldByName(conflict.field());
-      if (field == nullptr) {
-        return Failed(absl::InternalError(absl::StrCat(
-            type->name(), " has no field \"", conflict.field(), "\"")));
-      }
-      absl::Status set = SetField(resource.get(), conflict.field(), *value);
-      if (!set.ok()) return UsageError(std::string(set.message()));
-      request.set_value(plan::FieldValueBytes(*resource, *field));
+    request.set_etag(options_.etag);
+    if (options_.candidate.has_value()) {
+      request.set_candidate(*options_.candidate);
+    } else if (const int code =
+                   SetResolvedValue(name, *options_.value, &request);
+               code != kOk) {
+      return code;
     }
     absl::StatusOr<std::unique_ptr<Message>> response =
         client_->Call("ResolveConflict", request);
     if (!response.ok()) return Failed(response.status());
-    if (json_) return Print(**response);
-    std::cout << RenderConflict(static_cast<const v1::Conflict&>(**response));
+    const auto& resolved = static_cast<const v1::Conflict&>(**response);
+    out_->Answer(resolved, [&] { return RenderConflict(resolved); });
     return kOk;
   }
 
   PlanClient* client_;
   v1::AgentService::StubInterface* agent_;
-  bool json_;
+  const Options options_;
+  Output* out_;
 };
 
 absl::Span<const Command> Cli::Commands() {
@@ -1048,57 +865,90 @@ std::string Usage() {
   return out;
 }
 
-}  // namespace
-}  // namespace planctl
+// "planctl SYNOPSIS", then what the command does.
+std::string CommandHelp(const Command& command) {
+  return absl::StrCat("planctl ", command.synopsis, "\n\n", command.help);
+}
 
-int main(int argc, char** argv) {
-  using planctl::FindCommand;
-  // `planctl COMMAND --help` shows that command's help.
+// The command `planctl COMMAND ... --help` asks about, or null.
+const Command* HelpAskedFor(int argc, char** argv) {
   for (int i = 2; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if ((arg == "--help" || arg == "-h") && FindCommand(argv[1]) != nullptr) {
-      const auto* command = FindCommand(argv[1]);
-      std::cout << "planctl " << command->synopsis << "\n\n" << command->help;
-      return 0;
-    }
+    const absl::string_view arg = argv[i];
+    if (arg == "--help" || arg == "-h") return FindCommand(argv[1]);
   }
-  absl::SetProgramUsageMessage(planctl::Usage());
+  return nullptr;
+}
+
+// `planctl help [COMMAND]`.
+int Help(const std::vector<std::string>& args, Output* out) {
+  if (args.size() == 1) {
+    out->Text(Usage());
+    return kOk;
+  }
+  const Command* command = FindCommand(args[1]);
+  if (command == nullptr) {
+    out->UsageError("no such command");
+    return kUsage;
+  }
+  out->Text(CommandHelp(*command));
+  return kOk;
+}
+
+// --help lists planctl's own flags, under planctl's usage.
+void SetUpFlagsHelp() {
+  absl::SetProgramUsageMessage(Usage());
   absl::FlagsUsageConfig usage;
   usage.contains_help_flags = [](absl::string_view file) {
     return absl::StrContains(file, "planctl/");
   };
   usage.contains_helpshort_flags = usage.contains_help_flags;
   absl::SetFlagsUsageConfig(usage);
-  std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
-  std::vector<std::string> args(positional.begin() + 1, positional.end());
-  if (args.empty()) {
-    std::cerr << planctl::Usage();
-    return planctl::kUsage;
-  }
-  if (args[0] == "help") {
-    if (args.size() == 1) {
-      std::cout << planctl::Usage();
-      return 0;
-    }
-    const auto* command = FindCommand(args[1]);
-    if (command == nullptr) return planctl::UsageError("no such command");
-    std::cout << "planctl " << command->synopsis << "\n\n" << command->help;
-    return 0;
-  }
-  const plan::TlsFiles tls{.cert = absl::GetFlag(FLAGS_tls_cert),
-                           .key = absl::GetFlag(FLAGS_tls_key),
-                           .ca = absl::GetFlag(FLAGS_tls_ca)};
+}
+
+// Connects to --server and runs the command `args` names.
+int ConnectAndRun(const Options& options, const std::vector<std::string>& args,
+                  Output* out) {
   absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
-      plan::ChannelCredentialsFor(absl::GetFlag(FLAGS_server), tls);
+      plan::ChannelCredentialsFor(options.server, options.tls);
   if (!credentials.ok()) {
-    return planctl::UsageError(std::string(credentials.status().message()));
+    out->UsageError(credentials.status().message());
+    return kUsage;
   }
   std::shared_ptr<grpc::Channel> channel =
-      grpc::CreateChannel(absl::GetFlag(FLAGS_server), *credentials);
-  planctl::PlanClient client(channel,
-                             {.organisation = absl::GetFlag(FLAGS_organisation),
-                              .timeout = absl::GetFlag(FLAGS_timeout)});
-  std::unique_ptr<prevent::plan::v1::AgentService::Stub> agent =
-      prevent::plan::v1::AgentService::NewStub(channel);
-  return planctl::Cli(&client, agent.get()).Run(args);
+      grpc::CreateChannel(options.server, *credentials);
+  PlanClient client(channel, {.organisation = options.organisation,
+                              .timeout = options.timeout});
+  std::unique_ptr<v1::AgentService::Stub> agent =
+      v1::AgentService::NewStub(channel);
+  return Cli(&client, agent.get(), options, out).Run(args);
 }
+
+int Main(int argc, char** argv) {
+  // What is said before the flags are read is text.
+  Output text(std::cout, std::cerr, Output::Format::kText);
+  if (const Command* command = HelpAskedFor(argc, argv)) {
+    text.Text(CommandHelp(*command));
+    return kOk;
+  }
+  SetUpFlagsHelp();
+  const std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
+  const std::vector<std::string> args(positional.begin() + 1, positional.end());
+  if (args.empty()) {
+    text.Info(Usage());
+    return kUsage;
+  }
+  if (args[0] == "help") return Help(args, &text);
+  const absl::StatusOr<Options> options = OptionsFromFlags();
+  if (!options.ok()) {
+    text.UsageError(options.status().message());
+    return kUsage;
+  }
+  Output out(std::cout, std::cerr,
+             options->json ? Output::Format::kJson : Output::Format::kText);
+  return ConnectAndRun(*options, args, &out);
+}
+
+}  // namespace
+}  // namespace planctl
+
+int main(int argc, char** argv) { return planctl::Main(argc, argv); }

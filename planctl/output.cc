@@ -1,6 +1,9 @@
 #include "planctl/output.h"
 
 #include <algorithm>
+#include <memory>
+#include <string>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -17,6 +20,7 @@ namespace {
 
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
+namespace v1 = prevent::plan::v1;
 
 constexpr size_t kMaxCellChars = 60;
 
@@ -144,6 +148,26 @@ std::string ColumnValue(const Message& message, const std::string& column) {
 
 }  // namespace
 
+std::string Table(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> widths;
+  for (const auto& row : rows) {
+    widths.resize(std::max(widths.size(), row.size()), 0);
+    for (size_t i = 0; i < row.size(); ++i) {
+      widths[i] = std::max(widths[i], Width(row[i]));
+    }
+  }
+  std::string out;
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i) {
+      absl::StrAppend(&line, row[i]);
+      if (i + 1 < row.size()) line.append(widths[i] - Width(row[i]) + 2, ' ');
+    }
+    absl::StrAppend(&out, line, "\n");
+  }
+  return out;
+}
+
 std::string RenderJson(const Message& message) {
   std::string json;
   google::protobuf::util::JsonPrintOptions options;
@@ -198,48 +222,10 @@ std::string RenderList(const std::vector<std::unique_ptr<Message>>& resources,
     }
     rows.push_back(std::move(row));
   }
-  std::vector<size_t> widths(columns.size(), 0);
-  for (const auto& row : rows) {
-    for (size_t i = 0; i < row.size(); ++i) {
-      widths[i] = std::max(widths[i], Width(row[i]));
-    }
-  }
-  std::string out;
-  for (const auto& row : rows) {
-    std::string line;
-    for (size_t i = 0; i < row.size(); ++i) {
-      absl::StrAppend(&line, row[i]);
-      if (i + 1 < row.size()) {
-        line.append(widths[i] - Width(row[i]) + 2, ' ');
-      }
-    }
-    absl::StrAppend(&out, line, "\n");
-  }
-  return out;
+  return Table(rows);
 }
 
 namespace {
-
-// Rows of text as an aligned table.
-std::string Table(const std::vector<std::vector<std::string>>& rows) {
-  std::vector<size_t> widths;
-  for (const auto& row : rows) {
-    widths.resize(std::max(widths.size(), row.size()), 0);
-    for (size_t i = 0; i < row.size(); ++i) {
-      widths[i] = std::max(widths[i], Width(row[i]));
-    }
-  }
-  std::string out;
-  for (const auto& row : rows) {
-    std::string line;
-    for (size_t i = 0; i < row.size(); ++i) {
-      absl::StrAppend(&line, row[i]);
-      if (i + 1 < row.size()) line.append(widths[i] - Width(row[i]) + 2, ' ');
-    }
-    absl::StrAppend(&out, line, "\n");
-  }
-  return out;
-}
 
 std::vector<std::string> CountsRow(std::string label,
                                    const prevent::plan::v1::RagCounts& c) {
@@ -321,6 +307,184 @@ std::string RenderChanges(
          Cell(change.new_value(), 30)});
   }
   return Table(rows);
+}
+
+std::string TimeText(const google::protobuf::Timestamp& time) {
+  if (time.seconds() == 0 && time.nanos() == 0) return "-";
+  return FormatTimestamp(time);
+}
+
+std::string RenderConflict(const v1::Conflict& conflict) {
+  std::string out = absl::StrCat(
+      conflict.name(), "  ", v1::Conflict::State_Name(conflict.state()), "  ",
+      conflict.target(), "  ", conflict.field(), "\n");
+  size_t width = 0;
+  for (const auto& candidate : conflict.candidates()) {
+    width = std::max(width, candidate.display_value().size());
+  }
+  for (int i = 0; i < conflict.candidates_size(); ++i) {
+    const auto& candidate = conflict.candidates(i);
+    std::string value = candidate.display_value();
+    value.resize(width, ' ');
+    absl::StrAppend(&out, "  [", i, "] ", value, "  ", candidate.organisation(),
+                    "  ", TimeText(candidate.edit_time()));
+    if (conflict.state() == v1::Conflict::OPEN &&
+        i == conflict.provisional_winner()) {
+      absl::StrAppend(&out, "  (applied meanwhile)");
+    }
+    absl::StrAppend(&out, "\n");
+  }
+  if (conflict.state() == v1::Conflict::RESOLVED) {
+    absl::StrAppend(&out, "  resolved: ", conflict.resolution().display_value(),
+                    "  ", conflict.resolution().organisation(), "  ",
+                    TimeText(conflict.resolution().edit_time()), "\n");
+  }
+  return out;
+}
+
+namespace {
+
+// `label` padded to a column, then `value`.
+std::string Line(absl::string_view label, absl::string_view value) {
+  std::string line(label);
+  line.resize(std::max<size_t>(line.size() + 2, 18), ' ');
+  return absl::StrCat(line, value, "\n");
+}
+
+}  // namespace
+
+std::string RenderSync(const v1::SyncNowResponse& moved) {
+  return absl::StrCat(
+      Line("pushed",
+           absl::StrCat(moved.pushed(), " (applied ", moved.applied(),
+                        ", merged ", moved.merged(), ", conflicts ",
+                        moved.conflicts(), ", rejected ", moved.rejected(),
+                        ", duplicates ", moved.duplicates(), ")")),
+      Line("pulled", absl::StrCat(moved.pulled())),
+      Line("snapshot", moved.snapshot() ? "yes" : "no"),
+      Line("cursor", absl::StrCat(moved.cursor())));
+}
+
+std::string RenderSyncStatus(const v1::SyncStatus& state) {
+  const uint64_t lag = state.service_sequence() > state.cursor()
+                           ? state.service_sequence() - state.cursor()
+                           : 0;
+  std::string out = absl::StrCat(
+      Line("organisation", state.organisation()),
+      Line("plans", absl::StrJoin(state.plans(), ", ")),
+      Line("server", state.server()), Line("replica", state.replica_id()),
+      Line("schedule", state.schedule()),
+      Line("next sync", TimeText(state.next_sync())),
+      Line("last success", TimeText(state.last_success())),
+      Line("last attempt", TimeText(state.last_attempt())),
+      Line("last error", state.last_error().empty() ? "-" : state.last_error()),
+      Line("pending changes", absl::StrCat(state.pending_changes())));
+  absl::StrAppend(
+      &out,
+      Line("cursor",
+           absl::StrCat(state.cursor(), " (service ", state.service_sequence(),
+                        ", lag ", lag, ")")),
+      Line("open conflicts", absl::StrCat(state.open_conflicts())),
+      Line("clock offset", absl::StrCat(state.clock_offset_ms(), " ms")));
+  if (state.rejected_size() > 0) absl::StrAppend(&out, "rejected changes:\n");
+  for (const auto& rejected : state.rejected()) {
+    absl::StrAppend(&out, "  ", TimeText(rejected.time()), "  ",
+                    rejected.target(), "  ", rejected.reason(), "\n");
+  }
+  return out;
+}
+
+std::string RenderImport(const v1::ImportPlanResponse& result) {
+  std::string out = absl::StrCat(
+      result.validate_only() ? "Would create" : "Created", " in ",
+      result.plan().name(), ": ", result.organisation_count(),
+      " organisations, ", result.strand_count(), " strands, ",
+      result.activity_count(), " activities, ", result.action_count(),
+      " actions (", result.warning_count(), " notes)\n");
+  if (!result.validate_only()) return out;
+  std::vector<std::unique_ptr<Message>> activities;
+  for (const auto& activity : result.activities()) {
+    activities.push_back(std::make_unique<v1::Activity>(activity));
+  }
+  absl::StrAppend(&out, RenderList(activities, "activities", false));
+  return out;
+}
+
+std::string RenderImportNotes(absl::string_view file,
+                              const v1::ImportPlanResponse& result) {
+  std::string out;
+  for (const auto& warning : result.warnings()) {
+    absl::StrAppend(&out, file, ":", warning.line(),
+                    ": note: ", warning.message(), "\n");
+  }
+  if (result.warnings_size() < result.warning_count()) {
+    absl::StrAppend(&out, file, ": and ",
+                    result.warning_count() - result.warnings_size(),
+                    " more notes\n");
+  }
+  return out;
+}
+
+std::string RenderBackup(const v1::BackupResponse& backup) {
+  return absl::StrCat("Backup ", backup.backup_id(), " in ", backup.directory(),
+                      ": every change up to ", backup.sequence(), ", ",
+                      backup.files(), " files, ", backup.bytes(),
+                      " bytes (epoch ", backup.epoch(), ")\n");
+}
+
+Output::Output(std::ostream& out, std::ostream& err, Format format)
+    : out_(out), err_(err), format_(format) {}
+
+void Output::Resource(const Message& resource) {
+  out_ << RenderResource(resource, json());
+}
+
+void Output::List(const std::vector<std::unique_ptr<Message>>& resources,
+                  const std::string& list_field) {
+  out_ << RenderList(resources, list_field, json());
+  if (resources.empty()) Note("(none)\n");
+}
+
+void Output::List(const std::vector<std::unique_ptr<Message>>& resources,
+                  const std::string& list_field,
+                  absl::FunctionRef<std::string(const Message&)> text) {
+  if (json()) {
+    out_ << RenderList(resources, list_field, true);
+    return;
+  }
+  for (const auto& resource : resources) out_ << text(*resource);
+  if (resources.empty()) Note("(none)\n");
+}
+
+void Output::Answer(const Message& answer,
+                    absl::FunctionRef<std::string()> text) {
+  if (json()) {
+    out_ << RenderJson(answer);
+  } else {
+    out_ << text();
+  }
+}
+
+void Output::Text(absl::string_view text) { out_ << text; }
+
+void Output::Note(absl::string_view text) {
+  if (!json()) err_ << text;
+}
+
+void Output::Info(absl::string_view text) { err_ << text; }
+
+void Output::Error(absl::string_view message) {
+  err_ << "planctl: " << message << "\n";
+}
+
+void Output::UsageError(absl::string_view message) {
+  Error(message);
+  err_ << "(planctl help for usage)\n";
+}
+
+void Output::Failure(const absl::Status& status) {
+  Error(absl::StrCat(absl::StatusCodeToString(status.code()), ": ",
+                     status.message()));
 }
 
 }  // namespace planctl

@@ -1,0 +1,166 @@
+#include "planctl/options.h"
+
+#include <optional>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+
+ABSL_FLAG(std::string, server, planctl::Options().server,
+          "Address of the plan service or sync agent (HOST:PORT, or "
+          "unix:PATH).");
+ABSL_FLAG(std::string, organisation, "",
+          "Acting organisation recorded on writes (organisations/{org}).");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM certificate naming your organisation (with --tls_key and "
+          "--tls_ca): connect over TLS. Needed for a --server that is not "
+          "loopback.");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert.");
+ABSL_FLAG(std::string, tls_ca, "",
+          "PEM certificate of the CA that signs the server's certificate.");
+ABSL_FLAG(bool, json, false, "Print JSON instead of tables.");
+ABSL_FLAG(absl::Duration, timeout, planctl::Options().timeout,
+          "Deadline of each call.");
+ABSL_FLAG(std::string, filter, "", "list, conflicts list: an AIP-160 filter.");
+ABSL_FLAG(bool, show_deleted, false, "list: include soft-deleted resources.");
+ABSL_FLAG(int, page_size, planctl::Options().page_size,
+          "list: resources per call (all pages are read).");
+ABSL_FLAG(std::string, etag, "",
+          "set, delete, conflicts resolve: only if the resource still has "
+          "this etag.");
+ABSL_FLAG(std::string, format, "",
+          "import: prevent-text or csv (default from the file name); export: "
+          "csv, markdown or html.");
+ABSL_FLAG(std::string, plan, "", "import: the plan to create or fill.");
+ABSL_FLAG(std::string, title, "", "import: the plan's title (for a CSV).");
+ABSL_FLAG(bool, dry_run, false,
+          "import: show what would be created; write nothing.");
+ABSL_FLAG(std::string, output, "", "export: write to this file, not stdout.");
+ABSL_FLAG(std::string, rag, "", "progress: RED, AMBER, GREEN or BLUE.");
+ABSL_FLAG(std::string, note, "", "progress: the commentary.");
+ABSL_FLAG(std::string, period, "",
+          "report: narrow to actions whose timescale overlaps START..END "
+          "(YYYY-MM..YYYY-MM; either side may be empty).");
+ABSL_FLAG(std::string, html, "",
+          "report: also write the HTML dashboard to this file.");
+ABSL_FLAG(std::string, since, "",
+          "changes: changes at or after this date or time (2024-03-01 or RFC "
+          "3339).");
+ABSL_FLAG(std::string, to, "",
+          "admin backup: the backup directory on the plan service's machine, "
+          "inside its --backup_root.");
+ABSL_FLAG(std::optional<int>, candidate, std::nullopt,
+          "conflicts resolve: the index of the chosen candidate.");
+ABSL_FLAG(std::optional<std::string>, value, std::nullopt,
+          "conflicts resolve: a new value for the contested field, written "
+          "as in `set` (e.g. GREEN for rag).");
+
+namespace planctl {
+namespace {
+
+namespace v1 = prevent::plan::v1;
+
+// The flags that take any text, as given.
+Options ReadTextFlags() {
+  Options options;
+  options.server = absl::GetFlag(FLAGS_server);
+  options.organisation = absl::GetFlag(FLAGS_organisation);
+  options.tls = {.cert = absl::GetFlag(FLAGS_tls_cert),
+                 .key = absl::GetFlag(FLAGS_tls_key),
+                 .ca = absl::GetFlag(FLAGS_tls_ca)};
+  options.json = absl::GetFlag(FLAGS_json);
+  options.filter = absl::GetFlag(FLAGS_filter);
+  options.show_deleted = absl::GetFlag(FLAGS_show_deleted);
+  options.etag = absl::GetFlag(FLAGS_etag);
+  options.format = absl::AsciiStrToLower(absl::GetFlag(FLAGS_format));
+  options.plan = absl::GetFlag(FLAGS_plan);
+  options.title = absl::GetFlag(FLAGS_title);
+  options.dry_run = absl::GetFlag(FLAGS_dry_run);
+  options.output = absl::GetFlag(FLAGS_output);
+  options.note = absl::GetFlag(FLAGS_note);
+  options.html = absl::GetFlag(FLAGS_html);
+  options.to = absl::GetFlag(FLAGS_to);
+  return options;
+}
+
+absl::Status ReadNumbers(Options& options) {
+  options.timeout = absl::GetFlag(FLAGS_timeout);
+  if (options.timeout <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--timeout must be positive, e.g. 30s (not ",
+                     absl::FormatDuration(options.timeout), ")"));
+  }
+  options.page_size = absl::GetFlag(FLAGS_page_size);
+  if (options.page_size < 0) {
+    return absl::InvalidArgumentError(
+        "--page_size must not be negative (0 leaves it to the server)");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadConflictChoice(Options& options) {
+  options.candidate = absl::GetFlag(FLAGS_candidate);
+  options.value = absl::GetFlag(FLAGS_value);
+  if (options.candidate.has_value() && *options.candidate < 0) {
+    return absl::InvalidArgumentError(
+        "--candidate is a candidate's index: 0 or more");
+  }
+  if (options.candidate.has_value() && options.value.has_value()) {
+    return absl::InvalidArgumentError(
+        "--candidate and --value exclude each other");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadRag(Options& options) {
+  const std::string text = absl::GetFlag(FLAGS_rag);
+  if (text.empty()) return absl::OkStatus();
+  if (!v1::Rag_Parse(absl::AsciiStrToUpper(text), &options.rag) ||
+      options.rag == v1::RAG_UNSPECIFIED) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--rag \"", text, "\" is not one of RED, AMBER, GREEN, BLUE"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadPeriod(Options& options) {
+  const std::string period = absl::GetFlag(FLAGS_period);
+  if (period.empty()) return absl::OkStatus();
+  const size_t dots = period.find("..");
+  if (dots == std::string::npos) {
+    return absl::InvalidArgumentError(
+        "--period is START..END, e.g. 2024-04..2025-03");
+  }
+  options.period_start = period.substr(0, dots);
+  options.period_end = period.substr(dots + 2);
+  return absl::OkStatus();
+}
+
+absl::Status ReadSince(Options& options) {
+  const std::string text = absl::GetFlag(FLAGS_since);
+  if (text.empty()) return absl::OkStatus();
+  absl::Time since;
+  std::string error;
+  if (!absl::ParseTime(absl::RFC3339_full, text, &since, &error) &&
+      !absl::ParseTime("%Y-%m-%d", text, &since, &error)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--since \"", text, "\" is not a date (2024-03-01) or time"));
+  }
+  options.since = since;
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<Options> OptionsFromFlags() {
+  Options options = ReadTextFlags();
+  for (absl::Status (*read)(Options&) :
+       {&ReadNumbers, &ReadConflictChoice, &ReadRag, &ReadPeriod, &ReadSince}) {
+    if (absl::Status status = read(options); !status.ok()) return status;
+  }
+  return options;
+}
+
+}  // namespace planctl

@@ -1,0 +1,165 @@
+// OptionsFromFlags: planctl's flags from a command line, as main() parses
+// it, into Options; each error names its flag.
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "absl/flags/parse.h"
+#include "absl/flags/reflection.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/civil_time.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "planctl/options.h"
+
+namespace planctl {
+namespace {
+
+namespace v1 = prevent::plan::v1;
+using ::testing::HasSubstr;
+
+class OptionsTest : public ::testing::Test {
+ protected:
+  // The Options of `planctl ARGS...`.
+  static absl::StatusOr<Options> Parse(std::vector<std::string> args) {
+    args.insert(args.begin(), "planctl");
+    std::vector<char*> argv;
+    for (std::string& arg : args) argv.push_back(arg.data());
+    absl::ParseCommandLine(static_cast<int>(argv.size()), argv.data());
+    return OptionsFromFlags();
+  }
+
+ private:
+  // Puts every flag back as it was, so each test starts from the defaults.
+  absl::FlagSaver saver_;
+};
+
+TEST_F(OptionsTest, DefaultsAreTheFlagsDefaults) {
+  absl::StatusOr<Options> options = Parse({"list", "plans"});
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->server, "127.0.0.1:50051");
+  EXPECT_EQ(options->organisation, "");
+  EXPECT_FALSE(options->tls.enabled());
+  EXPECT_FALSE(options->json);
+  EXPECT_EQ(options->timeout, absl::Seconds(30));
+  EXPECT_EQ(options->page_size, 500);
+  EXPECT_EQ(options->rag, v1::RAG_UNSPECIFIED);
+  EXPECT_EQ(options->period_start, "");
+  EXPECT_EQ(options->period_end, "");
+  EXPECT_EQ(options->since, std::nullopt);
+  EXPECT_EQ(options->candidate, std::nullopt);
+  EXPECT_EQ(options->value, std::nullopt);
+}
+
+TEST_F(OptionsTest, ReadsEveryFlag) {
+  absl::StatusOr<Options> options = Parse({"--server=unix:/run/plan.sock",
+                                           "--organisation=organisations/o",
+                                           "--tls_cert=c.pem",
+                                           "--tls_key=k.pem",
+                                           "--tls_ca=ca.pem",
+                                           "--json",
+                                           "--timeout=2m",
+                                           "--filter=rag = RED",
+                                           "--show_deleted",
+                                           "--page_size=0",
+                                           "--etag=e1",
+                                           "--format=CSV",
+                                           "--plan=plans/p",
+                                           "--title=T",
+                                           "--dry_run",
+                                           "--output=out.csv",
+                                           "--rag=green",
+                                           "--note=Done",
+                                           "--html=d.html",
+                                           "--to=nightly",
+                                           "--value=AMBER",
+                                           "health"});
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->server, "unix:/run/plan.sock");
+  EXPECT_EQ(options->organisation, "organisations/o");
+  EXPECT_EQ(options->tls.cert, "c.pem");
+  EXPECT_EQ(options->tls.key, "k.pem");
+  EXPECT_EQ(options->tls.ca, "ca.pem");
+  EXPECT_TRUE(options->json);
+  EXPECT_EQ(options->timeout, absl::Minutes(2));
+  EXPECT_EQ(options->filter, "rag = RED");
+  EXPECT_TRUE(options->show_deleted);
+  EXPECT_EQ(options->page_size, 0);
+  EXPECT_EQ(options->etag, "e1");
+  EXPECT_EQ(options->format, "csv");  // in lower case
+  EXPECT_EQ(options->plan, "plans/p");
+  EXPECT_EQ(options->title, "T");
+  EXPECT_TRUE(options->dry_run);
+  EXPECT_EQ(options->output, "out.csv");
+  EXPECT_EQ(options->rag, v1::GREEN);
+  EXPECT_EQ(options->note, "Done");
+  EXPECT_EQ(options->html, "d.html");
+  EXPECT_EQ(options->to, "nightly");
+  EXPECT_EQ(options->value, "AMBER");
+  EXPECT_EQ(options->candidate, std::nullopt);
+}
+
+TEST_F(OptionsTest, PeriodIsSplitAtItsDotsEitherSideMayBeEmpty) {
+  absl::StatusOr<Options> options = Parse({"--period=2024-04..2025-03"});
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->period_start, "2024-04");
+  EXPECT_EQ(options->period_end, "2025-03");
+  options = Parse({"--period=..2025-03"});
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->period_start, "");
+  EXPECT_EQ(options->period_end, "2025-03");
+}
+
+TEST_F(OptionsTest, SinceIsADateAtMidnightUtcOrATime) {
+  absl::StatusOr<Options> options = Parse({"--since=2024-03-01"});
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->since,
+            absl::FromCivil(absl::CivilDay(2024, 3, 1), absl::UTCTimeZone()));
+  options = Parse({"--since=2024-03-01T12:30:00+01:00"});
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->since,
+            absl::FromCivil(absl::CivilMinute(2024, 3, 1, 11, 30),
+                            absl::UTCTimeZone()));
+}
+
+TEST_F(OptionsTest, CandidateZeroIsACandidate) {
+  absl::StatusOr<Options> options = Parse({"--candidate=0"});
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->candidate, 0);
+  EXPECT_EQ(options->value, std::nullopt);
+}
+
+// A flag whose value does not fit is refused, with the flag named.
+struct BadFlag {
+  std::vector<std::string> args;
+  const char* named;
+};
+
+void PrintTo(const BadFlag& bad, std::ostream* os) {
+  *os << absl::StrJoin(bad.args, " ");
+}
+
+class BadFlagTest : public OptionsTest,
+                    public ::testing::WithParamInterface<BadFlag> {};
+
+TEST_P(BadFlagTest, IsRefusedNamingTheFlag) {
+  const absl::StatusOr<Options> options = Parse(GetParam().args);
+  ASSERT_FALSE(options.ok());
+  EXPECT_EQ(options.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(options.status().message(), HasSubstr(GetParam().named));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Options, BadFlagTest,
+    ::testing::Values(BadFlag{{"--timeout=0s"}, "--timeout"},
+                      BadFlag{{"--timeout=-5s"}, "--timeout"},
+                      BadFlag{{"--page_size=-1"}, "--page_size"},
+                      BadFlag{{"--candidate=-1"}, "--candidate"},
+                      BadFlag{{"--candidate=1", "--value=RED"}, "--value"},
+                      BadFlag{{"--rag=purple"}, "--rag \"purple\""},
+                      BadFlag{{"--rag=RAG_UNSPECIFIED"}, "--rag"},
+                      BadFlag{{"--period=2024-04"}, "--period"},
+                      BadFlag{{"--since=yesterday"}, "--since \"yesterday\""}));
+
+}  // namespace
+}  // namespace planctl
