@@ -16,6 +16,7 @@
 #include "libplan/formats/import_support.h"
 #include "libplan/formats/naming.h"
 #include "libplan/formats/plan_view.h"
+#include "libplan/formats/text_lines.h"
 #include "libplan/formats/timescale.h"
 #include "libplan/model/fields.h"
 #include "libplan/model/names.h"
@@ -330,48 +331,42 @@ absl::Status CsvError(absl::string_view message) {
 // "line L, column C" for a byte of `text` (valid UTF-8 before it); C counts
 // characters.
 std::string Where(absl::string_view text, const TextPosition& at) {
-  size_t column = 1;
-  for (size_t i = at.line_start; i < at.offset && i < text.size(); ++i) {
-    if ((static_cast<uint8_t>(text[i]) & 0xC0) != 0x80) ++column;
-  }
-  return absl::StrCat("line ", at.line, ", column ", column);
+  const size_t end = std::min(at.offset, text.size());
+  const size_t start = std::min(at.line_start, end);
+  return absl::StrCat("line ", at.line, ", column ",
+                      Utf8CharCount(text.substr(start, end - start)) + 1);
 }
 
 // Refuses input that is not text: NUL bytes and other control characters,
 // invalid UTF-8, and over-long lines.
 absl::Status CheckText(absl::string_view text) {
-  TextPosition at;
-  for (size_t i = 0; i < text.size();) {
-    at.offset = i;
-    const uint8_t c = static_cast<uint8_t>(text[i]);
-    if (c == '\n' || c == '\r') {
-      i += (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ? 2 : 1;
-      ++at.line;
-      at.line_start = i;
+  TextCursor at(text, LineBreaks::kLfCrlfOrCr);
+  while (!at.AtEnd()) {
+    if (at.LineBreakLength() > 0) {
+      at.NextLine();
       continue;
     }
-    if (i - at.line_start >= kMaxCsvLineBytes) {
-      return CsvError(absl::StrCat(Where(text, at),
-                                   ": line is longer than 1 MB (",
+    const uint8_t c = at.byte();
+    if (at.line_bytes() >= kMaxCsvLineBytes) {
+      return CsvError(absl::StrCat(at.Where(), ": line is longer than 1 MB (",
                                    kMaxCsvLineBytes, " bytes)"));
     }
     if (c == 0) {
-      return CsvError(absl::StrCat(Where(text, at),
-                                   ": binary data (a NUL byte), not CSV text"));
+      return CsvError(
+          absl::StrCat(at.Where(), ": binary data (a NUL byte), not CSV text"));
     }
     if (c < 0x20 && c != '\t') {
-      return CsvError(
-          absl::StrCat(Where(text, at), ": control character U+00",
-                       absl::Hex(c, absl::kZeroPad2),
-                       "; only tabs and line breaks are allowed in CSV text"));
+      return CsvError(absl::StrCat(
+          at.Where(), ": control character U+00", absl::Hex(c, absl::kZeroPad2),
+          "; only tabs and line breaks are allowed in CSV text"));
     }
-    const size_t length = Utf8CharLength(text, i);
+    const size_t length = at.CharLength();
     if (length == 0) {
-      return CsvError(absl::StrCat(Where(text, at), ": invalid UTF-8 (byte 0x",
+      return CsvError(absl::StrCat(at.Where(), ": invalid UTF-8 (byte 0x",
                                    absl::Hex(c, absl::kZeroPad2),
                                    "); save the file as CSV UTF-8"));
     }
-    i += length;
+    at.Skip(length);
   }
   return absl::OkStatus();
 }
@@ -1293,12 +1288,11 @@ absl::StatusOr<ParsedPlan> ParsePlanCsv(absl::string_view content,
                                  " bytes; at most ", kMaxCsvBytes,
                                  " (10 MB) are accepted"));
   }
-  if (absl::StartsWith(content, "\xFF\xFE") ||
-      absl::StartsWith(content, "\xFE\xFF")) {
+  if (HasUtf16ByteOrderMark(content)) {
     return CsvError(
         "input is UTF-16 text; save the spreadsheet as \"CSV UTF-8\"");
   }
-  if (absl::StartsWith(content, "\xEF\xBB\xBF")) content.remove_prefix(3);
+  content.remove_prefix(Utf8ByteOrderMarkLength(content));
   if (Trim(content).empty()) {
     return CsvError("input is empty; expected a header row and plan rows");
   }

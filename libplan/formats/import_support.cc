@@ -6,25 +6,15 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "libplan/util/utf8.h"
 
 namespace plan {
-namespace {
-
-bool IsContinuationByte(char c) {
-  return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
-}
-
-}  // namespace
 
 std::string QuoteForMessage(absl::string_view text) {
   constexpr size_t kMaxChars = 60;
-  size_t chars = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (IsContinuationByte(text[i])) continue;
-    if (chars == kMaxChars) {
-      return absl::StrCat("\"", text.substr(0, i), "\u2026\"");
-    }
-    ++chars;
+  const absl::string_view shown = Utf8Prefix(text, kMaxChars);
+  if (shown.size() < text.size()) {
+    return absl::StrCat("\"", shown, "\u2026\"");
   }
   return absl::StrCat("\"", text, "\"");
 }

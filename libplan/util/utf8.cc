@@ -38,4 +38,20 @@ size_t Utf8CharLength(absl::string_view text, size_t i, char32_t* code_point) {
   return length;
 }
 
+size_t Utf8CharCount(absl::string_view text) {
+  size_t count = 0;
+  for (char c : text) count += IsUtf8ContinuationByte(c) ? 0 : 1;
+  return count;
+}
+
+absl::string_view Utf8Prefix(absl::string_view text, size_t max_chars) {
+  size_t chars = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (IsUtf8ContinuationByte(text[i])) continue;
+    if (chars == max_chars) return text.substr(0, i);
+    ++chars;
+  }
+  return text;
+}
+
 }  // namespace plan

@@ -15,6 +15,21 @@ namespace plan {
 size_t Utf8CharLength(absl::string_view text, size_t i,
                       char32_t* code_point = nullptr);
 
+// Whether `c` is a continuation byte (10xxxxxx): one that never starts a
+// UTF-8 character.
+constexpr bool IsUtf8ContinuationByte(char c) {
+  return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
+}
+
+// The number of characters in `text`: its bytes that are not continuation
+// bytes. For valid UTF-8 that is its number of code points.
+size_t Utf8CharCount(absl::string_view text);
+
+// The longest prefix of `text` with at most `max_chars` characters (as
+// Utf8CharCount counts them). It never ends inside a character of valid
+// UTF-8: the continuation bytes of its last character are kept with it.
+absl::string_view Utf8Prefix(absl::string_view text, size_t max_chars);
+
 }  // namespace plan
 
 #endif  // LIBPLAN_UTIL_UTF8_H_
