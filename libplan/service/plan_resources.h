@@ -213,6 +213,18 @@ class PlanResources {
                                    google::protobuf::Message* created,
                                    const Author& author,
                                    const Actor* authorize) const;
+  // WriteDocument's body, within its commit: checks that `actor` may write
+  // the plan, then creates what WriteDocument says and sets `created` to it.
+  absl::Status WriteDocumentInTransaction(Transaction& txn,
+                                          const PlanDocument& document,
+                                          const Actor& actor,
+                                          PlanDocument* created) const;
+  // Creates `resource` (valid, of `kind`) for `author`, unless `reuse` and
+  // it exists already (FAILED_PRECONDITION, reason RESOURCE_DELETED, when
+  // that one is deleted). True when it made it.
+  absl::StatusOr<bool> CreateFromDocument(
+      Transaction& txn, Kind kind, const google::protobuf::Message& resource,
+      bool reuse, const Author& author) const;
   // What an Update request writes, checked before the commit: the resource
   // and the fields, or INVALID_ARGUMENT naming each bad field, or
   // DEADLINE_EXCEEDED.
