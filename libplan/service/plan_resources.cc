@@ -135,6 +135,204 @@ bool IsOverdue(const prevent::plan::v1::Action& action,
          action.rag() != prevent::plan::v1::BLUE;
 }
 
+// Moves `value` into `*into` when it is OK; otherwise adds its message as a
+// violation of `field`.
+template <typename T>
+void TakeOrAdd(absl::StatusOr<T> value, absl::string_view field, T* into,
+               FieldViolations* violations) {
+  if (value.ok()) {
+    *into = *std::move(value);
+  } else {
+    violations->Add(std::string(field), std::string(value.status().message()));
+  }
+}
+
+// `text` as a filter of `kind`'s resources (actions may also name the
+// computed field "overdue"), or INVALID_ARGUMENT saying why not.
+absl::StatusOr<Filter> ParseFilterOf(Kind kind, absl::string_view text) {
+  std::vector<std::string> computed;
+  if (kind == Kind::kAction) computed.push_back(kOverdueField);
+  ASSIGN_OR_RETURN(Filter filter, Filter::Parse(text));
+  RETURN_IF_ERROR(filter.Check(*InfoOf(kind).descriptor, computed));
+  return filter;
+}
+
+// The entity key a page of `kind` starts after: "" for the first page (an
+// empty `token`), else the key of the last name of the page before.
+// INVALID_ARGUMENT when `token` is not one issued for `fingerprint`.
+absl::StatusOr<std::string> StartAfter(Kind kind,
+                                       const std::string& fingerprint,
+                                       absl::string_view token) {
+  if (token.empty()) return std::string();
+  ASSIGN_OR_RETURN(const std::string last, DecodePageToken(fingerprint, token));
+  absl::StatusOr<ResourceName> last_name = ResourceName::ParseAs(kind, last);
+  if (!last_name.ok()) {
+    return absl::InvalidArgumentError("is not a page token of this service");
+  }
+  return EntityKey(*last_name);
+}
+
+// A List request, checked.
+struct ListQuery {
+  ListParent parent;
+  Filter filter;
+  bool show_deleted = false;
+  // Of the query a page token is bound to (QueryFingerprint).
+  std::string fingerprint;
+  // The entity key the page starts after ("" for the first page).
+  std::string start_after;
+  // The most resources the page holds.
+  int page_size = 0;
+};
+
+// `request` for `kind` checked, or INVALID_ARGUMENT naming each bad field.
+absl::StatusOr<ListQuery> CheckList(Kind kind, const ListRequest& request,
+                                    const PlanResourcesOptions& options) {
+  ListQuery query;
+  FieldViolations violations;
+  TakeOrAdd(ParseListParent(kind, request.parent), "parent", &query.parent,
+            &violations);
+  if (request.page_size < 0) {
+    violations.Add("page_size", "must not be negative");
+  }
+  TakeOrAdd(ParseFilterOf(kind, request.filter), "filter", &query.filter,
+            &violations);
+  query.fingerprint = QueryFingerprint(kind, request);
+  TakeOrAdd(StartAfter(kind, query.fingerprint, request.page_token),
+            "page_token", &query.start_after, &violations);
+  RETURN_IF_ERROR(violations.ToStatus());
+  query.show_deleted = request.show_deleted;
+  query.page_size =
+      request.page_size == 0
+          ? options.default_page_size
+          : std::min<int>(request.page_size, options.max_page_size);
+  return query;
+}
+
+// OK when `actor` may list the children of `ancestor` (a List parent's
+// deepest named ancestor; nullopt: none to check): PERMISSION_DENIED when
+// `readable` (null: every plan may be read) says it may not read its plan,
+// and otherwise NOT_FOUND (reason PARENT_NOT_FOUND) when it does not exist.
+absl::Status CheckListParent(const PlanResources& resources, const Actor& actor,
+                             const ReadView& view, ReadableCache* readable,
+                             const std::optional<ResourceName>& ancestor) {
+  if (!ancestor.has_value()) return absl::OkStatus();
+  if (readable != nullptr) {
+    ASSIGN_OR_RETURN(const bool may,
+                     readable->MayRead(*ancestor, LookupIn(view)));
+    if (!may) {
+      return resources.CheckAccess(actor, Operation::kRead, *ancestor,
+                                   LookupIn(view));
+    }
+  }
+  ASSIGN_OR_RETURN(const std::optional<storage::Entity> stored,
+                   view.GetEntity(*ancestor));
+  if (!stored.has_value()) {
+    return Error(absl::StatusCode::kNotFound, "PARENT_NOT_FOUND",
+                 absl::StrCat("parent ", ancestor->str(), " does not exist"),
+                 ancestor->str());
+  }
+  return absl::OkStatus();
+}
+
+// One page of a List, filled from a scan of the stored entities of its
+// kind, in name order.
+class ListPage {
+ public:
+  // The page shows what `query` selects, leaving out what `readable` (null:
+  // everything may be read) says may not be read as `view` sees the store;
+  // actions are overdue as of `now`. It holds at most query.page_size
+  // resources, and takes no more once they exceed `max_bytes`. `add` makes
+  // each resource's place in the answer. Every argument must outlive it.
+  ListPage(Kind kind, const ListQuery& query, absl::Time now, size_t max_bytes,
+           ReadableCache* readable, const ReadView& view,
+           absl::FunctionRef<Message*()> add)
+      : kind_(kind),
+        query_(query),
+        this_month_(absl::FormatTime("%Y-%m", now, absl::UTCTimeZone())),
+        max_bytes_(max_bytes),
+        readable_(readable),
+        view_(view),
+        add_(add),
+        candidate_(google::protobuf::MessageFactory::generated_factory()
+                       ->GetPrototype(InfoOf(kind).descriptor)
+                       ->New()) {}
+
+  // Takes the entity `value` stored under `key`, adding it to the page when
+  // the page shows it. False stops the scan: the page is full, or status()
+  // has failed.
+  bool Take(absl::string_view key, absl::string_view value) {
+    const absl::string_view name = NameOfEntityKey(key);
+    storage::Entity entity;
+    if (!entity.ParseFromArray(value.data(), static_cast<int>(value.size())) ||
+        !candidate_->ParseFromString(entity.resource())) {
+      status_ =
+          absl::DataLossError(absl::StrCat("stored ", name, " is corrupt"));
+      return false;
+    }
+    absl::StatusOr<bool> shown = Shows(entity, name);
+    if (!shown.ok()) {
+      status_ = shown.status();
+      return false;
+    }
+    if (!*shown) return true;
+    if (count_ >= query_.page_size || (count_ > 0 && bytes_ >= max_bytes_)) {
+      more_ = true;
+      return false;
+    }
+    bytes_ += entity.resource().size();
+    add_()->CopyFrom(*candidate_);
+    last_name_ = std::string(name);
+    ++count_;
+    return true;
+  }
+
+  // Why the scan stopped, when it failed: DATA_LOSS (a stored entity is
+  // corrupt), or a lookup's error.
+  const absl::Status& status() const { return status_; }
+
+  // The token of the next page; "" when this is the last.
+  std::string NextPageToken() const {
+    return more_ ? EncodePageToken(query_.fingerprint, last_name_) : "";
+  }
+
+ private:
+  // Whether the page shows the candidate, stored as `entity` under `name`.
+  absl::StatusOr<bool> Shows(const storage::Entity& entity,
+                             absl::string_view name) {
+    if (entity.deleted() && !query_.show_deleted) return false;
+    if (readable_ != nullptr) {
+      ASSIGN_OR_RETURN(
+          const bool may,
+          readable_->MayRead(*ResourceName::Parse(name), LookupIn(view_)));
+      if (!may) return false;
+    }
+    if (kind_ == Kind::kAction) {
+      computed_[kOverdueField] =
+          IsOverdue(static_cast<const prevent::plan::v1::Action&>(*candidate_),
+                    this_month_);
+    }
+    return query_.filter.Matches(*candidate_, computed_);
+  }
+
+  const Kind kind_;
+  const ListQuery& query_;
+  const std::string this_month_;
+  const size_t max_bytes_;
+  ReadableCache* const readable_;
+  const ReadView& view_;
+  const absl::FunctionRef<Message*()> add_;
+  // Each scanned resource, parsed.
+  const std::unique_ptr<Message> candidate_;
+  // The computed fields' values for the candidate.
+  absl::flat_hash_map<std::string, bool> computed_;
+  int count_ = 0;
+  size_t bytes_ = 0;
+  std::string last_name_;
+  bool more_ = false;
+  absl::Status status_;
+};
+
 // What one accepted change is stamped with.
 struct Stamp {
   uint64_t hlc;
@@ -282,124 +480,24 @@ absl::Status PlanResources::List(Kind kind, const ListRequest& request,
                                  const Actor& actor,
                                  absl::FunctionRef<Message*()> add,
                                  std::string* next_page_token) const {
-  const KindInfo& info = InfoOf(kind);
-  FieldViolations violations;
-  absl::StatusOr<ListParent> parent = ParseListParent(kind, request.parent);
-  if (!parent.ok())
-    violations.Add("parent", std::string(parent.status().message()));
-  if (request.page_size < 0)
-    violations.Add("page_size", "must not be negative");
-  const bool is_action = kind == Kind::kAction;
-  std::vector<std::string> computed;
-  if (is_action) computed.push_back(kOverdueField);
-  absl::StatusOr<Filter> filter = Filter::Parse(request.filter);
-  if (filter.ok()) {
-    if (absl::Status checked = filter->Check(*info.descriptor, computed);
-        !checked.ok()) {
-      filter = checked;
-    }
-  }
-  if (!filter.ok())
-    violations.Add("filter", std::string(filter.status().message()));
-  const std::string fingerprint = QueryFingerprint(kind, request);
-  std::string start_after;
-  if (!request.page_token.empty()) {
-    absl::StatusOr<std::string> last =
-        DecodePageToken(fingerprint, request.page_token);
-    if (!last.ok()) {
-      violations.Add("page_token", std::string(last.status().message()));
-    } else {
-      absl::StatusOr<ResourceName> last_name =
-          ResourceName::ParseAs(kind, *last);
-      if (!last_name.ok()) {
-        violations.Add("page_token", "is not a page token of this service");
-      } else {
-        start_after = EntityKey(*last_name);
-      }
-    }
-  }
-  RETURN_IF_ERROR(violations.ToStatus());
-
-  const int page_size =
-      request.page_size == 0
-          ? options_.default_page_size
-          : std::min<int>(request.page_size, options_.max_page_size);
+  ASSIGN_OR_RETURN(const ListQuery query, CheckList(kind, request, options_));
   std::unique_ptr<ReadView> view = NewReadView(actor);
   // Within one plan, the caller may read all of it or none of it (decided
   // before its existence is told); across plans, what it may not read is
   // left out.
   const std::unique_ptr<ReadableCache> readable = NewReadableCache(actor);
-  if (parent->ancestor.has_value()) {
-    if (readable != nullptr) {
-      ASSIGN_OR_RETURN(bool may,
-                       readable->MayRead(*parent->ancestor, LookupIn(*view)));
-      if (!may) {
-        return CheckAccess(actor, Operation::kRead, *parent->ancestor,
-                           LookupIn(*view));
-      }
-    }
-    ASSIGN_OR_RETURN(std::optional<storage::Entity> ancestor,
-                     view->GetEntity(*parent->ancestor));
-    if (!ancestor.has_value()) {
-      return Error(
-          absl::StatusCode::kNotFound, "PARENT_NOT_FOUND",
-          absl::StrCat("parent ", parent->ancestor->str(), " does not exist"),
-          parent->ancestor->str());
-    }
-  }
-
-  const std::string this_month =
-      absl::FormatTime("%Y-%m", options_.now(), absl::UTCTimeZone());
-  absl::flat_hash_map<std::string, bool> computed_values;
-  std::unique_ptr<Message> candidate(
-      google::protobuf::MessageFactory::generated_factory()
-          ->GetPrototype(info.descriptor)
-          ->New());
-  int count = 0;
-  size_t bytes = 0;
-  std::string last_name;
-  bool more = false;
-  absl::Status failure = absl::OkStatus();
-  RETURN_IF_ERROR(view->Scan(
-      Cf::kEntities, EntityKeyPrefix(kind, parent->prefix), start_after,
-      [&](absl::string_view key, absl::string_view value) {
-        storage::Entity entity;
-        if (!entity.ParseFromArray(value.data(),
-                                   static_cast<int>(value.size())) ||
-            !candidate->ParseFromString(entity.resource())) {
-          failure = absl::DataLossError(
-              absl::StrCat("stored ", NameOfEntityKey(key), " is corrupt"));
-          return false;
-        }
-        if (entity.deleted() && !request.show_deleted) return true;
-        if (readable != nullptr) {
-          absl::StatusOr<bool> may = readable->MayRead(
-              *ResourceName::Parse(NameOfEntityKey(key)), LookupIn(*view));
-          if (!may.ok()) {
-            failure = may.status();
-            return false;
-          }
-          if (!*may) return true;
-        }
-        if (is_action) {
-          computed_values[kOverdueField] = IsOverdue(
-              static_cast<const prevent::plan::v1::Action&>(*candidate),
-              this_month);
-        }
-        if (!filter->Matches(*candidate, computed_values)) return true;
-        if (count >= page_size ||
-            (count > 0 && bytes >= options_.max_page_bytes)) {
-          more = true;
-          return false;
-        }
-        bytes += entity.resource().size();
-        add()->CopyFrom(*candidate);
-        last_name = std::string(NameOfEntityKey(key));
-        ++count;
-        return true;
-      }));
-  RETURN_IF_ERROR(failure);
-  *next_page_token = more ? EncodePageToken(fingerprint, last_name) : "";
+  RETURN_IF_ERROR(CheckListParent(*this, actor, *view, readable.get(),
+                                  query.parent.ancestor));
+  ListPage page(kind, query, options_.now(), options_.max_page_bytes,
+                readable.get(), *view, add);
+  RETURN_IF_ERROR(
+      view->Scan(Cf::kEntities, EntityKeyPrefix(kind, query.parent.prefix),
+                 query.start_after,
+                 [&page](absl::string_view key, absl::string_view value) {
+                   return page.Take(key, value);
+                 }));
+  RETURN_IF_ERROR(page.status());
+  *next_page_token = page.NextPageToken();
   return absl::OkStatus();
 }
 
