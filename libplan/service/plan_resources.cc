@@ -333,6 +333,65 @@ class ListPage {
   absl::Status status_;
 };
 
+// The conflict `name` as stored, when `actor` may resolve it (checked
+// first), it exists, `etag` (when not empty) is its etag, and it is open.
+absl::StatusOr<v1::Conflict> OpenConflict(const PlanResources& resources,
+                                          Transaction& txn,
+                                          const ResourceName& name,
+                                          absl::string_view etag,
+                                          const Actor& actor) {
+  RETURN_IF_ERROR(
+      resources.CheckAccess(actor, Operation::kResolve, name, LookupIn(txn)));
+  ASSIGN_OR_RETURN(const std::optional<storage::Entity> stored,
+                   txn.GetEntity(name));
+  if (!stored.has_value()) return ResourceNotFound(name);
+  v1::Conflict conflict;
+  RETURN_IF_ERROR(ParseStoredResource(*stored, &conflict));
+  if (!etag.empty() && etag != conflict.etag()) {
+    return EtagMismatch(name, etag);
+  }
+  if (conflict.state() != v1::Conflict::OPEN) {
+    return Error(absl::StatusCode::kFailedPrecondition, "ALREADY_RESOLVED",
+                 absl::StrCat(name.str(), " is already resolved"), name.str());
+  }
+  return conflict;
+}
+
+// What `request` chooses: one of `conflict`'s candidates (INVALID_ARGUMENT
+// naming "candidate" when it has no such candidate), or a value of its own.
+absl::StatusOr<v1::Conflict::Candidate> ChosenCandidate(
+    const prevent::plan::v1::ResolveConflictRequest& request,
+    const v1::Conflict& conflict) {
+  if (request.choice_case() !=
+      prevent::plan::v1::ResolveConflictRequest::kCandidate) {
+    v1::Conflict::Candidate chosen;
+    chosen.set_value(request.value());
+    return chosen;
+  }
+  if (request.candidate() < 0 ||
+      request.candidate() >= conflict.candidates_size()) {
+    FieldViolations violations;
+    violations.Add("candidate",
+                   absl::StrCat("must be 0-", conflict.candidates_size() - 1));
+    return violations.ToStatus();
+  }
+  return conflict.candidates(request.candidate());
+}
+
+// The update that resolves conflict `name` with `chosen`, chosen now by
+// `organisation`: its state and resolution.
+v1::Conflict Resolved(const ResourceName& name, v1::Conflict::Candidate chosen,
+                      const std::string& organisation) {
+  v1::Conflict resolved;
+  resolved.set_name(name.str());
+  resolved.set_state(v1::Conflict::RESOLVED);
+  chosen.set_organisation(organisation);
+  *chosen.mutable_edit_time() = ToTimestamp(absl::Now());
+  chosen.clear_change_id();
+  *resolved.mutable_resolution() = std::move(chosen);
+  return resolved;
+}
+
 // What one accepted change is stamped with.
 struct Stamp {
   uint64_t hlc;
@@ -842,89 +901,74 @@ absl::Status PlanResources::ResolveConflict(
   }
   RETURN_IF_ERROR(CheckDeadline(actor));
   const Author author = AuthorOf(actor);
-  const std::string& organisation = author.organisation;
   return store_->Commit([&](Transaction& txn) -> absl::Status {
-    RETURN_IF_ERROR(
-        CheckAccess(actor, Operation::kResolve, name, LookupIn(txn)));
-    ASSIGN_OR_RETURN(std::optional<storage::Entity> entity,
-                     txn.GetEntity(name));
-    if (!entity.has_value()) return ResourceNotFound(name);
-    v1::Conflict conflict;
-    RETURN_IF_ERROR(ParseStoredResource(*entity, &conflict));
-    if (!request.etag().empty() && request.etag() != conflict.etag()) {
-      return EtagMismatch(name, request.etag());
-    }
-    if (conflict.state() != v1::Conflict::OPEN) {
-      return Error(absl::StatusCode::kFailedPrecondition, "ALREADY_RESOLVED",
-                   absl::StrCat(name.str(), " is already resolved"),
-                   name.str());
-    }
-    v1::Conflict::Candidate chosen;
-    if (request.choice_case() ==
-        prevent::plan::v1::ResolveConflictRequest::kCandidate) {
-      if (request.candidate() < 0 ||
-          request.candidate() >= conflict.candidates_size()) {
-        FieldViolations violations;
-        violations.Add(
-            "candidate",
-            absl::StrCat("must be 0-", conflict.candidates_size() - 1));
-        return violations.ToStatus();
-      }
-      chosen = conflict.candidates(request.candidate());
-    } else {
-      chosen.set_value(request.value());
-    }
-    ASSIGN_OR_RETURN(ResourceName target,
-                     ResourceName::Parse(conflict.target()));
-    const KindInfo& info = InfoOf(target.kind());
-    const FieldDescriptor* field =
-        info.descriptor->FindFieldByName(conflict.field());
-    if (field == nullptr) {
-      return absl::DataLossError(absl::StrCat(name.str(), " names no field"));
-    }
-    ASSIGN_OR_RETURN(std::optional<storage::Entity> target_entity,
-                     txn.GetEntity(target));
-    if (!target_entity.has_value()) return ResourceNotFound(target);
-    std::unique_ptr<Message> scratch(
-        google::protobuf::MessageFactory::generated_factory()
-            ->GetPrototype(info.descriptor)
-            ->New());
-    if (!chosen.deletes()) {
-      if (target_entity->deleted()) {
-        RETURN_IF_ERROR(UndeleteInTransaction(txn, target, author,
-                                              /*authorize=*/nullptr,
-                                              scratch.get()));
-      }
-      std::unique_ptr<Message> values(scratch->New());
-      if (!values->ParseFromString(chosen.value())) {
-        FieldViolations violations;
-        violations.Add("value",
-                       absl::StrCat("is not a ", info.descriptor->name(),
-                                    " with only ", conflict.field(), " set"));
-        return violations.ToStatus();
-      }
-      SetString(values.get(), "name", target.str());
-      RETURN_IF_ERROR(UpdateInTransaction(txn, target, *values, {field}, author,
-                                          /*authorize=*/nullptr,
-                                          scratch.get()));
-    } else if (!target_entity->deleted()) {
-      return Error(absl::StatusCode::kFailedPrecondition, "RESOURCE_RESTORED",
-                   absl::StrCat(target.str(), " is no longer deleted"),
-                   target.str());
-    }
-    v1::Conflict resolved;
-    resolved.set_name(name.str());
-    resolved.set_state(v1::Conflict::RESOLVED);
-    chosen.set_organisation(organisation);
-    *chosen.mutable_edit_time() = ToTimestamp(absl::Now());
-    chosen.clear_change_id();
-    *resolved.mutable_resolution() = chosen;
+    ASSIGN_OR_RETURN(const v1::Conflict conflict,
+                     OpenConflict(*this, txn, name, request.etag(), actor));
+    ASSIGN_OR_RETURN(const v1::Conflict::Candidate chosen,
+                     ChosenCandidate(request, conflict));
+    RETURN_IF_ERROR(ApplyChoice(txn, name, conflict, chosen, author));
     const std::vector<const FieldDescriptor*> fields = {
         v1::Conflict::descriptor()->FindFieldByName("state"),
         v1::Conflict::descriptor()->FindFieldByName("resolution")};
-    return UpdateInTransaction(txn, name, resolved, fields, author,
-                               /*authorize=*/nullptr, out);
+    return UpdateInTransaction(txn, name,
+                               Resolved(name, chosen, author.organisation),
+                               fields, author, /*authorize=*/nullptr, out);
   });
+}
+
+absl::Status PlanResources::ApplyChoice(Transaction& txn,
+                                        const ResourceName& name,
+                                        const v1::Conflict& conflict,
+                                        const v1::Conflict::Candidate& chosen,
+                                        const Author& author) const {
+  ASSIGN_OR_RETURN(const ResourceName target,
+                   ResourceName::Parse(conflict.target()));
+  const FieldDescriptor* field =
+      InfoOf(target.kind()).descriptor->FindFieldByName(conflict.field());
+  if (field == nullptr) {
+    return absl::DataLossError(absl::StrCat(name.str(), " names no field"));
+  }
+  ASSIGN_OR_RETURN(const std::optional<storage::Entity> stored,
+                   txn.GetEntity(target));
+  if (!stored.has_value()) return ResourceNotFound(target);
+  if (!chosen.deletes()) {
+    return WriteChosenValue(txn, target, stored->deleted(), *field,
+                            chosen.value(), author);
+  }
+  if (!stored->deleted()) {
+    return Error(absl::StatusCode::kFailedPrecondition, "RESOURCE_RESTORED",
+                 absl::StrCat(target.str(), " is no longer deleted"),
+                 target.str());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PlanResources::WriteChosenValue(Transaction& txn,
+                                             const ResourceName& target,
+                                             bool deleted,
+                                             const FieldDescriptor& field,
+                                             const std::string& value,
+                                             const Author& author) const {
+  const google::protobuf::Descriptor& type = *InfoOf(target.kind()).descriptor;
+  std::unique_ptr<Message> scratch(
+      google::protobuf::MessageFactory::generated_factory()
+          ->GetPrototype(&type)
+          ->New());
+  if (deleted) {
+    RETURN_IF_ERROR(UndeleteInTransaction(txn, target, author,
+                                          /*authorize=*/nullptr,
+                                          scratch.get()));
+  }
+  std::unique_ptr<Message> values(scratch->New());
+  if (!values->ParseFromString(value)) {
+    FieldViolations violations;
+    violations.Add("value", absl::StrCat("is not a ", type.name(),
+                                         " with only ", field.name(), " set"));
+    return violations.ToStatus();
+  }
+  SetString(values.get(), "name", target.str());
+  return UpdateInTransaction(txn, target, *values, {&field}, author,
+                             /*authorize=*/nullptr, scratch.get());
 }
 
 }  // namespace plan
