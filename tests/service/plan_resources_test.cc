@@ -6,6 +6,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -576,6 +577,56 @@ TEST_F(PlanResourcesTest, ChoosingTheDeleteNeedsTheTargetStillDeleted) {
   EXPECT_TRUE(EntityOf(action.name()).deleted());
   EXPECT_EQ(store_->last_sequence(), before + 1) << "the conflict's update";
   EXPECT_EQ(LastChange().target(), conflict.name());
+}
+
+// A page stops growing once its resources pass max_page_bytes (it always
+// holds one), and the next resumes after it; a token is honoured only as
+// this service issued it.
+TEST_F(PlanResourcesTest, AListPageEndsAtItsByteBoundAndResumesAfterIt) {
+  for (const char* id : {"a", "b", "c"}) NewAction(id);
+  PlanResourcesOptions options;
+  options.max_page_bytes = 1;
+  PlanResources small_pages(store_.get(), &clock_, options);
+  ListRequest request;
+  request.parent = kActivity;
+  std::vector<std::string> names;
+  std::vector<std::string> tokens;
+  do {
+    v1::Action action;
+    std::string token;
+    int added = 0;
+    const absl::Status status = small_pages.List(
+        Kind::kAction, request, actor_,
+        [&]() -> google::protobuf::Message* {
+          ++added;
+          return &action;
+        },
+        &token);
+    ASSERT_TRUE(status.ok()) << status;
+    ASSERT_EQ(added, 1);
+    names.push_back(action.name());
+    tokens.push_back(token);
+    request.page_token = token;
+  } while (!request.page_token.empty() && names.size() < 10);
+  EXPECT_THAT(names, ElementsAre(absl::StrCat(kActivity, "/actions/a"),
+                                 absl::StrCat(kActivity, "/actions/b"),
+                                 absl::StrCat(kActivity, "/actions/c")));
+
+  // The first token, naming something that is not an action.
+  std::string text;
+  ASSERT_TRUE(absl::WebSafeBase64Unescape(tokens[0], &text));
+  request.page_token = absl::WebSafeBase64Escape(
+      absl::StrCat(text.substr(0, text.rfind('|') + 1), kPlan));
+  std::string token;
+  const absl::Status status = small_pages.List(
+      Kind::kAction, request, actor_,
+      [&]() -> google::protobuf::Message* {
+        ADD_FAILURE() << "listed for a bad token";
+        return nullptr;
+      },
+      &token);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+  EXPECT_THAT(FieldsOf(status), ElementsAre("page_token"));
 }
 
 }  // namespace
