@@ -776,22 +776,14 @@ absl::Status PlanResources::UpdateInTransaction(
       DecideChange(requested, entity,
                    Context(lookup, authorize, GetString(resource, "etag"))));
   RETURN_IF_ERROR(decision.refusal);
-  // `out` takes the stored resource, then the update: no copy of either.
-  RETURN_IF_ERROR(ParseStoredResource(*entity, out));
-  // Nothing changes: nothing to write, and `out` is as stored.
-  if (!decision.logged.has_value()) return absl::OkStatus();
-  std::vector<const FieldDescriptor*> changed;
-  for (const v1::FieldChange& fc : decision.logged->fields()) {
-    const FieldDescriptor* field =
-        out->GetDescriptor()->FindFieldByName(fc.field());
-    std::unique_ptr<Message> value(out->New());
-    if (field == nullptr || !value->ParseFromString(fc.value())) {
-      return absl::InternalError(
-          absl::StrCat("a decided value of ", name.str(), " is unreadable"));
-    }
-    CopyField(*value, *field, out);
-    changed.push_back(field);
+  // `out` takes the resource as decided, with no copy: as stored when
+  // nothing changes, and then there is nothing to write.
+  if (decision.edited == nullptr) {
+    return absl::InternalError(
+        absl::StrCat("the decided update of ", name.str(), " is missing"));
   }
+  out->GetReflection()->Swap(out, decision.edited.get());
+  if (!decision.logged.has_value()) return absl::OkStatus();
   const Stamp stamp = NewStamp(txn, *clock_, store_->replica_id(), organisation,
                                options_.replica);
   // A replica's versions and outbox entry keep what the edit replaces; the
@@ -802,9 +794,9 @@ absl::Status PlanResources::UpdateInTransaction(
       previous ? &*previous : nullptr;
   SetString(out, "etag", stamp.etag);
   SetTime(out, "update_time", stamp.time);
-  for (const FieldDescriptor* field : changed) {
-    (*entity->mutable_field_versions())[field->name()] = FieldVersionAfter(
-        stamp, previous_entity, field->name(), options_.replica);
+  for (const v1::FieldChange& field : decision.logged->fields()) {
+    (*entity->mutable_field_versions())[field.field()] = FieldVersionAfter(
+        stamp, previous_entity, field.field(), options_.replica);
   }
   entity->set_resource(SerializeDeterministic(*out));
   v1::Change change = NewChange(v1::Change::UPDATE, stamp, name, author);

@@ -236,8 +236,9 @@ class PlanResources {
       Kind kind, const google::protobuf::Message& resource,
       const google::protobuf::FieldMask& mask, const Actor& actor) const;
   // The bodies of Update and Undelete, within a commit, as DecideChange
-  // allows (authorized for `authorize`, when not null). Update's parses the
-  // stored resource into `out` and updates it there.
+  // allows (authorized for `authorize`, when not null). Update's sets `out`
+  // (a generated message of the resource's kind) to the resource as the
+  // decision leaves it (ChangeDecision::edited), then stamps it.
   absl::Status UpdateInTransaction(
       Transaction& txn, const ResourceName& name,
       const google::protobuf::Message& resource,
