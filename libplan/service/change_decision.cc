@@ -348,6 +348,7 @@ absl::StatusOr<ChangeDecision> DecideEdit(v1::Change change,
     decision.conflicts.clear();
     decision.outcome = v1::ChangeResult::APPLIED;
   }
+  decision.edited = std::move(merged);
   return decision;
 }
 

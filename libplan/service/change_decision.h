@@ -28,12 +28,14 @@
 #ifndef LIBPLAN_SERVICE_CHANGE_DECISION_H_
 #define LIBPLAN_SERVICE_CHANGE_DECISION_H_
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "google/protobuf/message.h"
 #include "libplan/service/access_control.h"
 #include "libplan/storage/store.h"
 #include "prevent/plan/v1/resources.pb.h"
@@ -54,6 +56,11 @@ struct ChangeDecision {
   std::optional<v1::Change> logged;
   // The conflicts it opens (no names yet), oldest candidate first.
   std::vector<prevent::plan::v1::Conflict> conflicts;
+  // For an edit that is not refused (an update, or a pushed create of a name
+  // that exists): the target as the decision leaves it, the stored resource
+  // with each field of `logged` at its new value (as stored when nothing
+  // changes). A generated message of the target's kind; null otherwise.
+  std::unique_ptr<google::protobuf::Message> edited;
 };
 
 // Where a change comes from.

@@ -67,6 +67,140 @@ absl::StatusOr<std::vector<v1::ProgressUpdate>> UpdatesOf(
   return updates;
 }
 
+// The sequence a ListChanges page starts after (0 for the first page), or
+// INVALID_ARGUMENT naming each bad field of `request`.
+absl::StatusOr<uint64_t> CheckListChanges(
+    const v1::ListChangesRequest& request) {
+  FieldViolations violations;
+  if (!ResourceName::ParseAs(Kind::kPlan, request.plan()).ok()) {
+    violations.Add("plan",
+                   absl::StrCat("\"", request.plan(), "\" is not a plan"));
+  }
+  if (request.page_size() < 0) {
+    violations.Add("page_size", "must not be negative");
+  }
+  uint64_t after = 0;
+  if (!request.page_token().empty() &&
+      !absl::SimpleAtoi(request.page_token(), &after)) {
+    violations.Add("page_token", "is not a page token of this service");
+  }
+  RETURN_IF_ERROR(violations.ToStatus());
+  return after;
+}
+
+// When the service logged `change` (received it, for a pushed change); the
+// change's own time for entries logged before that was kept.
+absl::Time LogTimeOf(const v1::Change& change) {
+  return change.has_log_time() ? FromTimestamp(change.log_time())
+                               : HybridClock::ToTime(change.hlc());
+}
+
+// A new record in `out` of `change`, logged as `sequence` at `time`.
+v1::ChangeRecord* NewRecord(const v1::Change& change, uint64_t sequence,
+                            absl::Time time, v1::ListChangesResponse* out) {
+  v1::ChangeRecord* record = out->add_changes();
+  *record->mutable_time() = ToTimestamp(time);
+  record->set_organisation(change.organisation());
+  record->set_user(change.user());
+  record->set_target(change.target());
+  record->set_operation(v1::Change::Operation_Name(change.operation()));
+  record->set_sequence(sequence);
+  return record;
+}
+
+// Adds the records of `change`, logged as `sequence` at `time`, to `out`:
+// one per field of its target it sets, with the values shown as people read
+// them, or one for the whole change when it sets none. None when its target
+// is not a resource name.
+void AddChangeRecords(const v1::Change& change, uint64_t sequence,
+                      absl::Time time, v1::ListChangesResponse* out) {
+  absl::StatusOr<ResourceName> target = ResourceName::Parse(change.target());
+  if (!target.ok()) return;
+  if (change.fields().empty()) {
+    NewRecord(change, sequence, time, out);
+    return;
+  }
+  const google::protobuf::Descriptor& type = *InfoOf(target->kind()).descriptor;
+  for (const v1::FieldChange& field : change.fields()) {
+    const auto* descriptor = type.FindFieldByName(field.field());
+    if (descriptor == nullptr) continue;
+    v1::ChangeRecord* record = NewRecord(change, sequence, time, out);
+    record->set_field(field.field());
+    if (change.operation() != v1::Change::CREATE) {
+      record->set_old_value(DisplayValue(type, *descriptor, field.base()));
+    }
+    record->set_new_value(DisplayValue(type, *descriptor, field.value()));
+  }
+}
+
+// Adds the records of the change logged as `sequence` to `out` (as
+// AddChangeRecords) when it was logged at `since` or later; none when `view`
+// holds no readable change there. Fails only when the read does.
+absl::Status AddRecordsOf(const ReadView& view, uint64_t sequence,
+                          absl::Time since, v1::ListChangesResponse* out) {
+  ASSIGN_OR_RETURN(const std::optional<std::string> bytes,
+                   view.Get(Cf::kChanges, SequenceKey(sequence)));
+  v1::Change change;
+  if (!bytes.has_value() || !change.ParseFromString(*bytes)) {
+    return absl::OkStatus();
+  }
+  const absl::Time time = LogTimeOf(change);
+  if (time >= since) AddChangeRecords(change, sequence, time, out);
+  return absl::OkStatus();
+}
+
+// INVALID_ARGUMENT naming "plan" unless `plan` is empty or a plan's name.
+absl::Status CheckChangeLogPlan(const std::string& plan) {
+  if (plan.empty() || ResourceName::ParseAs(Kind::kPlan, plan).ok()) {
+    return absl::OkStatus();
+  }
+  FieldViolations violations;
+  violations.Add("plan", absl::StrCat("\"", plan, "\" is not a plan"));
+  return violations.ToStatus();
+}
+
+// Whether the caller, who may read the plans `readable` says (null: every
+// plan), may read `change` whole. A change of no plan (an organisation's)
+// may be read by everyone; one whose plan is not a plan's name, only by
+// whoever may read everything.
+absl::StatusOr<bool> MayReadChange(ReadableCache* readable,
+                                   const ReadView& view,
+                                   const v1::Change& change) {
+  if (readable == nullptr || change.plan().empty()) return true;
+  absl::StatusOr<ResourceName> plan =
+      ResourceName::ParseAs(Kind::kPlan, change.plan());
+  if (!plan.ok()) return readable->reads_everything();
+  return readable->MayRead(*plan, LookupIn(view));
+}
+
+// Sets `entry` (its sequence set) from `value`, a change log entry as
+// stored: whole when the caller may read it (MayReadChange) and it is of
+// `plan` ("": of any plan); otherwise as its hash and link only. An entry
+// that does not parse is sent whole, for the verifier to find, to whoever
+// may read everything; to others, as its hash, which fails the next entry's
+// link. Fails only when a lookup does.
+absl::Status SetEntry(absl::string_view value, const std::string& plan,
+                      ReadableCache* readable, const ReadView& view,
+                      v1::ChangeLogEntry* entry) {
+  v1::Change change;
+  if (!change.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+    if (readable == nullptr || readable->reads_everything()) {
+      entry->set_entry(std::string(value));
+    } else {
+      entry->set_hash(Sha256(value));
+    }
+    return absl::OkStatus();
+  }
+  ASSIGN_OR_RETURN(const bool may, MayReadChange(readable, view, change));
+  if (may && (plan.empty() || change.plan() == plan)) {
+    entry->set_entry(std::string(value));
+  } else {
+    entry->set_hash(Sha256(value));
+    entry->set_prev_hash(change.prev_hash());
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status PlanReports::CheckRead(const Actor& actor, const ReadView& view,
@@ -154,19 +288,7 @@ absl::Status PlanReports::GetCountySummary(
 absl::Status PlanReports::ListChanges(const v1::ListChangesRequest& request,
                                       const Actor& actor,
                                       v1::ListChangesResponse* out) const {
-  FieldViolations violations;
-  if (!ResourceName::ParseAs(Kind::kPlan, request.plan()).ok()) {
-    violations.Add("plan",
-                   absl::StrCat("\"", request.plan(), "\" is not a plan"));
-  }
-  if (request.page_size() < 0)
-    violations.Add("page_size", "must not be negative");
-  uint64_t after = 0;
-  if (!request.page_token().empty() &&
-      !absl::SimpleAtoi(request.page_token(), &after)) {
-    violations.Add("page_token", "is not a page token of this service");
-  }
-  RETURN_IF_ERROR(violations.ToStatus());
+  ASSIGN_OR_RETURN(const uint64_t after, CheckListChanges(request));
   const int page_size =
       request.page_size() == 0 ? 100 : std::min(request.page_size(), 1000);
   const absl::Time since = FromTimestamp(request.since());
@@ -177,61 +299,18 @@ absl::Status PlanReports::ListChanges(const v1::ListChangesRequest& request,
   absl::Status failure = absl::OkStatus();
   uint64_t last = 0;
   bool more = false;
+  const auto visit = [&](absl::string_view key, absl::string_view) {
+    if (out->changes_size() >= page_size) {
+      more = true;
+      return false;
+    }
+    last = DecodeSequenceKey(key.substr(prefix.size()));
+    failure = AddRecordsOf(*view, last, since, out);
+    return failure.ok();
+  };
   RETURN_IF_ERROR(view->Scan(
       Cf::kPlanChanges, prefix,
-      after == 0 ? "" : PlanChangeKey(request.plan(), after),
-      [&](absl::string_view key, absl::string_view) {
-        if (out->changes_size() >= page_size) {
-          more = true;
-          return false;
-        }
-        const uint64_t sequence = DecodeSequenceKey(key.substr(prefix.size()));
-        absl::StatusOr<std::optional<std::string>> bytes =
-            view->Get(Cf::kChanges, SequenceKey(sequence));
-        if (!bytes.ok()) {
-          failure = bytes.status();
-          return false;
-        }
-        last = sequence;
-        v1::Change change;
-        if (!bytes->has_value() || !change.ParseFromString(**bytes))
-          return true;
-        // When the service logged it (received it, for a pushed change);
-        // the change's own time for entries logged before that was kept.
-        const absl::Time time = change.has_log_time()
-                                    ? FromTimestamp(change.log_time())
-                                    : HybridClock::ToTime(change.hlc());
-        if (time < since) return true;
-        absl::StatusOr<ResourceName> target =
-            ResourceName::Parse(change.target());
-        if (!target.ok()) return true;
-        const auto* type = InfoOf(target->kind()).descriptor;
-        const auto record = [&]() {
-          v1::ChangeRecord* r = out->add_changes();
-          *r->mutable_time() = ToTimestamp(time);
-          r->set_organisation(change.organisation());
-          r->set_user(change.user());
-          r->set_target(change.target());
-          r->set_operation(v1::Change::Operation_Name(change.operation()));
-          r->set_sequence(sequence);
-          return r;
-        };
-        if (change.fields().empty()) {
-          record();
-          return true;
-        }
-        for (const v1::FieldChange& field : change.fields()) {
-          const auto* descriptor = type->FindFieldByName(field.field());
-          if (descriptor == nullptr) continue;
-          v1::ChangeRecord* r = record();
-          r->set_field(field.field());
-          if (change.operation() != v1::Change::CREATE) {
-            r->set_old_value(DisplayValue(*type, *descriptor, field.base()));
-          }
-          r->set_new_value(DisplayValue(*type, *descriptor, field.value()));
-        }
-        return true;
-      }));
+      after == 0 ? "" : PlanChangeKey(request.plan(), after), visit));
   RETURN_IF_ERROR(failure);
   if (more) out->set_next_page_token(absl::StrCat(last));
   return absl::OkStatus();
@@ -279,13 +358,7 @@ absl::Status PlanReports::ExportSummary(const v1::ExportSummaryRequest& request,
 absl::Status PlanReports::ReadChangeLog(
     const v1::ReadChangeLogRequest& request, const Actor& actor,
     absl::FunctionRef<bool(const v1::ChangeLogChunk&)> send) const {
-  if (!request.plan().empty() &&
-      !ResourceName::ParseAs(Kind::kPlan, request.plan()).ok()) {
-    FieldViolations violations;
-    violations.Add("plan",
-                   absl::StrCat("\"", request.plan(), "\" is not a plan"));
-    return violations.ToStatus();
-  }
+  RETURN_IF_ERROR(CheckChangeLogPlan(request.plan()));
   std::unique_ptr<ReadView> view = resources_->NewReadView(actor);
   if (!request.plan().empty()) {
     RETURN_IF_ERROR(CheckRead(actor, *view, request.plan()));
@@ -294,13 +367,6 @@ absl::Status PlanReports::ReadChangeLog(
   // chain needs.
   const std::unique_ptr<ReadableCache> readable =
       resources_->NewReadableCache(actor);
-  const auto may_read = [&](const v1::Change& change) -> absl::StatusOr<bool> {
-    if (readable == nullptr || change.plan().empty()) return true;
-    absl::StatusOr<ResourceName> plan =
-        ResourceName::ParseAs(Kind::kPlan, change.plan());
-    if (!plan.ok()) return readable->reads_everything();
-    return readable->MayRead(*plan, LookupIn(*view));
-  };
   ASSIGN_OR_RETURN(const ChainBound anchor,
                    view->GetChainBound(kMetaChainAnchor));
   ASSIGN_OR_RETURN(const ChainBound head, view->GetChainBound(kMetaChainHead));
@@ -309,44 +375,18 @@ absl::Status PlanReports::ReadChangeLog(
   chunk.set_anchor_hash(anchor.hash);
   bool gone = false;
   absl::Status failure = absl::OkStatus();
-  RETURN_IF_ERROR(view->Scan(
-      Cf::kChanges, "", SequenceKey(anchor.sequence),
-      [&](absl::string_view key, absl::string_view value) {
-        v1::ChangeLogEntry* entry = chunk.add_entries();
-        entry->set_sequence(DecodeSequenceKey(key));
-        v1::Change change;
-        if (!change.ParseFromArray(value.data(),
-                                   static_cast<int>(value.size()))) {
-          // Sent whole, for the verifier to find, to whoever may read
-          // everything; to others, its hash fails the next entry's link.
-          if (readable == nullptr || readable->reads_everything()) {
-            entry->set_entry(std::string(value));
-          } else {
-            entry->set_hash(Sha256(value));
-          }
-        } else {
-          absl::StatusOr<bool> may = may_read(change);
-          if (!may.ok()) {
-            failure = may.status();
-            return false;
-          }
-          if (*may &&
-              (request.plan().empty() || change.plan() == request.plan())) {
-            entry->set_entry(std::string(value));
-          } else {
-            entry->set_hash(Sha256(value));
-            entry->set_prev_hash(change.prev_hash());
-          }
-        }
-        if (chunk.entries_size() >= kChangeLogChunkEntries) {
-          if (!send(chunk)) {
-            gone = true;
-            return false;
-          }
-          chunk.Clear();
-        }
-        return true;
-      }));
+  const auto visit = [&](absl::string_view key, absl::string_view value) {
+    v1::ChangeLogEntry* entry = chunk.add_entries();
+    entry->set_sequence(DecodeSequenceKey(key));
+    failure = SetEntry(value, request.plan(), readable.get(), *view, entry);
+    if (!failure.ok()) return false;
+    if (chunk.entries_size() < kChangeLogChunkEntries) return true;
+    gone = !send(chunk);
+    chunk.Clear();
+    return !gone;
+  };
+  RETURN_IF_ERROR(
+      view->Scan(Cf::kChanges, "", SequenceKey(anchor.sequence), visit));
   RETURN_IF_ERROR(failure);
   if (gone) return absl::CancelledError("the client went away");
   chunk.set_head_sequence(head.sequence);

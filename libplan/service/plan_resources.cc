@@ -135,6 +135,263 @@ bool IsOverdue(const prevent::plan::v1::Action& action,
          action.rag() != prevent::plan::v1::BLUE;
 }
 
+// Moves `value` into `*into` when it is OK; otherwise adds its message as a
+// violation of `field`.
+template <typename T>
+void TakeOrAdd(absl::StatusOr<T> value, absl::string_view field, T* into,
+               FieldViolations* violations) {
+  if (value.ok()) {
+    *into = *std::move(value);
+  } else {
+    violations->Add(std::string(field), std::string(value.status().message()));
+  }
+}
+
+// `text` as a filter of `kind`'s resources (actions may also name the
+// computed field "overdue"), or INVALID_ARGUMENT saying why not.
+absl::StatusOr<Filter> ParseFilterOf(Kind kind, absl::string_view text) {
+  std::vector<std::string> computed;
+  if (kind == Kind::kAction) computed.push_back(kOverdueField);
+  ASSIGN_OR_RETURN(Filter filter, Filter::Parse(text));
+  RETURN_IF_ERROR(filter.Check(*InfoOf(kind).descriptor, computed));
+  return filter;
+}
+
+// The entity key a page of `kind` starts after: "" for the first page (an
+// empty `token`), else the key of the last name of the page before.
+// INVALID_ARGUMENT when `token` is not one issued for `fingerprint`.
+absl::StatusOr<std::string> StartAfter(Kind kind,
+                                       const std::string& fingerprint,
+                                       absl::string_view token) {
+  if (token.empty()) return std::string();
+  ASSIGN_OR_RETURN(const std::string last, DecodePageToken(fingerprint, token));
+  absl::StatusOr<ResourceName> last_name = ResourceName::ParseAs(kind, last);
+  if (!last_name.ok()) {
+    return absl::InvalidArgumentError("is not a page token of this service");
+  }
+  return EntityKey(*last_name);
+}
+
+// A List request, checked.
+struct ListQuery {
+  ListParent parent;
+  Filter filter;
+  bool show_deleted = false;
+  // Of the query a page token is bound to (QueryFingerprint).
+  std::string fingerprint;
+  // The entity key the page starts after ("" for the first page).
+  std::string start_after;
+  // The most resources the page holds.
+  int page_size = 0;
+};
+
+// `request` for `kind` checked, or INVALID_ARGUMENT naming each bad field.
+absl::StatusOr<ListQuery> CheckList(Kind kind, const ListRequest& request,
+                                    const PlanResourcesOptions& options) {
+  ListQuery query;
+  FieldViolations violations;
+  TakeOrAdd(ParseListParent(kind, request.parent), "parent", &query.parent,
+            &violations);
+  if (request.page_size < 0) {
+    violations.Add("page_size", "must not be negative");
+  }
+  TakeOrAdd(ParseFilterOf(kind, request.filter), "filter", &query.filter,
+            &violations);
+  query.fingerprint = QueryFingerprint(kind, request);
+  TakeOrAdd(StartAfter(kind, query.fingerprint, request.page_token),
+            "page_token", &query.start_after, &violations);
+  RETURN_IF_ERROR(violations.ToStatus());
+  query.show_deleted = request.show_deleted;
+  query.page_size =
+      request.page_size == 0
+          ? options.default_page_size
+          : std::min<int>(request.page_size, options.max_page_size);
+  return query;
+}
+
+// OK when `actor` may list the children of `ancestor` (a List parent's
+// deepest named ancestor; nullopt: none to check): PERMISSION_DENIED when
+// `readable` (null: every plan may be read) says it may not read its plan,
+// and otherwise NOT_FOUND (reason PARENT_NOT_FOUND) when it does not exist.
+absl::Status CheckListParent(const PlanResources& resources, const Actor& actor,
+                             const ReadView& view, ReadableCache* readable,
+                             const std::optional<ResourceName>& ancestor) {
+  if (!ancestor.has_value()) return absl::OkStatus();
+  if (readable != nullptr) {
+    ASSIGN_OR_RETURN(const bool may,
+                     readable->MayRead(*ancestor, LookupIn(view)));
+    if (!may) {
+      return resources.CheckAccess(actor, Operation::kRead, *ancestor,
+                                   LookupIn(view));
+    }
+  }
+  ASSIGN_OR_RETURN(const std::optional<storage::Entity> stored,
+                   view.GetEntity(*ancestor));
+  if (!stored.has_value()) {
+    return Error(absl::StatusCode::kNotFound, "PARENT_NOT_FOUND",
+                 absl::StrCat("parent ", ancestor->str(), " does not exist"),
+                 ancestor->str());
+  }
+  return absl::OkStatus();
+}
+
+// One page of a List, filled from a scan of the stored entities of its
+// kind, in name order.
+class ListPage {
+ public:
+  // The page shows what `query` selects, leaving out what `readable` (null:
+  // everything may be read) says may not be read as `view` sees the store;
+  // actions are overdue as of `now`. It holds at most query.page_size
+  // resources, and takes no more once they exceed `max_bytes`. `add` makes
+  // each resource's place in the answer. Every argument must outlive it.
+  ListPage(Kind kind, const ListQuery& query, absl::Time now, size_t max_bytes,
+           ReadableCache* readable, const ReadView& view,
+           absl::FunctionRef<Message*()> add)
+      : kind_(kind),
+        query_(query),
+        this_month_(absl::FormatTime("%Y-%m", now, absl::UTCTimeZone())),
+        max_bytes_(max_bytes),
+        readable_(readable),
+        view_(view),
+        add_(add),
+        candidate_(google::protobuf::MessageFactory::generated_factory()
+                       ->GetPrototype(InfoOf(kind).descriptor)
+                       ->New()) {}
+
+  // Takes the entity `value` stored under `key`, adding it to the page when
+  // the page shows it. False stops the scan: the page is full, or status()
+  // has failed.
+  bool Take(absl::string_view key, absl::string_view value) {
+    const absl::string_view name = NameOfEntityKey(key);
+    storage::Entity entity;
+    if (!entity.ParseFromArray(value.data(), static_cast<int>(value.size())) ||
+        !candidate_->ParseFromString(entity.resource())) {
+      status_ =
+          absl::DataLossError(absl::StrCat("stored ", name, " is corrupt"));
+      return false;
+    }
+    absl::StatusOr<bool> shown = Shows(entity, name);
+    if (!shown.ok()) {
+      status_ = shown.status();
+      return false;
+    }
+    if (!*shown) return true;
+    if (count_ >= query_.page_size || (count_ > 0 && bytes_ >= max_bytes_)) {
+      more_ = true;
+      return false;
+    }
+    bytes_ += entity.resource().size();
+    add_()->CopyFrom(*candidate_);
+    last_name_ = std::string(name);
+    ++count_;
+    return true;
+  }
+
+  // Why the scan stopped, when it failed: DATA_LOSS (a stored entity is
+  // corrupt), or a lookup's error.
+  const absl::Status& status() const { return status_; }
+
+  // The token of the next page; "" when this is the last.
+  std::string NextPageToken() const {
+    return more_ ? EncodePageToken(query_.fingerprint, last_name_) : "";
+  }
+
+ private:
+  // Whether the page shows the candidate, stored as `entity` under `name`.
+  absl::StatusOr<bool> Shows(const storage::Entity& entity,
+                             absl::string_view name) {
+    if (entity.deleted() && !query_.show_deleted) return false;
+    if (readable_ != nullptr) {
+      ASSIGN_OR_RETURN(
+          const bool may,
+          readable_->MayRead(*ResourceName::Parse(name), LookupIn(view_)));
+      if (!may) return false;
+    }
+    if (kind_ == Kind::kAction) {
+      computed_[kOverdueField] =
+          IsOverdue(static_cast<const prevent::plan::v1::Action&>(*candidate_),
+                    this_month_);
+    }
+    return query_.filter.Matches(*candidate_, computed_);
+  }
+
+  const Kind kind_;
+  const ListQuery& query_;
+  const std::string this_month_;
+  const size_t max_bytes_;
+  ReadableCache* const readable_;
+  const ReadView& view_;
+  const absl::FunctionRef<Message*()> add_;
+  // Each scanned resource, parsed.
+  const std::unique_ptr<Message> candidate_;
+  // The computed fields' values for the candidate.
+  absl::flat_hash_map<std::string, bool> computed_;
+  int count_ = 0;
+  size_t bytes_ = 0;
+  std::string last_name_;
+  bool more_ = false;
+  absl::Status status_;
+};
+
+// The conflict `name` as stored, when `actor` may resolve it (checked
+// first), it exists, `etag` (when not empty) is its etag, and it is open.
+absl::StatusOr<v1::Conflict> OpenConflict(const PlanResources& resources,
+                                          Transaction& txn,
+                                          const ResourceName& name,
+                                          absl::string_view etag,
+                                          const Actor& actor) {
+  RETURN_IF_ERROR(
+      resources.CheckAccess(actor, Operation::kResolve, name, LookupIn(txn)));
+  ASSIGN_OR_RETURN(const std::optional<storage::Entity> stored,
+                   txn.GetEntity(name));
+  if (!stored.has_value()) return ResourceNotFound(name);
+  v1::Conflict conflict;
+  RETURN_IF_ERROR(ParseStoredResource(*stored, &conflict));
+  if (!etag.empty() && etag != conflict.etag()) {
+    return EtagMismatch(name, etag);
+  }
+  if (conflict.state() != v1::Conflict::OPEN) {
+    return Error(absl::StatusCode::kFailedPrecondition, "ALREADY_RESOLVED",
+                 absl::StrCat(name.str(), " is already resolved"), name.str());
+  }
+  return conflict;
+}
+
+// What `request` chooses: one of `conflict`'s candidates (INVALID_ARGUMENT
+// naming "candidate" when it has no such candidate), or a value of its own.
+absl::StatusOr<v1::Conflict::Candidate> ChosenCandidate(
+    const prevent::plan::v1::ResolveConflictRequest& request,
+    const v1::Conflict& conflict) {
+  if (request.choice_case() !=
+      prevent::plan::v1::ResolveConflictRequest::kCandidate) {
+    v1::Conflict::Candidate chosen;
+    chosen.set_value(request.value());
+    return chosen;
+  }
+  if (request.candidate() < 0 ||
+      request.candidate() >= conflict.candidates_size()) {
+    FieldViolations violations;
+    violations.Add("candidate",
+                   absl::StrCat("must be 0-", conflict.candidates_size() - 1));
+    return violations.ToStatus();
+  }
+  return conflict.candidates(request.candidate());
+}
+
+// The update that resolves conflict `name` with `chosen`, chosen now by
+// `organisation`: its state and resolution.
+v1::Conflict Resolved(const ResourceName& name, v1::Conflict::Candidate chosen,
+                      const std::string& organisation) {
+  v1::Conflict resolved;
+  resolved.set_name(name.str());
+  resolved.set_state(v1::Conflict::RESOLVED);
+  chosen.set_organisation(organisation);
+  *chosen.mutable_edit_time() = ToTimestamp(absl::Now());
+  chosen.clear_change_id();
+  *resolved.mutable_resolution() = std::move(chosen);
+  return resolved;
+}
+
 // What one accepted change is stamped with.
 struct Stamp {
   uint64_t hlc;
@@ -282,124 +539,24 @@ absl::Status PlanResources::List(Kind kind, const ListRequest& request,
                                  const Actor& actor,
                                  absl::FunctionRef<Message*()> add,
                                  std::string* next_page_token) const {
-  const KindInfo& info = InfoOf(kind);
-  FieldViolations violations;
-  absl::StatusOr<ListParent> parent = ParseListParent(kind, request.parent);
-  if (!parent.ok())
-    violations.Add("parent", std::string(parent.status().message()));
-  if (request.page_size < 0)
-    violations.Add("page_size", "must not be negative");
-  const bool is_action = kind == Kind::kAction;
-  std::vector<std::string> computed;
-  if (is_action) computed.push_back(kOverdueField);
-  absl::StatusOr<Filter> filter = Filter::Parse(request.filter);
-  if (filter.ok()) {
-    if (absl::Status checked = filter->Check(*info.descriptor, computed);
-        !checked.ok()) {
-      filter = checked;
-    }
-  }
-  if (!filter.ok())
-    violations.Add("filter", std::string(filter.status().message()));
-  const std::string fingerprint = QueryFingerprint(kind, request);
-  std::string start_after;
-  if (!request.page_token.empty()) {
-    absl::StatusOr<std::string> last =
-        DecodePageToken(fingerprint, request.page_token);
-    if (!last.ok()) {
-      violations.Add("page_token", std::string(last.status().message()));
-    } else {
-      absl::StatusOr<ResourceName> last_name =
-          ResourceName::ParseAs(kind, *last);
-      if (!last_name.ok()) {
-        violations.Add("page_token", "is not a page token of this service");
-      } else {
-        start_after = EntityKey(*last_name);
-      }
-    }
-  }
-  RETURN_IF_ERROR(violations.ToStatus());
-
-  const int page_size =
-      request.page_size == 0
-          ? options_.default_page_size
-          : std::min<int>(request.page_size, options_.max_page_size);
+  ASSIGN_OR_RETURN(const ListQuery query, CheckList(kind, request, options_));
   std::unique_ptr<ReadView> view = NewReadView(actor);
   // Within one plan, the caller may read all of it or none of it (decided
   // before its existence is told); across plans, what it may not read is
   // left out.
   const std::unique_ptr<ReadableCache> readable = NewReadableCache(actor);
-  if (parent->ancestor.has_value()) {
-    if (readable != nullptr) {
-      ASSIGN_OR_RETURN(bool may,
-                       readable->MayRead(*parent->ancestor, LookupIn(*view)));
-      if (!may) {
-        return CheckAccess(actor, Operation::kRead, *parent->ancestor,
-                           LookupIn(*view));
-      }
-    }
-    ASSIGN_OR_RETURN(std::optional<storage::Entity> ancestor,
-                     view->GetEntity(*parent->ancestor));
-    if (!ancestor.has_value()) {
-      return Error(
-          absl::StatusCode::kNotFound, "PARENT_NOT_FOUND",
-          absl::StrCat("parent ", parent->ancestor->str(), " does not exist"),
-          parent->ancestor->str());
-    }
-  }
-
-  const std::string this_month =
-      absl::FormatTime("%Y-%m", options_.now(), absl::UTCTimeZone());
-  absl::flat_hash_map<std::string, bool> computed_values;
-  std::unique_ptr<Message> candidate(
-      google::protobuf::MessageFactory::generated_factory()
-          ->GetPrototype(info.descriptor)
-          ->New());
-  int count = 0;
-  size_t bytes = 0;
-  std::string last_name;
-  bool more = false;
-  absl::Status failure = absl::OkStatus();
-  RETURN_IF_ERROR(view->Scan(
-      Cf::kEntities, EntityKeyPrefix(kind, parent->prefix), start_after,
-      [&](absl::string_view key, absl::string_view value) {
-        storage::Entity entity;
-        if (!entity.ParseFromArray(value.data(),
-                                   static_cast<int>(value.size())) ||
-            !candidate->ParseFromString(entity.resource())) {
-          failure = absl::DataLossError(
-              absl::StrCat("stored ", NameOfEntityKey(key), " is corrupt"));
-          return false;
-        }
-        if (entity.deleted() && !request.show_deleted) return true;
-        if (readable != nullptr) {
-          absl::StatusOr<bool> may = readable->MayRead(
-              *ResourceName::Parse(NameOfEntityKey(key)), LookupIn(*view));
-          if (!may.ok()) {
-            failure = may.status();
-            return false;
-          }
-          if (!*may) return true;
-        }
-        if (is_action) {
-          computed_values[kOverdueField] = IsOverdue(
-              static_cast<const prevent::plan::v1::Action&>(*candidate),
-              this_month);
-        }
-        if (!filter->Matches(*candidate, computed_values)) return true;
-        if (count >= page_size ||
-            (count > 0 && bytes >= options_.max_page_bytes)) {
-          more = true;
-          return false;
-        }
-        bytes += entity.resource().size();
-        add()->CopyFrom(*candidate);
-        last_name = std::string(NameOfEntityKey(key));
-        ++count;
-        return true;
-      }));
-  RETURN_IF_ERROR(failure);
-  *next_page_token = more ? EncodePageToken(fingerprint, last_name) : "";
+  RETURN_IF_ERROR(CheckListParent(*this, actor, *view, readable.get(),
+                                  query.parent.ancestor));
+  ListPage page(kind, query, options_.now(), options_.max_page_bytes,
+                readable.get(), *view, add);
+  RETURN_IF_ERROR(
+      view->Scan(Cf::kEntities, EntityKeyPrefix(kind, query.parent.prefix),
+                 query.start_after,
+                 [&page](absl::string_view key, absl::string_view value) {
+                   return page.Take(key, value);
+                 }));
+  RETURN_IF_ERROR(page.status());
+  *next_page_token = page.NextPageToken();
   return absl::OkStatus();
 }
 
@@ -619,22 +776,14 @@ absl::Status PlanResources::UpdateInTransaction(
       DecideChange(requested, entity,
                    Context(lookup, authorize, GetString(resource, "etag"))));
   RETURN_IF_ERROR(decision.refusal);
-  // `out` takes the stored resource, then the update: no copy of either.
-  RETURN_IF_ERROR(ParseStoredResource(*entity, out));
-  // Nothing changes: nothing to write, and `out` is as stored.
-  if (!decision.logged.has_value()) return absl::OkStatus();
-  std::vector<const FieldDescriptor*> changed;
-  for (const v1::FieldChange& fc : decision.logged->fields()) {
-    const FieldDescriptor* field =
-        out->GetDescriptor()->FindFieldByName(fc.field());
-    std::unique_ptr<Message> value(out->New());
-    if (field == nullptr || !value->ParseFromString(fc.value())) {
-      return absl::InternalError(
-          absl::StrCat("a decided value of ", name.str(), " is unreadable"));
-    }
-    CopyField(*value, *field, out);
-    changed.push_back(field);
+  // `out` takes the resource as decided, with no copy: as stored when
+  // nothing changes, and then there is nothing to write.
+  if (decision.edited == nullptr) {
+    return absl::InternalError(
+        absl::StrCat("the decided update of ", name.str(), " is missing"));
   }
+  out->GetReflection()->Swap(out, decision.edited.get());
+  if (!decision.logged.has_value()) return absl::OkStatus();
   const Stamp stamp = NewStamp(txn, *clock_, store_->replica_id(), organisation,
                                options_.replica);
   // A replica's versions and outbox entry keep what the edit replaces; the
@@ -645,9 +794,9 @@ absl::Status PlanResources::UpdateInTransaction(
       previous ? &*previous : nullptr;
   SetString(out, "etag", stamp.etag);
   SetTime(out, "update_time", stamp.time);
-  for (const FieldDescriptor* field : changed) {
-    (*entity->mutable_field_versions())[field->name()] = FieldVersionAfter(
-        stamp, previous_entity, field->name(), options_.replica);
+  for (const v1::FieldChange& field : decision.logged->fields()) {
+    (*entity->mutable_field_versions())[field.field()] = FieldVersionAfter(
+        stamp, previous_entity, field.field(), options_.replica);
   }
   entity->set_resource(SerializeDeterministic(*out));
   v1::Change change = NewChange(v1::Change::UPDATE, stamp, name, author);
@@ -744,89 +893,74 @@ absl::Status PlanResources::ResolveConflict(
   }
   RETURN_IF_ERROR(CheckDeadline(actor));
   const Author author = AuthorOf(actor);
-  const std::string& organisation = author.organisation;
   return store_->Commit([&](Transaction& txn) -> absl::Status {
-    RETURN_IF_ERROR(
-        CheckAccess(actor, Operation::kResolve, name, LookupIn(txn)));
-    ASSIGN_OR_RETURN(std::optional<storage::Entity> entity,
-                     txn.GetEntity(name));
-    if (!entity.has_value()) return ResourceNotFound(name);
-    v1::Conflict conflict;
-    RETURN_IF_ERROR(ParseStoredResource(*entity, &conflict));
-    if (!request.etag().empty() && request.etag() != conflict.etag()) {
-      return EtagMismatch(name, request.etag());
-    }
-    if (conflict.state() != v1::Conflict::OPEN) {
-      return Error(absl::StatusCode::kFailedPrecondition, "ALREADY_RESOLVED",
-                   absl::StrCat(name.str(), " is already resolved"),
-                   name.str());
-    }
-    v1::Conflict::Candidate chosen;
-    if (request.choice_case() ==
-        prevent::plan::v1::ResolveConflictRequest::kCandidate) {
-      if (request.candidate() < 0 ||
-          request.candidate() >= conflict.candidates_size()) {
-        FieldViolations violations;
-        violations.Add(
-            "candidate",
-            absl::StrCat("must be 0-", conflict.candidates_size() - 1));
-        return violations.ToStatus();
-      }
-      chosen = conflict.candidates(request.candidate());
-    } else {
-      chosen.set_value(request.value());
-    }
-    ASSIGN_OR_RETURN(ResourceName target,
-                     ResourceName::Parse(conflict.target()));
-    const KindInfo& info = InfoOf(target.kind());
-    const FieldDescriptor* field =
-        info.descriptor->FindFieldByName(conflict.field());
-    if (field == nullptr) {
-      return absl::DataLossError(absl::StrCat(name.str(), " names no field"));
-    }
-    ASSIGN_OR_RETURN(std::optional<storage::Entity> target_entity,
-                     txn.GetEntity(target));
-    if (!target_entity.has_value()) return ResourceNotFound(target);
-    std::unique_ptr<Message> scratch(
-        google::protobuf::MessageFactory::generated_factory()
-            ->GetPrototype(info.descriptor)
-            ->New());
-    if (!chosen.deletes()) {
-      if (target_entity->deleted()) {
-        RETURN_IF_ERROR(UndeleteInTransaction(txn, target, author,
-                                              /*authorize=*/nullptr,
-                                              scratch.get()));
-      }
-      std::unique_ptr<Message> values(scratch->New());
-      if (!values->ParseFromString(chosen.value())) {
-        FieldViolations violations;
-        violations.Add("value",
-                       absl::StrCat("is not a ", info.descriptor->name(),
-                                    " with only ", conflict.field(), " set"));
-        return violations.ToStatus();
-      }
-      SetString(values.get(), "name", target.str());
-      RETURN_IF_ERROR(UpdateInTransaction(txn, target, *values, {field}, author,
-                                          /*authorize=*/nullptr,
-                                          scratch.get()));
-    } else if (!target_entity->deleted()) {
-      return Error(absl::StatusCode::kFailedPrecondition, "RESOURCE_RESTORED",
-                   absl::StrCat(target.str(), " is no longer deleted"),
-                   target.str());
-    }
-    v1::Conflict resolved;
-    resolved.set_name(name.str());
-    resolved.set_state(v1::Conflict::RESOLVED);
-    chosen.set_organisation(organisation);
-    *chosen.mutable_edit_time() = ToTimestamp(absl::Now());
-    chosen.clear_change_id();
-    *resolved.mutable_resolution() = chosen;
+    ASSIGN_OR_RETURN(const v1::Conflict conflict,
+                     OpenConflict(*this, txn, name, request.etag(), actor));
+    ASSIGN_OR_RETURN(const v1::Conflict::Candidate chosen,
+                     ChosenCandidate(request, conflict));
+    RETURN_IF_ERROR(ApplyChoice(txn, name, conflict, chosen, author));
     const std::vector<const FieldDescriptor*> fields = {
         v1::Conflict::descriptor()->FindFieldByName("state"),
         v1::Conflict::descriptor()->FindFieldByName("resolution")};
-    return UpdateInTransaction(txn, name, resolved, fields, author,
-                               /*authorize=*/nullptr, out);
+    return UpdateInTransaction(txn, name,
+                               Resolved(name, chosen, author.organisation),
+                               fields, author, /*authorize=*/nullptr, out);
   });
+}
+
+absl::Status PlanResources::ApplyChoice(Transaction& txn,
+                                        const ResourceName& name,
+                                        const v1::Conflict& conflict,
+                                        const v1::Conflict::Candidate& chosen,
+                                        const Author& author) const {
+  ASSIGN_OR_RETURN(const ResourceName target,
+                   ResourceName::Parse(conflict.target()));
+  const FieldDescriptor* field =
+      InfoOf(target.kind()).descriptor->FindFieldByName(conflict.field());
+  if (field == nullptr) {
+    return absl::DataLossError(absl::StrCat(name.str(), " names no field"));
+  }
+  ASSIGN_OR_RETURN(const std::optional<storage::Entity> stored,
+                   txn.GetEntity(target));
+  if (!stored.has_value()) return ResourceNotFound(target);
+  if (!chosen.deletes()) {
+    return WriteChosenValue(txn, target, stored->deleted(), *field,
+                            chosen.value(), author);
+  }
+  if (!stored->deleted()) {
+    return Error(absl::StatusCode::kFailedPrecondition, "RESOURCE_RESTORED",
+                 absl::StrCat(target.str(), " is no longer deleted"),
+                 target.str());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PlanResources::WriteChosenValue(Transaction& txn,
+                                             const ResourceName& target,
+                                             bool deleted,
+                                             const FieldDescriptor& field,
+                                             const std::string& value,
+                                             const Author& author) const {
+  const google::protobuf::Descriptor& type = *InfoOf(target.kind()).descriptor;
+  std::unique_ptr<Message> scratch(
+      google::protobuf::MessageFactory::generated_factory()
+          ->GetPrototype(&type)
+          ->New());
+  if (deleted) {
+    RETURN_IF_ERROR(UndeleteInTransaction(txn, target, author,
+                                          /*authorize=*/nullptr,
+                                          scratch.get()));
+  }
+  std::unique_ptr<Message> values(scratch->New());
+  if (!values->ParseFromString(value)) {
+    FieldViolations violations;
+    violations.Add("value", absl::StrCat("is not a ", type.name(),
+                                         " with only ", field.name(), " set"));
+    return violations.ToStatus();
+  }
+  SetString(values.get(), "name", target.str());
+  return UpdateInTransaction(txn, target, *values, {&field}, author,
+                             /*authorize=*/nullptr, scratch.get());
 }
 
 }  // namespace plan

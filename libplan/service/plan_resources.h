@@ -213,6 +213,18 @@ class PlanResources {
                                    google::protobuf::Message* created,
                                    const Author& author,
                                    const Actor* authorize) const;
+  // WriteDocument's body, within its commit: checks that `actor` may write
+  // the plan, then creates what WriteDocument says and sets `created` to it.
+  absl::Status WriteDocumentInTransaction(Transaction& txn,
+                                          const PlanDocument& document,
+                                          const Actor& actor,
+                                          PlanDocument* created) const;
+  // Creates `resource` (valid, of `kind`) for `author`, unless `reuse` and
+  // it exists already (FAILED_PRECONDITION, reason RESOURCE_DELETED, when
+  // that one is deleted). True when it made it.
+  absl::StatusOr<bool> CreateFromDocument(
+      Transaction& txn, Kind kind, const google::protobuf::Message& resource,
+      bool reuse, const Author& author) const;
   // What an Update request writes, checked before the commit: the resource
   // and the fields, or INVALID_ARGUMENT naming each bad field, or
   // DEADLINE_EXCEEDED.
@@ -224,8 +236,9 @@ class PlanResources {
       Kind kind, const google::protobuf::Message& resource,
       const google::protobuf::FieldMask& mask, const Actor& actor) const;
   // The bodies of Update and Undelete, within a commit, as DecideChange
-  // allows (authorized for `authorize`, when not null). Update's parses the
-  // stored resource into `out` and updates it there.
+  // allows (authorized for `authorize`, when not null). Update's sets `out`
+  // (a generated message of the resource's kind) to the resource as the
+  // decision leaves it (ChangeDecision::edited), then stamps it.
   absl::Status UpdateInTransaction(
       Transaction& txn, const ResourceName& name,
       const google::protobuf::Message& resource,
@@ -236,6 +249,23 @@ class PlanResources {
                                      const Author& author,
                                      const Actor* authorize,
                                      google::protobuf::Message* out) const;
+  // ResolveConflict's steps, within its commit, for `author` (already
+  // authorized). Writes `chosen`, a choice of conflict `name`, to the field
+  // of the target `conflict` is about: a value, restoring the target first
+  // when it is deleted; or the delete, which must still stand
+  // (FAILED_PRECONDITION, reason RESOURCE_RESTORED, when it does not).
+  absl::Status ApplyChoice(Transaction& txn, const ResourceName& name,
+                           const v1::Conflict& conflict,
+                           const v1::Conflict::Candidate& chosen,
+                           const Author& author) const;
+  // Writes `value` (a resource with only `field` set) to `field` of
+  // `target`, undeleting it first when `deleted`. INVALID_ARGUMENT naming
+  // "value" when it is no such resource.
+  absl::Status WriteChosenValue(Transaction& txn, const ResourceName& target,
+                                bool deleted,
+                                const google::protobuf::FieldDescriptor& field,
+                                const std::string& value,
+                                const Author& author) const;
   // How DecideChange (change_decision.h) decides a direct call: with
   // `lookup`, authorized for `authorize` when not null (null: a step of a
   // call already authorized as a whole), against `etag` when not empty.

@@ -27,9 +27,6 @@ using google::protobuf::Message;
 // Returned by a validate-only import's commit body so that nothing is written.
 constexpr char kValidateOnly[] = "validate only: nothing written";
 
-// The most violations one import error lists.
-constexpr size_t kMaxImportViolations = 50;
-
 // The bytes an ImportPlan answer may spend on its lists of warnings and
 // created resources: a quarter of the 4 MiB message limit.
 constexpr size_t kImportAnswerBytes = 1 << 20;
@@ -92,16 +89,9 @@ absl::StatusOr<std::vector<T>> ScanLive(const ReadView& view, Kind kind,
   return out;
 }
 
-std::string Slug(absl::string_view plan_name) {
-  return std::string(plan_name.substr(plan_name.rfind('/') + 1));
-}
-
-}  // namespace
-
-absl::Status PlanResources::WriteDocument(const PlanDocument& document,
-                                          bool validate_only,
-                                          const Actor& actor,
-                                          PlanDocument* created) {
+// The violations of every resource of `document` (as ValidateResource
+// finds them).
+FieldViolations DocumentViolations(const PlanDocument& document) {
   FieldViolations violations;
   ValidateResource(Kind::kPlan, document.plan, &violations);
   for (const auto& org : document.organisations) {
@@ -116,92 +106,136 @@ absl::Status PlanResources::WriteDocument(const PlanDocument& document,
       ValidateResource(Kind::kAction, action, &violations);
     }
   }
-  if (!violations.empty()) {
-    if (violations.violations().size() > kMaxImportViolations) {
-      FieldViolations first;
-      for (size_t i = 0; i < kMaxImportViolations; ++i) {
-        first.Add(violations.violations()[i].field,
-                  violations.violations()[i].description);
-      }
-      return first.ToStatus();
-    }
-    return violations.ToStatus();
-  }
-  RETURN_IF_ERROR(CheckDeadline(actor));
+  return violations;
+}
 
-  const Author author = AuthorOf(actor);
-  const absl::Status status = store_->Commit([&](Transaction& txn)
-                                                 -> absl::Status {
-    *created = PlanDocument();
-    {
-      // Filling a plan is its OWNERs'; making one, administrators'.
-      ASSIGN_OR_RETURN(
-          ResourceName plan,
-          ResourceName::ParseAs(Kind::kPlan, document.plan.name()));
-      ASSIGN_OR_RETURN(std::optional<storage::Entity> existing,
-                       txn.GetEntity(plan));
-      RETURN_IF_ERROR(CheckAccess(
-          actor, existing.has_value() ? Operation::kImport : Operation::kCreate,
-          plan, LookupIn(txn)));
+// OK when `actor` may write `plan` (a valid plan) as `txn` sees the store:
+// filling a plan is its OWNERs'; making one, administrators'.
+absl::Status CheckImport(const PlanResources& resources, Transaction& txn,
+                         const v1::Plan& plan, const Actor& actor) {
+  ASSIGN_OR_RETURN(const ResourceName name,
+                   ResourceName::ParseAs(Kind::kPlan, plan.name()));
+  ASSIGN_OR_RETURN(const std::optional<storage::Entity> existing,
+                   txn.GetEntity(name));
+  return resources.CheckAccess(
+      actor, existing.has_value() ? Operation::kImport : Operation::kCreate,
+      name, LookupIn(txn));
+}
+
+// FAILED_PRECONDITION (reason RESOURCE_DELETED) when `existing`, the stored
+// resource `name` that an import would reuse, is deleted.
+absl::Status NotDeleted(const storage::Entity& existing,
+                        const std::string& name) {
+  if (!existing.deleted()) return absl::OkStatus();
+  return Error(
+      absl::StatusCode::kFailedPrecondition, "RESOURCE_DELETED",
+      absl::StrCat(name,
+                   " is deleted; undelete it or import into another plan"),
+      name);
+}
+
+// Creates a resource of `kind` unless `reuse` and it exists already: true
+// when it made it.
+using CreateFn = absl::FunctionRef<absl::StatusOr<bool>(
+    Kind kind, const Message& resource, bool reuse)>;
+
+// Creates each of `resources` (of `kind`) that does not exist yet, and adds
+// those it made to `made`.
+template <typename T>
+absl::Status CreateEachMissing(CreateFn create, Kind kind,
+                               const std::vector<T>& resources,
+                               std::vector<T>* made) {
+  for (const T& resource : resources) {
+    ASSIGN_OR_RETURN(const bool new_one,
+                     create(kind, resource, /*reuse=*/true));
+    if (new_one) made->push_back(resource);
+  }
+  return absl::OkStatus();
+}
+
+// Creates every activity of `entries` and every action in them, none of
+// which may exist, and adds them to `made`.
+absl::Status CreateActivities(CreateFn create,
+                              const std::vector<ActivityEntry>& entries,
+                              std::vector<ActivityEntry>* made) {
+  for (const ActivityEntry& entry : entries) {
+    RETURN_IF_ERROR(
+        create(Kind::kActivity, entry.activity, /*reuse=*/false).status());
+    ActivityEntry& out = made->emplace_back();
+    out.activity = entry.activity;
+    for (const auto& action : entry.actions) {
+      RETURN_IF_ERROR(create(Kind::kAction, action, /*reuse=*/false).status());
+      out.actions.push_back(action);
     }
-    // Creates `resource` unless `reuse` and it exists already.
-    const auto create = [&](Kind kind, const Message& resource,
-                            bool reuse) -> absl::StatusOr<bool> {
-      const std::string text = resource.GetReflection()->GetString(
-          resource, resource.GetDescriptor()->FindFieldByName("name"));
-      ASSIGN_OR_RETURN(ResourceName name, ResourceName::ParseAs(kind, text));
-      if (reuse) {
-        ASSIGN_OR_RETURN(std::optional<storage::Entity> existing,
-                         txn.GetEntity(name));
-        if (existing.has_value()) {
-          if (existing->deleted()) {
-            return Error(absl::StatusCode::kFailedPrecondition,
-                         "RESOURCE_DELETED",
-                         absl::StrCat(text,
-                                      " is deleted; undelete it or "
-                                      "import into another plan"),
-                         text);
-          }
-          return false;
-        }
-      }
-      std::unique_ptr<Message> copy(resource.New());
-      copy->CopyFrom(resource);
-      RETURN_IF_ERROR(CreateInTransaction(txn, kind, name, copy.get(), author,
-                                          /*authorize=*/nullptr));
-      return true;
-    };
-    for (const auto& org : document.organisations) {
-      ASSIGN_OR_RETURN(bool made, create(Kind::kOrganisation, org, true));
-      if (made) created->organisations.push_back(org);
-    }
-    ASSIGN_OR_RETURN(bool plan_made, create(Kind::kPlan, document.plan, true));
-    if (plan_made) created->plan = document.plan;
-    for (const auto& strand : document.strands) {
-      ASSIGN_OR_RETURN(bool made, create(Kind::kStrand, strand, true));
-      if (made) created->strands.push_back(strand);
-    }
-    for (const ActivityEntry& entry : document.activities) {
-      ASSIGN_OR_RETURN(bool made,
-                       create(Kind::kActivity, entry.activity, false));
-      (void)made;
-      ActivityEntry& out = created->activities.emplace_back();
-      out.activity = entry.activity;
-      for (const auto& action : entry.actions) {
-        ASSIGN_OR_RETURN(bool made_action,
-                         create(Kind::kAction, action, false));
-        (void)made_action;
-        out.actions.push_back(action);
-      }
-    }
-    if (validate_only) return absl::CancelledError(kValidateOnly);
-    return absl::OkStatus();
-  });
+  }
+  return absl::OkStatus();
+}
+
+std::string Slug(absl::string_view plan_name) {
+  return std::string(plan_name.substr(plan_name.rfind('/') + 1));
+}
+
+}  // namespace
+
+absl::Status PlanResources::WriteDocument(const PlanDocument& document,
+                                          bool validate_only,
+                                          const Actor& actor,
+                                          PlanDocument* created) {
+  RETURN_IF_ERROR(DocumentViolations(document).ToStatus());
+  RETURN_IF_ERROR(CheckDeadline(actor));
+  const absl::Status status =
+      store_->Commit([&](Transaction& txn) -> absl::Status {
+        RETURN_IF_ERROR(
+            WriteDocumentInTransaction(txn, document, actor, created));
+        if (validate_only) return absl::CancelledError(kValidateOnly);
+        return absl::OkStatus();
+      });
   if (validate_only && absl::IsCancelled(status) &&
       status.message() == kValidateOnly) {
     return absl::OkStatus();
   }
   return status;
+}
+
+absl::Status PlanResources::WriteDocumentInTransaction(
+    Transaction& txn, const PlanDocument& document, const Actor& actor,
+    PlanDocument* created) const {
+  *created = PlanDocument();
+  RETURN_IF_ERROR(CheckImport(*this, txn, document.plan, actor));
+  const Author author = AuthorOf(actor);
+  const auto create = [&](Kind kind, const Message& resource, bool reuse) {
+    return CreateFromDocument(txn, kind, resource, reuse, author);
+  };
+  RETURN_IF_ERROR(CreateEachMissing(create, Kind::kOrganisation,
+                                    document.organisations,
+                                    &created->organisations));
+  ASSIGN_OR_RETURN(const bool plan_made,
+                   create(Kind::kPlan, document.plan, /*reuse=*/true));
+  if (plan_made) created->plan = document.plan;
+  RETURN_IF_ERROR(CreateEachMissing(create, Kind::kStrand, document.strands,
+                                    &created->strands));
+  return CreateActivities(create, document.activities, &created->activities);
+}
+
+absl::StatusOr<bool> PlanResources::CreateFromDocument(
+    Transaction& txn, Kind kind, const Message& resource, bool reuse,
+    const Author& author) const {
+  const std::string text = resource.GetReflection()->GetString(
+      resource, resource.GetDescriptor()->FindFieldByName("name"));
+  ASSIGN_OR_RETURN(const ResourceName name, ResourceName::ParseAs(kind, text));
+  if (reuse) {
+    ASSIGN_OR_RETURN(const std::optional<storage::Entity> existing,
+                     txn.GetEntity(name));
+    if (existing.has_value()) {
+      RETURN_IF_ERROR(NotDeleted(*existing, text));
+      return false;
+    }
+  }
+  std::unique_ptr<Message> copy(resource.New());
+  copy->CopyFrom(resource);
+  RETURN_IF_ERROR(CreateInTransaction(txn, kind, name, copy.get(), author,
+                                      /*authorize=*/nullptr));
+  return true;
 }
 
 absl::StatusOr<PlanDocument> PlanResources::ReadDocument(

@@ -147,6 +147,31 @@ TEST_F(ChangeDecisionTest, AnEditOfTheCurrentVersionIsAppliedAsItIs) {
   ASSERT_TRUE(value.ParseFromString(decision->logged->fields(0).value()));
   EXPECT_EQ(value.rag(), v1::RED);
   EXPECT_TRUE(decision->conflicts.empty());
+  // The resource as edited: the new value, and every other field as stored.
+  ASSERT_NE(decision->edited, nullptr);
+  const auto& edited = dynamic_cast<const v1::Action&>(*decision->edited);
+  EXPECT_EQ(edited.rag(), v1::RED);
+  EXPECT_EQ(edited.description(), "Refer to the Prevent team");
+  EXPECT_EQ(edited.name(), kAction);
+}
+
+// An edit that changes nothing logs nothing, and leaves the resource as
+// stored; a refused one has no edited resource.
+TEST_F(ChangeDecisionTest, AnEditedResourceIsAsStoredWhenNothingChanges) {
+  v1::Change change = Change(kAction, v1::Change::UPDATE);
+  SetRag(&change, v1::AMBER, 4);
+  absl::StatusOr<ChangeDecision> decision = stored_.Decide(change);
+  ASSERT_TRUE(decision.ok()) << decision.status();
+  EXPECT_FALSE(decision->logged.has_value());
+  ASSERT_NE(decision->edited, nullptr);
+  EXPECT_EQ(dynamic_cast<const v1::Action&>(*decision->edited).rag(),
+            v1::AMBER);
+
+  change.set_target(absl::StrCat(kActivity, "/actions/missing"));
+  decision = stored_.Decide(change);
+  ASSERT_TRUE(decision.ok()) << decision.status();
+  EXPECT_FALSE(decision->refusal.ok());
+  EXPECT_EQ(decision->edited, nullptr);
 }
 
 TEST_F(ChangeDecisionTest, ConcurrentEditsOfOneFieldOpenAConflict) {

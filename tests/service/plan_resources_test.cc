@@ -6,7 +6,9 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libplan/model/fields.h"
 #include "libplan/model/validation.h"
@@ -19,6 +21,7 @@ namespace plan {
 namespace {
 
 using prevent::plan::test_support::TempDir;
+using ::testing::ElementsAre;
 namespace v1 = prevent::plan::v1;
 
 constexpr char kPlan[] = "plans/p";
@@ -78,6 +81,44 @@ class PlanResourcesTest : public ::testing::Test {
             ->Create(Kind::kAction, kActivity, id, action, actor_, &created)
             .ok());
     return created;
+  }
+
+  // Stores conflict `id` of plan p over `field` of `target`, open with
+  // `candidates`, as the service stores one it opens for a push.
+  v1::Conflict PutConflict(const std::string& id, const std::string& target,
+                           const std::string& field,
+                           std::vector<v1::Conflict::Candidate> candidates) {
+    v1::Conflict conflict;
+    conflict.set_name(absl::StrCat(kPlan, "/conflicts/", id));
+    conflict.set_target(target);
+    conflict.set_field(field);
+    for (v1::Conflict::Candidate& candidate : candidates) {
+      *conflict.add_candidates() = std::move(candidate);
+    }
+    conflict.set_state(v1::Conflict::OPEN);
+    conflict.set_etag(absl::StrCat("\"c-", id, "\""));
+    storage::Entity entity;
+    entity.set_resource(conflict.SerializeAsString());
+    EXPECT_TRUE(store_
+                    ->Commit([&](Transaction& txn) {
+                      txn.PutEntity(*ResourceName::Parse(conflict.name()),
+                                    entity);
+                      return absl::OkStatus();
+                    })
+                    .ok());
+    return conflict;
+  }
+
+  v1::Conflict ConflictAt(const std::string& name) {
+    v1::Conflict conflict;
+    EXPECT_TRUE(resources_->Get(Kind::kConflict, name, actor_, &conflict).ok());
+    return conflict;
+  }
+
+  v1::Action ActionAt(const std::string& name) {
+    v1::Action action;
+    EXPECT_TRUE(resources_->Get(Kind::kAction, name, actor_, &action).ok());
+    return action;
   }
 
   std::optional<TempDir> dir_;
@@ -390,6 +431,202 @@ TEST_F(PlanResourcesTest, LongReadsStopWhenTheCallerGoesOrRunsOutOfTime) {
                       Kind::kPlan, {}, gone, [&] { return &plan; }, &token)
                   .ok());
   EXPECT_EQ(plan.name(), kPlan);
+}
+
+// A candidate whose value is an action with only `rag` set.
+v1::Conflict::Candidate RagCandidate(v1::Rag rag) {
+  v1::Action value;
+  value.set_rag(rag);
+  v1::Conflict::Candidate candidate;
+  candidate.set_display_value(v1::Rag_Name(rag));
+  candidate.set_value(value.SerializeAsString());
+  return candidate;
+}
+
+v1::Conflict::Candidate DeleteCandidate() {
+  v1::Conflict::Candidate candidate;
+  candidate.set_display_value("(deleted)");
+  candidate.set_deletes(true);
+  return candidate;
+}
+
+std::vector<std::string> FieldsOf(const absl::Status& status) {
+  std::vector<std::string> fields;
+  for (const FieldViolation& v : FieldViolationsOf(status)) {
+    fields.push_back(v.field);
+  }
+  return fields;
+}
+
+// Each request ResolveConflict cannot carry out is refused, naming the field
+// or saying why, and writes nothing.
+TEST_F(PlanResourcesTest,
+       ResolveConflictRefusesWhatItCannotDoAndWritesNothing) {
+  const v1::Action action = NewAction("refer");
+  const v1::Conflict conflict =
+      PutConflict("c1", action.name(), "rag",
+                  {RagCandidate(v1::RED), RagCandidate(v1::GREEN)});
+  const uint64_t before = store_->last_sequence();
+  v1::Conflict out;
+  const auto resolve = [&](const v1::ResolveConflictRequest& request) {
+    return resources_->ResolveConflict(request, actor_, &out);
+  };
+
+  v1::ResolveConflictRequest request;
+  request.set_name(conflict.name());
+  absl::Status status = resolve(request);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+  EXPECT_THAT(FieldsOf(status), ElementsAre("choice"));
+
+  for (int candidate : {-1, 2}) {
+    request.set_candidate(candidate);
+    status = resolve(request);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+    EXPECT_THAT(FieldsOf(status), ElementsAre("candidate"));
+    EXPECT_EQ(FieldViolationsOf(status).front().description, "must be 0-1");
+  }
+
+  request.set_value(std::string("\xff\xff\xff", 3));
+  status = resolve(request);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+  EXPECT_THAT(FieldsOf(status), ElementsAre("value"));
+
+  request.set_candidate(0);
+  request.set_etag("\"stale\"");
+  status = resolve(request);
+  EXPECT_EQ(status.code(), absl::StatusCode::kAborted) << status;
+  EXPECT_EQ(ErrorReason(status), "ETAG_MISMATCH");
+
+  request.clear_etag();
+  request.set_name(absl::StrCat(kPlan, "/conflicts/missing"));
+  status = resolve(request);
+  EXPECT_EQ(status.code(), absl::StatusCode::kNotFound) << status;
+
+  request.set_name("conflicts/c1");
+  status = resolve(request);
+  EXPECT_THAT(FieldsOf(status), ElementsAre("name"));
+
+  EXPECT_EQ(store_->last_sequence(), before);
+  EXPECT_EQ(ConflictAt(conflict.name()).state(), v1::Conflict::OPEN);
+  EXPECT_EQ(ActionAt(action.name()).rag(), v1::AMBER);
+}
+
+// A value of the caller's own is written as an ordinary change, and the
+// conflict is closed with it, for good.
+TEST_F(PlanResourcesTest, ResolvingWithANewValueWritesItAndClosesTheConflict) {
+  const v1::Action action = NewAction("refer");
+  const v1::Conflict conflict =
+      PutConflict("c1", action.name(), "rag",
+                  {RagCandidate(v1::RED), RagCandidate(v1::GREEN)});
+  v1::ResolveConflictRequest request;
+  request.set_name(conflict.name());
+  request.set_etag(conflict.etag());
+  request.set_value(RagCandidate(v1::BLUE).value());
+  v1::Conflict resolved;
+  absl::Status status = resources_->ResolveConflict(request, actor_, &resolved);
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_EQ(ActionAt(action.name()).rag(), v1::BLUE);
+  EXPECT_EQ(resolved.state(), v1::Conflict::RESOLVED);
+  EXPECT_EQ(resolved.resolution().value(), request.value());
+  EXPECT_EQ(resolved.resolution().organisation(), actor_.organisation);
+  EXPECT_EQ(resolved.candidates_size(), 2);
+  EXPECT_EQ(LastChange().target(), conflict.name());
+
+  const uint64_t after = store_->last_sequence();
+  request.clear_etag();
+  request.set_candidate(0);
+  status = resources_->ResolveConflict(request, actor_, &resolved);
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition) << status;
+  EXPECT_EQ(ErrorReason(status), "ALREADY_RESOLVED");
+  EXPECT_EQ(store_->last_sequence(), after);
+  EXPECT_EQ(ActionAt(action.name()).rag(), v1::BLUE);
+}
+
+// Choosing the delete of an edit-versus-delete conflict keeps the target
+// deleted, and only closes the conflict; once the target has been restored
+// the delete can no longer be chosen. Choosing a bad value for a deleted
+// target leaves it deleted.
+TEST_F(PlanResourcesTest, ChoosingTheDeleteNeedsTheTargetStillDeleted) {
+  const v1::Action action = NewAction("refer");
+  const v1::Conflict conflict = PutConflict(
+      "c1", action.name(), "rag", {DeleteCandidate(), RagCandidate(v1::RED)});
+  v1::ResolveConflictRequest request;
+  request.set_name(conflict.name());
+  request.set_candidate(0);
+  v1::Conflict resolved;
+  absl::Status status = resources_->ResolveConflict(request, actor_, &resolved);
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition) << status;
+  EXPECT_EQ(ErrorReason(status), "RESOURCE_RESTORED");
+
+  v1::Action deleted;
+  ASSERT_TRUE(
+      resources_->Delete(Kind::kAction, action.name(), "", actor_, &deleted)
+          .ok());
+  const uint64_t before = store_->last_sequence();
+  request.set_value(std::string("\xff\xff\xff", 3));
+  status = resources_->ResolveConflict(request, actor_, &resolved);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+  EXPECT_EQ(store_->last_sequence(), before);
+  EXPECT_TRUE(EntityOf(action.name()).deleted());
+
+  request.set_candidate(0);
+  status = resources_->ResolveConflict(request, actor_, &resolved);
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_EQ(resolved.state(), v1::Conflict::RESOLVED);
+  EXPECT_TRUE(resolved.resolution().deletes());
+  EXPECT_TRUE(EntityOf(action.name()).deleted());
+  EXPECT_EQ(store_->last_sequence(), before + 1) << "the conflict's update";
+  EXPECT_EQ(LastChange().target(), conflict.name());
+}
+
+// A page stops growing once its resources pass max_page_bytes (it always
+// holds one), and the next resumes after it; a token is honoured only as
+// this service issued it.
+TEST_F(PlanResourcesTest, AListPageEndsAtItsByteBoundAndResumesAfterIt) {
+  for (const char* id : {"a", "b", "c"}) NewAction(id);
+  PlanResourcesOptions options;
+  options.max_page_bytes = 1;
+  PlanResources small_pages(store_.get(), &clock_, options);
+  ListRequest request;
+  request.parent = kActivity;
+  std::vector<std::string> names;
+  std::vector<std::string> tokens;
+  do {
+    v1::Action action;
+    std::string token;
+    int added = 0;
+    const absl::Status status = small_pages.List(
+        Kind::kAction, request, actor_,
+        [&]() -> google::protobuf::Message* {
+          ++added;
+          return &action;
+        },
+        &token);
+    ASSERT_TRUE(status.ok()) << status;
+    ASSERT_EQ(added, 1);
+    names.push_back(action.name());
+    tokens.push_back(token);
+    request.page_token = token;
+  } while (!request.page_token.empty() && names.size() < 10);
+  EXPECT_THAT(names, ElementsAre(absl::StrCat(kActivity, "/actions/a"),
+                                 absl::StrCat(kActivity, "/actions/b"),
+                                 absl::StrCat(kActivity, "/actions/c")));
+
+  // The first token, naming something that is not an action.
+  std::string text;
+  ASSERT_TRUE(absl::WebSafeBase64Unescape(tokens[0], &text));
+  request.page_token = absl::WebSafeBase64Escape(
+      absl::StrCat(text.substr(0, text.rfind('|') + 1), kPlan));
+  std::string token;
+  const absl::Status status = small_pages.List(
+      Kind::kAction, request, actor_,
+      [&]() -> google::protobuf::Message* {
+        ADD_FAILURE() << "listed for a bad token";
+        return nullptr;
+      },
+      &token);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+  EXPECT_THAT(FieldsOf(status), ElementsAre("page_token"));
 }
 
 }  // namespace

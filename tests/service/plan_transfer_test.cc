@@ -274,5 +274,56 @@ TEST_F(PlanTransferTest, ExportsLeaveOutDeletedResources) {
             absl::StatusCode::kNotFound);
 }
 
+// An import reuses the organisations, plan and strands that exist, but not
+// deleted ones: it is refused, naming the deleted resource, and writes
+// nothing.
+TEST_F(PlanTransferTest, AnImportThatWouldReuseADeletedResourceIsRefused) {
+  v1::ImportPlanRequest request;
+  request.mutable_plan()->set_name("plans/a");
+  request.mutable_plan()->set_title("A");
+  request.set_format(v1::CSV);
+  request.set_content(
+      "strand,activity,lead organisations,lead officer,action,timescale,rag,"
+      "owner\nIdeology,Channel,Staffordshire Police,,Refer,Ongoing,GREEN,\n");
+  v1::ImportPlanResponse response;
+  PlanResources& resources = *service_->resources;
+  ASSERT_TRUE(resources.Import(request, Actor(), &response).ok());
+  ASSERT_EQ(response.organisations_size(), 1);
+  const std::string org = response.organisations(0).name();
+  ASSERT_EQ(response.strands_size(), 1);
+  const std::string strand = response.strands(0).name();
+
+  const auto refused_naming = [&](const std::string& name) {
+    const uint64_t before = service_->store->last_sequence();
+    const absl::Status status = resources.Import(request, Actor(), &response);
+    EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition) << status;
+    EXPECT_EQ(ErrorReason(status), "RESOURCE_DELETED");
+    EXPECT_NE(status.message().find(name), absl::string_view::npos) << status;
+    EXPECT_EQ(service_->store->last_sequence(), before);
+  };
+  v1::Organisation deleted_org;
+  ASSERT_TRUE(
+      resources.Delete(Kind::kOrganisation, org, "", Actor(), &deleted_org)
+          .ok());
+  request.mutable_plan()->set_name("plans/b");
+  refused_naming(org);
+
+  v1::Strand deleted_strand;
+  ASSERT_TRUE(
+      resources.Delete(Kind::kStrand, strand, "", Actor(), &deleted_strand)
+          .ok());
+  v1::Organisation restored;
+  ASSERT_TRUE(
+      resources.Undelete(Kind::kOrganisation, org, Actor(), &restored).ok());
+  request.mutable_plan()->set_name("plans/a");
+  refused_naming(strand);
+
+  v1::Plan deleted_plan;
+  ASSERT_TRUE(
+      resources.Delete(Kind::kPlan, "plans/a", "", Actor(), &deleted_plan)
+          .ok());
+  refused_naming("plans/a");
+}
+
 }  // namespace
 }  // namespace plan
