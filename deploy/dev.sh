@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Developer entry point: installs what is missing, builds, and runs or tests.
 #   bash deploy/dev.sh run    build, then serve on 127.0.0.1:50051 with ./data
-#   bash deploy/dev.sh test   build, then run every test (what CI runs)
+#   bash deploy/dev.sh test   every check CI runs: formatting, clang-tidy, the
+#                             whole suite in Release and under ASan+UBSan
+#                             (a Debug build), the threaded suites under TSan
 #   bash deploy/dev.sh deps   only install the Debian 12 packages
 #   bash deploy/dev.sh build  only build (into ./build, Release, with ccache)
 #   bash deploy/dev.sh format-check   only check the C++ is clang-formatted
+#   bash deploy/dev.sh quick  build, then run every test in Release only
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,9 +43,58 @@ format_check() {
   fi
 }
 
+# Configures and builds DIR with the given CMake arguments.
+build_in() {
+  local dir=$1
+  shift
+  cmake -S . -B "$dir" -DPLAN_SKIPS_FAIL=ON "$@" >/dev/null
+  cmake --build "$dir" -j"$(nproc)" ${PLAN_TARGETS:+--target $PLAN_TARGETS}
+}
+
 build() {
-  cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DPLAN_SKIPS_FAIL=ON >/dev/null
-  cmake --build build -j"$(nproc)"
+  build_in build -DCMAKE_BUILD_TYPE=Release -DCMAKE_EXPORT_COMPILE_COMMANDS=ON
+}
+
+# .clang-tidy on every library source: no function over cognitive complexity
+# 40, and clang's thread-safety analysis clean. Needs build/ (its compile
+# commands and generated headers).
+tidy() {
+  local log
+  log=$(mktemp)
+  if ! git ls-files 'libplan/*.cc' | xargs -P"$(nproc)" -n4 clang-tidy -p build \
+      --quiet --extra-arg=-Wthread-safety 2>"$log"; then
+    grep -v -E '^[0-9]+ warnings? (and [0-9]+ errors? )?generated|^Suppressed|^Use -header-filter' "$log" >&2
+    echo "dev.sh: clang-tidy found the problems above" >&2
+    return 1
+  fi
+}
+
+run_tests() {
+  local dir=$1
+  shift
+  ctest --test-dir "$dir" --output-on-failure -j"$(nproc)" "$@"
+}
+
+# The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer, in a
+# Debug build (PLAN_DCHECK and assert live), at -O1 so that it runs at a
+# useful speed. The fuzzers already run under both, in every build.
+asan() {
+  build_in build-asan -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g -O1" \
+    -DPLAN_SANITIZE=address,undefined
+  ASAN_OPTIONS=detect_stack_use_after_return=1:strict_string_checks=1 \
+    UBSAN_OPTIONS=print_stacktrace=1 run_tests build-asan -E '_fuzz$|^fuzz_build$'
+}
+
+# The suites that run several threads (the store's group commit, sync's
+# pipelines, gRPC servers, the real binaries) under ThreadSanitizer, built
+# with clang, whose -Wthread-safety then checks every ABSL_GUARDED_BY as an
+# error (CMakeLists.txt).
+TSAN_TESTS='store_test|store_faults_test|handoff_test|sync_test|replica_test|plan_service_test|sync_service_test|report_service_test|admin_service_test|identity_test|sync_e2e_test|tls_e2e_test|crash_test|sync_crash_test|planctl_test|damaged_store_test|disk_full_test'
+tsan() {
+  CC=clang CXX=clang++ build_in build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DPLAN_SANITIZE=thread
+  TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+    run_tests build-tsan -R "^($TSAN_TESTS)\$"
 }
 
 case "${1:-}" in
@@ -57,8 +109,14 @@ case "${1:-}" in
     exec build/plan-service/plan-service --listen=127.0.0.1:50051 --data_dir=./data \
       --seed=deploy/demo/seed.textproto --backup_root=./backups ;;
   format-check) deps; format_check ;;
+  quick) deps; build; run_tests build ;;
   test)
-    deps; format_check; build
-    ctest --test-dir build --output-on-failure -j"$(nproc)" ;;
-  *) sed -n '2,6p' "$0" >&2; exit 2 ;;
+    deps; format_check; build; tidy
+    run_tests build
+    asan
+    tsan ;;
+  tidy) deps; build; tidy ;;
+  asan) deps; asan ;;
+  tsan) deps; tsan ;;
+  *) sed -n '2,10p' "$0" >&2; exit 2 ;;
 esac

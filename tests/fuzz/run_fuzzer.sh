@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # libFuzzer targets (clang, ASan + UBSan) over the library's pure layers.
 #   run_fuzzer.sh SOURCE_DIR BUILD_DIR build            build every target
-#   run_fuzzer.sh SOURCE_DIR BUILD_DIR run NAME SECONDS run one from its corpus
-# ctest builds once, then runs each target briefly; run one for longer by hand:
-#   bash tests/fuzz/run_fuzzer.sh . build run csv 600
+#   run_fuzzer.sh SOURCE_DIR BUILD_DIR run NAME RUNS [SEED]
+#                                        run one from its corpus: RUNS inputs,
+#                                        mutated from SEED (default 1)
+# ctest builds once, then runs each target for a fixed number of inputs from
+# a fixed seed, so a failure found in CI is found again by the same command.
+# Run one for longer, or from another seed, by hand:
+#   bash tests/fuzz/run_fuzzer.sh . build run csv 10000000 7
 set -euo pipefail
 src=$(cd "$1" && pwd) build=$(cd "$2" && pwd) mode=$3
 out=$build/tests/fuzz
 cxx=(clang++)
 command -v ccache >/dev/null && cxx=(ccache clang++)
-flags=(-std=c++17 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined
+flags=(-std=c++20 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined
   -I"$src" -I"$build/proto/gen" -I"$build/libplan/gen" -I"$build/libplan/gen/libplan")
 
 build_all() {
@@ -46,12 +50,12 @@ build_all() {
 }
 
 run_one() {
-  local name=$1 seconds=$2
+  local name=$1 runs=$2 seed=${3:-1}
   local work=$out/work-$name log=$out/$name.log
   # A scratch copy of the seed corpus: what the run discovers is not committed.
   rm -rf "$work" && mkdir -p "$work"
   cp "$src/tests/fuzz/corpus/$name"/* "$work/"
-  if ! "$out/${name}_fuzz" -max_total_time="$seconds" -timeout=10 \
+  if ! "$out/${name}_fuzz" -runs="$runs" -seed="$seed" -timeout=10 \
       -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$out/$name-" \
       "$work" >"$log" 2>&1; then
     cat "$log"
@@ -63,6 +67,6 @@ run_one() {
 
 case "$mode" in
   build) build_all ;;
-  run) run_one "$4" "${5:-20}" ;;
+  run) run_one "$4" "${5:-10000}" "${6:-1}" ;;
   *) sed -n '2,6p' "$0" >&2; exit 2 ;;
 esac
