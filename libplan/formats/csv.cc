@@ -215,97 +215,108 @@ WrittenColumns ColumnsNeeded(const PlanView& view) {
   return needed;
 }
 
+// The columns written, in order: every plain one, then those `needed`.
+std::vector<Column> ColumnsToWrite(const WrittenColumns& needed) {
+  std::vector<Column> columns;
+  for (int c = 0; c <= kActionId; ++c) {
+    columns.push_back(static_cast<Column>(c));
+  }
+  if (needed.organisation_ids) {
+    columns.insert(columns.end(), {kLeadOrganisationIds, kOwnerId});
+  }
+  if (needed.organisation_kinds) {
+    columns.insert(columns.end(), {kLeadOrganisationKinds, kOwnerKind});
+  }
+  if (needed.timescale_months) {
+    columns.insert(columns.end(),
+                   {kTimescaleStart, kTimescaleEnd, kTimescaleOngoing});
+  }
+  if (needed.county_activity) columns.push_back(kCountyActivity);
+  return columns;
+}
+
+// The kind of the organisation named `name`, or "" when the plan has none.
+std::string OrganisationKind(const PlanView& view, absl::string_view name) {
+  const v1::Organisation* organisation = view.FindOrganisation(name);
+  return organisation == nullptr ? ""
+                                 : std::string(KindName(organisation->kind()));
+}
+
+// Fills the cells every row of `activity` shares.
+void FillActivityCells(const PlanView& view, const v1::Activity& activity,
+                       std::vector<std::string>& cells) {
+  std::fill(cells.begin(), cells.end(), std::string());
+  if (!activity.strand().empty()) {
+    const v1::Strand* strand = view.FindStrand(activity.strand());
+    cells[kStrand] = strand != nullptr ? strand->title()
+                                       : std::string(LastId(activity.strand()));
+    if (strand != nullptr) cells[kStrandDescription] = strand->description();
+    cells[kStrandId] = std::string(LastId(activity.strand()));
+  }
+  cells[kActivity] = activity.title();
+  cells[kActivityId] = std::string(LastId(activity.name()));
+  cells[kLeadOfficer] = activity.lead_officer();
+  std::vector<std::string> leads, lead_ids, lead_kinds;
+  for (const std::string& lead : activity.lead_organisations()) {
+    leads.push_back(view.OrganisationName(lead));
+    lead_ids.emplace_back(LastId(lead));
+    lead_kinds.push_back(OrganisationKind(view, lead));
+  }
+  cells[kLeadOrganisations] = absl::StrJoin(leads, "; ");
+  cells[kLeadOrganisationIds] = absl::StrJoin(lead_ids, "; ");
+  cells[kLeadOrganisationKinds] = absl::StrJoin(lead_kinds, "; ");
+  std::vector<std::string> duty_areas;
+  for (int area : activity.duty_areas()) {
+    duty_areas.push_back(v1::DutyArea_Name(area));
+  }
+  cells[kDutyAreas] = absl::StrJoin(duty_areas, "; ");
+  cells[kCountyActivity] = activity.county_activity();
+}
+
+// Fills the cells of `action`'s row. Months are written only where the text
+// alone would not give them.
+void FillActionCells(const PlanView& view, const v1::Action& action,
+                     std::vector<std::string>& cells) {
+  const v1::Timescale& timescale = action.timescale();
+  cells[kAction] = action.description();
+  cells[kActionId] = std::string(LastId(action.name()));
+  cells[kTimescale] = timescale.text();
+  cells[kRag] = std::string(RagName(action.rag()));
+  cells[kOwner] = action.owner_organisation().empty()
+                      ? ""
+                      : view.OrganisationName(action.owner_organisation());
+  cells[kOwnerId] = std::string(LastId(action.owner_organisation()));
+  cells[kOwnerKind] = OrganisationKind(view, action.owner_organisation());
+  const bool explicit_months =
+      !SameMonths(DeriveTimescale(timescale.text()).timescale, timescale);
+  cells[kTimescaleStart] = explicit_months ? timescale.start() : "";
+  cells[kTimescaleEnd] = explicit_months ? timescale.end() : "";
+  cells[kTimescaleOngoing] =
+      explicit_months ? (timescale.ongoing() ? "yes" : "no") : "";
+}
+
 }  // namespace
 
 std::string WritePlanCsv(const PlanDocument& doc) {
   const PlanView view(doc);
-  const WrittenColumns needed = ColumnsNeeded(view);
-  std::vector<Column> columns;
-  for (int c = 0; c <= kActionId; ++c)
-    columns.push_back(static_cast<Column>(c));
-  if (needed.organisation_ids) {
-    columns.push_back(kLeadOrganisationIds);
-    columns.push_back(kOwnerId);
-  }
-  if (needed.organisation_kinds) {
-    columns.push_back(kLeadOrganisationKinds);
-    columns.push_back(kOwnerKind);
-  }
-  if (needed.timescale_months) {
-    columns.push_back(kTimescaleStart);
-    columns.push_back(kTimescaleEnd);
-    columns.push_back(kTimescaleOngoing);
-  }
-  if (needed.county_activity) columns.push_back(kCountyActivity);
-
+  const std::vector<Column> columns = ColumnsToWrite(ColumnsNeeded(view));
   std::string out;
   std::vector<std::string> row;
-  for (Column c : columns) row.emplace_back(kColumns[c].name);
-  AppendRow(row, &out);
-
-  std::vector<std::string> cells(kColumnCount);
-  const auto organisation_kind = [&](absl::string_view name) {
-    const v1::Organisation* organisation = view.FindOrganisation(name);
-    return organisation == nullptr ? "" : KindName(organisation->kind());
+  const auto write_row = [&](const std::vector<std::string>& cells) {
+    row.clear();
+    for (Column c : columns) row.push_back(cells[c]);
+    AppendRow(row, &out);
   };
+  std::vector<std::string> header;  // indexed by Column, like a row's cells
+  for (const ColumnInfo& column : kColumns) header.emplace_back(column.name);
+  write_row(header);
+  std::vector<std::string> cells(kColumnCount);
   for (const ActivityEntry& entry : doc.activities) {
-    const v1::Activity& activity = entry.activity;
-    std::fill(cells.begin(), cells.end(), std::string());
-    if (!activity.strand().empty()) {
-      const v1::Strand* strand = view.FindStrand(activity.strand());
-      cells[kStrand] = strand != nullptr
-                           ? strand->title()
-                           : std::string(LastId(activity.strand()));
-      if (strand != nullptr) cells[kStrandDescription] = strand->description();
-      cells[kStrandId] = std::string(LastId(activity.strand()));
-    }
-    cells[kActivity] = activity.title();
-    cells[kActivityId] = std::string(LastId(activity.name()));
-    cells[kLeadOfficer] = activity.lead_officer();
-    std::vector<std::string> leads, lead_ids, lead_kinds;
-    for (const std::string& lead : activity.lead_organisations()) {
-      leads.push_back(view.OrganisationName(lead));
-      lead_ids.emplace_back(LastId(lead));
-      lead_kinds.emplace_back(organisation_kind(lead));
-    }
-    cells[kLeadOrganisations] = absl::StrJoin(leads, "; ");
-    cells[kLeadOrganisationIds] = absl::StrJoin(lead_ids, "; ");
-    cells[kLeadOrganisationKinds] = absl::StrJoin(lead_kinds, "; ");
-    std::vector<std::string> duty_areas;
-    for (int area : activity.duty_areas()) {
-      duty_areas.push_back(v1::DutyArea_Name(area));
-    }
-    cells[kDutyAreas] = absl::StrJoin(duty_areas, "; ");
-    cells[kCountyActivity] = activity.county_activity();
-
-    const auto write_row = [&] {
-      row.clear();
-      for (Column c : columns) row.push_back(cells[c]);
-      AppendRow(row, &out);
-    };
-    if (entry.actions.empty()) {
-      write_row();
-      continue;
-    }
+    FillActivityCells(view, entry.activity, cells);
+    if (entry.actions.empty()) write_row(cells);  // an activity with no action
     for (const v1::Action& action : entry.actions) {
-      const v1::Timescale& timescale = action.timescale();
-      cells[kAction] = action.description();
-      cells[kActionId] = std::string(LastId(action.name()));
-      cells[kTimescale] = timescale.text();
-      cells[kRag] = std::string(RagName(action.rag()));
-      cells[kOwner] = action.owner_organisation().empty()
-                          ? ""
-                          : view.OrganisationName(action.owner_organisation());
-      cells[kOwnerId] = std::string(LastId(action.owner_organisation()));
-      cells[kOwnerKind] =
-          std::string(organisation_kind(action.owner_organisation()));
-      const bool explicit_months =
-          !SameMonths(DeriveTimescale(timescale.text()).timescale, timescale);
-      cells[kTimescaleStart] = explicit_months ? timescale.start() : "";
-      cells[kTimescaleEnd] = explicit_months ? timescale.end() : "";
-      cells[kTimescaleOngoing] =
-          explicit_months ? (timescale.ongoing() ? "yes" : "no") : "";
-      write_row();
+      FillActionCells(view, action, cells);
+      write_row(cells);
     }
   }
   return out;
@@ -650,7 +661,13 @@ class DocumentBuilder {
 
   absl::StatusOr<int> ResolveStrand();
   absl::StatusOr<int> ResolveActivity(int strand);
+  // The activity's cells of the current row: each agrees with what earlier
+  // rows of the activity said, or a warning says which was kept.
   absl::Status ReadActivityCells(ActivityDraft* activity);
+  absl::Status ReadLeadOfficer(ActivityDraft* activity);
+  absl::Status ReadLeadOrganisations(ActivityDraft* activity);
+  absl::Status ReadDutyAreas(ActivityDraft* activity);
+  absl::Status ReadCountyActivity(ActivityDraft* activity);
   absl::Status ReadAction(ActivityDraft* activity);
   absl::StatusOr<std::vector<WrittenOrganisation>> ReadLeads();
   absl::StatusOr<std::optional<WrittenOrganisation>> ReadOwner();
@@ -979,90 +996,105 @@ int DocumentBuilder::Register(const WrittenOrganisation& written) {
 }
 
 absl::Status DocumentBuilder::ReadActivityCells(ActivityDraft* activity) {
+  RETURN_IF_ERROR(ReadLeadOfficer(activity));
+  RETURN_IF_ERROR(ReadLeadOrganisations(activity));
+  RETURN_IF_ERROR(ReadDutyAreas(activity));
+  return ReadCountyActivity(activity);
+}
+
+absl::Status DocumentBuilder::ReadLeadOfficer(ActivityDraft* activity) {
   const absl::string_view officer = Get(kLeadOfficer);
-  if (!officer.empty()) {
-    RETURN_IF_ERROR(CheckLength(kLeadOfficer, kMaxTitleLength));
-    if (activity->lead_officer_line == 0) {
-      activity->lead_officer = std::string(officer);
-      activity->lead_officer_line = line_;
-    } else if (activity->lead_officer != officer) {
-      Warn(line_, absl::StrCat("activity \"", activity->title,
-                               "\" has another lead officer on line ",
-                               activity->lead_officer_line, "; kept that"));
-    }
+  if (officer.empty()) return absl::OkStatus();
+  RETURN_IF_ERROR(CheckLength(kLeadOfficer, kMaxTitleLength));
+  if (activity->lead_officer_line == 0) {
+    activity->lead_officer = std::string(officer);
+    activity->lead_officer_line = line_;
+  } else if (activity->lead_officer != officer) {
+    Warn(line_, absl::StrCat("activity \"", activity->title,
+                             "\" has another lead officer on line ",
+                             activity->lead_officer_line, "; kept that"));
   }
+  return absl::OkStatus();
+}
 
+absl::Status DocumentBuilder::ReadLeadOrganisations(ActivityDraft* activity) {
   ASSIGN_OR_RETURN(std::vector<WrittenOrganisation> leads, ReadLeads());
-  if (!leads.empty()) {
-    if (activity->leads_line == 0) {
-      absl::flat_hash_set<std::string> seen;
-      for (const WrittenOrganisation& lead : leads) {
-        if (!seen.insert(lead.id).second) {
-          Warn(line_, absl::StrCat("lead organisation \"", lead.display_name,
-                                   "\" is named twice; kept once"));
-          continue;
-        }
-        activity->leads.push_back(Register(lead));
-      }
-      activity->leads_line = line_;
-    } else {
-      std::vector<std::string> ids, kept;
-      for (const WrittenOrganisation& lead : leads) {
-        if (std::find(ids.begin(), ids.end(), lead.id) == ids.end()) {
-          ids.push_back(lead.id);
-        }
-      }
-      for (int index : activity->leads)
-        kept.push_back(organisations_[index].id);
-      if (ids != kept) {
-        Warn(line_, absl::StrCat("activity \"", activity->title,
-                                 "\" has other lead organisations on line ",
-                                 activity->leads_line, "; kept those"));
-      }
-    }
-  }
-
-  const absl::string_view duty_cell = Get(kDutyAreas);
-  if (!duty_cell.empty()) {
-    std::vector<v1::DutyArea> areas;
-    for (absl::string_view piece : absl::StrSplit(
-             duty_cell, absl::ByAnyChar(";, \t\r\n"), absl::SkipEmpty())) {
-      v1::DutyArea area;
-      if (!v1::DutyArea_Parse(absl::AsciiStrToUpper(piece), &area) ||
-          area == v1::DUTY_AREA_UNSPECIFIED) {
-        return CellError(kDutyAreas,
-                         absl::StrCat(QuoteForMessage(piece),
-                                      " is not a duty area (RISK, ACTION, "
-                                      "RECOGNISE, PARTNERSHIP, REFERRAL, "
-                                      "COMPLIANCE)"));
-      }
-      if (std::find(areas.begin(), areas.end(), area) != areas.end()) {
-        Warn(line_, absl::StrCat("duty area ", v1::DutyArea_Name(area),
-                                 " is named twice; kept once"));
+  if (leads.empty()) return absl::OkStatus();
+  if (activity->leads_line == 0) {
+    absl::flat_hash_set<std::string> seen;
+    for (const WrittenOrganisation& lead : leads) {
+      if (!seen.insert(lead.id).second) {
+        Warn(line_, absl::StrCat("lead organisation \"", lead.display_name,
+                                 "\" is named twice; kept once"));
         continue;
       }
-      areas.push_back(area);
+      activity->leads.push_back(Register(lead));
     }
-    if (activity->duty_areas_line == 0) {
-      activity->duty_areas = std::move(areas);
-      activity->duty_areas_line = line_;
-    } else if (activity->duty_areas != areas) {
-      Warn(line_, absl::StrCat("activity \"", activity->title,
-                               "\" has other duty areas on line ",
-                               activity->duty_areas_line, "; kept those"));
+    activity->leads_line = line_;
+    return absl::OkStatus();
+  }
+  std::vector<std::string> ids, kept;
+  for (const WrittenOrganisation& lead : leads) {
+    if (std::find(ids.begin(), ids.end(), lead.id) == ids.end()) {
+      ids.push_back(lead.id);
     }
   }
-  // The county objective it contributes to: the first row that names one.
+  for (int index : activity->leads) kept.push_back(organisations_[index].id);
+  if (ids != kept) {
+    Warn(line_, absl::StrCat("activity \"", activity->title,
+                             "\" has other lead organisations on line ",
+                             activity->leads_line, "; kept those"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status DocumentBuilder::ReadDutyAreas(ActivityDraft* activity) {
+  const absl::string_view duty_cell = Get(kDutyAreas);
+  if (duty_cell.empty()) return absl::OkStatus();
+  std::vector<v1::DutyArea> areas;
+  for (absl::string_view piece : absl::StrSplit(
+           duty_cell, absl::ByAnyChar(";, \t\r\n"), absl::SkipEmpty())) {
+    v1::DutyArea area;
+    if (!v1::DutyArea_Parse(absl::AsciiStrToUpper(piece), &area) ||
+        area == v1::DUTY_AREA_UNSPECIFIED) {
+      return CellError(kDutyAreas,
+                       absl::StrCat(QuoteForMessage(piece),
+                                    " is not a duty area (RISK, ACTION, "
+                                    "RECOGNISE, PARTNERSHIP, REFERRAL, "
+                                    "COMPLIANCE)"));
+    }
+    if (std::find(areas.begin(), areas.end(), area) != areas.end()) {
+      Warn(line_, absl::StrCat("duty area ", v1::DutyArea_Name(area),
+                               " is named twice; kept once"));
+      continue;
+    }
+    areas.push_back(area);
+  }
+  if (activity->duty_areas_line == 0) {
+    activity->duty_areas = std::move(areas);
+    activity->duty_areas_line = line_;
+  } else if (activity->duty_areas != areas) {
+    Warn(line_, absl::StrCat("activity \"", activity->title,
+                             "\" has other duty areas on line ",
+                             activity->duty_areas_line, "; kept those"));
+  }
+  return absl::OkStatus();
+}
+
+// The county objective an activity contributes to: the first row that names
+// one.
+absl::Status DocumentBuilder::ReadCountyActivity(ActivityDraft* activity) {
   const absl::string_view county = Get(kCountyActivity);
-  if (!county.empty() && activity->county_activity.empty()) {
-    if (!ResourceName::ParseAs(Kind::kActivity, county).ok()) {
-      return CellError(kCountyActivity,
-                       absl::StrCat(QuoteForMessage(county),
-                                    " is not an activity name "
-                                    "(plans/{plan}/activities/{activity})"));
-    }
-    activity->county_activity = std::string(county);
+  if (county.empty() || !activity->county_activity.empty()) {
+    return absl::OkStatus();
   }
+  if (!ResourceName::ParseAs(Kind::kActivity, county).ok()) {
+    return CellError(kCountyActivity,
+                     absl::StrCat(QuoteForMessage(county),
+                                  " is not an activity name "
+                                  "(plans/{plan}/activities/{activity})"));
+  }
+  activity->county_activity = std::string(county);
   return absl::OkStatus();
 }
 
