@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Developer entry point: installs what is missing, builds, and runs or tests.
 #   bash deploy/dev.sh run    build, then serve on 127.0.0.1:50051 with ./data
-#   bash deploy/dev.sh test   every check CI runs: formatting, clang-tidy, the
-#                             whole suite in Release and under ASan+UBSan
-#                             (a Debug build), the threaded suites under TSan
+#   bash deploy/dev.sh test   every check CI runs: formatting, clang-tidy, and
+#                             the whole suite in Release
+#   bash deploy/dev.sh asan   the whole suite under ASan+UBSan (a Debug build)
+#   bash deploy/dev.sh tsan   the threaded suites under TSan (a clang build)
 #   bash deploy/dev.sh deps   only install the Debian 12 packages
 #   bash deploy/dev.sh build  only build (into ./build, Release, with ccache)
 #   bash deploy/dev.sh format-check   only check the C++ is clang-formatted
@@ -112,11 +113,9 @@ case "${1:-}" in
   quick) deps; build; run_tests build ;;
   test)
     deps; format_check; build; tidy
-    run_tests build
-    asan
-    tsan ;;
+    run_tests build ;;
   tidy) deps; build; tidy ;;
   asan) deps; asan ;;
   tsan) deps; tsan ;;
-  *) sed -n '2,10p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,11p' "$0" >&2; exit 2 ;;
 esac

@@ -67,11 +67,6 @@ table { border-collapse: collapse; }
 .legend span { margin-right: 14px; white-space: nowrap; }
 footer { margin: 22px 0 28px; padding-top: 8px; border-top: 1px solid var(--line);
   color: var(--muted); font-size: 12px; display: flex; justify-content: space-between; }
-@page {
-  size: A4 landscape; margin: 12mm;
-  @top-center { content: "OFFICIAL"; font: 700 8pt sans-serif; letter-spacing: .1em; }
-  @bottom-right { content: "Page " counter(page) " of " counter(pages); font: 8pt sans-serif; color: #5a6472; }
-}
 @media print {
   body { font-size: 9pt; }
   .wrap { max-width: none; padding: 0; }

@@ -1,5 +1,6 @@
 // The style every HTML page of the product shares (plan export, dashboards):
-// the palette, type, and the navy banner, so they read as one family.
+// the palette, type, the navy banner, and the printed page (A4 landscape,
+// marked, numbered), so they read as one family.
 // RAG colours carry their word as well (never colour alone) with text
 // contrast of at least 4.5:1.
 #ifndef LIBPLAN_FORMATS_HTML_STYLE_H_
@@ -35,6 +36,11 @@ h1 { margin: 0 0 10px; font-size: 26px; line-height: 1.2; font-weight: 700; }
 .facts div { display: flex; gap: 6px; }
 .facts dt { color: #c9d6e5; }
 .facts dd { margin: 0; font-weight: 600; }
+@page {
+  size: A4 landscape; margin: 12mm;
+  @top-center { content: "OFFICIAL"; font: 700 8pt sans-serif; letter-spacing: .1em; }
+  @bottom-right { content: "Page " counter(page) " of " counter(pages); font: 8pt sans-serif; color: #5a6472; }
+}
 )css";
 
 }  // namespace plan

@@ -28,8 +28,8 @@ namespace {
 template <typename Fn>
 Fn Real(const char* scope, const char* method, const char* rest) {
   const std::string ns = PLAN_STRINGIFY(ABSL_OPTION_INLINE_NAMESPACE_NAME);
-  const std::string name = "_ZN4absl" + std::to_string(ns.size()) + ns +
-                           scope + method + rest;
+  const std::string name =
+      "_ZN4absl" + std::to_string(ns.size()) + ns + scope + method + rest;
   void* real = dlsym(RTLD_NEXT, name.c_str());
   if (real == nullptr) {
     std::fprintf(stderr, "tsan_absl_sync: %s not found\n", name.c_str());
@@ -149,8 +149,8 @@ bool Mutex::AwaitWithDeadline(const Condition& cond, Time deadline) {
 }
 
 void CondVar::Wait(Mutex* mu) {
-  static const auto real = Real<void (*)(CondVar*, Mutex*)>(
-      PLAN_CONDVAR("4Wait"), "EPNS0_5MutexE");
+  static const auto real =
+      Real<void (*)(CondVar*, Mutex*)>(PLAN_CONDVAR("4Wait"), "EPNS0_5MutexE");
   __tsan_release(mu);
   real(this, mu);
   __tsan_acquire(mu);
