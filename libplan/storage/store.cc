@@ -915,6 +915,9 @@ class RocksStore final : public Store {
     state.next_sequence = last_sequence_ + 1;
     state.chain_head = chain_head_;
     mu_.Unlock();
+    if (options_.test_hooks.group_chosen) {
+      options_.test_hooks.group_chosen(group.size());
+    }
     // Others queue up meanwhile, forming the next group.
     // After a failed write nothing more is written until the store has
     // resumed (ResumeLoop): the failed batch may be partly in the WAL, and

@@ -97,6 +97,19 @@ struct StoreOptions {
   // How long after a failed write the store first tries to resume writing
   // (the wait doubles up to 16 times this).
   absl::Duration resume_interval = absl::Milliseconds(500);
+
+  // Points in the store's work where a test may look, or hold the store
+  // (RocksDB's SyncPoint is the model): so that a test need not sleep and
+  // hope that commits landed as it wants. Never set outside tests; unset,
+  // each costs a test of an empty std::function.
+  struct TestHooks {
+    // Called once a commit group is chosen, with its number of writers,
+    // before any of their bodies runs, on the thread that leads it and with
+    // no store lock held. Commits queued from then on form later groups. It
+    // may block: the group, and every later one, waits for it meanwhile.
+    std::function<void(size_t writers)> group_chosen = nullptr;
+  };
+  TestHooks test_hooks = {};
 };
 
 // A consistent read-only view of the store at one moment (a RocksDB snapshot).

@@ -42,6 +42,7 @@ PLAN_SERVICE_BINARY=\"$<TARGET_FILE:plan-service>\")"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/unsynced.h"
+#include "tests/support/wait_for.h"
 
 namespace prevent::plan {
 namespace {
@@ -50,6 +51,7 @@ using ::prevent::plan::test_support::DropUnsyncedBytes;
 using ::prevent::plan::test_support::PlanServiceProcess;
 using ::prevent::plan::test_support::ReadFileTail;
 using ::prevent::plan::test_support::TempDir;
+using ::prevent::plan::test_support::WaitFor;
 using ::prevent::plan::v1::Action;
 using ::prevent::plan::v1::Activity;
 using ::prevent::plan::v1::CreateActionRequest;
@@ -463,14 +465,15 @@ TEST_F(PlanServiceCrashTest, AcknowledgedWritesSurviveKillNine) {
   }
 
   const absl::Time start = absl::Now();
-  while (true) {
-    const absl::Duration elapsed = absl::Now() - start;
-    const int acknowledged = ledger.acknowledged();
-    if (acknowledged >= kEnoughAcknowledged) break;
-    if (elapsed >= kWriting && acknowledged > 0) break;
-    if (elapsed >= kMaxWriting) break;
-    absl::SleepFor(absl::Milliseconds(5));
-  }
+  // The kill comes once enough writes are acknowledged, or after kWriting
+  // once any is, or after kMaxWriting regardless.
+  (void)WaitFor(
+      [&] {
+        const int acknowledged = ledger.acknowledged();
+        return acknowledged >= kEnoughAcknowledged ||
+               (absl::Now() - start >= kWriting && acknowledged > 0);
+      },
+      kMaxWriting, absl::Milliseconds(5));
   const int in_flight_at_kill = in_flight.load();
   const absl::Duration writing = absl::Now() - start;
   ledger.BeginCrash();

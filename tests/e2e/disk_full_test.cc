@@ -32,6 +32,7 @@
 #include "prevent/plan/v1/plan_service.grpc.pb.h"
 #include "tests/support/plan_service_process.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/wait_for.h"
 
 namespace prevent::plan {
 namespace {
@@ -42,6 +43,7 @@ using ::grpc::health::v1::HealthCheckRequest;
 using ::grpc::health::v1::HealthCheckResponse;
 using ::prevent::plan::test_support::PlanServiceProcess;
 using ::prevent::plan::test_support::TempDir;
+using ::prevent::plan::test_support::WaitFor;
 
 constexpr char kPlan[] = "plans/south-staffordshire";
 
@@ -175,11 +177,9 @@ TEST_F(DiskFullTest, WritesStopWhileFullAndResumeWhenThereIsSpace) {
 
   // Space again: writing resumes by itself.
   fs::remove(filler);
-  const absl::Time deadline = absl::Now() + absl::Seconds(60);
-  while (Health() != "SERVING" && absl::Now() < deadline) {
-    absl::SleepFor(absl::Milliseconds(100));
-  }
-  ASSERT_EQ(Health(), "SERVING");
+  ASSERT_TRUE(WaitFor([&] { return Health() == "SERVING"; }, absl::Seconds(60),
+                      absl::Milliseconds(100)))
+      << Health();
   ASSERT_TRUE(Write(action, 200000).ok());
 
   // Every acknowledged write is kept, through a restart.

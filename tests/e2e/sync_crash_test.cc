@@ -53,6 +53,7 @@
 #include "tests/support/sync_agent_process.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/unsynced.h"
+#include "tests/support/wait_for.h"
 
 namespace prevent::plan {
 namespace {
@@ -68,6 +69,7 @@ using ::prevent::plan::test_support::ReadFileTail;
 using ::prevent::plan::test_support::ReadPlan;
 using ::prevent::plan::test_support::SyncAgentProcess;
 using ::prevent::plan::test_support::TempDir;
+using ::prevent::plan::test_support::WaitFor;
 
 constexpr char kPlan[] = "plans/south-staffordshire";
 constexpr char kPolice[] = "organisations/staffordshire-police";
@@ -209,16 +211,15 @@ class SyncCrashTest : public ::testing::Test {
 
   absl::StatusOr<v1::SyncNowResponse> SyncNowOnceReachable(
       const SyncAgentProcess& agent) {
-    const absl::Time deadline = absl::Now() + kReconnect;
-    while (true) {
-      absl::StatusOr<v1::SyncNowResponse> moved = SyncNow(agent);
-      if (moved.ok() || absl::Now() > deadline ||
-          !(absl::IsUnavailable(moved.status()) ||
-            absl::IsDeadlineExceeded(moved.status()))) {
-        return moved;
-      }
-      absl::SleepFor(absl::Milliseconds(250));
-    }
+    absl::StatusOr<v1::SyncNowResponse> moved;
+    (void)WaitFor(
+        [&] {
+          moved = SyncNow(agent);
+          return moved.ok() || !(absl::IsUnavailable(moved.status()) ||
+                                 absl::IsDeadlineExceeded(moved.status()));
+        },
+        kReconnect, absl::Milliseconds(250));
+    return moved;
   }
 
   absl::StatusOr<int64_t> Pending() {
@@ -460,6 +461,9 @@ TEST_F(SyncCrashTest, ServiceKilledDuringAPushKeepsEachEditExactlyOnce) {
               kCount);
     std::optional<absl::StatusOr<v1::SyncNowResponse>> during;
     std::thread sync([&] { during = SyncNow(*agent_); });
+    // The delay is the moment of the crash, which the rounds vary; no state
+    // is awaited, and whichever phase the kill hits, every edit must be
+    // there once.
     absl::SleepFor(absl::Milliseconds(delays_ms[round]));
     ASSERT_TRUE(service_->KillHard().ok());
     sync.join();
@@ -581,6 +585,8 @@ TEST_F(SyncCrashTest, CrashLoopLosesNothingAndConverges) {
       } else {
         std::optional<absl::StatusOr<v1::SyncNowResponse>> during;
         std::thread sync([&] { during = SyncNow(*agent_); });
+        // The delay is the moment of the crash, searched for above; no state
+        // is awaited.
         absl::SleepFor(absl::Milliseconds(delay_ms));
         ASSERT_TRUE(service_->KillHard().ok());
         sync.join();

@@ -34,6 +34,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
@@ -52,6 +53,7 @@
 #include "tests/support/process.h"
 #include "tests/support/sync_agent_process.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/wait_for.h"
 
 namespace prevent::plan {
 namespace {
@@ -67,6 +69,7 @@ using ::prevent::plan::test_support::ReadPlan;
 using ::prevent::plan::test_support::RunToCompletion;
 using ::prevent::plan::test_support::SyncAgentProcess;
 using ::prevent::plan::test_support::TempDir;
+using ::prevent::plan::test_support::WaitFor;
 using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
 using ::testing::Pair;
@@ -148,14 +151,21 @@ class SyncE2eTest : public ::testing::Test {
   }
 
   // Polls `read` until it returns true, for at most `timeout`.
-  static bool Eventually(const std::function<bool()>& read,
+  static bool Eventually(absl::FunctionRef<bool()> read,
                          absl::Duration timeout = absl::Seconds(20)) {
-    const absl::Time deadline = absl::Now() + timeout;
-    while (!read()) {
-      if (absl::Now() > deadline) return false;
-      absl::SleepFor(absl::Milliseconds(100));
-    }
-    return true;
+    return WaitFor(read, timeout, absl::Milliseconds(100));
+  }
+
+  // Waits until the wall clock, which every process here reads, is past the
+  // millisecond of `edited` (an edit's update_time: its HLC's physical
+  // part), so that an edit made next, by any process, has the later HLC.
+  static void WaitUntilAfter(const google::protobuf::Timestamp& edited) {
+    const absl::Time next_milli =
+        absl::FromUnixSeconds(edited.seconds()) +
+        absl::Milliseconds(edited.nanos() / 1000000 + 1);
+    ASSERT_TRUE(WaitFor([&] { return absl::Now() >= next_milli; },
+                        absl::Seconds(10), absl::Milliseconds(1)))
+        << "the wall clock is not past " << next_milli;
   }
 
   static std::unique_ptr<v1::PlanService::Stub> Plans(
@@ -175,16 +185,15 @@ class SyncE2eTest : public ::testing::Test {
   // SyncNow, retried while the plan service is not reached yet.
   absl::StatusOr<v1::SyncNowResponse> SyncNowOnceReachable(
       const SyncAgentProcess& agent) {
-    const absl::Time deadline = absl::Now() + kReconnect;
-    while (true) {
-      absl::StatusOr<v1::SyncNowResponse> moved = SyncNow(agent);
-      if (moved.ok() || absl::Now() > deadline ||
-          !(absl::IsUnavailable(moved.status()) ||
-            absl::IsDeadlineExceeded(moved.status()))) {
-        return moved;
-      }
-      absl::SleepFor(absl::Milliseconds(250));
-    }
+    absl::StatusOr<v1::SyncNowResponse> moved;
+    (void)WaitFor(
+        [&] {
+          moved = SyncNow(agent);
+          return moved.ok() || !(absl::IsUnavailable(moved.status()) ||
+                                 absl::IsDeadlineExceeded(moved.status()));
+        },
+        kReconnect, absl::Milliseconds(250));
+    return moved;
   }
 
   absl::StatusOr<v1::SyncStatus> GetSyncStatus(const SyncAgentProcess& agent) {
@@ -382,7 +391,8 @@ TEST_F(SyncE2eTest, OfflineEditsMergeAndConcurrentRagEditsBecomeAConflict) {
   absl::StatusOr<v1::Action> police_edit =
       UpdateAction(police_->NewChannel(), kPolice, red, {"rag"});
   ASSERT_TRUE(police_edit.ok()) << police_edit.status();
-  absl::SleepFor(absl::Milliseconds(20));  // the council's edit is later
+  // The council's edit is later.
+  ASSERT_NO_FATAL_FAILURE(WaitUntilAfter(police_edit->update_time()));
   v1::Action green = *a;
   green.set_rag(v1::GREEN);
   absl::StatusOr<v1::Action> council_edit =
@@ -579,7 +589,8 @@ TEST_F(SyncE2eTest, EveryKindOfOfflineEditConvergesWithOneConflictPerClash) {
   absl::StatusOr<v1::Action> police_created =
       create(*police_, kPolice, "offline-police");
   ASSERT_TRUE(police_created.ok()) << police_created.status();
-  absl::SleepFor(absl::Milliseconds(20));  // the council's edits are later
+  // The council's edits are later than the last of the police's.
+  ASSERT_NO_FATAL_FAILURE(WaitUntilAfter(police_created->update_time()));
 
   // Council: description of split, rag of clash, rag of doomed, a create.
   const std::string description =
@@ -760,14 +771,13 @@ TEST_F(SyncE2eTest, AcknowledgedLocalEditsSurviveKillNineAndReachTheService) {
       updated.insert(action.name());
     }
   });
-  const absl::Time give_up = absl::Now() + absl::Seconds(20);
-  while (absl::Now() < give_up) {
-    {
-      std::lock_guard<std::mutex> lock(mu);
-      if (created.size() >= 30) break;
-    }
-    absl::SleepFor(absl::Milliseconds(5));
-  }
+  // Killed mid-stream, once some edits are acknowledged (or after 20 s).
+  (void)WaitFor(
+      [&] {
+        std::lock_guard<std::mutex> lock(mu);
+        return created.size() >= 30;
+      },
+      absl::Seconds(20), absl::Milliseconds(5));
   ASSERT_TRUE(police_->KillHard().ok());
   writer.join();
   ASSERT_FALSE(created.empty()) << ReadFileTail(police_->log_path());
@@ -925,16 +935,32 @@ TEST_F(SyncE2eTest, SyncNowAndStopDoNotWaitForAFollowingPull) {
   ASSERT_NO_FATAL_FAILURE(StartAgent(kCouncil, &continuous, "continuous",
                                      {"--follow_window=300s"},
                                      "council-long-follow"));
-  // Let it settle into a following pull.
   ASSERT_TRUE(Eventually([&] {
     absl::StatusOr<v1::SyncStatus> status = GetSyncStatus(*continuous);
     return status.ok() && status->has_last_success();
   })) << ReadFileTail(continuous->log_path());
-  absl::SleepFor(absl::Seconds(1));
+  const std::vector<v1::Action> actions = ServiceActions();
+  ASSERT_FALSE(actions.empty());
+  // An edit on the service reaches the agent, with no SyncNow, only through
+  // a following pull: once it is there, the agent is in one (that ends only
+  // after the 300 s window).
+  const auto expect_following = [&](v1::Rag rag) {
+    v1::Action edit = actions[0];
+    edit.set_rag(rag);
+    ASSERT_TRUE(
+        UpdateAction(service_->NewChannel(), kCouncil, edit, {"rag"}).ok());
+    ASSERT_TRUE(Eventually([&] {
+      absl::StatusOr<v1::Action> action =
+          GetAction(continuous->NewChannel(), edit.name());
+      return action.ok() && action->rag() == rag;
+    })) << ReadFileTail(continuous->log_path());
+  };
+  ASSERT_NO_FATAL_FAILURE(
+      expect_following(actions[0].rag() == v1::BLUE ? v1::RED : v1::BLUE));
   absl::StatusOr<v1::SyncNowResponse> moved = SyncNow(*continuous);
   ASSERT_TRUE(moved.ok()) << moved.status() << "\n"
                           << ReadFileTail(continuous->log_path());
-  absl::SleepFor(absl::Seconds(1));
+  ASSERT_NO_FATAL_FAILURE(expect_following(v1::GREEN));
   absl::StatusOr<int> stopped = continuous->Stop(absl::Seconds(30));
   ASSERT_TRUE(stopped.ok()) << stopped.status();
   EXPECT_EQ(*stopped, 0) << ReadFileTail(continuous->log_path());

@@ -12,10 +12,11 @@
 #include <thread>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
-#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "libplan/storage/store.h"
 #include "libplan/util/errors.h"
@@ -23,6 +24,7 @@
 #include "tests/storage/fault_file_system.h"
 #include "tests/support/directory_digest.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/wait_for.h"
 
 namespace plan {
 namespace {
@@ -30,6 +32,7 @@ namespace {
 namespace fs = std::filesystem;
 using prevent::plan::test_support::StoreFiles;
 using prevent::plan::test_support::TempDir;
+using prevent::plan::test_support::WaitFor;
 
 std::vector<std::string> FilesEndingWith(const std::string& dir,
                                          absl::string_view suffix) {
@@ -252,13 +255,8 @@ TEST_F(StoreFaultsTest, ADamagedTableFoundOnReadSetsHealth) {
 }
 
 // Waits (up to a minute: this is not a timing test) for `done`.
-bool Eventually(const std::function<bool()>& done) {
-  const absl::Time deadline = absl::Now() + absl::Minutes(1);
-  while (!done()) {
-    if (absl::Now() > deadline) return false;
-    absl::SleepFor(absl::Milliseconds(20));
-  }
-  return true;
+bool Eventually(absl::FunctionRef<bool()> done) {
+  return WaitFor(done, absl::Minutes(1));
 }
 
 class StoreWriteFaultsTest : public StoreFaultsTest {

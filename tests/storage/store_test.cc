@@ -5,20 +5,25 @@
 #include <functional>
 #include <set>
 #include <thread>
+#include <utility>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/blocking_counter.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
-#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "libplan/util/status_macros.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/wait_for.h"
 
 namespace plan {
 namespace {
 
 using prevent::plan::test_support::TempDir;
+using prevent::plan::test_support::WaitFor;
 
 class StoreTest : public ::testing::Test {
  protected:
@@ -31,8 +36,12 @@ class StoreTest : public ::testing::Test {
 
   void Reopen() {
     store_.reset();
-    absl::StatusOr<std::unique_ptr<Store>> store =
-        Store::Open({.path = dir_->Subpath("db")});
+    StoreOptions options{.path = dir_->Subpath("db")};
+    options.test_hooks.group_chosen = [this](size_t writers) {
+      absl::MutexLock lock(&groups_mu_);
+      groups_.push_back(writers);
+    };
+    absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(options);
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = std::move(*store);
   }
@@ -111,20 +120,32 @@ class StoreTest : public ::testing::Test {
     return value.ok() ? value->value_or("") : "";
   }
 
+  // The sizes of the commit groups written since the last call.
+  std::vector<size_t> TakeGroups() {
+    absl::MutexLock lock(&groups_mu_);
+    return std::exchange(groups_, {});
+  }
+
   // Commits `bodies` as one group, in order, and returns their answers: a
   // first commit holds its own group until they are all queued behind it.
+  // Its body runs only once its group is chosen, so `leading` says that
+  // `bodies` cannot join it; the group after it takes every queued writer.
   std::vector<absl::Status> CommitAsOneGroup(
       std::vector<std::function<absl::Status(Transaction&)>> bodies) {
+    (void)TakeGroups();
+    const size_t count = bodies.size();
+    absl::Notification leading;
     absl::Notification queued;
     std::thread first([&] {
       EXPECT_TRUE(store_
                       ->Commit([&](Transaction&) {
+                        leading.Notify();
                         queued.WaitForNotification();
                         return absl::OkStatus();
                       })
                       .ok());
     });
-    absl::SleepFor(absl::Milliseconds(50));  // `first` leads its group
+    leading.WaitForNotification();
     std::vector<absl::Status> answers(bodies.size());
     absl::BlockingCounter answered(static_cast<int>(bodies.size()));
     for (size_t i = 0; i < bodies.size(); ++i) {
@@ -136,6 +157,8 @@ class StoreTest : public ::testing::Test {
     queued.Notify();
     first.join();
     answered.Wait();
+    EXPECT_EQ(TakeGroups(), (std::vector<size_t>{1, count}))
+        << "the commits did not form one group";
     return answers;
   }
 
@@ -148,7 +171,9 @@ class StoreTest : public ::testing::Test {
   }
 
   std::optional<TempDir> dir_;
-  std::unique_ptr<Store> store_;
+  absl::Mutex groups_mu_;
+  std::vector<size_t> groups_ ABSL_GUARDED_BY(groups_mu_);
+  std::unique_ptr<Store> store_;  // after what its hook uses
 };
 
 TEST_F(StoreTest, ReplicaIdIsMadeOnceAndKept) {
@@ -307,11 +332,9 @@ TEST_F(StoreTest, FlushInBackgroundEmptiesTheWalWhileOpen) {
   }
   ASSERT_GT(WalBytes(), 100u * 1000);
   store_->FlushInBackground();
-  const absl::Time give_up = absl::Now() + absl::Seconds(30);
-  while (WalBytes() > 0 && absl::Now() < give_up) {
-    absl::SleepFor(absl::Milliseconds(10));
-  }
-  EXPECT_EQ(WalBytes(), 0u);
+  // The flush runs on RocksDB's thread.
+  EXPECT_TRUE(WaitFor([&] { return WalBytes() == 0; }, absl::Seconds(30)))
+      << WalBytes() << " bytes left in the WAL";
   ASSERT_TRUE(Write("plans/after", "v").ok());
   EXPECT_EQ(store_->last_sequence(), 101u);
 }
@@ -593,7 +616,11 @@ TEST_F(StoreTest, AsyncCommitsJoinTheSameGapFreeLog) {
   }
   for (auto& thread : threads) thread.join();
   const int async_writes = (kThreads + 1) / 2 * kPerThread;
-  while (answered.load() < async_writes) absl::SleepFor(absl::Milliseconds(1));
+  const bool all_answered = WaitFor(
+      [&] { return answered.load() == async_writes; }, absl::Minutes(1));
+  // Closing the store answers the rest, before the counters go.
+  if (!all_answered) store_.reset();
+  ASSERT_TRUE(all_answered) << answered.load() << " of " << async_writes;
   EXPECT_EQ(failures.load(), 0);
   EXPECT_EQ(unseen.load(), 0);
   const std::vector<v1::Change> changes = AllChanges();

@@ -33,12 +33,16 @@
 #include "libplan/sync/sync_authority.h"
 #include "libplan/util/errors.h"
 #include "libplan/util/log.h"
+#include "tests/support/manual_clock.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/wait_for.h"
 
 namespace plan {
 namespace {
 
+using prevent::plan::test_support::ManualClock;
 using prevent::plan::test_support::TempDir;
+using prevent::plan::test_support::WaitFor;
 
 constexpr char kPlan[] = "plans/p";
 constexpr char kActivity[] = "plans/p/activities/channel";
@@ -70,9 +74,12 @@ State StateOf(Store& store) {
   return state;
 }
 
-// One store with the standard methods over it.
+// One store with the standard methods over it, its clock reading `physical`.
 struct Node {
-  Node(const std::string& path, bool replica, const std::string& organisation) {
+  Node(const std::string& path, bool replica, const std::string& organisation,
+       HybridClock::PhysicalClock physical)
+      // As plan-service's --max_clock_skew has it.
+      : clock(std::move(physical), absl::Seconds(30)) {
     store = *Store::Open({.path = path});
     PlanResourcesOptions options;
     options.replica = replica;
@@ -80,15 +87,15 @@ struct Node {
     resources = std::make_unique<PlanResources>(store.get(), &clock, options);
   }
   std::unique_ptr<Store> store;
-  // As plan-service's --max_clock_skew has it.
-  HybridClock clock{HybridClock::SystemMillis, absl::Seconds(30)};
+  HybridClock clock;
   std::unique_ptr<PlanResources> resources;
 };
 
 struct Agent {
   Agent(const std::string& path, const std::string& organisation,
-        std::shared_ptr<grpc::Channel> channel, int push_batch = 1000)
-      : node(path, /*replica=*/true, organisation),
+        std::shared_ptr<grpc::Channel> channel,
+        HybridClock::PhysicalClock physical, int push_batch = 1000)
+      : node(path, /*replica=*/true, organisation, std::move(physical)),
         replica(node.store.get(), &node.clock,
                 {.organisation = organisation,
                  .plans = {kPlan},
@@ -108,7 +115,7 @@ class SyncTest : public ::testing::Test {
     ASSERT_TRUE(dir.ok()) << dir.status();
     dir_.emplace(std::move(*dir));
     service_ = std::make_unique<Node>(dir_->Subpath("service"), false,
-                                      "organisations/county");
+                                      "organisations/county", time_.Source());
     authority_ = std::make_unique<SyncAuthority>(
         service_->store.get(), &service_->clock, SyncAuthorityOptions());
     plan_service_ =
@@ -134,7 +141,7 @@ class SyncTest : public ::testing::Test {
         dir_->Subpath(id), organisation,
         grpc::CreateChannel(absl::StrCat("127.0.0.1:", port_),
                             grpc::InsecureChannelCredentials()),
-        push_batch);
+        time_.Source(), push_batch);
   }
 
   void Seed() {
@@ -297,6 +304,12 @@ class SyncTest : public ::testing::Test {
     return action;
   }
 
+  // The physical time of every node's clock. It moves on 1 ms at each
+  // reading, so of two edits made one after the other, on any nodes, the
+  // second has the later HLC, as when the wall clock has moved between
+  // them, but with no wait for it: which edit is later is the test's to
+  // say, by the order it makes them in.
+  ManualClock time_{absl::Now(), absl::Milliseconds(1)};
   std::optional<TempDir> dir_;
   std::unique_ptr<Node> service_;
   std::unique_ptr<SyncAuthority> authority_;
@@ -356,7 +369,7 @@ TEST_F(SyncTest, ConcurrentRagEditsKeepBothCandidates) {
   ASSERT_TRUE(a->Sync().ok());
   ASSERT_TRUE(b->Sync().ok());
   ASSERT_TRUE(SetRag(a->node, v1::RED).ok());
-  absl::SleepFor(absl::Milliseconds(5));  // b's edit is the later one
+  // b's edit is the later one (see time_).
   ASSERT_TRUE(SetRag(b->node, v1::GREEN).ok());
   ASSERT_TRUE(a->Sync().ok());
   absl::StatusOr<v1::SyncNowResponse> second = b->Sync();
@@ -479,7 +492,7 @@ TEST_F(SyncTest, APushedTimeOutOfBoundsIsReplacedAndKeptForTheRecord) {
   ASSERT_TRUE(a->Sync().ok());
   ASSERT_TRUE(b->Sync().ok());
   const uint64_t base = service_->store->last_sequence();
-  const absl::Time before_push = absl::Now();
+  const absl::Time before_push = time_.Now();  // the service's time
   // Based on the rag the service holds now.
   const auto push = [&](int id, uint64_t hlc, v1::Rag rag) {
     absl::StatusOr<std::optional<storage::Entity>> entity =
@@ -498,13 +511,12 @@ TEST_F(SyncTest, APushedTimeOutOfBoundsIsReplacedAndKeptForTheRecord) {
   };
   // 4 min 50 s ahead: within the clock's old 5 min, past --max_clock_skew.
   const uint64_t ahead = HybridClock::Make(
-      absl::ToUnixMillis(absl::Now() + absl::Seconds(290)), 0);
+      absl::ToUnixMillis(time_.Now() + absl::Seconds(290)), 0);
   absl::StatusOr<v1::PushResponse> pushed = push(1, ahead, v1::RED);
   ASSERT_TRUE(pushed.ok()) << pushed.status();
   ASSERT_EQ(pushed->results(0).outcome(), v1::ChangeResult::APPLIED)
       << pushed->results(0).reason();
   // b edits after it, not having seen it: b's is the later edit, and wins.
-  absl::SleepFor(absl::Milliseconds(5));
   ASSERT_TRUE(SetRag(b->node, v1::GREEN).ok());
   absl::StatusOr<v1::SyncNowResponse> merged = b->Sync();
   ASSERT_TRUE(merged.ok()) << merged.status();
@@ -767,7 +779,6 @@ TEST_F(SyncTest, LosingSideOfAConflictShowsTheWinnerAfterSync) {
   ASSERT_TRUE(b->Sync().ok());
   // b edits first (older HLC), a later; b pushes last and loses.
   ASSERT_TRUE(SetRag(b->node, v1::GREEN).ok());
-  absl::SleepFor(absl::Milliseconds(5));
   ASSERT_TRUE(SetRag(a->node, v1::RED).ok());
   ASSERT_TRUE(a->Sync().ok());
   absl::StatusOr<v1::SyncNowResponse> lost = b->Sync();
@@ -790,7 +801,6 @@ TEST_F(SyncTest, LosingEditShowsTheWinnerPulledBeforeThePush) {
   ASSERT_TRUE(b->Sync().ok());
   // b edits first (older HLC); the service's later edit wins.
   ASSERT_TRUE(SetRag(b->node, v1::GREEN).ok());
-  absl::SleepFor(absl::Milliseconds(5));
   ASSERT_TRUE(SetRag(*service_, v1::RED).ok());
   ASSERT_TRUE(b->replica.Follow(b->transport, absl::Milliseconds(300)).ok());
   EXPECT_EQ(ActionAt(b->node).rag(), v1::GREEN);  // pending, on top
@@ -906,7 +916,8 @@ TEST_F(SyncTest, InterruptedPullResumesFromTheLastAppliedBatch) {
   auto agent = std::make_unique<Agent>(
       dir_->Subpath("a"), kPolice,
       grpc::CreateChannel(absl::StrCat("127.0.0.1:", port_),
-                          grpc::InsecureChannelCredentials()));
+                          grpc::InsecureChannelCredentials()),
+      time_.Source());
   ASSERT_TRUE(agent->Sync().ok());
   for (int i = 0; i < 40; ++i) {
     v1::Action action;
@@ -1042,7 +1053,7 @@ class LongPushTest : public SyncTest {
     ASSERT_TRUE(SetRagOf(b_->node, 1, v1::GREEN).ok());
     ASSERT_TRUE(SetRagOf(b_->node, 4, v1::GREEN).ok());
     ASSERT_TRUE(b_->Sync().ok());
-    absl::SleepFor(absl::Milliseconds(5));  // a's edits are the later ones
+    // a's edits, made after this, are the later ones (see time_).
   }
 
   static std::string Id(int i) { return absl::StrCat("a", i); }
@@ -1136,9 +1147,9 @@ class StaleBatchTransport final : public ForwardingTransport {
         absl::MutexLock lock(&mu_);
         read_ = true;
       }
-      for (int i = 0; i < 1000 && !answered_(); ++i) {
-        absl::SleepFor(absl::Milliseconds(10));
-      }
+      // The push's answers are committed on another thread; past 10 s the
+      // batch is applied anyway, and the test fails on what it finds.
+      (void)WaitFor(answered_, absl::Seconds(10));
       return on_batch(batch);
     });
   }
