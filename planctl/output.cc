@@ -386,6 +386,15 @@ std::string RenderSyncStatus(const v1::SyncStatus& state) {
                         ", lag ", lag, ")")),
       Line("open conflicts", absl::StrCat(state.open_conflicts())),
       Line("clock offset", absl::StrCat(state.clock_offset_ms(), " ms")));
+  if (state.has_last_store_recovery()) {
+    const v1::StoreRecovery& recovery = state.last_store_recovery();
+    absl::StrAppend(
+        &out, Line("store went back",
+                   absl::StrCat(TimeText(recovery.time()), ": epoch ",
+                                recovery.old_epoch(), " -> ",
+                                recovery.new_epoch(), ", ", recovery.repushed(),
+                                " accepted edits pushed again")));
+  }
   if (state.rejected_size() > 0) absl::StrAppend(&out, "rejected changes:\n");
   for (const auto& rejected : state.rejected()) {
     absl::StrAppend(&out, "  ", TimeText(rejected.time()), "  ",

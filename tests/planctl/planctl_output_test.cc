@@ -189,6 +189,18 @@ TEST(RenderSyncStatusTest, ListsRejectedChangesOnlyWhenThereAreSome) {
                         "ROLE_TOO_LOW\n"));
 }
 
+TEST(RenderSyncStatusTest, SaysWhenTheServicesStoreWentBack) {
+  v1::SyncStatus state;
+  EXPECT_THAT(RenderSyncStatus(state), Not(HasSubstr("went back")));
+  v1::StoreRecovery& recovery = *state.mutable_last_store_recovery();
+  recovery.set_old_epoch("e1");
+  recovery.set_new_epoch("e2");
+  recovery.set_repushed(7);
+  EXPECT_THAT(RenderSyncStatus(state),
+              HasSubstr("\nstore went back   -: epoch e1 -> e2, 7 accepted "
+                        "edits pushed again\n"));
+}
+
 TEST(RenderImportTest, CountsThenForADryRunTheActivities) {
   v1::ImportPlanResponse result;
   result.mutable_plan()->set_name("plans/p");
