@@ -5,7 +5,10 @@
 // This file interposes the Mutex and CondVar entry points (an executable's
 // definitions take precedence over a shared library's), calls Abseil's own
 // through dlsym(RTLD_NEXT), and tells TSan what they did: taking a lock
-// acquires the mutex, releasing it releases it, and waiting does both.
+// acquires the mutex, releasing it releases it, and waiting does both. A
+// Condition is evaluated with the lock held, inside Abseil (by the waiting
+// thread, or by the one unlocking on its behalf), so it is wrapped to acquire
+// the mutex before and release it after.
 // Reader locks are treated as writer locks: TSan may then miss a race between
 // two readers, never report one that is not there.
 #include <dlfcn.h>
@@ -50,6 +53,20 @@ using WaitFor = bool (*)(absl::CondVar*, absl::Mutex*, Arg);
 #define PLAN_MUTEX(method) "5Mutex", method
 #define PLAN_CONDVAR(method) "7CondVar", method
 constexpr char kCondition[] = "ERKNS0_9ConditionE";
+
+// `cond`, evaluated after acquiring `mu` for TSan.
+struct Guarded {
+  absl::Mutex* mu;
+  const absl::Condition* cond;
+  static bool Eval(Guarded* guarded) {
+    __tsan_acquire(guarded->mu);
+    const bool met = guarded->cond->Eval();
+    // Abseil may let the lock go after this, unseen by TSan.
+    __tsan_release(guarded->mu);
+    return met;
+  }
+  absl::Condition Wrapped() { return absl::Condition(&Guarded::Eval, this); }
+};
 
 }  // namespace
 
@@ -96,21 +113,21 @@ void Mutex::ReaderUnlock() {
 
 void Mutex::LockWhen(const Condition& cond) {
   static const When real = Real<When>(PLAN_MUTEX("8LockWhen"), kCondition);
-  real(this, cond);
+  real(this, Guarded{this, &cond}.Wrapped());
   __tsan_acquire(this);
 }
 
 void Mutex::ReaderLockWhen(const Condition& cond) {
   static const When real =
       Real<When>(PLAN_MUTEX("14ReaderLockWhen"), kCondition);
-  real(this, cond);
+  real(this, Guarded{this, &cond}.Wrapped());
   __tsan_acquire(this);
 }
 
 bool Mutex::LockWhenWithTimeout(const Condition& cond, Duration timeout) {
   static const auto real = Real<WhenFor<Duration>>(
       PLAN_MUTEX("19LockWhenWithTimeout"), "ERKNS0_9ConditionENS0_8DurationE");
-  const bool met = real(this, cond, timeout);
+  const bool met = real(this, Guarded{this, &cond}.Wrapped(), timeout);
   __tsan_acquire(this);  // held either way
   return met;
 }
@@ -118,7 +135,7 @@ bool Mutex::LockWhenWithTimeout(const Condition& cond, Duration timeout) {
 bool Mutex::LockWhenWithDeadline(const Condition& cond, Time deadline) {
   static const auto real = Real<WhenFor<Time>>(
       PLAN_MUTEX("20LockWhenWithDeadline"), "ERKNS0_9ConditionENS0_4TimeE");
-  const bool met = real(this, cond, deadline);
+  const bool met = real(this, Guarded{this, &cond}.Wrapped(), deadline);
   __tsan_acquire(this);
   return met;
 }
@@ -126,7 +143,7 @@ bool Mutex::LockWhenWithDeadline(const Condition& cond, Time deadline) {
 void Mutex::Await(const Condition& cond) {
   static const When real = Real<When>(PLAN_MUTEX("5Await"), kCondition);
   __tsan_release(this);
-  real(this, cond);
+  real(this, Guarded{this, &cond}.Wrapped());
   __tsan_acquire(this);
 }
 
@@ -134,7 +151,7 @@ bool Mutex::AwaitWithTimeout(const Condition& cond, Duration timeout) {
   static const auto real = Real<WhenFor<Duration>>(
       PLAN_MUTEX("16AwaitWithTimeout"), "ERKNS0_9ConditionENS0_8DurationE");
   __tsan_release(this);
-  const bool met = real(this, cond, timeout);
+  const bool met = real(this, Guarded{this, &cond}.Wrapped(), timeout);
   __tsan_acquire(this);
   return met;
 }
@@ -143,7 +160,7 @@ bool Mutex::AwaitWithDeadline(const Condition& cond, Time deadline) {
   static const auto real = Real<WhenFor<Time>>(
       PLAN_MUTEX("17AwaitWithDeadline"), "ERKNS0_9ConditionENS0_4TimeE");
   __tsan_release(this);
-  const bool met = real(this, cond, deadline);
+  const bool met = real(this, Guarded{this, &cond}.Wrapped(), deadline);
   __tsan_acquire(this);
   return met;
 }
