@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Developer entry point: installs what is missing, builds, and runs or tests.
 #   bash deploy/dev.sh run    build, then serve on 127.0.0.1:50051 with ./data
-#   bash deploy/dev.sh test   every check CI runs: formatting, clang-tidy, and
-#                             the whole suite in Release
+#   bash deploy/dev.sh test   every check CI runs: formatting, clang-tidy, the
+#                             whole suite in Release, then what tsan runs
 #   bash deploy/dev.sh asan   the whole suite under ASan+UBSan (a Debug build)
 #   bash deploy/dev.sh tsan   the library built by clang (-Wthread-safety as an
 #                             error) and the store and Handoff suites under TSan
@@ -118,7 +118,8 @@ case "${1:-}" in
   quick) deps; build; run_tests build ;;
   test)
     deps; format_check; build; tidy
-    run_tests build ;;
+    run_tests build
+    tsan ;;
   tidy) deps; build; tidy ;;
   asan) deps; asan ;;
   tsan) deps; tsan ;;
