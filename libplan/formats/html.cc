@@ -30,13 +30,6 @@ table { border-collapse: collapse; }
 .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px;
   margin-right: 5px; vertical-align: -1px; border: 1px solid rgba(0,0,0,.15); }
 .tiles { display: flex; gap: 12px; }
-.tile { border: 1px solid var(--line); border-radius: 6px; padding: 10px 16px;
-  min-width: 120px; border-top: 4px solid var(--navy); }
-.tile .n { font-size: 28px; font-weight: 700; line-height: 1.1; font-variant-numeric: tabular-nums; }
-.tile .l { font-size: 12px; color: var(--muted); }
-.tile.alert { border-top-color: var(--red); }
-.tile.alert .n { color: var(--red); }
-.tile.done { border-top-color: var(--blue); }
 .asof { color: var(--muted); font-size: 12.5px; margin: 8px 0 0; }
 .plan { width: 100%; table-layout: fixed; }
 .plan th, .plan td { border: 1px solid var(--line); padding: 6px 8px;

@@ -1,6 +1,6 @@
 // The style every HTML page of the product shares (plan export, dashboards):
-// the palette, type, the navy banner, and the printed page (A4 landscape,
-// marked, numbered), so they read as one family.
+// the palette, type, the navy banner, the count tiles, and the printed page
+// (A4 landscape, marked, numbered), so they read as one family.
 // RAG colours carry their word as well (never colour alone) with text
 // contrast of at least 4.5:1.
 #ifndef LIBPLAN_FORMATS_HTML_STYLE_H_
@@ -36,6 +36,13 @@ h1 { margin: 0 0 10px; font-size: 26px; line-height: 1.2; font-weight: 700; }
 .facts div { display: flex; gap: 6px; }
 .facts dt { color: #c9d6e5; }
 .facts dd { margin: 0; font-weight: 600; }
+.tile { border: 1px solid var(--line); border-radius: 6px; padding: 10px 16px;
+  min-width: 120px; border-top: 4px solid var(--navy); }
+.tile .n { font-size: 28px; font-weight: 700; line-height: 1.1; font-variant-numeric: tabular-nums; }
+.tile .l { font-size: 12px; color: var(--muted); }
+.tile.alert { border-top-color: var(--red); }
+.tile.alert .n { color: var(--red); }
+.tile.done { border-top-color: var(--blue); }
 @page {
   size: A4 landscape; margin: 12mm;
   @top-center { content: "OFFICIAL"; font: 700 8pt sans-serif; letter-spacing: .1em; }

@@ -59,13 +59,6 @@ h2 { font-size: 17px; color: var(--navy); margin: 22px 0 10px; }
 h3 { font-size: 15px; color: var(--navy); margin: 0 0 6px; }
 table { border-collapse: collapse; }
 .tiles { display: flex; flex-wrap: wrap; gap: 12px; margin-top: 18px; }
-.tile { border: 1px solid var(--line); border-radius: 6px; padding: 10px 16px;
-  min-width: 120px; border-top: 4px solid var(--navy); }
-.tile .n { font-size: 28px; font-weight: 700; line-height: 1.1; font-variant-numeric: tabular-nums; }
-.tile .l { font-size: 12px; color: var(--muted); }
-.tile.alert { border-top-color: var(--red); }
-.tile.alert .n { color: var(--red); }
-.tile.done { border-top-color: var(--blue); }
 .tile.warn { border-top-color: var(--amber); }
 .matrix { width: 100%; table-layout: fixed; }
 .matrix th, .matrix td { border: 1px solid var(--line); padding: 6px 8px;

@@ -710,9 +710,11 @@ absl::Status SyncAuthority::Pull(
   const auto release = absl::MakeCleanup([&] {
     if (follow) EndFollow(replica_id, generation);
   });
-  RETURN_IF_ERROR(
-      CheckReadable(request.plans(), caller, *store_->NewReadView()));
-  RETURN_IF_ERROR(CheckCursorKept(*store_->NewReadView(), request.since()));
+  {
+    const std::unique_ptr<ReadView> view = store_->NewReadView();
+    RETURN_IF_ERROR(CheckReadable(request.plans(), caller, *view));
+    RETURN_IF_ERROR(CheckCursorKept(*view, request.since()));
+  }
   // Where this replica stands, for observability. Nothing waits for it: the
   // pull need not queue behind a push's commit, nor wait for a sync of its
   // own.

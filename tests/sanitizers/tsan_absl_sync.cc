@@ -68,6 +68,13 @@ struct Guarded {
   absl::Condition Wrapped() { return absl::Condition(&Guarded::Eval, this); }
 };
 
+// Abseil's deadlock detector keeps its lock graph under a SpinLock that TSan
+// cannot see either; it has nothing to add to what TSan checks, so it is off.
+const bool kDeadlockDetectionOff = [] {
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  return true;
+}();
+
 }  // namespace
 
 namespace absl {
