@@ -1,5 +1,6 @@
 #include "libplan/service/change_decision.h"
 
+#include <algorithm>
 #include <memory>
 #include <utility>
 
@@ -209,31 +210,76 @@ absl::StatusOr<ChangeDecision> DecideCreate(v1::Change change,
   return decision;
 }
 
-// The edit-versus-delete conflict of `field`'s edit to `incoming_value`,
-// against the delete that `stored` records.
-v1::Conflict EditVersusDelete(const v1::Change& change,
-                              const ResourceName& name,
-                              const storage::Entity& stored,
-                              const FieldDescriptor& field,
-                              const std::string& incoming_value) {
+// Who made one side of an edit-versus-delete conflict, and when.
+struct Side {
+  std::string organisation;
+  uint64_t hlc = 0;
+  std::string change_id;
+};
+
+Side SideOf(const v1::Change& change) {
+  return {change.organisation(), change.hlc(), change.change_id()};
+}
+
+Side SideOf(const storage::Version& version) {
+  return {version.organisation(), version.hlc(), version.change_id()};
+}
+
+// The conflict of `deleted`, a delete of `name`, with `edited`, an edit that
+// it did not see and that left `field` at `value`. It is the same whichever
+// of the two the service took first: the delete stands (the provisional
+// winner, candidate 0), and the edit, kept in the resource, is restorable by
+// resolving the conflict.
+v1::Conflict EditVersusDelete(const ResourceName& name,
+                              const FieldDescriptor& field, const Side& deleted,
+                              const Side& edited, const std::string& value) {
   const Descriptor& type = *field.containing_type();
   v1::Conflict conflict;
   conflict.set_target(name.str());
   conflict.set_field(field.name());
-  v1::Conflict::Candidate deleted;
-  deleted.set_display_value("(deleted)");
-  deleted.set_deletes(true);
-  deleted.set_organisation(stored.lifecycle_version().organisation());
-  deleted.set_change_id(stored.lifecycle_version().change_id());
-  *deleted.mutable_edit_time() =
-      Candidate(type, field, "", "", stored.lifecycle_version().hlc(), "")
-          .edit_time();
-  *conflict.add_candidates() = deleted;
-  *conflict.add_candidates() =
-      Candidate(type, field, incoming_value, change.organisation(),
-                change.hlc(), change.change_id());
+  v1::Conflict::Candidate deletes = Candidate(
+      type, field, "", deleted.organisation, deleted.hlc, deleted.change_id);
+  deletes.set_display_value("(deleted)");
+  deletes.set_deletes(true);
+  *conflict.add_candidates() = std::move(deletes);
+  *conflict.add_candidates() = Candidate(
+      type, field, value, edited.organisation, edited.hlc, edited.change_id);
   conflict.set_provisional_winner(0);
   return conflict;
+}
+
+// The edit-versus-delete conflicts of `change`, a pushed delete of `stored`
+// (`current` parsed): one for each field that a replica other than the
+// deleter's wrote after the version the delete was made on, in field order.
+std::vector<v1::Conflict> UnseenEdits(const v1::Change& change,
+                                      const ResourceName& name,
+                                      const storage::Entity& stored,
+                                      const Message& current) {
+  std::vector<v1::Conflict> conflicts;
+  if (!change.has_seen_sequence()) return conflicts;
+  for (const FieldDescriptor* field : DataFields(*current.GetDescriptor())) {
+    auto it = stored.field_versions().find(field->name());
+    if (it == stored.field_versions().end()) continue;
+    const storage::Version& version = it->second;
+    if (version.service_sequence() <= change.seen_sequence() ||
+        version.replica_id() == change.replica_id()) {
+      continue;
+    }
+    conflicts.push_back(EditVersusDelete(name, *field, SideOf(change),
+                                         SideOf(version),
+                                         FieldValueBytes(current, *field)));
+  }
+  return conflicts;
+}
+
+// Organisations belong to no plan, so there is nowhere to keep a conflict of
+// one: the provisional winner stands (and the log keeps both sides).
+void DropPlanlessConflicts(const ResourceName& name, ChangeDecision* decision) {
+  if (decision->conflicts.empty() || !name.Plan().empty()) return;
+  PLAN_LOG(WARNING) << "sync: concurrent changes of " << name.str()
+                    << " resolved by the provisional winner";
+  decision->conflicts.clear();
+  decision->outcome = v1::ChangeResult::APPLIED;
 }
 
 // The clash of `field`'s pushed value `incoming` with the value `now` that
@@ -286,12 +332,6 @@ absl::StatusOr<ChangeDecision> DecideEdit(v1::Change change,
       changed.push_back(&descriptor);
       continue;
     }
-    if (stored.deleted()) {
-      // Edit versus delete: the delete stands; the edit is kept, restorable.
-      decision.conflicts.push_back(
-          EditVersusDelete(change, name, stored, descriptor, in.value));
-      continue;
-    }
     in.base = field.base();
     in.base_sequence = field.base_sequence();
     in.hlc = change.hlc();
@@ -317,6 +357,13 @@ absl::StatusOr<ChangeDecision> DecideEdit(v1::Change change,
     }
     CopyField(*value, descriptor, merged.get());
     changed.push_back(&descriptor);
+    if (stored.deleted()) {
+      // An edit the delete did not see: merged into the deleted resource,
+      // and kept visible in a conflict with the delete.
+      decision.conflicts.push_back(
+          EditVersusDelete(name, descriptor, SideOf(stored.lifecycle_version()),
+                           SideOf(change), outcome.value));
+    }
   }
   FieldViolations violations;
   ValidateFields(name.kind(), *merged, changed, info.field, &violations);
@@ -340,14 +387,7 @@ absl::StatusOr<ChangeDecision> DecideEdit(v1::Change change,
     }
     decision.logged = std::move(change);
   }
-  if (!decision.conflicts.empty() && name.Plan().empty()) {
-    // Organisations belong to no plan, so there is nowhere to keep the
-    // conflict: the later edit stands (and the log keeps both).
-    PLAN_LOG(WARNING) << "sync: concurrent edits of " << name.str()
-                      << " resolved by the later edit";
-    decision.conflicts.clear();
-    decision.outcome = v1::ChangeResult::APPLIED;
-  }
+  DropPlanlessConflicts(name, &decision);
   decision.edited = std::move(merged);
   return decision;
 }
@@ -386,6 +426,13 @@ absl::StatusOr<ChangeDecision> DecideLifecycle(v1::Change change,
     RETURN_IF_ERROR(AncestorRule(name, context, &refused));
     if (!refused.ok()) return Refuse(std::move(refused));
   }
+  if (deleting && !direct) {
+    decision.conflicts = UnseenEdits(change, name, stored, current);
+    if (!decision.conflicts.empty()) {
+      decision.outcome = v1::ChangeResult::CONFLICT;
+    }
+    DropPlanlessConflicts(name, &decision);
+  }
   change.clear_fields();
   decision.logged = std::move(change);
   return decision;
@@ -408,6 +455,14 @@ absl::Status EtagMismatch(const ResourceName& name, absl::string_view etag) {
                absl::StrCat(name.str(), " has changed since etag ", etag,
                             " was read; read it again"),
                name.str());
+}
+
+uint64_t SeenSequence(const storage::Entity& entity) {
+  uint64_t seen = entity.lifecycle_version().service_sequence();
+  for (const auto& [field, version] : entity.field_versions()) {
+    seen = std::max(seen, version.service_sequence());
+  }
+  return seen;
 }
 
 absl::StatusOr<ChangeDecision> DecideChange(

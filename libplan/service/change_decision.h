@@ -88,6 +88,12 @@ struct DecisionContext {
 absl::Status ResourceNotFound(const ResourceName& name);
 absl::Status EtagMismatch(const ResourceName& name, absl::string_view etag);
 
+// The version of `entity` that a replica holds, as the service numbered it:
+// the highest service sequence among its versions. A replica's delete
+// carries it (Change.seen_sequence), for the service to tell which edits the
+// delete did not see.
+uint64_t SeenSequence(const storage::Entity& entity);
+
 // Decides `change` against `stored`, its target as stored (nullopt when
 // absent). Fails only when something stored cannot be read (DATA_LOSS) or a
 // lookup fails; a refusal is the decision's.

@@ -826,13 +826,15 @@ absl::Status PlanResources::Delete(Kind kind, absl::string_view name_text,
     RETURN_IF_ERROR(ParseStoredResource(*entity, resource.get()));
     const Stamp stamp = NewStamp(txn, *clock_, store_->replica_id(),
                                  author.organisation, options_.replica);
+    v1::Change change = NewChange(v1::Change::DELETE, stamp, *name, author);
+    // The version deleted, for the service to tell which edits it missed.
+    if (options_.replica) change.set_seen_sequence(SeenSequence(*entity));
     SetString(resource.get(), "etag", stamp.etag);
     SetTime(resource.get(), "update_time", stamp.time);
     SetTime(resource.get(), "delete_time", stamp.time);
     entity->set_deleted(true);
     *entity->mutable_lifecycle_version() = stamp.version;
     entity->set_resource(SerializeDeterministic(*resource));
-    v1::Change change = NewChange(v1::Change::DELETE, stamp, *name, author);
     txn.PutEntity(*name, *entity);
     LogChange(txn, std::move(change), nullptr);
     out->CopyFrom(*resource);

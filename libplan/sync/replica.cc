@@ -19,6 +19,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "libplan/model/fields.h"
+#include "libplan/service/change_decision.h"
 #include "libplan/sync/apply.h"
 #include "libplan/util/errors.h"
 #include "libplan/util/handoff.h"
@@ -419,6 +420,10 @@ absl::Status RebaseOnNewHistory(const ReadView& view, v1::Change* change) {
   std::unique_ptr<google::protobuf::Message> image = NewResource(name->kind());
   const bool known = entity.has_value() && entity->service_known() &&
                      image->ParseFromString(entity->service_resource());
+  if (change->has_seen_sequence()) {
+    // A delete saw the resource as it is in the new history, no later.
+    change->set_seen_sequence(known ? SeenSequence(*entity) : 0);
+  }
   for (v1::FieldChange& field : *change->mutable_fields()) {
     const google::protobuf::FieldDescriptor* descriptor =
         image->GetDescriptor()->FindFieldByName(field.field());

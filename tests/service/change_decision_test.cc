@@ -52,6 +52,9 @@ class Stored {
     entities_[name] = entity;
   }
 
+  // The stored entity `name`, to change in place.
+  storage::Entity& At(const std::string& name) { return entities_[name]; }
+
   std::optional<storage::Entity> Get(const std::string& name) const {
     auto it = entities_.find(name);
     if (it == entities_.end()) return std::nullopt;
@@ -196,19 +199,113 @@ TEST_F(ChangeDecisionTest, ConcurrentEditsOfOneFieldOpenAConflict) {
   EXPECT_EQ(conflict.candidates(1).organisation(), kPolice);
 }
 
-TEST_F(ChangeDecisionTest, AnEditOfADeletedResourceIsKeptInAConflict) {
-  v1::Action action;
-  action.set_name(kAction);
-  action.set_description("Refer to the Prevent team");
-  stored_.Put(action, 5, kProbation, /*deleted=*/true);
+// The delete of kAction, change "r2:1" of kProbation's replica r2, made on
+// version 4 (the seed's).
+v1::Change ProbationDelete() {
+  v1::Change change;
+  change.set_change_id("r2:1");
+  change.set_replica_id("r2");
+  change.set_hlc(uint64_t{90} << 16);
+  change.set_organisation(kProbation);
+  change.set_target(kAction);
+  change.set_operation(v1::Change::DELETE);
+  change.set_seen_sequence(4);
+  return change;
+}
+
+// The version of `change` as the service logs it at `sequence`.
+storage::Version VersionOf(const v1::Change& change, uint64_t sequence) {
+  storage::Version version;
+  version.set_sequence(sequence);
+  version.set_service_sequence(sequence);
+  version.set_hlc(change.hlc());
+  version.set_replica_id(change.replica_id());
+  version.set_change_id(change.change_id());
+  version.set_organisation(change.organisation());
+  return version;
+}
+
+TEST_F(ChangeDecisionTest, AnEditOfADeletedResourceIsMergedAndKeptInAConflict) {
+  storage::Entity& stored = stored_.At(kAction);
+  stored.set_deleted(true);
+  *stored.mutable_lifecycle_version() = VersionOf(ProbationDelete(), 5);
   v1::Change change = Change(kAction, v1::Change::UPDATE);
   SetRag(&change, v1::RED, 4);
   absl::StatusOr<ChangeDecision> decision = stored_.Decide(change);
   ASSERT_TRUE(decision.ok()) << decision.status();
-  EXPECT_FALSE(decision->logged.has_value());
+  EXPECT_EQ(decision->outcome, v1::ChangeResult::CONFLICT);
+  // The edit is in the deleted resource, as if it had come first ...
+  ASSERT_TRUE(decision->logged.has_value());
+  ASSERT_EQ(decision->logged->fields_size(), 1);
+  v1::Action value;
+  ASSERT_TRUE(value.ParseFromString(decision->logged->fields(0).value()));
+  EXPECT_EQ(value.rag(), v1::RED);
+  // ... and in a conflict with the delete, which stands.
   ASSERT_EQ(decision->conflicts.size(), 1u);
-  EXPECT_TRUE(decision->conflicts[0].candidates(0).deletes());
-  EXPECT_EQ(decision->conflicts[0].provisional_winner(), 0);
+  const v1::Conflict& conflict = decision->conflicts[0];
+  EXPECT_EQ(conflict.field(), "rag");
+  EXPECT_TRUE(conflict.candidates(0).deletes());
+  EXPECT_EQ(conflict.candidates(0).organisation(), kProbation);
+  EXPECT_EQ(conflict.candidates(0).change_id(), "r2:1");
+  EXPECT_EQ(conflict.candidates(1).display_value(), "RED");
+  EXPECT_EQ(conflict.candidates(1).change_id(), "r1:1");
+  EXPECT_EQ(conflict.provisional_winner(), 0);
+}
+
+// The two orders of one edit and one delete that did not see each other:
+// the edit arriving after the delete, and the delete arriving after the edit
+// (which the service logged at sequence 5). Each opens the same conflict.
+TEST_F(ChangeDecisionTest, AnEditAndADeleteOpenTheSameConflictInEitherOrder) {
+  v1::Change edit = Change(kAction, v1::Change::UPDATE);
+  SetRag(&edit, v1::RED, 4);
+  const storage::Entity seed = *stored_.Get(kAction);
+
+  storage::Entity& deleted_first = stored_.At(kAction);
+  deleted_first.set_deleted(true);
+  *deleted_first.mutable_lifecycle_version() = VersionOf(ProbationDelete(), 5);
+  absl::StatusOr<ChangeDecision> edit_last = stored_.Decide(edit);
+  ASSERT_TRUE(edit_last.ok()) << edit_last.status();
+
+  storage::Entity& edited_first = stored_.At(kAction);
+  edited_first = seed;
+  v1::Action action;
+  ASSERT_TRUE(action.ParseFromString(seed.resource()));
+  action.set_rag(v1::RED);
+  edited_first.set_resource(action.SerializeAsString());
+  (*edited_first.mutable_field_versions())["rag"] = VersionOf(edit, 5);
+  absl::StatusOr<ChangeDecision> delete_last =
+      stored_.Decide(ProbationDelete());
+  ASSERT_TRUE(delete_last.ok()) << delete_last.status();
+  EXPECT_EQ(delete_last->outcome, v1::ChangeResult::CONFLICT);
+  ASSERT_TRUE(delete_last->logged.has_value());
+  EXPECT_EQ(delete_last->logged->operation(), v1::Change::DELETE);
+
+  ASSERT_EQ(edit_last->conflicts.size(), 1u);
+  ASSERT_EQ(delete_last->conflicts.size(), 1u);
+  EXPECT_EQ(delete_last->conflicts[0].SerializeAsString(),
+            edit_last->conflicts[0].SerializeAsString())
+      << delete_last->conflicts[0].ShortDebugString() << "\n"
+      << edit_last->conflicts[0].ShortDebugString();
+}
+
+// A delete conflicts only with an edit it did not see, by another replica.
+TEST_F(ChangeDecisionTest, ADeleteDoesNotConflictWithWhatItSaw) {
+  v1::Change edit = Change(kAction, v1::Change::UPDATE);
+  (*stored_.At(kAction).mutable_field_versions())["rag"] = VersionOf(edit, 5);
+  v1::Change saw_it = ProbationDelete();
+  saw_it.set_seen_sequence(5);
+  v1::Change own = ProbationDelete();
+  own.set_replica_id("r1");
+  v1::Change from_older_agent = ProbationDelete();  // before seen_sequence
+  from_older_agent.clear_seen_sequence();
+  for (const v1::Change& change : {saw_it, own, from_older_agent}) {
+    absl::StatusOr<ChangeDecision> decision = stored_.Decide(change);
+    ASSERT_TRUE(decision.ok()) << decision.status();
+    EXPECT_EQ(decision->outcome, v1::ChangeResult::APPLIED)
+        << change.ShortDebugString();
+    EXPECT_TRUE(decision->conflicts.empty()) << change.ShortDebugString();
+    EXPECT_TRUE(decision->logged.has_value());
+  }
 }
 
 TEST_F(ChangeDecisionTest, ACreateNeedsALiveParentAndLiveReferences) {
@@ -327,11 +424,11 @@ TEST_F(ChangeDecisionTest, ADirectCallIsRefusedWhereAPushIsMerged) {
   ASSERT_TRUE(decision.ok());
   EXPECT_TRUE(decision->refusal.ok()) << decision->refusal;
 
-  // An edit of a deleted resource: refused, or kept in a conflict.
-  v1::Action action;
-  action.set_name(kAction);
-  action.set_description("Refer to the Prevent team");
-  stored_.Put(action, 5, kProbation, /*deleted=*/true);
+  // An edit of a deleted resource: refused, or merged and kept in a
+  // conflict.
+  storage::Entity& deleted = stored_.At(kAction);
+  deleted.set_deleted(true);
+  *deleted.mutable_lifecycle_version() = VersionOf(ProbationDelete(), 5);
   v1::Change edit = Change(kAction, v1::Change::UPDATE);
   SetRag(&edit, v1::RED, 4);
   decision = stored_.Direct(edit);

@@ -48,6 +48,8 @@ class ManualClock {
   // Moves the clock by `by` (whole milliseconds), backwards when negative,
   // as NTP may step it.
   void Advance(absl::Duration by) { millis_ += absl::ToInt64Milliseconds(by); }
+  // Sets the clock to `time` (whole milliseconds).
+  void Set(absl::Time time) { millis_ = absl::ToUnixMillis(time); }
   // A HybridClock::PhysicalClock reading this clock.
   std::function<int64_t()> Source() {
     return [this] { return Millis(); };

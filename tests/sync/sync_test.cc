@@ -2,12 +2,15 @@
 // with its own RocksDB in a temp dir. Every test ends with the promise of
 // Promise 2 (docs/architecture.md): after syncs with no pending edits, every
 // replica holds exactly the service's state, byte for byte.
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <functional>
 #include <iostream>
 #include <map>
 #include <memory>
+#include <numeric>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -17,6 +20,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
@@ -29,6 +33,7 @@
 #include "libplan/rpc/sync_service.h"
 #include "libplan/service/plan_reports.h"
 #include "libplan/service/plan_resources.h"
+#include "libplan/sync/apply.h"
 #include "libplan/sync/replica.h"
 #include "libplan/sync/sync_authority.h"
 #include "libplan/util/errors.h"
@@ -1386,6 +1391,138 @@ std::string NewestPending(Agent& agent) {
                          })
                   .ok());
   return change_id;
+}
+
+// What a scenario left at the service, as values that must not depend on the
+// order the agents synced in: each entity's data and whether it is deleted
+// (not its etag and update time, which say when the service took each
+// change); and each conflict's target, field and state, its candidates as a
+// set (value, whether it deletes, organisation, change) and the provisional
+// winner among them (not its name, times or candidate order). Replica ids,
+// random per run, are replaced by the agents' names.
+std::vector<std::string> OrderFreeState(
+    Store& store, const std::map<std::string, std::string>& agent_of) {
+  const auto change = [&](const std::string& change_id) {
+    const std::string replica = change_id.substr(0, change_id.rfind(':'));
+    auto it = agent_of.find(replica);
+    return it == agent_of.end()
+               ? change_id
+               : absl::StrCat(it->second, change_id.substr(replica.size()));
+  };
+  const auto candidate = [&](const v1::Conflict::Candidate& c) {
+    return absl::StrCat(c.deletes() ? "delete" : c.display_value(), " by ",
+                        c.organisation(), " in ", change(c.change_id()));
+  };
+  std::vector<std::string> state;
+  for (const auto& [name, value] : StateOf(store)) {
+    const ResourceName parsed = *ResourceName::Parse(name);
+    std::unique_ptr<google::protobuf::Message> resource =
+        NewResource(parsed.kind());
+    EXPECT_TRUE(resource->ParseFromString(value.first));
+    if (parsed.kind() != Kind::kConflict) {
+      for (const char* field : {"etag", "update_time"}) {
+        resource->GetReflection()->ClearField(
+            resource.get(), resource->GetDescriptor()->FindFieldByName(field));
+      }
+      state.push_back(absl::StrCat(name, value.second ? " (deleted) " : " ",
+                                   resource->ShortDebugString()));
+      continue;
+    }
+    const auto& conflict = dynamic_cast<const v1::Conflict&>(*resource);
+    std::set<std::string> candidates;
+    for (const v1::Conflict::Candidate& c : conflict.candidates()) {
+      candidates.insert(candidate(c));
+    }
+    state.push_back(absl::StrCat(
+        "conflict on ", conflict.target(), " ", conflict.field(), " ",
+        v1::Conflict::State_Name(conflict.state()), ": ",
+        absl::StrJoin(candidates, "; "), "; provisionally ",
+        candidate(conflict.candidates(conflict.provisional_winner()))));
+  }
+  std::sort(state.begin(), state.end());
+  return state;
+}
+
+// Each scenario is a set of offline edits on separate agents. Run in every
+// order of the agents' first syncs, it must leave the same state and the
+// same conflicts at the service (and every agent converges on it).
+TEST_F(SyncTest, EveryOrderOfSyncsEndsInTheSameStateAndConflicts) {
+  using Edit = std::function<absl::Status(Node&)>;
+  const Edit set_rag = [](Node& node) { return SetRag(node, v1::RED); };
+  const Edit set_green = [](Node& node) { return SetRag(node, v1::GREEN); };
+  const Edit edit_text = [](Node& node) {
+    v1::Action fields;
+    fields.set_description(
+        "Refer any individuals with extremist ideologies to the county "
+        "Prevent Team. Review referrals at the panel.");
+    return UpdateAction(node, fields, "description");
+  };
+  const Edit delete_action = [](Node& node) {
+    v1::Action deleted;
+    return node.resources->Delete(Kind::kAction, kAction, "", Actor(),
+                                  &deleted);
+  };
+  struct Scenario {
+    std::string name;
+    std::vector<std::pair<std::string, Edit>> edits;  // organisation, edit
+    size_t conflicts;                                 // how many it opens
+  };
+  const std::vector<Scenario> scenarios = {
+      {"an edit and a delete",
+       {{kPolice, set_rag}, {kCouncil, delete_action}},
+       1},
+      {"a text edit and a delete",
+       {{kPolice, edit_text}, {kCouncil, delete_action}},
+       1},
+      {"edits of two fields and a delete",
+       {{kPolice, set_rag},
+        {kCouncil, edit_text},
+        {"organisations/entrust", delete_action}},
+       2},
+      {"two edits of one field",
+       {{kPolice, set_rag}, {kCouncil, set_green}},
+       1},
+  };
+  // Every run starts at the same time, so that its edits are made at the
+  // same times whatever the order they are then synced in.
+  const absl::Time start = time_.Now();
+  for (const Scenario& scenario : scenarios) {
+    std::vector<size_t> order(scenario.edits.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::optional<std::vector<std::string>> first;
+    do {
+      const std::string trace = absl::StrCat(
+          scenario.name, ", synced in order ", absl::StrJoin(order, ","));
+      SCOPED_TRACE(trace);
+      TearDown();  // a fresh service and store for each run
+      time_.Set(start);
+      SetUp();
+      std::vector<std::unique_ptr<Agent>> agents;
+      std::map<std::string, std::string> agent_of;
+      for (const auto& [organisation, edit] : scenario.edits) {
+        const std::string id = absl::StrCat("agent-", agents.size());
+        agents.push_back(NewAgent(id, organisation));
+        agent_of[agents.back()->node.store->replica_id()] = id;
+        ASSERT_TRUE(agents.back()->Sync().ok());
+      }
+      for (size_t i = 0; i < agents.size(); ++i) {
+        ASSERT_TRUE(scenario.edits[i].second(agents[i]->node).ok());
+      }
+      for (size_t i : order) ASSERT_TRUE(agents[i]->Sync().ok());
+      std::vector<Agent*> all;
+      for (const auto& agent : agents) all.push_back(agent.get());
+      ExpectConverged(all);
+      EXPECT_EQ(Conflicts(*service_).size(), scenario.conflicts);
+      std::vector<std::string> state =
+          OrderFreeState(*service_->store, agent_of);
+      if (!first.has_value()) {
+        first = std::move(state);
+      } else {
+        EXPECT_EQ(state, *first);
+      }
+    } while (std::next_permutation(order.begin(), order.end()) &&
+             !HasFailure());
+  }
 }
 
 // Runs random creates, edits, deletes and progress updates on three agents
