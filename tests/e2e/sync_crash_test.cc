@@ -67,9 +67,9 @@ using ::prevent::plan::test_support::PlanServiceProcess;
 using ::prevent::plan::test_support::PlanState;
 using ::prevent::plan::test_support::ReadFileTail;
 using ::prevent::plan::test_support::ReadPlan;
+using ::prevent::plan::test_support::RetryWhileUnreachable;
 using ::prevent::plan::test_support::SyncAgentProcess;
 using ::prevent::plan::test_support::TempDir;
-using ::prevent::plan::test_support::WaitFor;
 
 constexpr char kPlan[] = "plans/south-staffordshire";
 constexpr char kPolice[] = "organisations/staffordshire-police";
@@ -211,15 +211,7 @@ class SyncCrashTest : public ::testing::Test {
 
   absl::StatusOr<v1::SyncNowResponse> SyncNowOnceReachable(
       const SyncAgentProcess& agent) {
-    absl::StatusOr<v1::SyncNowResponse> moved;
-    (void)WaitFor(
-        [&] {
-          moved = SyncNow(agent);
-          return moved.ok() || !(absl::IsUnavailable(moved.status()) ||
-                                 absl::IsDeadlineExceeded(moved.status()));
-        },
-        kReconnect, absl::Milliseconds(250));
-    return moved;
+    return RetryWhileUnreachable([&] { return SyncNow(agent); }, kReconnect);
   }
 
   absl::StatusOr<int64_t> Pending() {

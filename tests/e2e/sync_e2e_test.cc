@@ -66,6 +66,7 @@ using ::prevent::plan::test_support::PlanServiceProcess;
 using ::prevent::plan::test_support::PlanState;
 using ::prevent::plan::test_support::ReadFileTail;
 using ::prevent::plan::test_support::ReadPlan;
+using ::prevent::plan::test_support::RetryWhileUnreachable;
 using ::prevent::plan::test_support::RunToCompletion;
 using ::prevent::plan::test_support::SyncAgentProcess;
 using ::prevent::plan::test_support::TempDir;
@@ -185,15 +186,7 @@ class SyncE2eTest : public ::testing::Test {
   // SyncNow, retried while the plan service is not reached yet.
   absl::StatusOr<v1::SyncNowResponse> SyncNowOnceReachable(
       const SyncAgentProcess& agent) {
-    absl::StatusOr<v1::SyncNowResponse> moved;
-    (void)WaitFor(
-        [&] {
-          moved = SyncNow(agent);
-          return moved.ok() || !(absl::IsUnavailable(moved.status()) ||
-                                 absl::IsDeadlineExceeded(moved.status()));
-        },
-        kReconnect, absl::Milliseconds(250));
-    return moved;
+    return RetryWhileUnreachable([&] { return SyncNow(agent); }, kReconnect);
   }
 
   absl::StatusOr<v1::SyncStatus> GetSyncStatus(const SyncAgentProcess& agent) {
