@@ -421,7 +421,8 @@ absl::Status RebaseOnNewHistory(const ReadView& view, v1::Change* change) {
   const bool known = entity.has_value() && entity->service_known() &&
                      image->ParseFromString(entity->service_resource());
   if (change->has_seen_sequence()) {
-    // A delete saw the resource as it is in the new history, no later.
+    // The version the delete saw was numbered by the old history; in the
+    // new one it is taken to be the version this replica now holds.
     change->set_seen_sequence(known ? SeenSequence(*entity) : 0);
   }
   for (v1::FieldChange& field : *change->mutable_fields()) {
