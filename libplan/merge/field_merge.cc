@@ -206,9 +206,12 @@ FieldMerge MergeField(const Descriptor& type, const FieldDescriptor& field,
     return {Outcome::kIdentical, current.value};
   }
   if (!current.replica_id.empty() &&
-      current.replica_id == incoming.replica_id) {
-    // The current value came from the editor's own replica, which therefore
-    // saw it: a later edit there replaces it (no conflict with oneself).
+      current.replica_id == incoming.replica_id &&
+      current.value == incoming.base) {
+    // The current value is the editor's own earlier edit as the editor made
+    // it, so the editor saw it: a later edit there replaces it (no conflict
+    // with oneself). Had the service merged others' edits into it, the
+    // editor would not have seen those: the merge below keeps them.
     return {Outcome::kFastForward, incoming.value};
   }
   if (incoming.value == incoming.base) {

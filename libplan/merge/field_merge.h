@@ -75,10 +75,13 @@ struct FieldMerge {
 //   (a) current.sequence == incoming.base_sequence (nobody wrote the field
 //       since the editor saw it): kFastForward to incoming.value;
 //   (b) incoming.value == current.value: kIdentical;
-//   (c) current.replica_id == incoming.replica_id (the current value came
-//       from the editor's own replica, so the editor saw it): kFastForward.
-//       Equal values alone never decide it: a field written A -> B -> A by
-//       others meanwhile is still a concurrent change, decided by versions;
+//   (c) current.replica_id == incoming.replica_id and current.value ==
+//       incoming.base (the current value is the editor's own earlier edit,
+//       as the editor made it, so the editor saw it): kFastForward. When the
+//       service merged others' edits into that earlier edit, the editor has
+//       not seen them, and the rules below merge them in. Equal values alone
+//       never decide it: a field written A -> B -> A by others meanwhile is
+//       still a concurrent change, decided by versions;
 //   (c') incoming.value == incoming.base (the change leaves this field as the
 //       editor saw it): kIdentical, so a field that was not edited never
 //       reverts a concurrent edit;

@@ -175,6 +175,25 @@ std::vector<FieldCase> FieldCases() {
                    Current(Rag(v1::RED), 9, /*hlc=*/900, "agent-b"),
                    Incoming(Rag(v1::GREEN), Rag(v1::RED), 5, /*hlc=*/1000),
                    Outcome::kFastForward, Rag(v1::GREEN)),
+      // The editor's own earlier edit, into which the service merged
+      // another's: the later edit is merged with it, not put over it (an
+      // editor who edits a text twice offline never sees the other's words
+      // in between).
+      Case<Action>("OwnEarlierEditMergedWithAnothersIsMergedAgain",
+                   "description",
+                   Current(Description("Deliver WRAP training to all staff"), 9,
+                           /*hlc=*/900, "agent-b"),
+                   Incoming(Description("Deliver WRAP training to staff now"),
+                            Description("Deliver WRAP training to staff"), 5,
+                            /*hlc=*/1000),
+                   Outcome::kMerged,
+                   Description("Deliver WRAP training to all staff now")),
+      Case<Activity>("OwnEarlierSetEditMergedWithAnothersIsMergedAgain",
+                     "lead_organisations",
+                     Current(Leads({"a", "c", "d"}), 9, /*hlc=*/900, "agent-b"),
+                     Incoming(Leads({"a"}), Leads({"a", "c"}), 5,
+                              /*hlc=*/1000),
+                     Outcome::kMerged, Leads({"a", "d"})),
       // Changed by others since, even back to what the editor saw, is still
       // concurrent: versions decide, not values.
       Case<Action>("ChangedBackByOthersIsStillAConflict", "rag",
