@@ -89,10 +89,10 @@ SANITIZER_BUILD=(-DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-g1 -O1")
 
 # The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer. The
 # fuzzers already run under both, in every build. The random sync test runs
-# 40 seeds here (200 in Release).
+# 20 seeds here (200 in Release).
 asan() {
   build_in build-asan "${SANITIZER_BUILD[@]}" -DPLAN_SANITIZE=address,undefined
-  SYNC_SEEDS=${SYNC_SEEDS:-40} \
+  SYNC_SEEDS=${SYNC_SEEDS:-20} \
     ASAN_OPTIONS=detect_stack_use_after_return=1:strict_string_checks=1 \
     UBSAN_OPTIONS=print_stacktrace=1 run_tests build-asan -E '_fuzz$|^fuzz_build$'
 }
@@ -104,19 +104,19 @@ asan() {
 # Abseil, gRPC and RocksDB are not built for TSan: absl::Mutex is made visible
 # to it (tests/sanitizers/tsan_absl_sync.cc), and tests/sanitizers/tsan.supp
 # says which of those libraries' own accesses are not checked, and why. The
-# random sync test runs 20 seeds here.
+# random sync test runs 10 seeds here.
 TSAN_TESTS=(store_test store_faults_test snapshot_record_test handoff_test
   change_chain_test schedule_test sync_test
   plan_service_test server_test identity_test role_matrix_test
   crash_test damaged_store_test disk_full_test hostile_input_test planctl_test
-  sync_crash_test sync_e2e_test tls_e2e_test)
+  sync_crash_test sync_e2e_test tls_e2e_test random_sync_test)
 tsan() {
   CC=clang CXX=clang++ \
     PLAN_TARGETS="plan-service sync-agent planctl ${TSAN_TESTS[*]}" \
     build_in build-tsan "${SANITIZER_BUILD[@]}" -DPLAN_SANITIZE=thread
   local pattern
   pattern=$(IFS='|'; echo "${TSAN_TESTS[*]}")
-  SYNC_SEEDS=${SYNC_SEEDS:-20} \
+  SYNC_SEEDS=${SYNC_SEEDS:-10} \
     TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/tests/sanitizers/tsan.supp" \
     run_tests build-tsan -R "^($pattern)\$"
 }
