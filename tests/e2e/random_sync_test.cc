@@ -549,12 +549,15 @@ class RandomSyncTest : public ::testing::Test {
   void Converge();
   void CheckNothingLost(Node& service);
 
-  // The live names of `kind` under `parent` that agent `who` holds.
+  // The names of `kind` under `parent` that agent `who` holds: the live
+  // ones, or with `deleted` the deleted ones.
   std::vector<std::string> Names(size_t who, Kind kind,
-                                 const std::string& parent) {
+                                 const std::string& parent,
+                                 bool deleted = false) {
     ListRequest list;
     list.parent = parent;
     list.page_size = 1000;
+    list.show_deleted = deleted;
     std::vector<std::unique_ptr<google::protobuf::Message>> items;
     std::string token;
     (void)agents_[who]->node.resources->List(
@@ -566,8 +569,16 @@ class RandomSyncTest : public ::testing::Test {
         &token);
     std::vector<std::string> names;
     for (const auto& item : items) {
-      names.push_back(item->GetReflection()->GetString(
-          *item, item->GetDescriptor()->FindFieldByName("name")));
+      const google::protobuf::Reflection& reflection = *item->GetReflection();
+      const google::protobuf::Descriptor& type = *item->GetDescriptor();
+      const google::protobuf::FieldDescriptor* delete_time =
+          type.FindFieldByName("delete_time");  // conflicts have none
+      if ((delete_time != nullptr && reflection.HasField(*item, delete_time)) !=
+          deleted) {
+        continue;
+      }
+      names.push_back(
+          reflection.GetString(*item, type.FindFieldByName("name")));
     }
     return names;
   }
@@ -753,17 +764,38 @@ void RandomSyncTest::RandomStep(int step) {
       }
       break;
     }
-    case 6: {  // a delete: of an action, or of a parent (an activity)
-      if (gen_() % 3 != 0) break;
-      if (gen_() % 3 == 0) {
-        const std::string target = Pick(activities);
-        v1::Activity out;
-        if (!target.empty()) {
+    case 6: {  // a delete: of an action, or of a parent (an activity, the
+               // strand); or an undelete
+      const uint32_t what = gen_() % 12;
+      if (what < 4) {
+        if (const std::string target = Pick(actions); !target.empty()) {
+          v1::Action out;
+          (void)resources.Delete(Kind::kAction, target, "", actor, &out);
+        }
+      } else if (what < 6) {
+        if (const std::string target = Pick(activities); !target.empty()) {
+          v1::Activity out;
           (void)resources.Delete(Kind::kActivity, target, "", actor, &out);
         }
-      } else if (const std::string target = Pick(actions); !target.empty()) {
-        v1::Action out;
-        (void)resources.Delete(Kind::kAction, target, "", actor, &out);
+      } else if (what == 6) {
+        v1::Strand out;
+        (void)resources.Delete(Kind::kStrand, kStrand, "", actor, &out);
+      } else if (what < 9) {
+        // Undelete what this agent holds deleted, of any of those kinds.
+        std::vector<std::pair<Kind, std::string>> deleted;
+        for (const auto& [kind, parent] :
+             {std::pair<Kind, std::string>{Kind::kStrand, kPlan},
+              {Kind::kActivity, kPlan},
+              {Kind::kAction, absl::StrCat(kPlan, "/activities/-")}}) {
+          for (std::string& name : Names(who, kind, parent, true)) {
+            deleted.emplace_back(kind, std::move(name));
+          }
+        }
+        if (!deleted.empty()) {
+          const auto& [kind, name] = deleted[gen_() % deleted.size()];
+          std::unique_ptr<google::protobuf::Message> out = NewResource(kind);
+          (void)resources.Undelete(kind, name, actor, out.get());
+        }
       }
       break;
     }
