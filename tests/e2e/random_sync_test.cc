@@ -1126,11 +1126,6 @@ void RandomSyncTest::RunSeed(uint32_t seed) {
   ASSERT_NO_FATAL_FAILURE(CheckNothingLost(service));
   for (const auto& [outcome, n] : seen_.outcomes) outcomes_[outcome] += n;
   for (const auto& [fault, n] : seen_.faults) faults_[fault] += n;
-  if (HasFailure()) {
-    dir_->Keep();
-    std::cerr << "SYNC_SEED=" << seed << ": data kept in " << dir_->path()
-              << "\n";
-  }
   agents_.clear();
 }
 
@@ -1147,6 +1142,11 @@ TEST_F(RandomSyncTest, HostileNetworksConvergeAndLoseNothing) {
   for (int run = 0; run < seeds && !HasFailure(); ++run) {
     SCOPED_TRACE(absl::StrCat("SYNC_SEED=", first + run));
     RunSeed(first + run);
+    if (HasFailure() && dir_.has_value()) {
+      dir_->Keep();
+      std::cerr << "SYNC_SEED=" << first + run << ": data and logs kept in "
+                << dir_->path() << "\n";
+    }
   }
   std::cout << "seeds=" << seeds << " in "
             << absl::FormatDuration(absl::Now() - started) << "\noutcomes:";
