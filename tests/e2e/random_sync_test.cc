@@ -856,7 +856,8 @@ void RandomSyncTest::Converge() {
 void RandomSyncTest::CheckNothingLost(Node& service) {
   std::map<std::pair<std::string, std::string>, std::set<std::string>>
       candidates;
-  std::map<std::pair<std::string, std::string>, std::string> texts;
+  // The values conflicts keep, other than deletes, by target and field.
+  std::map<std::pair<std::string, std::string>, std::vector<std::string>> texts;
   std::vector<v1::Conflict> conflicts;
   {
     ListRequest list;
@@ -879,8 +880,10 @@ void RandomSyncTest::CheckNothingLost(Node& service) {
       in_a_conflict.insert(candidate.change_id());
       candidates[{conflict.target(), conflict.field()}].insert(
           candidate.change_id());
-      texts[{conflict.target(), conflict.field()}] +=
-          absl::StrCat(candidate.display_value(), "\n");
+      if (!candidate.deletes()) {
+        texts[{conflict.target(), conflict.field()}].push_back(
+            candidate.display_value());
+      }
     }
   }
   const ChangeLog log = ReadLog(*service.store);
@@ -978,7 +981,8 @@ void RandomSyncTest::CheckNothingLost(Node& service) {
       }
       if (result.sequence() == 0) continue;  // changed nothing: checked above
       // Text merges keep every clean edit: an inserted word is in the
-      // final text or a candidate's, a removed one in neither.
+      // final text, a removed one is not; or a conflict keeps a text that
+      // has it, or does not.
       const std::string final_text =
           field.field() == "description"
               ? dynamic_cast<const v1::Action&>(*final_resource).description()
@@ -987,12 +991,15 @@ void RandomSyncTest::CheckNothingLost(Node& service) {
         return absl::StrCat(" ", text, " ")
                    .find(absl::StrCat(" ", word, " ")) != std::string::npos;
       };
-      if (!made.inserted.empty() &&
-          (has(final_text, made.inserted) ||
-           texts[key].find(made.inserted) != std::string::npos)) {
-        continue;
-      }
-      if (!made.removed.empty() && !has(final_text, made.removed)) continue;
+      const auto kept = [&](const std::string& word, bool in) {
+        if (has(final_text, word) == in) return true;
+        for (const std::string& text : texts[key]) {
+          if (has(text, word) == in) return true;
+        }
+        return false;
+      };
+      if (!made.inserted.empty() && kept(made.inserted, true)) continue;
+      if (!made.removed.empty() && kept(made.removed, false)) continue;
       // Sets merge element by element: an element this edit added is there,
       // one it removed is not, unless another edit that had not seen it did
       // the opposite to that element.
