@@ -1154,6 +1154,13 @@ TEST_F(RandomSyncTest, HostileNetworksConvergeAndLoseNothing) {
       std::cerr << "SYNC_SEED=" << first + run << ": data and logs kept in "
                 << dir_->path() << "\n";
     }
+    if ((run + 1) % 100 == 0 && run + 1 < seeds) {
+      std::cerr << "random_sync_test: " << run + 1 << " of " << seeds
+                << " seeds passed in "
+                << absl::FormatDuration(
+                       absl::Trunc(absl::Now() - started, absl::Seconds(1)))
+                << std::endl;
+    }
   }
   std::cout << "seeds=" << seeds << " in "
             << absl::FormatDuration(absl::Now() - started) << "\noutcomes:";
