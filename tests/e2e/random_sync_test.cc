@@ -47,6 +47,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "google/protobuf/util/message_differencer.h"
@@ -174,29 +175,42 @@ struct Observations {
   std::map<std::string, int> faults;  // by kind, for the summary
 };
 
-// A transport that, while `hostile`, drops requests before they are sent,
+// A transport that, while hostile, drops requests before they are sent,
 // loses answers, sends pushes twice, replays an earlier push late, and cuts
 // push, pull and snapshot streams after a random number of messages. What it
 // lets through goes to `inner`, and every answer it sees is recorded in
-// `seen`.
+// `seen`. An agent pulls while it pushes, from another thread, so `gen` and
+// `seen` are used only under `mu`, which every agent's transport shares. A
+// pull's high-water mark raises `seen->seen` only while no push of this
+// transport is in flight: a push decided after the pull read it may have
+// been answered before it.
 class HostileTransport final : public SyncTransport {
  public:
-  HostileTransport(SyncTransport* inner, std::mt19937* gen, Observations* seen)
-      : inner_(inner), gen_(gen), seen_(seen) {}
+  HostileTransport(SyncTransport* inner, std::mt19937* gen, Observations* seen,
+                   absl::Mutex* mu)
+      : inner_(inner), gen_(gen), seen_(seen), mu_(mu) {}
 
-  bool hostile = true;
+  void set_hostile(bool hostile) {
+    absl::MutexLock lock(mu_);
+    hostile_ = hostile;
+  }
+  bool hostile() const {
+    absl::MutexLock lock(mu_);
+    return hostile_;
+  }
 
   absl::StatusOr<v1::PushResponse> Push(const v1::PushRequest& r) override {
+    Pushing pushing(this);
     ReplayOne();
     if (Fault("push dropped", 10)) return absl::UnavailableError("dropped");
     Remember(r);
     absl::StatusOr<v1::PushResponse> answer = inner_->Push(r);
     if (!answer.ok()) return answer;
-    seen_->Answered(r, *answer);
+    Answered(r, *answer);
     if (Fault("push sent twice", 10)) {
       answer = inner_->Push(r);
       if (!answer.ok()) return answer;
-      seen_->Answered(r, *answer);
+      Answered(r, *answer);
     }
     if (Fault("push answer lost", 10)) return absl::UnavailableError("lost");
     return answer;
@@ -206,15 +220,14 @@ class HostileTransport final : public SyncTransport {
       int ahead, absl::FunctionRef<bool(v1::PushRequest*)> next,
       absl::FunctionRef<absl::Status(v1::PushRequest&, v1::PushResponse&)>
           answered) override {
+    Pushing pushing(this);
     ReplayOne();
     if (Fault("push stream refused", 10)) {
       return absl::UnavailableError("dropped");
     }
     // Cut after this many answers: the requests sent ahead of them may or
     // may not have been applied, and the answer cut off is lost.
-    const int cut = Fault("push stream cut", 4)
-                        ? static_cast<int>((*gen_)() % 3)
-                        : std::numeric_limits<int>::max();
+    const int cut = CutAfter("push stream cut");
     int answers = 0;
     return inner_->PushRun(
         ahead,
@@ -224,7 +237,7 @@ class HostileTransport final : public SyncTransport {
           return true;
         },
         [&](v1::PushRequest& request, v1::PushResponse& response) {
-          seen_->Answered(request, response);
+          Answered(request, response);
           if (answers++ == cut) return absl::UnavailableError("stream cut");
           return answered(request, response);
         });
@@ -234,13 +247,14 @@ class HostileTransport final : public SyncTransport {
       const v1::PullRequest& request,
       absl::FunctionRef<absl::Status(v1::PullResponse*)> on_batch) override {
     if (Fault("pull refused", 10)) return absl::UnavailableError("dropped");
-    const int cut = Fault("pull stream cut", 4)
-                        ? static_cast<int>((*gen_)() % 3)
-                        : std::numeric_limits<int>::max();
+    const int cut = CutAfter("pull stream cut");
     int batches = 0;
     return inner_->Pull(request, [&](v1::PullResponse* batch) {
       if (batches++ == cut) return absl::UnavailableError("stream cut");
-      seen_->Pulled(batch->high_water_mark());
+      {
+        absl::MutexLock lock(mu_);
+        if (pushing_ == 0) seen_->Pulled(batch->high_water_mark());
+      }
       return on_batch(batch);
     });
   }
@@ -252,9 +266,7 @@ class HostileTransport final : public SyncTransport {
   absl::Status GetSnapshot(
       const v1::GetSnapshotRequest& request,
       absl::FunctionRef<absl::Status(v1::SnapshotChunk*)> on_chunk) override {
-    const int cut = Fault("snapshot stream cut", 4)
-                        ? static_cast<int>((*gen_)() % 3)
-                        : std::numeric_limits<int>::max();
+    const int cut = CutAfter("snapshot stream cut");
     int chunks = 0;
     return inner_->GetSnapshot(request, [&](v1::SnapshotChunk* chunk) {
       if (chunks++ == cut) return absl::UnavailableError("stream cut");
@@ -263,27 +275,65 @@ class HostileTransport final : public SyncTransport {
   }
 
  private:
+  // Counts a push in flight for its scope.
+  class Pushing {
+   public:
+    explicit Pushing(HostileTransport* t) : t_(t) {
+      absl::MutexLock lock(t_->mu_);
+      ++t_->pushing_;
+    }
+    ~Pushing() {
+      absl::MutexLock lock(t_->mu_);
+      --t_->pushing_;
+    }
+
+   private:
+    HostileTransport* const t_;
+  };
+
   // True, while hostile, one time in `one_in`; counts it under `what`.
   bool Fault(const char* what, int one_in) {
-    if (!hostile || (*gen_)() % one_in != 0) return false;
+    absl::MutexLock lock(mu_);
+    if (!hostile_ || (*gen_)() % one_in != 0) return false;
     ++seen_->faults[what];
     return true;
   }
+  // After how many messages to cut a stream (one stream in four, while
+  // hostile); INT_MAX for never.
+  int CutAfter(const char* what) {
+    if (!Fault(what, 4)) return std::numeric_limits<int>::max();
+    absl::MutexLock lock(mu_);
+    return static_cast<int>((*gen_)() % 3);
+  }
   void Remember(const v1::PushRequest& request) {
+    absl::MutexLock lock(mu_);
     if (sent_.size() < 50) sent_.push_back(request);
+  }
+  void Answered(const v1::PushRequest& request,
+                const v1::PushResponse& response) {
+    absl::MutexLock lock(mu_);
+    seen_->Answered(request, response);
   }
   // An earlier push arrives again, late: after the ones that followed it.
   void ReplayOne() {
-    if (sent_.empty() || !Fault("old push replayed", 8)) return;
-    const v1::PushRequest& old = sent_[(*gen_)() % sent_.size()];
+    if (!Fault("old push replayed", 8)) return;
+    v1::PushRequest old;
+    {
+      absl::MutexLock lock(mu_);
+      if (sent_.empty()) return;
+      old = sent_[(*gen_)() % sent_.size()];
+    }
     absl::StatusOr<v1::PushResponse> answer = inner_->Push(old);
-    if (answer.ok()) seen_->Answered(old, *answer);
+    if (answer.ok()) Answered(old, *answer);
   }
 
   SyncTransport* const inner_;
   std::mt19937* const gen_;
   Observations* const seen_;
-  std::vector<v1::PushRequest> sent_;
+  absl::Mutex* const mu_;
+  bool hostile_ ABSL_GUARDED_BY(mu_) = true;
+  int pushing_ ABSL_GUARDED_BY(mu_) = 0;
+  std::vector<v1::PushRequest> sent_ ABSL_GUARDED_BY(mu_);
 };
 
 // A partner's agent: its replica, and its transport to the current service
@@ -302,14 +352,14 @@ struct Agent {
         organisation(organisation) {}
 
   void Connect(const PlanServiceProcess& service, std::mt19937* gen,
-               Observations* seen) {
-    const bool hostile = transport == nullptr || transport->hostile;
+               Observations* seen, absl::Mutex* mu) {
+    const bool hostile = transport == nullptr || transport->hostile();
     transport.reset();
     grpc_transport =
         std::make_unique<GrpcSyncTransport>(service.NewChannel(), organisation);
     transport =
-        std::make_unique<HostileTransport>(grpc_transport.get(), gen, seen);
-    transport->hostile = hostile;
+        std::make_unique<HostileTransport>(grpc_transport.get(), gen, seen, mu);
+    transport->set_hostile(hostile);
   }
 
   absl::StatusOr<v1::SyncNowResponse> Sync() {
@@ -533,7 +583,7 @@ class RandomSyncTest : public ::testing::Test {
     const absl::Status killed = service_->KillHard();
     ASSERT_TRUE(killed.ok()) << killed << ServiceLog();
     ASSERT_NO_FATAL_FAILURE(StartService());
-    for (auto& agent : agents_) agent->Connect(*service_, &gen_, &seen_);
+    for (auto& agent : agents_) agent->Connect(*service_, &gen_, &seen_, &mu_);
     ++seen_.faults["service killed and restarted"];
   }
 
@@ -601,7 +651,10 @@ class RandomSyncTest : public ::testing::Test {
   }
 
   uint32_t seed_ = 0;
+  // The random steps, and the transports' faults (which an agent's pulling
+  // thread draws too, under mu_).
   std::mt19937 gen_;
+  absl::Mutex mu_;
   std::optional<TempDir> dir_;
   std::optional<PlanServiceProcess> service_;
   std::vector<std::unique_ptr<Agent>> agents_;
@@ -843,7 +896,7 @@ void RandomSyncTest::RandomStep(int step) {
 // The network heals; every agent syncs twice over, and all must equal the
 // service.
 void RandomSyncTest::Converge() {
-  for (auto& agent : agents_) agent->transport->hostile = false;
+  for (auto& agent : agents_) agent->transport->set_hostile(false);
   for (int round = 0; round < 2; ++round) {
     for (auto& agent : agents_) {
       absl::StatusOr<v1::SyncNowResponse> synced = agent->Sync();
@@ -1104,11 +1157,11 @@ void RandomSyncTest::RunSeed(uint32_t seed) {
     agents_.push_back(std::make_unique<Agent>(
         dir_->Subpath(absl::StrCat("agent-", agents_.size())), organisation,
         offset, /*push_batch=*/1 + static_cast<int>(gen_() % 3)));
-    agents_.back()->Connect(*service_, &gen_, &seen_);
-    agents_.back()->transport->hostile = false;
+    agents_.back()->Connect(*service_, &gen_, &seen_, &mu_);
+    agents_.back()->transport->set_hostile(false);
     absl::StatusOr<v1::SyncNowResponse> first = agents_.back()->Sync();
     ASSERT_TRUE(first.ok()) << first.status() << ServiceLog();
-    agents_.back()->transport->hostile = true;
+    agents_.back()->transport->set_hostile(true);
   }
   for (int step = 0; step < 60 && !HasFailure(); ++step) {
     ASSERT_NO_FATAL_FAILURE(RandomStep(step));
