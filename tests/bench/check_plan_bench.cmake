@@ -15,9 +15,10 @@ endif()
 message("${out}")
 string(STRIP "${out}" out)
 string(REGEX MATCH "[^\n]*$" last "${out}")
-foreach(key noop_rpc_qps raw_ingest_rps initial_sync_rps incr_sync_ms_1k
-    incr_sync_ms_100k push_cps update_qps update_p50_ms update_p99_ms get_qps
-    list_qps agent_rss_mb service_rss_mb start_s)
+foreach(key noop_rpc_qps raw_ingest_rps initial_sync_rps
+    incr_sync_ms_small_agent incr_sync_ms_large_agent push_cps update_qps
+    update_p50_ms update_p99_ms get_qps list_qps agent_rss_mb service_rss_mb
+    start_s)
   string(JSON type ERROR_VARIABLE error TYPE "${last}" ${key})
   if(error OR NOT type STREQUAL "NUMBER")
     message(FATAL_ERROR "last line has no number \"${key}\" (${error}): ${last}")

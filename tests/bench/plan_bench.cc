@@ -496,8 +496,10 @@ struct Results {
   double noop_rpc_qps = 0;
   double raw_ingest_rps = 0;
   double initial_sync_rps = 0;
-  double incr_sync_ms_1k = 0;
-  double incr_sync_ms_100k = 0;
+  // The median incremental sync of the agent holding the small plan
+  // (--small_actions) and of the one holding the large plan (--actions).
+  double incr_sync_ms_small_agent = 0;
+  double incr_sync_ms_large_agent = 0;
   double push_cps = 0;
   double update_qps = 0;
   double update_p50_ms = 0;
@@ -779,8 +781,8 @@ class Bench {
     }
     std::sort(small_ms.begin(), small_ms.end());
     std::sort(large_ms.begin(), large_ms.end());
-    results_.incr_sync_ms_1k = small_ms[small_ms.size() / 2];
-    results_.incr_sync_ms_100k = large_ms[large_ms.size() / 2];
+    results_.incr_sync_ms_small_agent = small_ms[small_ms.size() / 2];
+    results_.incr_sync_ms_large_agent = large_ms[large_ms.size() / 2];
     return absl::OkStatus();
   }
 
@@ -917,7 +919,8 @@ void PrintTable(const Results& r) {
     return absl::StrFormat("%.0f %s", v, unit);
   };
   const double initial_ratio = r.initial_sync_rps / r.raw_ingest_rps;
-  const double incr_ratio = r.incr_sync_ms_100k / r.incr_sync_ms_1k;
+  const double incr_ratio =
+      r.incr_sync_ms_large_agent / r.incr_sync_ms_small_agent;
   const double update_ratio = r.update_qps / r.noop_rpc_qps;
   std::cout << absl::StrFormat("| %-58s | %16s | %-34s | %-4s |\n", "Measure",
                                "Figure", "Target", "Met")
@@ -944,10 +947,10 @@ void PrintTable(const Results& r) {
   row(absl::StrFormat("3. incremental sync, %d changes, agent of %d",
                       absl::GetFlag(FLAGS_incremental_changes),
                       absl::GetFlag(FLAGS_small_actions)),
-      absl::StrFormat("%.1f ms", r.incr_sync_ms_1k), "", std::nullopt);
+      absl::StrFormat("%.1f ms", r.incr_sync_ms_small_agent), "", std::nullopt);
   row(absl::StrFormat("3. incremental sync, %d changes, agent of %d",
                       absl::GetFlag(FLAGS_incremental_changes), n),
-      absl::StrFormat("%.1f ms", r.incr_sync_ms_100k), "", std::nullopt);
+      absl::StrFormat("%.1f ms", r.incr_sync_ms_large_agent), "", std::nullopt);
   row("   ... ratio", absl::StrFormat("%.2f", incr_ratio), "<= 2",
       incr_ratio <= 2);
   row(absl::StrFormat("   local UpdateAction on the agent, %d clients",
@@ -1002,16 +1005,17 @@ void PrintTable(const Results& r) {
 void PrintJson(const Results& r) {
   std::cout << absl::StrFormat(
       "{\"noop_rpc_qps\": %.1f, \"raw_ingest_rps\": %.1f, "
-      "\"initial_sync_rps\": %.1f, \"incr_sync_ms_1k\": %.3f, "
-      "\"incr_sync_ms_100k\": %.3f, \"push_cps\": %.1f, "
+      "\"initial_sync_rps\": %.1f, \"incr_sync_ms_small_agent\": %.3f, "
+      "\"incr_sync_ms_large_agent\": %.3f, \"push_cps\": %.1f, "
       "\"update_qps\": %.1f, \"update_p50_ms\": %.3f, "
       "\"update_p99_ms\": %.3f, \"get_qps\": %.1f, \"list_qps\": %.1f, "
       "\"agent_rss_mb\": %.1f, \"service_rss_mb\": %.1f, \"start_s\": %.4f, "
       "\"initial_sync_rps_tls\": %.1f, \"update_qps_tls\": %.1f}\n",
-      r.noop_rpc_qps, r.raw_ingest_rps, r.initial_sync_rps, r.incr_sync_ms_1k,
-      r.incr_sync_ms_100k, r.push_cps, r.update_qps, r.update_p50_ms,
-      r.update_p99_ms, r.get_qps, r.list_qps, r.agent_rss_mb, r.service_rss_mb,
-      r.start_s, r.initial_sync_rps_tls, r.update_qps_tls);
+      r.noop_rpc_qps, r.raw_ingest_rps, r.initial_sync_rps,
+      r.incr_sync_ms_small_agent, r.incr_sync_ms_large_agent, r.push_cps,
+      r.update_qps, r.update_p50_ms, r.update_p99_ms, r.get_qps, r.list_qps,
+      r.agent_rss_mb, r.service_rss_mb, r.start_s, r.initial_sync_rps_tls,
+      r.update_qps_tls);
 }
 
 absl::Status Main() {
