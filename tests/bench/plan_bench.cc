@@ -21,10 +21,12 @@
 //      agent and the clients presenting theirs.
 // Before each of (1), (3), (4) and (5) it waits for the processes to go idle,
 // so that one phase's background work (RocksDB flushes and compactions) is
-// not charged to the next.
+// not charged to the next. After each timed sync (2, 3, 4 and 8), outside
+// the timing, it reads the synced plan from the agent and from the service
+// and fails unless they serve the same bytes.
 // It prints progress to stderr, then a table and, as its last line, one JSON
 // object with the figures. It asserts nothing about speed; it fails (exit 1)
-// only when something does not work.
+// when something does not work.
 //
 //   build/tests/plan-bench                    # the README's figures
 //   build/tests/plan-bench --actions=10000    # a quick run
@@ -489,6 +491,30 @@ absl::StatusOr<v1::SyncNowResponse> SyncNow(const SyncAgentProcess& agent) {
   return moved;
 }
 
+// OK when `agent` serves plan `plan` byte for byte as `service` does: every
+// resource of it (test_support::ReadPlan), deleted ones and conflicts
+// included, which an agent with nothing pending does after a sync. Otherwise
+// INTERNAL naming `after` (the sync just done) and the differences.
+absl::Status CheckAgentMatchesService(const PlanServiceProcess& service,
+                                      const SyncAgentProcess& agent,
+                                      const std::string& plan,
+                                      absl::string_view after) {
+  auto service_stub = v1::PlanService::NewStub(service.NewChannel());
+  auto agent_stub = v1::PlanService::NewStub(agent.NewChannel());
+  ASSIGN_OR_RETURN(test_support::PlanState served,
+                   test_support::ReadPlan(*service_stub, plan));
+  ASSIGN_OR_RETURN(test_support::PlanState replica,
+                   test_support::ReadPlan(*agent_stub, plan));
+  const std::string differences =
+      test_support::Differences("service", served, "agent", replica);
+  if (!differences.empty()) {
+    return absl::InternalError(
+        absl::StrCat("after ", after, ", the agent's ", plan,
+                     " differs from the service's:\n", differences));
+  }
+  return absl::OkStatus();
+}
+
 // ---------------------------------------------------------------------------
 // The measurements.
 
@@ -708,6 +734,8 @@ class Bench {
                                               moved.ShortDebugString()));
     }
     results_.initial_sync_rps_tls = moved.pulled() / Seconds(took);
+    RETURN_IF_ERROR(CheckAgentMatchesService(*service_, agent, kLargePlan,
+                                             "the initial sync over TLS"));
     (void)agent.Stop();
     RETURN_IF_ERROR(WaitIdle(Pids()));
     Progress("UpdateAction on the service over TLS");
@@ -746,7 +774,8 @@ class Bench {
     ASSIGN_OR_RETURN(double service_rss, PeakRssMb(service_->pid()));
     results_.agent_rss_mb = agent_rss;
     results_.service_rss_mb = service_rss;
-    return absl::OkStatus();
+    return CheckAgentMatchesService(*service_, *large_agent_, kLargePlan,
+                                    "the initial sync");
   }
 
   // (3) The same number of service changes pulled by an agent holding the
@@ -763,9 +792,9 @@ class Bench {
     auto stub = v1::PlanService::NewStub(service_->NewChannel());
     std::vector<double> small_ms, large_ms;
     for (int round = 0; round < rounds; ++round) {
-      for (auto [names, agent, ms] :
-           {std::tuple(&small_, &*small_agent_, &small_ms),
-            std::tuple(&large_, &*large_agent_, &large_ms)}) {
+      for (auto [names, agent, plan, ms] :
+           {std::tuple(&small_, &*small_agent_, kSmallPlan, &small_ms),
+            std::tuple(&large_, &*large_agent_, kLargePlan, &large_ms)}) {
         for (int i = 0; i < changes; ++i) {
           RETURN_IF_ERROR(FromGrpc(
               UpdateRag(*stub, *names, round * changes + i), "UpdateAction"));
@@ -777,6 +806,9 @@ class Bench {
           return absl::InternalError(absl::StrCat("incremental sync moved ",
                                                   moved.ShortDebugString()));
         }
+        RETURN_IF_ERROR(CheckAgentMatchesService(
+            *service_, *agent, plan,
+            absl::StrCat("incremental sync ", round + 1)));
       }
     }
     std::sort(small_ms.begin(), small_ms.end());
@@ -829,7 +861,8 @@ class Bench {
     results_.push_cps = edits / Seconds(took);
     Progress(absl::StrFormat("pushed %d changes in %.3f s (%s)", edits,
                              Seconds(took), moved.ShortDebugString()));
-    return absl::OkStatus();
+    return CheckAgentMatchesService(*service_, *large_agent_, kLargePlan,
+                                    "the push");
   }
 
   // (5) and (6) on the service.
