@@ -11,7 +11,10 @@
 //      agent's start to caught up;
 //   3. incremental sync of --incremental_changes service changes by an agent
 //      holding --small_actions records and one holding --actions records;
-//   4. push of --push_edits offline edits made on an agent;
+//   4. push of --push_edits offline edits made on an agent, first with no
+//      concurrent edits (every change applies as sent), then again on other
+//      actions, a third of which the service edits meanwhile, so that those
+//      changes merge (words of a description) or conflict (a RAG);
 //   5. durable UpdateAction on the service from --clients clients;
 //   6. GetAction and a 100-item ListActions page;
 //   7. peak RSS of both processes during (2), and the service's start time on
@@ -216,14 +219,18 @@ class PlanMaker {
   std::vector<v1::Action> actions_;
 };
 
-// Imports a plan of `actions` actions into the service; returns the names of
-// its actions.
-absl::StatusOr<std::vector<std::string>> ImportPlan(const PlanMaker& maker,
-                                                    PlanServiceProcess& service,
-                                                    const std::string& plan,
-                                                    int actions) {
+// An action as imported.
+struct ImportedAction {
+  std::string name;
+  v1::Rag rag;
+};
+
+// Imports a plan of `actions` actions into the service; returns its actions.
+absl::StatusOr<std::vector<ImportedAction>> ImportPlan(
+    const PlanMaker& maker, PlanServiceProcess& service,
+    const std::string& plan, int actions) {
   auto stub = v1::PlanService::NewStub(service.NewChannel());
-  std::vector<std::string> names;
+  std::vector<ImportedAction> names;
   names.reserve(actions);
   for (const std::string& csv : maker.Csv(actions)) {
     v1::ImportPlanRequest request;
@@ -238,7 +245,7 @@ absl::StatusOr<std::vector<std::string>> ImportPlan(const PlanMaker& maker,
     RETURN_IF_ERROR(
         FromGrpc(stub->ImportPlan(&context, request, &response), "ImportPlan"));
     for (const v1::Action& action : response.actions()) {
-      names.push_back(action.name());
+      names.push_back({action.name(), action.rag()});
     }
     if (names.size() % 20000 < kActionsPerImport ||
         static_cast<int>(names.size()) == actions) {
@@ -426,28 +433,42 @@ std::unique_ptr<grpc::ClientContext> Context(absl::Duration timeout) {
   return context;
 }
 
-// A plan's actions, and how often the benchmark has set each one's RAG, so
-// that every update changes the value: an update that changes nothing writes
+// A plan's actions, and the RAG the benchmark last set on each, so that
+// every update changes the value: an update that changes nothing writes
 // nothing, and would flatter the figures.
+//
+// Each action's RAG goes round kRags from its imported value, one step per
+// NextRag: a value differs from the one before it. When two replicas that
+// hold the same value are given one each in turn, the two differ from each
+// other and from the value they held (the second is two steps on, of four):
+// concurrent edits that conflict. Either of them may win, and the next
+// value differs from both.
 class Actions {
  public:
   Actions() = default;
-  explicit Actions(std::vector<std::string> names)
-      : names_(std::move(names)),
-        updates_(std::make_unique<std::atomic<uint32_t>[]>(names_.size())) {}
+  explicit Actions(const std::vector<ImportedAction>& imported)
+      : rags_(std::make_unique<std::atomic<uint32_t>[]>(imported.size())) {
+    names_.reserve(imported.size());
+    for (size_t i = 0; i < imported.size(); ++i) {
+      names_.push_back(imported[i].name);
+      rags_[i] =
+          std::find(std::begin(kRags), std::end(kRags), imported[i].rag) -
+          std::begin(kRags);
+    }
+  }
 
   size_t size() const { return names_.size(); }
   // Action `i`, modulo the size.
   const std::string& name(int64_t i) const { return names_[i % size()]; }
-  // A RAG action `i` does not have. Imported RAGs are RED, AMBER or GREEN;
-  // updates set BLUE, RED, AMBER, GREEN, BLUE, ... in turn.
+  // The RAG after the last one given for action `i` (or the imported one).
   v1::Rag NextRag(int64_t i) {
-    return kRags[(3 + updates_[i % size()].fetch_add(1)) % 4];
+    return kRags[(rags_[i % size()].fetch_add(1) + 1) % 4];
   }
 
  private:
   std::vector<std::string> names_;
-  std::unique_ptr<std::atomic<uint32_t>[]> updates_;
+  // Per action, the index in kRags of its last RAG, modulo 4.
+  std::unique_ptr<std::atomic<uint32_t>[]> rags_;
 };
 
 // An UpdateAction changing the RAG of action `i` of `actions`.
@@ -457,6 +478,30 @@ grpc::Status UpdateRag(v1::PlanService::Stub& stub, Actions& actions,
   request.mutable_action()->set_name(actions.name(i));
   request.mutable_action()->set_rag(actions.NextRag(i));
   request.mutable_update_mask()->add_paths("rag");
+  v1::Action response;
+  return stub.UpdateAction(Context(absl::Seconds(30)).get(), request,
+                           &response);
+}
+
+// Reads action `name` and rewrites its description as `before`, the
+// description, then `after`: an edit of the words at its start or its end
+// only, which an edit at the other end merges with.
+grpc::Status EditDescription(v1::PlanService::Stub& stub,
+                             const std::string& name, absl::string_view before,
+                             absl::string_view after) {
+  v1::GetActionRequest get;
+  get.set_name(name);
+  v1::Action action;
+  if (grpc::Status status =
+          stub.GetAction(Context(absl::Seconds(30)).get(), get, &action);
+      !status.ok()) {
+    return status;
+  }
+  v1::UpdateActionRequest request;
+  request.mutable_action()->set_name(name);
+  request.mutable_action()->set_description(
+      absl::StrCat(before, action.description(), after));
+  request.mutable_update_mask()->add_paths("description");
   v1::Action response;
   return stub.UpdateAction(Context(absl::Seconds(30)).get(), request,
                            &response);
@@ -527,6 +572,12 @@ struct Results {
   double incr_sync_ms_small_agent = 0;
   double incr_sync_ms_large_agent = 0;
   double push_cps = 0;
+  // The push of which a third merged or conflicted, and its changes'
+  // outcomes as the service answered them.
+  double push_contended_cps = 0;
+  int push_contended_applied = 0;
+  int push_contended_merged = 0;
+  int push_contended_conflicts = 0;
   double update_qps = 0;
   double update_p50_ms = 0;
   double update_p99_ms = 0;
@@ -544,6 +595,7 @@ struct Results {
   std::pair<double, double> update_cpu_us;
   std::pair<double, double> get_cpu_us;
   std::pair<double, double> push_cpu_us;
+  std::pair<double, double> push_contended_cpu_us;
   // The same over mutual TLS (--tls), or 0.
   double initial_sync_rps_tls = 0;
   double update_qps_tls = 0;
@@ -601,15 +653,15 @@ class Bench {
     // The plans, imported through the API.
     RETURN_IF_ERROR(StartService());
     const absl::Time import_start = absl::Now();
-    ASSIGN_OR_RETURN(std::vector<std::string> large,
+    ASSIGN_OR_RETURN(std::vector<ImportedAction> large,
                      ImportPlan(maker_, *service_, kLargePlan, n));
     results_.import_rps = n / Seconds(absl::Now() - import_start);
-    ASSIGN_OR_RETURN(std::vector<std::string> small,
+    ASSIGN_OR_RETURN(std::vector<ImportedAction> small,
                      ImportPlan(maker_, *service_, kSmallPlan,
                                 absl::GetFlag(FLAGS_small_actions)));
     std::shuffle(large.begin(), large.end(), std::mt19937_64(42));
-    large_ = Actions(std::move(large));
-    small_ = Actions(std::move(small));
+    large_ = Actions(large);
+    small_ = Actions(small);
 
     // (7) Start time on the full store, then (2) with both peaks.
     RETURN_IF_ERROR(service_->Stop().status());
@@ -642,6 +694,8 @@ class Bench {
     RETURN_IF_ERROR(WaitIdle(Pids()));
     RETURN_IF_ERROR(IncrementalSync());
     RETURN_IF_ERROR(Push(clients));
+    RETURN_IF_ERROR(WaitIdle(Pids()));
+    RETURN_IF_ERROR(ContendedPush(clients));
     RETURN_IF_ERROR(WaitIdle(Pids()));
     RETURN_IF_ERROR(ServiceCalls(clients, duration));
 
@@ -865,6 +919,125 @@ class Bench {
                                     "the push");
   }
 
+  // What the service does to action `j` of the contended push before the
+  // agent pushes: of every six, the first gets a RAG on the service other
+  // than the agent's (a conflict), the fourth words added at the start of
+  // its description while the agent adds words at its end (a merge), and
+  // the other four only the agent's edit of their RAG (applied as sent).
+  enum class Contention { kNone, kConflict, kMerge };
+  static Contention ContentionOf(int64_t j) {
+    switch (j % 6) {
+      case 0:
+        return Contention::kConflict;
+      case 3:
+        return Contention::kMerge;
+      default:
+        return Contention::kNone;
+    }
+  }
+
+  // (4) again with a third of the changes contended: --push_edits offline
+  // edits on the large agent of actions (4) did not edit, then, before the
+  // agent pushes, concurrent edits on the service of a third of the same
+  // actions (ContentionOf), then one timed sync that pushes them. Fails
+  // unless the service answers exactly the planned number of MERGED and
+  // CONFLICT outcomes, and APPLIED for the rest.
+  absl::Status ContendedPush(int clients) {
+    const int edits = std::min(absl::GetFlag(FLAGS_push_edits),
+                               static_cast<int>(large_.size()));
+    // The actions after those (4) edited (from the start again when the
+    // plan has fewer than twice --push_edits).
+    const auto action = [edits](int64_t j) { return edits + j; };
+    std::vector<int64_t> contended;
+    int conflicts = 0, merges = 0;
+    for (int j = 0; j < edits; ++j) {
+      const Contention contention = ContentionOf(j);
+      if (contention == Contention::kNone) continue;
+      contended.push_back(j);
+      ++(contention == Contention::kConflict ? conflicts : merges);
+    }
+
+    Progress(absl::StrFormat("%d offline edits on the agent", edits));
+    absl::StatusOr<Load> local =
+        RunLoad(large_agent_->pid(), clients, absl::InfiniteDuration(), edits,
+                [&](int) -> Call {
+                  std::shared_ptr<v1::PlanService::Stub> stub =
+                      v1::PlanService::NewStub(large_agent_->NewChannel());
+                  return [this, stub, action](int64_t j) {
+                    if (j < 0) {
+                      v1::GetActionRequest request;
+                      request.set_name(large_.name(0));
+                      v1::Action got;
+                      return stub->GetAction(Context(absl::Seconds(10)).get(),
+                                             request, &got);
+                    }
+                    if (ContentionOf(j) == Contention::kMerge) {
+                      return EditDescription(*stub, large_.name(action(j)), "",
+                                             " Reviewed by the district.");
+                    }
+                    return UpdateRag(*stub, large_, action(j));
+                  };
+                });
+    if (!local.ok()) return local.status();
+
+    Progress(absl::StrFormat(
+        "concurrent edits on the service: %d conflicting, %d merging",
+        conflicts, merges));
+    absl::StatusOr<Load> concurrent =
+        RunLoad(service_->pid(), clients, absl::InfiniteDuration(),
+                static_cast<int64_t>(contended.size()), [&](int) -> Call {
+                  std::shared_ptr<v1::PlanService::Stub> stub =
+                      v1::PlanService::NewStub(service_->NewChannel());
+                  return [this, stub, action, &contended](int64_t i) {
+                    if (i < 0) {
+                      v1::GetActionRequest request;
+                      request.set_name(large_.name(0));
+                      v1::Action got;
+                      return stub->GetAction(Context(absl::Seconds(10)).get(),
+                                             request, &got);
+                    }
+                    const int64_t j = contended[i];
+                    if (ContentionOf(j) == Contention::kMerge) {
+                      return EditDescription(*stub, large_.name(action(j)),
+                                             "County review: ", "");
+                    }
+                    // The next RAG in turn: not the one the agent set.
+                    return UpdateRag(*stub, large_, action(j));
+                  };
+                });
+    if (!concurrent.ok()) return concurrent.status();
+
+    RETURN_IF_ERROR(WaitIdle(Pids()));
+    Progress("contended push");
+    ASSIGN_OR_RETURN(absl::Duration service_cpu, CpuTime(service_->pid()));
+    ASSIGN_OR_RETURN(absl::Duration agent_cpu, CpuTime(large_agent_->pid()));
+    const absl::Time start = absl::Now();
+    ASSIGN_OR_RETURN(v1::SyncNowResponse moved, SyncNow(*large_agent_));
+    const absl::Duration took = absl::Now() - start;
+    ASSIGN_OR_RETURN(absl::Duration service_after, CpuTime(service_->pid()));
+    ASSIGN_OR_RETURN(absl::Duration agent_after, CpuTime(large_agent_->pid()));
+    Progress(absl::StrFormat("pushed %d changes in %.3f s (%s)", edits,
+                             Seconds(took), moved.ShortDebugString()));
+    const int applied = edits - conflicts - merges;
+    if (moved.pushed() != edits || moved.applied() != applied ||
+        moved.merged() != merges || moved.conflicts() != conflicts ||
+        moved.rejected() != 0 || moved.duplicates() != 0) {
+      return absl::InternalError(absl::StrFormat(
+          "the contended push was to apply %d changes, merge %d and "
+          "conflict %d; it moved %s",
+          applied, merges, conflicts, moved.ShortDebugString()));
+    }
+    results_.push_contended_cps = edits / Seconds(took);
+    results_.push_contended_applied = moved.applied();
+    results_.push_contended_merged = moved.merged();
+    results_.push_contended_conflicts = moved.conflicts();
+    results_.push_contended_cpu_us = {
+        absl::ToDoubleMicroseconds(service_after - service_cpu) / edits,
+        absl::ToDoubleMicroseconds(agent_after - agent_cpu) / edits};
+    return CheckAgentMatchesService(*service_, *large_agent_, kLargePlan,
+                                    "the contended push");
+  }
+
   // (5) and (6) on the service.
   absl::Status ServiceCalls(int clients, absl::Duration duration) {
     Progress("UpdateAction on the service");
@@ -994,6 +1167,15 @@ void PrintTable(const Results& r) {
       rate(r.push_cps, "changes/s"), ">= 20000 changes/s", r.push_cps >= 20000);
   row("   ... CPU per change: service / agent", cpu(r.push_cpu_us), "",
       std::nullopt);
+  row(absl::StrFormat("4. push of %d edits, a third concurrent on the service",
+                      std::min(absl::GetFlag(FLAGS_push_edits), n)),
+      rate(r.push_contended_cps, "changes/s"), "", std::nullopt);
+  row("   ... outcomes: applied / merged / conflict",
+      absl::StrFormat("%d / %d / %d", r.push_contended_applied,
+                      r.push_contended_merged, r.push_contended_conflicts),
+      "", std::nullopt);
+  row("   ... CPU per change: service / agent", cpu(r.push_contended_cpu_us),
+      "", std::nullopt);
   row(absl::StrFormat("5. durable UpdateAction, %d clients", clients),
       rate(r.update_qps, "calls/s"), "", std::nullopt);
   row("   ... as a share of the no-op rate",
@@ -1040,15 +1222,18 @@ void PrintJson(const Results& r) {
       "{\"noop_rpc_qps\": %.1f, \"raw_ingest_rps\": %.1f, "
       "\"initial_sync_rps\": %.1f, \"incr_sync_ms_small_agent\": %.3f, "
       "\"incr_sync_ms_large_agent\": %.3f, \"push_cps\": %.1f, "
+      "\"push_contended_cps\": %.1f, \"push_contended_applied\": %d, "
+      "\"push_contended_merged\": %d, \"push_contended_conflicts\": %d, "
       "\"update_qps\": %.1f, \"update_p50_ms\": %.3f, "
       "\"update_p99_ms\": %.3f, \"get_qps\": %.1f, \"list_qps\": %.1f, "
       "\"agent_rss_mb\": %.1f, \"service_rss_mb\": %.1f, \"start_s\": %.4f, "
       "\"initial_sync_rps_tls\": %.1f, \"update_qps_tls\": %.1f}\n",
       r.noop_rpc_qps, r.raw_ingest_rps, r.initial_sync_rps,
       r.incr_sync_ms_small_agent, r.incr_sync_ms_large_agent, r.push_cps,
-      r.update_qps, r.update_p50_ms, r.update_p99_ms, r.get_qps, r.list_qps,
-      r.agent_rss_mb, r.service_rss_mb, r.start_s, r.initial_sync_rps_tls,
-      r.update_qps_tls);
+      r.push_contended_cps, r.push_contended_applied, r.push_contended_merged,
+      r.push_contended_conflicts, r.update_qps, r.update_p50_ms,
+      r.update_p99_ms, r.get_qps, r.list_qps, r.agent_rss_mb, r.service_rss_mb,
+      r.start_s, r.initial_sync_rps_tls, r.update_qps_tls);
 }
 
 absl::Status Main() {
