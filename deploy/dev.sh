@@ -19,7 +19,7 @@ PACKAGES=(cmake g++ make ccache pkg-config
   librocksdb-dev libabsl-dev libgtest-dev libgmock-dev grpc-proto
   libgoogle-perftools-dev libssl-dev
   clang clang-format libclang-rt-14-dev libbenchmark-dev
-  chromium openssl)
+  chromium openssl etcd-server)
 
 deps() {
   local missing=()
