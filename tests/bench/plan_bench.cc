@@ -1472,7 +1472,7 @@ void PrintTable(const Results& r) {
                       std::min(absl::GetFlag(FLAGS_push_edits), n)),
       rate(r.push_contended_cps, "changes/s"), "", std::nullopt);
   row("   ... outcomes: applied / merged / conflict",
-      absl::StrFormat("%d / %d / %d", r.push_contended_applied,
+      absl::StrFormat("%d/%d/%d", r.push_contended_applied,
                       r.push_contended_merged, r.push_contended_conflicts),
       "", std::nullopt);
   row("   ... CPU per change: service / agent", cpu(r.push_contended_cpu_us),
