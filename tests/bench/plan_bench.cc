@@ -633,11 +633,11 @@ absl::StatusOr<std::string> EtcdVersion(const std::string& binary,
 class EtcdProcess {
  public:
   // Starts `binary` on free loopback ports for its client and peer URLs,
-  // with data in `data_dir` (created by etcd) and its output appended to
-  // `log`, and returns once it answers a Range: it has elected itself
-  // leader. A start whose etcd exits (a port taken meanwhile) is tried again
-  // on other ports, three times in all; an etcd that does not answer within
-  // 30 s is killed, and the error carries its log's tail.
+  // with data in `data_dir` (emptied first; etcd creates it) and its output
+  // appended to `log`, and returns once it answers a Range: it has elected
+  // itself leader. A start whose etcd exits (a port taken meanwhile) is
+  // tried again on other ports, three times in all; an etcd that does not
+  // answer within 30 s is killed, and the error carries its log's tail.
   static absl::StatusOr<EtcdProcess> Start(const std::string& binary,
                                            const std::string& data_dir,
                                            const std::string& log) {
@@ -646,6 +646,12 @@ class EtcdProcess {
       ASSIGN_OR_RETURN(int client_port, FreeLoopbackPort());
       ASSIGN_OR_RETURN(int peer_port, FreeLoopbackPort());
       if (peer_port == client_port) continue;
+      // A member an attempt before created would keep its old peer URL.
+      if (std::error_code error; std::filesystem::remove_all(data_dir, error) ==
+                                 static_cast<std::uintmax_t>(-1)) {
+        return absl::InternalError(
+            absl::StrCat("cannot empty ", data_dir, ": ", error.message()));
+      }
       const std::string client_url =
           absl::StrCat("http://127.0.0.1:", client_port);
       const std::string peer_url = absl::StrCat("http://127.0.0.1:", peer_port);
