@@ -35,6 +35,7 @@
 //
 //   build/tests/plan-bench                    # the README's figures
 //   build/tests/plan-bench --actions=10000    # a quick run
+//   build/tests/plan-bench --agents=1000      # only the fan-in (fan_in.h)
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -92,6 +93,7 @@
 #include "rocksdb/db.h"
 #include "rocksdb/options.h"
 #include "rocksdb/write_batch.h"
+#include "tests/bench/fan_in.h"
 #include "tests/support/plan_service_process.h"
 #include "tests/support/plan_state.h"
 #include "tests/support/process.h"
@@ -129,6 +131,9 @@ ABSL_FLAG(std::string, seed,
           PLAN_SOURCE_DIR
           "/deploy/demo/south-staffordshire-prevent-action-plan-2023-2025.txt",
           "the published plan whose texts fill the benchmark plans");
+ABSL_FLAG(int, agents, 0,
+          "when above 0, run only the fan-in benchmark (tests/bench/fan_in.h): "
+          "this many partner agents syncing with one service at once");
 
 namespace prevent::plan::bench {
 namespace {
@@ -1571,6 +1576,10 @@ absl::Status Main() {
         absl::StrCat("cannot create ", dir, ": ", error.message()));
   }
   Progress(absl::StrCat("data and logs in ", dir));
+  if (const int agents = absl::GetFlag(FLAGS_agents); agents > 0) {
+    return RunFanInBench(agents, absl::GetFlag(FLAGS_plan_service),
+                         absl::GetFlag(FLAGS_seed), dir);
+  }
   Bench bench(maker, dir);
   ASSIGN_OR_RETURN(Results results, bench.Run());
   PrintTable(results);
