@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/resource.h>
+#include <sys/statvfs.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -59,6 +60,9 @@
 #include "libplan/sync/schedule.h"
 #include "libplan/util/status_macros.h"
 #include "prevent/plan/v1/plan_service.grpc.pb.h"
+#include "rocksdb/env.h"
+#include "rocksdb/file_system.h"
+#include "rocksdb/io_status.h"
 #include "tests/support/plan_service_process.h"
 #include "tests/support/plan_state.h"
 
@@ -88,6 +92,11 @@ constexpr int kDistrictsPerCounty = 20;
 // of (in the county's first plan): each opens a conflict.
 constexpr int kHotActions = 3;
 constexpr v1::Rag kRags[] = {v1::RED, v1::AMBER, v1::GREEN, v1::BLUE};
+// Disk the run needs per agent, at most (its store's tables, WAL, MANIFEST
+// and LOG, none preallocated: NoPreallocationFileSystem), and for the rest
+// (the service's store and the logs): it refuses to start without room.
+constexpr uint64_t kDiskPerAgent = uint64_t{8} << 20;
+constexpr uint64_t kDiskBesides = uint64_t{1} << 30;
 
 // Where Progress writes: stderr, also while the agents' own log lines go to
 // a file (LogToFile).
@@ -458,8 +467,76 @@ std::shared_ptr<grpc::Channel> AgentChannel(const std::string& address) {
                                    args);
 }
 
+// A writable file that never preallocates: RocksDB reserves each WAL file
+// up to the memtable budget (64 MiB) and each MANIFEST 4 MiB with
+// fallocate, which, for a thousand agents on one machine, is more disk than
+// it has. What is written, and when it is synced, are unchanged.
+class NoPreallocationFile : public rocksdb::FSWritableFileOwnerWrapper {
+ public:
+  using FSWritableFileOwnerWrapper::FSWritableFileOwnerWrapper;
+  void PrepareWrite(size_t /*offset*/, size_t /*len*/,
+                    const rocksdb::IOOptions& /*options*/,
+                    rocksdb::IODebugContext* /*debug*/) override {}
+  rocksdb::IOStatus Allocate(uint64_t /*offset*/, uint64_t /*len*/,
+                             const rocksdb::IOOptions& /*options*/,
+                             rocksdb::IODebugContext* /*debug*/) override {
+    return rocksdb::IOStatus::OK();
+  }
+};
+
+// The default file system, with NoPreallocationFile for every file written.
+class NoPreallocationFileSystem : public rocksdb::FileSystemWrapper {
+ public:
+  NoPreallocationFileSystem()
+      : FileSystemWrapper(rocksdb::FileSystem::Default()) {}
+  const char* Name() const override { return "NoPreallocationFileSystem"; }
+
+  rocksdb::IOStatus NewWritableFile(
+      const std::string& name, const rocksdb::FileOptions& options,
+      std::unique_ptr<rocksdb::FSWritableFile>* file,
+      rocksdb::IODebugContext* debug) override {
+    return Wrap(target()->NewWritableFile(name, options, file, debug), file);
+  }
+  rocksdb::IOStatus ReopenWritableFile(
+      const std::string& name, const rocksdb::FileOptions& options,
+      std::unique_ptr<rocksdb::FSWritableFile>* file,
+      rocksdb::IODebugContext* debug) override {
+    return Wrap(target()->ReopenWritableFile(name, options, file, debug), file);
+  }
+  rocksdb::IOStatus ReuseWritableFile(
+      const std::string& name, const std::string& old_name,
+      const rocksdb::FileOptions& options,
+      std::unique_ptr<rocksdb::FSWritableFile>* file,
+      rocksdb::IODebugContext* debug) override {
+    return Wrap(
+        target()->ReuseWritableFile(name, old_name, options, file, debug),
+        file);
+  }
+
+ private:
+  static rocksdb::IOStatus Wrap(
+      rocksdb::IOStatus status,
+      std::unique_ptr<rocksdb::FSWritableFile>* file) {
+    if (status.ok()) {
+      *file = std::make_unique<NoPreallocationFile>(std::move(*file));
+    }
+    return status;
+  }
+};
+
+// The environment of every agent's store: the default one (its background
+// threads are shared by every store in the process) with
+// NoPreallocationFileSystem.
+rocksdb::Env* AgentEnv() {
+  static rocksdb::Env* const env =
+      rocksdb::NewCompositeEnv(std::make_shared<NoPreallocationFileSystem>())
+          .release();
+  return env;
+}
+
 // An agent of `organisation` subscribed to `plans`, its store (new) at
-// `path`. Small caches: a partner's replica of a county is a few MiB.
+// `path`, opened as the sync-agent binary opens its own but on AgentEnv().
+// Its caches fill only as far as the replica, a few MiB, needs.
 absl::StatusOr<std::unique_ptr<Agent>> NewAgent(const std::string& path,
                                                 const std::string& organisation,
                                                 std::vector<std::string> plans,
@@ -467,9 +544,7 @@ absl::StatusOr<std::unique_ptr<Agent>> NewAgent(const std::string& path,
   auto agent = std::make_unique<Agent>();
   agent->organisation = organisation;
   ASSIGN_OR_RETURN(agent->store,
-                   ::plan::Store::Open({.path = path,
-                                        .block_cache_bytes = 1 << 20,
-                                        .memtable_bytes = 8 << 20}));
+                   ::plan::Store::Open({.path = path, .env = AgentEnv()}));
   agent->clock = std::make_unique<::plan::HybridClock>();
   ::plan::PlanResourcesOptions resources;
   resources.default_organisation = organisation;
@@ -906,6 +981,7 @@ class Bench {
     // every lock).
     absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
     RaiseFileLimit();
+    RETURN_IF_ERROR(CheckDisk());
     PlanServiceProcess::Options options;
     options.binary = plan_service_;
     options.data_dir = Path("service");
@@ -1003,6 +1079,24 @@ class Bench {
  private:
   std::string Path(absl::string_view name) const {
     return absl::StrCat(dir_, "/", name);
+  }
+
+  // FAILED_PRECONDITION when the work dir's file system has less room than
+  // the run may take: it is shared with whatever else the machine runs.
+  absl::Status CheckDisk() const {
+    struct statvfs fs;
+    if (statvfs(dir_.c_str(), &fs) != 0) {
+      return absl::InternalError(
+          absl::StrCat("statvfs(", dir_, "): ", strerror(errno)));
+    }
+    const uint64_t free = uint64_t{fs.f_bavail} * fs.f_frsize;
+    const uint64_t need = kDiskBesides + kDiskPerAgent * layout_.agents();
+    if (free < need) {
+      return absl::FailedPreconditionError(absl::StrFormat(
+          "%d agents need about %d MiB free in %s; it has %d MiB",
+          layout_.agents(), need >> 20, dir_, free >> 20));
+    }
+    return absl::OkStatus();
   }
 
   // After the fan-in: a sync of every agent moves nothing, and every agent
