@@ -160,21 +160,37 @@ absl::StatusOr<absl::Duration> CpuTime(pid_t pid) {
   return absl::DurationFromTimespec(now);
 }
 
-// The peak resident set of process `pid` so far (VmHWM), in MiB.
-absl::StatusOr<double> PeakRssMb(pid_t pid) {
+// The number in field `field` (VmHWM, VmRSS, Threads) of process `pid`'s
+// /proc status: kB for the memory fields.
+absl::StatusOr<int64_t> ProcStatus(pid_t pid, absl::string_view field) {
   const std::string path = absl::StrCat("/proc/", pid, "/status");
   std::ifstream in(path);
   std::string line;
   while (std::getline(in, line)) {
-    if (!absl::StartsWith(line, "VmHWM:")) continue;
+    if (!absl::StartsWith(line, absl::StrCat(field, ":"))) continue;
     std::vector<absl::string_view> parts =
-        absl::StrSplit(line, ' ', absl::SkipEmpty());
-    int64_t kb = 0;
-    if (parts.size() >= 2 && absl::SimpleAtoi(parts[1], &kb)) {
-      return kb / 1024.0;
-    }
+        absl::StrSplit(line, absl::ByAnyChar(" \t"), absl::SkipEmpty());
+    int64_t value = 0;
+    if (parts.size() >= 2 && absl::SimpleAtoi(parts[1], &value)) return value;
   }
-  return absl::InternalError(absl::StrCat("no VmHWM in ", path));
+  return absl::InternalError(absl::StrCat("no ", field, " in ", path));
+}
+
+// The peak resident set of process `pid` (VmHWM), in MiB: since it started,
+// or since the last ResetPeakRss.
+absl::StatusOr<double> PeakRssMb(pid_t pid) {
+  ASSIGN_OR_RETURN(const int64_t kb, ProcStatus(pid, "VmHWM"));
+  return kb / 1024.0;
+}
+
+// Starts process `pid`'s VmHWM again from its resident set now.
+absl::Status ResetPeakRss(pid_t pid) {
+  const std::string path = absl::StrCat("/proc/", pid, "/clear_refs");
+  std::ofstream out(path);
+  out << "5";
+  out.close();
+  if (!out) return absl::InternalError(absl::StrCat("cannot write ", path));
+  return absl::OkStatus();
 }
 
 // Waits until every process of `pids` is idle (under 2% of a CPU over
@@ -720,9 +736,14 @@ struct Results {
   v1::SyncNowResponse moved;  // summed over every sync of the fan-in
   double service_cpu_s = 0;
   double client_cpu_s = 0;
-  // Peaks since the start of each process.
+  // The service's peak resident set over the whole run (the larger of the
+  // next two), during the setup, and during the fan-in alone; its most
+  // threads during the fan-in.
   double service_rss_mb = 0;
-  double bench_rss_mb = 0;
+  double service_rss_setup_mb = 0;
+  double service_rss_fanin_mb = 0;
+  int64_t service_threads = 0;
+  double bench_rss_mb = 0;  // this process's, over the whole run
   // Setup and verification.
   double import_s = 0;
   double bootstrap_s = 0;
@@ -1051,15 +1072,34 @@ class Bench {
     RETURN_IF_ERROR(WaitIdle({service_->pid(), getpid()}));
     Progress(
         absl::StrFormat("fan-in: %d agents sync at once", layout_.agents()));
+    ASSIGN_OR_RETURN(results.service_rss_setup_mb, PeakRssMb(service_->pid()));
+    RETURN_IF_ERROR(ResetPeakRss(service_->pid()));
     ASSIGN_OR_RETURN(absl::Duration service_cpu, CpuTime(service_->pid()));
     ASSIGN_OR_RETURN(absl::Duration client_cpu, CpuTime(getpid()));
+    absl::Notification fanned_in;
+    std::thread threads_sampler([&] {
+      // The service's thread count, every 20 ms (it serves calls on a thread
+      // each, up to ServerOptions::max_threads).
+      do {
+        if (absl::StatusOr<int64_t> threads =
+                ProcStatus(service_->pid(), "Threads");
+            threads.ok()) {
+          results.service_threads = std::max(results.service_threads, *threads);
+        }
+      } while (
+          !fanned_in.WaitForNotificationWithTimeout(absl::Milliseconds(20)));
+    });
     FanIn fan_in(layout_, agents_, attempts);
     fan_in.Run(concurrency, &results);
+    fanned_in.Notify();
+    threads_sampler.join();
     ASSIGN_OR_RETURN(absl::Duration service_after, CpuTime(service_->pid()));
     ASSIGN_OR_RETURN(absl::Duration client_after, CpuTime(getpid()));
     results.service_cpu_s = Seconds(service_after - service_cpu);
     results.client_cpu_s = Seconds(client_after - client_cpu);
-    ASSIGN_OR_RETURN(results.service_rss_mb, PeakRssMb(service_->pid()));
+    ASSIGN_OR_RETURN(results.service_rss_fanin_mb, PeakRssMb(service_->pid()));
+    results.service_rss_mb =
+        std::max(results.service_rss_setup_mb, results.service_rss_fanin_mb);
     Progress(absl::StrFormat(
         "fan-in: %d/%d converged in %.3f s (p50 %.3f s, p99 %.3f s), %d "
         "syncs, %d failed: %s",
@@ -1190,6 +1230,12 @@ void PrintTable(const Results& r) {
   row("   ... service peak RSS (VmHWM, whole run)",
       absl::StrFormat("%.1f MiB", r.service_rss_mb), "<= 1024 MiB",
       r.service_rss_mb <= 1024);
+  row("   ... service peak RSS: setup / fan-in alone",
+      absl::StrFormat("%.0f / %.0f MiB", r.service_rss_setup_mb,
+                      r.service_rss_fanin_mb),
+      "", std::nullopt);
+  row("   ... service threads, most during the fan-in",
+      absl::StrFormat("%d", r.service_threads), "", std::nullopt);
   row("   ... syncs (successful) / retried failures",
       absl::StrFormat("%d / %d", r.syncs, r.retries), "", std::nullopt);
   row("   ... changes pushed / applied / merged",
@@ -1221,11 +1267,12 @@ void PrintJson(const Results& r) {
       "\"fanin_converged\": %d, \"fanin_verified\": %d, \"fanin_syncs\": %d, "
       "\"fanin_retries\": %d, \"fanin_pushed\": %d, \"fanin_conflicts\": %d, "
       "\"fanin_pulled\": %d, \"fanin_service_cpu_s\": %.2f, "
-      "\"fanin_client_cpu_s\": %.2f, \"fanin_bootstrap_s\": %.2f}\n",
+      "\"fanin_client_cpu_s\": %.2f, \"fanin_bootstrap_s\": %.2f, "
+      "\"fanin_service_rss_fanin_mb\": %.1f, \"fanin_service_threads\": %d}\n",
       r.agents, r.total_s, r.agent_p50_s, r.agent_p99_s, r.service_rss_mb,
       r.failures, r.converged, r.verified, r.syncs, r.retries, r.moved.pushed(),
       r.moved.conflicts(), r.moved.pulled(), r.service_cpu_s, r.client_cpu_s,
-      r.bootstrap_s);
+      r.bootstrap_s, r.service_rss_fanin_mb, r.service_threads);
 }
 
 }  // namespace
