@@ -97,6 +97,8 @@ constexpr v1::Rag kRags[] = {v1::RED, v1::AMBER, v1::GREEN, v1::BLUE};
 // (the service's store and the logs): it refuses to start without room.
 constexpr uint64_t kDiskPerAgent = uint64_t{8} << 20;
 constexpr uint64_t kDiskBesides = uint64_t{1} << 30;
+// Open files the run needs per agent (RaiseFileLimit).
+constexpr int kFilesPerAgent = 16;
 
 // Where Progress writes: stderr, also while the agents' own log lines go to
 // a file (LogToFile).
@@ -217,14 +219,26 @@ absl::Status WaitIdle(const std::vector<pid_t>& pids) {
   return absl::OkStatus();
 }
 
-// Raises this process's open-file limit to its hard limit: every agent
-// holds its store's files and a connection, and the service (started
-// after, inheriting it) a connection per agent.
-void RaiseFileLimit() {
+// Raises this process's open-file limit to its hard limit, and fails
+// (FAILED_PRECONDITION) when that is too few for `agents` agents: each holds
+// its store's files (RocksDB keeps its tables open) and a connection, about
+// 15 in all (18,463 at the most for 1,200 agents), and the service (started
+// after, inheriting the limit) a connection per agent.
+absl::Status RaiseFileLimit(int agents) {
   rlimit limit;
-  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    return absl::InternalError(
+        absl::StrCat("getrlimit(RLIMIT_NOFILE): ", strerror(errno)));
+  }
   limit.rlim_cur = limit.rlim_max;
   (void)setrlimit(RLIMIT_NOFILE, &limit);
+  const uint64_t need = uint64_t{kFilesPerAgent} * agents + 256;
+  if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < need) {
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "%d agents need about %d open files; the limit is %d (ulimit -Hn)",
+        agents, need, limit.rlim_cur));
+  }
+  return absl::OkStatus();
 }
 
 // Calls `work(i)` for every i in [0, n) from `threads` threads, reporting
@@ -1001,7 +1015,7 @@ class Bench {
     // turns Abseil's deadlock detection off (Debian's Abseil runs it on
     // every lock).
     absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
-    RaiseFileLimit();
+    RETURN_IF_ERROR(RaiseFileLimit(layout_.agents()));
     RETURN_IF_ERROR(CheckDisk());
     PlanServiceProcess::Options options;
     options.binary = plan_service_;
