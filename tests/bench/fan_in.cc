@@ -185,6 +185,38 @@ absl::StatusOr<double> PeakRssMb(pid_t pid) {
   return kb / 1024.0;
 }
 
+// The CPU time every process on the machine has used (/proc/stat: busy
+// time of all CPUs since boot, in ticks of 10 ms).
+absl::StatusOr<absl::Duration> MachineCpuTime() {
+  std::ifstream in("/proc/stat");
+  std::string line;
+  if (!std::getline(in, line) || !absl::StartsWith(line, "cpu ")) {
+    return absl::InternalError("no cpu line in /proc/stat");
+  }
+  std::vector<absl::string_view> fields =
+      absl::StrSplit(line, ' ', absl::SkipEmpty());
+  // cpu user nice system idle iowait irq softirq steal ...
+  int64_t busy = 0;
+  for (int i : {1, 2, 3, 6, 7, 8}) {
+    int64_t ticks = 0;
+    if (i >= static_cast<int>(fields.size()) ||
+        !absl::SimpleAtoi(fields[i], &ticks)) {
+      return absl::InternalError(
+          absl::StrCat("cannot read /proc/stat: ", line));
+    }
+    busy += ticks;
+  }
+  return absl::Milliseconds(10 * busy);
+}
+
+// The machine's load average over the last minute (/proc/loadavg).
+double LoadAverage() {
+  std::ifstream in("/proc/loadavg");
+  double load = 0;
+  in >> load;
+  return load;
+}
+
 // Starts process `pid`'s VmHWM again from its resident set now.
 absl::Status ResetPeakRss(pid_t pid) {
   const std::string path = absl::StrCat("/proc/", pid, "/clear_refs");
@@ -750,6 +782,10 @@ struct Results {
   v1::SyncNowResponse moved;  // summed over every sync of the fan-in
   double service_cpu_s = 0;
   double client_cpu_s = 0;
+  // The CPU other processes on the machine used meanwhile (others' builds
+  // and tests share its two cores), and its load average as it began.
+  double others_cpu_s = 0;
+  double load_average = 0;
   // The service's peak resident set over the whole run (the larger of the
   // next two), during the setup, and during the fan-in alone; its most
   // threads during the fan-in.
@@ -1088,6 +1124,8 @@ class Bench {
         absl::StrFormat("fan-in: %d agents sync at once", layout_.agents()));
     ASSIGN_OR_RETURN(results.service_rss_setup_mb, PeakRssMb(service_->pid()));
     RETURN_IF_ERROR(ResetPeakRss(service_->pid()));
+    results.load_average = LoadAverage();
+    ASSIGN_OR_RETURN(absl::Duration machine_cpu, MachineCpuTime());
     ASSIGN_OR_RETURN(absl::Duration service_cpu, CpuTime(service_->pid()));
     ASSIGN_OR_RETURN(absl::Duration client_cpu, CpuTime(getpid()));
     absl::Notification fanned_in;
@@ -1109,8 +1147,12 @@ class Bench {
     threads_sampler.join();
     ASSIGN_OR_RETURN(absl::Duration service_after, CpuTime(service_->pid()));
     ASSIGN_OR_RETURN(absl::Duration client_after, CpuTime(getpid()));
+    ASSIGN_OR_RETURN(absl::Duration machine_after, MachineCpuTime());
     results.service_cpu_s = Seconds(service_after - service_cpu);
     results.client_cpu_s = Seconds(client_after - client_cpu);
+    results.others_cpu_s =
+        std::max(0.0, Seconds(machine_after - machine_cpu) -
+                          results.service_cpu_s - results.client_cpu_s);
     ASSIGN_OR_RETURN(results.service_rss_fanin_mb, PeakRssMb(service_->pid()));
     results.service_rss_mb =
         std::max(results.service_rss_setup_mb, results.service_rss_fanin_mb);
@@ -1261,9 +1303,12 @@ void PrintTable(const Results& r) {
       std::nullopt);
   row("   ... changes pulled by the agents",
       absl::StrFormat("%d", r.moved.pulled()), "", std::nullopt);
-  row("   ... CPU: service / agents' process",
-      absl::StrFormat("%.1f / %.1f s", r.service_cpu_s, r.client_cpu_s), "",
-      std::nullopt);
+  row("   ... CPU: service / agents' process / other processes",
+      absl::StrFormat("%.1f / %.1f / %.1f s", r.service_cpu_s, r.client_cpu_s,
+                      r.others_cpu_s),
+      "", std::nullopt);
+  row("   ... machine's load average (1 min) as it began",
+      absl::StrFormat("%.2f", r.load_average), "", std::nullopt);
   row("   setup: import and members / agents' bootstrap",
       absl::StrFormat("%.1f / %.1f s", r.import_s, r.bootstrap_s), "",
       std::nullopt);
@@ -1282,11 +1327,13 @@ void PrintJson(const Results& r) {
       "\"fanin_retries\": %d, \"fanin_pushed\": %d, \"fanin_conflicts\": %d, "
       "\"fanin_pulled\": %d, \"fanin_service_cpu_s\": %.2f, "
       "\"fanin_client_cpu_s\": %.2f, \"fanin_bootstrap_s\": %.2f, "
-      "\"fanin_service_rss_fanin_mb\": %.1f, \"fanin_service_threads\": %d}\n",
+      "\"fanin_service_rss_fanin_mb\": %.1f, \"fanin_service_threads\": %d, "
+      "\"fanin_others_cpu_s\": %.2f, \"fanin_load_average\": %.2f}\n",
       r.agents, r.total_s, r.agent_p50_s, r.agent_p99_s, r.service_rss_mb,
       r.failures, r.converged, r.verified, r.syncs, r.retries, r.moved.pushed(),
       r.moved.conflicts(), r.moved.pulled(), r.service_cpu_s, r.client_cpu_s,
-      r.bootstrap_s, r.service_rss_fanin_mb, r.service_threads);
+      r.bootstrap_s, r.service_rss_fanin_mb, r.service_threads, r.others_cpu_s,
+      r.load_average);
 }
 
 }  // namespace
