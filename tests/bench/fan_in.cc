@@ -22,7 +22,6 @@
 #include <memory>
 #include <optional>
 #include <queue>
-#include <random>
 #include <string>
 #include <thread>
 #include <utility>
