@@ -63,10 +63,10 @@ std::string EscapeParagraph(absl::string_view text) {
   }
   if (digits > 0 && digits < out.size() &&
       (out[digits] == '.' || out[digits] == ')')) {
-    out.insert(digits, "\\");
+    out.insert(digits, 1, '\\');
   } else if (!out.empty() && (out[0] == '-' || out[0] == '+' || out[0] == '=' ||
                               out[0] == ' ')) {
-    out.insert(0, "\\");
+    out.insert(0, 1, '\\');
   }
   return out;
 }
