@@ -456,6 +456,47 @@ class GroupTransaction final : public Transaction {
     return GetFromDb(db_, cfs_[id.first], rocksdb::ReadOptions(), key, health_);
   }
 
+  absl::Status Scan(
+      Cf cf, absl::string_view prefix,
+      absl::FunctionRef<bool(absl::string_view, absl::string_view)> visit)
+      override {
+    const int family = static_cast<int>(cf);
+    // The committed keys, then each layer of newer writes over them, oldest
+    // first, as Get would consult them in reverse.
+    std::map<std::string, std::string> keys;
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->NewIterator(rocksdb::ReadOptions(), cfs_[family]));
+    for (it->Seek(ToSlice(prefix)); it->Valid(); it->Next()) {
+      const absl::string_view key = ToView(it->key());
+      if (!absl::StartsWith(key, prefix)) break;
+      keys.emplace(key, ToView(it->value()));
+    }
+    RETURN_IF_ERROR(FromRocks(it->status(), "scan", health_));
+    const auto layer = [&](const std::vector<DeletedRange>& ranges,
+                           const Writes& writes) {
+      for (auto k = keys.begin(); k != keys.end();) {
+        k = AnyContains(ranges, family, k->first) ? keys.erase(k)
+                                                  : std::next(k);
+      }
+      for (auto w = writes.lower_bound({family, std::string(prefix)});
+           w != writes.end() && w->first.first == family &&
+           absl::StartsWith(w->first.second, prefix);
+           ++w) {
+        if (w->second.has_value()) {
+          keys[w->first.second] = *w->second;
+        } else {
+          keys.erase(w->first.second);
+        }
+      }
+    };
+    layer(group_->deleted_ranges, group_->overlay);
+    layer(deleted_ranges_, writes_);
+    for (const auto& [key, value] : keys) {
+      if (!visit(key, value)) break;
+    }
+    return absl::OkStatus();
+  }
+
   void ReadAhead(std::vector<std::pair<Cf, std::string>> keys) override {
     read_ahead_.reset();
     if (keys.empty()) return;  // no thread for nothing to read
@@ -1137,6 +1178,54 @@ absl::StatusOr<std::optional<storage::Entity>> ReadView::GetEntity(
 absl::StatusOr<std::optional<storage::Entity>> Transaction::GetEntity(
     const ResourceName& name) {
   return DecodeEntity(name, Get(Cf::kEntities, EntityKey(name)));
+}
+
+namespace {
+
+// The entities of `kind` under `name_prefix` that `scan` visits.
+template <typename ScanFn>
+absl::StatusOr<std::vector<std::pair<ResourceName, storage::Entity>>>
+ListEntitiesWith(Kind kind, absl::string_view name_prefix, ScanFn scan) {
+  std::vector<std::pair<ResourceName, storage::Entity>> entities;
+  absl::Status failed;
+  const auto visit = [&](absl::string_view key, absl::string_view value) {
+    absl::StatusOr<ResourceName> name =
+        ResourceName::Parse(NameOfEntityKey(key));
+    if (!name.ok()) {
+      failed = absl::DataLossError(
+          absl::StrCat("entity key ", key, " holds no resource name"));
+      return false;
+    }
+    absl::StatusOr<std::optional<storage::Entity>> entity =
+        DecodeEntity(*name, std::optional<std::string>(value));
+    if (!entity.ok()) {
+      failed = entity.status();
+      return false;
+    }
+    entities.emplace_back(*std::move(name), **std::move(entity));
+    return true;
+  };
+  RETURN_IF_ERROR(scan(EntityKeyPrefix(kind, name_prefix), visit));
+  RETURN_IF_ERROR(failed);
+  return entities;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<std::pair<ResourceName, storage::Entity>>>
+ReadView::ListEntities(Kind kind, absl::string_view name_prefix) const {
+  return ListEntitiesWith(kind, name_prefix,
+                          [this](const std::string& prefix, auto visit) {
+                            return Scan(Cf::kEntities, prefix, "", visit);
+                          });
+}
+
+absl::StatusOr<std::vector<std::pair<ResourceName, storage::Entity>>>
+Transaction::ListEntities(Kind kind, absl::string_view name_prefix) {
+  return ListEntitiesWith(kind, name_prefix,
+                          [this](const std::string& prefix, auto visit) {
+                            return Scan(Cf::kEntities, prefix, visit);
+                          });
 }
 
 namespace {

@@ -139,6 +139,9 @@ class ReadView {
   // The entity named `name`, or nullopt.
   absl::StatusOr<std::optional<storage::Entity>> GetEntity(
       const ResourceName& name) const;
+  // The `kind` entities whose names start with `name_prefix`, in key order.
+  absl::StatusOr<std::vector<std::pair<ResourceName, storage::Entity>>>
+  ListEntities(Kind kind, absl::string_view name_prefix) const;
   // The chain bound under `key` (kMetaChainHead or kMetaChainAnchor): {0, ""}
   // when absent, DATA_LOSS when it is not one.
   absl::StatusOr<ChainBound> GetChainBound(const char* key) const;
@@ -160,6 +163,14 @@ class Transaction {
   // its group, find none of those keys but what was put since.
   virtual void DeleteRange(Cf cf, absl::string_view begin,
                            absl::string_view end) = 0;
+  // Calls `visit` for each key of `cf` starting with `prefix`, in key order,
+  // with its value as Get would find it, until it returns false. It reads
+  // the prefix's committed keys into memory first: for prefixes of bounded
+  // size (the entities of one kind under one plan).
+  virtual absl::Status Scan(
+      Cf cf, absl::string_view prefix,
+      absl::FunctionRef<bool(absl::string_view key, absl::string_view value)>
+          visit) = 0;
   // The sequence number the next AppendChange will assign.
   virtual uint64_t next_sequence() const = 0;
   // Starts reading `keys` from the committed state on a second thread, in
@@ -172,6 +183,9 @@ class Transaction {
 
   absl::StatusOr<std::optional<storage::Entity>> GetEntity(
       const ResourceName& name);
+  // The `kind` entities whose names start with `name_prefix`, in key order.
+  absl::StatusOr<std::vector<std::pair<ResourceName, storage::Entity>>>
+  ListEntities(Kind kind, absl::string_view name_prefix);
   void PutEntity(const ResourceName& name, const storage::Entity& entity);
   // The same, free to reuse `entity` (no copy on an agent).
   void PutEntity(const ResourceName& name, storage::Entity&& entity);

@@ -493,6 +493,62 @@ TEST_F(StoreTest, DeleteRangeHidesItsKeysButNotLaterWrites) {
   EXPECT_EQ(stored, expected);
 }
 
+// A transaction's Scan finds what its Gets would: the committed keys under
+// the prefix, with the writes and ranges of earlier transactions of its
+// group, then its own, over them; and nothing outside the prefix.
+TEST_F(StoreTest, TransactionScanSeesTheGroupsWritesOverTheCommittedState) {
+  ASSERT_TRUE(store_
+                  ->Commit([](Transaction& txn) {
+                    for (const char* key : {"p/a", "p/b", "p/c", "p/d", "q"}) {
+                      txn.Put(Cf::kOutbox, key, absl::StrCat("old ", key));
+                    }
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  using Scanned = std::vector<std::pair<std::string, std::string>>;
+  const auto scan = [](Transaction& txn, Scanned* out) {
+    return txn.Scan(Cf::kOutbox, "p/",
+                    [&](absl::string_view key, absl::string_view value) {
+                      out->emplace_back(key, value);
+                      return true;
+                    });
+  };
+  Scanned first, second, limited;
+  CommitInOneGroup({[&](Transaction& txn) -> absl::Status {
+                      txn.DeleteRange(Cf::kOutbox, "p/b", "p/d");
+                      txn.Put(Cf::kOutbox, "p/c", "first c");
+                      txn.Put(Cf::kOutbox, "p/e", "first e");
+                      return scan(txn, &first);
+                    },
+                    [&](Transaction& txn) -> absl::Status {
+                      txn.Delete(Cf::kOutbox, "p/a");
+                      txn.Put(Cf::kOutbox, "p/b2", "second b2");
+                      txn.Put(Cf::kOutbox, "pq", "outside the prefix");
+                      RETURN_IF_ERROR(scan(txn, &second));
+                      return txn.Scan(
+                          Cf::kOutbox, "p/",
+                          [&](absl::string_view key, absl::string_view value) {
+                            limited.emplace_back(key, value);
+                            return false;  // stops after the first
+                          });
+                    }});
+  EXPECT_EQ(first, (Scanned{{"p/a", "old p/a"},
+                            {"p/c", "first c"},
+                            {"p/d", "old p/d"},
+                            {"p/e", "first e"}}));
+  EXPECT_EQ(second, (Scanned{{"p/b2", "second b2"},
+                             {"p/c", "first c"},
+                             {"p/d", "old p/d"},
+                             {"p/e", "first e"}}));
+  EXPECT_EQ(limited, (Scanned{{"p/b2", "second b2"}}));
+  // And a later commit scans what landed.
+  Scanned stored;
+  ASSERT_TRUE(
+      store_->Commit([&](Transaction& txn) { return scan(txn, &stored); })
+          .ok());
+  EXPECT_EQ(stored, second);
+}
+
 // A group writes each `meta` key once, after its bodies have run: what lands
 // is what the last write of each key in the group left, ranges included.
 TEST_F(StoreTest, MetaWritesOfAGroupLandAsItsLastWritesLeftThem) {
