@@ -10,8 +10,11 @@
 #ifndef LIBPLAN_SERVICE_ACCESS_CONTROL_H_
 #define LIBPLAN_SERVICE_ACCESS_CONTROL_H_
 
+#include <functional>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
@@ -28,6 +31,12 @@ using EntityLookup =
     absl::FunctionRef<absl::StatusOr<std::optional<storage::Entity>>(
         const ResourceName&)>;
 
+// Lists the stored entities of a kind whose names start with a prefix, live
+// or deleted, in name order.
+using EntityScan = std::function<
+    absl::StatusOr<std::vector<std::pair<ResourceName, storage::Entity>>>(
+        Kind kind, absl::string_view name_prefix)>;
+
 // The lookups of what `txn` or `view` sees, to pass as an EntityLookup (they
 // hold a reference to it).
 inline auto LookupIn(Transaction& txn) {
@@ -35,6 +44,16 @@ inline auto LookupIn(Transaction& txn) {
 }
 inline auto LookupIn(const ReadView& view) {
   return [&view](const ResourceName& name) { return view.GetEntity(name); };
+}
+inline EntityScan ScanIn(Transaction& txn) {
+  return [&txn](Kind kind, absl::string_view name_prefix) {
+    return txn.ListEntities(kind, name_prefix);
+  };
+}
+inline EntityScan ScanIn(const ReadView& view) {
+  return [&view](Kind kind, absl::string_view name_prefix) {
+    return view.ListEntities(kind, name_prefix);
+  };
 }
 
 class AccessControl {

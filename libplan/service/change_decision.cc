@@ -1,6 +1,7 @@
 #include "libplan/service/change_decision.h"
 
 #include <algorithm>
+#include <initializer_list>
 #include <memory>
 #include <utility>
 
@@ -131,10 +132,10 @@ absl::Status AccessRule(const v1::Change& change, const ResourceName& name,
                                reporting);
 }
 
-// Sets `refusal` unless every ancestor of `name` exists and is live. Fails
-// only when a lookup does.
+// Sets `refusal` unless every ancestor of `name` exists and is live (or,
+// `deleted_too`, exists). Fails only when a lookup does.
 absl::Status AncestorRule(const ResourceName& name,
-                          const DecisionContext& context,
+                          const DecisionContext& context, bool deleted_too,
                           absl::Status* refusal) {
   for (std::optional<ResourceName> p = name.Parent(); p.has_value();
        p = p->Parent()) {
@@ -145,7 +146,7 @@ absl::Status AncestorRule(const ResourceName& name,
                 absl::StrCat("parent ", p->str(), " does not exist"), p->str());
       return absl::OkStatus();
     }
-    if (parent->deleted()) {
+    if (parent->deleted() && !deleted_too) {
       *refusal =
           Error(absl::StatusCode::kFailedPrecondition, "PARENT_DELETED",
                 absl::StrCat("parent ", p->str(), " is deleted"), p->str());
@@ -155,9 +156,26 @@ absl::Status AncestorRule(const ResourceName& name,
   return absl::OkStatus();
 }
 
+// Whether `kind` is a plan's content, which a delete of its plan, activity,
+// action or strand reaches (DependentsOf); members and conflicts are not.
+bool IsPlanContent(Kind kind) {
+  return kind == Kind::kStrand || kind == Kind::kActivity ||
+         kind == Kind::kAction || kind == Kind::kProgressUpdate;
+}
+
+// Whether a write of a `kind` resource from `origin` may reference a deleted
+// resource in `field`: a pushed activity may belong to a deleted strand,
+// which reaches it as a deleted parent does (the write opens a conflict with
+// the delete instead).
+bool MayReferenceDeleted(Kind kind, Origin origin, absl::string_view field) {
+  return origin == Origin::kPushed && kind == Kind::kActivity &&
+         field == "strand";
+}
+
 // Sets `refusal` (INVALID_ARGUMENT naming each field) unless every resource
-// of `references` exists and is live. Fails only when a lookup does.
-absl::Status ReferenceRule(const std::vector<Reference>& references,
+// of `references`, made by a write of a `kind` resource, exists and is live
+// (but for MayReferenceDeleted). Fails only when a lookup does.
+absl::Status ReferenceRule(Kind kind, const std::vector<Reference>& references,
                            const DecisionContext& context,
                            absl::Status* refusal) {
   FieldViolations violations;
@@ -167,47 +185,13 @@ absl::Status ReferenceRule(const std::vector<Reference>& references,
     if (!target.has_value()) {
       violations.Add(ref.field,
                      absl::StrCat("\"", ref.name, "\" does not exist"));
-    } else if (target->deleted()) {
+    } else if (target->deleted() &&
+               !MayReferenceDeleted(kind, context.origin, ref.field)) {
       violations.Add(ref.field, absl::StrCat("\"", ref.name, "\" is deleted"));
     }
   }
   *refusal = violations.ToStatus();
   return absl::OkStatus();
-}
-
-// A create of a name nobody has: every field, checked.
-absl::StatusOr<ChangeDecision> DecideCreate(v1::Change change,
-                                            const ResourceName& name,
-                                            Message& incoming,
-                                            const DecisionContext& context) {
-  const KindInfo& info = InfoOf(name.kind());
-  const Descriptor& type = *info.descriptor;
-  incoming.GetReflection()->SetString(&incoming, type.FindFieldByName("name"),
-                                      name.str());
-  FieldViolations violations;
-  ValidateFields(name.kind(), incoming, DataFields(type), info.field,
-                 &violations);
-  if (!violations.empty()) return Refuse(violations.ToStatus());
-  absl::Status refused;
-  RETURN_IF_ERROR(AncestorRule(name, context, &refused));
-  if (!refused.ok()) return Refuse(std::move(refused));
-  std::vector<Reference> references =
-      ReferencesOf(name.kind(), incoming, DataFields(type), info.field);
-  for (Reference& implied : ImpliedReferences(name)) {
-    references.push_back(std::move(implied));
-  }
-  RETURN_IF_ERROR(ReferenceRule(references, context, &refused));
-  if (!refused.ok()) return Refuse(std::move(refused));
-  change.clear_fields();
-  for (const FieldDescriptor* field : DataFields(type)) {
-    if (!HasValue(incoming, *field)) continue;
-    v1::FieldChange* out = change.add_fields();
-    out->set_field(field->name());
-    out->set_value(FieldValueBytes(incoming, *field));
-  }
-  ChangeDecision decision;
-  decision.logged = std::move(change);
-  return decision;
 }
 
 // Who made one side of an edit-versus-delete conflict, and when.
@@ -225,22 +209,28 @@ Side SideOf(const storage::Version& version) {
   return {version.organisation(), version.hlc(), version.change_id()};
 }
 
-// The conflict of `deleted`, a delete of `name`, with `edited`, an edit that
-// it did not see and that left `field` at `value`. It is the same whichever
-// of the two the service took first: the delete stands (the provisional
-// winner, candidate 0), and the edit, kept in the resource, is restorable by
-// resolving the conflict.
+// The conflict of `deleted`, a delete of `deleted_resource` (`name` itself,
+// or a resource whose delete reaches it), with `edited`, an edit of `name` that
+// the delete did not see and that left `field` at `value`. It is the same
+// whichever of the two the service took first: the delete stands (the
+// provisional winner, candidate 0), and the edit, kept in the resource, is
+// restorable by resolving the conflict.
 v1::Conflict EditVersusDelete(const ResourceName& name,
                               const FieldDescriptor& field, const Side& deleted,
-                              const Side& edited, const std::string& value) {
+                              const Side& edited, const std::string& value,
+                              const ResourceName& deleted_resource) {
   const Descriptor& type = *field.containing_type();
   v1::Conflict conflict;
   conflict.set_target(name.str());
   conflict.set_field(field.name());
   v1::Conflict::Candidate deletes = Candidate(
       type, field, "", deleted.organisation, deleted.hlc, deleted.change_id);
-  deletes.set_display_value("(deleted)");
+  deletes.set_display_value(
+      deleted_resource == name
+          ? "(deleted)"
+          : absl::StrCat("(deleted with ", deleted_resource.str(), ")"));
   deletes.set_deletes(true);
+  deletes.set_deleted(deleted_resource.str());
   *conflict.add_candidates() = std::move(deletes);
   *conflict.add_candidates() = Candidate(
       type, field, value, edited.organisation, edited.hlc, edited.change_id);
@@ -248,15 +238,15 @@ v1::Conflict EditVersusDelete(const ResourceName& name,
   return conflict;
 }
 
-// The edit-versus-delete conflicts of `change`, a pushed delete of `stored`
-// (`current` parsed): one for each field that a replica other than the
-// deleter's wrote after the version the delete was made on, in field order.
-std::vector<v1::Conflict> UnseenEdits(const v1::Change& change,
-                                      const ResourceName& name,
-                                      const storage::Entity& stored,
-                                      const Message& current) {
-  std::vector<v1::Conflict> conflicts;
-  if (!change.has_seen_sequence()) return conflicts;
+// Adds to `conflicts` those of `change`, a pushed delete of `deleted`, with
+// the edits of `name` (`deleted` itself or a resource its delete reaches;
+// `stored`, `current` parsed) that it did not see: one for each field that a
+// replica other than the deleter's wrote after the versions the delete was
+// made on, in field order.
+void AddUnseenEdits(const v1::Change& change, const ResourceName& deleted,
+                    const ResourceName& name, const storage::Entity& stored,
+                    const Message& current,
+                    std::vector<v1::Conflict>* conflicts) {
   for (const FieldDescriptor* field : DataFields(*current.GetDescriptor())) {
     auto it = stored.field_versions().find(field->name());
     if (it == stored.field_versions().end()) continue;
@@ -265,11 +255,102 @@ std::vector<v1::Conflict> UnseenEdits(const v1::Change& change,
         version.replica_id() == change.replica_id()) {
       continue;
     }
-    conflicts.push_back(EditVersusDelete(name, *field, SideOf(change),
-                                         SideOf(version),
-                                         FieldValueBytes(current, *field)));
+    conflicts->push_back(
+        EditVersusDelete(name, *field, SideOf(change), SideOf(version),
+                         FieldValueBytes(current, *field), deleted));
+  }
+}
+
+// The edit-versus-delete conflicts of `change`, a pushed delete of `stored`
+// (`current` parsed): with the edits it did not see of the resource, then of
+// each resource the delete reaches (DependentsOf), in name order.
+absl::StatusOr<std::vector<v1::Conflict>> UnseenEdits(
+    const v1::Change& change, const ResourceName& name,
+    const storage::Entity& stored, const Message& current,
+    const DecisionContext& context) {
+  std::vector<v1::Conflict> conflicts;
+  if (!change.has_seen_sequence()) return conflicts;
+  AddUnseenEdits(change, name, name, stored, current, &conflicts);
+  if (!context.scan) return conflicts;
+  ASSIGN_OR_RETURN(const auto dependents, DependentsOf(name, context.scan));
+  for (const auto& [dependent, entity] : dependents) {
+    std::unique_ptr<Message> resource =
+        NewMessage(*InfoOf(dependent.kind()).descriptor);
+    if (!resource->ParseFromString(entity.resource())) {
+      return absl::DataLossError(absl::StrCat(dependent.str(), " is corrupt"));
+    }
+    AddUnseenEdits(change, name, dependent, entity, *resource, &conflicts);
   }
   return conflicts;
+}
+
+// The resources whose delete reaches `name`, deleted and not deleted by
+// `replica_id` (whose edits saw its own deletes): of its ancestors, nearest
+// first, then the strand of the activity it is or is under (`own_strand`:
+// the strand of `name` when it is an activity, as the change leaves it).
+absl::StatusOr<std::vector<std::pair<ResourceName, storage::Entity>>>
+DeletedParents(const ResourceName& name, std::string own_strand,
+               absl::string_view replica_id, const DecisionContext& context) {
+  std::vector<std::pair<ResourceName, storage::Entity>> deleted;
+  const auto add = [&](const ResourceName& parent,
+                       const storage::Entity& entity) {
+    if (entity.deleted() &&
+        entity.lifecycle_version().replica_id() != replica_id) {
+      deleted.emplace_back(parent, entity);
+    }
+  };
+  std::string strand = std::move(own_strand);
+  for (std::optional<ResourceName> p = name.Parent(); p.has_value();
+       p = p->Parent()) {
+    ASSIGN_OR_RETURN(std::optional<storage::Entity> parent, context.lookup(*p));
+    if (!parent.has_value()) continue;
+    if (p->kind() == Kind::kActivity) {
+      v1::Activity activity;
+      if (!activity.ParseFromString(parent->resource())) {
+        return absl::DataLossError(absl::StrCat(p->str(), " is corrupt"));
+      }
+      strand = activity.strand();
+    }
+    add(*p, *parent);
+  }
+  absl::StatusOr<ResourceName> strand_name = ResourceName::Parse(strand);
+  if (strand.empty() || !strand_name.ok()) return deleted;
+  ASSIGN_OR_RETURN(std::optional<storage::Entity> entity,
+                   context.lookup(*strand_name));
+  if (entity.has_value()) add(*strand_name, *entity);
+  return deleted;
+}
+
+// The strand `resource` belongs to, when it is an activity; "" otherwise.
+std::string OwnStrand(const ResourceName& name, const Message& resource) {
+  if (name.kind() != Kind::kActivity) return "";
+  return resource.GetReflection()->GetString(
+      resource, resource.GetDescriptor()->FindFieldByName("strand"));
+}
+
+// Adds to `decision` the conflicts of `change`, a pushed write of `name`
+// that set `fields` of `resource` as it now is, with each delete that reaches
+// `name` and that it did not see.
+absl::Status AddParentDeletes(const v1::Change& change,
+                              const ResourceName& name, const Message& resource,
+                              const std::vector<const FieldDescriptor*>& fields,
+                              const DecisionContext& context,
+                              ChangeDecision* decision) {
+  if (context.origin != Origin::kPushed || !IsPlanContent(name.kind()) ||
+      fields.empty()) {
+    return absl::OkStatus();
+  }
+  ASSIGN_OR_RETURN(const auto parents,
+                   DeletedParents(name, OwnStrand(name, resource),
+                                  change.replica_id(), context));
+  for (const auto& [parent, entity] : parents) {
+    for (const FieldDescriptor* field : fields) {
+      decision->conflicts.push_back(EditVersusDelete(
+          name, *field, SideOf(entity.lifecycle_version()), SideOf(change),
+          FieldValueBytes(resource, *field), parent));
+    }
+  }
+  return absl::OkStatus();
 }
 
 // Organisations belong to no plan, so there is nowhere to keep a conflict of
@@ -303,6 +384,52 @@ v1::Conflict Clash(const v1::Change& change, const ResourceName& name,
                 change.hlc(), change.change_id());
   conflict.set_provisional_winner(incoming_won ? 1 : 0);
   return conflict;
+}
+
+// A create of a name nobody has: every field, checked.
+absl::StatusOr<ChangeDecision> DecideCreate(v1::Change change,
+                                            const ResourceName& name,
+                                            Message& incoming,
+                                            const DecisionContext& context) {
+  const KindInfo& info = InfoOf(name.kind());
+  const Descriptor& type = *info.descriptor;
+  incoming.GetReflection()->SetString(&incoming, type.FindFieldByName("name"),
+                                      name.str());
+  FieldViolations violations;
+  ValidateFields(name.kind(), incoming, DataFields(type), info.field,
+                 &violations);
+  if (!violations.empty()) return Refuse(violations.ToStatus());
+  absl::Status refused;
+  const bool under_deleted_ok =
+      context.origin == Origin::kPushed && IsPlanContent(name.kind());
+  RETURN_IF_ERROR(AncestorRule(name, context, under_deleted_ok, &refused));
+  if (!refused.ok()) return Refuse(std::move(refused));
+  std::vector<Reference> references =
+      ReferencesOf(name.kind(), incoming, DataFields(type), info.field);
+  for (Reference& implied : ImpliedReferences(name)) {
+    references.push_back(std::move(implied));
+  }
+  RETURN_IF_ERROR(ReferenceRule(name.kind(), references, context, &refused));
+  if (!refused.ok()) return Refuse(std::move(refused));
+  change.clear_fields();
+  std::vector<const FieldDescriptor*> set;
+  for (const FieldDescriptor* field : DataFields(type)) {
+    if (!HasValue(incoming, *field)) continue;
+    v1::FieldChange* out = change.add_fields();
+    out->set_field(field->name());
+    out->set_value(FieldValueBytes(incoming, *field));
+    set.push_back(field);
+  }
+  ChangeDecision decision;
+  // Pushed under a deleted parent, it is created there and kept
+  // visible in a conflict with each delete.
+  RETURN_IF_ERROR(
+      AddParentDeletes(change, name, incoming, set, context, &decision));
+  if (!decision.conflicts.empty()) {
+    decision.outcome = v1::ChangeResult::CONFLICT;
+  }
+  decision.logged = std::move(change);
+  return decision;
 }
 
 // An edit (an update, or a pushed create of a name that exists already) of
@@ -362,17 +489,19 @@ absl::StatusOr<ChangeDecision> DecideEdit(v1::Change change,
       // and kept visible in a conflict with the delete.
       decision.conflicts.push_back(
           EditVersusDelete(name, descriptor, SideOf(stored.lifecycle_version()),
-                           SideOf(change), outcome.value));
+                           SideOf(change), outcome.value, name));
     }
   }
   FieldViolations violations;
   ValidateFields(name.kind(), *merged, changed, info.field, &violations);
   if (!violations.empty()) return Refuse(violations.ToStatus());
   absl::Status refused;
-  RETURN_IF_ERROR(
-      ReferenceRule(ReferencesOf(name.kind(), *merged, changed, info.field),
-                    context, &refused));
+  RETURN_IF_ERROR(ReferenceRule(
+      name.kind(), ReferencesOf(name.kind(), *merged, changed, info.field),
+      context, &refused));
   if (!refused.ok()) return Refuse(std::move(refused));
+  RETURN_IF_ERROR(
+      AddParentDeletes(change, name, *merged, changed, context, &decision));
   decision.outcome = !decision.conflicts.empty() ? v1::ChangeResult::CONFLICT
                      : any_merged                ? v1::ChangeResult::MERGED
                                                  : v1::ChangeResult::APPLIED;
@@ -423,11 +552,13 @@ absl::StatusOr<ChangeDecision> DecideLifecycle(v1::Change change,
   }
   if (!deleting) {
     absl::Status refused;
-    RETURN_IF_ERROR(AncestorRule(name, context, &refused));
+    RETURN_IF_ERROR(
+        AncestorRule(name, context, /*deleted_too=*/false, &refused));
     if (!refused.ok()) return Refuse(std::move(refused));
   }
   if (deleting && !direct) {
-    decision.conflicts = UnseenEdits(change, name, stored, current);
+    ASSIGN_OR_RETURN(decision.conflicts,
+                     UnseenEdits(change, name, stored, current, context));
     if (!decision.conflicts.empty()) {
       decision.outcome = v1::ChangeResult::CONFLICT;
     }
@@ -457,10 +588,87 @@ absl::Status EtagMismatch(const ResourceName& name, absl::string_view etag) {
                name.str());
 }
 
+namespace {
+
+using Entities = std::vector<std::pair<ResourceName, storage::Entity>>;
+
+// Appends to `out` the `kinds` entities under `name` (which they are named
+// under).
+absl::Status AddUnder(const ResourceName& name,
+                      std::initializer_list<Kind> kinds, const EntityScan& scan,
+                      Entities* out) {
+  const std::string under = absl::StrCat(name.str(), "/");
+  for (Kind kind : kinds) {
+    ASSIGN_OR_RETURN(Entities found, scan(kind, under));
+    for (auto& entry : found) out->push_back(std::move(entry));
+  }
+  return absl::OkStatus();
+}
+
+// Appends to `out` the activities of `strand` (those whose `strand` names
+// it), each followed by its actions and progress updates.
+absl::Status AddStrandDependents(const ResourceName& strand,
+                                 const EntityScan& scan, Entities* out) {
+  ASSIGN_OR_RETURN(Entities activities,
+                   scan(Kind::kActivity, absl::StrCat(strand.Plan(), "/")));
+  for (auto& [name, entity] : activities) {
+    v1::Activity activity;
+    if (!activity.ParseFromString(entity.resource())) {
+      return absl::DataLossError(absl::StrCat(name.str(), " is corrupt"));
+    }
+    if (activity.strand() != strand.str()) continue;
+    const ResourceName activity_name = name;
+    out->emplace_back(std::move(name), std::move(entity));
+    RETURN_IF_ERROR(AddUnder(
+        activity_name, {Kind::kAction, Kind::kProgressUpdate}, scan, out));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<std::pair<ResourceName, storage::Entity>>>
+DependentsOf(const ResourceName& name, const EntityScan& scan) {
+  Entities dependents;
+  switch (name.kind()) {
+    case Kind::kPlan:
+      RETURN_IF_ERROR(AddUnder(name,
+                               {Kind::kStrand, Kind::kActivity, Kind::kAction,
+                                Kind::kProgressUpdate},
+                               scan, &dependents));
+      break;
+    case Kind::kStrand:
+      RETURN_IF_ERROR(AddStrandDependents(name, scan, &dependents));
+      break;
+    case Kind::kActivity:
+      RETURN_IF_ERROR(AddUnder(name, {Kind::kAction, Kind::kProgressUpdate},
+                               scan, &dependents));
+      break;
+    case Kind::kAction:
+      RETURN_IF_ERROR(
+          AddUnder(name, {Kind::kProgressUpdate}, scan, &dependents));
+      break;
+    default:
+      break;
+  }
+  return dependents;
+}
+
 uint64_t SeenSequence(const storage::Entity& entity) {
   uint64_t seen = entity.lifecycle_version().service_sequence();
   for (const auto& [field, version] : entity.field_versions()) {
     seen = std::max(seen, version.service_sequence());
+  }
+  return seen;
+}
+
+absl::StatusOr<uint64_t> SeenSequenceOfDelete(const ResourceName& name,
+                                              const storage::Entity& entity,
+                                              const EntityScan& scan) {
+  uint64_t seen = SeenSequence(entity);
+  ASSIGN_OR_RETURN(const auto dependents, DependentsOf(name, scan));
+  for (const auto& [dependent, stored] : dependents) {
+    seen = std::max(seen, SeenSequence(stored));
   }
   return seen;
 }

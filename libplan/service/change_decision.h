@@ -31,6 +31,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -82,6 +83,9 @@ struct DecisionContext {
   // kDirect: the etag the caller read, when it sent one (ABORTED, reason
   // ETAG_MISMATCH, when the resource has changed since).
   std::string etag;
+  // kPushed: lists stored entities, for the resources a delete reaches
+  // (DependentsOf); unset, a pushed delete finds only its target's edits.
+  EntityScan scan;
 };
 
 // The refusals a decision makes, for the checks a caller makes itself.
@@ -90,9 +94,29 @@ absl::Status EtagMismatch(const ResourceName& name, absl::string_view etag);
 
 // The version of `entity` that a replica holds, as the service numbered it:
 // the highest service sequence among its versions. A replica's delete
-// carries it (Change.seen_sequence), for the service to tell which edits the
-// delete did not see.
+// carries the highest of its target's and of every resource the delete reaches
+// (Change.seen_sequence), for the service to tell which edits the delete did
+// not see: a replica's versions are numbered only by what it pulled, in
+// sequence order, so any version above that was not pulled.
 uint64_t SeenSequence(const storage::Entity& entity);
+
+// The resources a delete of `name` reaches besides `name` itself (what
+// leaves the plan, or its strand, with it), live or deleted, as `scan` lists
+// them: a plan's strands, activities, actions and
+// progress updates; a strand's activities (those whose `strand` names it)
+// and their actions and progress updates; an activity's actions and their
+// progress updates; an action's progress updates. A pushed delete opens a
+// conflict with each edit of them it did not see, as with its target's, and
+// a pushed write of one of them under a deleted parent the same conflict
+// (docs/architecture.md, "Merging").
+absl::StatusOr<std::vector<std::pair<ResourceName, storage::Entity>>>
+DependentsOf(const ResourceName& name, const EntityScan& scan);
+
+// The seen_sequence of a replica's delete of `name` (stored as `entity`):
+// the highest SeenSequence of it and of its dependents.
+absl::StatusOr<uint64_t> SeenSequenceOfDelete(const ResourceName& name,
+                                              const storage::Entity& entity,
+                                              const EntityScan& scan);
 
 // Decides `change` against `stored`, its target as stored (nullopt when
 // absent). Fails only when something stored cannot be read (DATA_LOSS) or a

@@ -508,8 +508,8 @@ absl::Status PlanResources::CheckAccess(const Actor& actor, Operation operation,
 DecisionContext PlanResources::Context(EntityLookup lookup,
                                        const Actor* authorize,
                                        std::string etag) const {
-  DecisionContext context{Origin::kDirect, lookup, nullptr, std::string(),
-                          std::move(etag)};
+  DecisionContext context{Origin::kDirect, lookup,          nullptr,
+                          std::string(),   std::move(etag), /*scan=*/nullptr};
   if (authorize != nullptr) {
     context.access = options_.access;
     context.caller = authorize->organisation;
@@ -827,8 +827,12 @@ absl::Status PlanResources::Delete(Kind kind, absl::string_view name_text,
     const Stamp stamp = NewStamp(txn, *clock_, store_->replica_id(),
                                  author.organisation, options_.replica);
     v1::Change change = NewChange(v1::Change::DELETE, stamp, *name, author);
-    // The version deleted, for the service to tell which edits it missed.
-    if (options_.replica) change.set_seen_sequence(SeenSequence(*entity));
+    // The versions deleted, for the service to tell which edits it missed.
+    if (options_.replica) {
+      ASSIGN_OR_RETURN(const uint64_t seen,
+                       SeenSequenceOfDelete(*name, *entity, ScanIn(txn)));
+      change.set_seen_sequence(seen);
+    }
     SetString(resource.get(), "etag", stamp.etag);
     SetTime(resource.get(), "update_time", stamp.time);
     SetTime(resource.get(), "delete_time", stamp.time);
@@ -925,21 +929,61 @@ absl::Status PlanResources::ApplyChoice(Transaction& txn,
   ASSIGN_OR_RETURN(const std::optional<storage::Entity> stored,
                    txn.GetEntity(target));
   if (!stored.has_value()) return ResourceNotFound(target);
-  if (!chosen.deletes()) {
-    return WriteChosenValue(txn, target, stored->deleted(), *field,
-                            chosen.value(), author);
+  // The resource a delete candidate deleted (conflicts made before
+  // Candidate.deleted existed name none: their target).
+  const auto deleted_by = [&](const v1::Conflict::Candidate& candidate)
+      -> absl::StatusOr<ResourceName> {
+    if (candidate.deleted().empty()) return target;
+    return ResourceName::Parse(candidate.deleted());
+  };
+  if (chosen.deletes()) {
+    ASSIGN_OR_RETURN(const ResourceName deleted, deleted_by(chosen));
+    ASSIGN_OR_RETURN(const std::optional<storage::Entity> entity,
+                     txn.GetEntity(deleted));
+    if (!entity.has_value() || !entity->deleted()) {
+      return Error(absl::StatusCode::kFailedPrecondition, "RESOURCE_RESTORED",
+                   absl::StrCat(deleted.str(), " is no longer deleted"),
+                   deleted.str());
+    }
+    return absl::OkStatus();
   }
-  if (!stored->deleted()) {
-    return Error(absl::StatusCode::kFailedPrecondition, "RESOURCE_RESTORED",
-                 absl::StrCat(target.str(), " is no longer deleted"),
-                 target.str());
+  for (const v1::Conflict::Candidate& candidate : conflict.candidates()) {
+    if (!candidate.deletes()) continue;
+    ASSIGN_OR_RETURN(const ResourceName deleted, deleted_by(candidate));
+    RETURN_IF_ERROR(Restore(txn, deleted, author));
+  }
+  RETURN_IF_ERROR(Restore(txn, target, author));
+  // A progress update is never edited: the value chosen is the one it was
+  // created with, which it holds.
+  if (!InfoOf(target.kind()).updatable) return absl::OkStatus();
+  return WriteChosenValue(txn, target, *field, chosen.value(), author);
+}
+
+absl::Status PlanResources::Restore(Transaction& txn,
+                                    const ResourceName& resource,
+                                    const Author& author) const {
+  std::vector<ResourceName> chain = {resource};
+  for (std::optional<ResourceName> p = resource.Parent(); p.has_value();
+       p = p->Parent()) {
+    chain.push_back(*p);
+  }
+  for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+    ASSIGN_OR_RETURN(const std::optional<storage::Entity> entity,
+                     txn.GetEntity(*it));
+    if (!entity.has_value() || !entity->deleted()) continue;
+    std::unique_ptr<Message> scratch(
+        google::protobuf::MessageFactory::generated_factory()
+            ->GetPrototype(InfoOf(it->kind()).descriptor)
+            ->New());
+    RETURN_IF_ERROR(UndeleteInTransaction(txn, *it, author,
+                                          /*authorize=*/nullptr,
+                                          scratch.get()));
   }
   return absl::OkStatus();
 }
 
 absl::Status PlanResources::WriteChosenValue(Transaction& txn,
                                              const ResourceName& target,
-                                             bool deleted,
                                              const FieldDescriptor& field,
                                              const std::string& value,
                                              const Author& author) const {
@@ -948,11 +992,6 @@ absl::Status PlanResources::WriteChosenValue(Transaction& txn,
       google::protobuf::MessageFactory::generated_factory()
           ->GetPrototype(&type)
           ->New());
-  if (deleted) {
-    RETURN_IF_ERROR(UndeleteInTransaction(txn, target, author,
-                                          /*authorize=*/nullptr,
-                                          scratch.get()));
-  }
   std::unique_ptr<Message> values(scratch->New());
   if (!values->ParseFromString(value)) {
     FieldViolations violations;

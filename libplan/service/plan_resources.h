@@ -251,18 +251,21 @@ class PlanResources {
                                      google::protobuf::Message* out) const;
   // ResolveConflict's steps, within its commit, for `author` (already
   // authorized). Writes `chosen`, a choice of conflict `name`, to the field
-  // of the target `conflict` is about: a value, restoring the target first
-  // when it is deleted; or the delete, which must still stand
-  // (FAILED_PRECONDITION, reason RESOURCE_RESTORED, when it does not).
+  // of the target `conflict` is about: a value, first restoring the target
+  // and every resource whose delete the conflict names (with their deleted
+  // ancestors); or the delete, which must still stand (FAILED_PRECONDITION,
+  // reason RESOURCE_RESTORED, when it does not).
   absl::Status ApplyChoice(Transaction& txn, const ResourceName& name,
                            const v1::Conflict& conflict,
                            const v1::Conflict::Candidate& chosen,
                            const Author& author) const;
+  // Undeletes `resource` and its ancestors, the highest first, where they
+  // are deleted.
+  absl::Status Restore(Transaction& txn, const ResourceName& resource,
+                       const Author& author) const;
   // Writes `value` (a resource with only `field` set) to `field` of
-  // `target`, undeleting it first when `deleted`. INVALID_ARGUMENT naming
-  // "value" when it is no such resource.
+  // `target`. INVALID_ARGUMENT naming "value" when it is no such resource.
   absl::Status WriteChosenValue(Transaction& txn, const ResourceName& target,
-                                bool deleted,
                                 const google::protobuf::FieldDescriptor& field,
                                 const std::string& value,
                                 const Author& author) const;

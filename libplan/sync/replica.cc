@@ -421,9 +421,14 @@ absl::Status RebaseOnNewHistory(const ReadView& view, v1::Change* change) {
   const bool known = entity.has_value() && entity->service_known() &&
                      image->ParseFromString(entity->service_resource());
   if (change->has_seen_sequence()) {
-    // The version the delete saw was numbered by the old history; in the
-    // new one it is taken to be the version this replica now holds.
-    change->set_seen_sequence(known ? SeenSequence(*entity) : 0);
+    // The versions the delete saw were numbered by the old history; in the
+    // new one they are taken to be the versions this replica now holds.
+    uint64_t seen = 0;
+    if (known) {
+      ASSIGN_OR_RETURN(seen,
+                       SeenSequenceOfDelete(*name, *entity, ScanIn(view)));
+    }
+    change->set_seen_sequence(seen);
   }
   for (v1::FieldChange& field : *change->mutable_fields()) {
     const google::protobuf::FieldDescriptor* descriptor =

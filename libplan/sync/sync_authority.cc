@@ -413,7 +413,7 @@ static absl::Status ApplyPushed(Transaction& txn, HybridClock& clock,
       ChangeDecision decision,
       DecideChange(change, existing,
                    DecisionContext{Origin::kPushed, lookup, access, caller,
-                                   /*etag=*/std::string()}));
+                                   /*etag=*/std::string(), ScanIn(txn)}));
   if (!decision.refusal.ok()) {
     result->set_outcome(v1::ChangeResult::REJECTED);
     result->set_reason(

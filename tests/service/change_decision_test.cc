@@ -6,8 +6,11 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -70,8 +73,26 @@ class Stored {
         -> absl::StatusOr<std::optional<storage::Entity>> {
       return Get(name.str());
     };
-    return DecideChange(change, Get(change.target()),
-                        DecisionContext{origin, lookup, access, caller, etag});
+    const EntityScan scan = [this](Kind kind, absl::string_view prefix) {
+      return Scan(kind, prefix);
+    };
+    return DecideChange(
+        change, Get(change.target()),
+        DecisionContext{origin, lookup, access, caller, etag, scan});
+  }
+
+  // The stored `kind` entities whose names start with `prefix`.
+  absl::StatusOr<std::vector<std::pair<ResourceName, storage::Entity>>> Scan(
+      Kind kind, absl::string_view prefix) const {
+    std::vector<std::pair<ResourceName, storage::Entity>> found;
+    for (const auto& [name, entity] : entities_) {
+      absl::StatusOr<ResourceName> parsed = ResourceName::Parse(name);
+      if (parsed.ok() && parsed->kind() == kind &&
+          absl::StartsWith(name, prefix)) {
+        found.emplace_back(*parsed, entity);
+      }
+    }
+    return found;
   }
 
   absl::StatusOr<ChangeDecision> Direct(const v1::Change& change,
@@ -286,6 +307,130 @@ TEST_F(ChangeDecisionTest, AnEditAndADeleteOpenTheSameConflictInEitherOrder) {
             edit_last->conflicts[0].SerializeAsString())
       << delete_last->conflicts[0].ShortDebugString() << "\n"
       << edit_last->conflicts[0].ShortDebugString();
+}
+
+// A delete of `target` by probation's replica, made on the versions up to 4.
+v1::Change ProbationDeleteOf(const std::string& target) {
+  v1::Change change = ProbationDelete();
+  change.set_target(target);
+  return change;
+}
+
+// The edit of the action's RAG and a delete of each resource whose delete
+// reaches the action, in both orders: the delete first (the edit then arrives
+// under a deleted parent), and the edit first (logged at 5; the delete then
+// finds it among what it reaches). Each order opens the same conflict, which
+// names the resource deleted.
+TEST_F(ChangeDecisionTest,
+       AnEditOfAChildAndADeleteOfAParentConflictInEitherOrder) {
+  constexpr char kStrand[] = "plans/p/strands/s1";
+  v1::Strand strand;
+  strand.set_name(kStrand);
+  strand.set_title("Strand 1");
+  stored_.Put(strand, 3);
+  v1::Activity activity;
+  ASSERT_TRUE(activity.ParseFromString(stored_.Get(kActivity)->resource()));
+  activity.set_strand(kStrand);
+  stored_.At(kActivity).set_resource(activity.SerializeAsString());
+  const Stored seed = stored_;
+  v1::Change edit = Change(kAction, v1::Change::UPDATE);
+  SetRag(&edit, v1::RED, 4);
+
+  for (const std::string parent : {kActivity, kStrand, kPlan}) {
+    SCOPED_TRACE(parent);
+    const v1::Change deletes = ProbationDeleteOf(parent);
+    stored_ = seed;
+    storage::Entity& deleted_first = stored_.At(parent);
+    deleted_first.set_deleted(true);
+    *deleted_first.mutable_lifecycle_version() = VersionOf(deletes, 5);
+    absl::StatusOr<ChangeDecision> edit_last = stored_.Decide(edit);
+    ASSERT_TRUE(edit_last.ok()) << edit_last.status();
+    EXPECT_EQ(edit_last->outcome, v1::ChangeResult::CONFLICT);
+    ASSERT_TRUE(edit_last->logged.has_value());  // kept in the action
+
+    stored_ = seed;
+    storage::Entity& edited_first = stored_.At(kAction);
+    v1::Action action;
+    ASSERT_TRUE(action.ParseFromString(edited_first.resource()));
+    action.set_rag(v1::RED);
+    edited_first.set_resource(action.SerializeAsString());
+    (*edited_first.mutable_field_versions())["rag"] = VersionOf(edit, 5);
+    absl::StatusOr<ChangeDecision> delete_last = stored_.Decide(deletes);
+    ASSERT_TRUE(delete_last.ok()) << delete_last.status();
+    EXPECT_EQ(delete_last->outcome, v1::ChangeResult::CONFLICT);
+    ASSERT_TRUE(delete_last->logged.has_value());
+    EXPECT_EQ(delete_last->logged->target(), parent);
+
+    ASSERT_EQ(edit_last->conflicts.size(), 1u);
+    ASSERT_EQ(delete_last->conflicts.size(), 1u);
+    const v1::Conflict& conflict = delete_last->conflicts[0];
+    EXPECT_EQ(conflict.SerializeAsString(),
+              edit_last->conflicts[0].SerializeAsString())
+        << conflict.ShortDebugString() << "\n"
+        << edit_last->conflicts[0].ShortDebugString();
+    EXPECT_EQ(conflict.target(), kAction);
+    EXPECT_EQ(conflict.field(), "rag");
+    EXPECT_TRUE(conflict.candidates(0).deletes());
+    EXPECT_EQ(conflict.candidates(0).deleted(), parent);
+    EXPECT_EQ(conflict.candidates(0).organisation(), kProbation);
+    EXPECT_EQ(conflict.candidates(1).display_value(), "RED");
+    EXPECT_EQ(conflict.provisional_winner(), 0);
+
+    // A delete that saw the edit, or whose replica made it, reaches it with no
+    // conflict; so does a parent deleted by the editor's own replica.
+    v1::Change saw_it = deletes;
+    saw_it.set_seen_sequence(5);
+    v1::Change own = deletes;
+    own.set_replica_id("r1");
+    for (const v1::Change& change : {saw_it, own}) {
+      absl::StatusOr<ChangeDecision> decision = stored_.Decide(change);
+      ASSERT_TRUE(decision.ok()) << decision.status();
+      EXPECT_TRUE(decision->conflicts.empty()) << change.ShortDebugString();
+    }
+    stored_ = seed;
+    stored_.At(parent).set_deleted(true);
+    *stored_.At(parent).mutable_lifecycle_version() = VersionOf(own, 5);
+    absl::StatusOr<ChangeDecision> after_own = stored_.Decide(edit);
+    ASSERT_TRUE(after_own.ok()) << after_own.status();
+    EXPECT_TRUE(after_own->conflicts.empty());
+  }
+}
+
+// A progress update made offline on an action whose activity was deleted
+// meanwhile is kept, under the deleted activity, and in a conflict per field
+// with the delete; as a direct call it is refused.
+TEST_F(ChangeDecisionTest, APushedCreateUnderADeletedParentIsKeptInAConflict) {
+  stored_.At(kActivity).set_deleted(true);
+  *stored_.At(kActivity).mutable_lifecycle_version() =
+      VersionOf(ProbationDeleteOf(kActivity), 5);
+  v1::Change create =
+      Change(absl::StrCat(kAction, "/updates/q1"), v1::Change::CREATE);
+  v1::ProgressUpdate update;
+  update.set_note("Referred two cases");
+  update.set_organisation(kPolice);
+  for (const char* field : {"note", "organisation"}) {
+    v1::FieldChange* out = create.add_fields();
+    out->set_field(field);
+    v1::ProgressUpdate value;
+    CopyField(update, *update.GetDescriptor()->FindFieldByName(field), &value);
+    out->set_value(value.SerializeAsString());
+  }
+  absl::StatusOr<ChangeDecision> decision = stored_.Decide(create);
+  ASSERT_TRUE(decision.ok()) << decision.status();
+  ASSERT_TRUE(decision->refusal.ok()) << decision->refusal;
+  EXPECT_EQ(decision->outcome, v1::ChangeResult::CONFLICT);
+  ASSERT_TRUE(decision->logged.has_value());
+  EXPECT_EQ(decision->logged->operation(), v1::Change::CREATE);
+  ASSERT_EQ(decision->conflicts.size(), 2u);
+  for (const v1::Conflict& conflict : decision->conflicts) {
+    EXPECT_EQ(conflict.target(), create.target());
+    EXPECT_EQ(conflict.candidates(0).deleted(), kActivity);
+  }
+
+  decision = stored_.Direct(create);
+  ASSERT_TRUE(decision.ok()) << decision.status();
+  EXPECT_THAT(decision->refusal.message(),
+              HasSubstr("parent plans/p/activities/channel is deleted"));
 }
 
 // A delete conflicts only with an edit it did not see, by another replica.

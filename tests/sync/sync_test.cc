@@ -49,6 +49,7 @@ using prevent::plan::test_support::TempDir;
 using prevent::plan::test_support::WaitFor;
 
 constexpr char kPlan[] = "plans/p";
+constexpr char kStrand[] = "plans/p/strands/support";
 constexpr char kActivity[] = "plans/p/activities/channel";
 constexpr char kAction[] = "plans/p/activities/channel/actions/refer";
 constexpr char kPolice[] = "organisations/police";
@@ -167,8 +168,16 @@ class SyncTest : public ::testing::Test {
     ASSERT_TRUE(service_->resources
                     ->Create(Kind::kPlan, "", "p", plan, actor, &plan_out)
                     .ok());
+    v1::Strand strand;
+    strand.set_title("Support");
+    v1::Strand strand_out;
+    ASSERT_TRUE(service_->resources
+                    ->Create(Kind::kStrand, kPlan, "support", strand, actor,
+                             &strand_out)
+                    .ok());
     v1::Activity activity;
     activity.set_title("Channel");
+    activity.set_strand(kStrand);
     activity.add_lead_organisations(kPolice);
     v1::Activity activity_out;
     ASSERT_TRUE(service_->resources
@@ -215,17 +224,20 @@ class SyncTest : public ::testing::Test {
     return UpdateNamedAction(node, fields, path);
   }
 
-  // `deleter` deletes kActivity and syncs; `creator`, which has not pulled
-  // that, adds the action "new" under it (`created`).
-  static void CreateUnderDeletedActivity(Agent& deleter, Agent& creator,
-                                         v1::Action* created) {
-    v1::Activity deleted;
+  // `deleter` deletes the organisation Entrust and syncs; `creator`, which
+  // has not pulled that, adds the action "new" owned by it (`created`),
+  // which the service refuses.
+  static void CreateOwnedByDeletedOrganisation(Agent& deleter, Agent& creator,
+                                               v1::Action* created) {
+    v1::Organisation deleted;
     ASSERT_TRUE(deleter.node.resources
-                    ->Delete(Kind::kActivity, kActivity, "", Actor(), &deleted)
+                    ->Delete(Kind::kOrganisation, "organisations/entrust", "",
+                             Actor(), &deleted)
                     .ok());
     ASSERT_TRUE(deleter.Sync().ok());
     v1::Action action;
     action.set_description("New action");
+    action.set_owner_organisation("organisations/entrust");
     ASSERT_TRUE(
         creator.node.resources
             ->Create(Kind::kAction, kActivity, "new", action, Actor(), created)
@@ -703,6 +715,82 @@ TEST_F(SyncTest, EditOfADeletedResourceIsKeptAsARestorableConflict) {
   ExpectConverged({a.get(), b.get()});
 }
 
+// An offline edit of an action whose activity another partner deleted
+// meanwhile is kept in the action, under the deleted activity, and in a
+// conflict that names the activity; choosing the edit restores the activity
+// with it.
+TEST_F(SyncTest, EditUnderADeletedParentIsKeptAndRestoredWithTheParent) {
+  std::unique_ptr<Agent> a = NewAgent("a", kPolice);
+  std::unique_ptr<Agent> b = NewAgent("b", kCouncil);
+  ASSERT_TRUE(a->Sync().ok());
+  ASSERT_TRUE(b->Sync().ok());
+  v1::Activity deleted;
+  ASSERT_TRUE(a->node.resources
+                  ->Delete(Kind::kActivity, kActivity, "", Actor(), &deleted)
+                  .ok());
+  ASSERT_TRUE(SetRag(b->node, v1::RED).ok());
+  ASSERT_TRUE(a->Sync().ok());
+  absl::StatusOr<v1::SyncNowResponse> edit = b->Sync();
+  ASSERT_TRUE(edit.ok()) << edit.status();
+  EXPECT_EQ(edit->conflicts(), 1);
+  EXPECT_EQ(edit->rejected(), 0);
+  std::vector<v1::Conflict> conflicts = Conflicts(*service_);
+  ASSERT_EQ(conflicts.size(), 1u);
+  EXPECT_EQ(conflicts[0].target(), kAction);
+  EXPECT_TRUE(conflicts[0].candidates(0).deletes());
+  EXPECT_EQ(conflicts[0].candidates(0).deleted(), kActivity);
+  EXPECT_EQ(conflicts[0].candidates(1).display_value(), "RED");
+  EXPECT_EQ(ActionAt(*service_).rag(), v1::RED);  // kept
+  ExpectConverged({a.get(), b.get()});
+
+  v1::ResolveConflictRequest resolve;
+  resolve.set_name(conflicts[0].name());
+  resolve.set_candidate(1);
+  v1::Conflict resolved;
+  ASSERT_TRUE(
+      b->node.resources->ResolveConflict(resolve, Actor(), &resolved).ok());
+  ASSERT_TRUE(b->Sync().ok());
+  v1::Activity activity;
+  ASSERT_TRUE(
+      service_->resources->Get(Kind::kActivity, kActivity, Actor(), &activity)
+          .ok());
+  EXPECT_FALSE(activity.has_delete_time());
+  EXPECT_EQ(ActionAt(*service_).rag(), v1::RED);
+  ExpectConverged({a.get(), b.get()});
+}
+
+// A partner that pulled an edit of an action and then deleted its activity
+// (or its strand, or its plan) saw the edit: no conflict. Its delete says
+// so by carrying the highest version it held of anything the delete reaches,
+// not just of the activity, which the edit left as it was.
+TEST_F(SyncTest, ADeleteOfAParentThatSawAChildsEditOpensNoConflict) {
+  for (const std::pair<Kind, std::string>& parent :
+       std::vector<std::pair<Kind, std::string>>{{Kind::kActivity, kActivity},
+                                                 {Kind::kStrand, kStrand},
+                                                 {Kind::kPlan, kPlan}}) {
+    SCOPED_TRACE(parent.second);
+    TearDown();
+    SetUp();
+    std::unique_ptr<Agent> a = NewAgent("a", kPolice);
+    std::unique_ptr<Agent> b = NewAgent("b", kCouncil);
+    ASSERT_TRUE(a->Sync().ok());
+    ASSERT_TRUE(SetRag(a->node, v1::RED).ok());
+    ASSERT_TRUE(a->Sync().ok());
+    ASSERT_TRUE(b->Sync().ok());  // b pulls the edit
+    std::unique_ptr<google::protobuf::Message> deleted =
+        NewResource(parent.first);
+    ASSERT_TRUE(
+        b->node.resources
+            ->Delete(parent.first, parent.second, "", Actor(), deleted.get())
+            .ok());
+    absl::StatusOr<v1::SyncNowResponse> synced = b->Sync();
+    ASSERT_TRUE(synced.ok()) << synced.status();
+    EXPECT_EQ(synced->conflicts(), 0);
+    EXPECT_TRUE(Conflicts(*service_).empty());
+    ExpectConverged({a.get(), b.get()});
+  }
+}
+
 TEST_F(SyncTest, RepeatedPushIsAnsweredDuplicateWithNoEffect) {
   std::unique_ptr<Agent> a = NewAgent("a", kPolice);
   ASSERT_TRUE(a->Sync().ok());
@@ -754,9 +842,9 @@ TEST_F(SyncTest, RejectedChangeLeavesTheOutboxWithItsReasonKept) {
   std::unique_ptr<Agent> b = NewAgent("b", kCouncil);
   ASSERT_TRUE(a->Sync().ok());
   ASSERT_TRUE(b->Sync().ok());
-  // a, offline, adds an action under the activity b deleted.
+  // a, offline, adds an action owned by the organisation b deleted.
   v1::Action created;
-  ASSERT_NO_FATAL_FAILURE(CreateUnderDeletedActivity(*b, *a, &created));
+  ASSERT_NO_FATAL_FAILURE(CreateOwnedByDeletedOrganisation(*b, *a, &created));
   absl::StatusOr<v1::SyncNowResponse> synced = a->Sync();
   ASSERT_TRUE(synced.ok()) << synced.status();
   EXPECT_EQ(synced->rejected(), 1);
@@ -1212,9 +1300,10 @@ class FailingPushTransport final : public ForwardingTransport {
 // answer is in, even while a later change of the same target is pending
 // (here because the push that carries it fails).
 TEST_F(LongPushTest, RefusedChangeIsUnservedWhileALaterOneIsPending) {
-  // a, offline, adds an action under the activity b deleted, then edits it.
+  // a, offline, adds an action owned by the organisation b deleted, then
+  // edits it.
   v1::Action created;
-  ASSERT_NO_FATAL_FAILURE(CreateUnderDeletedActivity(*b_, *a_, &created));
+  ASSERT_NO_FATAL_FAILURE(CreateOwnedByDeletedOrganisation(*b_, *a_, &created));
   created.set_description("New action, reworded");
   ASSERT_TRUE(UpdateNamedAction(a_->node, created, "description").ok());
   Replica one_per_push(
@@ -1381,8 +1470,10 @@ std::vector<std::string> OrderFreeState(
                : absl::StrCat(it->second, change_id.substr(replica.size()));
   };
   const auto candidate = [&](const v1::Conflict::Candidate& c) {
-    return absl::StrCat(c.deletes() ? "delete" : c.display_value(), " by ",
-                        c.organisation(), " in ", change(c.change_id()));
+    return absl::StrCat(c.deletes() ? absl::StrCat("delete of ", c.deleted())
+                                    : c.display_value(),
+                        " by ", c.organisation(), " in ",
+                        change(c.change_id()));
   };
   std::vector<std::string> state;
   for (const auto& [name, value] : StateOf(store)) {
@@ -1433,6 +1524,32 @@ TEST_F(SyncTest, EveryOrderOfSyncsEndsInTheSameStateAndConflicts) {
     return node.resources->Delete(Kind::kAction, kAction, "", Actor(),
                                   &deleted);
   };
+  const Edit delete_activity = [](Node& node) {
+    v1::Activity deleted;
+    return node.resources->Delete(Kind::kActivity, kActivity, "", Actor(),
+                                  &deleted);
+  };
+  const Edit delete_strand = [](Node& node) {
+    v1::Strand deleted;
+    return node.resources->Delete(Kind::kStrand, kStrand, "", Actor(),
+                                  &deleted);
+  };
+  const Edit delete_plan = [](Node& node) {
+    v1::Plan deleted;
+    return node.resources->Delete(Kind::kPlan, kPlan, "", Actor(), &deleted);
+  };
+  const Edit add_update = [](Node& node) {
+    v1::ProgressUpdate update;
+    update.set_note("Two referrals made this quarter.");
+    update.set_rag(v1::GREEN);
+    v1::ProgressUpdate out;
+    return node.resources->Create(Kind::kProgressUpdate, kAction, "q1", update,
+                                  Actor(), &out);
+  };
+  // The fields of the progress update add_update makes (its note and RAG,
+  // and the report time and organisation the agent fills in), each of which
+  // the delete of its action's activity reaches.
+  constexpr size_t kProgressUpdateFields = 4;
   struct Scenario {
     std::string name;
     std::vector<std::pair<std::string, Edit>> edits;  // organisation, edit
@@ -1453,6 +1570,23 @@ TEST_F(SyncTest, EveryOrderOfSyncsEndsInTheSameStateAndConflicts) {
       {"two edits of one field",
        {{kPolice, set_rag}, {kCouncil, set_green}},
        1},
+      {"an edit of an action and a delete of its activity",
+       {{kPolice, set_rag}, {kCouncil, delete_activity}},
+       1},
+      {"an edit of an action and a delete of its activity's strand",
+       {{kPolice, set_rag}, {kCouncil, delete_strand}},
+       1},
+      {"an edit of an action and a delete of its plan",
+       {{kPolice, set_rag}, {kCouncil, delete_plan}},
+       1},
+      {"a progress update and a delete of its action's activity",
+       {{kPolice, add_update}, {kCouncil, delete_activity}},
+       kProgressUpdateFields},
+      {"an edit of an action, a delete of its activity and one of its plan",
+       {{kPolice, set_rag},
+        {kCouncil, delete_activity},
+        {"organisations/entrust", delete_plan}},
+       2},
   };
   // Every run starts at the same time, so that its edits are made at the
   // same times whatever the order they are then synced in.
