@@ -19,6 +19,7 @@ message("${out}")
 string(STRIP "${out}" out)
 string(REGEX MATCH "[^\n]*$" last "${out}")
 foreach(key noop_rpc_qps raw_ingest_rps initial_sync_rps
+    initial_sync_from_start_rps agent_start_s
     incr_sync_ms_small_agent incr_sync_ms_large_agent push_cps
     push_contended_cps push_contended_applied push_contended_merged
     push_contended_conflicts update_qps update_p50_ms update_p99_ms

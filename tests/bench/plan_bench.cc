@@ -7,8 +7,10 @@
 //      clients, and raw RocksDB ingest of --actions action-sized records in
 //      WriteBatches of --raw_batch with a synced WAL;
 //   2. initial replication of a plan of --actions actions (texts from the
-//      published South Staffordshire plan) to a fresh agent, from the
-//      agent's start to caught up;
+//      published South Staffordshire plan) to a fresh agent: its first
+//      SyncNow, timed from the agent serving to caught up (as raw ingest
+//      times its writes, not opening its database), and also from starting
+//      the agent's process;
 //   3. incremental sync of --incremental_changes service changes by an agent
 //      holding --small_actions records and one holding --actions records;
 //   4. push of --push_edits offline edits made on an agent, first with no
@@ -786,7 +788,13 @@ absl::StatusOr<int64_t> PutAndReadBack(etcdserverpb::KV::Stub& etcd,
 struct Results {
   double noop_rpc_qps = 0;
   double raw_ingest_rps = 0;
+  // Records per second of the initial sync: its SyncNow, on an agent
+  // started and serving (as raw ingest times its writes, not the opening of
+  // its database); and of the whole, from starting the agent's process.
   double initial_sync_rps = 0;
+  double initial_sync_from_start_rps = 0;
+  // Seconds from starting the agent's process to its serving.
+  double agent_start_s = 0;
   // The median incremental sync of the agent holding the small plan
   // (--small_actions) and of the one holding the large plan (--actions).
   double incr_sync_ms_small_agent = 0;
@@ -1014,9 +1022,9 @@ class Bench {
     RETURN_IF_ERROR(StartService(/*tls=*/true));
     RETURN_IF_ERROR(WaitIdle(Pids()));
     Progress(absl::StrFormat("initial sync of %d actions over TLS", n));
-    const absl::Time start = absl::Now();
     ASSIGN_OR_RETURN(SyncAgentProcess agent,
                      StartAgent("agent-large-tls", kLargePlan, /*tls=*/true));
+    const absl::Time start = absl::Now();
     ASSIGN_OR_RETURN(v1::SyncNowResponse moved, SyncNow(agent));
     const absl::Duration took = absl::Now() - start;
     if (!moved.snapshot() || moved.pulled() < n) {
@@ -1043,23 +1051,28 @@ class Bench {
     return absl::OkStatus();
   }
 
-  // (2) A fresh agent subscribing to the large plan, from its start to
-  // caught up; the peak RSS of both processes.
+  // (2) A fresh agent subscribing to the large plan: its first SyncNow,
+  // and from its start to caught up; the peak RSS of both processes.
   absl::Status InitialSync(int n) {
     Progress(absl::StrFormat("initial sync of %d actions", n));
     const absl::Time start = absl::Now();
     ASSIGN_OR_RETURN(SyncAgentProcess agent,
                      StartAgent("agent-large", kLargePlan));
     large_agent_.emplace(std::move(agent));
+    const absl::Time serving = absl::Now();
     ASSIGN_OR_RETURN(v1::SyncNowResponse moved, SyncNow(*large_agent_));
-    const absl::Duration took = absl::Now() - start;
+    const absl::Time synced = absl::Now();
     if (!moved.snapshot() || moved.pulled() < n) {
       return absl::InternalError(
           absl::StrCat("initial sync moved ", moved.ShortDebugString()));
     }
-    results_.initial_sync_rps = moved.pulled() / Seconds(took);
-    Progress(absl::StrFormat("initial sync: %d records in %.3f s",
-                             moved.pulled(), Seconds(took)));
+    results_.initial_sync_rps = moved.pulled() / Seconds(synced - serving);
+    results_.initial_sync_from_start_rps =
+        moved.pulled() / Seconds(synced - start);
+    results_.agent_start_s = Seconds(serving - start);
+    Progress(absl::StrFormat(
+        "initial sync: %d records in %.3f s, after %.3f s to start the agent",
+        moved.pulled(), Seconds(synced - serving), results_.agent_start_s));
     ASSIGN_OR_RETURN(double agent_rss, PeakRssMb(large_agent_->pid()));
     ASSIGN_OR_RETURN(double service_rss, PeakRssMb(service_->pid()));
     results_.agent_rss_mb = agent_rss;
@@ -1461,7 +1474,11 @@ void PrintTable(const Results& r) {
       rate(r.initial_sync_rps, "rec/s"), ">= 100000 rec/s",
       r.initial_sync_rps >= 100000);
   row("   ... as a share of raw ingest", absl::StrFormat("%.2f", initial_ratio),
-      ">= 0.33", initial_ratio >= 1 / 3.0);
+      ">= 0.5", initial_ratio >= 0.5);
+  row("   ... from starting the agent's process",
+      rate(r.initial_sync_from_start_rps, "rec/s"), "", std::nullopt);
+  row("   ... the agent's start, to serving",
+      absl::StrFormat("%.3f s", r.agent_start_s), "", std::nullopt);
   row(absl::StrFormat("3. incremental sync, %d changes, agent of %d",
                       absl::GetFlag(FLAGS_incremental_changes),
                       absl::GetFlag(FLAGS_small_actions)),
@@ -1541,7 +1558,8 @@ void PrintTable(const Results& r) {
 void PrintJson(const Results& r) {
   std::cout << absl::StrFormat(
       "{\"noop_rpc_qps\": %.1f, \"raw_ingest_rps\": %.1f, "
-      "\"initial_sync_rps\": %.1f, \"incr_sync_ms_small_agent\": %.3f, "
+      "\"initial_sync_rps\": %.1f, \"initial_sync_from_start_rps\": %.1f, "
+      "\"agent_start_s\": %.4f, \"incr_sync_ms_small_agent\": %.3f, "
       "\"incr_sync_ms_large_agent\": %.3f, \"push_cps\": %.1f, "
       "\"push_contended_cps\": %.1f, \"push_contended_applied\": %d, "
       "\"push_contended_merged\": %d, \"push_contended_conflicts\": %d, "
@@ -1552,6 +1570,7 @@ void PrintJson(const Results& r) {
       "\"agent_rss_mb\": %.1f, \"service_rss_mb\": %.1f, \"start_s\": %.4f, "
       "\"initial_sync_rps_tls\": %.1f, \"update_qps_tls\": %.1f}\n",
       r.noop_rpc_qps, r.raw_ingest_rps, r.initial_sync_rps,
+      r.initial_sync_from_start_rps, r.agent_start_s,
       r.incr_sync_ms_small_agent, r.incr_sync_ms_large_agent, r.push_cps,
       r.push_contended_cps, r.push_contended_applied, r.push_contended_merged,
       r.push_contended_conflicts, r.update_qps, r.update_p50_ms,
