@@ -328,6 +328,47 @@ std::string OwnStrand(const ResourceName& name, const Message& resource) {
       resource, resource.GetDescriptor()->FindFieldByName("strand"));
 }
 
+// Whether `open` and `opening` are edit-versus-delete conflicts of one
+// delete, target and field.
+bool SameDeleteAndField(const v1::Conflict& open, const v1::Conflict& opening) {
+  return open.state() == v1::Conflict::OPEN && open.candidates_size() == 2 &&
+         open.candidates(0).deletes() && open.target() == opening.target() &&
+         open.field() == opening.field() &&
+         open.candidates(0).deleted() == opening.candidates(0).deleted() &&
+         open.candidates(0).change_id() == opening.candidates(0).change_id();
+}
+
+// Turns each edit-versus-delete conflict `decision` opens whose delete,
+// target and field an open conflict has already (an earlier edit the delete
+// missed opened it) into an update of that one: its name, with this edit's
+// candidate. So a delete that missed two edits of a field leaves one
+// conflict, holding the field's last value, whatever the order they arrive
+// in.
+absl::Status JoinOpenConflicts(const ResourceName& name,
+                               const DecisionContext& context,
+                               ChangeDecision* decision) {
+  if (!context.scan || name.Plan().empty()) return absl::OkStatus();
+  const bool any = std::any_of(
+      decision->conflicts.begin(), decision->conflicts.end(),
+      [](const v1::Conflict& c) { return c.candidates(0).deletes(); });
+  if (!any) return absl::OkStatus();
+  ASSIGN_OR_RETURN(
+      const auto stored,
+      context.scan(Kind::kConflict, absl::StrCat(name.Plan(), "/")));
+  for (const auto& [conflict_name, entity] : stored) {
+    v1::Conflict open;
+    if (entity.deleted() || !open.ParseFromString(entity.resource())) continue;
+    if (open.target() != name.str()) continue;
+    for (v1::Conflict& opening : decision->conflicts) {
+      if (!opening.name().empty() || !SameDeleteAndField(open, opening)) {
+        continue;
+      }
+      opening.set_name(open.name());
+    }
+  }
+  return absl::OkStatus();
+}
+
 // Adds to `decision` the conflicts of `change`, a pushed write of `name`
 // that set `fields` of `resource` as it now is, with each delete that reaches
 // `name` and that it did not see.
@@ -502,6 +543,7 @@ absl::StatusOr<ChangeDecision> DecideEdit(v1::Change change,
   if (!refused.ok()) return Refuse(std::move(refused));
   RETURN_IF_ERROR(
       AddParentDeletes(change, name, *merged, changed, context, &decision));
+  RETURN_IF_ERROR(JoinOpenConflicts(name, context, &decision));
   decision.outcome = !decision.conflicts.empty() ? v1::ChangeResult::CONFLICT
                      : any_merged                ? v1::ChangeResult::MERGED
                                                  : v1::ChangeResult::APPLIED;

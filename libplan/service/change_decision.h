@@ -55,7 +55,11 @@ struct ChangeDecision {
   // with its new value and in `base` the value it replaces; or a delete or
   // undelete. Its sequence, stamp and etag are the committer's to set.
   std::optional<v1::Change> logged;
-  // The conflicts it opens (no names yet), oldest candidate first.
+  // The conflicts it opens (no names yet), oldest candidate first; and, named,
+  // the open conflicts it updates: an edit-versus-delete conflict of a field
+  // that an earlier edit the same delete missed opened, whose edit candidate
+  // becomes this edit's (the field's value now, and its editor), as if the
+  // delete had arrived after both (docs/architecture.md, "Merging").
   std::vector<prevent::plan::v1::Conflict> conflicts;
   // For an edit that is not refused (an update, or a pushed create of a name
   // that exists): the target as the decision leaves it, the stored resource

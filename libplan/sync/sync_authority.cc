@@ -102,6 +102,24 @@ v1::Change ConflictCreate(const v1::Conflict& conflict, uint64_t hlc,
   return change;
 }
 
+// The logged UPDATE of the open conflict `conflict` names to the candidates
+// `conflict` holds, at `hlc`.
+v1::Change ConflictUpdate(const v1::Conflict& conflict, uint64_t hlc,
+                          const std::string& replica_id) {
+  v1::Change change;
+  change.set_replica_id(replica_id);
+  change.set_hlc(hlc);
+  change.set_target(conflict.name());
+  change.set_operation(v1::Change::UPDATE);
+  change.set_plan(ResourceName::Parse(conflict.name())->Plan());
+  v1::FieldChange* field = change.add_fields();
+  field->set_field("candidates");
+  v1::Conflict value;
+  *value.mutable_candidates() = conflict.candidates();
+  field->set_value(value.SerializeAsString());
+  return change;
+}
+
 // INVALID_ARGUMENT naming each bad field of a push: every change must be the
 // pushing replica's own.
 absl::Status CheckPushRequest(const v1::PushRequest& request) {
@@ -358,6 +376,49 @@ static absl::Status LogAndApply(Transaction& txn, const ResourceName& target,
   return absl::OkStatus();
 }
 
+// Writes the conflicts a decision about a change of `target` opens (and
+// updates, those already named), and lists them in `result`.
+static absl::Status WriteConflicts(Transaction& txn, HybridClock& clock,
+                                   const std::string& service_replica,
+                                   const ResourceName& target,
+                                   std::vector<v1::Conflict> conflicts,
+                                   v1::ChangeResult* result) {
+  for (v1::Conflict& conflict : conflicts) {
+    if (!conflict.name().empty()) {
+      // An open conflict this edit joins: its edit candidate becomes this
+      // edit's.
+      ASSIGN_OR_RETURN(ResourceName conflict_name,
+                       ResourceName::Parse(conflict.name()));
+      ASSIGN_OR_RETURN(std::optional<storage::Entity> stored,
+                       txn.GetEntity(conflict_name));
+      v1::Conflict open;
+      if (!stored.has_value() || !open.ParseFromString(stored->resource())) {
+        return absl::DataLossError(
+            absl::StrCat(conflict.name(), " is missing or corrupt"));
+      }
+      uint64_t sequence = 0;
+      RETURN_IF_ERROR(
+          LogAndApply(txn, conflict_name,
+                      ConflictUpdate(conflict, clock.Now(), service_replica),
+                      &open, &*stored, &sequence));
+      result->add_conflicts(conflict.name());
+      continue;
+    }
+    conflict.set_name(absl::StrCat(target.Plan(), "/conflicts/", RandomId()));
+    conflict.set_state(v1::Conflict::OPEN);
+    ASSIGN_OR_RETURN(ResourceName conflict_name,
+                     ResourceName::Parse(conflict.name()));
+    storage::Entity entity;
+    uint64_t sequence = 0;
+    RETURN_IF_ERROR(
+        LogAndApply(txn, conflict_name,
+                    ConflictCreate(conflict, clock.Now(), service_replica),
+                    /*resource=*/nullptr, &entity, &sequence));
+    result->add_conflicts(conflict.name());
+  }
+  return absl::OkStatus();
+}
+
 // Applies one pushed change within `txn`, setting `result`: what it does is
 // DecideChange's (service/change_decision.h), as for a direct call; this
 // commits it. Returns an error only for
@@ -437,19 +498,8 @@ static absl::Status ApplyPushed(Transaction& txn, HybridClock& clock,
                                 current.get(), &entity, &sequence));
     result->set_sequence(sequence);
   }
-  for (v1::Conflict& conflict : decision.conflicts) {
-    conflict.set_name(absl::StrCat(name->Plan(), "/conflicts/", RandomId()));
-    conflict.set_state(v1::Conflict::OPEN);
-    ASSIGN_OR_RETURN(ResourceName conflict_name,
-                     ResourceName::Parse(conflict.name()));
-    storage::Entity entity;
-    uint64_t sequence = 0;
-    RETURN_IF_ERROR(
-        LogAndApply(txn, conflict_name,
-                    ConflictCreate(conflict, clock.Now(), service_replica),
-                    /*resource=*/nullptr, &entity, &sequence));
-    result->add_conflicts(conflict.name());
-  }
+  RETURN_IF_ERROR(WriteConflicts(txn, clock, service_replica, *name,
+                                 std::move(decision.conflicts), result));
   txn.RecordResult(*result);
   return absl::OkStatus();
 }
