@@ -49,6 +49,27 @@ bool EditorMay(Operation operation, Kind kind, const AccessFacts& facts) {
   }
 }
 
+// Authorize for an organisation or one of its conflicts: everyone reads
+// them; the organisation updates itself and resolves its own conflicts;
+// anything else is for administrators.
+absl::Status AuthorizePlanless(const Caller& caller, Operation operation,
+                               const ResourceName& target) {
+  if (operation == Operation::kRead) return absl::OkStatus();
+  const bool conflict = target.kind() == Kind::kOrganisationConflict;
+  const std::string organisation =
+      conflict ? target.Parent()->str() : target.str();
+  const Operation own = conflict ? Operation::kResolve : Operation::kUpdate;
+  if (operation == own && organisation == caller.organisation) {
+    return absl::OkStatus();
+  }
+  return Denied(
+      "NOT_ADMINISTRATOR", target,
+      absl::StrCat(caller.organisation, " may not ", Verb(operation),
+                   conflict ? " conflicts of organisations" : " organisations",
+                   operation == own ? " other than itself" : "",
+                   ": only administrators may"));
+}
+
 }  // namespace
 
 absl::string_view RoleName(Role role) {
@@ -71,19 +92,7 @@ absl::Status Authorize(const Caller& caller, Operation operation,
     return absl::OkStatus();
   }
   const Kind kind = target.kind();
-  if (kind == Kind::kOrganisation) {
-    if (operation == Operation::kRead) return absl::OkStatus();
-    if (operation == Operation::kUpdate &&
-        target.str() == caller.organisation) {
-      return absl::OkStatus();
-    }
-    return Denied(
-        "NOT_ADMINISTRATOR", target,
-        absl::StrCat(
-            caller.organisation, " may not ", Verb(operation), " organisations",
-            operation == Operation::kUpdate ? " other than itself" : "",
-            ": only administrators may"));
-  }
+  if (IsPlanless(kind)) return AuthorizePlanless(caller, operation, target);
   if (kind == Kind::kPlan && operation == Operation::kCreate) {
     return Denied("NOT_ADMINISTRATOR", target,
                   absl::StrCat(caller.organisation,

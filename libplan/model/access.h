@@ -73,6 +73,8 @@ struct AccessFacts {
 //   - the service itself and administrators may do everything;
 //   - organisations: everyone reads them; an organisation updates its own;
 //     only administrators create or delete them;
+//   - an organisation's conflicts (organisations/{org}/conflicts/{id}):
+//     everyone reads them; the organisation resolves its own;
 //   - anything in a plan is read by its VIEWERs, EDITORs and OWNERs, and by
 //     the OWNERs of its parent plan;
 //   - EDITORs create actions in activities they lead, and progress updates

@@ -1,6 +1,7 @@
 #include "libplan/model/names.h"
 
 #include "absl/random/random.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -61,6 +62,12 @@ const std::vector<KindInfo>& AllInfo() {
        v1::Member::descriptor(),
        Kind::kPlan,
        true},
+      {Kind::kOrganisationConflict,
+       "conflict",
+       {"organisations", "conflicts"},
+       v1::Conflict::descriptor(),
+       Kind::kOrganisation,
+       false},
   };
   return *info;
 }
@@ -81,6 +88,31 @@ std::string Pattern(const KindInfo& info) {
 }  // namespace
 
 const KindInfo& InfoOf(Kind kind) { return AllInfo()[static_cast<int>(kind)]; }
+
+bool IsConflict(Kind kind) {
+  return kind == Kind::kConflict || kind == Kind::kOrganisationConflict;
+}
+
+bool IsPlanless(Kind kind) {
+  return InfoOf(kind).collections.front() == "organisations";
+}
+
+Kind ConflictKindOf(absl::string_view text) {
+  return absl::StartsWith(text, "organisations/") ? Kind::kOrganisationConflict
+                                                  : Kind::kConflict;
+}
+
+ResourceName ConflictName(const ResourceName& target, absl::string_view id) {
+  ResourceName root = target;
+  for (std::optional<ResourceName> p = target.Parent(); p.has_value();
+       p = p->Parent()) {
+    root = *p;
+  }
+  return ResourceName::Child(
+      &root,
+      IsPlanless(root.kind()) ? Kind::kOrganisationConflict : Kind::kConflict,
+      id);
+}
 
 bool IsValidId(absl::string_view id) {
   if (id.empty() || id.size() > 63) return false;
@@ -148,7 +180,7 @@ std::optional<ResourceName> ResourceName::Parent() const {
 }
 
 std::string ResourceName::Plan() const {
-  if (kind_ == Kind::kOrganisation) return "";
+  if (IsPlanless(kind_)) return "";
   const size_t end = text_.find('/', sizeof("plans/") - 1);
   return end == std::string::npos ? text_ : text_.substr(0, end);
 }

@@ -8,6 +8,12 @@
 //   plans/{plan}/activities/{activity}/actions/{action}/updates/{update}
 //   plans/{plan}/conflicts/{conflict}
 //   plans/{plan}/members/{member}        (the member id is an organisation's)
+//   organisations/{org}/conflicts/{conflict}
+//
+// Organisations and their conflicts belong to no plan: every replica holds
+// them. A Conflict is kept in its target's plan, or with its organisation
+// (ConflictName), so conflicts are two kinds, one per parent, with one
+// message.
 //
 // Ids are lowercase `[a-z0-9][a-z0-9-]{0,62}`.
 //
@@ -35,18 +41,20 @@ enum class Kind {
   kProgressUpdate,
   kConflict,
   kMember,
+  kOrganisationConflict,
 };
 
 inline constexpr Kind kAllKinds[] = {
     Kind::kOrganisation, Kind::kPlan,           Kind::kStrand, Kind::kActivity,
     Kind::kAction,       Kind::kProgressUpdate, Kind::kMember};
 
-// Every kind a replica holds: the plan's resources, its conflicts and its
-// members. A snapshot, and a replica leaving a plan, cover all of them.
+// Every kind a replica holds: the organisations and their conflicts, and the
+// plan's resources, its conflicts and its members. A snapshot, and a replica
+// leaving a plan, cover all of them.
 inline constexpr Kind kReplicatedKinds[] = {
     Kind::kOrganisation, Kind::kPlan,   Kind::kStrand,
     Kind::kActivity,     Kind::kAction, Kind::kProgressUpdate,
-    Kind::kConflict,     Kind::kMember};
+    Kind::kConflict,     Kind::kMember, Kind::kOrganisationConflict};
 
 // What the model knows about a kind.
 struct KindInfo {
@@ -65,6 +73,20 @@ struct KindInfo {
 };
 
 const KindInfo& InfoOf(Kind kind);
+
+// Whether `kind` is a Conflict's: of a plan (kConflict) or of an
+// organisation (kOrganisationConflict).
+bool IsConflict(Kind kind);
+
+// Whether resources of `kind` belong to no plan: organisations and their
+// conflicts. Every replica holds them, in the change log's plan-less ("")
+// stream.
+bool IsPlanless(Kind kind);
+
+// The conflict kind of a List parent or a conflict name: kOrganisationConflict
+// when `text` starts "organisations/", else kConflict. It says which pattern
+// to check `text` against, not that it is valid.
+Kind ConflictKindOf(absl::string_view text);
 
 // Whether `id` is a valid resource id.
 bool IsValidId(absl::string_view id);
@@ -95,7 +117,8 @@ class ResourceName {
   absl::string_view id() const;
   // The parent's name; nullopt for organisations and plans.
   std::optional<ResourceName> Parent() const;
-  // The plan the resource belongs to ("plans/p"), or "" for organisations.
+  // The plan the resource belongs to ("plans/p"), or "" for organisations
+  // and their conflicts (IsPlanless).
   std::string Plan() const;
 
   bool operator==(const ResourceName& other) const {
@@ -109,6 +132,11 @@ class ResourceName {
   Kind kind_;
   std::string text_;
 };
+
+// The name of conflict `id` over `target`: in the conflicts of the target's
+// plan (plans/{plan}/conflicts/{id}), or of its organisation when it belongs
+// to no plan (organisations/{org}/conflicts/{id}). `id` must be valid.
+ResourceName ConflictName(const ResourceName& target, absl::string_view id);
 
 // A List request's parent for children of `child_kind`, as a name prefix that
 // every child's name starts with ("plans/p/activities/"). The trailing ids of

@@ -89,7 +89,7 @@ absl::StatusOr<bool> AccessControl::Leads(const std::string& organisation,
       RETURN_IF_ERROR(Parse(target, *entity, &conflict));
       absl::StatusOr<ResourceName> contested =
           ResourceName::Parse(conflict.target());
-      if (!contested.ok() || contested->kind() == Kind::kConflict) {
+      if (!contested.ok() || IsConflict(contested->kind())) {
         return false;
       }
       return Leads(organisation, *contested, lookup);
@@ -103,7 +103,7 @@ absl::StatusOr<AccessFacts> AccessControl::FactsFor(
     const std::string& organisation, const ResourceName& target,
     EntityLookup lookup) const {
   AccessFacts facts;
-  if (target.kind() == Kind::kOrganisation) return facts;
+  if (IsPlanless(target.kind())) return facts;  // no plan, so no role
   const ResourceName plan = *ResourceName::Parse(target.Plan());
   ASSIGN_OR_RETURN(facts.role, RoleIn(organisation, plan, lookup));
   if (facts.role == Role::kNone) {

@@ -102,7 +102,8 @@ class ReadableCache {
   ReadableCache(const AccessControl& access, std::string organisation)
       : access_(access), organisation_(std::move(organisation)) {}
 
-  // Whether the plan of `name` may be read (organisations always may).
+  // Whether the plan of `name` may be read (what belongs to no plan, an
+  // organisation or its conflict, always may).
   absl::StatusOr<bool> MayRead(const ResourceName& name, EntityLookup lookup);
   // Whether the organisation may read every plan (the service itself, or an
   // administrator).

@@ -78,13 +78,13 @@ v1::Conflict::Candidate Candidate(const Descriptor& type,
 // Why `change` of `name` is not a change its kind allows, or "".
 std::string KindRule(const v1::Change& change, const ResourceName& name) {
   const v1::Change::Operation op = change.operation();
-  if (name.kind() == Kind::kConflict && op == v1::Change::CREATE) {
+  if (IsConflict(name.kind()) && op == v1::Change::CREATE) {
     return "conflicts are created by the plan service only";
   }
   if (name.kind() == Kind::kProgressUpdate && op != v1::Change::CREATE) {
     return "progress updates are append-only: they can only be created";
   }
-  if (name.kind() != Kind::kConflict) return "";
+  if (!IsConflict(name.kind())) return "";
   // A conflict changes only as ResolveConflict changes it: its state to
   // RESOLVED, with a resolution. Its candidates are the service's record.
   bool resolves = op == v1::Change::UPDATE;
@@ -115,7 +115,7 @@ absl::Status AccessRule(const v1::Change& change, const ResourceName& name,
   } else if (change.operation() == v1::Change::DELETE ||
              change.operation() == v1::Change::UNDELETE) {
     operation = Operation::kDelete;
-  } else if (name.kind() == Kind::kConflict) {
+  } else if (IsConflict(name.kind())) {
     operation = Operation::kResolve;
   }
   std::string reporting;

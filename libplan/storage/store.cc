@@ -59,7 +59,7 @@ const char* const kCfNames[] = {"entities", "changes", "plan_changes",
 constexpr int kCfCount = 6;
 
 char KindTag(Kind kind) {
-  static constexpr char kTags[] = {'O', 'P', 'S', 'A', 'X', 'U', 'C', 'M'};
+  static constexpr char kTags[] = {'O', 'P', 'S', 'A', 'X', 'U', 'C', 'M', 'K'};
   return kTags[static_cast<int>(kind)];
 }
 

@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libplan/util/errors.h"
@@ -43,10 +44,11 @@ TEST(AccessTest, TheServiceItselfAndAdministratorsMayDoEverything) {
   for (const Caller& caller :
        {Caller{"", false}, Caller{"organisations/home-office", true}}) {
     for (const ResourceName& target :
-         {kPlan, kAction, kMember, Name("organisations/x")}) {
+         {kPlan, kAction, kMember, Name("organisations/x"),
+          Name("organisations/x/conflicts/c1")}) {
       for (Operation operation :
            {Operation::kRead, Operation::kCreate, Operation::kUpdate,
-            Operation::kDelete, Operation::kImport}) {
+            Operation::kDelete, Operation::kResolve, Operation::kImport}) {
         EXPECT_TRUE(Authorize(caller, operation, target, AccessFacts()).ok())
             << target.str();
       }
@@ -71,6 +73,32 @@ TEST(AccessTest, OrganisationsAreReadByAllAndChangedByThemselvesOrAdmins) {
   EXPECT_EQ(Reason(Authorize(police, Operation::kDelete, Name(kPolice),
                              AccessFacts())),
             "NOT_ADMINISTRATOR");
+}
+
+// An organisation's conflicts are like the organisation: everyone reads
+// them (every agent holds them); the organisation resolves its own, and
+// administrators any, whatever role anyone has in any plan.
+TEST(AccessTest, OrganisationConflictsAreResolvedByTheOrganisationOrAdmins) {
+  const Caller police{kPolice, false};
+  const ResourceName own = Name(absl::StrCat(kPolice, "/conflicts/c1"));
+  const ResourceName other = Name("organisations/other/conflicts/c1");
+  EXPECT_TRUE(Authorize(police, Operation::kRead, other, AccessFacts()).ok());
+  EXPECT_TRUE(Authorize(police, Operation::kResolve, own, AccessFacts()).ok());
+  const absl::Status status =
+      Authorize(police, Operation::kResolve, other, Facts(Role::kOwner, true));
+  EXPECT_EQ(status.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(Reason(status), "NOT_ADMINISTRATOR");
+  EXPECT_THAT(status.message(),
+              HasSubstr("may not resolve conflicts of organisations other "
+                        "than itself"));
+  for (Operation operation :
+       {Operation::kCreate, Operation::kUpdate, Operation::kDelete}) {
+    EXPECT_EQ(Reason(Authorize(police, operation, own, AccessFacts())),
+              "NOT_ADMINISTRATOR");
+  }
+  EXPECT_TRUE(Authorize({"organisations/home-office", true},
+                        Operation::kResolve, other, AccessFacts())
+                  .ok());
 }
 
 TEST(AccessTest, OnlyAdministratorsCreatePlans) {

@@ -134,6 +134,7 @@ std::unique_ptr<Message> ValidResource(Kind kind) {
     case Kind::kProgressUpdate:
       return std::make_unique<v1::ProgressUpdate>(ValidProgressUpdate());
     case Kind::kConflict:
+    case Kind::kOrganisationConflict:
       return std::make_unique<v1::Conflict>();  // written only by sync
     case Kind::kMember: {
       auto member = std::make_unique<v1::Member>();
