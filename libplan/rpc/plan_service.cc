@@ -399,8 +399,9 @@ grpc::Status PlanServiceImpl::ListConflicts(
   list.page_token = request->page_token();
   list.filter = request->filter();
   return Serve(*context, "ListConflicts", [&](const Actor& actor) {
+    // A plan's conflicts, or an organisation's.
     return resources_->List(
-        Kind::kConflict, list, actor,
+        ConflictKindOf(list.parent), list, actor,
         [response] { return response->add_conflicts(); },
         response->mutable_next_page_token());
   });
@@ -410,7 +411,8 @@ grpc::Status PlanServiceImpl::GetConflict(grpc::ServerContext* context,
                                           const v1::GetConflictRequest* request,
                                           v1::Conflict* response) {
   return Serve(*context, "GetConflict", [&](const Actor& actor) {
-    return resources_->Get(Kind::kConflict, request->name(), actor, response);
+    return resources_->Get(ConflictKindOf(request->name()), request->name(),
+                           actor, response);
   });
 }
 

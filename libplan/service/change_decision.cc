@@ -13,7 +13,6 @@
 #include "libplan/model/validation.h"
 #include "libplan/util/check.h"
 #include "libplan/util/errors.h"
-#include "libplan/util/log.h"
 #include "libplan/util/status_macros.h"
 #include "libplan/util/timestamp.h"
 
@@ -394,16 +393,6 @@ absl::Status AddParentDeletes(const v1::Change& change,
   return absl::OkStatus();
 }
 
-// Organisations belong to no plan, so there is nowhere to keep a conflict of
-// one: the provisional winner stands (and the log keeps both sides).
-void DropPlanlessConflicts(const ResourceName& name, ChangeDecision* decision) {
-  if (decision->conflicts.empty() || !name.Plan().empty()) return;
-  PLAN_LOG(WARNING) << "sync: concurrent changes of " << name.str()
-                    << " resolved by the provisional winner";
-  decision->conflicts.clear();
-  decision->outcome = v1::ChangeResult::APPLIED;
-}
-
 // The clash of `field`'s pushed value `incoming` with the value `now` that
 // `stored` holds: oldest edit first.
 v1::Conflict Clash(const v1::Change& change, const ResourceName& name,
@@ -558,7 +547,6 @@ absl::StatusOr<ChangeDecision> DecideEdit(v1::Change change,
     }
     decision.logged = std::move(change);
   }
-  DropPlanlessConflicts(name, &decision);
   decision.edited = std::move(merged);
   return decision;
 }
@@ -604,7 +592,6 @@ absl::StatusOr<ChangeDecision> DecideLifecycle(v1::Change change,
     if (!decision.conflicts.empty()) {
       decision.outcome = v1::ChangeResult::CONFLICT;
     }
-    DropPlanlessConflicts(name, &decision);
   }
   change.clear_fields();
   decision.logged = std::move(change);

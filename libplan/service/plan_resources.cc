@@ -889,8 +889,9 @@ absl::Status PlanResources::UndeleteInTransaction(Transaction& txn,
 absl::Status PlanResources::ResolveConflict(
     const prevent::plan::v1::ResolveConflictRequest& request,
     const Actor& actor, prevent::plan::v1::Conflict* out) {
-  ASSIGN_OR_RETURN(ResourceName name,
-                   ParseNameField(Kind::kConflict, request.name()));
+  ASSIGN_OR_RETURN(
+      ResourceName name,
+      ParseNameField(ConflictKindOf(request.name()), request.name()));
   if (request.choice_case() ==
       prevent::plan::v1::ResolveConflictRequest::CHOICE_NOT_SET) {
     FieldViolations violations;

@@ -756,20 +756,24 @@ v1::SyncStatus Replica::Status() const {
     status.set_cursor(DecodeSequenceKey(cursor->value_or("")));
   }
   int64_t open = 0;
+  const auto count_open = [&](absl::string_view, absl::string_view value) {
+    storage::Entity entity;
+    v1::Conflict conflict;
+    if (entity.ParseFromArray(value.data(), static_cast<int>(value.size())) &&
+        conflict.ParseFromString(entity.resource()) &&
+        conflict.state() == v1::Conflict::OPEN) {
+      ++open;
+    }
+    return true;
+  };
+  // The organisations' conflicts, then those of each plan.
+  (void)view->Scan(Cf::kEntities,
+                   EntityKeyPrefix(Kind::kOrganisationConflict, ""), "",
+                   count_open);
   for (const std::string& plan : options_.plans) {
     (void)view->Scan(Cf::kEntities,
                      EntityKeyPrefix(Kind::kConflict, absl::StrCat(plan, "/")),
-                     "", [&](absl::string_view, absl::string_view value) {
-                       storage::Entity entity;
-                       v1::Conflict conflict;
-                       if (entity.ParseFromArray(
-                               value.data(), static_cast<int>(value.size())) &&
-                           conflict.ParseFromString(entity.resource()) &&
-                           conflict.state() == v1::Conflict::OPEN) {
-                         ++open;
-                       }
-                       return true;
-                     });
+                     "", count_open);
   }
   status.set_open_conflicts(open);
   return status;
@@ -1041,7 +1045,7 @@ absl::Status Replica::Resubscribe(SyncTransport& transport,
     const ResourceName plan_name = *ResourceName::Parse(plan);
     gone.push_back(EntityKey(plan_name));
     for (Kind kind : kReplicatedKinds) {
-      if (kind == Kind::kOrganisation || kind == Kind::kPlan) continue;
+      if (IsPlanless(kind) || kind == Kind::kPlan) continue;
       RETURN_IF_ERROR(view->Scan(
           Cf::kEntities, EntityKeyPrefix(kind, absl::StrCat(plan, "/")), "",
           [&](absl::string_view key, absl::string_view) {

@@ -288,7 +288,7 @@ absl::Status SendPlan(const ReadView& view, const std::string& plan,
     return sender.failure();
   }
   for (Kind kind : kReplicatedKinds) {
-    if (kind == Kind::kOrganisation || kind == Kind::kPlan) continue;
+    if (IsPlanless(kind) || kind == Kind::kPlan) continue;
     RETURN_IF_ERROR(view.Scan(Cf::kEntities,
                               EntityKeyPrefix(kind, absl::StrCat(plan, "/")),
                               "", sender.Adder()));
@@ -404,7 +404,8 @@ static absl::Status WriteConflicts(Transaction& txn, HybridClock& clock,
       result->add_conflicts(conflict.name());
       continue;
     }
-    conflict.set_name(absl::StrCat(target.Plan(), "/conflicts/", RandomId()));
+    // Kept in the target's plan, or with its organisation.
+    conflict.set_name(ConflictName(target, RandomId()).str());
     conflict.set_state(v1::Conflict::OPEN);
     ASSIGN_OR_RETURN(ResourceName conflict_name,
                      ResourceName::Parse(conflict.name()));
@@ -832,9 +833,13 @@ absl::Status SyncAuthority::Snapshot(
   std::unique_ptr<ReadView> view = store_->NewReadView();
   RETURN_IF_ERROR(CheckReadable(request.plans(), caller, *view));
   ChunkSender sender(send, options_.max_batch_bytes, options_.max_snapshot);
-  RETURN_IF_ERROR(view->Scan(Cf::kEntities,
-                             EntityKeyPrefix(Kind::kOrganisation, ""), "",
-                             sender.Adder()));
+  // What belongs to no plan (the organisations and their conflicts), then
+  // each plan.
+  for (Kind kind : kReplicatedKinds) {
+    if (!IsPlanless(kind)) continue;
+    RETURN_IF_ERROR(view->Scan(Cf::kEntities, EntityKeyPrefix(kind, ""), "",
+                               sender.Adder()));
+  }
   for (const std::string& plan : request.plans()) {
     RETURN_IF_ERROR(SendPlan(*view, plan, sender));
   }

@@ -220,6 +220,49 @@ TEST_F(ChangeDecisionTest, ConcurrentEditsOfOneFieldOpenAConflict) {
   EXPECT_EQ(conflict.candidates(1).organisation(), kPolice);
 }
 
+// An organisation belongs to no plan, and its concurrent edits open a
+// conflict as a plan resource's do: the same candidates and provisional
+// winner, whichever edit is later. (SyncAuthority keeps it with the
+// organisation, organisations/{org}/conflicts/{id}.)
+TEST_F(ChangeDecisionTest, ConcurrentEditsOfAnOrganisationOpenAConflict) {
+  v1::Organisation organisation;
+  organisation.set_name(kPolice);
+  organisation.set_display_name("Staffordshire Police (probation's edit)");
+  stored_.Put(organisation, 5, kProbation);  // another edit since version 1
+  for (const bool later : {true, false}) {
+    SCOPED_TRACE(later ? "the pushed edit is later" : "the stored is later");
+    v1::Change change = Change(kPolice, v1::Change::UPDATE);
+    change.set_hlc(later ? uint64_t{100} << 16 : uint64_t{2} << 16);
+    v1::FieldChange* field = change.add_fields();
+    field->set_field("display_name");
+    v1::Organisation value;
+    value.set_display_name("Staffordshire Police");
+    field->set_value(value.SerializeAsString());
+    field->set_base_sequence(1);
+    absl::StatusOr<ChangeDecision> decision = stored_.Decide(change);
+    ASSERT_TRUE(decision.ok()) << decision.status();
+    EXPECT_TRUE(decision->refusal.ok()) << decision->refusal;
+    EXPECT_EQ(decision->outcome, v1::ChangeResult::CONFLICT);
+    ASSERT_EQ(decision->conflicts.size(), 1u);
+    const v1::Conflict& conflict = decision->conflicts[0];
+    EXPECT_EQ(conflict.target(), kPolice);
+    EXPECT_EQ(conflict.field(), "display_name");
+    ASSERT_EQ(conflict.candidates_size(), 2);
+    EXPECT_EQ(conflict.candidates(0).display_value(),
+              "Staffordshire Police (probation's edit)");
+    EXPECT_EQ(conflict.candidates(0).organisation(), kProbation);
+    EXPECT_EQ(conflict.candidates(1).display_value(), "Staffordshire Police");
+    EXPECT_EQ(conflict.candidates(1).organisation(), kPolice);
+    EXPECT_EQ(conflict.candidates(1).change_id(), "r1:1");
+    EXPECT_EQ(conflict.provisional_winner(), later ? 1 : 0);
+    // The later edit is applied meanwhile; the earlier changes nothing.
+    EXPECT_EQ(decision->logged.has_value(), later);
+    if (later) {
+      EXPECT_EQ(decision->logged->plan(), "");
+    }
+  }
+}
+
 // The delete of kAction, change "r2:1" of kProbation's replica r2, made on
 // version 4 (the seed's).
 v1::Change ProbationDelete() {
@@ -433,6 +476,52 @@ TEST_F(ChangeDecisionTest, APushedCreateUnderADeletedParentIsKeptInAConflict) {
               HasSubstr("parent plans/p/activities/channel is deleted"));
 }
 
+// An edit and a delete of an organisation that did not see each other: the
+// delete stands and the edit is kept in a conflict, in either order.
+TEST_F(ChangeDecisionTest, AnEditAndADeleteOfAnOrganisationConflict) {
+  v1::Change edit = Change(kPolice, v1::Change::UPDATE);
+  v1::FieldChange* field = edit.add_fields();
+  field->set_field("display_name");
+  v1::Organisation value;
+  value.set_display_name("Staffordshire Police");
+  field->set_value(value.SerializeAsString());
+  field->set_base_sequence(1);
+  v1::Change deletes = ProbationDelete();
+  deletes.set_target(kPolice);
+  deletes.set_seen_sequence(1);
+  const storage::Entity seed = *stored_.Get(kPolice);
+
+  storage::Entity& deleted_first = stored_.At(kPolice);
+  deleted_first.set_deleted(true);
+  *deleted_first.mutable_lifecycle_version() = VersionOf(deletes, 5);
+  absl::StatusOr<ChangeDecision> edit_last = stored_.Decide(edit);
+  ASSERT_TRUE(edit_last.ok()) << edit_last.status();
+
+  storage::Entity& edited_first = stored_.At(kPolice);
+  edited_first = seed;
+  edited_first.set_resource([&] {
+    v1::Organisation edited;
+    edited.set_name(kPolice);
+    edited.set_display_name("Staffordshire Police");
+    return edited.SerializeAsString();
+  }());
+  (*edited_first.mutable_field_versions())["display_name"] = VersionOf(edit, 5);
+  absl::StatusOr<ChangeDecision> delete_last = stored_.Decide(deletes);
+  ASSERT_TRUE(delete_last.ok()) << delete_last.status();
+
+  for (const ChangeDecision* decision : {&*edit_last, &*delete_last}) {
+    EXPECT_EQ(decision->outcome, v1::ChangeResult::CONFLICT);
+    ASSERT_EQ(decision->conflicts.size(), 1u);
+    const v1::Conflict& conflict = decision->conflicts[0];
+    EXPECT_EQ(conflict.target(), kPolice);
+    EXPECT_EQ(conflict.field(), "display_name");
+    EXPECT_TRUE(conflict.candidates(0).deletes());
+    EXPECT_EQ(conflict.candidates(1).display_value(), "Staffordshire Police");
+  }
+  EXPECT_EQ(delete_last->conflicts[0].SerializeAsString(),
+            edit_last->conflicts[0].SerializeAsString());
+}
+
 // A delete conflicts only with an edit it did not see, by another replica.
 TEST_F(ChangeDecisionTest, ADeleteDoesNotConflictWithWhatItSaw) {
   v1::Change edit = Change(kAction, v1::Change::UPDATE);
@@ -495,10 +584,22 @@ TEST_F(ChangeDecisionTest, KindRulesHoldForPushesAsForDirectCalls) {
   absl::StatusOr<ChangeDecision> decision = stored_.Decide(update);
   ASSERT_TRUE(decision.ok());
   EXPECT_THAT(decision->refusal.message(), HasSubstr("append-only"));
-  decision = stored_.Decide(Change("plans/p/conflicts/c", v1::Change::CREATE));
-  ASSERT_TRUE(decision.ok());
-  EXPECT_THAT(decision->refusal.message(),
-              HasSubstr("created by the plan service"));
+  for (const char* conflict :
+       {"plans/p/conflicts/c",
+        "organisations/staffordshire-police/conflicts/c"}) {
+    decision = stored_.Decide(Change(conflict, v1::Change::CREATE));
+    ASSERT_TRUE(decision.ok());
+    EXPECT_THAT(decision->refusal.message(),
+                HasSubstr("created by the plan service"))
+        << conflict;
+    v1::Change rewrite = Change(conflict, v1::Change::UPDATE);
+    rewrite.add_fields()->set_field("candidates");
+    decision = stored_.Decide(rewrite);
+    ASSERT_TRUE(decision.ok());
+    EXPECT_THAT(decision->refusal.message(),
+                HasSubstr("changes only by being resolved"))
+        << conflict;
+  }
   v1::Change bad = Change(kAction, v1::Change::UPDATE);
   v1::FieldChange* field = bad.add_fields();
   field->set_field("etag");
@@ -537,6 +638,47 @@ TEST_F(ChangeDecisionTest, RolesDecideAsForTheDirectCall) {
   decision = stored_.Decide(change, &access, "organisations/outsider");
   ASSERT_TRUE(decision.ok());
   EXPECT_THAT(decision->refusal.message(), HasSubstr("not a member"));
+}
+
+// A pushed resolve of an organisation's conflict is the organisation's, or
+// an administrator's: a role in a plan gives none.
+TEST_F(ChangeDecisionTest, AnOrganisationsConflictIsResolvedByItOrAnAdmin) {
+  const std::string name = absl::StrCat(kPolice, "/conflicts/c");
+  v1::Conflict open;
+  open.set_name(name);
+  open.set_target(kPolice);
+  open.set_field("display_name");
+  open.set_state(v1::Conflict::OPEN);
+  stored_.Put(open, 6);
+  v1::Member owner;
+  owner.set_name(absl::StrCat(kPlan, "/members/staffordshire-probation"));
+  owner.set_role(v1::OWNER);
+  stored_.Put(owner, 7);
+  v1::Change resolve = Change(name, v1::Change::UPDATE);
+  v1::Conflict value;
+  value.set_state(v1::Conflict::RESOLVED);
+  v1::FieldChange* state = resolve.add_fields();
+  state->set_field("state");
+  state->set_value(value.SerializeAsString());
+  state->set_base_sequence(6);
+  const AccessControl access({"organisations/administrator"});
+  for (const auto& [caller, allowed] :
+       {std::pair<std::string, bool>{kPolice, true},
+        {"organisations/administrator", true},
+        {kProbation, false}}) {
+    absl::StatusOr<ChangeDecision> decision =
+        stored_.Decide(resolve, &access, caller);
+    ASSERT_TRUE(decision.ok()) << decision.status();
+    if (allowed) {
+      EXPECT_TRUE(decision->refusal.ok())
+          << caller << ": " << decision->refusal;
+      EXPECT_TRUE(decision->logged.has_value()) << caller;
+    } else {
+      EXPECT_EQ(ErrorReason(decision->refusal), "NOT_ADMINISTRATOR");
+      EXPECT_THAT(decision->refusal.message(),
+                  HasSubstr("conflicts of organisations other than itself"));
+    }
+  }
 }
 
 TEST_F(ChangeDecisionTest, ADeleteOfADeletedResourceChangesNothing) {

@@ -55,15 +55,16 @@ constexpr char kAction[] = "plans/p/activities/channel/actions/refer";
 constexpr char kPolice[] = "organisations/police";
 constexpr char kCouncil[] = "organisations/council";
 
-// What a replica holds for the plan: name -> (resource bytes, deleted).
+// What a replica holds for the plan and of the organisations: name ->
+// (resource bytes, deleted).
 using State = std::map<std::string, std::pair<std::string, bool>>;
 
 State StateOf(Store& store) {
   State state;
   std::unique_ptr<ReadView> view = store.NewReadView();
   for (Kind kind : kReplicatedKinds) {
-    const std::string prefix = kind == Kind::kOrganisation ? "organisations/"
-                               : kind == Kind::kPlan       ? kPlan
+    const std::string prefix = IsPlanless(kind)      ? "organisations/"
+                               : kind == Kind::kPlan ? kPlan
                                                      : absl::StrCat(kPlan, "/");
     EXPECT_TRUE(view->Scan(Cf::kEntities, EntityKeyPrefix(kind, prefix), "",
                            [&](absl::string_view key, absl::string_view value) {
@@ -259,15 +260,16 @@ class SyncTest : public ::testing::Test {
     return UpdateAction(node, fields, "rag");
   }
 
-  std::vector<v1::Conflict> Conflicts(Node& node) {
+  // The conflicts of the plan, or of the organisation `parent`.
+  std::vector<v1::Conflict> Conflicts(Node& node,
+                                      const std::string& parent = kPlan) {
     std::vector<v1::Conflict> conflicts;
     ListRequest list;
-    list.parent = kPlan;
-    std::vector<std::unique_ptr<v1::Conflict>> items;
+    list.parent = parent;
     std::string token;
     EXPECT_TRUE(node.resources
                     ->List(
-                        Kind::kConflict, list, {},
+                        ConflictKindOf(parent), list, {},
                         [&] {
                           conflicts.emplace_back();
                           return &conflicts.back();
@@ -275,6 +277,40 @@ class SyncTest : public ::testing::Test {
                         &token)
                     .ok());
     return conflicts;
+  }
+
+  // Every conflict `node` holds: the plan's and each seeded organisation's.
+  std::vector<v1::Conflict> AllConflicts(Node& node) {
+    std::vector<v1::Conflict> all = Conflicts(node);
+    for (const char* organisation :
+         {kPolice, kCouncil, "organisations/entrust"}) {
+      for (v1::Conflict& conflict : Conflicts(node, organisation)) {
+        all.push_back(std::move(conflict));
+      }
+    }
+    return all;
+  }
+
+  // Sets the display name of `organisation` on `node`.
+  static absl::Status RenameOrganisation(Node& node,
+                                         const std::string& organisation,
+                                         const std::string& display_name) {
+    v1::Organisation fields;
+    fields.set_name(organisation);
+    fields.set_display_name(display_name);
+    google::protobuf::FieldMask mask;
+    mask.add_paths("display_name");
+    v1::Organisation out;
+    return node.resources->Update(Kind::kOrganisation, fields, mask, Actor(),
+                                  &out);
+  }
+
+  v1::Organisation OrganisationAt(Node& node, const std::string& name) {
+    v1::Organisation organisation;
+    EXPECT_TRUE(
+        node.resources->Get(Kind::kOrganisation, name, Actor(), &organisation)
+            .ok());
+    return organisation;
   }
 
   // `a` and `b` set the action's RAG concurrently (RED, then GREEN) and
@@ -1481,7 +1517,7 @@ std::vector<std::string> OrderFreeState(
     std::unique_ptr<google::protobuf::Message> resource =
         NewResource(parsed.kind());
     EXPECT_TRUE(resource->ParseFromString(value.first));
-    if (parsed.kind() != Kind::kConflict) {
+    if (!IsConflict(parsed.kind())) {
       for (const char* field : {"etag", "update_time"}) {
         resource->GetReflection()->ClearField(
             resource.get(), resource->GetDescriptor()->FindFieldByName(field));
@@ -1503,6 +1539,109 @@ std::vector<std::string> OrderFreeState(
   }
   std::sort(state.begin(), state.end());
   return state;
+}
+
+// An organisation belongs to no plan; concurrent edits of it open a conflict
+// all the same, kept with the organisation (organisations/{org}/conflicts/)
+// and replicated with it to every agent, in either order of syncs.
+TEST_F(SyncTest, ConcurrentOrganisationEditsKeepBothCandidates) {
+  const absl::Time start = time_.Now();
+  std::optional<std::vector<std::string>> first;
+  for (const bool a_first : {true, false}) {
+    SCOPED_TRACE(a_first ? "a syncs first" : "b syncs first");
+    TearDown();  // a fresh service and store for each order
+    time_.Set(start);
+    SetUp();
+    std::unique_ptr<Agent> a = NewAgent("a", kPolice);
+    std::unique_ptr<Agent> b = NewAgent("b", kCouncil);
+    ASSERT_TRUE(a->Sync().ok());
+    ASSERT_TRUE(b->Sync().ok());
+    ASSERT_TRUE(
+        RenameOrganisation(a->node, kPolice, "Staffordshire Police").ok());
+    // b's edit is the later one (see time_).
+    ASSERT_TRUE(
+        RenameOrganisation(b->node, kPolice, "Police (Staffordshire)").ok());
+    Agent& one = a_first ? *a : *b;
+    Agent& other = a_first ? *b : *a;
+    ASSERT_TRUE(one.Sync().ok());
+    absl::StatusOr<v1::SyncNowResponse> second = other.Sync();
+    ASSERT_TRUE(second.ok()) << second.status();
+    EXPECT_EQ(second->conflicts(), 1);
+    ExpectConverged({a.get(), b.get()});
+    for (Node* node : {service_.get(), &a->node, &b->node}) {
+      EXPECT_TRUE(Conflicts(*node).empty());  // none in the plan
+      const std::vector<v1::Conflict> conflicts = Conflicts(*node, kPolice);
+      ASSERT_EQ(conflicts.size(), 1u);
+      const v1::Conflict& conflict = conflicts[0];
+      EXPECT_TRUE(absl::StartsWith(conflict.name(),
+                                   absl::StrCat(kPolice, "/conflicts/")))
+          << conflict.name();
+      EXPECT_EQ(conflict.state(), v1::Conflict::OPEN);
+      EXPECT_EQ(conflict.target(), kPolice);
+      EXPECT_EQ(conflict.field(), "display_name");
+      std::set<std::pair<std::string, std::string>> candidates;
+      for (const v1::Conflict::Candidate& candidate : conflict.candidates()) {
+        candidates.emplace(candidate.display_value(), candidate.organisation());
+      }
+      EXPECT_EQ(candidates, (std::set<std::pair<std::string, std::string>>{
+                                {"Staffordshire Police", kPolice},
+                                {"Police (Staffordshire)", kCouncil}}));
+      EXPECT_EQ(
+          conflict.candidates(conflict.provisional_winner()).display_value(),
+          "Police (Staffordshire)");
+      // The later edit (b's) is applied meanwhile, everywhere.
+      EXPECT_EQ(OrganisationAt(*node, kPolice).display_name(),
+                "Police (Staffordshire)");
+      v1::Conflict got;
+      EXPECT_TRUE(
+          node->resources
+              ->Get(Kind::kOrganisationConflict, conflict.name(), Actor(), &got)
+              .ok());
+    }
+    EXPECT_EQ(a->replica.Status().open_conflicts(), 1);
+    std::map<std::string, std::string> agent_of = {
+        {a->node.store->replica_id(), "a"}, {b->node.store->replica_id(), "b"}};
+    std::vector<std::string> state = OrderFreeState(*service_->store, agent_of);
+    if (!first.has_value()) {
+      first = std::move(state);
+    } else {
+      EXPECT_EQ(state, *first);
+    }
+
+    // An agent that bootstraps later has it too, from its snapshot.
+    std::unique_ptr<Agent> late = NewAgent("late", kCouncil);
+    absl::StatusOr<v1::SyncNowResponse> moved = late->Sync();
+    ASSERT_TRUE(moved.ok()) << moved.status();
+    EXPECT_TRUE(moved->snapshot());
+    EXPECT_EQ(Conflicts(late->node, kPolice).size(), 1u);
+
+    // Resolving it at an agent, offline, is an ordinary change that
+    // replicates.
+    v1::ResolveConflictRequest resolve;
+    resolve.set_name(Conflicts(a->node, kPolice)[0].name());
+    for (int i = 0; i < 2; ++i) {
+      if (Conflicts(a->node, kPolice)[0].candidates(i).display_value() ==
+          "Staffordshire Police") {
+        resolve.set_candidate(i);
+      }
+    }
+    v1::Conflict resolved;
+    const absl::Status status = a->node.resources->ResolveConflict(
+        resolve, Actor{.organisation = kPolice}, &resolved);
+    ASSERT_TRUE(status.ok()) << status;
+    EXPECT_EQ(resolved.state(), v1::Conflict::RESOLVED);
+    EXPECT_EQ(OrganisationAt(a->node, kPolice).display_name(),
+              "Staffordshire Police");
+    ExpectConverged({a.get(), b.get(), late.get()});
+    for (Node* node : {service_.get(), &b->node, &late->node}) {
+      EXPECT_EQ(OrganisationAt(*node, kPolice).display_name(),
+                "Staffordshire Police");
+      EXPECT_EQ(Conflicts(*node, kPolice)[0].state(), v1::Conflict::RESOLVED);
+      EXPECT_EQ(Conflicts(*node, kPolice)[0].resolution().organisation(),
+                kPolice);
+    }
+    EXPECT_EQ(b->replica.Status().open_conflicts(), 0);
+  }
 }
 
 // Each scenario is a set of offline edits on separate agents. Run in every
@@ -1550,6 +1689,17 @@ TEST_F(SyncTest, EveryOrderOfSyncsEndsInTheSameStateAndConflicts) {
   // and the report time and organisation the agent fills in), each of which
   // the delete of its action's activity reaches.
   constexpr size_t kProgressUpdateFields = 4;
+  const Edit rename_police = [](Node& node) {
+    return RenameOrganisation(node, kPolice, "Staffordshire Police");
+  };
+  const Edit rename_police_again = [](Node& node) {
+    return RenameOrganisation(node, kPolice, "Police (Staffordshire)");
+  };
+  const Edit delete_police = [](Node& node) {
+    v1::Organisation deleted;
+    return node.resources->Delete(Kind::kOrganisation, kPolice, "", Actor(),
+                                  &deleted);
+  };
   struct Scenario {
     std::string name;
     std::vector<std::pair<std::string, Edit>> edits;  // organisation, edit
@@ -1597,6 +1747,12 @@ TEST_F(SyncTest, EveryOrderOfSyncsEndsInTheSameStateAndConflicts) {
         {kCouncil, delete_activity},
         {"organisations/entrust", delete_plan}},
        2},
+      {"two edits of an organisation",
+       {{kPolice, rename_police}, {kCouncil, rename_police_again}},
+       1},
+      {"an edit and a delete of an organisation",
+       {{kPolice, rename_police}, {kCouncil, delete_police}},
+       1},
   };
   // Every run starts at the same time, so that its edits are made at the
   // same times whatever the order they are then synced in.
@@ -1627,7 +1783,7 @@ TEST_F(SyncTest, EveryOrderOfSyncsEndsInTheSameStateAndConflicts) {
       std::vector<Agent*> all;
       for (const auto& agent : agents) all.push_back(agent.get());
       ExpectConverged(all);
-      EXPECT_EQ(Conflicts(*service_).size(), scenario.conflicts);
+      EXPECT_EQ(AllConflicts(*service_).size(), scenario.conflicts);
       std::vector<std::string> state =
           OrderFreeState(*service_->store, agent_of);
       if (!first.has_value()) {
