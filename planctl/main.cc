@@ -633,16 +633,19 @@ class Cli {
       return ResolveConflict(args[1]);
     }
     return UsageError(
-        "conflicts list PLAN, or conflicts resolve NAME "
+        "conflicts list PLAN|ORGANISATION, or conflicts resolve NAME "
         "--candidate=N|--value=V");
   }
 
-  int ListConflicts(const std::string& plan_name) {
-    if (!plan::ResourceName::ParseAs(plan::Kind::kPlan, plan_name).ok()) {
-      return UsageError(absl::StrCat("\"", plan_name, "\" is not a plan name"));
+  // The conflicts of a plan, or of an organisation.
+  int ListConflicts(const std::string& parent) {
+    if (!plan::ResourceName::ParseAs(plan::Kind::kPlan, parent).ok() &&
+        !plan::ResourceName::ParseAs(plan::Kind::kOrganisation, parent).ok()) {
+      return UsageError(absl::StrCat(
+          "\"", parent, "\" is not a plan or an organisation name"));
     }
     v1::ListConflictsRequest request;
-    request.set_parent(plan_name);
+    request.set_parent(parent);
     request.set_filter(options_.filter);
     request.set_page_size(std::min(options_.page_size, 1000));
     std::vector<std::unique_ptr<Message>> conflicts;
@@ -700,7 +703,8 @@ class Cli {
   }
 
   int ResolveConflict(const std::string& name) {
-    if (!plan::ResourceName::ParseAs(plan::Kind::kConflict, name).ok()) {
+    absl::StatusOr<plan::ResourceName> parsed = plan::ResourceName::Parse(name);
+    if (!parsed.ok() || !plan::IsConflict(parsed->kind())) {
       return UsageError(absl::StrCat("\"", name, "\" is not a conflict name"));
     }
     if (options_.candidate.has_value() == options_.value.has_value()) {
@@ -812,12 +816,15 @@ absl::Span<const Command> Cli::Commands() {
        "conflicts, and changes the plan service refused.\n",
        &Cli::SyncStatus},
       {"conflicts",
-       "conflicts list PLAN | conflicts resolve NAME --candidate=N|--value=V",
+       "conflicts list PLAN|ORGANISATION | conflicts resolve NAME "
+       "--candidate=N|--value=V",
        "Concurrent edits of one field that could not be merged are kept as\n"
        "conflicts, every candidate with its organisation; the later edit is\n"
-       "applied meanwhile.\n"
+       "applied meanwhile. A plan keeps the conflicts of what is in it; an\n"
+       "organisation, those of its own record (organisations/ORG/conflicts).\n"
        "  planctl conflicts list plans/south-staffordshire "
        "--filter='state = OPEN'\n"
+       "  planctl conflicts list organisations/staffordshire-police\n"
        "  planctl conflicts resolve plans/south-staffordshire/conflicts/ID "
        "--candidate=1\n"
        "  planctl conflicts resolve plans/south-staffordshire/conflicts/ID "
