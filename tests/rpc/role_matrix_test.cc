@@ -611,6 +611,147 @@ TEST_F(RoleMatrixTest, AnOrganisationWithNoRoleChangesNothing) {
       plans_->UpdateOrganisation(As(outsider).get(), own, &renamed).ok());
 }
 
+// An organisation's conflicts are like the organisation (docs/security.md):
+// every caller lists and reads them (every agent holds them); the
+// organisation itself resolves its own, and administrators any; no role in
+// any plan gives more. A refused resolve, direct or pushed, writes nothing.
+TEST_F(RoleMatrixTest, AnOrganisationsConflictsAreResolvedByItOrAnAdmin) {
+  const std::string police = OrganisationOf(Who::kEditor);
+  // Two replicas of the service's own organisation rename the police from
+  // the same version: a conflict, kept with the police.
+  const auto open_conflict = [&](const std::string& round) {
+    const absl::StatusOr<std::optional<storage::Entity>> stored =
+        store_->NewReadView()->GetEntity(*ResourceName::Parse(police));
+    ASSERT_TRUE(stored.ok() && stored->has_value());
+    const uint64_t base =
+        (*stored)->field_versions().at("display_name").service_sequence();
+    for (const char* name :
+         {"Staffordshire Police", "Police (Staffordshire)"}) {
+      v1::PushRequest request;
+      request.set_replica_id(absl::StrCat("r-", round, "-", name[0] == 'S'));
+      v1::Change* change = request.add_changes();
+      change->set_change_id(absl::StrCat(request.replica_id(), ":1"));
+      change->set_replica_id(request.replica_id());
+      change->set_hlc(clock_.Now());
+      change->set_target(police);
+      change->set_operation(v1::Change::UPDATE);
+      v1::FieldChange* field = change->add_fields();
+      field->set_field("display_name");
+      v1::Organisation value;
+      value.set_display_name(name);
+      field->set_value(value.SerializeAsString());
+      field->set_base_sequence(base);
+      v1::PushResponse pushed;
+      ASSERT_NO_FATAL_FAILURE(
+          Ok(sync_->Push(As("").get(), request, &pushed), name));
+      ASSERT_EQ(pushed.results_size(), 1);
+      EXPECT_NE(pushed.results(0).outcome(), v1::ChangeResult::REJECTED);
+    }
+  };
+  ASSERT_NO_FATAL_FAILURE(open_conflict("one"));
+  std::string conflict;
+  for (Who who : {Who::kOutsider, Who::kViewer, Who::kEditor, Who::kOwner,
+                  Who::kCountyOwner, Who::kAdmin}) {
+    v1::ListConflictsRequest list;
+    list.set_parent(police);
+    list.set_filter("state = OPEN");
+    v1::ListConflictsResponse listed;
+    ASSERT_NO_FATAL_FAILURE(
+        Ok(plans_->ListConflicts(As(OrganisationOf(who)).get(), list, &listed),
+           WhoName(who)));
+    ASSERT_EQ(listed.conflicts_size(), 1) << WhoName(who);
+    conflict = listed.conflicts(0).name();
+    EXPECT_EQ(conflict.rfind(absl::StrCat(police, "/conflicts/"), 0), 0u);
+    v1::GetConflictRequest get;
+    get.set_name(conflict);
+    v1::Conflict got;
+    ASSERT_NO_FATAL_FAILURE(
+        Ok(plans_->GetConflict(As(OrganisationOf(who)).get(), get, &got),
+           WhoName(who)));
+  }
+  const uint64_t before = store_->last_sequence();
+  for (Who who :
+       {Who::kOutsider, Who::kViewer, Who::kOwner, Who::kCountyOwner}) {
+    v1::ResolveConflictRequest request;
+    request.set_name(conflict);
+    request.set_candidate(0);
+    v1::Conflict resolved;
+    const grpc::Status status = plans_->ResolveConflict(
+        As(OrganisationOf(who)).get(), request, &resolved);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+        << WhoName(who) << ": " << status.error_message();
+    EXPECT_EQ(ReasonOf(status), "NOT_ADMINISTRATOR") << WhoName(who);
+  }
+  {
+    // Pushed, as an agent of another organisation would resolve it.
+    v1::PushRequest request;
+    request.set_replica_id("r-outsider");
+    v1::Change* change = request.add_changes();
+    change->set_change_id("r-outsider:1");
+    change->set_replica_id("r-outsider");
+    change->set_hlc(clock_.Now());
+    change->set_target(conflict);
+    change->set_operation(v1::Change::UPDATE);
+    v1::FieldChange* field = change->add_fields();
+    field->set_field("state");
+    v1::Conflict value;
+    value.set_state(v1::Conflict::RESOLVED);
+    field->set_value(value.SerializeAsString());
+    field->set_base_sequence(before);
+    v1::PushResponse pushed;
+    ASSERT_NO_FATAL_FAILURE(Ok(
+        sync_->Push(As(OrganisationOf(Who::kOutsider)).get(), request, &pushed),
+        "push"));
+    ASSERT_EQ(pushed.results_size(), 1);
+    EXPECT_EQ(pushed.results(0).outcome(), v1::ChangeResult::REJECTED);
+  }
+  EXPECT_EQ(store_->last_sequence(), before);
+
+  // The police resolve their own; an administrator resolves the next.
+  for (const auto& [who, round] :
+       {std::pair<Who, std::string>{Who::kEditor, "one"},
+        {Who::kAdmin, "two"}}) {
+    if (round != "one") {
+      ASSERT_NO_FATAL_FAILURE(open_conflict(round));
+      v1::ListConflictsRequest list;
+      list.set_parent(police);
+      list.set_filter("state = OPEN");
+      v1::ListConflictsResponse listed;
+      ASSERT_NO_FATAL_FAILURE(
+          Ok(plans_->ListConflicts(As("").get(), list, &listed), "list"));
+      ASSERT_EQ(listed.conflicts_size(), 1);
+      conflict = listed.conflicts(0).name();
+    }
+    v1::ResolveConflictRequest request;
+    request.set_name(conflict);
+    v1::Organisation value;
+    value.set_display_name(absl::StrCat("Chosen by ", WhoName(who)));
+    request.set_value(value.SerializeAsString());
+    v1::Conflict resolved;
+    ASSERT_NO_FATAL_FAILURE(
+        Ok(plans_->ResolveConflict(As(OrganisationOf(who)).get(), request,
+                                   &resolved),
+           WhoName(who)));
+    EXPECT_EQ(resolved.state(), v1::Conflict::RESOLVED);
+    v1::GetOrganisationRequest get;
+    get.set_name(police);
+    v1::Organisation now;
+    ASSERT_NO_FATAL_FAILURE(
+        Ok(plans_->GetOrganisation(As("").get(), get, &now), "get"));
+    EXPECT_EQ(now.display_name(), absl::StrCat("Chosen by ", WhoName(who)));
+  }
+
+  // The parent is an organisation that exists, named as one.
+  v1::ListConflictsRequest list;
+  v1::ListConflictsResponse listed;
+  list.set_parent("organisations/Police");
+  EXPECT_EQ(plans_->ListConflicts(As(police).get(), list, &listed).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  list.set_parent("organisations/nobody");
+  EXPECT_EQ(plans_->ListConflicts(As(police).get(), list, &listed).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
 // Permission is decided before existence: a missing resource of a plan the
 // caller may not read is PERMISSION_DENIED, not NOT_FOUND.
 TEST_F(RoleMatrixTest, NothingIsToldOfAPlanTheCallerMayNotRead) {
