@@ -498,6 +498,102 @@ TEST_F(SyncE2eTest, OfflineEditsMergeAndConcurrentRagEditsBecomeAConflict) {
   }
 }
 
+// An organisation's record edited in two places at once (at its agent, and
+// at the service) is one conflict kept with the organisation
+// (organisations/{org}/conflicts/{id}). Every agent holds it: a person lists
+// it with planctl at any agent, and resolves it at their own organisation's;
+// another organisation may not.
+TEST_F(SyncE2eTest, AnOrganisationsConcurrentEditsAreAConflictItResolves) {
+  ASSERT_TRUE(SyncNow(*police_).ok());
+  ASSERT_TRUE(SyncNow(*council_).ok());
+  const auto rename = [&](const std::shared_ptr<grpc::Channel>& channel,
+                          const std::string& display_name) {
+    v1::UpdateOrganisationRequest request;
+    request.mutable_organisation()->set_name(kCouncil);
+    request.mutable_organisation()->set_display_name(display_name);
+    request.mutable_update_mask()->add_paths("display_name");
+    v1::Organisation updated;
+    const grpc::Status status = Plans(channel)->UpdateOrganisation(
+        NewContext(kCouncil).get(), request, &updated);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return updated;
+  };
+  const v1::Organisation at_agent =
+      rename(council_->NewChannel(), "South Staffs Council");
+  ASSERT_NO_FATAL_FAILURE(WaitUntilAfter(at_agent.update_time()));
+  rename(service_->NewChannel(), "South Staffordshire District Council");
+  absl::StatusOr<v1::SyncNowResponse> pushed = SyncNow(*council_);
+  ASSERT_TRUE(pushed.ok()) << pushed.status();
+  EXPECT_EQ(pushed->conflicts(), 1) << pushed->ShortDebugString();
+  ASSERT_TRUE(SyncNow(*police_).ok());
+  ASSERT_NO_FATAL_FAILURE(ExpectEveryoneAgrees());  // conflicts included
+
+  std::string conflict_name;
+  {
+    v1::ListConflictsRequest request;
+    request.set_parent(kCouncil);
+    v1::ListConflictsResponse response;
+    const grpc::Status status =
+        Plans(service_->NewChannel())
+            ->ListConflicts(NewContext().get(), request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    ASSERT_EQ(response.conflicts_size(), 1);
+    conflict_name = response.conflicts(0).name();
+  }
+  EXPECT_THAT(conflict_name,
+              ::testing::StartsWith(absl::StrCat(kCouncil, "/conflicts/")));
+  const Invocation listed =
+      Planctl({absl::StrCat("--server=", police_->address()), "conflicts",
+               "list", kCouncil, "--filter=state = OPEN"});
+  EXPECT_EQ(listed.code, 0) << listed.output;
+  EXPECT_THAT(listed.output, HasSubstr(conflict_name));
+  EXPECT_THAT(listed.output, HasSubstr("South Staffs Council"));
+  EXPECT_THAT(listed.output, HasSubstr("South Staffordshire District Council"));
+  absl::StatusOr<v1::SyncStatus> status = GetSyncStatus(*police_);
+  ASSERT_TRUE(status.ok()) << status.status();
+  EXPECT_EQ(status->open_conflicts(), 1);
+
+  // The police may not settle the council's record.
+  const Invocation refused =
+      Planctl({absl::StrCat("--server=", service_->address()),
+               absl::StrCat("--organisation=", kPolice), "conflicts", "resolve",
+               conflict_name, "--candidate=0"});
+  EXPECT_EQ(refused.code, 3) << refused.output;
+  EXPECT_THAT(refused.output, HasSubstr("other than itself"));
+
+  // A person at the council resolves it with a new value, at their agent.
+  const Invocation resolved = Planctl(
+      {absl::StrCat("--server=", council_->address()),
+       absl::StrCat("--organisation=", kCouncil), "conflicts", "resolve",
+       conflict_name, "--value=South Staffordshire Council"});
+  ASSERT_EQ(resolved.code, 0) << resolved.output;
+  EXPECT_THAT(resolved.output, HasSubstr("RESOLVED"));
+  ASSERT_TRUE(SyncNow(*council_).ok());
+  ASSERT_TRUE(SyncNow(*police_).ok());
+  ASSERT_NO_FATAL_FAILURE(ExpectEveryoneAgrees());
+  for (const auto& channel : {service_->NewChannel(), police_->NewChannel(),
+                              council_->NewChannel()}) {
+    v1::GetOrganisationRequest get;
+    get.set_name(kCouncil);
+    v1::Organisation organisation;
+    grpc::Status got =
+        Plans(channel)->GetOrganisation(NewContext().get(), get, &organisation);
+    ASSERT_TRUE(got.ok()) << got.error_message();
+    EXPECT_EQ(organisation.display_name(), "South Staffordshire Council");
+    v1::GetConflictRequest request;
+    request.set_name(conflict_name);
+    v1::Conflict conflict;
+    got = Plans(channel)->GetConflict(NewContext().get(), request, &conflict);
+    ASSERT_TRUE(got.ok()) << got.error_message();
+    EXPECT_EQ(conflict.state(), v1::Conflict::RESOLVED);
+    EXPECT_EQ(conflict.resolution().organisation(), kCouncil);
+  }
+  status = GetSyncStatus(*police_);
+  ASSERT_TRUE(status.ok()) << status.status();
+  EXPECT_EQ(status->open_conflicts(), 0);
+  EXPECT_EQ(status->rejected_size(), 0);
+}
+
 // Every kind of offline edit at once, on both agents while the service is
 // down: different fields of one action (both kept), one field edited
 // differently (one conflict), a create on each, and a delete on one agent

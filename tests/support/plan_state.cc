@@ -78,8 +78,8 @@ absl::Status FromGrpc(const grpc::Status& status, absl::string_view what) {
 }
 
 // Every resource of the plan that `stub` serves, deleted ones included: the
-// organisations, the plan, its strands, activities, actions, progress updates
-// and conflicts.
+// organisations and their conflicts, the plan, its strands, activities,
+// actions, progress updates and conflicts.
 absl::StatusOr<PlanState> ReadPlan(v1::PlanService::Stub& stub,
                                    absl::string_view plan_name) {
   const std::string kPlan(plan_name);
@@ -88,6 +88,13 @@ absl::StatusOr<PlanState> ReadPlan(v1::PlanService::Stub& stub,
   PlanState state;
   RETURN_IF_ERROR(ListAll(stub, &Stub::ListOrganisations,
                           AllOf<v1::ListOrganisationsRequest>(""), &state));
+  std::vector<std::string> organisations;
+  for (const auto& [name, served] : state) organisations.push_back(name);
+  for (const std::string& organisation : organisations) {
+    v1::ListConflictsRequest conflicts;
+    conflicts.set_parent(organisation);
+    RETURN_IF_ERROR(ListAll(stub, &Stub::ListConflicts, conflicts, &state));
+  }
   v1::GetPlanRequest get_plan;
   get_plan.set_name(kPlan);
   v1::Plan plan;

@@ -37,8 +37,8 @@ struct Served {
 using PlanState = std::map<std::string, Served>;
 
 // Every resource of plan `plan_name` that `stub` serves, deleted ones
-// included: the organisations, the plan, its strands, activities, actions,
-// progress updates and conflicts.
+// included: the organisations and their conflicts, the plan, its strands,
+// activities, actions, progress updates and conflicts.
 absl::StatusOr<PlanState> ReadPlan(prevent::plan::v1::PlanService::Stub& stub,
                                    absl::string_view plan_name);
 
