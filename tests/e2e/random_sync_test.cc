@@ -30,6 +30,7 @@
 #include <cstdlib>
 #include <functional>
 #include <iostream>
+#include <iterator>
 #include <limits>
 #include <map>
 #include <memory>
@@ -83,16 +84,16 @@ constexpr const char* kOrganisations[] = {
 constexpr uint64_t kNever = std::numeric_limits<uint64_t>::max();
 
 // What a replica holds of the plan and the organisations: name -> (resource
-// bytes, deleted). Conflicts are resources of the plan, so they are compared
-// too.
+// bytes, deleted). Conflicts are resources of the plan or of an
+// organisation, so they are compared too.
 using State = std::map<std::string, std::pair<std::string, bool>>;
 
 State StateOf(Store& store) {
   State state;
   std::unique_ptr<ReadView> view = store.NewReadView();
   for (Kind kind : kReplicatedKinds) {
-    const std::string prefix = kind == Kind::kOrganisation ? "organisations/"
-                               : kind == Kind::kPlan       ? kPlan
+    const std::string prefix = IsPlanless(kind)      ? "organisations/"
+                               : kind == Kind::kPlan ? kPlan
                                                      : absl::StrCat(kPlan, "/");
     EXPECT_TRUE(view->Scan(Cf::kEntities, EntityKeyPrefix(kind, prefix), "",
                            [&](absl::string_view key, absl::string_view value) {
@@ -664,6 +665,9 @@ class RandomSyncTest : public ::testing::Test {
   std::map<v1::ChangeResult::Outcome, int> outcomes_;
   std::map<std::string, int> faults_;
   int unlogged_checked_ = 0;
+  // Conflicts kept with an organisation, and how many of them were settled.
+  int organisation_conflicts_ = 0;
+  int organisation_conflicts_settled_ = 0;
 };
 
 // Records the changes agent `who` has made since the last call.
@@ -863,10 +867,19 @@ void RandomSyncTest::RandomStep(int step) {
       break;
     }
     case 8: {  // a conflict settled: a candidate chosen
-      const std::string target = Pick(Names(who, Kind::kConflict, kPlan));
+      // The plan's, or an organisation's.
+      std::vector<std::string> open = Names(who, Kind::kConflict, kPlan);
+      for (const char* organisation : kOrganisations) {
+        for (std::string& name :
+             Names(who, Kind::kOrganisationConflict, organisation)) {
+          open.push_back(std::move(name));
+        }
+      }
+      const std::string target = Pick(open);
       v1::Conflict conflict;
       if (target.empty() ||
-          !resources.Get(Kind::kConflict, target, actor, &conflict).ok() ||
+          !resources.Get(ConflictKindOf(target), target, actor, &conflict)
+               .ok() ||
           conflict.state() != v1::Conflict::OPEN) {
         break;
       }
@@ -912,23 +925,34 @@ void RandomSyncTest::CheckNothingLost(Node& service) {
   // The values conflicts keep, other than deletes, by target and field.
   std::map<std::pair<std::string, std::string>, std::vector<std::string>> texts;
   std::vector<v1::Conflict> conflicts;
-  {
+  // The plan's, and each organisation's.
+  std::vector<std::string> parents = {kPlan};
+  parents.insert(parents.end(), std::begin(kOrganisations),
+                 std::end(kOrganisations));
+  for (const std::string& parent : parents) {
     ListRequest list;
-    list.parent = kPlan;
+    list.parent = parent;
     std::string token;
     list.page_size = 1000;
     EXPECT_TRUE(service.resources
                     ->List(
-                        Kind::kConflict, list, {},
+                        ConflictKindOf(parent), list, {},
                         [&] {
                           conflicts.emplace_back();
                           return &conflicts.back();
                         },
                         &token)
                     .ok());
+    EXPECT_TRUE(token.empty()) << parent;
   }
   std::set<std::string> in_a_conflict;  // every candidate's change id
   for (const v1::Conflict& conflict : conflicts) {
+    if (ConflictKindOf(conflict.name()) == Kind::kOrganisationConflict) {
+      ++organisation_conflicts_;
+      if (conflict.state() == v1::Conflict::RESOLVED) {
+        ++organisation_conflicts_settled_;
+      }
+    }
     for (const auto& candidate : conflict.candidates()) {
       in_a_conflict.insert(candidate.change_id());
       candidates[{conflict.target(), conflict.field()}].insert(
@@ -971,11 +995,6 @@ void RandomSyncTest::CheckNothingLost(Node& service) {
         view->GetEntity(name);
     ASSERT_TRUE(entity.ok() && entity->has_value())
         << "accepted, but not at the service";
-    // Concurrent edits of an organisation still keep the later one and drop
-    // the other (an organisation belongs to no plan, so it has nowhere yet
-    // to keep a conflict: docs/architecture.md, promise 3). With this line
-    // removed, the checks below find those drops.
-    if (name.kind() == Kind::kOrganisation) continue;
     // A change that logged nothing must have changed nothing then.
     if (result.sequence() == 0 &&
         result.outcome() != v1::ChangeResult::CONFLICT) {
@@ -1013,7 +1032,7 @@ void RandomSyncTest::CheckNothingLost(Node& service) {
     if (change.operation() != v1::Change::UPDATE) continue;
     // Two settlements of one conflict that chose differently open a
     // conflict on the field it was about, with this one as a candidate.
-    if (name.kind() == Kind::kConflict &&
+    if (IsConflict(name.kind()) &&
         result.outcome() == v1::ChangeResult::CONFLICT &&
         in_a_conflict.count(change.change_id())) {
       continue;
@@ -1221,7 +1240,10 @@ TEST_F(RandomSyncTest, HostileNetworksConvergeAndLoseNothing) {
     std::cout << " " << v1::ChangeResult::Outcome_Name(outcome) << "=" << n;
   }
   std::cout << "\nchanges answered as no-ops and checked against the log: "
-            << unlogged_checked_ << "\nfaults:";
+            << unlogged_checked_
+            << "\nconflicts of organisations: " << organisation_conflicts_
+            << ", of which settled " << organisation_conflicts_settled_
+            << "\nfaults:";
   for (const auto& [fault, n] : faults_) std::cout << " " << fault << "=" << n;
   std::cout << std::endl;
   // Over many seeds every path of the merge runs.
