@@ -62,6 +62,7 @@
 #include "rocksdb/env.h"
 #include "rocksdb/file_system.h"
 #include "rocksdb/io_status.h"
+#include "tests/bench/process_stats.h"
 #include "tests/support/plan_service_process.h"
 #include "tests/support/plan_state.h"
 
@@ -145,45 +146,6 @@ double Seconds(absl::Duration d) { return absl::ToDoubleSeconds(d); }
 // ---------------------------------------------------------------------------
 // Processes.
 
-// The CPU time process `pid` has used so far (its CPU-time clock, which
-// counts threads that have ended).
-absl::StatusOr<absl::Duration> CpuTime(pid_t pid) {
-  clockid_t clock;
-  if (const int error = clock_getcpuclockid(pid, &clock); error != 0) {
-    return absl::InternalError(
-        absl::StrCat("clock_getcpuclockid(", pid, "): ", strerror(error)));
-  }
-  timespec now;
-  if (clock_gettime(clock, &now) != 0) {
-    return absl::InternalError(
-        absl::StrCat("CPU clock of process ", pid, ": ", strerror(errno)));
-  }
-  return absl::DurationFromTimespec(now);
-}
-
-// The number in field `field` (VmHWM, VmRSS, Threads) of process `pid`'s
-// /proc status: kB for the memory fields.
-absl::StatusOr<int64_t> ProcStatus(pid_t pid, absl::string_view field) {
-  const std::string path = absl::StrCat("/proc/", pid, "/status");
-  std::ifstream in(path);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!absl::StartsWith(line, absl::StrCat(field, ":"))) continue;
-    std::vector<absl::string_view> parts =
-        absl::StrSplit(line, absl::ByAnyChar(" \t"), absl::SkipEmpty());
-    int64_t value = 0;
-    if (parts.size() >= 2 && absl::SimpleAtoi(parts[1], &value)) return value;
-  }
-  return absl::InternalError(absl::StrCat("no ", field, " in ", path));
-}
-
-// The peak resident set of process `pid` (VmHWM), in MiB: since it started,
-// or since the last ResetPeakRss.
-absl::StatusOr<double> PeakRssMb(pid_t pid) {
-  ASSIGN_OR_RETURN(const int64_t kb, ProcStatus(pid, "VmHWM"));
-  return kb / 1024.0;
-}
-
 // The CPU time every process on the machine has used (/proc/stat: busy
 // time of all CPUs since boot, in ticks of 10 ms).
 absl::StatusOr<absl::Duration> MachineCpuTime() {
@@ -226,27 +188,12 @@ absl::Status ResetPeakRss(pid_t pid) {
   return absl::OkStatus();
 }
 
-// Waits until every process of `pids` is idle (under 2% of a CPU over
-// 100 ms), or 30 s have passed: the setup's background work (the agents'
-// flushes after their snapshots) is not charged to the fan-in.
+// Waits (at most 30 s) until every process of `pids` is idle: the setup's
+// background work (the agents' flushes after their snapshots) is not
+// charged to the fan-in.
 absl::Status WaitIdle(const std::vector<pid_t>& pids) {
-  const absl::Duration window = absl::Milliseconds(100);
-  const absl::Time give_up = absl::Now() + absl::Seconds(30);
-  while (absl::Now() < give_up) {
-    std::vector<absl::Duration> before;
-    for (pid_t pid : pids) {
-      ASSIGN_OR_RETURN(absl::Duration ran, CpuTime(pid));
-      before.push_back(ran);
-    }
-    absl::SleepFor(window);
-    bool idle = true;
-    for (size_t i = 0; i < pids.size(); ++i) {
-      ASSIGN_OR_RETURN(absl::Duration ran, CpuTime(pids[i]));
-      if (ran - before[i] > window / 50) idle = false;
-    }
-    if (idle) return absl::OkStatus();
-  }
-  Progress("still busy after 30 s; measuring anyway");
+  ASSIGN_OR_RETURN(const bool idle, bench::WaitIdle(pids, absl::Seconds(30)));
+  if (!idle) Progress("still busy after 30 s; measuring anyway");
   return absl::OkStatus();
 }
 

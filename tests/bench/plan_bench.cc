@@ -96,6 +96,7 @@
 #include "rocksdb/options.h"
 #include "rocksdb/write_batch.h"
 #include "tests/bench/fan_in.h"
+#include "tests/bench/process_stats.h"
 #include "tests/support/plan_service_process.h"
 #include "tests/support/plan_state.h"
 #include "tests/support/process.h"
@@ -295,23 +296,6 @@ absl::StatusOr<std::vector<ImportedAction>> ImportPlan(
 // ---------------------------------------------------------------------------
 // Closed-loop load from concurrent clients.
 
-// The CPU time process `pid` has used so far, to the nanosecond and
-// including threads that have ended (its CPU-time clock; /proc/PID/stat
-// counts 10 ms ticks, too coarse to tell idle from busy over 100 ms).
-absl::StatusOr<absl::Duration> CpuTime(pid_t pid) {
-  clockid_t clock;
-  if (const int error = clock_getcpuclockid(pid, &clock); error != 0) {
-    return absl::InternalError(
-        absl::StrCat("clock_getcpuclockid(", pid, "): ", strerror(error)));
-  }
-  timespec now;
-  if (clock_gettime(clock, &now) != 0) {
-    return absl::InternalError(
-        absl::StrCat("CPU clock of process ", pid, ": ", strerror(errno)));
-  }
-  return absl::DurationFromTimespec(now);
-}
-
 // The CPU time this process (the benchmark's clients) has used so far.
 absl::Duration SelfCpuTime() {
   rusage usage;
@@ -320,27 +304,12 @@ absl::Duration SelfCpuTime() {
          absl::DurationFromTimeval(usage.ru_stime);
 }
 
-// Waits until every process of `pids` is idle (ran under 2% of a CPU over
-// 100 ms), or 10 s have passed: background work one phase leaves (RocksDB
-// flushes and compactions) is then not charged to the next.
+// Waits (at most 10 s) until every process of `pids` is idle, so that
+// background work one phase leaves (RocksDB flushes and compactions) is not
+// charged to the next.
 absl::Status WaitIdle(const std::vector<pid_t>& pids) {
-  const absl::Duration window = absl::Milliseconds(100);
-  const absl::Time give_up = absl::Now() + absl::Seconds(10);
-  while (absl::Now() < give_up) {
-    std::vector<absl::Duration> before;
-    for (pid_t pid : pids) {
-      ASSIGN_OR_RETURN(absl::Duration ran, CpuTime(pid));
-      before.push_back(ran);
-    }
-    absl::SleepFor(window);
-    bool idle = true;
-    for (size_t i = 0; i < pids.size(); ++i) {
-      ASSIGN_OR_RETURN(absl::Duration ran, CpuTime(pids[i]));
-      if (ran - before[i] > window / 50) idle = false;
-    }
-    if (idle) return absl::OkStatus();
-  }
-  Progress("still busy after 10 s; measuring anyway");
+  ASSIGN_OR_RETURN(const bool idle, bench::WaitIdle(pids, absl::Seconds(10)));
+  if (!idle) Progress("still busy after 10 s; measuring anyway");
   return absl::OkStatus();
 }
 
@@ -535,23 +504,6 @@ grpc::Status EditDescription(v1::PlanService::Stub& stub,
 
 // ---------------------------------------------------------------------------
 // Processes.
-
-// The peak resident set of process `pid` so far (VmHWM), in MiB.
-absl::StatusOr<double> PeakRssMb(pid_t pid) {
-  const std::string path = absl::StrCat("/proc/", pid, "/status");
-  std::ifstream in(path);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!absl::StartsWith(line, "VmHWM:")) continue;
-    std::vector<absl::string_view> parts =
-        absl::StrSplit(line, ' ', absl::SkipEmpty());
-    int64_t kb = 0;
-    if (parts.size() >= 2 && absl::SimpleAtoi(parts[1], &kb)) {
-      return kb / 1024.0;
-    }
-  }
-  return absl::InternalError(absl::StrCat("no VmHWM in ", path));
-}
 
 absl::StatusOr<v1::SyncNowResponse> SyncNow(const SyncAgentProcess& agent) {
   auto stub = v1::AgentService::NewStub(agent.NewChannel());
