@@ -1097,18 +1097,10 @@ class Bench {
     if (!local.ok()) return local.status();
     results_.agent_edit_qps = local->rate();
 
-    RETURN_IF_ERROR(WaitIdle(Pids()));
-    Progress("push");
-    ASSIGN_OR_RETURN(absl::Duration service_cpu, CpuTime(service_->pid()));
-    ASSIGN_OR_RETURN(absl::Duration agent_cpu, CpuTime(large_agent_->pid()));
-    const absl::Time start = absl::Now();
-    ASSIGN_OR_RETURN(v1::SyncNowResponse moved, SyncNow(*large_agent_));
-    const absl::Duration took = absl::Now() - start;
-    ASSIGN_OR_RETURN(absl::Duration service_after, CpuTime(service_->pid()));
-    ASSIGN_OR_RETURN(absl::Duration agent_after, CpuTime(large_agent_->pid()));
-    results_.push_cpu_us = {
-        absl::ToDoubleMicroseconds(service_after - service_cpu) / edits,
-        absl::ToDoubleMicroseconds(agent_after - agent_cpu) / edits};
+    ASSIGN_OR_RETURN(const TimedPush push, TimePush("push", edits));
+    const v1::SyncNowResponse& moved = push.moved;
+    const absl::Duration took = push.took;
+    results_.push_cpu_us = push.cpu_us;
     if (moved.pushed() != edits) {
       return absl::InternalError(
           absl::StrCat("push moved ", moved.ShortDebugString()));
@@ -1118,6 +1110,31 @@ class Bench {
                              Seconds(took), moved.ShortDebugString()));
     return CheckAgentMatchesService(*service_, *large_agent_, kLargePlan,
                                     "the push");
+  }
+
+  // One timed SyncNow of the large agent, which pushes its `edits` offline
+  // edits (after the processes go idle), and the CPU per change it cost the
+  // service and the agent.
+  struct TimedPush {
+    v1::SyncNowResponse moved;
+    absl::Duration took;
+    std::pair<double, double> cpu_us;  // service, agent
+  };
+  absl::StatusOr<TimedPush> TimePush(absl::string_view what, int edits) {
+    RETURN_IF_ERROR(WaitIdle(Pids()));
+    Progress(what);
+    ASSIGN_OR_RETURN(absl::Duration service_cpu, CpuTime(service_->pid()));
+    ASSIGN_OR_RETURN(absl::Duration agent_cpu, CpuTime(large_agent_->pid()));
+    TimedPush push;
+    const absl::Time start = absl::Now();
+    ASSIGN_OR_RETURN(push.moved, SyncNow(*large_agent_));
+    push.took = absl::Now() - start;
+    ASSIGN_OR_RETURN(absl::Duration service_after, CpuTime(service_->pid()));
+    ASSIGN_OR_RETURN(absl::Duration agent_after, CpuTime(large_agent_->pid()));
+    push.cpu_us = {
+        absl::ToDoubleMicroseconds(service_after - service_cpu) / edits,
+        absl::ToDoubleMicroseconds(agent_after - agent_cpu) / edits};
+    return push;
   }
 
   // What the service does to action `j` of the contended push before the
@@ -1208,15 +1225,9 @@ class Bench {
                 });
     if (!concurrent.ok()) return concurrent.status();
 
-    RETURN_IF_ERROR(WaitIdle(Pids()));
-    Progress("contended push");
-    ASSIGN_OR_RETURN(absl::Duration service_cpu, CpuTime(service_->pid()));
-    ASSIGN_OR_RETURN(absl::Duration agent_cpu, CpuTime(large_agent_->pid()));
-    const absl::Time start = absl::Now();
-    ASSIGN_OR_RETURN(v1::SyncNowResponse moved, SyncNow(*large_agent_));
-    const absl::Duration took = absl::Now() - start;
-    ASSIGN_OR_RETURN(absl::Duration service_after, CpuTime(service_->pid()));
-    ASSIGN_OR_RETURN(absl::Duration agent_after, CpuTime(large_agent_->pid()));
+    ASSIGN_OR_RETURN(const TimedPush push, TimePush("contended push", edits));
+    const v1::SyncNowResponse& moved = push.moved;
+    const absl::Duration took = push.took;
     Progress(absl::StrFormat("pushed %d changes in %.3f s (%s)", edits,
                              Seconds(took), moved.ShortDebugString()));
     const int applied = edits - conflicts - merges;
@@ -1232,9 +1243,7 @@ class Bench {
     results_.push_contended_applied = moved.applied();
     results_.push_contended_merged = moved.merged();
     results_.push_contended_conflicts = moved.conflicts();
-    results_.push_contended_cpu_us = {
-        absl::ToDoubleMicroseconds(service_after - service_cpu) / edits,
-        absl::ToDoubleMicroseconds(agent_after - agent_cpu) / edits};
+    results_.push_contended_cpu_us = push.cpu_us;
     return CheckAgentMatchesService(*service_, *large_agent_, kLargePlan,
                                     "the contended push");
   }
