@@ -953,7 +953,9 @@ absl::Status PlanResources::ApplyChoice(Transaction& txn,
     ASSIGN_OR_RETURN(const ResourceName deleted, deleted_by(candidate));
     RETURN_IF_ERROR(Restore(txn, deleted, author));
   }
-  RETURN_IF_ERROR(Restore(txn, target, author));
+  // A deleted target comes back too, as the value chosen is to be seen (a
+  // live one under a deleted parent, as in a plain clash, stays there).
+  if (stored->deleted()) RETURN_IF_ERROR(Restore(txn, target, author));
   // A progress update is never edited: the value chosen is the one it was
   // created with, which it holds.
   if (!InfoOf(target.kind()).updatable) return absl::OkStatus();

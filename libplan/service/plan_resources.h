@@ -251,10 +251,11 @@ class PlanResources {
                                      google::protobuf::Message* out) const;
   // ResolveConflict's steps, within its commit, for `author` (already
   // authorized). Writes `chosen`, a choice of conflict `name`, to the field
-  // of the target `conflict` is about: a value, first restoring the target
-  // and every resource whose delete the conflict names (with their deleted
-  // ancestors); or the delete, which must still stand (FAILED_PRECONDITION,
-  // reason RESOURCE_RESTORED, when it does not).
+  // of the target `conflict` is about: a value, first restoring every
+  // resource whose delete the conflict names, and the target when it is
+  // deleted (each with its deleted ancestors); or the delete, which must
+  // still stand (FAILED_PRECONDITION, reason RESOURCE_RESTORED, when it does
+  // not).
   absl::Status ApplyChoice(Transaction& txn, const ResourceName& name,
                            const v1::Conflict& conflict,
                            const v1::Conflict::Candidate& chosen,

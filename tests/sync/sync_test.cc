@@ -827,6 +827,42 @@ TEST_F(SyncTest, ADeleteOfAParentThatSawAChildsEditOpensNoConflict) {
   }
 }
 
+// Settling a plain clash on an action whose activity was deleted since sets
+// the value and leaves the activity deleted: only a conflict with a delete
+// brings back what was deleted.
+TEST_F(SyncTest, ResolvingAClashUnderADeletedParentLeavesTheParentDeleted) {
+  std::unique_ptr<Agent> a = NewAgent("a", kPolice);
+  std::unique_ptr<Agent> b = NewAgent("b", kCouncil);
+  ASSERT_TRUE(a->Sync().ok());
+  ASSERT_TRUE(b->Sync().ok());
+  ASSERT_TRUE(SetRag(a->node, v1::RED).ok());
+  ASSERT_TRUE(SetRag(b->node, v1::GREEN).ok());
+  ASSERT_TRUE(a->Sync().ok());
+  ASSERT_TRUE(b->Sync().ok());
+  std::vector<v1::Conflict> conflicts = Conflicts(*service_);
+  ASSERT_EQ(conflicts.size(), 1u);
+  EXPECT_FALSE(conflicts[0].candidates(0).deletes());
+  v1::Activity deleted;
+  ASSERT_TRUE(service_->resources
+                  ->Delete(Kind::kActivity, kActivity, "", Actor(), &deleted)
+                  .ok());
+  v1::ResolveConflictRequest resolve;
+  resolve.set_name(conflicts[0].name());
+  resolve.set_candidate(0);
+  v1::Conflict resolved;
+  ASSERT_TRUE(
+      service_->resources->ResolveConflict(resolve, Actor(), &resolved).ok());
+  v1::Activity activity;
+  ASSERT_TRUE(
+      service_->resources->Get(Kind::kActivity, kActivity, Actor(), &activity)
+          .ok());
+  EXPECT_TRUE(activity.has_delete_time());
+  EXPECT_EQ(ActionAt(*service_).rag(),
+            conflicts[0].candidates(0).display_value() == "RED" ? v1::RED
+                                                                : v1::GREEN);
+  ExpectConverged({a.get(), b.get()});
+}
+
 TEST_F(SyncTest, RepeatedPushIsAnsweredDuplicateWithNoEffect) {
   std::unique_ptr<Agent> a = NewAgent("a", kPolice);
   ASSERT_TRUE(a->Sync().ok());
