@@ -905,7 +905,7 @@ absl::Status PlanResources::ResolveConflict(
                      OpenConflict(*this, txn, name, request.etag(), actor));
     ASSIGN_OR_RETURN(const v1::Conflict::Candidate chosen,
                      ChosenCandidate(request, conflict));
-    RETURN_IF_ERROR(ApplyChoice(txn, name, conflict, chosen, author));
+    RETURN_IF_ERROR(ApplyChoice(txn, name, conflict, chosen, author, &actor));
     const std::vector<const FieldDescriptor*> fields = {
         v1::Conflict::descriptor()->FindFieldByName("state"),
         v1::Conflict::descriptor()->FindFieldByName("resolution")};
@@ -919,7 +919,8 @@ absl::Status PlanResources::ApplyChoice(Transaction& txn,
                                         const ResourceName& name,
                                         const v1::Conflict& conflict,
                                         const v1::Conflict::Candidate& chosen,
-                                        const Author& author) const {
+                                        const Author& author,
+                                        const Actor* authorize) const {
   ASSIGN_OR_RETURN(const ResourceName target,
                    ResourceName::Parse(conflict.target()));
   const FieldDescriptor* field =
@@ -951,11 +952,13 @@ absl::Status PlanResources::ApplyChoice(Transaction& txn,
   for (const v1::Conflict::Candidate& candidate : conflict.candidates()) {
     if (!candidate.deletes()) continue;
     ASSIGN_OR_RETURN(const ResourceName deleted, deleted_by(candidate));
-    RETURN_IF_ERROR(Restore(txn, deleted, author));
+    RETURN_IF_ERROR(Restore(txn, deleted, author, authorize));
   }
   // A deleted target comes back too, as the value chosen is to be seen (a
   // live one under a deleted parent, as in a plain clash, stays there).
-  if (stored->deleted()) RETURN_IF_ERROR(Restore(txn, target, author));
+  if (stored->deleted()) {
+    RETURN_IF_ERROR(Restore(txn, target, author, authorize));
+  }
   // A progress update is never edited: the value chosen is the one it was
   // created with, which it holds.
   if (!InfoOf(target.kind()).updatable) return absl::OkStatus();
@@ -964,7 +967,8 @@ absl::Status PlanResources::ApplyChoice(Transaction& txn,
 
 absl::Status PlanResources::Restore(Transaction& txn,
                                     const ResourceName& resource,
-                                    const Author& author) const {
+                                    const Author& author,
+                                    const Actor* authorize) const {
   std::vector<ResourceName> chain = {resource};
   for (std::optional<ResourceName> p = resource.Parent(); p.has_value();
        p = p->Parent()) {
@@ -978,9 +982,11 @@ absl::Status PlanResources::Restore(Transaction& txn,
         google::protobuf::MessageFactory::generated_factory()
             ->GetPrototype(InfoOf(it->kind()).descriptor)
             ->New());
-    RETURN_IF_ERROR(UndeleteInTransaction(txn, *it, author,
-                                          /*authorize=*/nullptr,
-                                          scratch.get()));
+    // Undeleting through a conflict takes the right to undelete: an EDITOR
+    // who may resolve a conflict on its action may not bring back the
+    // activity or plan an OWNER deleted.
+    RETURN_IF_ERROR(
+        UndeleteInTransaction(txn, *it, author, authorize, scratch.get()));
   }
   return absl::OkStatus();
 }

@@ -250,20 +250,22 @@ class PlanResources {
                                      const Actor* authorize,
                                      google::protobuf::Message* out) const;
   // ResolveConflict's steps, within its commit, for `author` (already
-  // authorized). Writes `chosen`, a choice of conflict `name`, to the field
-  // of the target `conflict` is about: a value, first restoring every
-  // resource whose delete the conflict names, and the target when it is
-  // deleted (each with its deleted ancestors); or the delete, which must
+  // authorized to resolve it). Writes `chosen`, a choice of conflict `name`,
+  // to the field of the target `conflict` is about: a value, first restoring
+  // every resource whose delete the conflict names, and the target when it
+  // is deleted (each with its deleted ancestors), each of which `authorize`
+  // (unless null) must be allowed to undelete; or the delete, which must
   // still stand (FAILED_PRECONDITION, reason RESOURCE_RESTORED, when it does
   // not).
   absl::Status ApplyChoice(Transaction& txn, const ResourceName& name,
                            const v1::Conflict& conflict,
                            const v1::Conflict::Candidate& chosen,
-                           const Author& author) const;
+                           const Author& author, const Actor* authorize) const;
   // Undeletes `resource` and its ancestors, the highest first, where they
-  // are deleted.
+  // are deleted; PERMISSION_DENIED when `authorize` (unless null) may not
+  // undelete one of them.
   absl::Status Restore(Transaction& txn, const ResourceName& resource,
-                       const Author& author) const;
+                       const Author& author, const Actor* authorize) const;
   // Writes `value` (a resource with only `field` set) to `field` of
   // `target`. INVALID_ARGUMENT naming "value" when it is no such resource.
   absl::Status WriteChosenValue(Transaction& txn, const ResourceName& target,

@@ -752,6 +752,71 @@ TEST_F(RoleMatrixTest, AnOrganisationsConflictsAreResolvedByItOrAnAdmin) {
             grpc::StatusCode::NOT_FOUND);
 }
 
+// Choosing the edit in a conflict with a delete undeletes what was deleted,
+// and that takes the right to undelete it: the EDITOR who may resolve
+// conflicts on the action it leads may not bring back the activity its
+// OWNER deleted that way, and its attempt changes nothing; the OWNER may.
+TEST_F(RoleMatrixTest, ResolvingUndeletesOnlyWhatTheResolverMayUndelete) {
+  v1::DeleteActivityRequest remove;
+  remove.set_name(kLedActivity);
+  v1::Activity deleted;
+  ASSERT_NO_FATAL_FAILURE(
+      Ok(plans_->DeleteActivity(As(OrganisationOf(Who::kOwner)).get(), remove,
+                                &deleted),
+         "delete"));
+  // An edit of its action the delete did not see.
+  v1::PushResponse pushed;
+  ASSERT_NO_FATAL_FAILURE(
+      Ok(sync_->Push(As("").get(), RagPush("r-late", kLedAction, v1::BLUE),
+                     &pushed),
+         "push"));
+  ASSERT_EQ(pushed.results_size(), 1);
+  ASSERT_EQ(pushed.results(0).outcome(), v1::ChangeResult::CONFLICT);
+  v1::ListConflictsRequest list;
+  list.set_parent(kDistrict);
+  list.set_filter("state = OPEN");
+  v1::ListConflictsResponse listed;
+  ASSERT_NO_FATAL_FAILURE(
+      Ok(plans_->ListConflicts(As("").get(), list, &listed), "list"));
+  std::string conflict;
+  int edit = -1;
+  for (const v1::Conflict& open : listed.conflicts()) {
+    for (int i = 0; i < open.candidates_size(); ++i) {
+      if (open.candidates(i).deleted() == kLedActivity) conflict = open.name();
+    }
+    if (open.name() != conflict) continue;
+    for (int i = 0; i < open.candidates_size(); ++i) {
+      if (!open.candidates(i).deletes()) edit = i;
+    }
+  }
+  ASSERT_FALSE(conflict.empty()) << "no conflict with the activity's delete";
+  ASSERT_GE(edit, 0);
+
+  const auto resolve = [&](Who who) {
+    v1::ResolveConflictRequest request;
+    request.set_name(conflict);
+    request.set_candidate(edit);
+    v1::Conflict resolved;
+    return plans_->ResolveConflict(As(OrganisationOf(who)).get(), request,
+                                   &resolved);
+  };
+  const auto activity_deleted = [&] {
+    const absl::StatusOr<std::optional<storage::Entity>> stored =
+        store_->NewReadView()->GetEntity(*ResourceName::Parse(kLedActivity));
+    return stored.ok() && stored->has_value() && (*stored)->deleted();
+  };
+  const uint64_t before = store_->last_sequence();
+  const grpc::Status denied = resolve(Who::kEditor);
+  EXPECT_EQ(denied.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+      << denied.error_message();
+  EXPECT_EQ(ReasonOf(denied), "ROLE_TOO_LOW") << denied.error_message();
+  EXPECT_EQ(store_->last_sequence(), before);
+  EXPECT_TRUE(activity_deleted());
+
+  ASSERT_NO_FATAL_FAILURE(Ok(resolve(Who::kOwner), "owner"));
+  EXPECT_FALSE(activity_deleted());
+}
+
 // Permission is decided before existence: a missing resource of a plan the
 // caller may not read is PERMISSION_DENIED, not NOT_FOUND.
 TEST_F(RoleMatrixTest, NothingIsToldOfAPlanTheCallerMayNotRead) {
