@@ -1526,20 +1526,33 @@ TEST_F(SyncTest, ChangingSubscriptionsSendsWhatEntersAndLeavesTheScope) {
 }
 
 // What a scenario left at the service, as values that must not depend on the
-// order the agents synced in: each entity's data and whether it is deleted
-// (not its etag and update time, which say when the service took each
-// change); and each conflict's target, field and state, its candidates as a
-// set (value, whether it deletes, organisation, change) and the provisional
-// winner among them (not its name, times or candidate order). Replica ids,
-// random per run, are replaced by the agents' names.
+// order the agents synced in: each entity's data (its delete time among
+// them), whether it is deleted and the change its lifecycle version names
+// (its create, or the delete it keeps), but not its etag and update time,
+// which say when the service took each change; and each conflict's target,
+// field and state, its candidates as a set (value, whether it deletes,
+// organisation, change) and the provisional winner among them (not its name,
+// times or candidate order). Replica ids, random per run, are replaced by
+// the agents' names, and the service's by "service".
 std::vector<std::string> OrderFreeState(
     Store& store, const std::map<std::string, std::string>& agent_of) {
   const auto change = [&](const std::string& change_id) {
     const std::string replica = change_id.substr(0, change_id.rfind(':'));
     auto it = agent_of.find(replica);
-    return it == agent_of.end()
-               ? change_id
-               : absl::StrCat(it->second, change_id.substr(replica.size()));
+    const std::string agent = replica == store.replica_id() ? "service"
+                              : it == agent_of.end()        ? replica
+                                                            : it->second;
+    return absl::StrCat(agent, change_id.substr(replica.size()));
+  };
+  const std::unique_ptr<ReadView> view = store.NewReadView();
+  const auto lifecycle = [&](const ResourceName& name) {
+    absl::StatusOr<std::optional<storage::Entity>> entity =
+        view->GetEntity(name);
+    EXPECT_TRUE(entity.ok() && entity->has_value()) << name.str();
+    if (!entity.ok() || !entity->has_value()) return std::string();
+    const storage::Version& version = (*entity)->lifecycle_version();
+    return absl::StrCat("lifecycle ", change(version.change_id()), " by ",
+                        version.organisation(), " at ", version.hlc());
   };
   const auto candidate = [&](const v1::Conflict::Candidate& c) {
     return absl::StrCat(c.deletes() ? absl::StrCat("delete of ", c.deleted())
@@ -1559,7 +1572,8 @@ std::vector<std::string> OrderFreeState(
             resource.get(), resource->GetDescriptor()->FindFieldByName(field));
       }
       state.push_back(absl::StrCat(name, value.second ? " (deleted) " : " ",
-                                   resource->ShortDebugString()));
+                                   resource->ShortDebugString(), "; ",
+                                   lifecycle(parsed)));
       continue;
     }
     const auto& conflict = dynamic_cast<const v1::Conflict&>(*resource);
@@ -1736,10 +1750,22 @@ TEST_F(SyncTest, EveryOrderOfSyncsEndsInTheSameStateAndConflicts) {
     return node.resources->Delete(Kind::kOrganisation, kPolice, "", Actor(),
                                   &deleted);
   };
+
+  // One agent's offline edit. Agents make their edits in the scenario's
+  // order, each on its own agent; an agent that syncs before its edit has
+  // pulled every edit of an agent before it that synced after its own.
+  struct Step {
+    std::string organisation;
+    Edit edit;
+    bool sync_before = false;
+    bool sync_after = false;
+  };
   struct Scenario {
     std::string name;
-    std::vector<std::pair<std::string, Edit>> edits;  // organisation, edit
-    size_t conflicts;                                 // how many it opens
+    std::vector<Step> edits;
+    size_t conflicts;  // how many it opens
+    // Text each order's state holds, as OrderFreeState writes it.
+    std::vector<std::string> holds = {};
   };
   const std::vector<Scenario> scenarios = {
       {"an edit and a delete",
@@ -1806,14 +1832,21 @@ TEST_F(SyncTest, EveryOrderOfSyncsEndsInTheSameStateAndConflicts) {
       SetUp();
       std::vector<std::unique_ptr<Agent>> agents;
       std::map<std::string, std::string> agent_of;
-      for (const auto& [organisation, edit] : scenario.edits) {
+      for (const Step& step : scenario.edits) {
         const std::string id = absl::StrCat("agent-", agents.size());
-        agents.push_back(NewAgent(id, organisation));
+        agents.push_back(NewAgent(id, step.organisation));
         agent_of[agents.back()->node.store->replica_id()] = id;
         ASSERT_TRUE(agents.back()->Sync().ok());
       }
       for (size_t i = 0; i < agents.size(); ++i) {
-        ASSERT_TRUE(scenario.edits[i].second(agents[i]->node).ok());
+        const Step& step = scenario.edits[i];
+        if (step.sync_before) {
+          ASSERT_TRUE(agents[i]->Sync().ok());
+        }
+        ASSERT_TRUE(step.edit(agents[i]->node).ok());
+        if (step.sync_after) {
+          ASSERT_TRUE(agents[i]->Sync().ok());
+        }
       }
       for (size_t i : order) ASSERT_TRUE(agents[i]->Sync().ok());
       std::vector<Agent*> all;
@@ -1822,6 +1855,14 @@ TEST_F(SyncTest, EveryOrderOfSyncsEndsInTheSameStateAndConflicts) {
       EXPECT_EQ(AllConflicts(*service_).size(), scenario.conflicts);
       std::vector<std::string> state =
           OrderFreeState(*service_->store, agent_of);
+      for (const std::string& text : scenario.holds) {
+        EXPECT_TRUE(std::any_of(state.begin(), state.end(),
+                                [&](const std::string& line) {
+                                  return absl::StrContains(line, text);
+                                }))
+            << "no \"" << text << "\" in:\n"
+            << absl::StrJoin(state, "\n");
+      }
       if (!first.has_value()) {
         first = std::move(state);
       } else {
