@@ -170,17 +170,24 @@ std::optional<std::string> MergeTextValues(const MessageMaker& maker,
   return FieldValueBytes(*message, field);
 }
 
-// Whether the incoming candidate is the provisional winner: the later HLC,
-// then the greater replica id, then the greater value.
+// Whether the incoming candidate is the provisional winner: the later write
+// (WritesLater), then the greater value.
 bool IncomingWins(const CurrentField& current, const IncomingField& incoming) {
-  if (incoming.hlc != current.hlc) return incoming.hlc > current.hlc;
-  if (incoming.replica_id != current.replica_id) {
-    return incoming.replica_id > current.replica_id;
+  if (incoming.hlc != current.hlc ||
+      incoming.replica_id != current.replica_id) {
+    return WritesLater(incoming.hlc, incoming.replica_id, current.hlc,
+                       current.replica_id);
   }
   return incoming.value > current.value;
 }
 
 }  // namespace
+
+bool WritesLater(uint64_t hlc, const std::string& replica_id,
+                 uint64_t other_hlc, const std::string& other_replica_id) {
+  if (hlc != other_hlc) return hlc > other_hlc;
+  return replica_id > other_replica_id;
+}
 
 FieldKind KindOfField(const FieldDescriptor& field) {
   if (field.is_repeated()) return FieldKind::kSet;

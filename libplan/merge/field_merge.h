@@ -69,6 +69,14 @@ struct FieldMerge {
                               // the provisional winner
 };
 
+// Whether a write at `hlc` by replica `replica_id` is later than one at
+// `other_hlc` by `other_replica_id`, in the order that picks a conflict's
+// provisional winner: the later HLC, ties broken by the greater replica id.
+// Concurrent deletes of one resource are ordered the same way (the later one
+// is the delete the resource keeps; service/change_decision.h).
+bool WritesLater(uint64_t hlc, const std::string& replica_id,
+                 uint64_t other_hlc, const std::string& other_replica_id);
+
 // Merges the pushed change `incoming` to `field` of message type `type` into
 // the service's `current` field (all values are value bytes of `type`). The
 // first rule that applies decides:
