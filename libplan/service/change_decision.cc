@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <initializer_list>
+#include <map>
 #include <memory>
 #include <utility>
 
@@ -10,6 +11,7 @@
 #include "libplan/clock/hybrid_clock.h"
 #include "libplan/merge/field_merge.h"
 #include "libplan/model/fields.h"
+#include "libplan/model/names.h"
 #include "libplan/model/validation.h"
 #include "libplan/util/check.h"
 #include "libplan/util/errors.h"
@@ -60,17 +62,58 @@ CurrentField CurrentOf(const Message& resource, const FieldDescriptor& field,
   return current;
 }
 
+// Who made one side of a conflict, and when.
+struct Side {
+  std::string organisation;
+  uint64_t hlc = 0;
+  std::string change_id;
+  std::string replica_id;
+};
+
+Side SideOf(const v1::Change& change) {
+  return {change.organisation(), change.hlc(), change.change_id(),
+          change.replica_id()};
+}
+
+Side SideOf(const storage::Version& version) {
+  return {version.organisation(), version.hlc(), version.change_id(),
+          version.replica_id()};
+}
+
+// A candidate's side. Its replica is the one its change id names
+// ("<replica_id>:<counter>"); a candidate kept before candidates had an
+// `hlc` is taken to be at the start of its edit time's millisecond.
+Side SideOf(const v1::Conflict::Candidate& candidate) {
+  const std::string& change_id = candidate.change_id();
+  Side side{candidate.organisation(), candidate.hlc(), change_id,
+            change_id.substr(0, change_id.rfind(':'))};
+  if (side.hlc == 0) {
+    side.hlc = HybridClock::Make(
+        absl::ToUnixMillis(FromTimestamp(candidate.edit_time())), 0);
+  }
+  return side;
+}
+
+// Whether `side` was written after `other`: WritesLater, the order of a
+// conflict's provisional winner, with ties (one replica, one time) broken by
+// the greater change id, so that it orders any two changes.
+bool Later(const Side& side, const Side& other) {
+  if (side.hlc != other.hlc || side.replica_id != other.replica_id) {
+    return WritesLater(side.hlc, side.replica_id, other.hlc, other.replica_id);
+  }
+  return side.change_id > other.change_id;
+}
+
 v1::Conflict::Candidate Candidate(const Descriptor& type,
                                   const FieldDescriptor& field,
-                                  const std::string& value,
-                                  const std::string& organisation, uint64_t hlc,
-                                  const std::string& change_id) {
+                                  const std::string& value, const Side& side) {
   v1::Conflict::Candidate candidate;
   candidate.set_display_value(DisplayValue(type, field, value));
   candidate.set_value(value);
-  candidate.set_organisation(organisation);
-  *candidate.mutable_edit_time() = ToTimestamp(HybridClock::ToTime(hlc));
-  candidate.set_change_id(change_id);
+  candidate.set_organisation(side.organisation);
+  *candidate.mutable_edit_time() = ToTimestamp(HybridClock::ToTime(side.hlc));
+  candidate.set_hlc(side.hlc);
+  candidate.set_change_id(side.change_id);
   return candidate;
 }
 
@@ -193,21 +236,6 @@ absl::Status ReferenceRule(Kind kind, const std::vector<Reference>& references,
   return absl::OkStatus();
 }
 
-// Who made one side of an edit-versus-delete conflict, and when.
-struct Side {
-  std::string organisation;
-  uint64_t hlc = 0;
-  std::string change_id;
-};
-
-Side SideOf(const v1::Change& change) {
-  return {change.organisation(), change.hlc(), change.change_id()};
-}
-
-Side SideOf(const storage::Version& version) {
-  return {version.organisation(), version.hlc(), version.change_id()};
-}
-
 // The conflict of `deleted`, a delete of `deleted_resource` (`name` itself,
 // or a resource whose delete reaches it), with `edited`, an edit of `name` that
 // the delete did not see and that left `field` at `value`. It is the same
@@ -222,8 +250,7 @@ v1::Conflict EditVersusDelete(const ResourceName& name,
   v1::Conflict conflict;
   conflict.set_target(name.str());
   conflict.set_field(field.name());
-  v1::Conflict::Candidate deletes = Candidate(
-      type, field, "", deleted.organisation, deleted.hlc, deleted.change_id);
+  v1::Conflict::Candidate deletes = Candidate(type, field, "", deleted);
   deletes.set_display_value(
       deleted_resource == name
           ? "(deleted)"
@@ -231,8 +258,7 @@ v1::Conflict EditVersusDelete(const ResourceName& name,
   deletes.set_deletes(true);
   deletes.set_deleted(deleted_resource.str());
   *conflict.add_candidates() = std::move(deletes);
-  *conflict.add_candidates() = Candidate(
-      type, field, value, edited.organisation, edited.hlc, edited.change_id);
+  *conflict.add_candidates() = Candidate(type, field, value, edited);
   conflict.set_provisional_winner(0);
   return conflict;
 }
@@ -327,42 +353,70 @@ std::string OwnStrand(const ResourceName& name, const Message& resource) {
       resource, resource.GetDescriptor()->FindFieldByName("strand"));
 }
 
-// Whether `open` and `opening` are edit-versus-delete conflicts of one
-// delete, target and field.
-bool SameDeleteAndField(const v1::Conflict& open, const v1::Conflict& opening) {
-  return open.state() == v1::Conflict::OPEN && open.candidates_size() == 2 &&
-         open.candidates(0).deletes() && open.target() == opening.target() &&
-         open.field() == opening.field() &&
-         open.candidates(0).deleted() == opening.candidates(0).deleted() &&
-         open.candidates(0).change_id() == opening.candidates(0).change_id();
+// Whether edit-versus-delete conflicts `a` and `b` are of one target, field
+// and deleted resource (of any deletes of it).
+bool SameDeletedTargetAndField(const v1::Conflict& a, const v1::Conflict& b) {
+  return a.target() == b.target() && a.field() == b.field() &&
+         a.candidates(0).deleted() == b.candidates(0).deleted();
 }
 
-// Turns each edit-versus-delete conflict `decision` opens whose delete,
-// target and field an open conflict has already (an earlier edit the delete
-// missed opened it) into an update of that one: its name, with this edit's
-// candidate. So a delete that missed two edits of a field leaves one
-// conflict, holding the field's last value, whatever the order they arrive
-// in.
-absl::Status JoinOpenConflicts(const ResourceName& name,
-                               const DecisionContext& context,
+// Where the conflicts of `target` are kept (ConflictName: in its plan, or
+// with its organisation), as the prefix of their names.
+std::string ConflictsOf(const ResourceName& target) {
+  std::string some = ConflictName(target, "x").str();
+  some.pop_back();
+  return some;
+}
+
+// The open edit-versus-delete conflicts whose names start with `prefix`
+// (ConflictsOf).
+absl::StatusOr<std::vector<v1::Conflict>> OpenEditVersusDeletes(
+    const std::string& prefix, const EntityScan& scan) {
+  ASSIGN_OR_RETURN(const auto stored, scan(ConflictKindOf(prefix), prefix));
+  std::vector<v1::Conflict> open;
+  for (const auto& [name, entity] : stored) {
+    v1::Conflict conflict;
+    if (entity.deleted() || !conflict.ParseFromString(entity.resource()) ||
+        conflict.state() != v1::Conflict::OPEN ||
+        conflict.candidates_size() != 2 || !conflict.candidates(0).deletes()) {
+      continue;
+    }
+    open.push_back(std::move(conflict));
+  }
+  return open;
+}
+
+// Turns each edit-versus-delete conflict `decision` opens whose target,
+// field and deleted resource an open conflict has already (opened by an
+// earlier edit that a delete missed, or by an earlier delete that missed an
+// edit) into an update of that one: its name, with the later (Later) of the
+// two deletes and this conflict's edit candidate, the field's value now and
+// the editor it names. So the deletes of a resource and the edits they
+// missed leave one conflict per target and field, naming the last of the
+// deletes that missed an edit of it, and holding the field's last value,
+// whatever the order they arrive in (docs/architecture.md, "Merging").
+absl::Status JoinOpenConflicts(const DecisionContext& context,
                                ChangeDecision* decision) {
-  if (!context.scan || name.Plan().empty()) return absl::OkStatus();
-  const bool any = std::any_of(
-      decision->conflicts.begin(), decision->conflicts.end(),
-      [](const v1::Conflict& c) { return c.candidates(0).deletes(); });
-  if (!any) return absl::OkStatus();
-  ASSIGN_OR_RETURN(
-      const auto stored,
-      context.scan(Kind::kConflict, absl::StrCat(name.Plan(), "/")));
-  for (const auto& [conflict_name, entity] : stored) {
-    v1::Conflict open;
-    if (entity.deleted() || !open.ParseFromString(entity.resource())) continue;
-    if (open.target() != name.str()) continue;
-    for (v1::Conflict& opening : decision->conflicts) {
-      if (!opening.name().empty() || !SameDeleteAndField(open, opening)) {
-        continue;
+  if (!context.scan) return absl::OkStatus();
+  // By where they are kept (ConflictsOf).
+  std::map<std::string, std::vector<v1::Conflict>> open_at;
+  for (v1::Conflict& opening : decision->conflicts) {
+    if (!opening.name().empty() || !opening.candidates(0).deletes()) continue;
+    ASSIGN_OR_RETURN(const ResourceName target,
+                     ResourceName::Parse(opening.target()));
+    const std::string prefix = ConflictsOf(target);
+    auto [open, added] = open_at.try_emplace(prefix);
+    if (added) {
+      ASSIGN_OR_RETURN(open->second,
+                       OpenEditVersusDeletes(prefix, context.scan));
+    }
+    for (const v1::Conflict& stored : open->second) {
+      if (!SameDeletedTargetAndField(stored, opening)) continue;
+      opening.set_name(stored.name());
+      if (Later(SideOf(stored.candidates(0)), SideOf(opening.candidates(0)))) {
+        *opening.mutable_candidates(0) = stored.candidates(0);
       }
-      opening.set_name(open.name());
+      break;
     }
   }
   return absl::OkStatus();
@@ -407,11 +461,9 @@ v1::Conflict Clash(const v1::Change& change, const ResourceName& name,
   const storage::Version version =
       it == stored.field_versions().end() ? storage::Version() : it->second;
   *conflict.add_candidates() =
-      Candidate(type, field, now.value, version.organisation(), version.hlc(),
-                version.change_id());
+      Candidate(type, field, now.value, SideOf(version));
   *conflict.add_candidates() =
-      Candidate(type, field, incoming.value, change.organisation(),
-                change.hlc(), change.change_id());
+      Candidate(type, field, incoming.value, SideOf(change));
   conflict.set_provisional_winner(incoming_won ? 1 : 0);
   return conflict;
 }
@@ -532,7 +584,7 @@ absl::StatusOr<ChangeDecision> DecideEdit(v1::Change change,
   if (!refused.ok()) return Refuse(std::move(refused));
   RETURN_IF_ERROR(
       AddParentDeletes(change, name, *merged, changed, context, &decision));
-  RETURN_IF_ERROR(JoinOpenConflicts(name, context, &decision));
+  RETURN_IF_ERROR(JoinOpenConflicts(context, &decision));
   decision.outcome = !decision.conflicts.empty() ? v1::ChangeResult::CONFLICT
                      : any_merged                ? v1::ChangeResult::MERGED
                                                  : v1::ChangeResult::APPLIED;
@@ -548,6 +600,31 @@ absl::StatusOr<ChangeDecision> DecideEdit(v1::Change change,
     decision.logged = std::move(change);
   }
   decision.edited = std::move(merged);
+  return decision;
+}
+
+// A pushed delete of `stored` (`current` parsed), which a delete made
+// concurrently (the deleting replica had not pulled it) has deleted already.
+// Of the two, the resource keeps the later (Later, the order of a conflict's
+// provisional winner): a later one is logged, and replaces the resource's
+// lifecycle version and delete time everywhere; an earlier one changes
+// nothing. Either way, like the first, it conflicts with each edit it did
+// not see (UnseenEdits), joining any open conflict of the edit's target and
+// field with a delete of this resource.
+absl::StatusOr<ChangeDecision> DecideConcurrentDelete(
+    v1::Change change, const ResourceName& name, const storage::Entity& stored,
+    const Message& current, const DecisionContext& context) {
+  ChangeDecision decision;
+  ASSIGN_OR_RETURN(decision.conflicts,
+                   UnseenEdits(change, name, stored, current, context));
+  RETURN_IF_ERROR(JoinOpenConflicts(context, &decision));
+  if (!decision.conflicts.empty()) {
+    decision.outcome = v1::ChangeResult::CONFLICT;
+  }
+  if (Later(SideOf(change), SideOf(stored.lifecycle_version()))) {
+    change.clear_fields();
+    decision.logged = std::move(change);
+  }
   return decision;
 }
 
@@ -573,8 +650,14 @@ absl::StatusOr<ChangeDecision> DecideLifecycle(v1::Change change,
   }
   ChangeDecision decision;
   if (stored.deleted() == deleting) {
-    // Pushed, it is already done; asked for, it is refused.
-    if (!direct) return decision;
+    if (!direct) {
+      // Pushed, an undelete is already done, and a delete was made
+      // concurrently with the one stored.
+      if (!deleting) return decision;
+      return DecideConcurrentDelete(std::move(change), name, stored, current,
+                                    context);
+    }
+    // Asked for, it is refused.
     if (deleting) return Refuse(Deleted(name, " is already deleted"));
     return Refuse(Error(absl::StatusCode::kAlreadyExists, "NOT_DELETED",
                         absl::StrCat(name.str(), " is not deleted"),
@@ -589,6 +672,7 @@ absl::StatusOr<ChangeDecision> DecideLifecycle(v1::Change change,
   if (deleting && !direct) {
     ASSIGN_OR_RETURN(decision.conflicts,
                      UnseenEdits(change, name, stored, current, context));
+    RETURN_IF_ERROR(JoinOpenConflicts(context, &decision));
     if (!decision.conflicts.empty()) {
       decision.outcome = v1::ChangeResult::CONFLICT;
     }

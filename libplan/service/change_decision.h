@@ -16,7 +16,9 @@
 //      field's base version (a pushed edit of a deleted resource, or one that
 //      clashes, opens a conflict; a direct edit is of the current version);
 //      a delete or undelete needs the resource (an undelete, live
-//      ancestors).
+//      ancestors); a pushed delete conflicts with each edit it did not
+//      see, and of concurrent pushed deletes of one resource the resource
+//      keeps the later.
 // A direct call and a push differ only where a person can be told "no" and
 // an offline edit cannot: a direct create of a taken name, an edit or delete
 // of a deleted resource, an undelete of a live one, and a stale etag are
@@ -56,10 +58,13 @@ struct ChangeDecision {
   // undelete. Its sequence, stamp and etag are the committer's to set.
   std::optional<v1::Change> logged;
   // The conflicts it opens (no names yet), oldest candidate first; and, named,
-  // the open conflicts it updates: an edit-versus-delete conflict of a field
-  // that an earlier edit the same delete missed opened, whose edit candidate
-  // becomes this edit's (the field's value now, and its editor), as if the
-  // delete had arrived after both (docs/architecture.md, "Merging").
+  // with the candidates they are to hold, the open conflicts it joins: an
+  // edit-versus-delete conflict of the same target, field and deleted
+  // resource, opened by an earlier edit that a delete missed or an earlier
+  // delete that missed an edit. The joined conflict names the later of its
+  // delete and this one, and holds the field's value now and its editor: as
+  // if the deletes had all arrived after the edits (docs/architecture.md,
+  // "Merging"). It may hold those already, and then nothing changes.
   std::vector<prevent::plan::v1::Conflict> conflicts;
   // For an edit that is not refused (an update, or a pushed create of a name
   // that exists): the target as the decision leaves it, the stored resource

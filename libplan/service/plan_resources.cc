@@ -387,6 +387,7 @@ v1::Conflict Resolved(const ResourceName& name, v1::Conflict::Candidate chosen,
   resolved.set_state(v1::Conflict::RESOLVED);
   chosen.set_organisation(organisation);
   *chosen.mutable_edit_time() = ToTimestamp(absl::Now());
+  chosen.clear_hlc();
   chosen.clear_change_id();
   *resolved.mutable_resolution() = std::move(chosen);
   return resolved;

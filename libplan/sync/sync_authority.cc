@@ -120,6 +120,16 @@ v1::Change ConflictUpdate(const v1::Conflict& conflict, uint64_t hlc,
   return change;
 }
 
+// Whether `a` and `b` hold the same candidates, in the same order.
+bool SameCandidates(const v1::Conflict& a, const v1::Conflict& b) {
+  return std::equal(
+      a.candidates().begin(), a.candidates().end(), b.candidates().begin(),
+      b.candidates().end(),
+      [](const v1::Conflict::Candidate& x, const v1::Conflict::Candidate& y) {
+        return SerializeDeterministic(x) == SerializeDeterministic(y);
+      });
+}
+
 // INVALID_ARGUMENT naming each bad field of a push: every change must be the
 // pushing replica's own.
 absl::Status CheckPushRequest(const v1::PushRequest& request) {
@@ -377,7 +387,8 @@ static absl::Status LogAndApply(Transaction& txn, const ResourceName& target,
 }
 
 // Writes the conflicts a decision about a change of `target` opens (and
-// updates, those already named), and lists them in `result`.
+// updates, those already named, unless they hold those candidates already),
+// and lists them in `result`.
 static absl::Status WriteConflicts(Transaction& txn, HybridClock& clock,
                                    const std::string& service_replica,
                                    const ResourceName& target,
@@ -385,8 +396,7 @@ static absl::Status WriteConflicts(Transaction& txn, HybridClock& clock,
                                    v1::ChangeResult* result) {
   for (v1::Conflict& conflict : conflicts) {
     if (!conflict.name().empty()) {
-      // An open conflict this edit joins: its edit candidate becomes this
-      // edit's.
+      // An open conflict this change joins, which takes its candidates.
       ASSIGN_OR_RETURN(ResourceName conflict_name,
                        ResourceName::Parse(conflict.name()));
       ASSIGN_OR_RETURN(std::optional<storage::Entity> stored,
@@ -396,11 +406,13 @@ static absl::Status WriteConflicts(Transaction& txn, HybridClock& clock,
         return absl::DataLossError(
             absl::StrCat(conflict.name(), " is missing or corrupt"));
       }
-      uint64_t sequence = 0;
-      RETURN_IF_ERROR(
-          LogAndApply(txn, conflict_name,
-                      ConflictUpdate(conflict, clock.Now(), service_replica),
-                      &open, &*stored, &sequence));
+      if (!SameCandidates(open, conflict)) {
+        uint64_t sequence = 0;
+        RETURN_IF_ERROR(
+            LogAndApply(txn, conflict_name,
+                        ConflictUpdate(conflict, clock.Now(), service_replica),
+                        &open, &*stored, &sequence));
+      }
       result->add_conflicts(conflict.name());
       continue;
     }

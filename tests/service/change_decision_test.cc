@@ -681,20 +681,113 @@ TEST_F(ChangeDecisionTest, AnOrganisationsConflictIsResolvedByItOrAnAdmin) {
   }
 }
 
-TEST_F(ChangeDecisionTest, ADeleteOfADeletedResourceChangesNothing) {
-  v1::Action action;
-  action.set_name(kAction);
-  action.set_description("Refer to the Prevent team");
-  stored_.Put(action, 5, kPolice, /*deleted=*/true);
+// Of concurrent deletes of one resource, the resource keeps the later: a
+// pushed delete of a deleted resource is logged when it is later than the
+// delete stored (a later HLC, then a greater replica id), and changes
+// nothing otherwise.
+TEST_F(ChangeDecisionTest, ADeleteOfADeletedResourceIsKeptWhenItIsLater) {
+  stored_.At(kAction).set_deleted(true);
+  *stored_.At(kAction).mutable_lifecycle_version() =
+      VersionOf(ProbationDelete(), 5);  // r2, at 90
+  const auto delete_by = [](const std::string& replica, uint64_t millis) {
+    v1::Change change = Change(kAction, v1::Change::DELETE);
+    change.set_replica_id(replica);
+    change.set_change_id(absl::StrCat(replica, ":1"));
+    change.set_hlc(millis << 16);
+    return change;
+  };
+  for (const auto& [change, kept] :
+       std::vector<std::pair<v1::Change, bool>>{{delete_by("r1", 100), true},
+                                                {delete_by("r1", 80), false},
+                                                {delete_by("r3", 90), true},
+                                                {delete_by("r1", 90), false}}) {
+    SCOPED_TRACE(change.ShortDebugString());
+    absl::StatusOr<ChangeDecision> decision = stored_.Decide(change);
+    ASSERT_TRUE(decision.ok()) << decision.status();
+    EXPECT_TRUE(decision->refusal.ok()) << decision->refusal;
+    EXPECT_EQ(decision->outcome, v1::ChangeResult::APPLIED);
+    EXPECT_TRUE(decision->conflicts.empty());
+    EXPECT_EQ(decision->logged.has_value(), kept);
+    if (kept) {
+      EXPECT_EQ(decision->logged->operation(), v1::Change::DELETE);
+      EXPECT_EQ(decision->logged->change_id(), change.change_id());
+    }
+  }
   absl::StatusOr<ChangeDecision> decision =
-      stored_.Decide(Change(kAction, v1::Change::DELETE));
-  ASSERT_TRUE(decision.ok());
-  EXPECT_TRUE(decision->refusal.ok()) << decision->refusal;
-  EXPECT_EQ(decision->outcome, v1::ChangeResult::APPLIED);
-  EXPECT_FALSE(decision->logged.has_value());
-  decision = stored_.Decide(Change(kAction, v1::Change::UNDELETE));
+      stored_.Decide(Change(kAction, v1::Change::UNDELETE));
   ASSERT_TRUE(decision.ok());
   EXPECT_TRUE(decision->logged.has_value());
+}
+
+// Two deletes that missed an edit leave one conflict, naming the later of
+// them, whichever arrives first: the first opens it, and the second joins it
+// (the decision names it, with the later delete as candidate 0), and it
+// holds the later delete already when that arrived first. A delete that saw
+// the edit conflicts with nothing, however late.
+TEST_F(ChangeDecisionTest,
+       DeletesThatMissedAnEditLeaveOneConflictNamingTheLater) {
+  v1::Change edit = Change(kAction, v1::Change::UPDATE);
+  SetRag(&edit, v1::RED, 4);
+  v1::Action action;
+  ASSERT_TRUE(action.ParseFromString(stored_.Get(kAction)->resource()));
+  action.set_rag(v1::RED);
+  stored_.At(kAction).set_resource(action.SerializeAsString());
+  (*stored_.At(kAction).mutable_field_versions())["rag"] = VersionOf(edit, 5);
+  const Stored edited = stored_;
+  v1::Change earlier = ProbationDelete();  // r2, at 90
+  v1::Change later = ProbationDelete();
+  later.set_replica_id("r3");
+  later.set_change_id("r3:1");
+  later.set_hlc(uint64_t{95} << 16);
+  v1::Change saw_it = later;
+  saw_it.set_seen_sequence(5);
+
+  for (const bool later_first : {false, true}) {
+    SCOPED_TRACE(later_first ? "the later first" : "the earlier first");
+    const v1::Change& first = later_first ? later : earlier;
+    const v1::Change& second = later_first ? earlier : later;
+    stored_ = edited;
+    absl::StatusOr<ChangeDecision> opened = stored_.Decide(first);
+    ASSERT_TRUE(opened.ok()) << opened.status();
+    ASSERT_EQ(opened->conflicts.size(), 1u);
+    v1::Conflict conflict = opened->conflicts[0];
+    EXPECT_TRUE(conflict.name().empty());
+    conflict.set_name("plans/p/conflicts/c1");
+    conflict.set_state(v1::Conflict::OPEN);
+    stored_.Put(conflict, 7);
+    stored_.At(kAction).set_deleted(true);
+    *stored_.At(kAction).mutable_lifecycle_version() = VersionOf(first, 6);
+
+    absl::StatusOr<ChangeDecision> joined = stored_.Decide(second);
+    ASSERT_TRUE(joined.ok()) << joined.status();
+    EXPECT_EQ(joined->outcome, v1::ChangeResult::CONFLICT);
+    EXPECT_EQ(joined->logged.has_value(), !later_first);
+    ASSERT_EQ(joined->conflicts.size(), 1u);
+    const v1::Conflict& update = joined->conflicts[0];
+    EXPECT_EQ(update.name(), "plans/p/conflicts/c1");
+    ASSERT_EQ(update.candidates_size(), 2);
+    EXPECT_TRUE(update.candidates(0).deletes());
+    EXPECT_EQ(update.candidates(0).change_id(), "r3:1");
+    EXPECT_EQ(update.candidates(0).hlc(), later.hlc());
+    EXPECT_EQ(update.candidates(1).change_id(), "r1:1");
+    EXPECT_EQ(update.candidates(1).display_value(), "RED");
+
+    absl::StatusOr<ChangeDecision> saw = stored_.Decide(saw_it);
+    ASSERT_TRUE(saw.ok()) << saw.status();
+    EXPECT_TRUE(saw->conflicts.empty());
+  }
+
+  // The later delete saw the edit and the earlier did not: the resource
+  // keeps the later, and the conflict names the earlier, in either order.
+  stored_ = edited;
+  stored_.At(kAction).set_deleted(true);
+  *stored_.At(kAction).mutable_lifecycle_version() = VersionOf(saw_it, 6);
+  absl::StatusOr<ChangeDecision> missed_it = stored_.Decide(earlier);
+  ASSERT_TRUE(missed_it.ok()) << missed_it.status();
+  EXPECT_FALSE(missed_it->logged.has_value());
+  ASSERT_EQ(missed_it->conflicts.size(), 1u);
+  EXPECT_TRUE(missed_it->conflicts[0].name().empty());
+  EXPECT_EQ(missed_it->conflicts[0].candidates(0).change_id(), "r2:1");
 }
 
 // Where a person can be told "no" and an offline edit cannot, the two

@@ -1815,6 +1815,39 @@ TEST_F(SyncTest, EveryOrderOfSyncsEndsInTheSameStateAndConflicts) {
       {"an edit and a delete of an organisation",
        {{kPolice, rename_police}, {kCouncil, delete_police}},
        1},
+      // The later delete (council's) is the one the action keeps, and the
+      // one the conflict names.
+      {"two deletes of an action and an edit",
+       {{kPolice, delete_action},
+        {kCouncil, delete_action},
+        {"organisations/entrust", set_rag}},
+       1,
+       {absl::StrCat("delete of ", kAction, " by ", kCouncil),
+        "lifecycle agent-1:"}},
+      // Council's delete saw the edit and police's did not: the action keeps
+      // council's delete, the later, and the conflict names police's.
+      {"two deletes of an action, the later made after pulling the edit",
+       {{"organisations/entrust", set_rag, /*sync_before=*/false,
+         /*sync_after=*/true},
+        {kPolice, delete_action},
+        {kCouncil, delete_action, /*sync_before=*/true}},
+       1,
+       {absl::StrCat("delete of ", kAction, " by ", kPolice),
+        "lifecycle agent-2:"}},
+      {"two deletes of an activity and an edit of its action",
+       {{kPolice, delete_activity},
+        {kCouncil, delete_activity},
+        {"organisations/entrust", set_rag}},
+       1,
+       {absl::StrCat("delete of ", kActivity, " by ", kCouncil),
+        "lifecycle agent-1:"}},
+      {"two deletes of an organisation and an edit",
+       {{kPolice, rename_police},
+        {kCouncil, delete_police},
+        {"organisations/entrust", delete_police}},
+       1,
+       {absl::StrCat("delete of ", kPolice, " by organisations/entrust"),
+        "lifecycle agent-2:"}},
   };
   // Every run starts at the same time, so that its edits are made at the
   // same times whatever the order they are then synced in.
