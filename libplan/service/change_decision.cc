@@ -94,6 +94,13 @@ Side SideOf(const v1::Conflict::Candidate& candidate) {
   return side;
 }
 
+// The edit a conflict names as the editor of the value `version` wrote: its
+// last writer, when the service merged edits into it, or its own change.
+storage::Version LastWriter(const storage::Version& version) {
+  if (version.has_last_writer()) return version.last_writer();
+  return version;
+}
+
 // Whether `side` was written after `other`: WritesLater, the order of a
 // conflict's provisional winner, with ties (one replica, one time) broken by
 // the greater change id, so that it orders any two changes.
@@ -280,9 +287,9 @@ void AddUnseenEdits(const v1::Change& change, const ResourceName& deleted,
         version.replica_id() == change.replica_id()) {
       continue;
     }
-    conflicts->push_back(
-        EditVersusDelete(name, *field, SideOf(change), SideOf(version),
-                         FieldValueBytes(current, *field), deleted));
+    conflicts->push_back(EditVersusDelete(
+        name, *field, SideOf(change), SideOf(LastWriter(version)),
+        FieldValueBytes(current, *field), deleted));
   }
 }
 
@@ -422,6 +429,32 @@ absl::Status JoinOpenConflicts(const DecisionContext& context,
   return absl::OkStatus();
 }
 
+// The editor a conflict names for `field` as `change`, decided in
+// `decision`, leaves it: the change, or the last writer of a merge
+// (ChangeDecision::last_writers).
+Side EditorOf(const v1::Change& change, const FieldDescriptor& field,
+              const ChangeDecision& decision) {
+  auto it = decision.last_writers.find(field.name());
+  return it == decision.last_writers.end() ? SideOf(change)
+                                           : SideOf(it->second);
+}
+
+// Records in `decision` the last writer of `field`, which `change` merged
+// (`merge`) with the value `stored` holds, when that is not the change: of
+// the edits merged into the value, the later (Later) of the value's last
+// writer (LastWriter) and the change.
+void AddLastWriter(const v1::Change& change, const storage::Entity& stored,
+                   const FieldDescriptor& field, const FieldMerge& merge,
+                   ChangeDecision* decision) {
+  if (merge.outcome != FieldMerge::Outcome::kMerged) return;
+  auto it = stored.field_versions().find(field.name());
+  if (it == stored.field_versions().end()) return;
+  const storage::Version earlier = LastWriter(it->second);
+  if (Later(SideOf(earlier), SideOf(change))) {
+    decision->last_writers[field.name()] = earlier;
+  }
+}
+
 // Adds to `decision` the conflicts of `change`, a pushed write of `name`
 // that set `fields` of `resource` as it now is, with each delete that reaches
 // `name` and that it did not see.
@@ -439,9 +472,10 @@ absl::Status AddParentDeletes(const v1::Change& change,
                                   change.replica_id(), context));
   for (const auto& [parent, entity] : parents) {
     for (const FieldDescriptor* field : fields) {
-      decision->conflicts.push_back(EditVersusDelete(
-          name, *field, SideOf(entity.lifecycle_version()), SideOf(change),
-          FieldValueBytes(resource, *field), parent));
+      decision->conflicts.push_back(
+          EditVersusDelete(name, *field, SideOf(entity.lifecycle_version()),
+                           EditorOf(change, *field, *decision),
+                           FieldValueBytes(resource, *field), parent));
     }
   }
   return absl::OkStatus();
@@ -566,12 +600,13 @@ absl::StatusOr<ChangeDecision> DecideEdit(v1::Change change,
     }
     CopyField(*value, descriptor, merged.get());
     changed.push_back(&descriptor);
+    AddLastWriter(change, stored, descriptor, outcome, &decision);
     if (stored.deleted()) {
       // An edit the delete did not see: merged into the deleted resource,
       // and kept visible in a conflict with the delete.
-      decision.conflicts.push_back(
-          EditVersusDelete(name, descriptor, SideOf(stored.lifecycle_version()),
-                           SideOf(change), outcome.value, name));
+      decision.conflicts.push_back(EditVersusDelete(
+          name, descriptor, SideOf(stored.lifecycle_version()),
+          EditorOf(change, descriptor, decision), outcome.value, name));
     }
   }
   FieldViolations violations;

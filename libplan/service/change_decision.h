@@ -30,6 +30,7 @@
 #ifndef LIBPLAN_SERVICE_CHANGE_DECISION_H_
 #define LIBPLAN_SERVICE_CHANGE_DECISION_H_
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -66,6 +67,11 @@ struct ChangeDecision {
   // if the deletes had all arrived after the edits (docs/architecture.md,
   // "Merging"). It may hold those already, and then nothing changes.
   std::vector<prevent::plan::v1::Conflict> conflicts;
+  // For each field of `logged` whose value merges concurrent edits (a set or
+  // a text) and whose last writer among them (WritesLater) is an earlier
+  // edit, not this change: that edit's version, for the committer to keep as
+  // the field version's last_writer, which conflicts name as the editor.
+  std::map<std::string, storage::Version> last_writers;
   // For an edit that is not refused (an update, or a pushed create of a name
   // that exists): the target as the decision leaves it, the stored resource
   // with each field of `logged` at its new value (as stored when nothing

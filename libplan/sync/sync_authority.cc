@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <map>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -354,12 +355,15 @@ SyncAuthority::SyncAuthority(Store* store, HybridClock* clock,
       epoch_(EpochOf(*store)) {}
 
 // Writes `change` of `target` (fields set, no sequence yet) as the next
-// change of the log, applying it to `entity` the way every replica will.
-// `resource` is the entity's resource parsed (null when it has none), and is
-// left changed.
-static absl::Status LogAndApply(Transaction& txn, const ResourceName& target,
-                                v1::Change change, Message* resource,
-                                storage::Entity* entity, uint64_t* sequence) {
+// change of the log, applying it to `entity` the way every replica will,
+// and keeping with the versions of merged fields their `last_writers`
+// (ChangeDecision::last_writers), which only the service keeps. `resource`
+// is the entity's resource parsed (null when it has none), and is left
+// changed.
+static absl::Status LogAndApply(
+    Transaction& txn, const ResourceName& target, v1::Change change,
+    Message* resource, storage::Entity* entity, uint64_t* sequence,
+    const std::map<std::string, storage::Version>& last_writers = {}) {
   change.set_sequence(txn.next_sequence());
   std::unique_ptr<Message> none;
   if (resource == nullptr) {
@@ -377,6 +381,9 @@ static absl::Status LogAndApply(Transaction& txn, const ResourceName& target,
     field.set_base_sequence(change.sequence());
   }
   RETURN_IF_ERROR(ApplyServiceChange(change, resource, entity));
+  for (const auto& [field, writer] : last_writers) {
+    *(*entity->mutable_field_versions())[field].mutable_last_writer() = writer;
+  }
   txn.PutEntity(target, *entity);
   const uint64_t stamped = change.sequence();
   *sequence = txn.AppendChange(std::move(change));
@@ -508,7 +515,8 @@ static absl::Status ApplyPushed(Transaction& txn, HybridClock& clock,
     }
     uint64_t sequence = 0;
     RETURN_IF_ERROR(LogAndApply(txn, *name, *std::move(decision.logged),
-                                current.get(), &entity, &sequence));
+                                current.get(), &entity, &sequence,
+                                decision.last_writers));
     result->set_sequence(sequence);
   }
   RETURN_IF_ERROR(WriteConflicts(txn, clock, service_replica, *name,

@@ -522,6 +522,97 @@ TEST_F(ChangeDecisionTest, AnEditAndADeleteOfAnOrganisationConflict) {
             edit_last->conflicts[0].SerializeAsString());
 }
 
+// An edit of the action's description from `from` to `to`, made on version
+// 4 (the seed's).
+void SetDescription(v1::Change* change, const std::string& from,
+                    const std::string& to) {
+  v1::FieldChange* field = change->add_fields();
+  field->set_field("description");
+  v1::Action value;
+  value.set_description(to);
+  field->set_value(value.SerializeAsString());
+  value.set_description(from);
+  field->set_base(value.SerializeAsString());
+  field->set_base_sequence(4);
+}
+
+// Two edits of the description that merge, and a delete that missed both:
+// the conflict names the later editor (WritesLater) of the two, whichever
+// the service took last. An earlier edit merged into a later one leaves the
+// later as the value's last writer (ChangeDecision::last_writers), which the
+// conflict names when the edit arrives after the delete, and when the delete
+// arrives after both.
+TEST_F(ChangeDecisionTest, AConflictNamesTheLaterEditorOfAMergedText) {
+  constexpr char kSeed[] = "Refer to the Prevent team";
+  constexpr char kMerged[] = "Refer to the county Prevent team monthly";
+  v1::Change later = Change(kAction, v1::Change::UPDATE);
+  later.set_replica_id("r3");
+  later.set_change_id("r3:1");
+  later.set_hlc(uint64_t{95} << 16);
+  SetDescription(&later, kSeed, "Refer to the county Prevent team");
+  v1::Change earlier = Change(kAction, v1::Change::UPDATE);
+  earlier.set_hlc(uint64_t{90} << 16);
+  SetDescription(&earlier, kSeed, "Refer to the Prevent team monthly");
+  v1::Action action;
+  ASSERT_TRUE(action.ParseFromString(stored_.Get(kAction)->resource()));
+  action.set_description("Refer to the county Prevent team");
+  stored_.At(kAction).set_resource(action.SerializeAsString());
+  (*stored_.At(kAction).mutable_field_versions())["description"] =
+      VersionOf(later, 5);
+  const Stored seed = stored_;
+
+  absl::StatusOr<ChangeDecision> merged = stored_.Decide(earlier);
+  ASSERT_TRUE(merged.ok()) << merged.status();
+  EXPECT_EQ(merged->outcome, v1::ChangeResult::MERGED);
+  ASSERT_TRUE(merged->logged.has_value());
+  v1::Action value;
+  ASSERT_TRUE(value.ParseFromString(merged->logged->fields(0).value()));
+  EXPECT_EQ(value.description(), kMerged);
+  ASSERT_EQ(merged->last_writers.count("description"), 1u);
+  EXPECT_EQ(merged->last_writers.at("description").change_id(), "r3:1");
+  // Merged the other way round, the later edit is the last writer itself.
+  stored_.At(kAction).set_resource([&] {
+    action.set_description("Refer to the Prevent team monthly");
+    return action.SerializeAsString();
+  }());
+  (*stored_.At(kAction).mutable_field_versions())["description"] =
+      VersionOf(earlier, 5);
+  absl::StatusOr<ChangeDecision> other_way = stored_.Decide(later);
+  ASSERT_TRUE(other_way.ok()) << other_way.status();
+  EXPECT_EQ(other_way->outcome, v1::ChangeResult::MERGED);
+  EXPECT_TRUE(other_way->last_writers.empty());
+
+  // The earlier edit arrives after the delete.
+  stored_ = seed;
+  stored_.At(kAction).set_deleted(true);
+  *stored_.At(kAction).mutable_lifecycle_version() =
+      VersionOf(ProbationDelete(), 6);
+  absl::StatusOr<ChangeDecision> edit_last = stored_.Decide(earlier);
+  ASSERT_TRUE(edit_last.ok()) << edit_last.status();
+  ASSERT_EQ(edit_last->conflicts.size(), 1u);
+  // The delete arrives after both, merged as above.
+  stored_ = seed;
+  ASSERT_TRUE(action.ParseFromString(stored_.Get(kAction)->resource()));
+  action.set_description(kMerged);
+  stored_.At(kAction).set_resource(action.SerializeAsString());
+  storage::Version version = VersionOf(earlier, 6);
+  *version.mutable_last_writer() = VersionOf(later, 5);
+  (*stored_.At(kAction).mutable_field_versions())["description"] = version;
+  absl::StatusOr<ChangeDecision> delete_last =
+      stored_.Decide(ProbationDelete());
+  ASSERT_TRUE(delete_last.ok()) << delete_last.status();
+  ASSERT_EQ(delete_last->conflicts.size(), 1u);
+
+  for (const ChangeDecision* decision : {&*edit_last, &*delete_last}) {
+    const v1::Conflict& conflict = decision->conflicts[0];
+    EXPECT_EQ(conflict.field(), "description");
+    EXPECT_EQ(conflict.candidates(0).change_id(), "r2:1");
+    EXPECT_EQ(conflict.candidates(1).change_id(), "r3:1");
+    EXPECT_EQ(conflict.candidates(1).hlc(), later.hlc());
+    EXPECT_EQ(conflict.candidates(1).display_value(), kMerged);
+  }
+}
+
 // A delete conflicts only with an edit it did not see, by another replica.
 TEST_F(ChangeDecisionTest, ADeleteDoesNotConflictWithWhatItSaw) {
   v1::Change edit = Change(kAction, v1::Change::UPDATE);

@@ -1750,7 +1750,13 @@ TEST_F(SyncTest, EveryOrderOfSyncsEndsInTheSameStateAndConflicts) {
     return node.resources->Delete(Kind::kOrganisation, kPolice, "", Actor(),
                                   &deleted);
   };
-
+  const Edit edit_text_too = [](Node& node) {
+    v1::Action fields;
+    fields.set_description(
+        "Refer any individuals with extremist ideologies to the Prevent "
+        "Team. Review referrals monthly at the panel.");
+    return UpdateAction(node, fields, "description");
+  };
   // One agent's offline edit. Agents make their edits in the scenario's
   // order, each on its own agent; an agent that syncs before its edit has
   // pulled every edit of an agent before it that synced after its own.
@@ -1848,6 +1854,14 @@ TEST_F(SyncTest, EveryOrderOfSyncsEndsInTheSameStateAndConflicts) {
        1,
        {absl::StrCat("delete of ", kPolice, " by organisations/entrust"),
         "lifecycle agent-2:"}},
+      // The conflict holds the merged text; the editor it names is the later
+      // of the two.
+      {"two text edits that merge and a delete",
+       {{kPolice, edit_text},
+        {kCouncil, edit_text_too},
+        {"organisations/entrust", delete_action}},
+       1,
+       {absl::StrCat(" by ", kCouncil, " in agent-1:")}},
   };
   // Every run starts at the same time, so that its edits are made at the
   // same times whatever the order they are then synced in.
