@@ -616,8 +616,7 @@ class RocksStore final : public Store {
   }
 
   ~RocksStore() override {
-    // The committer writes every CommitAsync queued before it stops, and
-    // the answerer answers them all.
+    // The committer answers every CommitAsync queued before it stops.
     {
       absl::MutexLock lock(&mu_);
       stopping_ = true;
@@ -625,12 +624,6 @@ class RocksStore final : public Store {
       resume_cv_.Signal();
     }
     if (committer_.joinable()) committer_.join();
-    {
-      absl::MutexLock lock(&answer_mu_);
-      answers_closed_ = true;
-      answer_cv_.Signal();
-    }
-    if (answerer_.joinable()) answerer_.join();
     if (resumer_.joinable()) resumer_.join();
     // Everything is already durable in the WAL; flushing it to tables now
     // spares the next open a replay of it (a second per 50 MB). A failure
@@ -686,7 +679,6 @@ class RocksStore final : public Store {
       epoch_ = *epoch;
     }
     committer_ = std::thread([this] { CommitterLoop(); });
-    answerer_ = std::thread([this] { AnswerLoop(); });
     resumer_ = std::thread([this] { ResumeLoop(); });
     ASSIGN_OR_RETURN(
         std::optional<std::string> last,
@@ -1098,8 +1090,8 @@ class RocksStore final : public Store {
 
   // Completes the writers of `group`, at the front of the queue: each gets
   // its body's failure, or else `written`. Removes them from the queue and
-  // wakes the next leader, and hands the CommitAsync ones to the answerer
-  // (AnswerLoop), so the next group is written while they are answered.
+  // wakes the next leader, then answers the CommitAsync ones (and deletes
+  // them) outside the lock, so the next group may start meanwhile.
   void FinishGroup(const std::vector<Writer*>& group,
                    const absl::Status& written)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -1116,32 +1108,12 @@ class RocksStore final : public Store {
     }
     WakeFront();
     if (finished.empty()) return;
-    absl::MutexLock lock(&answer_mu_);
-    if (answers_.empty()) answer_cv_.Signal();
-    for (std::unique_ptr<Writer>& writer : finished) {
-      answers_.push_back(std::move(writer));
+    mu_.Unlock();
+    for (const std::unique_ptr<Writer>& writer : finished) {
+      writer->on_done(std::move(writer->status));
     }
-  }
-
-  // Answers the CommitAsync writers of finished groups, in the order they
-  // were committed, and deletes them. An answer is a gRPC reply sent on
-  // this thread; were the committer to send them, the next group would wait
-  // for every reply of the last. Returns once the store is closing and all
-  // are answered.
-  void AnswerLoop() {
-    absl::MutexLock lock(&answer_mu_);
-    while (true) {
-      while (answers_.empty() && !answers_closed_) answer_cv_.Wait(&answer_mu_);
-      if (answers_.empty()) return;
-      std::vector<std::unique_ptr<Writer>> answering;
-      answering.swap(answers_);
-      answer_mu_.Unlock();
-      for (const std::unique_ptr<Writer>& writer : answering) {
-        writer->on_done(std::move(writer->status));
-      }
-      answering.clear();
-      answer_mu_.Lock();
-    }
+    finished.clear();
+    mu_.Lock();
   }
 
   std::unique_ptr<rocksdb::Env> owned_env_;  // outlives db_ (or null)
@@ -1160,12 +1132,6 @@ class RocksStore final : public Store {
   absl::CondVar committer_cv_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread committer_;  // runs CommitterLoop; started by Init
-  // Lock order: mu_ before answer_mu_.
-  absl::Mutex answer_mu_ ABSL_ACQUIRED_AFTER(mu_);
-  absl::CondVar answer_cv_;
-  std::vector<std::unique_ptr<Writer>> answers_ ABSL_GUARDED_BY(answer_mu_);
-  bool answers_closed_ ABSL_GUARDED_BY(answer_mu_) = false;
-  std::thread answerer_;  // runs AnswerLoop; started by Init
   absl::CondVar resume_cv_;
   bool resume_needed_ ABSL_GUARDED_BY(mu_) = false;
   // Writes stopped for want of free space (StoreOptions::min_free_bytes).

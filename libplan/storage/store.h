@@ -299,12 +299,12 @@ class Store {
 
   // Commit without waiting for it: `body` runs as a Commit body would, and
   // then `done` gets what Commit would have returned, once its group is
-  // written (and so its writes are durable, unless `body` failed). `body`
-  // runs on the thread that leads the group: a store thread, or the caller
-  // of a Commit in the same group. `done` runs on the store's answering
-  // thread, in commit order, while later groups are written; so it must not
-  // block, nor wait for another commit. For servers that answer from a
-  // callback rather than holding a thread per request.
+  // written (and so its writes are durable, unless `body` failed). Both run
+  // on the thread that leads the group: a store thread, or the caller of a
+  // Commit in the same group. So `done` must not block, nor wait for
+  // another commit, nor take a lock a committing thread may hold. For
+  // servers that answer from a callback rather than holding a thread per
+  // request.
   virtual void CommitAsync(absl::AnyInvocable<absl::Status(Transaction&)> body,
                            absl::AnyInvocable<void(absl::Status)> done) = 0;
 

@@ -3,7 +3,6 @@
 #include <atomic>
 #include <filesystem>
 #include <functional>
-#include <numeric>
 #include <set>
 #include <thread>
 #include <utility>
@@ -747,48 +746,6 @@ TEST_F(StoreTest, FailedAsyncBodyWritesNothingAndSaysWhy) {
       store_->NewReadView()->Get(Cf::kMeta, "half");
   ASSERT_TRUE(half.ok());
   EXPECT_FALSE(half->has_value());
-}
-
-// Answers go out while the next group is written: the committer does not
-// wait for one group's answers before it leads the next (store.cc,
-// AnswerLoop). And they go out in the order of the commits.
-TEST_F(StoreTest, AsyncAnswersDoNotHoldUpTheNextGroup) {
-  const auto put = [](int i) {
-    return [i](Transaction& txn) {
-      txn.Put(Cf::kMeta, absl::StrCat("k", i), "v");
-      return absl::OkStatus();
-    };
-  };
-  const auto written = [&](int i) {
-    absl::StatusOr<std::optional<std::string>> got =
-        store_->NewReadView()->Get(Cf::kMeta, absl::StrCat("k", i));
-    return got.ok() && got->has_value();
-  };
-  constexpr int kWrites = 100;
-  std::vector<int> answered;  // by the answering thread alone
-  absl::Notification last_answered;
-  bool next_written_meanwhile = false;
-  for (int i = 0; i < kWrites; ++i) {
-    store_->CommitAsync(put(i), [&, i](absl::Status status) {
-      EXPECT_TRUE(status.ok()) << status;
-      answered.push_back(i);
-      if (i != kWrites - 1) return;
-      // Queued only now, after every other, so in a later group than this
-      // one: it is written while this answer is still being given.
-      store_->CommitAsync(put(kWrites), [&](absl::Status later) {
-        EXPECT_TRUE(later.ok()) << later;
-        answered.push_back(kWrites);
-        last_answered.Notify();
-      });
-      next_written_meanwhile =
-          WaitFor([&] { return written(kWrites); }, absl::Seconds(10));
-    });
-  }
-  ASSERT_TRUE(last_answered.WaitForNotificationWithTimeout(absl::Minutes(1)));
-  EXPECT_TRUE(next_written_meanwhile);
-  std::vector<int> in_order(kWrites + 1);
-  std::iota(in_order.begin(), in_order.end(), 0);
-  EXPECT_EQ(answered, in_order);
 }
 
 // Closing the store answers every CommitAsync queued before, written.
