@@ -453,20 +453,7 @@ class GroupTransaction final : public Transaction {
         return *std::move(value);
       }
     }
-    const bool entity = cf == Cf::kEntities;
-    if (entity) {
-      if (auto it = committed_entities_.find(key);
-          it != committed_entities_.end()) {
-        return it->second;
-      }
-    }
-    absl::StatusOr<std::optional<std::string>> read =
-        GetFromDb(db_, cfs_[id.first], rocksdb::ReadOptions(), key, health_);
-    if (entity && read.ok() &&
-        committed_entities_.size() < kMaxCommittedEntities) {
-      committed_entities_.emplace(key, *read);
-    }
-    return read;
+    return GetFromDb(db_, cfs_[id.first], rocksdb::ReadOptions(), key, health_);
   }
 
   absl::Status Scan(
@@ -591,14 +578,6 @@ class GroupTransaction final : public Transaction {
   uint64_t taken_ = 0;
   // The chain's head after this transaction's appends, once it has any.
   std::optional<std::string> chain_head_;
-  // Entities read from the committed state, which no one writes while the
-  // group is open, so a second read of one (a push's changes each look up
-  // their plan, activity and strand, and the caller's membership) costs no
-  // RocksDB read. Consulted after every newer layer above. Bounded: a
-  // transaction that reads more is not slower, only uncached past it.
-  static constexpr size_t kMaxCommittedEntities = 4096;
-  absl::flat_hash_map<std::string, std::optional<std::string>>
-      committed_entities_;
   // Last: stopped before the rest goes.
   std::unique_ptr<ReadAheadThread> read_ahead_;
 };

@@ -447,48 +447,6 @@ TEST_F(StoreTest, ReadAheadChangesNoGetsAnswer) {
                   .ok());
 }
 
-// A transaction keeps the entities it read from the committed state (store.cc,
-// committed_entities_), and a read after its own writes still finds them,
-// as it does after the writes of earlier transactions of its group.
-TEST_F(StoreTest, AnEntityReadAgainSeesTheWritesSinceTheFirstRead) {
-  ASSERT_TRUE(store_
-                  ->Commit([](Transaction& txn) {
-                    for (const char* key : {"a", "b", "c"}) {
-                      txn.Put(Cf::kEntities, key, absl::StrCat("old ", key));
-                    }
-                    return absl::OkStatus();
-                  })
-                  .ok());
-  using Reads = std::vector<std::optional<std::string>>;
-  const auto read = [](Transaction& txn, const char* key, Reads* reads) {
-    absl::StatusOr<std::optional<std::string>> value =
-        txn.Get(Cf::kEntities, key);
-    EXPECT_TRUE(value.ok()) << value.status();
-    reads->push_back(value.ok() ? *value : std::optional<std::string>("?"));
-  };
-  Reads first, second;
-  CommitInOneGroup({[&](Transaction& txn) -> absl::Status {
-                      for (const char* key : {"a", "b", "c", "a", "b", "c"}) {
-                        read(txn, key, &first);
-                      }
-                      txn.Put(Cf::kEntities, "a", "new a");
-                      txn.Delete(Cf::kEntities, "b");
-                      for (const char* key : {"a", "b", "c"})
-                        read(txn, key, &first);
-                      return absl::OkStatus();
-                    },
-                    [&](Transaction& txn) -> absl::Status {
-                      for (const char* key : {"a", "b", "c"})
-                        read(txn, key, &second);
-                      txn.DeleteRange(Cf::kEntities, "c", "d");
-                      read(txn, "c", &second);
-                      return absl::OkStatus();
-                    }});
-  EXPECT_EQ(first, (Reads{"old a", "old b", "old c", "old a", "old b", "old c",
-                          "new a", std::nullopt, "old c"}));
-  EXPECT_EQ(second, (Reads{"new a", std::nullopt, "old c", std::nullopt}));
-}
-
 // A range delete hides what it covers from Gets, in its own transaction
 // and in later ones of its group, but not what is put after it.
 TEST_F(StoreTest, DeleteRangeHidesItsKeysButNotLaterWrites) {
