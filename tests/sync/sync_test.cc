@@ -1701,13 +1701,16 @@ TEST_F(SyncTest, EveryOrderOfSyncsEndsInTheSameStateAndConflicts) {
   using Edit = std::function<absl::Status(Node&)>;
   const Edit set_rag = [](Node& node) { return SetRag(node, v1::RED); };
   const Edit set_green = [](Node& node) { return SetRag(node, v1::GREEN); };
-  const Edit edit_text = [](Node& node) {
-    v1::Action fields;
-    fields.set_description(
-        "Refer any individuals with extremist ideologies to the county "
-        "Prevent Team. Review referrals at the panel.");
-    return UpdateAction(node, fields, "description");
+  const auto describe = [](std::string description) -> Edit {
+    return [description](Node& node) {
+      v1::Action fields;
+      fields.set_description(description);
+      return UpdateAction(node, fields, "description");
+    };
   };
+  const Edit edit_text = describe(
+      "Refer any individuals with extremist ideologies to the county "
+      "Prevent Team. Review referrals at the panel.");
   const Edit delete_action = [](Node& node) {
     v1::Action deleted;
     return node.resources->Delete(Kind::kAction, kAction, "", Actor(),
@@ -1750,13 +1753,9 @@ TEST_F(SyncTest, EveryOrderOfSyncsEndsInTheSameStateAndConflicts) {
     return node.resources->Delete(Kind::kOrganisation, kPolice, "", Actor(),
                                   &deleted);
   };
-  const Edit edit_text_too = [](Node& node) {
-    v1::Action fields;
-    fields.set_description(
-        "Refer any individuals with extremist ideologies to the Prevent "
-        "Team. Review referrals monthly at the panel.");
-    return UpdateAction(node, fields, "description");
-  };
+  const Edit edit_text_too = describe(
+      "Refer any individuals with extremist ideologies to the Prevent "
+      "Team. Review referrals monthly at the panel.");
   // One agent's offline edit. Agents make their edits in the scenario's
   // order, each on its own agent; an agent that syncs before its edit has
   // pulled every edit of an agent before it that synced after its own.
