@@ -994,8 +994,10 @@ TEST_F(SyncE2eTest, ScheduledAndContinuousAgentsSyncWithoutBeingAsked) {
   // A local edit on the continuous agent reaches the service.
   v1::Action amber = second;
   amber.set_rag(v1::AMBER);
-  ASSERT_TRUE(
-      UpdateAction(continuous->NewChannel(), kCouncil, amber, {"rag"}).ok());
+  absl::StatusOr<v1::Action> updated =
+      UpdateAction(continuous->NewChannel(), kCouncil, amber, {"rag"});
+  ASSERT_TRUE(updated.ok()) << updated.status() << "\n"
+                            << ReadFileTail(continuous->log_path());
   EXPECT_TRUE(Eventually([&] {
     absl::StatusOr<v1::Action> action =
         GetAction(service_->NewChannel(), second.name());
