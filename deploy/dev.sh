@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Developer entry point: installs what is missing, builds, and runs or tests.
-#   bash deploy/dev.sh run    build, then serve on 127.0.0.1:50051 with ./data
+#   bash deploy/dev.sh run    build, then serve gRPC on 127.0.0.1:50051 and
+#                             REST on 127.0.0.1:8080, with ./data
 #   bash deploy/dev.sh test   every check CI runs: formatting, clang-tidy, the
 #                             whole suite in Release, then what asan and tsan run
 #   bash deploy/dev.sh asan   the whole suite under ASan+UBSan (a Debug build)
@@ -16,10 +17,10 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(cmake g++ make ccache pkg-config
   libgrpc++-dev protobuf-compiler-grpc protobuf-compiler libprotobuf-dev
-  librocksdb-dev libabsl-dev libgtest-dev libgmock-dev grpc-proto
+  librocksdb-dev libabsl-dev libgtest-dev libgmock-dev grpc-proto libcpp-httplib-dev
   libgoogle-perftools-dev libssl-dev
   clang clang-format libclang-rt-14-dev libbenchmark-dev
-  chromium openssl etcd-server)
+  chromium openssl etcd-server python3-grpcio python3-protobuf curl)
 
 deps() {
   local missing=()
@@ -109,7 +110,7 @@ TSAN_TESTS=(store_test store_faults_test snapshot_record_test handoff_test
   change_chain_test schedule_test sync_test
   plan_service_test server_test identity_test role_matrix_test
   crash_test damaged_store_test disk_full_test hostile_input_test planctl_test
-  sync_crash_test sync_e2e_test tls_e2e_test random_sync_test)
+  sync_crash_test sync_e2e_test tls_e2e_test rest_e2e_test random_sync_test)
 tsan() {
   CC=clang CXX=clang++ \
     PLAN_TARGETS="plan-service sync-agent planctl ${TSAN_TESTS[*]}" \
@@ -137,7 +138,9 @@ case "${1:-}" in
     # published South Staffordshire plan under an illustrative county plan,
     # with a second, illustrative district.
     # `planctl admin backup --to=NAME` writes backups under ./backups.
+    # The REST/JSON API (docs/rest.md) is on http://127.0.0.1:8080/v1/.
     exec build/plan-service/plan-service --listen=127.0.0.1:50051 --data_dir=./data \
+      --http_listen=127.0.0.1:8080 \
       --seed=deploy/demo/seed.textproto --backup_root=./backups ;;
   format-check) deps; format_check ;;
   quick) deps; build; run_tests build ;;

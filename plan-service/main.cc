@@ -31,6 +31,7 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "libplan/clock/hybrid_clock.h"
+#include "libplan/http/rest_gateway.h"
 #include "libplan/rpc/admin_service.h"
 #include "libplan/rpc/identity.h"
 #include "libplan/rpc/plan_service.h"
@@ -77,6 +78,13 @@ ABSL_FLAG(std::string, restore_from, "",
           "lacks (docs/operations.md).");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "How long in-flight calls may run after SIGTERM.");
+ABSL_FLAG(std::string, http_listen, "",
+          "Also serve the REST/JSON API (docs/rest.md) on this HOST:PORT: "
+          "HTTPS with the --tls_* files when they are given, else plaintext "
+          "on loopback only. Off when empty.");
+ABSL_FLAG(std::string, http_port_file, "",
+          "When set, the bound HTTP port is written to this file once "
+          "serving.");
 ABSL_FLAG(std::string, tls_cert, "",
           "PEM certificate chain of this service (with --tls_key and "
           "--tls_ca): serve TLS and require client certificates signed by "
@@ -206,6 +214,8 @@ int Run() {
   }
   plan::Authenticator::Options identity;
   identity.trust_domain = absl::GetFlag(FLAGS_trust_domain);
+  const std::string http_listen = absl::GetFlag(FLAGS_http_listen);
+  if (!http_listen.empty()) identity.gateway_token = plan::NewGatewayToken();
   if (tls.enabled()) {
     identity.mode = plan::Authenticator::Mode::kCertificate;
   } else {
@@ -317,9 +327,36 @@ int Run() {
   }
   std::optional<plan::StoreHealthFollower> health;
   health.emplace(store->get(), server.get());
+  std::unique_ptr<plan::RestGateway> http;
+  if (!http_listen.empty()) {
+    absl::StatusOr<std::unique_ptr<plan::RestGateway>> started_http =
+        plan::RestGateway::ForServer(
+            {.listen = http_listen,
+             .tls = tls,
+             .trust_domain = identity.trust_domain,
+             .gateway_token = identity.gateway_token},
+            {prevent::plan::v1::PlanService::service_full_name(),
+             prevent::plan::v1::ReportService::service_full_name()},
+            *server);
+    if (!started_http.ok()) {
+      PLAN_LOG(ERROR) << "cannot serve HTTP: "
+                      << started_http.status().message();
+      return 1;
+    }
+    http = *std::move(started_http);
+    PLAN_LOG(INFO) << "http listening on " << http_listen
+                   << " port=" << http->port()
+                   << " tls=" << (tls.enabled() ? "on" : "off");
+  }
   const std::string port_file = absl::GetFlag(FLAGS_port_file);
   if (!port_file.empty() && !plan::WritePortFile(port_file, port).ok()) {
     PLAN_LOG(ERROR) << "cannot write port file " << port_file;
+    return 1;
+  }
+  const std::string http_port_file = absl::GetFlag(FLAGS_http_port_file);
+  if (http != nullptr && !http_port_file.empty() &&
+      !plan::WritePortFile(http_port_file, http->port()).ok()) {
+    PLAN_LOG(ERROR) << "cannot write port file " << http_port_file;
     return 1;
   }
   PLAN_LOG(INFO) << "plan-service started listen=" << listen << " port=" << port
@@ -332,6 +369,7 @@ int Run() {
 
   const std::string signal = plan::WaitForTerminationSignal();
   PLAN_LOG(INFO) << "plan-service stopping on " << signal;
+  http.reset();  // it calls the server
   plan::ShutdownServer(*server, absl::GetFlag(FLAGS_shutdown_grace));
   const uint64_t sequence = (*store)->last_sequence();
   const bool needs_restart = health->needs_restart();

@@ -37,6 +37,7 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "libplan/clock/hybrid_clock.h"
+#include "libplan/http/rest_gateway.h"
 #include "libplan/model/names.h"
 #include "libplan/rpc/identity.h"
 #include "libplan/rpc/plan_service.h"
@@ -87,6 +88,13 @@ ABSL_FLAG(absl::Duration, follow_window, absl::Seconds(60),
           "wait this long for one in progress.");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "How long in-flight calls may run after SIGTERM.");
+ABSL_FLAG(std::string, http_listen, "",
+          "Also serve the REST/JSON API (docs/rest.md) on this HOST:PORT, "
+          "loopback only: like the local gRPC API it acts as this agent's "
+          "organisation. Off when empty.");
+ABSL_FLAG(std::string, http_port_file, "",
+          "When set, the bound HTTP port is written to this file once "
+          "serving.");
 ABSL_FLAG(std::string, tls_cert, "",
           "PEM certificate chain of this agent, naming its organisation as "
           "URI SAN spiffe://<trust domain>/organisations/<id> (with --tls_key "
@@ -272,9 +280,34 @@ int Run() {
   }
   std::optional<plan::StoreHealthFollower> health;
   health.emplace(store->get(), server.get());
+  std::unique_ptr<plan::RestGateway> http;
+  if (const std::string http_listen = absl::GetFlag(FLAGS_http_listen);
+      !http_listen.empty()) {
+    // Plaintext, so loopback only (RestGateway refuses any other address).
+    absl::StatusOr<std::unique_ptr<plan::RestGateway>> started_http =
+        plan::RestGateway::ForServer({.listen = http_listen},
+                                     {v1::PlanService::service_full_name(),
+                                      v1::AgentService::service_full_name()},
+                                     *server);
+    if (!started_http.ok()) {
+      PLAN_LOG(ERROR) << "cannot serve HTTP: "
+                      << started_http.status().message();
+      return kFailure;
+    }
+    http = *std::move(started_http);
+    PLAN_LOG(INFO) << "http listening on " << http_listen
+                   << " port=" << http->port()
+                   << " organisation=" << organisation;
+  }
   const std::string port_file = absl::GetFlag(FLAGS_port_file);
   if (!port_file.empty() && !plan::WritePortFile(port_file, port).ok()) {
     PLAN_LOG(ERROR) << "cannot write port file " << port_file;
+    return kFailure;
+  }
+  const std::string http_port_file = absl::GetFlag(FLAGS_http_port_file);
+  if (http != nullptr && !http_port_file.empty() &&
+      !plan::WritePortFile(http_port_file, http->port()).ok()) {
+    PLAN_LOG(ERROR) << "cannot write port file " << http_port_file;
     return kFailure;
   }
   const v1::SyncStatus status = loop.Status();
@@ -291,6 +324,7 @@ int Run() {
 
   const std::string signal = plan::WaitForTerminationSignal();
   PLAN_LOG(INFO) << "sync-agent stopping on " << signal;
+  http.reset();  // it calls the server
   plan::ShutdownServer(*server, absl::GetFlag(FLAGS_shutdown_grace));
   loop.Stop();
   const int64_t pending = replica.pending_changes();

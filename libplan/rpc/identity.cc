@@ -1,5 +1,7 @@
 #include "libplan/rpc/identity.h"
 
+#include <openssl/crypto.h>
+
 #include <set>
 
 #include "absl/strings/match.h"
@@ -64,6 +66,43 @@ absl::StatusOr<std::string> Authenticator::CertifiedOrganisation(
                    "); it must name one, as ", wanted));
 }
 
+absl::StatusOr<std::string> Authenticator::OrganisationOf(
+    const grpc::ServerContextBase& context,
+    const std::optional<std::string>& claimed) const {
+  const std::optional<std::string> gateway =
+      Metadata(context, kGatewayMetadata);
+  if (gateway.has_value()) {
+    const std::string& token = options_.gateway_token;
+    if (token.empty() || gateway->size() != token.size() ||
+        CRYPTO_memcmp(gateway->data(), token.data(), token.size()) != 0) {
+      return Error(absl::StatusCode::kUnauthenticated, "BAD_GATEWAY_TOKEN",
+                   absl::StrCat(kGatewayMetadata,
+                                " is for this server's own REST gateway"));
+    }
+  }
+  // The development mode and the gateway take the organisation named.
+  const bool takes_claim =
+      gateway.has_value() || options_.mode == Mode::kDevelopment;
+  if (takes_claim && claimed.has_value() && !claimed->empty()) {
+    if (!ResourceName::ParseAs(Kind::kOrganisation, *claimed).ok()) {
+      return Error(
+          absl::StatusCode::kInvalidArgument, "BAD_ORGANISATION_METADATA",
+          absl::StrCat(kOrganisationMetadata, " must be organisations/<id>"));
+    }
+    return *claimed;
+  }
+  if (gateway.has_value()) {
+    return Error(absl::StatusCode::kInvalidArgument,
+                 "BAD_ORGANISATION_METADATA",
+                 absl::StrCat("a vouched call must name its organisation in ",
+                              kOrganisationMetadata));
+  }
+  if (options_.mode == Mode::kCertificate) {
+    return CertifiedOrganisation(context);
+  }
+  return options_.organisation;
+}
+
 absl::StatusOr<Actor> Authenticator::Authenticate(
     const grpc::ServerContextBase& context) const {
   Actor actor;
@@ -71,30 +110,9 @@ absl::StatusOr<Actor> Authenticator::Authenticate(
   actor.cancelled = [&context] { return context.IsCancelled(); };
   const std::optional<std::string> claimed =
       Metadata(context, kOrganisationMetadata);
-  switch (options_.mode) {
-    case Mode::kCertificate: {
-      absl::StatusOr<std::string> certified = CertifiedOrganisation(context);
-      if (!certified.ok()) return certified.status();
-      actor.organisation = *std::move(certified);
-      break;
-    }
-    case Mode::kDevelopment:
-      if (claimed.has_value() && !claimed->empty()) {
-        if (!ResourceName::ParseAs(Kind::kOrganisation, *claimed).ok()) {
-          return Error(absl::StatusCode::kInvalidArgument,
-                       "BAD_ORGANISATION_METADATA",
-                       absl::StrCat(kOrganisationMetadata,
-                                    " must be organisations/<id>"));
-        }
-        actor.organisation = *claimed;
-      } else {
-        actor.organisation = options_.organisation;
-      }
-      break;
-    case Mode::kFixed:
-      actor.organisation = options_.organisation;
-      break;
-  }
+  absl::StatusOr<std::string> organisation = OrganisationOf(context, claimed);
+  if (!organisation.ok()) return organisation.status();
+  actor.organisation = *std::move(organisation);
   if (claimed.has_value() && !claimed->empty() &&
       *claimed != actor.organisation) {
     return Error(

@@ -6,7 +6,11 @@
 //   - development mode (the plan service in plaintext on loopback): the
 //     x-prevent-organisation metadata names it, or the default organisation
 //     does; identities are not verified;
-//   - fixed mode (a sync agent's local API): always the agent's own.
+//   - fixed mode (a sync agent's local API): always the agent's own;
+//   - vouched (any mode, the REST gateway of the same process; see
+//     libplan/http/rest_gateway.h): a call whose x-prevent-gateway metadata
+//     holds this process's gateway token acts for the organisation
+//     x-prevent-organisation names, which the gateway authenticated.
 // In every mode, x-prevent-organisation may only repeat the organisation the
 // call acts for (PERMISSION_DENIED otherwise), and x-prevent-user, a
 // person's name of at most 200 characters, is kept for the record only.
@@ -16,6 +20,7 @@
 #ifndef LIBPLAN_RPC_IDENTITY_H_
 #define LIBPLAN_RPC_IDENTITY_H_
 
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -27,6 +32,7 @@ namespace plan {
 
 inline constexpr char kOrganisationMetadata[] = "x-prevent-organisation";
 inline constexpr char kUserMetadata[] = "x-prevent-user";
+inline constexpr char kGatewayMetadata[] = "x-prevent-gateway";
 inline constexpr size_t kMaxUserLength = 200;
 
 class Authenticator {
@@ -39,6 +45,9 @@ class Authenticator {
     // kDevelopment: the organisation of a call that names none ("" for the
     // service's own). kFixed: the organisation of every call.
     std::string organisation;
+    // The secret the REST gateway of this process vouches with (empty: no
+    // call is vouched for). Never logged.
+    std::string gateway_token{};
   };
 
   explicit Authenticator(Options options) : options_(std::move(options)) {}
@@ -47,7 +56,8 @@ class Authenticator {
   // person, deadline and cancellation. UNAUTHENTICATED when a certificate
   // names no organisation of the trust domain, or more than one;
   // PERMISSION_DENIED when x-prevent-organisation names another
-  // organisation; INVALID_ARGUMENT for a bad x-prevent-user.
+  // organisation; INVALID_ARGUMENT for a bad x-prevent-user;
+  // UNAUTHENTICATED for an x-prevent-gateway that is not the token.
   absl::StatusOr<Actor> Authenticate(
       const grpc::ServerContextBase& context) const;
 
@@ -56,6 +66,11 @@ class Authenticator {
  private:
   absl::StatusOr<std::string> CertifiedOrganisation(
       const grpc::ServerContextBase& context) const;
+  // The organisation a call acts for, before checking that `claimed` (its
+  // x-prevent-organisation) repeats it.
+  absl::StatusOr<std::string> OrganisationOf(
+      const grpc::ServerContextBase& context,
+      const std::optional<std::string>& claimed) const;
 
   const Options options_;
 };

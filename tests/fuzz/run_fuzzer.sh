@@ -19,9 +19,12 @@ flags=(-std=c++20 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=unde
 build_all() {
   mkdir -p "$out/obj"
   # The layers with no I/O (util, model, formats, merge), the store's
-  # snapshot record reader, and the generated messages they use.
+  # snapshot record reader, the REST router, and the generated messages they
+  # use.
   local sources=("$src"/libplan/{util,model,formats,merge}/*.cc
     "$src"/libplan/storage/snapshot_record.cc
+    "$src"/libplan/http/{path_template,rest_router}.cc
+    "$build"/proto/gen/google/api/{http,annotations}.pb.cc
     "$build"/libplan/gen/libplan/storage/records.pb.cc
     "$build"/proto/gen/prevent/plan/v1/sync_service.pb.cc
     "$build"/proto/gen/prevent/plan/v1/report_service.pb.cc

@@ -82,9 +82,11 @@ class IdentityTest : public ::testing::Test {
   // change records.
   grpc::Status CreatePlan(const std::string& id, const std::string& claimed,
                           const std::string& user, std::string* recorded,
-                          std::string* recorded_user = nullptr) {
+                          std::string* recorded_user = nullptr,
+                          const std::string& gateway = "") {
     grpc::ClientContext context;
     if (!claimed.empty()) context.AddMetadata(kOrganisationMetadata, claimed);
+    if (!gateway.empty()) context.AddMetadata(kGatewayMetadata, gateway);
     if (!user.empty()) context.AddMetadata(kUserMetadata, user);
     v1::CreatePlanRequest request;
     request.set_plan_id(id);
@@ -154,6 +156,44 @@ TEST_F(IdentityTest, FixedModeActsAsItsOrganisationAndRefusesAnother) {
   v1::Plan plan;
   EXPECT_EQ(stub_->GetPlan(&context, get, &plan).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
+}
+
+// The REST gateway of the same process vouches for the organisation it
+// authenticated with its token; no other value vouches for anything.
+TEST_F(IdentityTest, OnlyThisProcesssGatewayTokenVouchesForAnOrganisation) {
+  const std::string token(64, 'a');
+  Serve({.mode = Authenticator::Mode::kCertificate,
+         .organisation = "",
+         .gateway_token = token});
+  std::string recorded;
+  // Plaintext, so no certificate: not authenticated.
+  EXPECT_EQ(CreatePlan("a", "organisations/police", "", &recorded).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  ASSERT_TRUE(
+      CreatePlan("b", "organisations/police", "", &recorded, nullptr, token)
+          .ok());
+  EXPECT_EQ(recorded, "organisations/police");
+  for (const std::string& wrong : std::vector<std::string>{
+           std::string(64, 'b'), std::string(63, 'a'), token + "a", "x"}) {
+    const grpc::Status refused =
+        CreatePlan("c", "organisations/police", "", &recorded, nullptr, wrong);
+    EXPECT_EQ(refused.error_code(), grpc::StatusCode::UNAUTHENTICATED) << wrong;
+    EXPECT_NE(refused.error_message().find("x-prevent-gateway"),
+              std::string::npos)
+        << refused.error_message();
+  }
+  EXPECT_EQ(CreatePlan("d", "", "", &recorded, nullptr, token).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(IdentityTest, WithNoTokenNothingIsVouchedFor) {
+  Serve({.mode = Authenticator::Mode::kFixed,
+         .organisation = "organisations/police"});
+  std::string recorded;
+  EXPECT_EQ(CreatePlan("a", "organisations/county", "", &recorded, nullptr,
+                       "anything")
+                .error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
 }
 
 TEST_F(IdentityTest, APersonsNameIsBoundedText) {

@@ -124,6 +124,7 @@ absl::StatusOr<PlanServiceProcess> PlanServiceProcess::Start(
   absl::StatusOr<TempDir> port_dir = TempDir::Create("plan-service-port");
   if (!port_dir.ok()) return port_dir.status();
   const std::string port_file = port_dir->Subpath("port");
+  const std::string http_port_file = port_dir->Subpath("http_port");
 
   std::vector<std::string> args = {
       "--listen=127.0.0.1:0",
@@ -135,6 +136,10 @@ absl::StatusOr<PlanServiceProcess> PlanServiceProcess::Start(
         absl::StrCat("--tls_cert=", options.tls_dir, "/service.pem"));
     args.push_back(absl::StrCat("--tls_key=", options.tls_dir, "/service.key"));
     args.push_back(absl::StrCat("--tls_ca=", options.tls_dir, "/ca.pem"));
+  }
+  if (options.http) {
+    args.push_back("--http_listen=127.0.0.1:0");
+    args.push_back(absl::StrCat("--http_port_file=", http_port_file));
   }
   args.insert(args.end(), options.extra_args.begin(), options.extra_args.end());
   absl::StatusOr<ChildProcess> child =
@@ -170,9 +175,21 @@ absl::StatusOr<PlanServiceProcess> PlanServiceProcess::Start(
       const absl::Duration left = deadline - absl::Now();
       last = CheckServing(*health, std::clamp(left, absl::Milliseconds(50),
                                               kHealthCheckDeadline));
+      int http_port = 0;
+      if (last.ok() && options.http) {
+        // Written just after the gRPC port file.
+        absl::StatusOr<int> read = ReadPortFile(http_port_file);
+        if (read.ok()) {
+          http_port = *read;
+        } else {
+          last = read.status();
+        }
+      }
       if (last.ok()) {
-        return PlanServiceProcess(*std::move(port_dir), *std::move(child), port,
-                                  options.tls_dir, options.tls_client);
+        PlanServiceProcess process(*std::move(port_dir), *std::move(child),
+                                   port, options.tls_dir, options.tls_client);
+        process.http_port_ = http_port;
+        return process;
       }
     }
     if (absl::Now() >= deadline) break;

@@ -59,6 +59,9 @@ class PlanServiceProcess {
     // Default: plaintext.
     std::string tls_dir;
     std::string tls_client;
+    // Also serve HTTP (--http_listen=127.0.0.1:0; HTTPS with tls_dir).
+    // Start then waits for its port too (http_port()).
+    bool http = false;
     // How long to wait for the port file and a SERVING health check before
     // giving up. Default 20 s.
     absl::Duration startup_timeout = absl::Seconds(20);
@@ -85,6 +88,8 @@ class PlanServiceProcess {
   // "127.0.0.1:PORT", the address the server is serving on.
   const std::string& address() const { return address_; }
   int port() const { return port_; }
+  // The HTTP port, with Options::http (else 0).
+  int http_port() const { return http_port_; }
   pid_t pid() const { return child_.pid(); }
   const std::string& log_path() const { return child_.log_path(); }
 
@@ -118,6 +123,7 @@ class PlanServiceProcess {
   TempDir port_dir_;  // Holds the port file; one per start, never reused.
   ChildProcess child_;
   int port_ = 0;
+  int http_port_ = 0;
   std::string address_;
   std::string tls_dir_;
   std::string tls_client_;

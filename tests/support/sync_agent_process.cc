@@ -19,6 +19,7 @@ absl::StatusOr<SyncAgentProcess> SyncAgentProcess::Start(
   process.data_dir = options.data_dir;
   process.log_path = options.log_path;
   process.startup_timeout = options.startup_timeout;
+  process.http = options.http;
   process.extra_args = {
       absl::StrCat("--server=", options.server),
       absl::StrCat("--organisation=", options.organisation),

@@ -65,6 +65,8 @@ class SyncAgentProcess {
     std::string schedule = "manual";
     // Further arguments. Default none.
     std::vector<std::string> extra_args;
+    // Also serve HTTP on loopback (see http_port()).
+    bool http = false;
     // How long to wait for a SERVING health check. Default 20 s.
     absl::Duration startup_timeout = absl::Seconds(20);
   };
@@ -81,6 +83,7 @@ class SyncAgentProcess {
   // "127.0.0.1:PORT", the address the agent serves on.
   const std::string& address() const { return process_.address(); }
   int port() const { return process_.port(); }
+  int http_port() const { return process_.http_port(); }
   pid_t pid() const { return process_.pid(); }
   const std::string& log_path() const { return process_.log_path(); }
 

@@ -1,0 +1,483 @@
+#include "libplan/http/rest_gateway.h"
+
+#include <httplib.h>
+#include <openssl/rand.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include <set>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/synchronization/notification.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "grpcpp/client_context.h"
+#include "grpcpp/generic/generic_stub.h"
+#include "grpcpp/impl/codegen/proto_utils.h"
+#include "libplan/http/openapi.h"
+#include "libplan/rpc/identity.h"
+#include "libplan/rpc/status.h"
+#include "libplan/util/errors.h"
+#include "libplan/util/log.h"
+
+namespace plan {
+namespace {
+
+using ::google::protobuf::Message;
+
+constexpr char kJson[] = "application/json; charset=utf-8";
+
+const char* StatusName(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::OK:
+      return "OK";
+    case grpc::StatusCode::CANCELLED:
+      return "CANCELLED";
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return "INVALID_ARGUMENT";
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return "DEADLINE_EXCEEDED";
+    case grpc::StatusCode::NOT_FOUND:
+      return "NOT_FOUND";
+    case grpc::StatusCode::ALREADY_EXISTS:
+      return "ALREADY_EXISTS";
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return "PERMISSION_DENIED";
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return "UNAUTHENTICATED";
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return "RESOURCE_EXHAUSTED";
+    case grpc::StatusCode::FAILED_PRECONDITION:
+      return "FAILED_PRECONDITION";
+    case grpc::StatusCode::ABORTED:
+      return "ABORTED";
+    case grpc::StatusCode::OUT_OF_RANGE:
+      return "OUT_OF_RANGE";
+    case grpc::StatusCode::UNIMPLEMENTED:
+      return "UNIMPLEMENTED";
+    case grpc::StatusCode::INTERNAL:
+      return "INTERNAL";
+    case grpc::StatusCode::UNAVAILABLE:
+      return "UNAVAILABLE";
+    case grpc::StatusCode::DATA_LOSS:
+      return "DATA_LOSS";
+    default:
+      return "UNKNOWN";
+  }
+}
+
+// The google.rpc.Status a server attached to `status`, or one with only its
+// code and message.
+google::rpc::Status DetailsOf(const grpc::Status& status) {
+  google::rpc::Status details;
+  if (status.error_details().empty() ||
+      !details.ParseFromString(status.error_details())) {
+    details.Clear();
+    details.set_code(status.error_code());
+    details.set_message(status.error_message());
+  }
+  return details;
+}
+
+// The error a gateway answers itself, as a server would.
+grpc::Status GatewayError(absl::StatusCode code, absl::string_view reason,
+                          absl::string_view message) {
+  return ToGrpcStatus(Error(code, reason, message));
+}
+
+// Answers with `status`, as HTTP status `http_status` (by default the one
+// its code maps to).
+void Answer(const grpc::Status& status, httplib::Response& response,
+            int http_status = 0) {
+  response.status = http_status != 0 ? http_status : HttpStatusOf(status);
+  response.set_content(ErrorJson(status, response.status), kJson);
+}
+
+// The host and port of "host:port" or "[v6]:port".
+absl::StatusOr<std::pair<std::string, int>> SplitHostPort(
+    absl::string_view listen) {
+  const size_t colon = listen.rfind(':');
+  int port = 0;
+  if (colon == absl::string_view::npos ||
+      !absl::SimpleAtoi(listen.substr(colon + 1), &port) || port < 0 ||
+      port > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--http_listen=", listen, ": expected HOST:PORT, e.g. 127.0.0.1:8080"));
+  }
+  std::string host(listen.substr(0, colon));
+  if (absl::StartsWith(host, "[") && absl::EndsWith(host, "]")) {
+    host = host.substr(1, host.size() - 2);
+  }
+  return std::make_pair(host, port);
+}
+
+// The organisations the URI SANs of the client certificate of `ssl` name.
+std::set<std::string> CertifiedOrganisations(const SSL* ssl,
+                                             absl::string_view trust_domain) {
+  std::set<std::string> organisations;
+  if (ssl == nullptr) return organisations;
+  X509* cert = SSL_get1_peer_certificate(ssl);
+  if (cert == nullptr) return organisations;
+  auto* names = static_cast<GENERAL_NAMES*>(
+      X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+  for (int i = 0; names != nullptr && i < sk_GENERAL_NAME_num(names); ++i) {
+    const GENERAL_NAME* name = sk_GENERAL_NAME_value(names, i);
+    if (name->type != GEN_URI) continue;
+    const ASN1_IA5STRING* uri = name->d.uniformResourceIdentifier;
+    const std::string organisation = OrganisationOfSpiffeId(
+        absl::string_view(reinterpret_cast<const char*>(uri->data),
+                          static_cast<size_t>(uri->length)),
+        trust_domain);
+    if (!organisation.empty()) organisations.insert(organisation);
+  }
+  GENERAL_NAMES_free(names);
+  X509_free(cert);
+  return organisations;
+}
+
+// Configures `context` for HTTPS as `tls` says: TLS 1.2 or later, this
+// server's certificate, and client certificates verified against tls.ca
+// when given (none required).
+bool SetUpTls(SSL_CTX& context, const TlsFiles& tls) {
+  SSL_CTX_set_min_proto_version(&context, TLS1_2_VERSION);
+  if (SSL_CTX_use_certificate_chain_file(&context, tls.cert.c_str()) != 1 ||
+      SSL_CTX_use_PrivateKey_file(&context, tls.key.c_str(),
+                                  SSL_FILETYPE_PEM) != 1 ||
+      SSL_CTX_check_private_key(&context) != 1 ||
+      SSL_CTX_load_verify_locations(&context, tls.ca.c_str(), nullptr) != 1) {
+    return false;
+  }
+  SSL_CTX_set_verify(&context, SSL_VERIFY_PEER, nullptr);
+  return true;
+}
+
+}  // namespace
+
+std::string NewGatewayToken() {
+  unsigned char bytes[32];
+  if (RAND_bytes(bytes, sizeof(bytes)) != 1) {
+    PLAN_LOG(ERROR) << "no random bytes for the gateway token";
+    std::abort();
+  }
+  std::string token;
+  for (const unsigned char byte : bytes) {
+    absl::StrAppend(&token, absl::Hex(byte, absl::kZeroPad2));
+  }
+  return token;
+}
+
+int HttpStatusOf(const grpc::Status& status) {
+  switch (status.error_code()) {
+    case grpc::StatusCode::OK:
+      return 200;
+    case grpc::StatusCode::CANCELLED:
+      return 499;
+    case grpc::StatusCode::INVALID_ARGUMENT:
+    case grpc::StatusCode::FAILED_PRECONDITION:
+    case grpc::StatusCode::OUT_OF_RANGE:
+      return 400;
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return 504;
+    case grpc::StatusCode::NOT_FOUND:
+      return 404;
+    case grpc::StatusCode::ALREADY_EXISTS:
+      return 409;
+    case grpc::StatusCode::ABORTED: {
+      const google::rpc::Status details = DetailsOf(status);
+      for (const google::protobuf::Any& detail : details.details()) {
+        google::rpc::ErrorInfo info;
+        if (detail.UnpackTo(&info) && info.reason() == "ETAG_MISMATCH") {
+          return 412;
+        }
+      }
+      return 409;
+    }
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return 403;
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return 401;
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return 429;
+    case grpc::StatusCode::UNIMPLEMENTED:
+      return 501;
+    case grpc::StatusCode::UNAVAILABLE:
+      return 503;
+    default:
+      return 500;
+  }
+}
+
+std::string ErrorJson(const grpc::Status& status, int http_status) {
+  const google::rpc::Status details = DetailsOf(status);
+  std::vector<std::string> parts;
+  for (const google::protobuf::Any& detail : details.details()) {
+    std::string json;
+    if (google::protobuf::util::MessageToJsonString(detail, &json).ok()) {
+      parts.push_back(std::move(json));
+    }
+  }
+  return absl::StrCat("{\"error\":{\"code\":", http_status,
+                      ",\"message\":", JsonQuote(status.error_message()),
+                      ",\"status\":\"", StatusName(status.error_code()),
+                      "\",\"details\":[", absl::StrJoin(parts, ","), "]}}\n");
+}
+
+RestGateway::RestGateway(const RestGatewayOptions& options, RestRouter router,
+                         std::shared_ptr<grpc::Channel> channel)
+    : options_(options),
+      router_(std::move(router)),
+      openapi_(OpenApiJson(router_)),
+      channel_(std::move(channel)) {}
+
+absl::StatusOr<std::unique_ptr<RestGateway>> RestGateway::Start(
+    const RestGatewayOptions& options, RestRouter router,
+    std::shared_ptr<grpc::Channel> channel) {
+  absl::StatusOr<std::pair<std::string, int>> address =
+      SplitHostPort(options.listen);
+  if (!address.ok()) return address.status();
+  std::unique_ptr<RestGateway> gateway(
+      new RestGateway(options, std::move(router), std::move(channel)));
+  if (options.tls.enabled()) {
+    if (options.tls.cert.empty() || options.tls.key.empty() ||
+        options.tls.ca.empty() || options.gateway_token.empty()) {
+      return absl::InvalidArgumentError(
+          "HTTPS needs --tls_cert, --tls_key and --tls_ca");
+    }
+    const TlsFiles tls = options.tls;
+    auto server = std::make_unique<httplib::SSLServer>(
+        [tls](SSL_CTX& context) { return SetUpTls(context, tls); });
+    if (!server->is_valid()) {
+      return absl::InvalidArgumentError(
+          "cannot serve HTTPS: --tls_cert, --tls_key or --tls_ca cannot be "
+          "read, or the key does not match the certificate");
+    }
+    gateway->server_ = std::move(server);
+  } else {
+    if (!IsLoopbackAddress(options.listen)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "--http_listen=", options.listen,
+          " is not loopback: plaintext HTTP is served on loopback only; give "
+          "--tls_cert, --tls_key and --tls_ca to serve HTTPS"));
+    }
+    gateway->server_ = std::make_unique<httplib::Server>();
+  }
+  httplib::Server& server = *gateway->server_;
+  const int threads = options.threads;
+  server.new_task_queue = [threads] {
+    return new httplib::ThreadPool(static_cast<size_t>(threads));
+  };
+  server.set_payload_max_length(options.max_body_bytes);
+  server.set_read_timeout(10, 0);
+  server.set_write_timeout(10, 0);
+  server.set_keep_alive_timeout(5);
+  RestGateway* self = gateway.get();
+  const auto handler = [self](const httplib::Request& request,
+                              httplib::Response& response) {
+    self->Handle(request, response);
+  };
+  server.Get(".*", handler);
+  server.Post(".*", handler);
+  server.Put(".*", handler);
+  server.Patch(".*", handler);
+  server.Delete(".*", handler);
+  server.set_error_handler(
+      [](const httplib::Request&, httplib::Response& response) {
+        // httplib's own refusals (413, 400 for a bad request line, ...)
+        // answer in the same JSON shape; a handled request keeps its body.
+        if (!response.body.empty()) return;
+        const absl::StatusCode code = response.status == 413
+                                          ? absl::StatusCode::kResourceExhausted
+                                          : absl::StatusCode::kInvalidArgument;
+        Answer(GatewayError(code, "BAD_HTTP_REQUEST",
+                            absl::StrCat("the HTTP request was refused (",
+                                         response.status, ")")),
+               response, response.status);
+      });
+  const auto& [host, port] = *address;
+  if (port == 0) {
+    gateway->port_ = server.bind_to_any_port(host);
+  } else if (server.bind_to_port(host, port)) {
+    gateway->port_ = port;
+  }
+  if (gateway->port_ <= 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on --http_listen=", options.listen));
+  }
+  gateway->thread_ =
+      std::thread([self] { self->server_->listen_after_bind(); });
+  return gateway;
+}
+
+absl::StatusOr<std::unique_ptr<RestGateway>> RestGateway::ForServer(
+    const RestGatewayOptions& options,
+    absl::Span<const absl::string_view> services, grpc::Server& server) {
+  absl::StatusOr<RestRouter> router = RestRouter::Create(services);
+  if (!router.ok()) return router.status();
+  grpc::ChannelArguments arguments;
+  arguments.SetMaxReceiveMessageSize(-1);
+  arguments.SetMaxSendMessageSize(-1);
+  return Start(options, *std::move(router), server.InProcessChannel(arguments));
+}
+
+RestGateway::~RestGateway() {
+  if (server_ != nullptr) server_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+void RestGateway::Handle(const httplib::Request& request,
+                         httplib::Response& response) {
+  response.set_header("Cache-Control", "no-store");
+  response.set_header("X-Content-Type-Options", "nosniff");
+  if (request.path == "/v1/openapi.json" && request.method == "GET") {
+    response.set_content(openapi_, kJson);
+    return;
+  }
+  std::optional<RestRouter::Route> route =
+      router_.Find(request.method, request.path);
+  if (!route.has_value()) {
+    const std::vector<std::string> allowed =
+        router_.AllowedMethods(request.path);
+    if (allowed.empty()) {
+      return Answer(GatewayError(absl::StatusCode::kNotFound, "UNKNOWN_PATH",
+                                 absl::StrCat("no method is served at ",
+                                              Printable(request.path),
+                                              " (see /v1/openapi.json)")),
+                    response);
+    }
+    Answer(
+        GatewayError(absl::StatusCode::kInvalidArgument, "METHOD_NOT_ALLOWED",
+                     absl::StrCat(Printable(request.method),
+                                  " is not served at ", Printable(request.path),
+                                  "; ", absl::StrJoin(allowed, ", "), " is")),
+        response, 405);
+    response.set_header("Allow", absl::StrJoin(allowed, ", "));
+    return;
+  }
+  if (!absl::StripAsciiWhitespace(request.body).empty() &&
+      !absl::StartsWith(
+          absl::AsciiStrToLower(request.get_header_value("Content-Type")),
+          "application/json")) {
+    Answer(GatewayError(absl::StatusCode::kInvalidArgument,
+                        "UNSUPPORTED_MEDIA_TYPE",
+                        "a request body must be JSON (Content-Type: "
+                        "application/json)"),
+           response, 415);
+    return;
+  }
+
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + options_.deadline));
+  if (options_.tls.enabled()) {
+    const std::set<std::string> organisations =
+        CertifiedOrganisations(request.ssl, options_.trust_domain);
+    if (organisations.size() != 1) {
+      return Answer(
+          GatewayError(
+              absl::StatusCode::kUnauthenticated, "NO_ORGANISATION_IN_CERT",
+              absl::StrCat("present a client certificate that names one "
+                           "organisation as a URI SAN spiffe://",
+                           options_.trust_domain, "/organisations/<id>")),
+          response);
+    }
+    const std::string claimed =
+        request.get_header_value("X-Prevent-Organisation");
+    if (!claimed.empty() && claimed != *organisations.begin()) {
+      return Answer(
+          GatewayError(
+              absl::StatusCode::kPermissionDenied, "NOT_YOUR_ORGANISATION",
+              absl::StrCat("this request acts for ", *organisations.begin(),
+                           "; X-Prevent-Organisation may only "
+                           "repeat it")),
+          response);
+    }
+    context.AddMetadata(kOrganisationMetadata, *organisations.begin());
+    context.AddMetadata(kGatewayMetadata, options_.gateway_token);
+  } else if (request.has_header("X-Prevent-Organisation")) {
+    context.AddMetadata(kOrganisationMetadata,
+                        request.get_header_value("X-Prevent-Organisation"));
+  }
+  if (request.has_header("X-Prevent-User")) {
+    context.AddMetadata(kUserMetadata,
+                        request.get_header_value("X-Prevent-User"));
+  }
+
+  std::unique_ptr<Message> call = RestRouter::NewRequest(*route);
+  const QueryParams query(request.params.begin(), request.params.end());
+  if (absl::Status filled =
+          RestRouter::FillRequest(*route, query, request.body, call.get());
+      !filled.ok()) {
+    return Answer(ToGrpcStatus(filled), response);
+  }
+  std::unique_ptr<Message> reply = RestRouter::NewResponse(*route);
+  const google::protobuf::MethodDescriptor& method = *route->binding->method;
+  grpc::TemplatedGenericStub<Message, Message> stub(channel_);
+  absl::Notification done;
+  grpc::Status status;
+  stub.UnaryCall(
+      &context,
+      absl::StrCat("/", method.service()->full_name(), "/", method.name()),
+      grpc::StubOptions(), call.get(), reply.get(),
+      [&status, &done](grpc::Status result) {
+        status = std::move(result);
+        done.Notify();
+      });
+  done.WaitForNotification();
+  if (!status.ok()) {
+    if (HttpStatusOf(status) >= 500) {
+      PLAN_LOG(WARNING) << "http " << Printable(request.method) << " "
+                        << Printable(request.path) << ": "
+                        << StatusName(status.error_code()) << " "
+                        << status.error_message();
+    }
+    return Answer(status, response);
+  }
+  const std::string& response_body = route->binding->response_body;
+  if (!response_body.empty()) {
+    const auto* reflection = reply->GetReflection();
+    const auto* type = reply->GetDescriptor();
+    const auto* content_type = type->FindFieldByName("content_type");
+    const auto* filename = type->FindFieldByName("filename");
+    std::string media = "application/octet-stream";
+    if (content_type != nullptr &&
+        !reflection->GetString(*reply, content_type).empty()) {
+      media = reflection->GetString(*reply, content_type);
+    }
+    if (filename != nullptr) {
+      std::string name = reflection->GetString(*reply, filename);
+      name.erase(std::remove_if(name.begin(), name.end(),
+                                [](char c) {
+                                  return c == '"' || c == '\\' ||
+                                         static_cast<unsigned char>(c) < 0x20;
+                                }),
+                 name.end());
+      if (!name.empty()) {
+        response.set_header(
+            "Content-Disposition",
+            absl::StrCat("attachment; filename=\"", name, "\""));
+      }
+    }
+    response.set_content(
+        reflection->GetString(*reply, type->FindFieldByName(response_body)),
+        media);
+    return;
+  }
+  google::protobuf::util::JsonPrintOptions print;
+  print.always_print_primitive_fields = true;
+  std::string json;
+  if (const google::protobuf::util::Status printed =
+          google::protobuf::util::MessageToJsonString(*reply, &json, print);
+      !printed.ok()) {
+    return Answer(GatewayError(absl::StatusCode::kInternal, "BAD_RESPONSE",
+                               "the response cannot be written as JSON"),
+                  response);
+  }
+  json += "\n";
+  response.set_content(json, kJson);
+}
+
+}  // namespace plan
