@@ -12,11 +12,11 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/synchronization/notification.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "grpcpp/client_context.h"
+#include "grpcpp/completion_queue.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/impl/codegen/proto_utils.h"
 #include "libplan/http/openapi.h"
@@ -415,18 +415,27 @@ void RestGateway::Handle(const httplib::Request& request,
   }
   std::unique_ptr<Message> reply = RestRouter::NewResponse(*route);
   const google::protobuf::MethodDescriptor& method = *route->binding->method;
+  // On a completion queue of its own, so that the answer is read on this
+  // thread (as a synchronous stub reads it), not handed over from one of
+  // gRPC's.
   grpc::TemplatedGenericStub<Message, Message> stub(channel_);
-  absl::Notification done;
+  grpc::CompletionQueue queue;
+  std::unique_ptr<grpc::ClientAsyncResponseReader<Message>> rpc =
+      stub.PrepareUnaryCall(
+          &context,
+          absl::StrCat("/", method.service()->full_name(), "/", method.name()),
+          *call, &queue);
+  rpc->StartCall();
   grpc::Status status;
-  stub.UnaryCall(
-      &context,
-      absl::StrCat("/", method.service()->full_name(), "/", method.name()),
-      grpc::StubOptions(), call.get(), reply.get(),
-      [&status, &done](grpc::Status result) {
-        status = std::move(result);
-        done.Notify();
-      });
-  done.WaitForNotification();
+  rpc->Finish(reply.get(), &status, nullptr);
+  void* tag = nullptr;
+  bool ok = false;
+  if (!queue.Next(&tag, &ok) || !ok) {
+    status = grpc::Status(grpc::StatusCode::INTERNAL, "the call did not end");
+  }
+  queue.Shutdown();
+  while (queue.Next(&tag, &ok)) {
+  }
   if (!status.ok()) {
     if (HttpStatusOf(status) >= 500) {
       PLAN_LOG(WARNING) << "http " << Printable(request.method) << " "

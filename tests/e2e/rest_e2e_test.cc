@@ -195,7 +195,9 @@ TEST_F(RestE2eTest, ReadsListsAndReportsAsJson) {
 TEST_F(RestE2eTest, WritesGoThroughTheServiceWithEtagsAndTheirAuthor) {
   ASSERT_NO_FATAL_FAILURE(StartService());
   auto client = Client();
-  const v1::Action action = Actions(*client).front();
+  const std::vector<v1::Action> actions = Actions(*client);
+  ASSERT_FALSE(actions.empty());
+  const v1::Action& action = actions.front();
   const httplib::Headers as_council = {{"X-Prevent-Organisation", kCouncil},
                                        {"X-Prevent-User", "Jo Bloggs"}};
   const std::string path = absl::StrCat("/v1/", action.name());
@@ -266,7 +268,9 @@ TEST_F(RestE2eTest, WritesGoThroughTheServiceWithEtagsAndTheirAuthor) {
 TEST_F(RestE2eTest, RefusalsAreJsonErrorsThatChangeNothing) {
   ASSERT_NO_FATAL_FAILURE(StartService());
   auto client = Client();
-  const v1::Action action = Actions(*client).front();
+  const std::vector<v1::Action> actions = Actions(*client);
+  ASSERT_FALSE(actions.empty());
+  const v1::Action& action = actions.front();
   const std::string path = absl::StrCat("/v1/", action.name());
   const httplib::Headers as_council = {{"X-Prevent-Organisation", kCouncil}};
 
@@ -358,12 +362,11 @@ TEST_F(RestE2eTest, HttpsActsForTheClientCertificatesOrganisation) {
 
   // Another district council is not a member of this plan.
   auto other = client_as("cannock-chase-council");
-  const v1::Action action = [&] {
-    const Reply list =
-        Send(*council, "GET",
-             absl::StrCat("/v1/", kPlan, "/activities/-/actions?page_size=1"));
-    return Parse<v1::ListActionsResponse>(list).actions(0);
-  }();
+  const auto listed = Parse<v1::ListActionsResponse>(
+      Send(*council, "GET",
+           absl::StrCat("/v1/", kPlan, "/activities/-/actions?page_size=1")));
+  ASSERT_EQ(listed.actions_size(), 1);
+  const v1::Action& action = listed.actions(0);
   const std::string update =
       absl::StrCat("/v1/", action.name(), "?update_mask=rag");
   EXPECT_THAT(Send(*other, "PATCH", update, R"({"rag": "RED"})"),
@@ -400,7 +403,9 @@ TEST_F(RestE2eTest, AnAgentServesItsReplicaAndSyncsOnRequest) {
       Send(local, "GET",
            absl::StrCat("/v1/", kPlan, "/activities/-/actions?page_size=1"));
   ASSERT_EQ(list.status, 200) << list.body;
-  const v1::Action action = Parse<v1::ListActionsResponse>(list).actions(0);
+  const auto listed = Parse<v1::ListActionsResponse>(list);
+  ASSERT_EQ(listed.actions_size(), 1);
+  const v1::Action& action = listed.actions(0);
   const Reply updated = Send(
       local, "PATCH", absl::StrCat("/v1/", action.name(), "?update_mask=rag"),
       R"({"rag": "AMBER"})", {{"X-Prevent-User", "Sam Patel"}});
