@@ -333,6 +333,17 @@ void RestGateway::Handle(const httplib::Request& request,
                          httplib::Response& response) {
   response.set_header("Cache-Control", "no-store");
   response.set_header("X-Content-Type-Options", "nosniff");
+  // Plaintext is served on loopback only, and answers only requests
+  // addressed to loopback: a web page whose name an attacker points at
+  // 127.0.0.1 (DNS rebinding) names itself in Host.
+  if (!options_.tls.enabled() &&
+      !IsLoopbackAddress(request.get_header_value("Host"))) {
+    return Answer(
+        GatewayError(absl::StatusCode::kPermissionDenied, "HOST_NOT_LOOPBACK",
+                     "this listener answers only requests addressed to "
+                     "127.0.0.1, [::1] or localhost"),
+        response);
+  }
   if (request.path == "/v1/openapi.json" && request.method == "GET") {
     response.set_content(openapi_, kJson);
     return;
@@ -358,14 +369,19 @@ void RestGateway::Handle(const httplib::Request& request,
     response.set_header("Allow", absl::StrJoin(allowed, ", "));
     return;
   }
-  if (!absl::StripAsciiWhitespace(request.body).empty() &&
+  // A write must say it is JSON, even with no body. A page in a browser
+  // cannot send that to another site without the site's consent (a CORS
+  // preflight, which this server never grants), so a plain HTML form on
+  // some web page cannot write through a browser that reaches this port.
+  if ((request.method != "GET" ||
+       !absl::StripAsciiWhitespace(request.body).empty()) &&
       !absl::StartsWith(
           absl::AsciiStrToLower(request.get_header_value("Content-Type")),
           "application/json")) {
     Answer(GatewayError(absl::StatusCode::kInvalidArgument,
                         "UNSUPPORTED_MEDIA_TYPE",
-                        "a request body must be JSON (Content-Type: "
-                        "application/json)"),
+                        "a write, and any request body, must be JSON "
+                        "(Content-Type: application/json)"),
            response, 415);
     return;
   }

@@ -301,6 +301,15 @@ TEST_F(RestE2eTest, RefusalsAreJsonErrorsThatChangeNothing) {
   EXPECT_THAT(Send(*client, "PATCH", update, "rag=RED", as_council,
                    "application/x-www-form-urlencoded"),
               IsError(415, "UNSUPPORTED_MEDIA_TYPE"));
+  // What an HTML form on another site could send: no body, not JSON.
+  EXPECT_THAT(Send(*client, "POST", absl::StrCat(path, ":undelete"), "",
+                   as_council, "text/plain"),
+              IsError(415, "UNSUPPORTED_MEDIA_TYPE"));
+  // A name an attacker pointed at 127.0.0.1 (DNS rebinding).
+  EXPECT_THAT(
+      Send(*client, "GET", path, "",
+           {{"Host", absl::StrCat("evil.example:", service_->http_port())}}),
+      IsError(403, "HOST_NOT_LOOPBACK"));
   Reply oversized = Send(
       *client, "PATCH", update,
       absl::StrCat(R"({"description": ")", std::string(5 << 20, 'x'), "\"}"),
