@@ -12,6 +12,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
@@ -308,8 +309,19 @@ absl::StatusOr<std::unique_ptr<RestGateway>> RestGateway::Start(
     return absl::UnavailableError(
         absl::StrCat("cannot listen on --http_listen=", options.listen));
   }
-  gateway->thread_ =
-      std::thread([self] { self->server_->listen_after_bind(); });
+  gateway->thread_ = std::thread([self] {
+    self->server_->listen_after_bind();
+    self->listen_ended_ = true;
+  });
+  // Until it runs, stop() would not stop it (and the destructor would wait
+  // for it forever).
+  while (!server.is_running()) {
+    if (gateway->listen_ended_) {
+      return absl::UnavailableError(
+          absl::StrCat("cannot serve --http_listen=", options.listen));
+    }
+    absl::SleepFor(absl::Milliseconds(1));
+  }
   return gateway;
 }
 

@@ -21,6 +21,7 @@
 #ifndef LIBPLAN_HTTP_REST_GATEWAY_H_
 #define LIBPLAN_HTTP_REST_GATEWAY_H_
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <thread>
@@ -98,6 +99,7 @@ class RestGateway {
   const std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
+  std::atomic<bool> listen_ended_ = false;  // set by thread_
   int port_ = 0;
 };
 
