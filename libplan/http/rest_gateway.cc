@@ -5,6 +5,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include <algorithm>
 #include <set>
 
 #include "absl/strings/ascii.h"
@@ -25,6 +26,7 @@
 #include "libplan/rpc/status.h"
 #include "libplan/util/errors.h"
 #include "libplan/util/log.h"
+#include "libplan/util/utf8.h"
 
 namespace plan {
 namespace {
@@ -154,7 +156,34 @@ bool SetUpTls(SSL_CTX& context, const TlsFiles& tls) {
     return false;
   }
   SSL_CTX_set_verify(&context, SSL_VERIFY_PEER, nullptr);
+  // With client certificates verified, OpenSSL resumes a TLS 1.2 session
+  // only within a named context (else the client's reconnection fails).
+  static constexpr unsigned char kSessionContext[] = "prevent-plan-http";
+  return SSL_CTX_set_session_id_context(&context, kSessionContext,
+                                        sizeof(kSessionContext) - 1) == 1;
+}
+
+// Whether `text` is valid UTF-8.
+bool IsUtf8(absl::string_view text) {
+  for (size_t i = 0; i < text.size();) {
+    const size_t length = Utf8CharLength(text, i);
+    if (length == 0) return false;
+    i += length;
+  }
   return true;
+}
+
+// Whether `value` can be sent as gRPC metadata: printable ASCII (gRPC
+// refuses anything else, and its client then aborts the process).
+bool IsMetadataValue(absl::string_view value) {
+  return std::all_of(value.begin(), value.end(),
+                     [](char c) { return c >= 0x20 && c <= 0x7e; });
+}
+
+// Every answer's headers, the error handler's included.
+void SetCommonHeaders(httplib::Response& response) {
+  response.set_header("Cache-Control", "no-store");
+  response.set_header("X-Content-Type-Options", "nosniff");
 }
 
 }  // namespace
@@ -287,10 +316,13 @@ absl::StatusOr<std::unique_ptr<RestGateway>> RestGateway::Start(
   server.Patch(".*", handler);
   server.Delete(".*", handler);
   server.set_error_handler(
-      [](const httplib::Request&, httplib::Response& response) {
+      [](const httplib::Request& request, httplib::Response& response) {
+        // An error is never sent in ranges (see Handle).
+        const_cast<httplib::Request&>(request).ranges.clear();
         // httplib's own refusals (413, 400 for a bad request line, ...)
         // answer in the same JSON shape; a handled request keeps its body.
         if (!response.body.empty()) return;
+        SetCommonHeaders(response);
         const absl::StatusCode code = response.status == 413
                                           ? absl::StatusCode::kResourceExhausted
                                           : absl::StatusCode::kInvalidArgument;
@@ -343,8 +375,16 @@ RestGateway::~RestGateway() {
 
 void RestGateway::Handle(const httplib::Request& request,
                          httplib::Response& response) {
-  response.set_header("Cache-Control", "no-store");
-  response.set_header("X-Content-Type-Options", "nosniff");
+  SetCommonHeaders(response);
+  // Answers are whole: httplib would cut any of them, errors included, to a
+  // Range the client asked for, leaving JSON that does not parse. (httplib
+  // owns the request, which is not const; only its handler's view is.)
+  const_cast<httplib::Request&>(request).ranges.clear();
+  if (!IsUtf8(request.path)) {
+    return Answer(GatewayError(absl::StatusCode::kInvalidArgument, "BAD_PATH",
+                               "the path is not valid UTF-8"),
+                  response);
+  }
   // Plaintext is served on loopback only, and answers only requests
   // addressed to loopback: a web page whose name an attacker points at
   // 127.0.0.1 (DNS rebinding) names itself in Host.
@@ -398,6 +438,16 @@ void RestGateway::Handle(const httplib::Request& request,
     return;
   }
 
+  for (const char* header : {"X-Prevent-Organisation", "X-Prevent-User"}) {
+    if (!IsMetadataValue(request.get_header_value(header))) {
+      return Answer(
+          GatewayError(absl::StatusCode::kInvalidArgument, "BAD_HEADER",
+                       absl::StrCat(header,
+                                    " must be printable ASCII (as gRPC "
+                                    "metadata is), after percent-decoding")),
+          response);
+    }
+  }
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + options_.deadline));
   if (options_.tls.enabled()) {
@@ -473,8 +523,7 @@ void RestGateway::Handle(const httplib::Request& request,
     }
     return Answer(status, response);
   }
-  const std::string& response_body = route->binding->response_body;
-  if (!response_body.empty()) {
+  if (route->binding->response_field != nullptr) {
     const auto* reflection = reply->GetReflection();
     const auto* type = reply->GetDescriptor();
     const auto* content_type = type->FindFieldByName("content_type");
@@ -499,8 +548,7 @@ void RestGateway::Handle(const httplib::Request& request,
       }
     }
     response.set_content(
-        reflection->GetString(*reply, type->FindFieldByName(response_body)),
-        media);
+        reflection->GetString(*reply, route->binding->response_field), media);
     return;
   }
   google::protobuf::util::JsonPrintOptions print;

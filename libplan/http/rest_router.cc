@@ -1,5 +1,6 @@
 #include "libplan/http/rest_router.h"
 
+#include <map>
 #include <set>
 
 #include "absl/strings/ascii.h"
@@ -139,6 +140,7 @@ absl::StatusOr<std::vector<std::unique_ptr<RestBinding>>> BindingsOf(
           absl::StrCat(method.full_name(), ": response_body ",
                        binding->response_body, " is not a bytes field"));
     }
+    binding->response_field = field;
   }
   std::vector<std::unique_ptr<RestBinding>> bindings;
   bindings.push_back(std::move(binding));
@@ -312,17 +314,25 @@ absl::Status RestRouter::FillRequest(const Route& route,
   if (!binding.body.empty() && binding.body != "*") {
     bound.insert(FindField(type, binding.body)->name());
   }
-  for (auto it = query.begin(); it != query.end();) {
-    const std::string& key = it->first;
-    std::vector<absl::string_view> values;
-    for (; it != query.end() && it->first == key; ++it) {
-      values.push_back(it->second);
-    }
+  // The parameters by the field they set (a field may be named by its proto
+  // or its JSON name: `page_size` and `pageSize` are one parameter).
+  std::map<std::string, std::pair<std::string, std::vector<absl::string_view>>>
+      by_field;  // field path in proto names -> a key as given, the values
+  for (const auto& [key, value] : query) {
     if (binding.body == "*") {
       return BadRequest(key, "this method takes every field in the body");
     }
     const std::vector<const FieldDescriptor*> fields = ResolvePath(type, key);
     if (fields.empty()) return BadRequest(key, "is not a field of the request");
+    std::vector<std::string> names;
+    for (const FieldDescriptor* field : fields) names.push_back(field->name());
+    auto& [given, values] = by_field[absl::StrJoin(names, ".")];
+    if (given.empty()) given = key;
+    values.push_back(value);
+  }
+  for (const auto& [path, given_values] : by_field) {
+    const auto& [key, values] = given_values;
+    const std::vector<const FieldDescriptor*> fields = ResolvePath(type, path);
     if (bound.contains(fields.front()->name())) {
       return BadRequest(key, "is set by the path or the body");
     }

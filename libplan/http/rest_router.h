@@ -39,6 +39,8 @@ struct RestBinding {
   PathTemplate path;
   std::string body;           // "", "*" or a request field
   std::string response_body;  // "" or a response field (sent as it is)
+  // The field response_body names, or null.
+  const google::protobuf::FieldDescriptor* response_field = nullptr;
 };
 
 // Query parameters, decoded, in the order given.

@@ -305,6 +305,17 @@ TEST_F(RestE2eTest, RefusalsAreJsonErrorsThatChangeNothing) {
   EXPECT_THAT(Send(*client, "POST", absl::StrCat(path, ":undelete"), "",
                    as_council, "text/plain"),
               IsError(415, "UNSUPPORTED_MEDIA_TYPE"));
+  // gRPC takes only printable ASCII as metadata (and httplib decodes
+  // headers): refused, and the service still serves.
+  EXPECT_THAT(Send(*client, "GET", path, "", {{"X-Prevent-User", "Si%C3%A2n"}}),
+              IsError(400, "BAD_HEADER"));
+  EXPECT_THAT(Send(*client, "GET", path, "", {{"X-Prevent-User", "a%0Ab"}}),
+              IsError(400, "BAD_HEADER"));
+  EXPECT_THAT(Send(*client, "GET", "/v1/plans/%FF"), IsError(400, "BAD_PATH"));
+  // An error is never cut to a Range.
+  EXPECT_THAT(Send(*client, "GET", "/v1/nothing", "", {{"Range", "bytes=0-9"}}),
+              IsError(404, "UNKNOWN_PATH"));
+  EXPECT_EQ(Send(*client, "GET", path).status, 200);
   // A name an attacker pointed at 127.0.0.1 (DNS rebinding).
   EXPECT_THAT(
       Send(*client, "GET", path, "",
