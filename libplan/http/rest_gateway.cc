@@ -305,6 +305,10 @@ absl::StatusOr<std::unique_ptr<RestGateway>> RestGateway::Start(
   server.set_read_timeout(10, 0);
   server.set_write_timeout(10, 0);
   server.set_keep_alive_timeout(5);
+  server.set_keep_alive_max_count(1000);
+  // httplib writes an answer's headers and body apart: with Nagle's
+  // algorithm the body waits for the client's delayed ACK, 40 ms a call.
+  server.set_tcp_nodelay(true);
   RestGateway* self = gateway.get();
   const auto handler = [self](const httplib::Request& request,
                               httplib::Response& response) {

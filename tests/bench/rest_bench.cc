@@ -3,7 +3,7 @@
 // sequential calls of each, on one kept-alive connection:
 //   - GET /v1/plans/south-staffordshire and gRPC GetPlan;
 //   - GET .../activities/-/actions?page_size=100 and gRPC ListActions
-//     (a page of the published plan's actions, about 60 kB of JSON).
+//     (every action of the published plan, on one page).
 //
 //   build/tests/rest-bench --calls=5000
 //
