@@ -85,6 +85,17 @@ ABSL_FLAG(std::string, http_listen, "",
 ABSL_FLAG(std::string, http_port_file, "",
           "When set, the bound HTTP port is written to this file once "
           "serving.");
+ABSL_FLAG(std::string, http_proxy_user_header, "",
+          "Single sign-on through a trusted reverse proxy (e.g. "
+          "oauth2-proxy's X-Forwarded-Email): the HTTP header in which it "
+          "names the person. Believed only from --http_trusted_proxies; the "
+          "organisation is the one --http_proxy_users maps the person to.");
+ABSL_FLAG(std::vector<std::string>, http_trusted_proxies, {},
+          "Comma-separated addresses or ranges (127.0.0.1, 10.0.0.0/8, ::1) "
+          "of the proxies --http_proxy_user_header is believed from.");
+ABSL_FLAG(std::string, http_proxy_users, "",
+          "File of lines \"USER organisations/ORG\": the organisation each "
+          "person a proxy names acts for. Read at start.");
 ABSL_FLAG(std::string, tls_cert, "",
           "PEM certificate chain of this service (with --tls_key and "
           "--tls_ca): serve TLS and require client certificates signed by "
@@ -110,6 +121,52 @@ ABSL_FLAG(std::vector<std::string>, admin_organisations, {},
           "whatever its members (docs/security.md).");
 
 namespace {
+
+// Sets `options` up for single sign-on through a proxy, as the
+// --http_proxy_* and --http_trusted_proxies flags say.
+absl::Status ConfigureSignOnProxy(plan::RestGatewayOptions& options) {
+  options.proxy_user_header = absl::GetFlag(FLAGS_http_proxy_user_header);
+  const std::string users_file = absl::GetFlag(FLAGS_http_proxy_users);
+  const std::vector<std::string> proxies =
+      absl::GetFlag(FLAGS_http_trusted_proxies);
+  if (options.proxy_user_header.empty()) {
+    if (!users_file.empty() || !proxies.empty()) {
+      return absl::InvalidArgumentError(
+          "--http_proxy_users and --http_trusted_proxies need "
+          "--http_proxy_user_header");
+    }
+    return absl::OkStatus();
+  }
+  absl::StatusOr<plan::AddressRanges> ranges =
+      plan::AddressRanges::Parse(proxies);
+  if (!ranges.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--http_trusted_proxies: ", ranges.status().message()));
+  }
+  if (ranges->empty() || users_file.empty()) {
+    return absl::InvalidArgumentError(
+        "--http_proxy_user_header needs --http_trusted_proxies and "
+        "--http_proxy_users");
+  }
+  options.trusted_proxies = *std::move(ranges);
+  std::ifstream in(users_file, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!in) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--http_proxy_users=", users_file, " cannot be read"));
+  }
+  absl::StatusOr<absl::flat_hash_map<std::string, std::string>> users =
+      plan::ParseProxyUsers(text.str());
+  if (!users.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--http_proxy_users=", users_file, ": ", users.status().message()));
+  }
+  options.proxy_users = *std::move(users);
+  PLAN_LOG(INFO) << "http: single sign-on header=" << options.proxy_user_header
+                 << " users=" << options.proxy_users.size();
+  return absl::OkStatus();
+}
 
 // Gives the members `entry` names their roles in its plan, once imported.
 absl::Status AddSeedMembers(const prevent::plan::seed::SeedPlan& entry,
@@ -231,6 +288,15 @@ int Run() {
                          "--tls_key and --tls_ca to "
                          "verify them (docs/security.md).";
   }
+  plan::RestGatewayOptions http_options{
+      .listen = http_listen,
+      .tls = tls,
+      .trust_domain = identity.trust_domain,
+      .gateway_token = identity.gateway_token};
+  if (absl::Status proxy = ConfigureSignOnProxy(http_options); !proxy.ok()) {
+    PLAN_LOG(ERROR) << "cannot serve HTTP: " << proxy.message();
+    return 1;
+  }
   absl::flat_hash_set<std::string> administrators;
   for (const std::string& organisation :
        absl::GetFlag(FLAGS_admin_organisations)) {
@@ -328,13 +394,12 @@ int Run() {
   std::optional<plan::StoreHealthFollower> health;
   health.emplace(store->get(), server.get());
   std::unique_ptr<plan::RestGateway> http;
+  const plan::Accounts accounts(store->get());
   if (!http_listen.empty()) {
+    http_options.accounts = &accounts;
     absl::StatusOr<std::unique_ptr<plan::RestGateway>> started_http =
         plan::RestGateway::ForServer(
-            {.listen = http_listen,
-             .tls = tls,
-             .trust_domain = identity.trust_domain,
-             .gateway_token = identity.gateway_token},
+            http_options,
             {prevent::plan::v1::PlanService::service_full_name(),
              prevent::plan::v1::ReportService::service_full_name()},
             *server);

@@ -4,6 +4,9 @@
 // Exit codes: 0 done; 2 usage error (nothing sent); 3 refused by the server
 // (invalid, not found, conflict, ...); 4 server unreachable or too slow;
 // 1 anything else.
+#include <termios.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <fstream>
 #include <iostream>
@@ -64,6 +67,44 @@ struct Command {
 const Command* FindCommand(absl::string_view name);
 
 std::string Usage();
+
+// A line of stdin, without echoing it when stdin is a terminal.
+std::optional<std::string> ReadSecretLine(bool terminal) {
+  termios saved{};
+  if (terminal && tcgetattr(STDIN_FILENO, &saved) == 0) {
+    termios quiet = saved;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+  }
+  std::string line;
+  const bool read = static_cast<bool>(std::getline(std::cin, line));
+  if (terminal) {
+    tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+    std::cerr << "\n";
+  }
+  if (!read) return std::nullopt;
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
+}
+
+// The new password of `user`: asked for twice at a terminal, else the first
+// line of stdin (never a flag, which other users of the machine could see).
+absl::StatusOr<std::string> ReadPassword(const std::string& user) {
+  const bool terminal = isatty(STDIN_FILENO) != 0;
+  if (terminal) std::cerr << "Password for " << user << ": " << std::flush;
+  std::optional<std::string> password = ReadSecretLine(terminal);
+  if (!password.has_value() || password->empty()) {
+    return absl::InvalidArgumentError(
+        "give the password on stdin (or type it at the terminal)");
+  }
+  if (terminal) {
+    std::cerr << "Again: " << std::flush;
+    if (ReadSecretLine(terminal) != password) {
+      return absl::InvalidArgumentError("the two passwords differ");
+    }
+  }
+  return *std::move(password);
+}
 
 // The exit code of a call that failed with `status`.
 int ExitCodeFor(const absl::Status& status) {
@@ -545,8 +586,11 @@ class Cli {
   }
 
   int Admin(const std::vector<std::string>& args) {
+    if (!args.empty() && args[0] == "users") return Users(args);
     if (args.size() != 1 || args[0] != "backup") {
-      return UsageError("admin takes one subcommand: backup --to=DIR");
+      return UsageError(
+          "admin takes a subcommand: backup --to=DIR, or users "
+          "add|remove|list");
     }
     if (options_.to.empty()) return UsageError("--to is required");
     v1::BackupRequest request;
@@ -557,6 +601,50 @@ class Cli {
     const auto& backup = static_cast<const v1::BackupResponse&>(**response);
     out_->Answer(backup, [&] { return RenderBackup(backup); });
     return kOk;
+  }
+
+  // admin users add USER ORGANISATION [--replace] | remove USER | list
+  int Users(const std::vector<std::string>& args) {
+    const std::string verb = args.size() > 1 ? args[1] : "";
+    if (verb == "list" && args.size() == 2) {
+      absl::StatusOr<std::unique_ptr<Message>> response = client_->CallService(
+          kAdminService, "ListUsers", v1::ListUsersRequest());
+      if (!response.ok()) return Failed(response.status());
+      const auto& users = static_cast<const v1::ListUsersResponse&>(**response);
+      out_->Answer(users, [&] { return RenderUsers(users); });
+      return kOk;
+    }
+    if (verb == "remove" && args.size() == 3) {
+      v1::RemoveUserRequest request;
+      request.set_user(args[2]);
+      absl::StatusOr<std::unique_ptr<Message>> response =
+          client_->CallService(kAdminService, "RemoveUser", request);
+      if (!response.ok()) return Failed(response.status());
+      out_->Text(absl::StrCat("Removed the account of ", args[2], "\n"));
+      return kOk;
+    }
+    if (verb == "add" && args.size() == 4) {
+      v1::AddUserRequest request;
+      request.set_user(args[2]);
+      request.set_organisation(args[3]);
+      request.set_replace(options_.replace);
+      absl::StatusOr<std::string> password = ReadPassword(args[2]);
+      if (!password.ok())
+        return UsageError(std::string(password.status().message()));
+      request.set_password(*std::move(password));
+      absl::StatusOr<std::unique_ptr<Message>> response =
+          client_->CallService(kAdminService, "AddUser", request);
+      if (!response.ok()) return Failed(response.status());
+      const auto& user = static_cast<const v1::User&>(**response);
+      out_->Answer(user, [&] {
+        return absl::StrCat("Account ", user.user(), " acts for ",
+                            user.organisation(), "\n");
+      });
+      return kOk;
+    }
+    return UsageError(
+        "admin users takes: add USER organisations/ORG [--replace] (the "
+        "password on stdin), remove USER, or list");
   }
 
   int Changes(const std::vector<std::string>& args) {
@@ -839,12 +927,19 @@ absl::Span<const Command> Cli::Commands() {
        "or the first sequence that fails, and exits 1 then.\n"
        "  planctl audit verify plans/south-staffordshire\n",
        &Cli::Audit},
-      {"admin", "admin backup --to=DIR",
-       "Backs up the plan service's store online (RocksDB BackupEngine),\n"
-       "consistent while writes go on, into DIR on the service's machine,\n"
-       "inside the service's --backup_root; backups into one DIR are\n"
-       "incremental. Restore with plan-service --restore_from=DIR\n"
-       "--data_dir=NEW (docs/operations.md).\n",
+      {"admin",
+       "admin backup --to=DIR | admin users add USER ORG [--replace] | "
+       "admin users remove USER | admin users list",
+       "backup: backs up the plan service's store online (RocksDB\n"
+       "BackupEngine), consistent while writes go on, into DIR on the\n"
+       "service's machine, inside the service's --backup_root; backups into\n"
+       "one DIR are incremental. Restore with plan-service\n"
+       "--restore_from=DIR --data_dir=NEW (docs/operations.md).\n"
+       "users: the local accounts people sign in to the web app with. add\n"
+       "reads the password (12 characters or more) from the terminal, asked\n"
+       "twice, or else the first line of stdin; --replace sets a new one.\n"
+       "  planctl admin users add ann@sstaffs.gov.uk "
+       "organisations/south-staffordshire-dc\n",
        &Cli::Admin},
   };
   return kCommands;

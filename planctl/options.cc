@@ -51,6 +51,9 @@ ABSL_FLAG(std::string, since, "",
 ABSL_FLAG(std::string, to, "",
           "admin backup: the backup directory on the plan service's machine, "
           "inside its --backup_root.");
+ABSL_FLAG(bool, replace, false,
+          "admin users add: replace the user's account (a new password or "
+          "organisation).");
 ABSL_FLAG(std::optional<int>, candidate, std::nullopt,
           "conflicts resolve: the index of the chosen candidate.");
 ABSL_FLAG(std::optional<std::string>, value, std::nullopt,
@@ -82,6 +85,7 @@ Options ReadTextFlags() {
   options.note = absl::GetFlag(FLAGS_note);
   options.html = absl::GetFlag(FLAGS_html);
   options.to = absl::GetFlag(FLAGS_to);
+  options.replace = absl::GetFlag(FLAGS_replace);
   return options;
 }
 

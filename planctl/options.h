@@ -75,6 +75,8 @@ struct Options {
   std::optional<absl::Time> since;
   // --to (admin backup): the backup directory on the service's machine.
   std::string to;
+  // --replace (admin users add): replace an existing account.
+  bool replace = false;
 
   // --candidate and --value (conflicts resolve): the index of the chosen
   // candidate (0 or more), or a new value written as in `set`. At most one

@@ -7,6 +7,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/time.h"
@@ -439,6 +440,22 @@ std::string RenderBackup(const v1::BackupResponse& backup) {
                       ": every change up to ", backup.sequence(), ", ",
                       backup.files(), " files, ", backup.bytes(),
                       " bytes (epoch ", backup.epoch(), ")\n");
+}
+
+std::string RenderUsers(const v1::ListUsersResponse& users) {
+  if (users.users().empty()) return "(no accounts)\n";
+  std::string text = absl::StrCat(
+      absl::StrFormat("%-40s %-50s %s\n", "USER", "ORGANISATION", "SINCE"));
+  for (const v1::User& user : users.users()) {
+    absl::StrAppend(
+        &text,
+        absl::StrFormat("%-40s %-50s %s\n", user.user(), user.organisation(),
+                        absl::FormatTime(
+                            "%Y-%m-%d %H:%M",
+                            absl::FromUnixSeconds(user.create_time().seconds()),
+                            absl::UTCTimeZone())));
+  }
+  return text;
 }
 
 Output::Output(std::ostream& out, std::ostream& err, Format format)

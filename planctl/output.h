@@ -97,6 +97,7 @@ std::string RenderChanges(
     const prevent::plan::v1::ListChangesResponse& changes);
 
 // Any message as JSON, for responses that are not resources.
+std::string RenderUsers(const prevent::plan::v1::ListUsersResponse& users);
 std::string RenderJson(const google::protobuf::Message& message);
 
 // A time as "2024-03-31T12:00:00Z", or "-" when unset (zero).

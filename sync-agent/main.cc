@@ -285,10 +285,11 @@ int Run() {
       !http_listen.empty()) {
     // Plaintext, so loopback only (RestGateway refuses any other address).
     absl::StatusOr<std::unique_ptr<plan::RestGateway>> started_http =
-        plan::RestGateway::ForServer({.listen = http_listen},
-                                     {v1::PlanService::service_full_name(),
-                                      v1::AgentService::service_full_name()},
-                                     *server);
+        plan::RestGateway::ForServer(
+            {.listen = http_listen, .agent_organisation = organisation},
+            {v1::PlanService::service_full_name(),
+             v1::AgentService::service_full_name()},
+            *server);
     if (!started_http.ok()) {
       PLAN_LOG(ERROR) << "cannot serve HTTP: "
                       << started_http.status().message();

@@ -1,7 +1,8 @@
 #include "libplan/http/rest_gateway.h"
 
 #include <httplib.h>
-#include <openssl/rand.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
@@ -13,7 +14,9 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
@@ -163,16 +166,6 @@ bool SetUpTls(SSL_CTX& context, const TlsFiles& tls) {
                                         sizeof(kSessionContext) - 1) == 1;
 }
 
-// Whether `text` is valid UTF-8.
-bool IsUtf8(absl::string_view text) {
-  for (size_t i = 0; i < text.size();) {
-    const size_t length = Utf8CharLength(text, i);
-    if (length == 0) return false;
-    i += length;
-  }
-  return true;
-}
-
 // Whether `value` can be sent as gRPC metadata: printable ASCII (gRPC
 // refuses anything else, and its client then aborts the process).
 bool IsMetadataValue(absl::string_view value) {
@@ -186,20 +179,36 @@ void SetCommonHeaders(httplib::Response& response) {
   response.set_header("X-Content-Type-Options", "nosniff");
 }
 
+// The value of cookie `name` in `request`, or "".
+std::string CookieValue(const httplib::Request& request,
+                        absl::string_view name) {
+  for (absl::string_view cookie :
+       absl::StrSplit(request.get_header_value("Cookie"), ';')) {
+    cookie = absl::StripAsciiWhitespace(cookie);
+    const size_t equals = cookie.find('=');
+    if (equals != absl::string_view::npos && cookie.substr(0, equals) == name) {
+      return std::string(cookie.substr(equals + 1));
+    }
+  }
+  return "";
+}
+
+bool IsWrite(const httplib::Request& request) {
+  return request.method != "GET" && request.method != "HEAD";
+}
+
+std::string Rfc3339(absl::Time time) {
+  return absl::FormatTime(absl::RFC3339_sec, time, absl::UTCTimeZone());
+}
+
+absl::Status SignInRequired(absl::string_view reason,
+                            absl::string_view message) {
+  return Error(absl::StatusCode::kUnauthenticated, reason, message);
+}
+
 }  // namespace
 
-std::string NewGatewayToken() {
-  unsigned char bytes[32];
-  if (RAND_bytes(bytes, sizeof(bytes)) != 1) {
-    PLAN_LOG(ERROR) << "no random bytes for the gateway token";
-    std::abort();
-  }
-  std::string token;
-  for (const unsigned char byte : bytes) {
-    absl::StrAppend(&token, absl::Hex(byte, absl::kZeroPad2));
-  }
-  return token;
-}
+std::string NewGatewayToken() { return RandomToken(); }
 
 int HttpStatusOf(const grpc::Status& status) {
   switch (status.error_code()) {
@@ -262,7 +271,11 @@ RestGateway::RestGateway(const RestGatewayOptions& options, RestRouter router,
     : options_(options),
       router_(std::move(router)),
       openapi_(OpenApiJson(router_)),
-      channel_(std::move(channel)) {}
+      channel_(std::move(channel)),
+      csrf_secret_(RandomToken()),
+      sessions_(options.sessions),
+      user_throttle_(options.user_throttle),
+      address_throttle_(options.address_throttle) {}
 
 absl::StatusOr<std::unique_ptr<RestGateway>> RestGateway::Start(
     const RestGatewayOptions& options, RestRouter router,
@@ -400,6 +413,9 @@ void RestGateway::Handle(const httplib::Request& request,
                      "127.0.0.1, [::1] or localhost"),
         response);
   }
+  if (absl::StartsWith(request.path, "/auth/")) {
+    return HandleAuth(request, response);
+  }
   if (request.path == "/v1/openapi.json" && request.method == "GET") {
     response.set_content(openapi_, kJson);
     return;
@@ -442,51 +458,27 @@ void RestGateway::Handle(const httplib::Request& request,
     return;
   }
 
-  for (const char* header : {"X-Prevent-Organisation", "X-Prevent-User"}) {
-    if (!IsMetadataValue(request.get_header_value(header))) {
-      return Answer(
-          GatewayError(absl::StatusCode::kInvalidArgument, "BAD_HEADER",
-                       absl::StrCat(header,
-                                    " must be printable ASCII (as gRPC "
-                                    "metadata is), after percent-decoding")),
-          response);
-    }
+  absl::StatusOr<Caller> caller = Identify(request);
+  if (!caller.ok()) return Answer(ToGrpcStatus(caller.status()), response);
+  if (!caller->csrf_token.empty() && IsWrite(request) &&
+      !SecretsEqual(request.get_header_value("X-CSRF-Token"),
+                    caller->csrf_token)) {
+    return Answer(
+        GatewayError(absl::StatusCode::kPermissionDenied, "BAD_CSRF_TOKEN",
+                     "a write must carry X-CSRF-Token, the csrfToken of GET "
+                     "/auth/session"),
+        response);
   }
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + options_.deadline));
-  if (options_.tls.enabled()) {
-    const std::set<std::string> organisations =
-        CertifiedOrganisations(request.ssl, options_.trust_domain);
-    if (organisations.size() != 1) {
-      return Answer(
-          GatewayError(
-              absl::StatusCode::kUnauthenticated, "NO_ORGANISATION_IN_CERT",
-              absl::StrCat("present a client certificate that names one "
-                           "organisation as a URI SAN spiffe://",
-                           options_.trust_domain, "/organisations/<id>")),
-          response);
-    }
-    const std::string claimed =
-        request.get_header_value("X-Prevent-Organisation");
-    if (!claimed.empty() && claimed != *organisations.begin()) {
-      return Answer(
-          GatewayError(
-              absl::StatusCode::kPermissionDenied, "NOT_YOUR_ORGANISATION",
-              absl::StrCat("this request acts for ", *organisations.begin(),
-                           "; X-Prevent-Organisation may only "
-                           "repeat it")),
-          response);
-    }
-    context.AddMetadata(kOrganisationMetadata, *organisations.begin());
+  if (caller->method != Caller::Method::kHeaders) {
+    context.AddMetadata(kOrganisationMetadata, caller->organisation);
     context.AddMetadata(kGatewayMetadata, options_.gateway_token);
   } else if (request.has_header("X-Prevent-Organisation")) {
     context.AddMetadata(kOrganisationMetadata,
                         request.get_header_value("X-Prevent-Organisation"));
   }
-  if (request.has_header("X-Prevent-User")) {
-    context.AddMetadata(kUserMetadata,
-                        request.get_header_value("X-Prevent-User"));
-  }
+  if (!caller->user.empty()) context.AddMetadata(kUserMetadata, caller->user);
 
   std::unique_ptr<Message> call = RestRouter::NewRequest(*route);
   const QueryParams query(request.params.begin(), request.params.end());
@@ -567,6 +559,301 @@ void RestGateway::Handle(const httplib::Request& request,
   }
   json += "\n";
   response.set_content(json, kJson);
+}
+
+absl::StatusOr<RestGateway::Caller> RestGateway::Identify(
+    const httplib::Request& request) {
+  for (const std::string& header :
+       {std::string("X-Prevent-Organisation"), std::string("X-Prevent-User"),
+        options_.proxy_user_header}) {
+    if (!header.empty() &&
+        !IsMetadataValue(request.get_header_value(header.c_str()))) {
+      return Error(absl::StatusCode::kInvalidArgument, "BAD_HEADER",
+                   absl::StrCat(header,
+                                " must be printable ASCII (as gRPC metadata "
+                                "is), after percent-decoding"));
+    }
+  }
+  Caller caller;
+  if (const std::string session = CookieValue(request, cookie_name());
+      !session.empty() && options_.accounts != nullptr) {
+    const std::optional<SessionTable::Session> found =
+        sessions_.Find(session, absl::Now());
+    absl::StatusOr<std::optional<AccountInfo>> account =
+        found.has_value()
+            ? options_.accounts->Find(found->user)
+            : absl::StatusOr<std::optional<AccountInfo>>(std::nullopt);
+    if (!account.ok()) return account.status();
+    if (!account->has_value() ||
+        (*account)->create_time != found->account_time) {
+      sessions_.End(session);
+      return SignInRequired("SESSION_ENDED",
+                            "your session has ended: sign in again");
+    }
+    caller = {.method = Caller::Method::kPassword,
+              .organisation = (*account)->organisation,
+              .user = (*account)->user,
+              .csrf_token = found->csrf_token,
+              .session = session,
+              .expires = found->expires};
+  } else if (!options_.proxy_user_header.empty() &&
+             request.has_header(options_.proxy_user_header.c_str())) {
+    if (!options_.trusted_proxies.Contains(request.remote_addr)) {
+      PLAN_LOG(WARNING) << "http: " << options_.proxy_user_header << " from "
+                        << request.remote_addr
+                        << ", which is not a trusted proxy";
+      return SignInRequired("UNTRUSTED_PROXY",
+                            absl::StrCat(options_.proxy_user_header,
+                                         " is believed only from the addresses "
+                                         "--http_trusted_proxies names"));
+    }
+    const std::string user = absl::AsciiStrToLower(
+        request.get_header_value(options_.proxy_user_header.c_str()));
+    const auto mapped = options_.proxy_users.find(user);
+    if (mapped == options_.proxy_users.end()) {
+      return Error(absl::StatusCode::kPermissionDenied, "USER_NOT_MAPPED",
+                   absl::StrCat(Printable(user),
+                                " is not given an organisation by this "
+                                "server's --http_proxy_users"));
+    }
+    caller = {.method = Caller::Method::kProxy,
+              .organisation = mapped->second,
+              .user = user,
+              .csrf_token = ProxyCsrfToken(user)};
+  } else if (options_.tls.enabled()) {
+    const std::set<std::string> organisations =
+        CertifiedOrganisations(request.ssl, options_.trust_domain);
+    if (organisations.size() != 1) {
+      return SignInRequired(
+          "SIGN_IN_REQUIRED",
+          absl::StrCat("sign in (POST /auth/sign-in), or present a client "
+                       "certificate that names one organisation as a URI "
+                       "SAN spiffe://",
+                       options_.trust_domain, "/organisations/<id>"));
+    }
+    caller = {.method = Caller::Method::kCertificate,
+              .organisation = *organisations.begin(),
+              .user = request.get_header_value("X-Prevent-User")};
+  } else {
+    caller.user = request.get_header_value("X-Prevent-User");
+    return caller;
+  }
+  const std::string claimed =
+      request.get_header_value("X-Prevent-Organisation");
+  if (!claimed.empty() && claimed != caller.organisation) {
+    return Error(absl::StatusCode::kPermissionDenied, "NOT_YOUR_ORGANISATION",
+                 absl::StrCat("this request acts for ", caller.organisation,
+                              "; X-Prevent-Organisation may only repeat it"));
+  }
+  return caller;
+}
+
+std::string RestGateway::cookie_name() const {
+  // With HTTPS, the __Host- prefix makes a browser keep the cookie only as
+  // Secure, for this host and every path, set by this host.
+  return options_.tls.enabled() ? "__Host-prevent-session" : "prevent-session";
+}
+
+std::string RestGateway::SessionCookie(absl::string_view session) const {
+  return absl::StrCat(cookie_name(), "=", session,
+                      "; Path=/; HttpOnly; SameSite=Strict",
+                      options_.tls.enabled() ? "; Secure" : "",
+                      session.empty() ? "; Max-Age=0" : "");
+}
+
+std::string RestGateway::ProxyCsrfToken(absl::string_view user) const {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  HMAC(EVP_sha256(), csrf_secret_.data(), static_cast<int>(csrf_secret_.size()),
+       reinterpret_cast<const unsigned char*>(user.data()), user.size(), digest,
+       &length);
+  std::string token;
+  for (unsigned int i = 0; i < length; ++i) {
+    absl::StrAppend(&token, absl::Hex(digest[i], absl::kZeroPad2));
+  }
+  return token;
+}
+
+std::string RestGateway::SessionJson(const Caller& caller) const {
+  const char* method = "development";
+  switch (caller.method) {
+    case Caller::Method::kHeaders:
+      method = options_.agent_organisation.empty() ? "development" : "agent";
+      break;
+    case Caller::Method::kCertificate:
+      method = "certificate";
+      break;
+    case Caller::Method::kPassword:
+      method = "password";
+      break;
+    case Caller::Method::kProxy:
+      method = "proxy";
+      break;
+  }
+  const std::string organisation = caller.method == Caller::Method::kHeaders
+                                       ? options_.agent_organisation
+                                       : caller.organisation;
+  std::string json =
+      absl::StrCat("{\"signedIn\":true,\"method\":\"", method,
+                   "\",\"organisation\":", JsonQuote(organisation),
+                   ",\"user\":", JsonQuote(caller.user),
+                   ",\"csrfToken\":", JsonQuote(caller.csrf_token));
+  if (caller.expires != absl::InfiniteFuture()) {
+    absl::StrAppend(&json, ",\"expireTime\":\"", Rfc3339(caller.expires), "\"");
+  }
+  absl::StrAppend(&json, "}\n");
+  return json;
+}
+
+void RestGateway::HandleAuth(const httplib::Request& request,
+                             httplib::Response& response) {
+  if (request.path == "/auth/session" && request.method == "GET") {
+    absl::StatusOr<Caller> caller = Identify(request);
+    // On the plan service in plaintext, a request with no session acts as
+    // the development mode says; a person in the web app signs in.
+    const bool development = caller.ok() &&
+                             caller->method == Caller::Method::kHeaders &&
+                             options_.agent_organisation.empty();
+    if (caller.ok() && !development) {
+      return response.set_content(SessionJson(*caller), kJson);
+    }
+    if (!caller.ok() &&
+        caller.status().code() != absl::StatusCode::kUnauthenticated) {
+      return Answer(ToGrpcStatus(caller.status()), response);
+    }
+    if (!CookieValue(request, cookie_name()).empty()) {
+      response.set_header("Set-Cookie", SessionCookie(""));
+    }
+    return response.set_content(
+        absl::StrCat("{\"signedIn\":false,\"passwordSignIn\":",
+                     options_.accounts != nullptr ? "true" : "false", "}\n"),
+        kJson);
+  }
+  const bool known =
+      request.path == "/auth/sign-in" || request.path == "/auth/sign-out";
+  if (!known) {
+    return Answer(GatewayError(absl::StatusCode::kNotFound, "UNKNOWN_PATH",
+                               absl::StrCat("no method is served at ",
+                                            Printable(request.path))),
+                  response);
+  }
+  if (request.method != "POST") {
+    Answer(GatewayError(
+               absl::StatusCode::kInvalidArgument, "METHOD_NOT_ALLOWED",
+               absl::StrCat(Printable(request.method), " is not served at ",
+                            request.path, "; POST is")),
+           response, 405);
+    response.set_header("Allow", "POST");
+    return;
+  }
+  if (!absl::StartsWith(
+          absl::AsciiStrToLower(request.get_header_value("Content-Type")),
+          "application/json")) {
+    return Answer(GatewayError(absl::StatusCode::kInvalidArgument,
+                               "UNSUPPORTED_MEDIA_TYPE",
+                               "a write must be JSON (Content-Type: "
+                               "application/json)"),
+                  response, 415);
+  }
+  if (request.path == "/auth/sign-in") return SignIn(request, response);
+  // Sign-out: the session's own write, so it needs its CSRF token.
+  const std::string session = CookieValue(request, cookie_name());
+  if (!session.empty()) {
+    const std::optional<SessionTable::Session> found =
+        sessions_.Find(session, absl::Now());
+    if (found.has_value()) {
+      if (!SecretsEqual(request.get_header_value("X-CSRF-Token"),
+                        found->csrf_token)) {
+        return Answer(
+            GatewayError(absl::StatusCode::kPermissionDenied, "BAD_CSRF_TOKEN",
+                         "sign-out must carry X-CSRF-Token"),
+            response);
+      }
+      sessions_.End(session);
+      PLAN_LOG(INFO) << "http: signed out user=" << found->user;
+    }
+  }
+  response.set_header("Set-Cookie", SessionCookie(""));
+  response.set_content("{\"signedIn\":false}\n", kJson);
+}
+
+void RestGateway::SignIn(const httplib::Request& request,
+                         httplib::Response& response) {
+  if (options_.accounts == nullptr) {
+    return Answer(GatewayError(absl::StatusCode::kNotFound, "NO_LOCAL_ACCOUNTS",
+                               "this server has no local accounts to sign in "
+                               "to"),
+                  response);
+  }
+  google::protobuf::Struct body;
+  if (!google::protobuf::util::JsonStringToMessage(request.body, &body).ok()) {
+    return Answer(
+        ToGrpcStatus(Error(absl::StatusCode::kInvalidArgument, "BAD_JSON",
+                           "the body is not a JSON "
+                           "object")),
+        response);
+  }
+  FieldViolations violations;
+  for (const auto& [field, value] : body.fields()) {
+    if (field != "user" && field != "password") {
+      violations.Add(Printable(field), "is not a field of a sign-in");
+    } else if (value.kind_case() != google::protobuf::Value::kStringValue) {
+      violations.Add(field, "must be a string");
+    }
+  }
+  for (const char* field : {"user", "password"}) {
+    if (!body.fields().contains(field)) violations.Add(field, "is required");
+  }
+  if (!violations.empty()) {
+    return Answer(ToGrpcStatus(violations.ToStatus()), response);
+  }
+  const std::string user =
+      CanonicalUser(body.fields().at("user").string_value());
+  const std::string& address = request.remote_addr;
+  const absl::Time now = absl::Now();
+  const absl::Duration wait = std::max(user_throttle_.Wait(user, now),
+                                       address_throttle_.Wait(address, now));
+  if (wait > absl::ZeroDuration()) {
+    const int64_t seconds =
+        absl::ToInt64Seconds(absl::Ceil(wait, absl::Seconds(1)));
+    PLAN_LOG(WARNING) << "http: sign-in throttled user=" << Printable(user)
+                      << " address=" << request.remote_addr;
+    Answer(
+        GatewayError(absl::StatusCode::kResourceExhausted, "TOO_MANY_SIGN_INS",
+                     absl::StrCat("too many failed sign-ins: try again in ",
+                                  seconds, " s")),
+        response);
+    response.set_header("Retry-After", absl::StrCat(seconds));
+    return;
+  }
+  absl::StatusOr<AccountInfo> account = options_.accounts->Verify(
+      user, body.fields().at("password").string_value());
+  if (!account.ok()) {
+    if (account.status().code() == absl::StatusCode::kUnauthenticated) {
+      user_throttle_.Failed(user, now);
+      address_throttle_.Failed(address, now);
+      PLAN_LOG(WARNING) << "http: sign-in failed user=" << Printable(user)
+                        << " address=" << request.remote_addr;
+    }
+    return Answer(ToGrpcStatus(account.status()), response);
+  }
+  user_throttle_.Succeeded(user);
+  if (const std::string old = CookieValue(request, cookie_name());
+      !old.empty()) {
+    sessions_.End(old);
+  }
+  absl::StatusOr<std::pair<std::string, SessionTable::Session>> session =
+      sessions_.Create(account->user, account->create_time, now);
+  if (!session.ok()) return Answer(ToGrpcStatus(session.status()), response);
+  PLAN_LOG(INFO) << "http: signed in user=" << account->user
+                 << " organisation=" << account->organisation;
+  response.set_header("Set-Cookie", SessionCookie(session->first));
+  response.set_content(SessionJson({.method = Caller::Method::kPassword,
+                                    .organisation = account->organisation,
+                                    .user = account->user,
+                                    .csrf_token = session->second.csrf_token,
+                                    .expires = session->second.expires}),
+                       kJson);
 }
 
 }  // namespace plan

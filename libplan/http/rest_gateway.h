@@ -9,11 +9,20 @@
 //     its URI SAN names, spiffe://<trust domain>/organisations/<id>, as on
 //     gRPC. The gateway vouches for it to the Authenticator with a secret
 //     only this process knows (Authenticator::Options::gateway_token).
-//   - HTTPS with no client certificate: 401.
+//   - a session cookie (a person signed in with a local account at
+//     POST /auth/sign-in): the account's organisation, vouched for the same
+//     way, with the account's user name recorded on every change. Its
+//     writes must carry the session's X-CSRF-Token.
+//   - a trusted single sign-on proxy (proxy_user_header, from an address in
+//     trusted_proxies): the organisation proxy_users maps the user to;
+//     writes carry X-CSRF-Token too.
+//   - HTTPS with none of these: 401.
 //   - plaintext (loopback only): the X-Prevent-Organisation and
 //     X-Prevent-User headers are passed on as the gRPC metadata of the same
 //     names, so the server's mode decides, as for a gRPC call (the plan
 //     service's development mode; an agent's own organisation).
+// GET /auth/session says which of these applies to a request, with the
+// CSRF token (docs/rest.md, "Signing in").
 //
 //   ASSIGN_OR_RETURN(auto gateway, RestGateway::Start(options,
 //                                  server->InProcessChannel({})));
@@ -32,6 +41,8 @@
 #include "grpcpp/server.h"
 #include "grpcpp/support/status.h"
 #include "libplan/http/rest_router.h"
+#include "libplan/http/sign_in.h"
+#include "libplan/service/accounts.h"
 #include "libplan/transport/credentials.h"
 
 namespace httplib {
@@ -60,6 +71,23 @@ struct RestGatewayOptions {
   absl::Duration deadline = absl::Seconds(30);
   // Threads serving requests.
   int threads = 8;
+
+  // Local accounts people sign in to with a password; null: none.
+  const Accounts* accounts = nullptr;
+  SessionTable::Options sessions{};
+  // Failed sign-ins allowed per user name, and per client address (where a
+  // whole office may share one, behind NAT).
+  SignInThrottle::Options user_throttle{};
+  SignInThrottle::Options address_throttle{.max_failures = 50};
+  // The header in which a single sign-on proxy names the person (e.g.
+  // X-Forwarded-Email); empty: none. Believed only from trusted_proxies.
+  std::string proxy_user_header{};
+  AddressRanges trusted_proxies{};
+  // The organisation each user the proxy names acts for (ParseProxyUsers).
+  absl::flat_hash_map<std::string, std::string> proxy_users{};
+  // A sync agent's own organisation (its listener is loopback only): nobody
+  // signs in, and the web app asks for the person's name.
+  std::string agent_organisation{};
 };
 
 class RestGateway {
@@ -91,12 +119,39 @@ class RestGateway {
   RestGateway(const RestGatewayOptions& options, RestRouter router,
               std::shared_ptr<grpc::Channel> channel);
 
+  // Who a request acts for (see the file comment).
+  struct Caller {
+    enum class Method { kHeaders, kCertificate, kPassword, kProxy };
+    Method method = Method::kHeaders;
+    std::string organisation{};  // "" for kHeaders: the server's mode decides
+    std::string user{};
+    // What its writes must carry as X-CSRF-Token ("": nothing).
+    std::string csrf_token{};
+    std::string session{};  // kPassword: the session id
+    absl::Time expires = absl::InfiniteFuture();
+  };
+
   void Handle(const httplib::Request& request, httplib::Response& response);
+  // /auth/session, /auth/sign-in and /auth/sign-out.
+  void HandleAuth(const httplib::Request& request, httplib::Response& response);
+  void SignIn(const httplib::Request& request, httplib::Response& response);
+  absl::StatusOr<Caller> Identify(const httplib::Request& request);
+  // The session JSON of GET /auth/session and POST /auth/sign-in.
+  std::string SessionJson(const Caller& caller) const;
+  // The Set-Cookie value that sets `session` ("" ends the cookie).
+  std::string SessionCookie(absl::string_view session) const;
+  std::string cookie_name() const;
+  // The CSRF token of a person a proxy signed in.
+  std::string ProxyCsrfToken(absl::string_view user) const;
 
   const RestGatewayOptions options_;
   const RestRouter router_;
   const std::string openapi_;  // served at /v1/openapi.json
   const std::shared_ptr<grpc::Channel> channel_;
+  const std::string csrf_secret_;  // for ProxyCsrfToken
+  SessionTable sessions_;
+  SignInThrottle user_throttle_;
+  SignInThrottle address_throttle_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   std::atomic<bool> listen_ended_ = false;  // set by thread_

@@ -38,6 +38,15 @@ size_t Utf8CharLength(absl::string_view text, size_t i, char32_t* code_point) {
   return length;
 }
 
+bool IsUtf8(absl::string_view text) {
+  for (size_t i = 0; i < text.size();) {
+    const size_t length = Utf8CharLength(text, i);
+    if (length == 0) return false;
+    i += length;
+  }
+  return true;
+}
+
 size_t Utf8CharCount(absl::string_view text) {
   size_t count = 0;
   for (char c : text) count += IsUtf8ContinuationByte(c) ? 0 : 1;

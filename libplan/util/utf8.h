@@ -21,6 +21,9 @@ constexpr bool IsUtf8ContinuationByte(char c) {
   return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
 }
 
+// Whether `text` is valid UTF-8 (Utf8CharLength finds no bad character).
+bool IsUtf8(absl::string_view text);
+
 // The number of characters in `text`: its bytes that are not continuation
 // bytes. For valid UTF-8 that is its number of code points.
 size_t Utf8CharCount(absl::string_view text);

@@ -48,7 +48,7 @@ class SpawnFileActions {
 
 absl::StatusOr<ChildProcess> ChildProcess::Start(
     const std::string& binary, const std::vector<std::string>& args,
-    const std::string& log_path) {
+    const std::string& log_path, const std::string& stdin_path) {
   if (access(binary.c_str(), X_OK) != 0) {
     return absl::ErrnoToStatus(errno,
                                absl::StrCat("cannot execute \"", binary, "\""));
@@ -67,7 +67,7 @@ absl::StatusOr<ChildProcess> ChildProcess::Start(
   int error = actions.ok() ? 0 : ENOMEM;
   if (error == 0) {
     error = posix_spawn_file_actions_addopen(actions.get(), STDIN_FILENO,
-                                             "/dev/null", O_RDONLY, 0);
+                                             stdin_path.c_str(), O_RDONLY, 0);
   }
   // dup2 clears FD_CLOEXEC on the target, so only fds 1 and 2 stay open.
   if (error == 0) {
@@ -172,9 +172,11 @@ void ChildProcess::KillAndReap() {
 
 Invocation RunToCompletion(const std::string& binary,
                            const std::vector<std::string>& args,
-                           const std::string& log, absl::Duration timeout) {
+                           const std::string& log, absl::Duration timeout,
+                           const std::string& stdin_path) {
   Invocation run;
-  absl::StatusOr<ChildProcess> child = ChildProcess::Start(binary, args, log);
+  absl::StatusOr<ChildProcess> child =
+      ChildProcess::Start(binary, args, log, stdin_path);
   if (!child.ok()) {
     run.output = child.status().ToString();
     return run;

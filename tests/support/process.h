@@ -40,9 +40,10 @@ class ChildProcess {
   // appended to `log_path`, which is created (mode 0644) if absent. Returns
   // NOT_FOUND / PERMISSION_DENIED if `binary` is not an executable file, and
   // an error naming the binary if the log cannot be opened or the spawn fails.
+  // Its stdin reads the file `stdin_path`.
   static absl::StatusOr<ChildProcess> Start(
       const std::string& binary, const std::vector<std::string>& args,
-      const std::string& log_path);
+      const std::string& log_path, const std::string& stdin_path = "/dev/null");
 
   ChildProcess(ChildProcess&& other) noexcept;
   ChildProcess& operator=(ChildProcess&& other) noexcept;
@@ -94,11 +95,12 @@ struct Invocation {
 // Runs `binary` with `args` to its end (at most `timeout`), its output going
 // to the file `log` (appended), and returns its exit code and that output.
 // A start that fails, or a child still running at `timeout` (then killed),
-// gives code -1 and a note in the output.
+// gives code -1 and a note in the output. Its stdin reads `stdin_path`.
 Invocation RunToCompletion(const std::string& binary,
                            const std::vector<std::string>& args,
                            const std::string& log,
-                           absl::Duration timeout = absl::Seconds(60));
+                           absl::Duration timeout = absl::Seconds(60),
+                           const std::string& stdin_path = "/dev/null");
 
 // Returns at most the last `max_bytes` of the file at `path`, for failure
 // messages. Returns a short note instead of throwing or failing when the file
