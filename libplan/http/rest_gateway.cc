@@ -29,6 +29,7 @@
 #include "libplan/rpc/status.h"
 #include "libplan/util/errors.h"
 #include "libplan/util/log.h"
+#include "libplan/util/status_macros.h"
 #include "libplan/util/utf8.h"
 
 namespace plan {
@@ -561,69 +562,100 @@ void RestGateway::Handle(const httplib::Request& request,
   response.set_content(json, kJson);
 }
 
+absl::StatusOr<std::optional<RestGateway::Caller>> RestGateway::SessionCaller(
+    const std::string& session) {
+  const std::optional<SessionTable::Session> found =
+      sessions_.Find(session, absl::Now());
+  if (!found.has_value()) return std::nullopt;
+  absl::StatusOr<std::optional<AccountInfo>> account =
+      options_.accounts->Find(found->user);
+  if (!account.ok()) return account.status();
+  if (!account->has_value() || (*account)->create_time != found->account_time) {
+    sessions_.End(session);  // removed, or replaced since
+    return std::nullopt;
+  }
+  return Caller{.method = Caller::Method::kPassword,
+                .organisation = (*account)->organisation,
+                .user = (*account)->user,
+                .csrf_token = found->csrf_token,
+                .session = session,
+                .expires = found->expires};
+}
+
+absl::StatusOr<std::optional<RestGateway::Caller>> RestGateway::ProxyCaller(
+    const httplib::Request& request) const {
+  const std::string& header = options_.proxy_user_header;
+  if (header.empty()) return std::nullopt;
+  const size_t count = request.get_header_value_count(header.c_str());
+  if (!options_.trusted_proxies.Contains(request.remote_addr)) {
+    if (count == 0) return std::nullopt;
+    PLAN_LOG(WARNING) << "http: " << header << " from " << request.remote_addr
+                      << ", which is not a trusted proxy";
+    return SignInRequired("UNTRUSTED_PROXY",
+                          absl::StrCat(header,
+                                       " is believed only from the addresses "
+                                       "--http_trusted_proxies names"));
+  }
+  // Everything from the proxy must name its person, once: a request it
+  // passed on without one must not fall through to another way in.
+  const std::string user =
+      absl::AsciiStrToLower(request.get_header_value(header.c_str()));
+  if (count != 1 || user.empty() || !IsMetadataValue(user)) {
+    return SignInRequired(
+        "PROXY_USER_MISSING",
+        absl::StrCat("the single sign-on proxy must name the person in "
+                     "exactly one ",
+                     header, " header of printable ASCII"));
+  }
+  const auto mapped = options_.proxy_users.find(user);
+  if (mapped == options_.proxy_users.end()) {
+    return Error(absl::StatusCode::kPermissionDenied, "USER_NOT_MAPPED",
+                 absl::StrCat(Printable(user),
+                              " is not given an organisation by this "
+                              "server's --http_proxy_users"));
+  }
+  return Caller{.method = Caller::Method::kProxy,
+                .organisation = mapped->second,
+                .user = user,
+                .csrf_token = ProxyCsrfToken(user)};
+}
+
 absl::StatusOr<RestGateway::Caller> RestGateway::Identify(
     const httplib::Request& request) {
-  for (const std::string& header :
-       {std::string("X-Prevent-Organisation"), std::string("X-Prevent-User"),
-        options_.proxy_user_header}) {
-    if (!header.empty() &&
-        !IsMetadataValue(request.get_header_value(header.c_str()))) {
-      return Error(absl::StatusCode::kInvalidArgument, "BAD_HEADER",
-                   absl::StrCat(header,
-                                " must be printable ASCII (as gRPC metadata "
-                                "is), after percent-decoding"));
-    }
-  }
-  Caller caller;
+  std::optional<Caller> caller;
+  bool session_ended = false;
   if (const std::string session = CookieValue(request, cookie_name());
       !session.empty() && options_.accounts != nullptr) {
-    const std::optional<SessionTable::Session> found =
-        sessions_.Find(session, absl::Now());
-    absl::StatusOr<std::optional<AccountInfo>> account =
-        found.has_value()
-            ? options_.accounts->Find(found->user)
-            : absl::StatusOr<std::optional<AccountInfo>>(std::nullopt);
-    if (!account.ok()) return account.status();
-    if (!account->has_value() ||
-        (*account)->create_time != found->account_time) {
-      sessions_.End(session);
+    ASSIGN_OR_RETURN(caller, SessionCaller(session));
+    session_ended = !caller.has_value();
+  }
+  if (!caller.has_value()) {
+    ASSIGN_OR_RETURN(caller, ProxyCaller(request));
+  }
+  // The headers a request may send itself. X-Prevent-User is ignored when
+  // a session or the proxy names the person.
+  if (!IsMetadataValue(request.get_header_value("X-Prevent-Organisation")) ||
+      (!caller.has_value() &&
+       !IsMetadataValue(request.get_header_value("X-Prevent-User")))) {
+    return Error(absl::StatusCode::kInvalidArgument, "BAD_HEADER",
+                 "X-Prevent-Organisation and X-Prevent-User must be printable "
+                 "ASCII (as gRPC metadata is), after percent-decoding");
+  }
+  if (!caller.has_value() && options_.tls.enabled()) {
+    const std::set<std::string> organisations =
+        CertifiedOrganisations(request.ssl, options_.trust_domain);
+    if (organisations.size() == 1) {
+      caller = Caller{.method = Caller::Method::kCertificate,
+                      .organisation = *organisations.begin(),
+                      .user = request.get_header_value("X-Prevent-User")};
+    }
+  }
+  if (!caller.has_value()) {
+    if (session_ended) {
       return SignInRequired("SESSION_ENDED",
                             "your session has ended: sign in again");
     }
-    caller = {.method = Caller::Method::kPassword,
-              .organisation = (*account)->organisation,
-              .user = (*account)->user,
-              .csrf_token = found->csrf_token,
-              .session = session,
-              .expires = found->expires};
-  } else if (!options_.proxy_user_header.empty() &&
-             request.has_header(options_.proxy_user_header.c_str())) {
-    if (!options_.trusted_proxies.Contains(request.remote_addr)) {
-      PLAN_LOG(WARNING) << "http: " << options_.proxy_user_header << " from "
-                        << request.remote_addr
-                        << ", which is not a trusted proxy";
-      return SignInRequired("UNTRUSTED_PROXY",
-                            absl::StrCat(options_.proxy_user_header,
-                                         " is believed only from the addresses "
-                                         "--http_trusted_proxies names"));
-    }
-    const std::string user = absl::AsciiStrToLower(
-        request.get_header_value(options_.proxy_user_header.c_str()));
-    const auto mapped = options_.proxy_users.find(user);
-    if (mapped == options_.proxy_users.end()) {
-      return Error(absl::StatusCode::kPermissionDenied, "USER_NOT_MAPPED",
-                   absl::StrCat(Printable(user),
-                                " is not given an organisation by this "
-                                "server's --http_proxy_users"));
-    }
-    caller = {.method = Caller::Method::kProxy,
-              .organisation = mapped->second,
-              .user = user,
-              .csrf_token = ProxyCsrfToken(user)};
-  } else if (options_.tls.enabled()) {
-    const std::set<std::string> organisations =
-        CertifiedOrganisations(request.ssl, options_.trust_domain);
-    if (organisations.size() != 1) {
+    if (options_.tls.enabled()) {
       return SignInRequired(
           "SIGN_IN_REQUIRED",
           absl::StrCat("sign in (POST /auth/sign-in), or present a client "
@@ -631,21 +663,17 @@ absl::StatusOr<RestGateway::Caller> RestGateway::Identify(
                        "SAN spiffe://",
                        options_.trust_domain, "/organisations/<id>"));
     }
-    caller = {.method = Caller::Method::kCertificate,
-              .organisation = *organisations.begin(),
-              .user = request.get_header_value("X-Prevent-User")};
-  } else {
-    caller.user = request.get_header_value("X-Prevent-User");
-    return caller;
+    // Plaintext on loopback: the server's own mode decides.
+    return Caller{.user = request.get_header_value("X-Prevent-User")};
   }
   const std::string claimed =
       request.get_header_value("X-Prevent-Organisation");
-  if (!claimed.empty() && claimed != caller.organisation) {
+  if (!claimed.empty() && claimed != caller->organisation) {
     return Error(absl::StatusCode::kPermissionDenied, "NOT_YOUR_ORGANISATION",
-                 absl::StrCat("this request acts for ", caller.organisation,
+                 absl::StrCat("this request acts for ", caller->organisation,
                               "; X-Prevent-Organisation may only repeat it"));
   }
-  return caller;
+  return *std::move(caller);
 }
 
 std::string RestGateway::cookie_name() const {
@@ -811,13 +839,20 @@ void RestGateway::SignIn(const httplib::Request& request,
       CanonicalUser(body.fields().at("user").string_value());
   const std::string& address = request.remote_addr;
   const absl::Time now = absl::Now();
-  const absl::Duration wait = std::max(user_throttle_.Wait(user, now),
-                                       address_throttle_.Wait(address, now));
+  // Only a well-formed user name is counted by name (so that junk names
+  // cannot crowd out real ones); every attempt counts for the address.
+  const bool named = IsAccountUser(user);
+  absl::Duration wait =
+      named ? user_throttle_.Attempt(user, now) : absl::ZeroDuration();
+  if (wait == absl::ZeroDuration()) {
+    wait = address_throttle_.Attempt(address, now);
+    if (wait > absl::ZeroDuration() && named) user_throttle_.Forgive(user);
+  }
   if (wait > absl::ZeroDuration()) {
     const int64_t seconds =
         absl::ToInt64Seconds(absl::Ceil(wait, absl::Seconds(1)));
     PLAN_LOG(WARNING) << "http: sign-in throttled user=" << Printable(user)
-                      << " address=" << request.remote_addr;
+                      << " address=" << address;
     Answer(
         GatewayError(absl::StatusCode::kResourceExhausted, "TOO_MANY_SIGN_INS",
                      absl::StrCat("too many failed sign-ins: try again in ",
@@ -830,14 +865,16 @@ void RestGateway::SignIn(const httplib::Request& request,
       user, body.fields().at("password").string_value());
   if (!account.ok()) {
     if (account.status().code() == absl::StatusCode::kUnauthenticated) {
-      user_throttle_.Failed(user, now);
-      address_throttle_.Failed(address, now);
       PLAN_LOG(WARNING) << "http: sign-in failed user=" << Printable(user)
-                        << " address=" << request.remote_addr;
+                        << " address=" << address;
+    } else {  // not the person's failure
+      if (named) user_throttle_.Forgive(user);
+      address_throttle_.Forgive(address);
     }
     return Answer(ToGrpcStatus(account.status()), response);
   }
-  user_throttle_.Succeeded(user);
+  user_throttle_.Clear(user);
+  address_throttle_.Forgive(address);
   if (const std::string old = CookieValue(request, cookie_name());
       !old.empty()) {
     sessions_.End(old);

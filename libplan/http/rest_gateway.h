@@ -32,6 +32,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -136,6 +137,13 @@ class RestGateway {
   void HandleAuth(const httplib::Request& request, httplib::Response& response);
   void SignIn(const httplib::Request& request, httplib::Response& response);
   absl::StatusOr<Caller> Identify(const httplib::Request& request);
+  // The caller a session cookie names; nullopt when it has ended.
+  absl::StatusOr<std::optional<Caller>> SessionCaller(
+      const std::string& session);
+  // The caller a trusted proxy names; nullopt when the request is not
+  // one for proxy sign-on.
+  absl::StatusOr<std::optional<Caller>> ProxyCaller(
+      const httplib::Request& request) const;
   // The session JSON of GET /auth/session and POST /auth/sign-in.
   std::string SessionJson(const Caller& caller) const;
   // The Set-Cookie value that sets `session` ("" ends the cookie).

@@ -8,6 +8,7 @@
 #include <cstdlib>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -20,7 +21,10 @@ namespace {
 
 // The 4 or 16 bytes of a textual IPv4 or IPv6 address; an IPv4-mapped IPv6
 // address gives its 4. Empty when `text` is neither.
-std::vector<uint8_t> AddressBytes(const std::string& text) {
+std::vector<uint8_t> AddressBytes(std::string text) {
+  if (const size_t zone = text.find('%'); zone != std::string::npos) {
+    text.resize(zone);  // fe80::1%eth0
+  }
   in_addr v4;
   if (inet_pton(AF_INET, text.c_str(), &v4) == 1) {
     const auto* bytes = reinterpret_cast<const uint8_t*>(&v4);
@@ -65,6 +69,15 @@ SessionTable::Create(std::string user, absl::Time account_time,
   if (sessions_.size() >= options_.max_sessions) {
     return Error(absl::StatusCode::kResourceExhausted, "TOO_MANY_SESSIONS",
                  "too many people are signed in; try again later");
+  }
+  // A user's sessions past max_per_user end, oldest first.
+  std::vector<std::pair<absl::Time, std::string>> own;
+  for (const auto& [id, entry] : sessions_) {
+    if (entry.session.user == user) own.emplace_back(entry.hard_end, id);
+  }
+  std::sort(own.begin(), own.end());
+  for (size_t i = 0; i + options_.max_per_user <= own.size(); ++i) {
+    sessions_.erase(own[i].second);
   }
   Entry entry{.session = {.user = std::move(user),
                           .account_time = account_time,
@@ -111,50 +124,64 @@ void SessionTable::DropEndedLocked(absl::Time now) {
   });
 }
 
-absl::Duration SignInThrottle::Wait(const std::string& key, absl::Time now) {
-  absl::MutexLock lock(&mu_);
-  const auto it = failures_.find(key);
-  if (it == failures_.end()) return absl::ZeroDuration();
-  std::deque<absl::Time>& times = it->second;
+void SignInThrottle::DropOldLocked(std::deque<absl::Time>& times,
+                                   absl::Time now) const {
   while (!times.empty() && times.front() + options_.window <= now) {
     times.pop_front();
   }
-  if (times.empty()) {
-    failures_.erase(it);
-    return absl::ZeroDuration();
-  }
-  if (static_cast<int>(times.size()) < options_.max_failures) {
-    return absl::ZeroDuration();
-  }
-  return times.front() + options_.window - now;
 }
 
-void SignInThrottle::Failed(const std::string& key, absl::Time now) {
+absl::Duration SignInThrottle::Attempt(const std::string& key, absl::Time now) {
   absl::MutexLock lock(&mu_);
-  if (failures_.size() >= options_.max_keys && !failures_.contains(key)) {
-    // Forget the keys whose last failure is oldest: half of them, so that
-    // this runs rarely.
-    std::vector<absl::Time> last;
-    last.reserve(failures_.size());
-    for (const auto& [name, times] : failures_) {
-      last.push_back(times.empty() ? absl::InfinitePast() : times.back());
+  auto it = failures_.find(key);
+  if (it == failures_.end()) {
+    if (failures_.size() >= options_.max_keys && !MakeRoomLocked(now)) {
+      return options_.window;
     }
-    std::nth_element(last.begin(), last.begin() + last.size() / 2, last.end());
-    const absl::Time cut = last[last.size() / 2];
-    absl::erase_if(failures_, [cut](const auto& entry) {
-      return entry.second.empty() || entry.second.back() <= cut;
-    });
+    it = failures_.emplace(key, std::deque<absl::Time>()).first;
   }
-  std::deque<absl::Time>& times = failures_[key];
+  std::deque<absl::Time>& times = it->second;
+  DropOldLocked(times, now);
+  if (static_cast<int>(times.size()) >= options_.max_failures) {
+    return times.front() + options_.window - now;
+  }
   times.push_back(now);
-  while (static_cast<int>(times.size()) > options_.max_failures) {
-    times.pop_front();
-  }
+  return absl::ZeroDuration();
 }
 
-void SignInThrottle::Succeeded(const std::string& key) {
+void SignInThrottle::Forgive(const std::string& key) {
+  absl::MutexLock lock(&mu_);
+  const auto it = failures_.find(key);
+  if (it == failures_.end()) return;
+  if (!it->second.empty()) it->second.pop_back();
+  if (it->second.empty()) failures_.erase(it);
+}
+
+void SignInThrottle::Clear(const std::string& key) {
   absl::MutexLock lock(&mu_);
   failures_.erase(key);
+}
+
+bool SignInThrottle::MakeRoomLocked(absl::Time now) {
+  for (auto& [key, times] : failures_) DropOldLocked(times, now);
+  absl::erase_if(failures_,
+                 [](const auto& entry) { return entry.second.empty(); });
+  if (failures_.size() < options_.max_keys) return true;
+  // Keys held back stay: forgetting them would let guessing start again.
+  const auto held = [this](const std::deque<absl::Time>& times) {
+    return static_cast<int>(times.size()) >= options_.max_failures;
+  };
+  std::vector<absl::Time> last;
+  for (const auto& [key, times] : failures_) {
+    if (!held(times)) last.push_back(times.back());
+  }
+  if (last.empty()) return false;
+  std::nth_element(last.begin(), last.begin() + last.size() / 2, last.end());
+  const absl::Time cut = last[last.size() / 2];
+  absl::erase_if(failures_, [&](const auto& entry) {
+    return !held(entry.second) && entry.second.back() <= cut;
+  });
+  return true;
 }
 
 absl::StatusOr<AddressRanges> AddressRanges::Parse(
@@ -165,12 +192,15 @@ absl::StatusOr<AddressRanges> AddressRanges::Parse(
     if (entry.empty()) continue;
     const std::vector<std::string> parts = absl::StrSplit(entry, '/');
     Range range{.bytes = AddressBytes(parts[0])};
+    // An IPv4-mapped IPv6 range (::ffff:10.0.0.0/104) is matched as IPv4.
+    const int skipped =
+        range.bytes.size() == 4 && absl::StrContains(parts[0], ':') ? 96 : 0;
     const int bits = static_cast<int>(range.bytes.size()) * 8;
     range.prefix_bits = bits;
     if (range.bytes.empty() || parts.size() > 2 ||
         (parts.size() == 2 &&
          (!absl::SimpleAtoi(parts[1], &range.prefix_bits) ||
-          range.prefix_bits < 0 || range.prefix_bits > bits))) {
+          (range.prefix_bits -= skipped) < 0 || range.prefix_bits > bits))) {
       return absl::InvalidArgumentError(absl::StrCat(
           "\"", entry,
           "\" is not an IP address or range (e.g. 127.0.0.1, 10.0.0.0/8, "

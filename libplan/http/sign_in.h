@@ -38,6 +38,8 @@ class SessionTable {
     absl::Duration lifetime = absl::Hours(12);
     // At most this many live sessions; past it, sign-in is refused.
     size_t max_sessions = 10000;
+    // At most this many per user: a new one ends the user's oldest.
+    size_t max_per_user = 20;
   };
   struct Session {
     std::string user{};
@@ -79,7 +81,8 @@ class SessionTable {
 
 // Counts failed sign-ins by key (a user name, a client address): after
 // max_failures within `window`, the key waits until the oldest of them is a
-// window old.
+// window old. An attempt counts as a failure from when it starts, so that
+// attempts running at once cannot pass the limit together.
 class SignInThrottle {
  public:
   struct Options {
@@ -90,14 +93,21 @@ class SignInThrottle {
   };
   explicit SignInThrottle(Options options) : options_(options) {}
 
-  // How long until a sign-in for `key` may be tried: zero when it may now.
-  absl::Duration Wait(const std::string& key, absl::Time now);
-  // Records a failed sign-in for `key`.
-  void Failed(const std::string& key, absl::Time now);
-  // Forgets `key`'s failures (after a sign-in that succeeded).
-  void Succeeded(const std::string& key);
+  // Starts a sign-in attempt for `key`. Zero when it may go ahead: it then
+  // counts as a failure until Forgive. Otherwise how long until one may.
+  absl::Duration Attempt(const std::string& key, absl::Time now);
+  // The attempt did not fail: it no longer counts.
+  void Forgive(const std::string& key);
+  // Forgets every failure of `key` (a user who signed in).
+  void Clear(const std::string& key);
 
  private:
+  // Makes room for a new key when max_keys are held: drops keys with no
+  // failure in the window, then half of the rest that are not held back,
+  // those whose last failure is oldest. False when every key is held back.
+  bool MakeRoomLocked(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void DropOldLocked(std::deque<absl::Time>& times, absl::Time now) const;
+
   const Options options_;
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, std::deque<absl::Time>> failures_
@@ -112,7 +122,7 @@ class AddressRanges {
   static absl::StatusOr<AddressRanges> Parse(
       const std::vector<std::string>& ranges);
   // Whether `address` (as a socket reports it; an IPv4-mapped IPv6 address
-  // counts as IPv4) is in one of the ranges.
+  // counts as IPv4, and a %zone suffix is ignored) is in one of the ranges.
   bool Contains(absl::string_view address) const;
   bool empty() const { return ranges_.empty(); }
 

@@ -74,9 +74,7 @@ bool IsUserChar(char c) {
 }
 
 void CheckUser(absl::string_view user, FieldViolations& violations) {
-  if (user.empty() || user.size() > kMaxAccountUserLength ||
-      !absl::ascii_isalnum(user.front()) ||
-      !std::all_of(user.begin(), user.end(), IsUserChar)) {
+  if (!IsAccountUser(user)) {
     violations.Add("user", absl::StrCat("must be 1 to ", kMaxAccountUserLength,
                                         " characters of a-z 0-9 . _ @ + -, "
                                         "starting with a letter or digit"));
@@ -109,6 +107,14 @@ absl::StatusOr<AccountInfo> InfoOf(absl::string_view user,
 }
 
 }  // namespace
+
+Accounts::Accounts(Store* store) : store_(store) { DecoyHash(); }
+
+bool IsAccountUser(absl::string_view user) {
+  return !user.empty() && user.size() <= kMaxAccountUserLength &&
+         absl::ascii_isalnum(user.front()) &&
+         std::all_of(user.begin(), user.end(), IsUserChar);
+}
 
 std::string CanonicalUser(absl::string_view user) {
   return absl::AsciiStrToLower(absl::StripAsciiWhitespace(user));
@@ -205,7 +211,7 @@ absl::StatusOr<AccountInfo> Accounts::Verify(absl::string_view user,
                                              absl::string_view password) const {
   const std::string name = CanonicalUser(user);
   std::optional<std::string> value;
-  if (!name.empty() && name.size() <= kMaxAccountUserLength) {
+  if (IsAccountUser(name)) {
     ASSIGN_OR_RETURN(value,
                      store_->NewReadView()->Get(Cf::kMeta, AccountKey(name)));
   }

@@ -50,8 +50,10 @@ struct NewAccount {
 
 class Accounts {
  public:
-  // `store` must outlive this.
-  explicit Accounts(Store* store) : store_(store) {}
+  // `store` must outlive this. Makes the decoy hash Verify checks an unknown
+  // user's password against (tens of milliseconds, once per process), so
+  // that no sign-in takes longer for being the first.
+  explicit Accounts(Store* store);
 
   // Adds `account`, durably. INVALID_ARGUMENT naming the field ("user",
   // "organisation" or "password") when one is malformed; FAILED_PRECONDITION
@@ -76,6 +78,9 @@ class Accounts {
 
 // `user` as an account's name: lower-cased, surrounding spaces removed.
 std::string CanonicalUser(absl::string_view user);
+
+// Whether `user` (canonical) is a well-formed account name.
+bool IsAccountUser(absl::string_view user);
 
 }  // namespace plan
 

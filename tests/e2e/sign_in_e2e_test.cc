@@ -391,6 +391,16 @@ TEST_F(SignInE2eTest, ATrustedProxyNamesThePersonAndOnlyIt) {
   EXPECT_THAT(Send(*client, "GET", absl::StrCat("/v1/", kPlan), "",
                    {{"X-Forwarded-Email", "mallory@example.com"}}),
               IsError(403, "USER_NOT_MAPPED"));
+  // Whatever comes from the proxy must name one person: with none (or an
+  // empty header, which HTTP parsers drop) it does not fall through to
+  // development mode, and two headers are refused.
+  EXPECT_THAT(Send(*client, "GET", absl::StrCat("/v1/", kPlan), "",
+                   {{"X-Prevent-Organisation", kCounty}}),
+              IsError(401, "PROXY_USER_MISSING"));
+  EXPECT_THAT(Send(*client, "GET", absl::StrCat("/v1/", kPlan), "",
+                   {{"X-Forwarded-Email", "mallory@example.com"},
+                    {"X-Forwarded-Email", "ann@sstaffs.gov.uk"}}),
+              IsError(401, "PROXY_USER_MISSING"));
 }
 
 TEST_F(SignInE2eTest, AProxyHeaderFromAnUntrustedAddressIsRefused) {

@@ -54,6 +54,20 @@ TEST(SessionTableTest, SessionsEndWhenIdleAfterTheirLifetimeOrWhenEnded) {
   EXPECT_FALSE(table.Find("", kStart).has_value());
 }
 
+TEST(SessionTableTest, ANewSessionPastTheUsersLimitEndsTheirOldest) {
+  SessionTable table({.max_per_user = 2});
+  auto first = table.Create("ann", kStart, kStart);
+  auto second = table.Create("ann", kStart, kStart + absl::Seconds(1));
+  auto other = table.Create("bob", kStart, kStart);
+  auto third = table.Create("ann", kStart, kStart + absl::Seconds(2));
+  ASSERT_TRUE(first.ok() && second.ok() && other.ok() && third.ok());
+  const absl::Time now = kStart + absl::Seconds(3);
+  EXPECT_FALSE(table.Find(first->first, now).has_value());
+  EXPECT_TRUE(table.Find(second->first, now).has_value());
+  EXPECT_TRUE(table.Find(third->first, now).has_value());
+  EXPECT_TRUE(table.Find(other->first, now).has_value());
+}
+
 TEST(SessionTableTest, RefusesNewSessionsWhenFullOfLiveOnes) {
   SessionTable table({.idle = absl::Minutes(10), .max_sessions = 2});
   ASSERT_TRUE(table.Create("a", kStart, kStart).ok());
@@ -64,37 +78,62 @@ TEST(SessionTableTest, RefusesNewSessionsWhenFullOfLiveOnes) {
   EXPECT_TRUE(table.Create("c", kStart, kStart + absl::Minutes(10)).ok());
 }
 
-TEST(SignInThrottleTest, WaitsAfterTooManyFailuresUntilTheOldestIsAWindowOld) {
+TEST(SignInThrottleTest, HoldsBackAKeyAfterTooManyFailuresForAWindow) {
   SignInThrottle throttle({.max_failures = 3, .window = absl::Minutes(15)});
   absl::Time now = kStart;
   for (int i = 0; i < 3; ++i) {
-    EXPECT_EQ(throttle.Wait("ann", now), absl::ZeroDuration()) << i;
-    throttle.Failed("ann", now);
+    EXPECT_EQ(throttle.Attempt("ann", now), absl::ZeroDuration()) << i;
     now += absl::Minutes(1);
   }
   // Three failures at 0, 1 and 2 minutes: wait until 15 minutes.
-  EXPECT_EQ(throttle.Wait("ann", now), absl::Minutes(12));
-  EXPECT_EQ(throttle.Wait("bob", now), absl::ZeroDuration());
-  EXPECT_EQ(throttle.Wait("ann", kStart + absl::Minutes(15)),
+  EXPECT_EQ(throttle.Attempt("ann", now), absl::Minutes(12));
+  EXPECT_EQ(throttle.Attempt("bob", now), absl::ZeroDuration());
+  EXPECT_EQ(throttle.Attempt("ann", kStart + absl::Minutes(15)),
             absl::ZeroDuration());
-  throttle.Failed("ann", kStart + absl::Minutes(15));
-  EXPECT_EQ(throttle.Wait("ann", kStart + absl::Minutes(15)), absl::Minutes(1));
-  throttle.Succeeded("ann");
-  EXPECT_EQ(throttle.Wait("ann", kStart + absl::Minutes(15)),
+  EXPECT_EQ(throttle.Attempt("ann", kStart + absl::Minutes(15)),
+            absl::Minutes(1));
+  throttle.Clear("ann");
+  EXPECT_EQ(throttle.Attempt("ann", kStart + absl::Minutes(15)),
             absl::ZeroDuration());
 }
 
-TEST(SignInThrottleTest, ForgetsTheOldestKeysWhenFull) {
+TEST(SignInThrottleTest, AttemptsCountUntilForgivenSoThatRacesCannotPass) {
+  SignInThrottle throttle({.max_failures = 2, .window = absl::Minutes(15)});
+  // Two attempts at once take both places; a third waits, whatever their
+  // outcome will be.
+  EXPECT_EQ(throttle.Attempt("ann", kStart), absl::ZeroDuration());
+  EXPECT_EQ(throttle.Attempt("ann", kStart), absl::ZeroDuration());
+  EXPECT_GT(throttle.Attempt("ann", kStart), absl::ZeroDuration());
+  // One did not fail: its place is free again.
+  throttle.Forgive("ann");
+  EXPECT_EQ(throttle.Attempt("ann", kStart), absl::ZeroDuration());
+  throttle.Forgive("nobody");  // harmless
+}
+
+TEST(SignInThrottleTest, WhenFullForgetsOnlyKeysThatAreNotHeldBack) {
   SignInThrottle throttle(
-      {.max_failures = 1, .window = absl::Hours(1), .max_keys = 4});
-  for (int i = 0; i < 4; ++i) {
-    throttle.Failed(std::to_string(i), kStart + absl::Seconds(i));
+      {.max_failures = 2, .window = absl::Hours(1), .max_keys = 4});
+  // "held" is held back; three others have one failure each.
+  ASSERT_EQ(throttle.Attempt("held", kStart), absl::ZeroDuration());
+  ASSERT_EQ(throttle.Attempt("held", kStart), absl::ZeroDuration());
+  for (int i = 0; i < 3; ++i) {
+    throttle.Attempt(std::to_string(i), kStart + absl::Seconds(i));
   }
-  throttle.Failed("new", kStart + absl::Seconds(10));
-  const absl::Time now = kStart + absl::Seconds(20);
-  EXPECT_EQ(throttle.Wait("0", now), absl::ZeroDuration());
-  EXPECT_GT(throttle.Wait("3", now), absl::ZeroDuration());
-  EXPECT_GT(throttle.Wait("new", now), absl::ZeroDuration());
+  const absl::Time now = kStart + absl::Seconds(10);
+  EXPECT_EQ(throttle.Attempt("new", now), absl::ZeroDuration());
+  EXPECT_GT(throttle.Attempt("held", now), absl::ZeroDuration());
+  // The oldest of the others was forgotten: it has its places back.
+  EXPECT_EQ(throttle.Attempt("0", now), absl::ZeroDuration());
+  EXPECT_EQ(throttle.Attempt("0", now), absl::ZeroDuration());
+
+  // With every key held back, a new key waits rather than grow the table.
+  SignInThrottle full(
+      {.max_failures = 1, .window = absl::Hours(1), .max_keys = 2});
+  full.Attempt("a", kStart);
+  full.Attempt("b", kStart);
+  EXPECT_EQ(full.Attempt("c", kStart), absl::Hours(1));
+  // Once their failures are a window old, there is room again.
+  EXPECT_EQ(full.Attempt("c", kStart + absl::Hours(1)), absl::ZeroDuration());
 }
 
 TEST(AddressRangesTest, MatchesAddressesAndPrefixes) {
@@ -112,6 +151,7 @@ TEST(AddressRangesTest, MatchesAddressesAndPrefixes) {
   EXPECT_TRUE(ranges->Contains("192.168.1.200"));
   EXPECT_FALSE(ranges->Contains("192.168.1.100"));
   EXPECT_FALSE(ranges->Contains(""));
+  EXPECT_TRUE(ranges->Contains("fd00::1%eth0"));  // a zone is ignored
   EXPECT_FALSE(ranges->Contains("localhost"));
 
   for (const char* bad : {"10.0.0.0/33", "::/129", "10.0.0/8", "host",
@@ -121,6 +161,12 @@ TEST(AddressRangesTest, MatchesAddressesAndPrefixes) {
         << bad;
     EXPECT_THAT(parsed.status().message(), HasSubstr(bad));
   }
+  absl::StatusOr<AddressRanges> mapped =
+      AddressRanges::Parse({"::ffff:10.0.0.0/104"});
+  ASSERT_TRUE(mapped.ok()) << mapped.status();
+  EXPECT_TRUE(mapped->Contains("10.1.2.3"));
+  EXPECT_TRUE(mapped->Contains("::ffff:10.1.2.3"));
+  EXPECT_FALSE(mapped->Contains("11.1.2.3"));
   absl::StatusOr<AddressRanges> none = AddressRanges::Parse({"", " "});
   ASSERT_TRUE(none.ok());
   EXPECT_TRUE(none->empty());
