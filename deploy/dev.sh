@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Developer entry point: installs what is missing, builds, and runs or tests.
-#   bash deploy/dev.sh run    build, then serve gRPC on 127.0.0.1:50051 and
-#                             REST on 127.0.0.1:8080, with ./data
+#   bash deploy/dev.sh run    build, then serve the web app and REST on
+#                             http://127.0.0.1:8080/ and gRPC on
+#                             127.0.0.1:50051, with ./data; prints the
+#                             demo account's address and password
 #   bash deploy/dev.sh test   every check CI runs: formatting, clang-tidy, the
 #                             whole suite in Release, then what asan and tsan run
 #   bash deploy/dev.sh asan   the whole suite under ASan+UBSan (a Debug build)
@@ -35,6 +37,24 @@ deps() {
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
     "${missing[@]}" >/dev/null
+}
+
+# Node.js and npm: the build fetches GOV.UK Frontend's stylesheet with npm
+# (libplan/http/web/package-lock.json), and the browser tests take
+# playwright-core and axe-core from npm (tests/browser/package-lock.json).
+# The machine's own Node.js is used when there is one; else Debian's.
+node_deps() {
+  if ! command -v npm >/dev/null || ! command -v node >/dev/null; then
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq nodejs npm >/dev/null
+  fi
+}
+
+browser_deps() {
+  node_deps
+  (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 }
 
 # Every C++ file as clang-format writes it (.clang-format: Google style).
@@ -75,6 +95,45 @@ tidy() {
   fi
   rm -f "$log"
   return "$status"
+}
+
+# The demo: the plan service on 127.0.0.1:50051 (gRPC) and :8080 (the web
+# app and the REST/JSON API), with ./data. On first start the store is empty
+# and the demo plans are loaded: the published South Staffordshire plan under
+# an illustrative county plan, with a second, illustrative district.
+# `planctl admin backup --to=NAME` writes backups under ./backups. Each run
+# sets a new random password on the demo account, the county's Prevent
+# coordinator, and prints it with the address.
+run_demo() {
+  rm -f data.port
+  build/plan-service/plan-service --listen=127.0.0.1:50051 --data_dir=./data \
+    --http_listen=127.0.0.1:8080 --port_file=data.port \
+    --seed=deploy/demo/seed.textproto --backup_root=./backups &
+  local service=$!
+  trap 'kill -TERM $service 2>/dev/null' INT TERM
+  for _ in $(seq 300); do
+    [ -s data.port ] && break
+    kill -0 "$service" 2>/dev/null || { wait "$service"; return $?; }
+    sleep 0.1
+  done
+  local password
+  password=$(openssl rand -base64 15)
+  printf '%s\n' "$password" | build/planctl/planctl --server=127.0.0.1:50051 \
+    admin users add coordinator@staffordshire.example \
+    organisations/staffordshire-county-council --replace >/dev/null
+  cat >&2 <<EOF
+
+  The plan is served. Open the web app at:
+
+      http://127.0.0.1:8080/
+
+  and sign in as coordinator@staffordshire.example with the password
+  $password
+  (the county's Prevent coordinator). REST/JSON: http://127.0.0.1:8080/v1/
+  (docs/rest.md). gRPC: 127.0.0.1:50051. Ctrl-C stops it.
+
+EOF
+  wait "$service"
 }
 
 run_tests() {
@@ -131,27 +190,18 @@ timed() {
 }
 
 case "${1:-}" in
-  deps) deps ;;
-  build) deps; build ;;
-  run)
-    deps; build
-    # On first start the store is empty and the demo plans are loaded: the
-    # published South Staffordshire plan under an illustrative county plan,
-    # with a second, illustrative district.
-    # `planctl admin backup --to=NAME` writes backups under ./backups.
-    # The REST/JSON API (docs/rest.md) is on http://127.0.0.1:8080/v1/.
-    exec build/plan-service/plan-service --listen=127.0.0.1:50051 --data_dir=./data \
-      --http_listen=127.0.0.1:8080 \
-      --seed=deploy/demo/seed.textproto --backup_root=./backups ;;
+  deps) deps; node_deps ;;
+  build) deps; node_deps; build ;;
+  run) deps; node_deps; build; run_demo ;;
   format-check) deps; format_check ;;
-  quick) deps; build; run_tests build ;;
+  quick) deps; browser_deps; build; run_tests build ;;
   test)
-    timed deps; timed format_check; timed build; timed tidy
+    timed deps; timed browser_deps; timed format_check; timed build; timed tidy
     timed run_tests build
     timed asan
     timed tsan ;;
-  tidy) deps; build; tidy ;;
-  asan) deps; asan ;;
-  tsan) deps; tsan ;;
-  *) sed -n '2,13p' "$0" >&2; exit 2 ;;
+  tidy) deps; node_deps; build; tidy ;;
+  asan) deps; browser_deps; asan ;;
+  tsan) deps; node_deps; tsan ;;
+  *) sed -n '2,16p' "$0" >&2; exit 2 ;;
 esac

@@ -25,6 +25,7 @@
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/impl/codegen/proto_utils.h"
 #include "libplan/http/openapi.h"
+#include "libplan/http/web_assets.h"
 #include "libplan/rpc/identity.h"
 #include "libplan/rpc/status.h"
 #include "libplan/util/errors.h"
@@ -178,6 +179,21 @@ bool IsMetadataValue(absl::string_view value) {
 void SetCommonHeaders(httplib::Response& response) {
   response.set_header("Cache-Control", "no-store");
   response.set_header("X-Content-Type-Options", "nosniff");
+}
+
+// Answers with a file of the web app, under a policy that lets its pages
+// load only this server's own scripts and styles, reach only this server,
+// and never be framed (docs/web.md).
+void ServeAsset(const WebAsset& asset, httplib::Response& response) {
+  response.set_header(
+      "Content-Security-Policy",
+      "default-src 'none'; script-src 'self'; style-src 'self'; img-src "
+      "'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; "
+      "frame-ancestors 'none'");
+  response.set_header("X-Frame-Options", "DENY");
+  response.set_header("Referrer-Policy", "no-referrer");
+  response.set_content(asset.body.data(), asset.body.size(),
+                       std::string(asset.content_type).c_str());
 }
 
 // The value of cookie `name` in `request`, or "".
@@ -416,6 +432,11 @@ void RestGateway::Handle(const httplib::Request& request,
   }
   if (absl::StartsWith(request.path, "/auth/")) {
     return HandleAuth(request, response);
+  }
+  if (request.method == "GET" && !absl::StartsWith(request.path, "/v1/")) {
+    if (const WebAsset* asset = FindWebAsset(request.path); asset != nullptr) {
+      return ServeAsset(*asset, response);
+    }
   }
   if (request.path == "/v1/openapi.json" && request.method == "GET") {
     response.set_content(openapi_, kJson);

@@ -109,8 +109,9 @@ grpc::Status AdminServiceImpl::AddUser(grpc::ServerContext* context,
   ToUser(*added, response);
   PLAN_LOG(INFO) << "account " << (request->replace() ? "set" : "added")
                  << " user=" << added->user
-                 << " organisation=" << added->organisation
-                 << " by=" << caller->organisation;
+                 << " organisation=" << added->organisation << " by="
+                 << (caller->organisation.empty() ? "this-service"
+                                                  : caller->organisation);
   return grpc::Status::OK;
 }
 
@@ -123,7 +124,9 @@ grpc::Status AdminServiceImpl::RemoveUser(
     return ToGrpcStatus(removed);
   }
   PLAN_LOG(INFO) << "account removed user=" << CanonicalUser(request->user())
-                 << " by=" << caller->organisation;
+                 << " by="
+                 << (caller->organisation.empty() ? "this-service"
+                                                  : caller->organisation);
   return grpc::Status::OK;
 }
 

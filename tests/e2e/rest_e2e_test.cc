@@ -413,3 +413,39 @@ TEST_F(RestE2eTest, AnAgentRefusesHttpOffLoopback) {
 
 }  // namespace
 }  // namespace prevent::plan
+
+namespace prevent::plan {
+namespace {
+
+// The web app is served by the same listener, under a policy that lets it
+// load only this server's own files.
+TEST_F(RestE2eTest, ServesTheWebAppWithItsSecurityHeaders) {
+  ASSERT_NO_FATAL_FAILURE(StartService());
+  auto client = Client();
+  const Reply page = Send(*client, "GET", "/");
+  ASSERT_EQ(page.status, 200) << page.body;
+  EXPECT_EQ(page.content_type, "text/html; charset=utf-8");
+  EXPECT_THAT(page.body, HasSubstr("/assets/js/app.js"));
+  const auto header = [&](const char* name) {
+    const auto it = page.headers.find(name);
+    return it == page.headers.end() ? std::string() : it->second;
+  };
+  EXPECT_THAT(header("Content-Security-Policy"),
+              HasSubstr("script-src 'self'"));
+  EXPECT_THAT(header("Content-Security-Policy"),
+              HasSubstr("frame-ancestors 'none'"));
+  EXPECT_EQ(header("X-Frame-Options"), "DENY");
+  EXPECT_EQ(header("X-Content-Type-Options"), "nosniff");
+  const Reply script = Send(*client, "GET", "/assets/js/app.js");
+  ASSERT_EQ(script.status, 200);
+  EXPECT_EQ(script.content_type, "text/javascript; charset=utf-8");
+  EXPECT_THAT(Send(*client, "GET", "/assets/missing.js"),
+              IsError(404, "UNKNOWN_PATH"));
+  EXPECT_THAT(Send(*client, "POST", "/", "{}"), IsError(404, "UNKNOWN_PATH"));
+  // Plaintext answers only requests addressed to loopback, the app too.
+  EXPECT_THAT(Send(*client, "GET", "/", "", {{"Host", "evil.example"}}),
+              IsError(403, "HOST_NOT_LOOPBACK"));
+}
+
+}  // namespace
+}  // namespace prevent::plan

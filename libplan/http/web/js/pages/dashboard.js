@@ -1,0 +1,103 @@
+// The county dashboard, live: each county plan's summary (and each
+// district's, for a plan with no county above it), read again every minute.
+import { call } from '../api.js';
+import { formatDate, formatDateTime } from '../format.js';
+import { h, ragTag, secondaryButton, table, timescaleText } from '../dom.js';
+import { actionHref, displayName, organisationNames, plans } from '../data.js';
+
+const REFRESH_MS = 60 * 1000;
+let timer = null;
+
+const COUNT_COLUMNS = [
+  ['red', 'Red'], ['amber', 'Amber'], ['green', 'Green'], ['blue', 'Complete'],
+  ['unset', 'Not set'], ['overdue', 'Overdue'], ['total', 'Total'],
+];
+
+function countColumns() {
+  return COUNT_COLUMNS.map(([key, label]) => ({ label, cell: (row) => String((row.counts || {})[key] || 0) }));
+}
+
+export async function render(view) {
+  const status = h('p', { className: 'govuk-body-s', role: 'status', 'aria-live': 'polite' });
+  const body = h('div', {});
+  const refresh = async () => {
+    const [all, names] = await Promise.all([plans(), organisationNames()]);
+    const counties = all.filter((p) => p.level === 'COUNTY');
+    const shown = counties.length ? counties : all;
+    const sections = [];
+    for (const plan of shown) {
+      if (plan.level === 'COUNTY') {
+        sections.push(county(await call('GET', `/v1/${plan.name}:countySummary`), names));
+      } else {
+        sections.push(district(await call('GET', `/v1/${plan.name}:summary`), names));
+      }
+    }
+    body.replaceChildren(...sections);
+    status.textContent = `Last updated ${formatDateTime(new Date())}. It updates itself every minute.`;
+  };
+  await refresh();
+  const again = secondaryButton('Update now', {
+    type: 'button',
+    className: 'govuk-button govuk-button--secondary app-no-print',
+    onclick: () => refresh().catch((e) => { status.textContent = `Could not update: ${e.message}`; }),
+  });
+  view.show('Dashboard', status, again, body);
+  if (timer) clearInterval(timer);
+  timer = setInterval(() => {
+    if (!document.body.contains(body)) {
+      clearInterval(timer);
+      timer = null;
+      return;
+    }
+    refresh().catch((e) => { status.textContent = `Could not update: ${e.message}`; });
+  }, REFRESH_MS);
+}
+
+function county(summary, names) {
+  return h('section', { 'aria-label': summary.title },
+    h('h2', { className: 'govuk-heading-m' }, summary.title),
+    h('p', { className: 'govuk-body' }, `Overdue as of ${formatDate(summary.asOf)}.`),
+    table('All districts', [{ label: 'Plan', header: true, cell: () => 'All' }, ...countColumns()],
+      [{ counts: summary.totals }]),
+    table('By district', [
+      { label: 'District', header: true, cell: (row) => h('a', { href: `#/${row.plan}`, className: 'govuk-link' }, row.title) },
+      ...countColumns(),
+    ], (summary.districts || []).map((d) => ({ ...d, counts: d.totals }))),
+    overdue(summary.overdue || [], names),
+    byOrganisation(summary.byOrganisation || []));
+}
+
+function district(summary, names) {
+  return h('section', { 'aria-label': summary.title },
+    h('h2', { className: 'govuk-heading-m' }, summary.title),
+    h('p', { className: 'govuk-body' }, `Overdue as of ${formatDate(summary.asOf)}.`),
+    table('By strand', [
+      { label: 'Strand', header: true, cell: (row) => row.title || 'No strand' },
+      ...countColumns(),
+    ], summary.strands || []),
+    overdue(summary.overdue || [], names),
+    byOrganisation(summary.byOrganisation || []));
+}
+
+function overdue(actions, names) {
+  if (actions.length === 0) return h('p', { className: 'govuk-body' }, 'No actions are overdue.');
+  return table(`Overdue actions (${actions.length})`, [
+    { label: 'Action', header: true, cell: (a) => h('a', { href: actionHref(a.action), className: 'govuk-link' }, a.description) },
+    { label: 'Activity', cell: (a) => a.activityTitle },
+    {
+      label: 'Lead',
+      cell: (a) => (a.ownerOrganisation ? [a.ownerOrganisation] : a.leadOrganisations || [])
+        .map((o) => displayName(names, o)).join(', '),
+    },
+    { label: 'Timescale', cell: (a) => timescaleText(a.timescale) },
+    { label: 'RAG', cell: (a) => ragTag(a.rag) },
+  ], actions);
+}
+
+function byOrganisation(rows) {
+  if (rows.length === 0) return null;
+  return table('By partner', [
+    { label: 'Partner', header: true, cell: (row) => row.displayName },
+    ...countColumns(),
+  ], rows);
+}
