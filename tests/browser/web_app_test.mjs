@@ -337,8 +337,11 @@ test('resolves a conflict two agents made, in one click', async () => {
 test('shows the county dashboard, live', async () => {
   await go(page, service.url, '#/dashboard');
   assert.match(await page.textContent('main'), /By district/);
-  assert.match(await page.textContent('main [role=status]'), /Last updated \d{1,2} [A-Z][a-z]+ \d{4} at/);
+  assert.match(await page.textContent('main'), /Last updated \d{1,2} [A-Z][a-z]+ \d{4} at/);
   await checkPage(page, 'dashboard');
+  // An update asked for is announced.
+  await page.click('button:has-text("Update now")');
+  await page.waitForFunction(() => /Last updated/.test(document.querySelector('main [role=status]').textContent));
 });
 
 test('imports a CSV after a dry run that shows warnings by line', async () => {

@@ -18,71 +18,25 @@
 #include "prevent/plan/v1/plan_service.pb.h"
 #include "prevent/plan/v1/report_service.pb.h"
 #include "tests/e2e/rest_support.h"
-#include "tests/support/plan_service_process.h"
 #include "tests/support/process.h"
 #include "tests/support/sync_agent_process.h"
-#include "tests/support/temp_dir.h"
 
 namespace prevent::plan {
 namespace {
 
 using ::prevent::plan::test_support::IsError;
 using ::prevent::plan::test_support::Parse;
-using ::prevent::plan::test_support::PlanServiceProcess;
 using ::prevent::plan::test_support::Quoted;
 using ::prevent::plan::test_support::ReadFileTail;
 using ::prevent::plan::test_support::Reply;
 using ::prevent::plan::test_support::RunToCompletion;
 using ::prevent::plan::test_support::Send;
 using ::prevent::plan::test_support::SyncAgentProcess;
-using ::prevent::plan::test_support::TempDir;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
-constexpr char kPlan[] = "plans/south-staffordshire";
-constexpr char kCounty[] = "organisations/staffordshire-county-council";
-constexpr char kCouncil[] = "organisations/south-staffordshire-council";
-constexpr char kPolice[] = "organisations/staffordshire-police";
-constexpr char kSeed[] = "/deploy/demo/seed.textproto";
-
-class RestE2eTest : public ::testing::Test {
+class RestE2eTest : public test_support::DemoServiceTest {
  protected:
-  void SetUp() override {
-    absl::StatusOr<TempDir> dir = TempDir::Create("rest-e2e-test");
-    ASSERT_TRUE(dir.ok()) << dir.status();
-    dir_.emplace(*std::move(dir));
-  }
-
-  void TearDown() override {
-    if (HasFailure()) {
-      dir_->Keep();
-      std::cerr << "logs kept in " << dir_->path() << "\n";
-    }
-  }
-
-  void StartService(const std::string& tls_dir = "") {
-    PlanServiceProcess::Options options;
-    options.binary = PLAN_SERVICE_BINARY;
-    options.data_dir = dir_->Subpath("service");
-    options.log_path = dir_->Subpath("service.log");
-    options.http = true;
-    options.tls_dir = tls_dir;
-    options.tls_client = "staffordshire-county-council";
-    options.extra_args = {absl::StrCat("--seed=", PLAN_SOURCE_DIR, kSeed),
-                          absl::StrCat("--admin_organisations=", kCounty)};
-    absl::StatusOr<PlanServiceProcess> service =
-        PlanServiceProcess::Start(options);
-    ASSERT_TRUE(service.ok()) << service.status();
-    service_.emplace(*std::move(service));
-  }
-
-  std::unique_ptr<httplib::Client> Client() {
-    auto client =
-        std::make_unique<httplib::Client>("127.0.0.1", service_->http_port());
-    client->set_read_timeout(30, 0);
-    return client;
-  }
-
   // The actions of the plan, via REST.
   std::vector<v1::Action> Actions(httplib::Client& client) {
     const Reply reply = Send(
@@ -92,9 +46,6 @@ class RestE2eTest : public ::testing::Test {
     const auto list = Parse<v1::ListActionsResponse>(reply);
     return {list.actions().begin(), list.actions().end()};
   }
-
-  std::optional<TempDir> dir_;
-  std::optional<PlanServiceProcess> service_;
 };
 
 TEST_F(RestE2eTest, ReadsListsAndReportsAsJson) {
@@ -299,7 +250,7 @@ TEST_F(RestE2eTest, HttpsActsForTheClientCertificatesOrganisation) {
        "south-staffordshire-council", "cannock-chase-council"},
       dir_->Subpath("certs.log"));
   ASSERT_EQ(made.code, 0) << made.output;
-  ASSERT_NO_FATAL_FAILURE(StartService(certs));
+  ASSERT_NO_FATAL_FAILURE(StartService({}, certs));
 
   const auto client_as = [&](const std::string& id) {
     const std::string address =

@@ -6,13 +6,18 @@
 
 #include <httplib.h>
 
+#include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
+#include "tests/support/plan_service_process.h"
+#include "tests/support/temp_dir.h"
 
 namespace prevent::plan::test_support {
 
@@ -75,6 +80,67 @@ MATCHER_P2(IsError, http_status, reason, "") {
                            absl::StrCat("\"reason\":\"", reason, "\"")) &&
          absl::StartsWith(arg.content_type, "application/json");
 }
+
+// A test with the plan service serving the demo plans and HTTP on
+// loopback (StartService), in a temporary directory kept when it fails.
+// The county council is an administrator.
+class DemoServiceTest : public ::testing::Test {
+ protected:
+  static constexpr char kPlan[] = "plans/south-staffordshire";
+  static constexpr char kCounty[] =
+      "organisations/staffordshire-county-council";
+  static constexpr char kCouncil[] =
+      "organisations/south-staffordshire-council";
+  static constexpr char kPolice[] = "organisations/staffordshire-police";
+
+  void SetUp() override {
+    absl::StatusOr<TempDir> dir = TempDir::Create(
+        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    ASSERT_TRUE(dir.ok()) << dir.status();
+    dir_.emplace(*std::move(dir));
+  }
+
+  void TearDown() override {
+    if (HasFailure()) {
+      dir_->Keep();
+      std::cerr << "logs kept in " << dir_->path() << "\n";
+    }
+  }
+
+  // Starts the service with `extra_args`; with certificates from
+  // deploy/certs.sh in `tls_dir`, it serves TLS (and HTTPS) and its own
+  // calls present the county council's certificate.
+  void StartService(const std::vector<std::string>& extra_args = {},
+                    const std::string& tls_dir = "") {
+    PlanServiceProcess::Options options;
+    options.binary = PLAN_SERVICE_BINARY;
+    options.data_dir = dir_->Subpath("service");
+    options.log_path = dir_->Subpath("service.log");
+    options.http = true;
+    options.tls_dir = tls_dir;
+    options.tls_client = "staffordshire-county-council";
+    options.extra_args = {
+        absl::StrCat("--seed=", PLAN_SOURCE_DIR, "/deploy/demo/seed.textproto"),
+        absl::StrCat("--admin_organisations=", kCounty)};
+    options.extra_args.insert(options.extra_args.end(), extra_args.begin(),
+                              extra_args.end());
+    absl::StatusOr<PlanServiceProcess> service =
+        PlanServiceProcess::Start(options);
+    ASSERT_TRUE(service.ok()) << service.status();
+    service_.emplace(*std::move(service));
+  }
+
+  // A plaintext client of the service's HTTP listener.
+  std::unique_ptr<httplib::Client> Client() {
+    auto client =
+        std::make_unique<httplib::Client>("127.0.0.1", service_->http_port());
+    client->set_read_timeout(30, 0);
+    return client;
+  }
+
+  std::optional<TempDir> dir_;
+  std::optional<PlanServiceProcess> service_;
+};
 
 }  // namespace prevent::plan::test_support
 

@@ -19,32 +19,23 @@
 #include "prevent/plan/v1/plan_service.pb.h"
 #include "prevent/plan/v1/report_service.pb.h"
 #include "tests/e2e/rest_support.h"
-#include "tests/support/plan_service_process.h"
 #include "tests/support/process.h"
 #include "tests/support/sync_agent_process.h"
-#include "tests/support/temp_dir.h"
 
 namespace prevent::plan {
 namespace {
 
 using ::prevent::plan::test_support::IsError;
 using ::prevent::plan::test_support::Parse;
-using ::prevent::plan::test_support::PlanServiceProcess;
 using ::prevent::plan::test_support::ReadFileTail;
 using ::prevent::plan::test_support::Reply;
 using ::prevent::plan::test_support::RunToCompletion;
 using ::prevent::plan::test_support::Send;
 using ::prevent::plan::test_support::SyncAgentProcess;
-using ::prevent::plan::test_support::TempDir;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
 
-constexpr char kPlan[] = "plans/south-staffordshire";
-constexpr char kCounty[] = "organisations/staffordshire-county-council";
-constexpr char kCouncil[] = "organisations/south-staffordshire-council";
-constexpr char kPolice[] = "organisations/staffordshire-police";
-constexpr char kSeed[] = "/deploy/demo/seed.textproto";
 constexpr char kPassword[] = "correct horse battery";
 
 // A signed-in person: the cookie to send back and the CSRF token.
@@ -64,40 +55,8 @@ std::string StringField(const Reply& reply, const std::string& field) {
   return it == object.fields().end() ? "" : it->second.string_value();
 }
 
-class SignInE2eTest : public ::testing::Test {
+class SignInE2eTest : public test_support::DemoServiceTest {
  protected:
-  void SetUp() override {
-    absl::StatusOr<TempDir> dir = TempDir::Create("sign-in-e2e-test");
-    ASSERT_TRUE(dir.ok()) << dir.status();
-    dir_.emplace(*std::move(dir));
-  }
-
-  void TearDown() override {
-    if (HasFailure()) {
-      dir_->Keep();
-      std::cerr << "logs kept in " << dir_->path() << "\n";
-    }
-  }
-
-  void StartService(std::vector<std::string> extra_args = {},
-                    const std::string& tls_dir = "") {
-    PlanServiceProcess::Options options;
-    options.binary = PLAN_SERVICE_BINARY;
-    options.data_dir = dir_->Subpath("service");
-    options.log_path = dir_->Subpath("service.log");
-    options.http = true;
-    options.tls_dir = tls_dir;
-    options.tls_client = "staffordshire-county-council";
-    options.extra_args = {absl::StrCat("--seed=", PLAN_SOURCE_DIR, kSeed),
-                          absl::StrCat("--admin_organisations=", kCounty)};
-    options.extra_args.insert(options.extra_args.end(), extra_args.begin(),
-                              extra_args.end());
-    absl::StatusOr<PlanServiceProcess> service =
-        PlanServiceProcess::Start(options);
-    ASSERT_TRUE(service.ok()) << service.status();
-    service_.emplace(*std::move(service));
-  }
-
   // Runs planctl against the service, with `input` on its stdin.
   test_support::Invocation Planctl(std::vector<std::string> args,
                                    const std::string& input = "",
@@ -124,13 +83,6 @@ class SignInE2eTest : public ::testing::Test {
     const auto added = Planctl({"admin", "users", "add", user, organisation},
                                absl::StrCat(kPassword, "\n"), tls_dir);
     ASSERT_EQ(added.code, 0) << added.output;
-  }
-
-  std::unique_ptr<httplib::Client> Client() {
-    auto client =
-        std::make_unique<httplib::Client>("127.0.0.1", service_->http_port());
-    client->set_read_timeout(30, 0);
-    return client;
   }
 
   static Reply SignInAs(httplib::Client& client, const std::string& user,
@@ -162,9 +114,6 @@ class SignInE2eTest : public ::testing::Test {
     const auto page = Parse<v1::ListActionsResponse>(list);
     return page.actions_size() > 0 ? page.actions(0) : v1::Action();
   }
-
-  std::optional<TempDir> dir_;
-  std::optional<PlanServiceProcess> service_;
 };
 
 TEST_F(SignInE2eTest, APersonSignsInActsForTheirOrganisationAndIsRecorded) {

@@ -165,16 +165,33 @@ async function draw(hash) {
       'There is no page at this address. ', h('a', { href: '#/', className: 'govuk-link' }, 'Go to my actions'), '.'));
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) {
-      setSession({ signedIn: false, passwordSignIn: true });
-      await route();
-      return;
+      // The session ended: ask the server how to sign in again.
+      try {
+        setSession(await call('GET', '/auth/session'));
+      } catch (e) {
+        setSession({ signedIn: false, passwordSignIn: false });
+      }
+      if (!currentSession().signedIn) {
+        await draw(hash);
+        return;
+      }
     }
     view.show('Sorry, there is a problem', h('p', { className: 'govuk-body' },
       error instanceof ApiError ? error.message : `Something went wrong: ${error.message}`));
   }
 }
 
+// The skip link moves focus to the page's content without changing the
+// address (which names the page).
+function skipLink() {
+  document.getElementById('skip-link').addEventListener('click', (event) => {
+    event.preventDefault();
+    document.getElementById('main-content').focus();
+  });
+}
+
 async function boot() {
+  skipLink();
   try {
     setSession(await call('GET', '/auth/session'));
   } catch (error) {

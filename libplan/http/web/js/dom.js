@@ -78,6 +78,7 @@ export function table(caption, columns, rows) {
 // A GOV.UK error summary for `error` (an ApiError or a list of
 // {field, description, href}), focused so that it is read out.
 export function errorSummary(title, items) {
+  if (!document.title.startsWith('Error: ')) document.title = `Error: ${document.title}`;
   const summary = h('div', {
     className: 'govuk-error-summary', 'data-module': 'govuk-error-summary', tabindex: '-1',
   },
@@ -102,6 +103,9 @@ function focusField(href) {
 
 // The summary of an ApiError: its message, then each field it named.
 export function apiErrorSummary(error, fieldIds = {}) {
+  if (!error.violations) {  // not the server's answer: the network, say
+    return errorSummary('There is a problem', [{ text: `Could not reach the server: ${error.message}` }]);
+  }
   const items = error.violations.length
     ? error.violations.map((v) => ({
       text: `${v.field}: ${v.description}`,
@@ -113,6 +117,7 @@ export function apiErrorSummary(error, fieldIds = {}) {
 
 // A labelled field: input, select or textarea.
 export function field(id, label, control, hint) {
+  if (hint) control.setAttribute('aria-describedby', `${id}-hint`);
   return h('div', { className: 'govuk-form-group' },
     h('label', { className: 'govuk-label govuk-label--s', for: id }, label),
     hint ? h('div', { className: 'govuk-hint', id: `${id}-hint` }, hint) : null,
@@ -146,6 +151,20 @@ export function successBanner(text) {
     h('h2', { className: 'govuk-notification-banner__title', id: 'success-title' }, 'Success')),
   h('div', { className: 'govuk-notification-banner__content' },
     h('p', { className: 'govuk-notification-banner__heading' }, text)));
+}
+
+// Runs `work` with `control` (a button) disabled, so that a second click
+// cannot send the same request again.
+export async function whileBusy(control, work) {
+  if (control.disabled) return;
+  control.disabled = true;
+  control.setAttribute('aria-disabled', 'true');
+  try {
+    await work();
+  } finally {
+    control.disabled = false;
+    control.removeAttribute('aria-disabled');
+  }
 }
 
 // The last segment of a resource name, as words: "staffordshire-police" ->

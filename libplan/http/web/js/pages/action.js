@@ -5,7 +5,7 @@ import { ApiError, call, listAll } from '../api.js';
 import { RAG_LABELS, formatDateTime } from '../format.js';
 import {
   apiErrorSummary, button, errorSummary, field, h, ragTag, select, statusTags, successBanner, table,
-  timescaleText,
+  timescaleText, whileBusy,
 } from '../dom.js';
 import { activityOf, displayName, organisationNames } from '../data.js';
 
@@ -52,8 +52,8 @@ export async function render(view, name, notice = null) {
     h('fieldset', { className: 'govuk-fieldset' },
       h('legend', { className: 'govuk-fieldset__legend govuk-fieldset__legend--s' }, 'Timescale'),
       field('edit-timescale', 'As written in the plan', text, 'For example, Feb 2024 – March 2025'),
-      field('edit-start', 'First month', start),
-      field('edit-end', 'Last month', end),
+      field('edit-start', 'First month', start, 'For example, 2025-03'),
+      field('edit-end', 'Last month', end, 'For example, 2026-03'),
       h('div', { className: 'govuk-form-group' },
         h('div', { className: 'govuk-checkboxes govuk-checkboxes--small' },
           h('div', { className: 'govuk-checkboxes__item' }, ongoing,
@@ -64,20 +64,23 @@ export async function render(view, name, notice = null) {
   // After a stale edit it is the current action, and a field the person
   // had not touched takes the current value, so that saving again
   // changes only what they changed.
+  // Text as a form holds it (a textarea turns CRLF into LF), so that a
+  // field nobody touched never counts as changed.
+  const clean = (value) => (value || '').replace(/\r\n?/g, '\n').trim();
   const formValues = () => ({
     rag: rag.value,
-    timescale: { text: text.value.trim(), start: start.value, end: end.value, ongoing: ongoing.checked },
-    description: description.value.trim(),
+    timescale: { text: clean(text.value), start: start.value, end: end.value, ongoing: ongoing.checked },
+    description: clean(description.value),
   });
   const valuesOf = (a) => ({
     rag: a.rag || 'RAG_UNSPECIFIED',
     timescale: {
-      text: (a.timescale || {}).text || '',
+      text: clean((a.timescale || {}).text),
       start: (a.timescale || {}).start || '',
       end: (a.timescale || {}).end || '',
       ongoing: Boolean((a.timescale || {}).ongoing),
     },
-    description: a.description || '',
+    description: clean(a.description),
   });
   const same = (x, y) => JSON.stringify(x) === JSON.stringify(y);
   let base = valuesOf(action);
@@ -89,8 +92,11 @@ export async function render(view, name, notice = null) {
     ongoing.checked = values.timescale.ongoing;
     description.value = values.description;
   };
-  editForm.addEventListener('submit', async (event) => {
+  editForm.addEventListener('submit', (event) => {
     event.preventDefault();
+    whileBusy(editForm.querySelector('button'), save);
+  });
+  const save = async () => {
     const edited = formValues();
     const changed = {};
     const mask = [];
@@ -133,11 +139,11 @@ export async function render(view, name, notice = null) {
         view.announce(stale);
         return;
       }
-      const problem = error instanceof ApiError ? apiErrorSummary(error, fieldIds) : errorSummary('There is a problem', [{ text: error.message }]);
+      const problem = apiErrorSummary(error, fieldIds);
       messages.replaceChildren(problem);
       view.announce(problem);
     }
-  });
+  };
 
   const details = h('div', {}, summary(action));
   view.show(action.description,
@@ -169,8 +175,11 @@ function progress(view, name, updates, names) {
     field('update-rag', 'Status now', rag),
     field('update-note', 'What has happened', note, 'Do not include anyone’s personal details.'),
     button('Add update'));
-  form.addEventListener('submit', async (event) => {
+  form.addEventListener('submit', (event) => {
     event.preventDefault();
+    whileBusy(form.querySelector('button'), addUpdate);
+  });
+  const addUpdate = async () => {
     const missing = [];
     if (!rag.value) missing.push({ text: 'Choose a status', href: '#update-rag' });
     if (!note.value.trim()) missing.push({ text: 'Say what has happened', href: '#update-note' });
@@ -187,13 +196,11 @@ function progress(view, name, updates, names) {
       await render(view, name, successBanner('Your progress update was added.'));
       view.announce(document.querySelector('.govuk-notification-banner'));
     } catch (error) {
-      const summary = error instanceof ApiError
-        ? apiErrorSummary(error, { 'progress_update.rag': 'update-rag', 'progress_update.note': 'update-note' })
-        : errorSummary('There is a problem', [{ text: error.message }]);
+      const summary = apiErrorSummary(error, { 'progress_update.rag': 'update-rag', 'progress_update.note': 'update-note' });
       errors.replaceChildren(summary);
       view.announce(summary);
     }
-  });
+  };
   return h('section', { 'aria-labelledby': 'progress-heading' },
     h('h2', { className: 'govuk-heading-m', id: 'progress-heading' }, 'Progress updates'),
     sorted.length === 0

@@ -3,7 +3,7 @@
 import { ApiError, call, listAll } from '../api.js';
 import { RAG_LABELS, formatDateTime } from '../format.js';
 import {
-  apiErrorSummary, button, errorSummary, field, h, secondaryButton, select, successBanner,
+  apiErrorSummary, button, errorSummary, field, h, secondaryButton, select, successBanner, whileBusy,
 } from '../dom.js';
 import { actionHref, displayName, organisationNames, plans } from '../data.js';
 
@@ -118,7 +118,7 @@ function conflictBlock(view, plan, conflict, label, index, names, messages) {
     secondaryButton(candidate.deletes ? 'Keep it deleted' : 'Keep this value', {
       type: 'button',
       'aria-describedby': headingId,
-      onclick: () => resolve({ candidate: i }),
+      onclick: (event) => whileBusy(event.currentTarget, () => resolve({ candidate: i })),
     })));
   const kind = kindOf(target);
   const typed = (NEW_VALUE_FIELDS[kind] || {})[conflict.field];
@@ -126,14 +126,21 @@ function conflictBlock(view, plan, conflict, label, index, names, messages) {
   if (typed) {
     const id = `new-value-${index}`;
     const control = conflict.field === 'rag'
-      ? select(id, 'value', Object.entries(RAG_LABELS), 'RAG_UNSPECIFIED')
+      ? select(id, 'value', [['', 'Choose a status'], ...Object.entries(RAG_LABELS)], '')
       : h('textarea', { className: 'govuk-textarea', id, rows: '3' });
     newValue = h('form', { novalidate: true },
       field(id, 'Or give a new value', control),
       button('Use the new value', { className: 'govuk-button govuk-button--secondary', 'aria-describedby': headingId }));
     newValue.addEventListener('submit', (event) => {
       event.preventDefault();
-      resolve({ value: encodeNewValue(target, conflict.field, control.value.trim()) });
+      const value = control.value.trim();
+      if (!value) {
+        const summary = errorSummary('There is a problem', [{ text: 'Give the new value, or keep one of the values above', href: `#${id}` }]);
+        messages.replaceChildren(summary);
+        view.announce(summary);
+        return;
+      }
+      whileBusy(newValue.querySelector('button'), () => resolve({ value: encodeNewValue(target, conflict.field, value) }));
     });
   }
   return h('section', { className: 'govuk-!-margin-bottom-9', 'aria-labelledby': headingId },

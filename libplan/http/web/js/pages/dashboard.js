@@ -2,7 +2,9 @@
 // district's, for a plan with no county above it), read again every minute.
 import { call } from '../api.js';
 import { formatDate, formatDateTime } from '../format.js';
-import { h, ragTag, secondaryButton, table, timescaleText } from '../dom.js';
+import {
+  h, ragTag, secondaryButton, table, timescaleText, whileBusy,
+} from '../dom.js';
 import { actionHref, displayName, organisationNames, plans } from '../data.js';
 
 const REFRESH_MS = 60 * 1000;
@@ -18,30 +20,39 @@ function countColumns() {
 }
 
 export async function render(view) {
-  const status = h('p', { className: 'govuk-body-s', role: 'status', 'aria-live': 'polite' });
+  // The time of the last reading is shown, not announced; an update asked
+  // for is announced.
+  const status = h('p', { className: 'govuk-body-s' });
+  const announced = h('p', { className: 'govuk-visually-hidden', role: 'status' });
   const body = h('div', {});
+  let last = '';
   const refresh = async () => {
     const [all, names] = await Promise.all([plans(), organisationNames()]);
-    const counties = all.filter((p) => p.level === 'COUNTY');
-    const shown = counties.length ? counties : all;
-    const sections = [];
+    const counties = new Set(all.filter((p) => p.level === 'COUNTY').map((p) => p.name));
+    // Each county plan, and each plan with no county plan above it.
+    const shown = all.filter((p) => counties.has(p.name) || !counties.has(p.parent));
+    const summaries = [];
     for (const plan of shown) {
-      if (plan.level === 'COUNTY') {
-        sections.push(county(await call('GET', `/v1/${plan.name}:countySummary`), names));
-      } else {
-        sections.push(district(await call('GET', `/v1/${plan.name}:summary`), names));
-      }
+      summaries.push(counties.has(plan.name)
+        ? { county: true, summary: await call('GET', `/v1/${plan.name}:countySummary`) }
+        : { county: false, summary: await call('GET', `/v1/${plan.name}:summary`) });
     }
-    body.replaceChildren(...sections);
     status.textContent = `Last updated ${formatDateTime(new Date())}. It updates itself every minute.`;
+    // Redrawn only when something changed, so that keyboard focus stays.
+    const now = JSON.stringify(summaries.map((s) => ({ ...s.summary, asOf: '' })));
+    if (now === last) return;
+    last = now;
+    body.replaceChildren(...summaries.map((s) => (s.county ? county(s.summary, names) : district(s.summary, names))));
   };
   await refresh();
   const again = secondaryButton('Update now', {
     type: 'button',
     className: 'govuk-button govuk-button--secondary app-no-print',
-    onclick: () => refresh().catch((e) => { status.textContent = `Could not update: ${e.message}`; }),
+    onclick: (event) => whileBusy(event.currentTarget, () => refresh()
+      .then(() => { announced.textContent = status.textContent; })
+      .catch((e) => { announced.textContent = `Could not update: ${e.message}`; })),
   });
-  view.show('Dashboard', status, again, body);
+  view.show('Dashboard', status, announced, again, body);
   if (timer) clearInterval(timer);
   timer = setInterval(() => {
     if (!document.body.contains(body)) {

@@ -108,8 +108,9 @@ export async function renderPlan(view, planName, query) {
           ], rows)));
     }
     if (blocks.length === 0) continue;
-    sections.push(h('section', { className: 'app-strand', 'aria-labelledby': `strand-${idOf(strand.name) || 'other'}` },
-      h('h2', { className: 'govuk-heading-m', id: `strand-${idOf(strand.name) || 'other'}` }, strand.title),
+    const strandId = strand.name ? `strand-${idOf(strand.name)}` : 'no-strand';
+    sections.push(h('section', { className: 'app-strand', 'aria-labelledby': strandId },
+      h('h2', { className: 'govuk-heading-m', id: strandId }, strand.title),
       strand.description ? h('p', { className: 'govuk-body' }, strand.description) : null,
       blocks));
   }
@@ -122,5 +123,6 @@ export async function renderPlan(view, planName, query) {
     form,
     h('p', { className: 'govuk-body', role: 'status' },
       `Showing ${shown.length} of ${actions.length} actions.`),
-    sections.length ? sections : h('p', { className: 'govuk-body' }, 'No actions match these filters.'));
+    sections.length ? sections : h('p', { className: 'govuk-body' },
+      filtered ? 'No actions match these filters.' : 'This plan has no actions yet.'));
 }

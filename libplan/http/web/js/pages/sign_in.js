@@ -45,6 +45,7 @@ export async function render(view, onSignedIn) {
       const summary = error instanceof ApiError && error.status === 401
         ? errorSummary('There is a problem', [{ text: 'The user name or password is wrong', href: '#user' }])
         : apiErrorSummary(error);
+      document.title = 'Error: Sign in – Prevent delivery plan';
       errors.replaceChildren(summary);
       view.announce(summary);
     }

@@ -1,6 +1,6 @@
 // On a sync agent: how replication stands (last success, pending and
 // rejected changes with their reasons, conflicts), and Sync now.
-import { ApiError, call } from '../api.js';
+import { call } from '../api.js';
 import { formatDateTime } from '../format.js';
 import {
   apiErrorSummary, button, h, successBanner, table,
@@ -29,7 +29,7 @@ export async function render(view, notice = null) {
     } catch (error) {
       submit.disabled = false;
       submit.textContent = 'Sync now';
-      const summary = apiErrorSummary(error instanceof ApiError ? error : { violations: [], message: error.message });
+      const summary = apiErrorSummary(error);
       messages.replaceChildren(summary);
       view.announce(summary);
     }

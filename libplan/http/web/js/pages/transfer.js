@@ -1,9 +1,9 @@
 // Import a CSV (or the published plan's text), checked first with a dry run
 // that shows what would be created and the warnings by line; and export a
 // plan as CSV, HTML or Markdown.
-import { ApiError, call } from '../api.js';
+import { call } from '../api.js';
 import {
-  apiErrorSummary, button, errorSummary, field, h, select, successBanner, table,
+  apiErrorSummary, button, errorSummary, field, h, select, successBanner, table, whileBusy,
 } from '../dom.js';
 import { plans } from '../data.js';
 
@@ -43,7 +43,7 @@ export async function renderImport(view) {
   const fail = (error) => {
     const summary = Array.isArray(error)
       ? errorSummary('There is a problem', error)
-      : (error instanceof ApiError ? apiErrorSummary(error, fieldIds) : errorSummary('There is a problem', [{ text: error.message }]));
+      : apiErrorSummary(error, fieldIds);
     messages.replaceChildren(summary);
     view.announce(summary);
   };
@@ -54,9 +54,15 @@ export async function renderImport(view) {
     field('import-plan', 'Plan', planId, 'The short name of the plan to create or add to, for example south-staffordshire'),
     field('import-title', 'Title of a new plan (optional)', title),
     button('Check the file'));
-  form.addEventListener('submit', async (event) => {
+  form.addEventListener('submit', (event) => {
     event.preventDefault();
+    whileBusy(form.querySelector('button'), check);
+  });
+  const check = async () => {
+    // A new check forgets the last one: Import imports only what was shown.
     messages.replaceChildren();
+    preview.replaceChildren();
+    checked = null;
     try {
       const body = await request();
       const result = await call('POST', `/v1/${body.plan.name}:import`, { body: { ...body, validateOnly: true } });
@@ -77,7 +83,7 @@ export async function renderImport(view) {
     } catch (error) {
       fail(error);
     }
-  });
+  };
   view.show('Import a plan', messages, form, preview);
 }
 
@@ -99,12 +105,16 @@ function previewOf(result, view, onImport) {
         { label: 'Action', header: true, cell: (a) => a.description },
         { label: 'Timescale', cell: (a) => (a.timescale && a.timescale.text) || '' },
       ], result.actions),
-    button('Import', { type: 'button', onclick: onImport }),
+    button('Import', { type: 'button', onclick: (event) => whileBusy(event.currentTarget, onImport) }),
   ];
 }
 
 export async function renderExport(view, query) {
   const list = await plans();
+  if (list.length === 0) {
+    view.show('Export a plan', h('p', { className: 'govuk-body' }, 'You can see no plans to export.'));
+    return;
+  }
   const plan = select('export-plan', 'plan', list.map((p) => [p.name, p.title || p.name]), query.get('plan') || (list[0] && list[0].name));
   const format = h('div', { className: 'govuk-radios', 'data-module': 'govuk-radios' },
     [['CSV', 'CSV, for Excel'], ['HTML', 'A web page to print (A4 landscape)'], ['MARKDOWN', 'Markdown']].map(([value, text], i) => h('div', { className: 'govuk-radios__item' },
