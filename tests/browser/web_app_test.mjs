@@ -264,8 +264,16 @@ test('edits an action in place, and refuses a stale edit showing the current val
   const action = await policeAction();
   await go(page, service.url, `#/${action.name}`);
   await checkPage(page, 'action');
-  await page.selectOption('#edit-rag', 'AMBER');
-  await page.click('button:has-text("Save changes")');
+  // By keyboard: the status, then Save.
+  await tabTo(page, '#edit-rag');
+  const order = await page.$$eval('#edit-rag option', (options) => options.map((o) => o.value));
+  const key = order.indexOf('AMBER') < order.indexOf(await page.inputValue('#edit-rag')) ? 'ArrowUp' : 'ArrowDown';
+  for (let i = 0; i < order.length && (await page.inputValue('#edit-rag')) !== 'AMBER'; ++i) {
+    await page.keyboard.press(key);
+  }
+  assert.equal(await page.inputValue('#edit-rag'), 'AMBER');
+  await tabTo(page, '#save-changes');
+  await page.keyboard.press('Enter');
   await page.waitForSelector('.govuk-notification-banner--success');
   assert.match(await page.textContent('main .govuk-summary-list'), /Amber/);
   const saved = await rest(service.url, 'GET', `/v1/${action.name}`, { organisation: COUNTY });

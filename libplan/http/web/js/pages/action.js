@@ -59,7 +59,7 @@ export async function render(view, name, notice = null) {
           h('div', { className: 'govuk-checkboxes__item' }, ongoing,
             h('label', { className: 'govuk-label govuk-checkboxes__label', for: 'edit-ongoing' }, 'Ongoing, with no end'))))),
     field('edit-description', 'Description', description),
-    button('Save changes'));
+    button('Save changes', { id: 'save-changes' }));
   // What the form's values are compared with: the action as last read.
   // After a stale edit it is the current action, and a field the person
   // had not touched takes the current value, so that saving again
