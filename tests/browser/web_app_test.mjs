@@ -241,8 +241,8 @@ test('lays a plan out by strand and filters it, by keyboard', async () => {
   await page.keyboard.press('Space');
   await tabTo(page, 'form.app-filters button');
   await page.keyboard.press('Enter');
-  await page.waitForFunction(() => /lead=/.test(window.location.hash));
-  await page.waitForSelector('main [role=status]');
+  // Drawn anew for the filtered address (the old page's text is no answer).
+  await page.waitForFunction(() => /lead=/.test(document.documentElement.dataset.route));
   const filtered = await page.textContent('main [role=status]');
   const [, shown] = /Showing (\d+) of/.exec(filtered);
   assert.ok(Number(shown) > 0 && Number(shown) < Number(total), filtered);
