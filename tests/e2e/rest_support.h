@@ -17,6 +17,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "tests/support/plan_service_process.h"
+#include "tests/support/sync_agent_process.h"
 #include "tests/support/temp_dir.h"
 
 namespace prevent::plan::test_support {
@@ -128,6 +129,19 @@ class DemoServiceTest : public ::testing::Test {
         PlanServiceProcess::Start(options);
     ASSERT_TRUE(service.ok()) << service.status();
     service_.emplace(*std::move(service));
+  }
+
+  // Starts the council's sync agent for the plan, serving HTTP on loopback.
+  absl::StatusOr<SyncAgentProcess> StartCouncilAgent() {
+    SyncAgentProcess::Options options;
+    options.binary = SYNC_AGENT_BINARY;
+    options.data_dir = dir_->Subpath("agent");
+    options.log_path = dir_->Subpath("agent.log");
+    options.server = service_->address();
+    options.organisation = kCouncil;
+    options.plans = {kPlan};
+    options.http = true;
+    return SyncAgentProcess::Start(options);
   }
 
   // A plaintext client of the service's HTTP listener.

@@ -434,15 +434,7 @@ TEST_F(SignInE2eTest, OverHttpsTheSessionCookieIsSecureAndHostOnly) {
 
 TEST_F(SignInE2eTest, OnAnAgentNobodySignsInAndTheAppAsksForAName) {
   ASSERT_NO_FATAL_FAILURE(StartService());
-  SyncAgentProcess::Options options;
-  options.binary = SYNC_AGENT_BINARY;
-  options.data_dir = dir_->Subpath("agent");
-  options.log_path = dir_->Subpath("agent.log");
-  options.server = service_->address();
-  options.organisation = kCouncil;
-  options.plans = {kPlan};
-  options.http = true;
-  absl::StatusOr<SyncAgentProcess> agent = SyncAgentProcess::Start(options);
+  absl::StatusOr<SyncAgentProcess> agent = StartCouncilAgent();
   ASSERT_TRUE(agent.ok()) << agent.status();
   httplib::Client local("127.0.0.1", agent->http_port());
   local.set_read_timeout(30, 0);

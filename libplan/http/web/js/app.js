@@ -43,6 +43,12 @@ function makeView(arrived) {
     announce(node) {
       node.focus();
     },
+    // Shows `node` (an error summary or a banner) in `container`, alone,
+    // and announces it.
+    report(container, node) {
+      container.replaceChildren(node);
+      node.focus();
+    },
     navigate(hash) {
       window.location.hash = hash;
     },

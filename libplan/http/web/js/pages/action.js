@@ -108,8 +108,7 @@ export async function render(view, name, notice = null) {
     }
     if (mask.length === 0) {
       const nothing = errorSummary('There is a problem', [{ text: 'You have not changed anything', href: '#edit-rag' }]);
-      messages.replaceChildren(nothing);
-      view.announce(nothing);
+      view.report(messages, nothing);
       return;
     }
     try {
@@ -140,8 +139,7 @@ export async function render(view, name, notice = null) {
         return;
       }
       const problem = apiErrorSummary(error, fieldIds);
-      messages.replaceChildren(problem);
-      view.announce(problem);
+      view.report(messages, problem);
     }
   };
 
@@ -185,8 +183,7 @@ function progress(view, name, updates, names) {
     if (!note.value.trim()) missing.push({ text: 'Say what has happened', href: '#update-note' });
     if (missing.length) {
       const summary = errorSummary('There is a problem', missing);
-      errors.replaceChildren(summary);
-      view.announce(summary);
+      view.report(errors, summary);
       return;
     }
     try {
@@ -197,8 +194,7 @@ function progress(view, name, updates, names) {
       view.announce(document.querySelector('.govuk-notification-banner'));
     } catch (error) {
       const summary = apiErrorSummary(error, { 'progress_update.rag': 'update-rag', 'progress_update.note': 'update-note' });
-      errors.replaceChildren(summary);
-      view.announce(summary);
+      view.report(errors, summary);
     }
   };
   return h('section', { 'aria-labelledby': 'progress-heading' },

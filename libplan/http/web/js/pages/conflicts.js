@@ -105,8 +105,7 @@ function conflictBlock(view, plan, conflict, label, index, names, messages) {
       const summary = error instanceof ApiError && error.status === 412
         ? errorSummary('This conflict has changed', [{ text: 'Someone changed or resolved this conflict after you opened the page. Reload the page to see it as it is now.' }])
         : apiErrorSummary(error);
-      messages.replaceChildren(summary);
-      view.announce(summary);
+      view.report(messages, summary);
     }
   };
   const candidates = (conflict.candidates || []).map((candidate, i) => h('div', { className: 'app-candidate' },
@@ -136,8 +135,7 @@ function conflictBlock(view, plan, conflict, label, index, names, messages) {
       const value = control.value.trim();
       if (!value) {
         const summary = errorSummary('There is a problem', [{ text: 'Give the new value, or keep one of the values above', href: `#${id}` }]);
-        messages.replaceChildren(summary);
-        view.announce(summary);
+        view.report(messages, summary);
         return;
       }
       whileBusy(newValue.querySelector('button'), () => resolve({ value: encodeNewValue(target, conflict.field, value) }));

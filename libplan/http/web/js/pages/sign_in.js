@@ -31,8 +31,7 @@ export async function render(view, onSignedIn) {
     if (!password.value) missing.push({ text: 'Enter your password', href: '#password' });
     if (missing.length) {
       const summary = errorSummary('There is a problem', missing);
-      errors.replaceChildren(summary);
-      view.announce(summary);
+      view.report(errors, summary);
       return;
     }
     try {
@@ -46,8 +45,7 @@ export async function render(view, onSignedIn) {
         ? errorSummary('There is a problem', [{ text: 'The user name or password is wrong', href: '#user' }])
         : apiErrorSummary(error);
       document.title = 'Error: Sign in – Prevent delivery plan';
-      errors.replaceChildren(summary);
-      view.announce(summary);
+      view.report(errors, summary);
     }
   });
   view.show('Sign in', errors, form);
@@ -73,8 +71,7 @@ export async function renderName(view, onNamed) {
     else if (!/^[\x20-\x7e]+$/.test(value)) problem = 'Use letters without accents, as the record keeps plain text';
     if (problem) {
       const summary = errorSummary('There is a problem', [{ text: problem, href: '#person-name' }]);
-      errors.replaceChildren(summary);
-      view.announce(summary);
+      view.report(errors, summary);
       return;
     }
     setPersonName(value);

@@ -30,8 +30,7 @@ export async function render(view, notice = null) {
       submit.disabled = false;
       submit.textContent = 'Sync now';
       const summary = apiErrorSummary(error);
-      messages.replaceChildren(summary);
-      view.announce(summary);
+      view.report(messages, summary);
     }
   });
   view.show('Sync',

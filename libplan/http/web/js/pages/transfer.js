@@ -44,8 +44,7 @@ export async function renderImport(view) {
     const summary = Array.isArray(error)
       ? errorSummary('There is a problem', error)
       : apiErrorSummary(error, fieldIds);
-    messages.replaceChildren(summary);
-    view.announce(summary);
+    view.report(messages, summary);
   };
 
   const form = h('form', { novalidate: true },
