@@ -30,6 +30,7 @@
 #include "libplan/rpc/status.h"
 #include "libplan/util/errors.h"
 #include "libplan/util/log.h"
+#include "libplan/util/sha256.h"
 #include "libplan/util/status_macros.h"
 #include "libplan/util/utf8.h"
 
@@ -208,6 +209,13 @@ std::string CookieValue(const httplib::Request& request,
     }
   }
   return "";
+}
+
+// Whether `request` says its body is JSON (Content-Type).
+bool DeclaresJson(const httplib::Request& request) {
+  return absl::StartsWith(
+      absl::AsciiStrToLower(request.get_header_value("Content-Type")),
+      "application/json");
 }
 
 bool IsWrite(const httplib::Request& request) {
@@ -469,9 +477,7 @@ void RestGateway::Handle(const httplib::Request& request,
   // some web page cannot write through a browser that reaches this port.
   if ((request.method != "GET" ||
        !absl::StripAsciiWhitespace(request.body).empty()) &&
-      !absl::StartsWith(
-          absl::AsciiStrToLower(request.get_header_value("Content-Type")),
-          "application/json")) {
+      !DeclaresJson(request)) {
     Answer(GatewayError(absl::StatusCode::kInvalidArgument,
                         "UNSUPPORTED_MEDIA_TYPE",
                         "a write, and any request body, must be JSON "
@@ -716,11 +722,8 @@ std::string RestGateway::ProxyCsrfToken(absl::string_view user) const {
   HMAC(EVP_sha256(), csrf_secret_.data(), static_cast<int>(csrf_secret_.size()),
        reinterpret_cast<const unsigned char*>(user.data()), user.size(), digest,
        &length);
-  std::string token;
-  for (unsigned int i = 0; i < length; ++i) {
-    absl::StrAppend(&token, absl::Hex(digest[i], absl::kZeroPad2));
-  }
-  return token;
+  return HexDigest(
+      absl::string_view(reinterpret_cast<const char*>(digest), length));
 }
 
 std::string RestGateway::SessionJson(const Caller& caller) const {
@@ -795,9 +798,7 @@ void RestGateway::HandleAuth(const httplib::Request& request,
     response.set_header("Allow", "POST");
     return;
   }
-  if (!absl::StartsWith(
-          absl::AsciiStrToLower(request.get_header_value("Content-Type")),
-          "application/json")) {
+  if (!DeclaresJson(request)) {
     return Answer(GatewayError(absl::StatusCode::kInvalidArgument,
                                "UNSUPPORTED_MEDIA_TYPE",
                                "a write must be JSON (Content-Type: "

@@ -15,6 +15,7 @@
 #include "libplan/model/names.h"
 #include "libplan/util/errors.h"
 #include "libplan/util/log.h"
+#include "libplan/util/sha256.h"
 
 namespace plan {
 namespace {
@@ -49,11 +50,8 @@ std::string RandomToken() {
     PLAN_LOG(ERROR) << "no random bytes for a token";
     std::abort();
   }
-  std::string token;
-  for (const unsigned char byte : bytes) {
-    absl::StrAppend(&token, absl::Hex(byte, absl::kZeroPad2));
-  }
-  return token;
+  return HexDigest(
+      absl::string_view(reinterpret_cast<const char*>(bytes), sizeof(bytes)));
 }
 
 bool SecretsEqual(absl::string_view a, absl::string_view b) {
