@@ -12,6 +12,7 @@
 #                             TSan
 #   bash deploy/dev.sh deps   only install the Debian 12 packages
 #   bash deploy/dev.sh build  only build (into ./build, Release, with ccache)
+#                             and package (build/*.deb)
 #   bash deploy/dev.sh format-check   only check the C++ is clang-formatted
 #   bash deploy/dev.sh quick  build, then run every test in Release only
 set -euo pipefail
@@ -20,7 +21,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(cmake g++ make ccache pkg-config
   libgrpc++-dev protobuf-compiler-grpc protobuf-compiler libprotobuf-dev
   librocksdb-dev libabsl-dev libgtest-dev libgmock-dev grpc-proto libcpp-httplib-dev libsodium-dev
-  libgoogle-perftools-dev libssl-dev
+  libgoogle-perftools-dev libssl-dev libsystemd-dev dpkg-dev
   clang clang-format libclang-rt-14-dev libbenchmark-dev
   chromium openssl etcd-server python3-grpcio python3-protobuf curl)
 
@@ -77,8 +78,11 @@ build_in() {
   cmake --build "$dir" -j"$(nproc)" ${PLAN_TARGETS:+--target $PLAN_TARGETS}
 }
 
+# The Release build, then its Debian packages (deploy/CMakeLists.txt), which
+# tests/package checks: build/*.deb.
 build() {
   build_in build -DCMAKE_BUILD_TYPE=Release -DCMAKE_EXPORT_COMPILE_COMMANDS=ON
+  (cd build && cpack -G DEB >/dev/null)
 }
 
 # .clang-tidy on every library source: no function over cognitive complexity
@@ -170,7 +174,7 @@ TSAN_TESTS=(store_test store_faults_test snapshot_record_test handoff_test
   plan_service_test server_test identity_test role_matrix_test
   crash_test damaged_store_test disk_full_test hostile_input_test planctl_test
   sync_crash_test sync_e2e_test tls_e2e_test rest_e2e_test sign_in_e2e_test
-  sign_in_test random_sync_test)
+  sign_in_test replicas_e2e_test log_test random_sync_test)
 tsan() {
   CC=clang CXX=clang++ \
     PLAN_TARGETS="plan-service sync-agent planctl ${TSAN_TESTS[*]}" \

@@ -37,6 +37,7 @@
 #include "libplan/rpc/plan_service.h"
 #include "libplan/rpc/report_service.h"
 #include "libplan/rpc/server.h"
+#include "libplan/rpc/service_manager.h"
 #include "libplan/rpc/sync_service.h"
 #include "libplan/service/plan_resources.h"
 #include "libplan/storage/store.h"
@@ -44,6 +45,7 @@
 #include "libplan/transport/credentials.h"
 #include "libplan/util/log.h"
 #include "libplan/util/status_macros.h"
+#include "libplan/util/version.h"
 #include "seed.pb.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
@@ -100,6 +102,9 @@ ABSL_FLAG(std::string, tls_cert, "",
           "PEM certificate chain of this service (with --tls_key and "
           "--tls_ca): serve TLS and require client certificates signed by "
           "--tls_ca. Needed to listen anywhere but loopback.");
+ABSL_FLAG(std::string, log_format, "text",
+          "How log lines are written: text, or json (one object per line: "
+          "time, level, message). docs/operations.md, \"Logs\".");
 ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert.");
 ABSL_FLAG(std::string, tls_ca, "",
           "PEM certificate(s) of the CA that signs client certificates.");
@@ -288,6 +293,15 @@ int Run() {
                          "--tls_key and --tls_ca to "
                          "verify them (docs/security.md).";
   }
+  for (const auto& [flag, address] :
+       {std::pair<const char*, std::string>{"--listen", listen},
+        {"--http_listen", http_listen}}) {
+    if (address.empty()) continue;
+    if (absl::Status free = plan::CheckCanListen(flag, address); !free.ok()) {
+      PLAN_LOG(ERROR) << "cannot serve: " << free.message();
+      return 1;
+    }
+  }
   plan::RestGatewayOptions http_options{
       .listen = http_listen,
       .tls = tls,
@@ -367,7 +381,7 @@ int Run() {
   plan::PlanReports reports(&resources);
   plan::ReportServiceImpl report_service(&reports, &auth);
   plan::AdminServiceImpl admin_service(store->get(), backup_root, &auth,
-                                       &access);
+                                       &access, &authority);
   if (const int64_t keep = absl::GetFlag(FLAGS_retain_changes);
       keep > 0 && (*store)->last_sequence() > static_cast<uint64_t>(keep)) {
     if (absl::Status trimmed =
@@ -430,10 +444,14 @@ int Run() {
                  << " replica=" << (*store)->replica_id()
                  << " epoch=" << (*store)->epoch()
                  << " sequence=" << (*store)->last_sequence() << " start_ms="
-                 << absl::ToInt64Milliseconds(absl::Now() - started);
+                 << absl::ToInt64Milliseconds(absl::Now() - started)
+                 << " version=" << plan::VersionString();
+  plan::NotifyReady(absl::StrCat("serving ", listen, " port=", port,
+                                 " sequence=", (*store)->last_sequence()));
 
   const std::string signal = plan::WaitForTerminationSignal();
   PLAN_LOG(INFO) << "plan-service stopping on " << signal;
+  plan::NotifyStopping();
   http.reset();  // it calls the server
   plan::ShutdownServer(*server, absl::GetFlag(FLAGS_shutdown_grace));
   const uint64_t sequence = (*store)->last_sequence();
@@ -459,7 +477,18 @@ int main(int argc, char** argv) {
     return absl::StrContains(file, "plan-service/");
   };
   usage.contains_helpshort_flags = usage.contains_help_flags;
+  usage.version_string = [] {
+    return absl::StrCat("plan-service ", plan::VersionString(), "\n");
+  };
   absl::SetFlagsUsageConfig(usage);
   absl::ParseCommandLine(argc, argv);
+  absl::StatusOr<plan::LogFormat> log_format =
+      plan::ParseLogFormat(absl::GetFlag(FLAGS_log_format));
+  if (!log_format.ok()) {
+    PLAN_LOG(ERROR) << log_format.status().message();
+    return 2;
+  }
+  plan::SetLogFormat(*log_format);
+  plan::RouteGrpcLogs();
   return Run();
 }

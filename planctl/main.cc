@@ -18,10 +18,12 @@
 #include <vector>
 
 #include "absl/flags/parse.h"
+#include "absl/flags/reflection.h"
 #include "absl/flags/usage.h"
 #include "absl/flags/usage_config.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "grpcpp/client_context.h"
@@ -30,6 +32,7 @@
 #include "libplan/model/fields.h"
 #include "libplan/model/names.h"
 #include "libplan/transport/credentials.h"
+#include "libplan/util/version.h"
 #include "planctl/client.h"
 #include "planctl/fields.h"
 #include "planctl/options.h"
@@ -603,6 +606,19 @@ class Cli {
     return kOk;
   }
 
+  // replicas: which replicas sync with the plan service, and how far behind.
+  int Replicas(const std::vector<std::string>& args) {
+    if (!args.empty()) return UsageError("replicas takes no arguments");
+    absl::StatusOr<std::unique_ptr<Message>> response = client_->CallService(
+        kAdminService, "ListReplicas", v1::ListReplicasRequest());
+    if (!response.ok()) return Failed(response.status());
+    const auto& replicas =
+        static_cast<const v1::ListReplicasResponse&>(**response);
+    out_->Answer(replicas,
+                 [&] { return RenderReplicas(replicas, absl::Now()); });
+    return kOk;
+  }
+
   // admin users add USER ORGANISATION [--replace] | remove USER | list
   int Users(const std::vector<std::string>& args) {
     const std::string verb = args.size() > 1 ? args[1] : "";
@@ -919,6 +935,16 @@ absl::Span<const Command> Cli::Commands() {
        "--value=AMBER\n"
        "--value is written as in `set`; --etag makes it conditional.\n",
        &Cli::Conflicts},
+      {"replicas", "replicas",
+       "Lists the replicas (partners' sync agents) that sync with the plan\n"
+       "service, the longest unsynced first: organisation, replica id, when "
+       "it\n"
+       "last synced, how many changes of its plans it lacks and how long "
+       "ago\n"
+       "the first of them was made, its agent's version, and the last error\n"
+       "the service gave it. For administrators and the OWNERs of a county\n"
+       "plan (who see the replicas of their county's plans).\n",
+       &Cli::Replicas},
       {"audit", "audit verify [PLAN]",
        "Checks the change log's hash chain: every entry must hash to the\n"
        "link the next one holds, and the last to the head. With PLAN, that\n"
@@ -961,6 +987,14 @@ std::string Usage() {
     absl::StrAppend(&out, "  ", command.synopsis, "\n");
   }
   absl::StrAppend(&out,
+                  "\nConnection settings may also come from the environment "
+                  "(PREVENT_SERVER,\nPREVENT_ORGANISATION, PREVENT_TLS_CERT, "
+                  "PREVENT_TLS_KEY, PREVENT_TLS_CA) or a\nprofile "
+                  "(~/.config/prevent/planctl.conf, or PREVENT_PROFILE): "
+                  "`key = value`\nlines, keys server, organisation, "
+                  "tls_cert, tls_key, tls_ca.\n"
+                  "`planctl completion bash` prints bash completion.\n");
+  absl::StrAppend(&out,
                   "\n`planctl help COMMAND` explains one. Exit codes: 0 done, "
                   "2 usage error, 3 refused by the server, 4 server "
                   "unreachable, 1 other failure.\n");
@@ -996,6 +1030,65 @@ int Help(const std::vector<std::string>& args, Output* out) {
   return kOk;
 }
 
+// `planctl completion bash`: a bash completion script for planctl's
+// commands, their subcommands and its flags, made from the same tables as
+// its help, so the two cannot drift apart. The Debian package installs it.
+int Completion(const std::vector<std::string>& args, Output* out) {
+  if (args.size() != 2 || args[1] != "bash") {
+    out->UsageError("completion takes one shell: bash");
+    return kUsage;
+  }
+  std::vector<std::string> commands = {"help", "completion"};
+  for (const Command& command : Cli::Commands()) {
+    commands.push_back(command.name);
+  }
+  std::vector<std::string> flags;
+  for (const auto& [name, flag] : absl::GetAllFlags()) {
+    if (!absl::StrContains(flag->Filename(), "planctl/")) continue;
+    // A bool flag (its default is true or false) takes no value.
+    const std::string fallback = flag->DefaultValue();
+    const bool boolean = fallback == "true" || fallback == "false";
+    flags.push_back(absl::StrCat("--", name, boolean ? "" : "="));
+  }
+  std::sort(commands.begin(), commands.end());
+  std::sort(flags.begin(), flags.end());
+  out->Text(absl::StrCat(
+      "# bash completion for planctl: made by `planctl completion bash`.\n"
+      "_planctl() {\n"
+      "  local cur=${COMP_WORDS[COMP_CWORD]} command= i\n"
+      "  for ((i = 1; i < COMP_CWORD; i++)); do\n"
+      "    case ${COMP_WORDS[i]} in -*|=) ;; *) "
+      "command=${COMP_WORDS[i]}; break ;; esac\n"
+      "  done\n"
+      "  if [[ $cur == -* ]]; then\n"
+      "    COMPREPLY=($(compgen -W '",
+      absl::StrJoin(flags, " "),
+      "' -- \"$cur\"))\n"
+      "    [[ ${COMPREPLY[0]} == *= ]] && compopt -o nospace 2>/dev/null\n"
+      "    return\n"
+      "  fi\n"
+      "  local words\n"
+      "  case $command in\n"
+      "    '') words='",
+      absl::StrJoin(commands, " "),
+      "' ;;\n"
+      "    help) words='",
+      absl::StrJoin(commands, " "),
+      "' ;;\n"
+      "    completion) words='bash' ;;\n"
+      "    admin) words='backup users' ;;\n"
+      "    conflicts) words='list resolve' ;;\n"
+      "    audit) words='verify' ;;\n"
+      "    report) words='plan county' ;;\n"
+      "    import) COMPREPLY=($(compgen -f -- \"$cur\")); return ;;\n"
+      "    *) return ;;\n"
+      "  esac\n"
+      "  COMPREPLY=($(compgen -W \"$words\" -- \"$cur\"))\n"
+      "}\n"
+      "complete -F _planctl planctl\n"));
+  return kOk;
+}
+
 // --help lists planctl's own flags, under planctl's usage.
 void SetUpFlagsHelp() {
   absl::SetProgramUsageMessage(Usage());
@@ -1004,6 +1097,9 @@ void SetUpFlagsHelp() {
     return absl::StrContains(file, "planctl/");
   };
   usage.contains_helpshort_flags = usage.contains_help_flags;
+  usage.version_string = [] {
+    return absl::StrCat("planctl ", plan::VersionString(), "\n");
+  };
   absl::SetFlagsUsageConfig(usage);
 }
 
@@ -1040,6 +1136,7 @@ int Main(int argc, char** argv) {
     return kUsage;
   }
   if (args[0] == "help") return Help(args, &text);
+  if (args[0] == "completion") return Completion(args, &text);
   const absl::StatusOr<Options> options = OptionsFromFlags();
   if (!options.ok()) {
     text.UsageError(options.status().message());

@@ -1,25 +1,39 @@
 #include "planctl/options.h"
 
+#include <cstdlib>
+#include <fstream>
+#include <map>
 #include <optional>
+#include <sstream>
 #include <string>
+#include <utility>
 
 #include "absl/flags/flag.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 
-ABSL_FLAG(std::string, server, planctl::Options().server,
+// The connection flags are empty by default, so that the environment and
+// the profile fill what none gives (FillConnectionDefaults).
+ABSL_FLAG(std::string, server, "",
           "Address of the plan service or sync agent (HOST:PORT, or "
-          "unix:PATH).");
+          "unix:PATH). Else $PREVENT_SERVER, else the profile's server, "
+          "else 127.0.0.1:50051.");
 ABSL_FLAG(std::string, organisation, "",
-          "Acting organisation recorded on writes (organisations/{org}).");
+          "Acting organisation recorded on writes (organisations/{org}). "
+          "Else $PREVENT_ORGANISATION, else the profile's organisation.");
 ABSL_FLAG(std::string, tls_cert, "",
           "PEM certificate naming your organisation (with --tls_key and "
           "--tls_ca): connect over TLS. Needed for a --server that is not "
-          "loopback.");
-ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert.");
+          "loopback. Else $PREVENT_TLS_CERT, else the profile's tls_cert.");
+ABSL_FLAG(std::string, tls_key, "",
+          "PEM private key of --tls_cert. Else $PREVENT_TLS_KEY, else the "
+          "profile's tls_key.");
 ABSL_FLAG(std::string, tls_ca, "",
-          "PEM certificate of the CA that signs the server's certificate.");
+          "PEM certificate of the CA that signs the server's certificate. "
+          "Else $PREVENT_TLS_CA, else the profile's tls_ca.");
 ABSL_FLAG(bool, json, false, "Print JSON instead of tables.");
 ABSL_FLAG(absl::Duration, timeout, planctl::Options().timeout,
           "Deadline of each call.");
@@ -156,10 +170,131 @@ absl::Status ReadSince(Options& options) {
   return absl::OkStatus();
 }
 
+// The connection settings, each with its variable and profile key.
+struct ConnectionSetting {
+  const char* variable;
+  const char* key;
+  std::string Options::*field;
+  std::string plan::TlsFiles::*tls_field;
+};
+
+constexpr ConnectionSetting kConnectionSettings[] = {
+    {"PREVENT_SERVER", "server", &Options::server, nullptr},
+    {"PREVENT_ORGANISATION", "organisation", &Options::organisation, nullptr},
+    {"PREVENT_TLS_CERT", "tls_cert", nullptr, &plan::TlsFiles::cert},
+    {"PREVENT_TLS_KEY", "tls_key", nullptr, &plan::TlsFiles::key},
+    {"PREVENT_TLS_CA", "tls_ca", nullptr, &plan::TlsFiles::ca},
+};
+
+std::string& FieldOf(const ConnectionSetting& setting, Options& options) {
+  return setting.field != nullptr ? options.*setting.field
+                                  : options.tls.*setting.tls_field;
+}
+
+// The profile's path, and whether it was named (so must exist).
+std::pair<std::string, bool> ProfilePath(const Environment& environment) {
+  if (const char* named = environment.get("PREVENT_PROFILE");
+      named != nullptr && *named != '\0') {
+    return {named, true};
+  }
+  if (const char* config = environment.get("XDG_CONFIG_HOME");
+      config != nullptr && *config != '\0') {
+    return {absl::StrCat(config, "/prevent/planctl.conf"), false};
+  }
+  const char* home = environment.get("HOME");
+  if (home == nullptr || *home == '\0') return {"", false};
+  return {absl::StrCat(home, "/.config/prevent/planctl.conf"), false};
+}
+
+// The profile's `key = value` lines.
+absl::StatusOr<std::map<std::string, std::string>> ParseProfile(
+    absl::string_view text, absl::string_view path) {
+  std::map<std::string, std::string> values;
+  int number = 0;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    ++number;
+    const absl::string_view content = absl::StripAsciiWhitespace(line);
+    if (content.empty() || content[0] == '#') continue;
+    const size_t column =
+        line.size() - absl::StripLeadingAsciiWhitespace(line).size() + 1;
+    const size_t equals = content.find('=');
+    if (equals == absl::string_view::npos) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ":", number, ":", column, ": expected `key = value`"));
+    }
+    const std::string key(
+        absl::StripAsciiWhitespace(content.substr(0, equals)));
+    bool known = false;
+    for (const ConnectionSetting& setting : kConnectionSettings) {
+      known = known || key == setting.key;
+    }
+    if (!known) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ":", number, ":", column, ": unknown key \"", key.substr(0, 40),
+          "\" (server, organisation, tls_cert, tls_key or tls_ca)"));
+    }
+    values[key] =
+        std::string(absl::StripAsciiWhitespace(content.substr(equals + 1)));
+  }
+  return values;
+}
+
 }  // namespace
 
-absl::StatusOr<Options> OptionsFromFlags() {
+Environment SystemEnvironment() {
+  return {.get = [](const char* name) { return std::getenv(name); },
+          .read = [](const std::string& path) -> absl::StatusOr<std::string> {
+            std::ifstream in(path, std::ios::binary);
+            if (!in) {
+              return absl::NotFoundError(absl::StrCat(path, " cannot be read"));
+            }
+            std::ostringstream text;
+            text << in.rdbuf();
+            return text.str();
+          }};
+}
+
+absl::Status FillConnectionDefaults(const Environment& environment,
+                                    Options& options) {
+  std::optional<std::map<std::string, std::string>> profile;
+  for (const ConnectionSetting& setting : kConnectionSettings) {
+    std::string& field = FieldOf(setting, options);
+    if (!field.empty()) continue;
+    if (const char* value = environment.get(setting.variable);
+        value != nullptr && *value != '\0') {
+      field = value;
+      continue;
+    }
+    if (!profile.has_value()) {
+      profile.emplace();
+      const auto [path, named] = ProfilePath(environment);
+      if (!path.empty()) {
+        absl::StatusOr<std::string> text = environment.read(path);
+        if (text.ok()) {
+          absl::StatusOr<std::map<std::string, std::string>> parsed =
+              ParseProfile(*text, path);
+          if (!parsed.ok()) return parsed.status();
+          profile = *std::move(parsed);
+        } else if (named) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "PREVENT_PROFILE=", path, ": ", text.status().message()));
+        }
+      }
+    }
+    if (auto it = profile->find(setting.key); it != profile->end()) {
+      field = it->second;
+    }
+  }
+  if (options.server.empty()) options.server = std::string(kDefaultServer);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Options> OptionsFromFlags(const Environment& environment) {
   Options options = ReadTextFlags();
+  if (absl::Status filled = FillConnectionDefaults(environment, options);
+      !filled.ok()) {
+    return filled;
+  }
   for (absl::Status (*read)(Options&) :
        {&ReadNumbers, &ReadConflictChoice, &ReadRag, &ReadPeriod, &ReadSince}) {
     if (absl::Status status = read(options); !status.ok()) return status;

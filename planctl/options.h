@@ -7,10 +7,12 @@
 #ifndef PLANCTL_OPTIONS_H_
 #define PLANCTL_OPTIONS_H_
 
+#include <functional>
 #include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "libplan/transport/credentials.h"
 #include "prevent/plan/v1/resources.pb.h"
@@ -20,9 +22,13 @@ namespace planctl {
 // Each field is its flag's value; the defaults here are the flags'
 // defaults. A flag a command does not use is ignored by it, but is checked
 // all the same.
+// The server planctl calls when neither a flag, the environment nor a
+// profile names one.
+inline constexpr absl::string_view kDefaultServer = "127.0.0.1:50051";
+
 struct Options {
   // --server: the plan service or sync agent, HOST:PORT or unix:PATH.
-  std::string server = "127.0.0.1:50051";
+  std::string server = std::string(kDefaultServer);
   // --organisation: the acting organisation sent with every call
   // (organisations/ID); empty sends none.
   std::string organisation;
@@ -85,12 +91,46 @@ struct Options {
   std::optional<std::string> value;
 };
 
+// Where the connection settings come from when no flag gives them
+// (docs/operations.md, "planctl's profile"): the environment, then a
+// profile file, then the defaults above.
+//
+//   environment        profile key    flag
+//   PREVENT_SERVER       server         --server
+//   PREVENT_ORGANISATION organisation   --organisation
+//   PREVENT_TLS_CERT     tls_cert       --tls_cert
+//   PREVENT_TLS_KEY      tls_key        --tls_key
+//   PREVENT_TLS_CA       tls_ca         --tls_ca
+//
+// The profile is the file PREVENT_PROFILE names, else
+// $XDG_CONFIG_HOME/prevent/planctl.conf (~/.config/... when unset), if it
+// exists: `key = value` lines, with blank lines and # comments.
+struct Environment {
+  // Looks a variable up: its value, or null when unset.
+  std::function<const char*(const char*)> get;
+  // Reads a file whole: NOT_FOUND when it does not exist.
+  std::function<absl::StatusOr<std::string>(const std::string&)> read;
+};
+
+// The process's environment and file system.
+Environment SystemEnvironment();
+
+// Fills the connection settings of `options` that no flag gave from
+// `environment` as above. INVALID_ARGUMENT naming the profile's path, line
+// and column for a line that is not `key = value` or names an unknown key,
+// and the path when PREVENT_PROFILE names a file that cannot be read.
+absl::Status FillConnectionDefaults(const Environment& environment,
+                                    Options& options);
+
 // The flags as absl::ParseCommandLine set them, checked. InvalidArgument
 // naming the flag when a value does not fit: a --timeout that is not
 // positive, a negative --page_size or --candidate, a --rag that is no
 // status, a --period without "..", a --since that is neither a date nor a
 // time, or both --candidate and --value.
-absl::StatusOr<Options> OptionsFromFlags();
+// The connection settings no flag gives are filled by
+// FillConnectionDefaults(environment).
+absl::StatusOr<Options> OptionsFromFlags(
+    const Environment& environment = SystemEnvironment());
 
 }  // namespace planctl
 

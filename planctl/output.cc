@@ -1,6 +1,7 @@
 #include "planctl/output.h"
 
 #include <algorithm>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -218,8 +219,10 @@ std::string RenderList(const std::vector<std::unique_ptr<Message>>& resources,
   for (const auto& resource : resources) {
     std::vector<std::string> row;
     for (const std::string& column : columns) {
+      // A name is never cut: it is what people paste into the next command.
       row.push_back(Cell(ColumnValue(*resource, column),
-                         column == "name" ? 90 : kMaxCellChars));
+                         column == "name" ? std::numeric_limits<size_t>::max()
+                                          : kMaxCellChars));
     }
     rows.push_back(std::move(row));
   }
@@ -456,6 +459,54 @@ std::string RenderUsers(const v1::ListUsersResponse& users) {
                             absl::UTCTimeZone())));
   }
   return text;
+}
+
+namespace {
+
+// How long `span` is, to the two largest units: "3d 4h", "2h 5m", "40s".
+std::string Age(absl::Duration span) {
+  const int64_t seconds = std::max<int64_t>(absl::ToInt64Seconds(span), 0);
+  const int64_t days = seconds / 86400, hours = seconds % 86400 / 3600,
+                minutes = seconds % 3600 / 60;
+  if (days > 0) return absl::StrCat(days, "d ", hours, "h");
+  if (hours > 0) return absl::StrCat(hours, "h ", minutes, "m");
+  if (minutes > 0) return absl::StrCat(minutes, "m ", seconds % 60, "s");
+  return absl::StrCat(seconds, "s");
+}
+
+}  // namespace
+
+std::string RenderReplicas(const v1::ListReplicasResponse& replicas,
+                           absl::Time now) {
+  if (replicas.replicas().empty()) return "(no replica has synced yet)\n";
+  std::vector<std::vector<std::string>> rows = {
+      {"ORGANISATION", "REPLICA", "LAST SYNC", "LAG", "BEHIND BY", "AGENT",
+       "LAST ERROR"}};
+  for (const v1::Replica& replica : replicas.replicas()) {
+    const std::string synced =
+        replica.has_last_sync_time()
+            ? absl::StrCat(Age(now - absl::FromUnixSeconds(
+                                         replica.last_sync_time().seconds())),
+                           " ago")
+            : "never";
+    const std::string behind =
+        replica.lag_changes() == 0
+            ? "-"
+            : Age(absl::Seconds(replica.lag().seconds()));
+    std::string error = "-";
+    if (!replica.last_error().empty()) {
+      error = absl::StrCat(
+          replica.last_error(), " (",
+          Age(now - absl::FromUnixSeconds(replica.last_error_time().seconds())),
+          " ago)");
+    }
+    rows.push_back(
+        {replica.organisation(), replica.replica_id(), synced,
+         absl::StrCat(replica.lag_changes()), behind,
+         replica.agent_version().empty() ? "-" : replica.agent_version(),
+         error});
+  }
+  return absl::StrCat(Table(rows), "log sequence ", replicas.sequence(), "\n");
 }
 
 Output::Output(std::ostream& out, std::ostream& err, Format format)

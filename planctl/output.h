@@ -12,6 +12,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "prevent/plan/v1/admin_service.pb.h"
@@ -98,6 +99,11 @@ std::string RenderChanges(
 
 // Any message as JSON, for responses that are not resources.
 std::string RenderUsers(const prevent::plan::v1::ListUsersResponse& users);
+
+// The replicas that sync with a plan service as a table, the longest
+// unsynced first, with how long ago each synced as of `now`.
+std::string RenderReplicas(
+    const prevent::plan::v1::ListReplicasResponse& replicas, absl::Time now);
 std::string RenderJson(const google::protobuf::Message& message);
 
 // A time as "2024-03-31T12:00:00Z", or "-" when unset (zero).

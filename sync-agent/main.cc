@@ -42,6 +42,7 @@
 #include "libplan/rpc/identity.h"
 #include "libplan/rpc/plan_service.h"
 #include "libplan/rpc/server.h"
+#include "libplan/rpc/service_manager.h"
 #include "libplan/rpc/sync_client.h"
 #include "libplan/service/plan_resources.h"
 #include "libplan/storage/store.h"
@@ -49,6 +50,7 @@
 #include "libplan/sync/schedule.h"
 #include "libplan/transport/credentials.h"
 #include "libplan/util/log.h"
+#include "libplan/util/version.h"
 #include "sync-agent/agent_service.h"
 #include "sync-agent/sync_loop.h"
 
@@ -101,6 +103,9 @@ ABSL_FLAG(std::string, tls_cert, "",
           "and --tls_ca): presented to the plan service, and served on "
           "--listen when that is not loopback. Needed for a --server that is "
           "not loopback.");
+ABSL_FLAG(std::string, log_format, "text",
+          "How log lines are written: text, or json (one object per line: "
+          "time, level, message). docs/operations.md, \"Logs\".");
 ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert.");
 ABSL_FLAG(std::string, tls_ca, "",
           "PEM certificate(s) of the CA that signs the plan service's "
@@ -198,6 +203,8 @@ int Run() {
 
   const std::string data_dir = absl::GetFlag(FLAGS_data_dir);
   const std::string server_address = absl::GetFlag(FLAGS_server);
+  replica_options->agent_version =
+      absl::StrCat("sync-agent ", plan::VersionString());
   const std::string& organisation = replica_options->organisation;
   // Checked before the store is touched: a start that cannot serve changes
   // nothing.
@@ -219,6 +226,17 @@ int Run() {
   if (!once && !credentials.ok()) {
     PLAN_LOG(ERROR) << "cannot serve: " << credentials.status().message();
     return kFailure;
+  }
+  if (!once) {
+    for (const auto& [flag, address] :
+         {std::pair<const char*, std::string>{"--listen", listen},
+          {"--http_listen", absl::GetFlag(FLAGS_http_listen)}}) {
+      if (address.empty()) continue;
+      if (absl::Status free = plan::CheckCanListen(flag, address); !free.ok()) {
+        PLAN_LOG(ERROR) << "cannot serve: " << free.message();
+        return kFailure;
+      }
+    }
   }
   const absl::Time started = absl::Now();
   absl::StatusOr<std::unique_ptr<plan::Store>> store = plan::Store::Open(
@@ -320,11 +338,15 @@ int Run() {
                  << " replica=" << (*store)->replica_id()
                  << " cursor=" << status.cursor()
                  << " pending=" << status.pending_changes() << " start_ms="
-                 << absl::ToInt64Milliseconds(absl::Now() - started);
+                 << absl::ToInt64Milliseconds(absl::Now() - started)
+                 << " version=" << plan::VersionString();
   loop.Start();
+  plan::NotifyReady(absl::StrCat("serving ", listen, " organisation=",
+                                 organisation, " cursor=", status.cursor()));
 
   const std::string signal = plan::WaitForTerminationSignal();
   PLAN_LOG(INFO) << "sync-agent stopping on " << signal;
+  plan::NotifyStopping();
   http.reset();  // it calls the server
   plan::ShutdownServer(*server, absl::GetFlag(FLAGS_shutdown_grace));
   loop.Stop();
@@ -357,7 +379,18 @@ int main(int argc, char** argv) {
     return absl::StrContains(file, "sync-agent/");
   };
   usage.contains_helpshort_flags = usage.contains_help_flags;
+  usage.version_string = [] {
+    return absl::StrCat("sync-agent ", plan::VersionString(), "\n");
+  };
   absl::SetFlagsUsageConfig(usage);
   absl::ParseCommandLine(argc, argv);
+  absl::StatusOr<plan::LogFormat> log_format =
+      plan::ParseLogFormat(absl::GetFlag(FLAGS_log_format));
+  if (!log_format.ok()) {
+    PLAN_LOG(ERROR) << log_format.status().message();
+    return 2;
+  }
+  plan::SetLogFormat(*log_format);
+  plan::RouteGrpcLogs();
   return sync_agent::Run();
 }

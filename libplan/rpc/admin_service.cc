@@ -143,4 +143,63 @@ grpc::Status AdminServiceImpl::ListUsers(
   return grpc::Status::OK;
 }
 
+absl::StatusOr<std::optional<absl::flat_hash_set<std::string>>>
+AdminServiceImpl::ReplicaScope(const Actor& caller) const {
+  if (access_ == nullptr) return std::nullopt;
+  const Caller who = access_->CallerOf(caller.organisation);
+  if (AuthorizeAdministration(who, "list replicas").ok()) return std::nullopt;
+  const std::unique_ptr<ReadView> view = store_->NewReadView();
+  ASSIGN_OR_RETURN(const auto plans, view->ListEntities(Kind::kPlan, ""));
+  absl::flat_hash_set<std::string> counties;
+  std::vector<std::pair<std::string, std::string>> parents;  // plan, parent
+  for (const auto& [name, entity] : plans) {
+    if (entity.deleted()) continue;
+    v1::Plan plan;
+    if (!plan.ParseFromString(entity.resource())) {
+      return absl::DataLossError(absl::StrCat(name.str(), " is corrupt"));
+    }
+    parents.emplace_back(name.str(), plan.parent());
+    if (plan.level() != v1::COUNTY) continue;
+    ASSIGN_OR_RETURN(
+        const AccessFacts facts,
+        access_->FactsFor(caller.organisation, name, LookupIn(*view)));
+    if (facts.role == Role::kOwner) counties.insert(name.str());
+  }
+  if (counties.empty()) {
+    return AuthorizeAdministration(
+        who, "list replicas (or be the OWNER of a county plan)");
+  }
+  absl::flat_hash_set<std::string> scope = counties;
+  for (const auto& [plan, parent] : parents) {
+    if (counties.contains(parent)) scope.insert(plan);
+  }
+  return scope;
+}
+
+grpc::Status AdminServiceImpl::ListReplicas(
+    grpc::ServerContext* context, const v1::ListReplicasRequest* /*request*/,
+    v1::ListReplicasResponse* response) {
+  absl::StatusOr<Actor> caller = auth_->Authenticate(*context);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  absl::StatusOr<std::optional<absl::flat_hash_set<std::string>>> scope =
+      ReplicaScope(*caller);
+  if (!scope.ok()) return ToGrpcStatus(scope.status());
+  uint64_t sequence = 0;
+  absl::StatusOr<std::vector<v1::Replica>> replicas = authority_->ListReplicas(
+      [&](const storage::ReplicaActivity& activity) {
+        if (!scope->has_value()) return true;
+        for (const std::string& plan : activity.plans()) {
+          if ((*scope)->contains(plan)) return true;
+        }
+        return false;
+      },
+      &sequence);
+  if (!replicas.ok()) return ToGrpcStatus(replicas.status());
+  for (v1::Replica& replica : *replicas) {
+    *response->add_replicas() = std::move(replica);
+  }
+  response->set_sequence(sequence);
+  return grpc::Status::OK;
+}
+
 }  // namespace plan

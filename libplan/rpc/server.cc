@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "grpc/support/log.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/resource_quota.h"
@@ -41,10 +42,30 @@ void ConfigureServerBuilder(const ServerOptions& options,
                               options.max_connection_age_grace_ms);
   builder->AddChannelArgument(GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS,
                               options.handshake_timeout_ms);
+  // gRPC binds with SO_REUSEPORT by default, so a second server started on
+  // a port already in use would share it, each answering some calls from
+  // its own store. A port in use must stop the start instead.
+  builder->AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   grpc::ResourceQuota quota("plan-server");
   quota.SetMaxThreads(options.max_threads);
   builder->SetResourceQuota(quota);
 }
+
+namespace {
+
+void LogFromGrpc(gpr_log_func_args* args) {
+  const LogLevel level = args->severity == GPR_LOG_SEVERITY_ERROR
+                             ? LogLevel::kError
+                             : LogLevel::kInfo;
+  absl::string_view file = args->file == nullptr ? "" : args->file;
+  file = file.substr(file.rfind('/') + 1);
+  LogLine(level) << "grpc: " << args->message << " (" << file << ":"
+                 << args->line << ")";
+}
+
+}  // namespace
+
+void RouteGrpcLogs() { gpr_set_log_function(LogFromGrpc); }
 
 std::string ClaimedOrganisation(const grpc::ServerContextBase& context) {
   const auto& metadata = context.client_metadata();

@@ -51,6 +51,11 @@ void ConfigureServerBuilder(const ServerOptions& options,
 // metadata, or "": for logs only (identity.h decides who a caller is).
 std::string ClaimedOrganisation(const grpc::ServerContextBase& context);
 
+// Sends gRPC's own log lines (gpr_log: its errors, such as a port it cannot
+// bind) through PLAN_LOG, so that they take --log_format and the journal's
+// priorities like every other line. Call once, before gRPC is used.
+void RouteGrpcLogs();
+
 // Blocks SIGTERM and SIGINT in this thread and every thread it starts later,
 // so that WaitForTerminationSignal receives them. Call before starting any
 // thread.

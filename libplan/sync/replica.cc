@@ -600,6 +600,7 @@ class Replica::PushRound {
       return false;
     }
     request->set_replica_id(replica_.store_->replica_id());
+    request->set_agent_version(replica_.options_.agent_version);
     *request->mutable_seen_epoch() = seen_.epoch;
     request->set_seen_sequence(seen_.known);
     in_flight_.push_back(next_);  // pending_[next_ + i] is changes(i)
@@ -962,6 +963,7 @@ v1::PullRequest Replica::PullRequestFor(uint64_t cursor, const SeenEpoch& seen,
                                         PullMode mode) const {
   v1::PullRequest request;
   request.set_replica_id(store_->replica_id());
+  request.set_agent_version(options_.agent_version);
   request.set_since(cursor);
   *request.mutable_seen_epoch() = seen.epoch;
   request.set_seen_sequence(seen.known);
@@ -1171,6 +1173,7 @@ absl::Status Replica::Bootstrap(SyncTransport& transport,
                                 bool set_cursor, v1::SyncNowResponse* moved) {
   v1::GetSnapshotRequest request;
   request.set_replica_id(store_->replica_id());
+  request.set_agent_version(options_.agent_version);
   for (const std::string& plan : plans) request.add_plans(plan);
   // A new replica holds nothing and skips the sweep.
   bool sweep = false;

@@ -52,6 +52,9 @@ struct ReplicaOptions {
   std::string organisation;
   // The subscribed plans: "plans/{plan}".
   std::vector<std::string> plans;
+  // What each push and pull says of this replica's software, for the plan
+  // service's ListReplicas: e.g. "sync-agent 0.9.0 (commit 1a2b3c4d5e6f)".
+  std::string agent_version = "";
   // Changes per push, and per pulled batch.
   int push_batch = 1000;  // the most a push may carry
   // A push also stops growing past this many bytes of changes (gRPC's

@@ -1,6 +1,7 @@
 #include "libplan/sync/sync_authority.h"
 
 #include <algorithm>
+#include <cstring>
 #include <deque>
 #include <map>
 #include <memory>
@@ -22,6 +23,7 @@
 #include "libplan/util/sha256.h"
 #include "libplan/util/status_macros.h"
 #include "libplan/util/timestamp.h"
+#include "libplan/util/utf8.h"
 #include "prevent/plan/v1/resources.pb.h"
 
 namespace plan {
@@ -79,11 +81,27 @@ void CheckPlans(const google::protobuf::RepeatedPtrField<std::string>& plans,
 }
 constexpr int kSnapshotChunkRecords = 500;
 constexpr char kMetaHorizon[] = "horizon";
-constexpr char kMetaCursorPrefix[] = "cursor/";
+// "replica_activity/<replica id>" -> its storage::ReplicaActivity.
+constexpr char kMetaActivityPrefix[] = "replica_activity/";
+// ListReplicas counts at most this many changes a replica lacks.
+constexpr uint64_t kMaxCountedLag = 100000;
+// Texts a replica's record keeps are cut to this many characters.
+constexpr size_t kMaxRecordedText = 200;
 // "replica/<replica id>" -> the organisation that owns the replica id.
 constexpr char kMetaReplicaPrefix[] = "replica/";
 // "replica_count/<organisation>" -> how many replica ids it has registered.
 constexpr char kMetaReplicaCountPrefix[] = "replica_count/";
+
+// The agent version a request names, cut to what a record keeps and to
+// printable text (it is shown to operators as it is).
+std::string AgentVersion(absl::string_view claimed) {
+  std::string version(Utf8Prefix(claimed, kMaxRecordedText));
+  if (!IsUtf8(version)) return "";
+  for (char& c : version) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+  }
+  return version;
+}
 
 // The logged CREATE of `conflict` (its name set) at `hlc`.
 v1::Change ConflictCreate(const v1::Conflict& conflict, uint64_t hlc,
@@ -529,9 +547,23 @@ absl::Status SyncAuthority::Push(const v1::PushRequest& request,
                                  const Actor& caller,
                                  v1::PushResponse* response) {
   RETURN_IF_ERROR(CheckPushRequest(request));
+  RETURN_IF_ERROR(ClaimReplica(request.replica_id(), caller));
+  const absl::Status pushed = PushClaimed(request, caller, response);
+  RecordActivity(request.replica_id(), caller.organisation, pushed,
+                 [ok = pushed.ok(), now = absl::ToUnixMillis(absl::Now()),
+                  version = AgentVersion(request.agent_version())](
+                     storage::ReplicaActivity& activity) {
+                   if (ok) activity.set_last_push_ms(now);
+                   if (!version.empty()) activity.set_agent_version(version);
+                 });
+  return pushed;
+}
+
+absl::Status SyncAuthority::PushClaimed(const v1::PushRequest& request,
+                                        const Actor& caller,
+                                        v1::PushResponse* response) {
   RETURN_IF_ERROR(
       CheckSeenEpoch(epoch_, request.seen_epoch(), request.seen_sequence()));
-  RETURN_IF_ERROR(ClaimReplica(request.replica_id(), caller));
   // Each change is the caller's, whatever organisation it names (a copy is
   // made only of one that names another).
   std::deque<v1::Change> restamped;
@@ -709,20 +741,148 @@ bool SyncAuthority::Superseded(const std::string& replica_id,
   return it == follow_generation_.end() || it->second != generation;
 }
 
-void SyncAuthority::RecordCursor(const std::string& replica_id,
-                                 uint64_t since) {
+void SyncAuthority::RecordActivity(
+    const std::string& replica_id, const std::string& organisation,
+    const absl::Status& error,
+    absl::AnyInvocable<void(storage::ReplicaActivity&)> update) {
+  std::string error_text;
+  if (!error.ok()) {
+    error_text = std::string(
+        Utf8Prefix(absl::StrCat(absl::StatusCodeToString(error.code()), ": ",
+                                error.message()),
+                   kMaxRecordedText));
+  }
   store_->CommitAsync(
-      [key = absl::StrCat(kMetaCursorPrefix, replica_id),
-       value = SequenceKey(since)](Transaction& txn) {
-        txn.Put(Cf::kMeta, key, value);
+      [key = absl::StrCat(kMetaActivityPrefix, replica_id), organisation,
+       error_text = std::move(error_text),
+       update = std::move(update)](Transaction& txn) mutable -> absl::Status {
+        storage::ReplicaActivity activity;
+        ASSIGN_OR_RETURN(std::optional<std::string> stored,
+                         txn.Get(Cf::kMeta, key));
+        if (stored.has_value() && !activity.ParseFromString(*stored)) {
+          activity.Clear();  // remade: it is a record for people, not a fact
+        }
+        const int64_t now = absl::ToUnixMillis(absl::Now());
+        activity.set_organisation(organisation);
+        if (activity.first_seen_ms() == 0) activity.set_first_seen_ms(now);
+        if (!error_text.empty()) {
+          activity.set_last_error(error_text);
+          activity.set_last_error_ms(now);
+        }
+        update(activity);
+        txn.Put(Cf::kMeta, key, activity.SerializeAsString());
         return absl::OkStatus();
       },
       [replica = replica_id](absl::Status status) {
         if (!status.ok()) {
-          PLAN_LOG(WARNING) << "pull replica=" << replica
-                            << ": its cursor was not recorded: " << status;
+          PLAN_LOG(WARNING) << "replica=" << replica
+                            << ": its activity was not recorded: " << status;
         }
       });
+}
+
+namespace {
+
+// The replica `activity` records, as ListReplicas shows it (lag aside).
+v1::Replica ReplicaOf(const std::string& id,
+                      const storage::ReplicaActivity& activity) {
+  v1::Replica replica;
+  replica.set_replica_id(id);
+  replica.set_organisation(activity.organisation());
+  *replica.mutable_plans() = activity.plans();
+  // Each time that is set (0 is never).
+  const auto time = [&replica](int64_t ms, auto mutable_field) {
+    if (ms != 0) {
+      *(replica.*mutable_field)() = ToTimestamp(absl::FromUnixMillis(ms));
+    }
+  };
+  time(activity.first_seen_ms(), &v1::Replica::mutable_first_seen_time);
+  time(activity.last_push_ms(), &v1::Replica::mutable_last_push_time);
+  time(activity.last_pull_ms(), &v1::Replica::mutable_last_pull_time);
+  time(std::max(activity.last_push_ms(), activity.last_pull_ms()),
+       &v1::Replica::mutable_last_sync_time);
+  time(activity.last_error_ms(), &v1::Replica::mutable_last_error_time);
+  replica.set_cursor(activity.cursor());
+  replica.set_agent_version(activity.agent_version());
+  replica.set_last_error(activity.last_error());
+  return replica;
+}
+
+// Sets the lag of `replica`, as of `now` in `view`: the changes its next
+// pull brings (of its plans, and of organisations, after its cursor), and
+// how long ago the first of them was logged.
+absl::Status SetLag(const ReadView& view, absl::Time now,
+                    v1::Replica& replica) {
+  std::vector<std::string> plans = {""};
+  plans.insert(plans.end(), replica.plans().begin(), replica.plans().end());
+  uint64_t lag = 0;
+  uint64_t first = 0;
+  for (const std::string& plan : plans) {
+    const std::string prefix = absl::StrCat(plan, absl::string_view("\0", 1));
+    RETURN_IF_ERROR(view.Scan(
+        Cf::kPlanChanges, prefix, PlanChangeKey(plan, replica.cursor()),
+        [&](absl::string_view key, absl::string_view) {
+          const uint64_t at = DecodeSequenceKey(key.substr(prefix.size()));
+          if (at > view.sequence()) return false;
+          if (first == 0 || at < first) first = at;
+          return ++lag < kMaxCountedLag;
+        }));
+  }
+  replica.set_lag_changes(std::min(lag, kMaxCountedLag));
+  if (first == 0) return absl::OkStatus();
+  ASSIGN_OR_RETURN(std::optional<std::string> entry,
+                   view.Get(Cf::kChanges, SequenceKey(first)));
+  v1::Change change;
+  if (!entry.has_value() || !change.ParseFromString(*entry) ||
+      !change.has_log_time()) {
+    return absl::OkStatus();  // trimmed meanwhile, or from before log_time
+  }
+  const absl::Duration behind =
+      std::max(now - FromTimestamp(change.log_time()), absl::ZeroDuration());
+  const int64_t ms = absl::ToInt64Milliseconds(behind);
+  replica.mutable_lag()->set_seconds(ms / 1000);
+  replica.mutable_lag()->set_nanos(static_cast<int32_t>(ms % 1000) * 1000000);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<v1::Replica>> SyncAuthority::ListReplicas(
+    absl::FunctionRef<bool(const storage::ReplicaActivity&)> include,
+    uint64_t* sequence) const {
+  const std::unique_ptr<ReadView> view = store_->NewReadView();
+  *sequence = view->sequence();
+  const absl::Time now = absl::Now();
+  std::vector<v1::Replica> replicas;
+  absl::Status parsed = absl::OkStatus();
+  RETURN_IF_ERROR(view->Scan(
+      Cf::kMeta, kMetaActivityPrefix, "",
+      [&](absl::string_view key, absl::string_view value) {
+        storage::ReplicaActivity activity;
+        if (!activity.ParseFromArray(value.data(),
+                                     static_cast<int>(value.size()))) {
+          parsed = absl::DataLossError(absl::StrCat(key, " is corrupt"));
+          return false;
+        }
+        if (include(activity)) {
+          replicas.push_back(ReplicaOf(
+              std::string(key.substr(strlen(kMetaActivityPrefix))), activity));
+        }
+        return true;
+      }));
+  RETURN_IF_ERROR(parsed);
+  for (v1::Replica& replica : replicas) {
+    RETURN_IF_ERROR(SetLag(*view, now, replica));
+  }
+  // The longest unsynced first (never synced before all), then by id.
+  std::sort(replicas.begin(), replicas.end(),
+            [](const v1::Replica& a, const v1::Replica& b) {
+              const absl::Time a_time = FromTimestamp(a.last_sync_time());
+              const absl::Time b_time = FromTimestamp(b.last_sync_time());
+              if (a_time != b_time) return a_time < b_time;
+              return a.replica_id() < b.replica_id();
+            });
+  return replicas;
 }
 
 absl::StatusOr<bool> SyncAuthority::ReadBatch(
@@ -766,10 +926,29 @@ absl::Status SyncAuthority::Pull(
     absl::FunctionRef<bool(const v1::PullResponse&)> send,
     absl::FunctionRef<bool()> stop) {
   RETURN_IF_ERROR(CheckPullRequest(request));
+  RETURN_IF_ERROR(ClaimReplica(request.replica_id(), caller));
+  const absl::Status pulled = PullClaimed(request, caller, send, stop);
+  // A pull the agent ended (it went away, or stopped following) is no error
+  // of the replica's.
+  const bool ended_by_agent = absl::IsCancelled(pulled);
+  RecordActivity(request.replica_id(), caller.organisation,
+                 ended_by_agent ? absl::OkStatus() : pulled,
+                 [ok = pulled.ok(), now = absl::ToUnixMillis(absl::Now()),
+                  version = AgentVersion(request.agent_version())](
+                     storage::ReplicaActivity& activity) {
+                   if (ok) activity.set_last_pull_ms(now);
+                   if (!version.empty()) activity.set_agent_version(version);
+                 });
+  return pulled;
+}
+
+absl::Status SyncAuthority::PullClaimed(
+    const v1::PullRequest& request, const Actor& caller,
+    absl::FunctionRef<bool(const v1::PullResponse&)> send,
+    absl::FunctionRef<bool()> stop) {
   RETURN_IF_ERROR(
       CheckSeenEpoch(epoch_, request.seen_epoch(),
                      std::max(request.seen_sequence(), request.since())));
-  RETURN_IF_ERROR(ClaimReplica(request.replica_id(), caller));
   const std::string& replica_id = request.replica_id();
   const bool follow = request.follow();
   // A following pull takes a slot (and ends another of the same replica's),
@@ -786,16 +965,27 @@ absl::Status SyncAuthority::Pull(
     RETURN_IF_ERROR(CheckReadable(request.plans(), caller, *view));
     RETURN_IF_ERROR(CheckCursorKept(*view, request.since()));
   }
-  // Where this replica stands, for observability. Nothing waits for it: the
-  // pull need not queue behind a push's commit, nor wait for a sync of its
-  // own.
-  RecordCursor(replica_id, request.since());
-  return StreamChanges(request, caller, generation, send, stop);
+  // Where this replica stands, for ListReplicas: it has everything up to
+  // `since`, and, once the stream ends, what was sent.
+  const auto record_cursor = [&](uint64_t cursor) {
+    RecordActivity(
+        replica_id, caller.organisation, absl::OkStatus(),
+        [cursor, plans = request.plans()](storage::ReplicaActivity& activity) {
+          activity.set_cursor(cursor);
+          *activity.mutable_plans() = plans;
+        });
+  };
+  record_cursor(request.since());
+  uint64_t reached = request.since();
+  const absl::Status streamed =
+      StreamChanges(request, caller, generation, &reached, send, stop);
+  if (reached != request.since()) record_cursor(reached);
+  return streamed;
 }
 
 absl::Status SyncAuthority::StreamChanges(
     const v1::PullRequest& request, const Actor& caller, uint64_t generation,
-    absl::FunctionRef<bool(const v1::PullResponse&)> send,
+    uint64_t* reached, absl::FunctionRef<bool(const v1::PullResponse&)> send,
     absl::FunctionRef<bool()> stop) {
   const bool follow = request.follow();
   const int batch =
@@ -829,6 +1019,7 @@ absl::Status SyncAuthority::StreamChanges(
     ASSIGN_OR_RETURN(caught_up,
                      ReadBatch(*view, plans, batch, &since, &response));
     if (!send(response)) return absl::CancelledError("the puller went away");
+    *reached = since;
     sent += response.changes_size();
   }
   if (sent > 0) {
@@ -847,9 +1038,31 @@ absl::Status SyncAuthority::Snapshot(
   }
   CheckPlans(request.plans(), &violations);
   RETURN_IF_ERROR(violations.ToStatus());
-  if (!request.replica_id().empty()) {
-    RETURN_IF_ERROR(ClaimReplica(request.replica_id(), caller));
+  if (request.replica_id().empty()) {
+    return SnapshotClaimed(request, caller, send, nullptr);
   }
+  RETURN_IF_ERROR(ClaimReplica(request.replica_id(), caller));
+  uint64_t sequence = 0;
+  const absl::Status sent = SnapshotClaimed(request, caller, send, &sequence);
+  // A snapshot brings a replica to the head of the log, as a pull does.
+  RecordActivity(request.replica_id(), caller.organisation,
+                 absl::IsCancelled(sent) ? absl::OkStatus() : sent,
+                 [ok = sent.ok(), now = absl::ToUnixMillis(absl::Now()),
+                  sequence, plans = request.plans(),
+                  version = AgentVersion(request.agent_version())](
+                     storage::ReplicaActivity& activity) {
+                   if (!version.empty()) activity.set_agent_version(version);
+                   if (!ok) return;
+                   activity.set_last_pull_ms(now);
+                   activity.set_cursor(sequence);
+                   *activity.mutable_plans() = plans;
+                 });
+  return sent;
+}
+
+absl::Status SyncAuthority::SnapshotClaimed(
+    const v1::GetSnapshotRequest& request, const Actor& caller,
+    absl::FunctionRef<bool(v1::SnapshotChunk*)> send, uint64_t* sequence) {
   std::unique_ptr<ReadView> view = store_->NewReadView();
   RETURN_IF_ERROR(CheckReadable(request.plans(), caller, *view));
   ChunkSender sender(send, options_.max_batch_bytes, options_.max_snapshot);
@@ -865,6 +1078,7 @@ absl::Status SyncAuthority::Snapshot(
   }
   RETURN_IF_ERROR(sender.failure());
   RETURN_IF_ERROR(sender.Finish(view->sequence(), epoch_));
+  if (sequence != nullptr) *sequence = view->sequence();
   PLAN_LOG(INFO) << "snapshot replica=" << request.replica_id()
                  << " plans=" << request.plans_size()
                  << " records=" << sender.records()

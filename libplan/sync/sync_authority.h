@@ -11,16 +11,20 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/functional/any_invocable.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "libplan/clock/hybrid_clock.h"
 #include "libplan/service/plan_resources.h"
+#include "libplan/storage/records.pb.h"
 #include "libplan/storage/store.h"
+#include "prevent/plan/v1/admin_service.pb.h"
 #include "prevent/plan/v1/sync_service.pb.h"
 
 namespace plan {
@@ -96,6 +100,14 @@ class SyncAuthority {
       const prevent::plan::v1::GetSnapshotRequest& request, const Actor& caller,
       absl::FunctionRef<bool(prevent::plan::v1::SnapshotChunk*)> send);
 
+  // The replicas that have pushed or pulled here, as AdminService's
+  // ListReplicas shows them (admin_service.proto), the longest unsynced
+  // first: only those `include` accepts. `*sequence` is set to the head of
+  // the log they were compared with.
+  absl::StatusOr<std::vector<prevent::plan::v1::Replica>> ListReplicas(
+      absl::FunctionRef<bool(const storage::ReplicaActivity&)> include,
+      uint64_t* sequence) const;
+
   // The store's epoch as this process serves it.
   const prevent::plan::v1::StoreEpoch& epoch() const { return epoch_; }
 
@@ -119,13 +131,33 @@ class SyncAuthority {
   // True once the replica has followed again since `generation` started.
   bool Superseded(const std::string& replica_id, uint64_t generation);
   // Pull's stream, once the request is checked and any follow slot taken.
+  // Sets `*reached` to the sequence up to which it sent the changes.
   absl::Status StreamChanges(
       const prevent::plan::v1::PullRequest& request, const Actor& caller,
-      uint64_t generation,
+      uint64_t generation, uint64_t* reached,
       absl::FunctionRef<bool(const prevent::plan::v1::PullResponse&)> send,
       absl::FunctionRef<bool()> stop);
-  // Records where `replica_id` stands, without waiting for the write.
-  void RecordCursor(const std::string& replica_id, uint64_t since);
+  // Push and Pull once the request is checked and its replica claimed.
+  absl::Status PushClaimed(const prevent::plan::v1::PushRequest& request,
+                           const Actor& caller,
+                           prevent::plan::v1::PushResponse* response);
+  absl::Status PullClaimed(
+      const prevent::plan::v1::PullRequest& request, const Actor& caller,
+      absl::FunctionRef<bool(const prevent::plan::v1::PullResponse&)> send,
+      absl::FunctionRef<bool()> stop);
+  // Snapshot once the request is checked and its replica, if named,
+  // claimed; sets `*sequence` (when not null) to the snapshot's sequence.
+  absl::Status SnapshotClaimed(
+      const prevent::plan::v1::GetSnapshotRequest& request, const Actor& caller,
+      absl::FunctionRef<bool(prevent::plan::v1::SnapshotChunk*)> send,
+      uint64_t* sequence);
+  // Updates the ReplicaActivity of `replica_id`, which `organisation` owns,
+  // with `update`, and records `error` in it unless it is OK. Nothing waits
+  // for the write: a sync need not queue behind another's commit for it.
+  void RecordActivity(
+      const std::string& replica_id, const std::string& organisation,
+      const absl::Status& error,
+      absl::AnyInvocable<void(storage::ReplicaActivity&)> update);
   // Reads into `response` the next changes of `plans` ("" for
   // organisations) after `*since` in `view`: at most `batch`, and about
   // max_batch_bytes. Advances `*since` to the batch's high-water mark, and

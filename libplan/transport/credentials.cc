@@ -1,7 +1,12 @@
 #include "libplan/transport/credentials.h"
 
 #include <arpa/inet.h>
+#include <netdb.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 
 #include "absl/strings/match.h"
@@ -87,6 +92,53 @@ bool IsLoopbackAddress(absl::string_view address) {
     return IN6_IS_ADDR_LOOPBACK(&v6);
   }
   return false;
+}
+
+absl::Status CheckCanListen(absl::string_view flag, absl::string_view address) {
+  if (absl::StartsWith(address, "unix:")) return absl::OkStatus();
+  const std::string host(HostOf(address));
+  const size_t colon = address.rfind(':');
+  const std::string port(colon == absl::string_view::npos
+                             ? absl::string_view()
+                             : address.substr(colon + 1));
+  if (port.empty() || port == "0") return absl::OkStatus();
+  const auto refuse = [&](absl::string_view why) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(flag, "=", address, ": ", why));
+  };
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE;
+  addrinfo* found = nullptr;
+  if (const int error = getaddrinfo(host.empty() ? nullptr : host.c_str(),
+                                    port.c_str(), &hints, &found);
+      error != 0) {
+    return refuse(absl::StrCat("cannot resolve it: ", gai_strerror(error)));
+  }
+  absl::Status status = absl::OkStatus();
+  for (const addrinfo* at = found; at != nullptr && status.ok();
+       at = at->ai_next) {
+    const int fd =
+        socket(at->ai_family, at->ai_socktype | SOCK_CLOEXEC, at->ai_protocol);
+    if (fd < 0) continue;  // e.g. no IPv6 on this machine
+    const int on = 1;
+    // As gRPC binds: a port left in TIME_WAIT by an earlier run is free.
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+    if (bind(fd, at->ai_addr, at->ai_addrlen) != 0) {
+      const int error = errno;
+      status =
+          refuse(error == EADDRINUSE ? "the port is in use by another "
+                                       "process"
+                 : error == EACCES
+                     ? "may not bind it (ports below 1024 need "
+                       "privilege)"
+                     : absl::StrCat("cannot bind it: ", std::strerror(error)));
+    }
+    close(fd);
+  }
+  freeaddrinfo(found);
+  return status;
 }
 
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentialsFor(

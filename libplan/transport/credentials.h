@@ -37,6 +37,14 @@ inline constexpr int kCertificateRefreshSeconds = 60;
 // reached from this machine: 127.0.0.0/8, ::1, "localhost" or a Unix socket.
 bool IsLoopbackAddress(absl::string_view address);
 
+// Whether a server could listen on `address` ("host:port", "[v6]:port"):
+// binds a socket there and closes it, so that a start that cannot serve
+// stops before it changes anything. FAILED_PRECONDITION naming `flag` and
+// the address when the port is in use or may not be bound, or the host does
+// not resolve. Port 0 and "unix:" addresses always pass (the server binds
+// those itself).
+absl::Status CheckCanListen(absl::string_view flag, absl::string_view address);
+
 // Credentials for a server listening on `listen`: TLS 1.2 or later that
 // requires a client certificate signed by `tls.ca`, when `tls` is enabled;
 // plaintext when it is not and `listen` is loopback. INVALID_ARGUMENT naming

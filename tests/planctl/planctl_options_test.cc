@@ -1,5 +1,6 @@
 // OptionsFromFlags: planctl's flags from a command line, as main() parses
 // it, into Options; each error names its flag.
+#include <map>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -20,13 +21,28 @@ using ::testing::HasSubstr;
 
 class OptionsTest : public ::testing::Test {
  protected:
-  // The Options of `planctl ARGS...`.
-  static absl::StatusOr<Options> Parse(std::vector<std::string> args) {
+  // The Options of `planctl ARGS...`, with `variables` the environment and
+  // `files` the file system.
+  static absl::StatusOr<Options> Parse(
+      std::vector<std::string> args,
+      std::map<std::string, std::string> variables = {},
+      std::map<std::string, std::string> files = {}) {
     args.insert(args.begin(), "planctl");
     std::vector<char*> argv;
     for (std::string& arg : args) argv.push_back(arg.data());
     absl::ParseCommandLine(static_cast<int>(argv.size()), argv.data());
-    return OptionsFromFlags();
+    const Environment environment{
+        .get = [variables](const char* name) -> const char* {
+          auto it = variables.find(name);
+          return it == variables.end() ? nullptr : it->second.c_str();
+        },
+        .read =
+            [files](const std::string& path) -> absl::StatusOr<std::string> {
+          auto it = files.find(path);
+          if (it == files.end()) return absl::NotFoundError(path);
+          return it->second;
+        }};
+    return OptionsFromFlags(environment);
   }
 
  private:
@@ -49,6 +65,78 @@ TEST_F(OptionsTest, DefaultsAreTheFlagsDefaults) {
   EXPECT_EQ(options->since, std::nullopt);
   EXPECT_EQ(options->candidate, std::nullopt);
   EXPECT_EQ(options->value, std::nullopt);
+}
+
+TEST_F(OptionsTest, ConnectionComesFromFlagsThenEnvironmentThenProfile) {
+  const std::map<std::string, std::string> profile = {
+      {"/home/ann/.config/prevent/planctl.conf",
+       "# the county's service\n"
+       "server = plans.staffordshire.example:50051\n"
+       "  organisation=organisations/staffordshire-police\n"
+       "tls_cert = /home/ann/police.pem\n"
+       "tls_key = /home/ann/police.key\n"
+       "tls_ca = /home/ann/ca.pem\n"}};
+  absl::StatusOr<Options> options =
+      Parse({"list", "plans"}, {{"HOME", "/home/ann"}}, profile);
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->server, "plans.staffordshire.example:50051");
+  EXPECT_EQ(options->organisation, "organisations/staffordshire-police");
+  EXPECT_EQ(options->tls.cert, "/home/ann/police.pem");
+  EXPECT_EQ(options->tls.key, "/home/ann/police.key");
+  EXPECT_EQ(options->tls.ca, "/home/ann/ca.pem");
+
+  options = Parse({"list", "plans"},
+                  {{"HOME", "/home/ann"},
+                   {"PREVENT_SERVER", "127.0.0.1:50052"},
+                   {"PREVENT_TLS_CA", "/etc/prevent/ca.pem"}},
+                  profile);
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->server, "127.0.0.1:50052");
+  EXPECT_EQ(options->tls.ca, "/etc/prevent/ca.pem");
+  EXPECT_EQ(options->organisation, "organisations/staffordshire-police");
+
+  options = Parse({"--server=unix:/run/p.sock",
+                   "--organisation=organisations/o", "list", "plans"},
+                  {{"HOME", "/home/ann"}, {"PREVENT_SERVER", "127.0.0.1:1"}},
+                  profile);
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->server, "unix:/run/p.sock");
+  EXPECT_EQ(options->organisation, "organisations/o");
+  EXPECT_EQ(options->tls.cert, "/home/ann/police.pem");
+}
+
+TEST_F(OptionsTest, ProfileIsFoundThroughPreventProfileOrXdgConfigHome) {
+  absl::StatusOr<Options> options = Parse(
+      {"list", "plans"}, {{"HOME", "/home/ann"}, {"XDG_CONFIG_HOME", "/cfg"}},
+      {{"/cfg/prevent/planctl.conf", "server = a:1\n"}});
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->server, "a:1");
+  options = Parse({"list", "plans"}, {{"PREVENT_PROFILE", "/p.conf"}},
+                  {{"/p.conf", "server = b:2\n"}});
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->server, "b:2");
+  // A profile that is named must exist; the usual one need not.
+  options = Parse({"list", "plans"}, {{"PREVENT_PROFILE", "/missing.conf"}});
+  ASSERT_FALSE(options.ok());
+  EXPECT_THAT(options.status().message(), HasSubstr("PREVENT_PROFILE"));
+  options = Parse({"list", "plans"}, {{"HOME", "/home/bob"}});
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->server, "127.0.0.1:50051");
+}
+
+TEST_F(OptionsTest, BadProfileLinesAreNamedByLineAndColumn) {
+  absl::StatusOr<Options> options =
+      Parse({"list", "plans"}, {{"PREVENT_PROFILE", "/p.conf"}},
+            {{"/p.conf", "server = a:1\n\n   sever = b\n"}});
+  ASSERT_FALSE(options.ok());
+  EXPECT_EQ(options.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(options.status().message(),
+              HasSubstr("/p.conf:3:4: unknown key \"sever\""));
+  options = Parse({"list", "plans"}, {{"PREVENT_PROFILE", "/p.conf"}},
+                  {{"/p.conf", "server a:1\n"}});
+  ASSERT_FALSE(options.ok());
+  EXPECT_THAT(options.status().message(),
+              HasSubstr("/p.conf:1:1: expected `key = value`"));
 }
 
 TEST_F(OptionsTest, ReadsEveryFlag) {

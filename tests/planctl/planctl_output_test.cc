@@ -232,3 +232,55 @@ TEST(RenderImportTest, NotesNameTheLineAndCountThoseLeftOut) {
 
 }  // namespace
 }  // namespace planctl
+
+namespace planctl {
+namespace {
+
+TEST(RenderListTest, NeverCutsAName) {
+  auto action = std::make_unique<v1::Action>();
+  const std::string name =
+      "plans/south-staffordshire/activities/"
+      "work-with-local-schools-and-colleges-to-raise-awareness/actions/"
+      "deliver-wrap-training-to-designated-safeguarding-leads";
+  ASSERT_GT(name.size(), 120u);
+  action->set_name(name);
+  action->set_description(std::string(200, 'd'));
+  std::vector<std::unique_ptr<google::protobuf::Message>> actions;
+  actions.push_back(std::move(action));
+  const std::string table = RenderList(actions, "actions", false);
+  EXPECT_THAT(table, HasSubstr(name));
+  // Long text other than a name is still shortened.
+  EXPECT_THAT(table, HasSubstr("…"));
+}
+
+TEST(RenderReplicasTest, LongestUnsyncedAsTheServiceSortsThemWithAges) {
+  const absl::Time now = absl::FromUnixSeconds(1796677242);
+  v1::ListReplicasResponse replicas;
+  replicas.set_sequence(120);
+  v1::Replica* behind = replicas.add_replicas();
+  behind->set_organisation("organisations/staffordshire-police");
+  behind->set_replica_id("rpolice");
+  behind->mutable_last_sync_time()->set_seconds(1796677242 - 3 * 86400 - 7200);
+  behind->set_lag_changes(17);
+  behind->mutable_lag()->set_seconds(2 * 86400 + 3600);
+  behind->set_agent_version("sync-agent 0.9.0 (commit abc)");
+  behind->set_last_error("UNAVAILABLE: the service is down");
+  behind->mutable_last_error_time()->set_seconds(1796677242 - 600);
+  v1::Replica* never = replicas.add_replicas();
+  never->set_organisation("organisations/entrust");
+  never->set_replica_id("rentrust");
+  const std::string table = RenderReplicas(replicas, now);
+  EXPECT_THAT(table, HasSubstr("ORGANISATION"));
+  EXPECT_THAT(table, HasSubstr("3d 2h ago"));
+  EXPECT_THAT(table, HasSubstr("2d 1h"));
+  EXPECT_THAT(table,
+              HasSubstr("UNAVAILABLE: the service is down (10m 0s ago)"));
+  EXPECT_THAT(table, HasSubstr("never"));
+  EXPECT_THAT(table, HasSubstr("log sequence 120"));
+  EXPECT_LT(table.find("rpolice"), table.find("rentrust"));
+  EXPECT_EQ(RenderReplicas(v1::ListReplicasResponse(), now),
+            "(no replica has synced yet)\n");
+}
+
+}  // namespace
+}  // namespace planctl
