@@ -590,9 +590,18 @@ class Cli {
 
   int Admin(const std::vector<std::string>& args) {
     if (!args.empty() && args[0] == "users") return Users(args);
+    if (args.size() == 1 && args[0] == "status") {
+      absl::StatusOr<std::unique_ptr<Message>> response = client_->CallService(
+          kAdminService, "GetServiceStatus", v1::GetServiceStatusRequest());
+      if (!response.ok()) return Failed(response.status());
+      const auto& status = static_cast<const v1::ServiceStatus&>(**response);
+      out_->Answer(status,
+                   [&] { return RenderServiceStatus(status, absl::Now()); });
+      return kOk;
+    }
     if (args.size() != 1 || args[0] != "backup") {
       return UsageError(
-          "admin takes a subcommand: backup --to=DIR, or users "
+          "admin takes a subcommand: status, backup --to=DIR, or users "
           "add|remove|list");
     }
     if (options_.to.empty()) return UsageError("--to is required");
@@ -954,8 +963,11 @@ absl::Span<const Command> Cli::Commands() {
        "  planctl audit verify plans/south-staffordshire\n",
        &Cli::Audit},
       {"admin",
-       "admin backup --to=DIR | admin users add USER ORG [--replace] | "
-       "admin users remove USER | admin users list",
+       "admin status | admin backup --to=DIR | admin users add USER ORG "
+       "[--replace] | admin users remove USER | admin users list",
+       "status: the plan service's version, health, store identity, change\n"
+       "log (sequence, and the horizon up to which it was trimmed) and sizes\n"
+       "(tables, write-ahead log, memtables, keys, free space).\n"
        "backup: backs up the plan service's store online (RocksDB\n"
        "BackupEngine), consistent while writes go on, into DIR on the\n"
        "service's machine, inside the service's --backup_root; backups into\n"
@@ -1076,7 +1088,7 @@ int Completion(const std::vector<std::string>& args, Output* out) {
       absl::StrJoin(commands, " "),
       "' ;;\n"
       "    completion) words='bash' ;;\n"
-      "    admin) words='backup users' ;;\n"
+      "    admin) words='backup status users' ;;\n"
       "    conflicts) words='list resolve' ;;\n"
       "    audit) words='verify' ;;\n"
       "    report) words='plan county' ;;\n"

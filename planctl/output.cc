@@ -474,7 +474,45 @@ std::string Age(absl::Duration span) {
   return absl::StrCat(seconds, "s");
 }
 
+// `bytes` for people: "512 B", "1.5 KiB", "12.3 MiB", "80.1 GiB".
+std::string Bytes(uint64_t bytes) {
+  if (bytes < 1024) return absl::StrCat(bytes, " B");
+  const char* units[] = {"KiB", "MiB", "GiB", "TiB"};
+  double value = static_cast<double>(bytes) / 1024;
+  int unit = 0;
+  while (value >= 1024 && unit < 3) {
+    value /= 1024;
+    ++unit;
+  }
+  return absl::StrFormat("%.1f %s", value, units[unit]);
+}
+
 }  // namespace
+
+std::string RenderServiceStatus(const v1::ServiceStatus& status,
+                                absl::Time now) {
+  const absl::Time started =
+      absl::FromUnixSeconds(status.start_time().seconds());
+  return Table({
+      {"version", status.version()},
+      {"health", status.health()},
+      {"started", absl::StrCat(absl::FormatTime("%Y-%m-%d %H:%M UTC", started,
+                                                absl::UTCTimeZone()),
+                               " (", Age(now - started), " ago)")},
+      {"replica", status.replica_id()},
+      {"epoch", status.epoch()},
+      {"sequence", absl::StrCat(status.sequence())},
+      {"horizon",
+       status.horizon() == 0
+           ? std::string("0 (the whole change log is kept)")
+           : absl::StrCat(status.horizon(), " (changes up to it are trimmed)")},
+      {"tables", Bytes(status.table_bytes())},
+      {"wal", Bytes(status.wal_bytes())},
+      {"memtables", Bytes(status.memtable_bytes())},
+      {"keys", absl::StrCat("about ", status.estimated_keys())},
+      {"free", Bytes(status.free_bytes())},
+  });
+}
 
 std::string RenderReplicas(const v1::ListReplicasResponse& replicas,
                            absl::Time now) {

@@ -100,6 +100,11 @@ std::string RenderChanges(
 // Any message as JSON, for responses that are not resources.
 std::string RenderUsers(const prevent::plan::v1::ListUsersResponse& users);
 
+// A plan service's status (planctl admin status), one `name  value` line
+// each, sizes in KiB, MiB or GiB, and how long ago it started as of `now`.
+std::string RenderServiceStatus(const prevent::plan::v1::ServiceStatus& status,
+                                absl::Time now);
+
 // The replicas that sync with a plan service as a table, the longest
 // unsynced first, with how long ago each synced as of `now`.
 std::string RenderReplicas(

@@ -9,6 +9,7 @@
 #include "libplan/util/log.h"
 #include "libplan/util/status_macros.h"
 #include "libplan/util/timestamp.h"
+#include "libplan/util/version.h"
 
 namespace plan {
 
@@ -199,6 +200,34 @@ grpc::Status AdminServiceImpl::ListReplicas(
     *response->add_replicas() = std::move(replica);
   }
   response->set_sequence(sequence);
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceImpl::GetServiceStatus(
+    grpc::ServerContext* context,
+    const v1::GetServiceStatusRequest* /*request*/,
+    v1::ServiceStatus* response) {
+  if (absl::StatusOr<Actor> caller =
+          Administrator(*context, "see the service's status");
+      !caller.ok()) {
+    return ToGrpcStatus(caller.status());
+  }
+  absl::StatusOr<uint64_t> horizon = authority_->Horizon();
+  if (!horizon.ok()) return ToGrpcStatus(horizon.status());
+  response->set_version(VersionString());
+  *response->mutable_start_time() = ToTimestamp(started_);
+  const absl::Status health = store_->health();
+  response->set_health(health.ok() ? "SERVING" : health.ToString());
+  response->set_replica_id(store_->replica_id());
+  response->set_epoch(store_->epoch());
+  response->set_sequence(store_->last_sequence());
+  response->set_horizon(*horizon);
+  const StoreSizes sizes = store_->sizes();
+  response->set_table_bytes(sizes.table_bytes);
+  response->set_wal_bytes(sizes.wal_bytes);
+  response->set_memtable_bytes(sizes.memtable_bytes);
+  response->set_estimated_keys(sizes.estimated_keys);
+  response->set_free_bytes(sizes.free_bytes);
   return grpc::Status::OK;
 }
 

@@ -11,6 +11,8 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "libplan/rpc/identity.h"
 #include "libplan/service/access_control.h"
 #include "libplan/service/accounts.h"
@@ -34,7 +36,8 @@ class AdminServiceImpl final : public v1::AdminService::Service {
         auth_(auth),
         access_(access),
         authority_(authority),
-        accounts_(store) {}
+        accounts_(store),
+        started_(absl::Now()) {}
 
   grpc::Status Backup(grpc::ServerContext* context,
                       const v1::BackupRequest* request,
@@ -48,6 +51,9 @@ class AdminServiceImpl final : public v1::AdminService::Service {
   grpc::Status ListUsers(grpc::ServerContext* context,
                          const v1::ListUsersRequest* request,
                          v1::ListUsersResponse* response) override;
+  grpc::Status GetServiceStatus(grpc::ServerContext* context,
+                                const v1::GetServiceStatusRequest* request,
+                                v1::ServiceStatus* response) override;
   grpc::Status ListReplicas(grpc::ServerContext* context,
                             const v1::ListReplicasRequest* request,
                             v1::ListReplicasResponse* response) override;
@@ -69,6 +75,7 @@ class AdminServiceImpl final : public v1::AdminService::Service {
   const AccessControl* const access_;
   const SyncAuthority* const authority_;
   const Accounts accounts_;
+  const absl::Time started_;
 };
 
 // The directory `to` names under `root`: absolute, without "." or "..", and

@@ -775,6 +775,23 @@ class RocksStore final : public Store {
     health_.SetListener(std::move(listener));
   }
 
+  StoreSizes sizes() const override {
+    StoreSizes sizes;
+    const auto sum = [&](const std::string& property) {
+      uint64_t total = 0;
+      return db_->GetAggregatedIntProperty(property, &total) ? total : 0;
+    };
+    sizes.table_bytes = sum(rocksdb::DB::Properties::kLiveSstFilesSize);
+    sizes.memtable_bytes = sum(rocksdb::DB::Properties::kCurSizeAllMemTables);
+    sizes.estimated_keys = sum(rocksdb::DB::Properties::kEstimateNumKeys);
+    rocksdb::VectorLogPtr logs;
+    if (db_->GetSortedWalFiles(logs).ok()) {
+      for (const auto& log : logs) sizes.wal_bytes += log->SizeFileBytes();
+    }
+    sizes.free_bytes = FreeBytes();
+    return sizes;
+  }
+
   uint64_t last_sequence() const override {
     absl::MutexLock lock(&mu_);
     return last_sequence_;
@@ -1442,6 +1459,17 @@ absl::StatusOr<std::unique_ptr<Store>> OpenStore(const StoreOptions& options,
                                                  bool restored) {
   ASSIGN_OR_RETURN(const bool create,
                    NoStoreAt(options.path, /*require_wal=*/!restored));
+  if (create) {
+    // With its parents (RocksDB makes only the last one), so that a path
+    // that cannot be made says so, not that a store is damaged.
+    std::error_code error;
+    std::filesystem::create_directories(options.path, error);
+    if (error) {
+      return Error(absl::StatusCode::kFailedPrecondition, "STORE_UNWRITABLE",
+                   absl::StrCat("cannot make the store's directory ",
+                                options.path, ": ", error.message()));
+    }
+  }
   rocksdb::Options db_options;
   // Only where there is nothing: RocksDB would otherwise make a new, empty
   // store beside a damaged one, and delete the old files it does not know.

@@ -220,6 +220,15 @@ struct BackupInfo {
   uint32_t files = 0;
 };
 
+// How much room a store takes, as RocksDB counts it, and how much is left.
+struct StoreSizes {
+  uint64_t table_bytes = 0;     // live tables (*.sst)
+  uint64_t wal_bytes = 0;       // write-ahead log files (*.log) not yet freed
+  uint64_t memtable_bytes = 0;  // memory held by memtables
+  uint64_t estimated_keys = 0;  // RocksDB's estimate, over every family
+  uint64_t free_bytes = 0;      // free on the file system of the store
+};
+
 class Store {
  public:
   // Opens the store at options.path, creating it only when the directory is
@@ -279,6 +288,8 @@ class Store {
   // earlier listener.
   virtual void SetHealthListener(
       std::function<void(const absl::Status&)> listener) = 0;
+  // The store's sizes now (a few RocksDB properties and a statvfs).
+  virtual StoreSizes sizes() const = 0;
   // The sequence number of the last committed change (0 when none).
   virtual uint64_t last_sequence() const = 0;
   // The clock value of the last committed change (0 when none).

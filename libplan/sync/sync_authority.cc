@@ -1086,6 +1086,13 @@ absl::Status SyncAuthority::SnapshotClaimed(
   return absl::OkStatus();
 }
 
+absl::StatusOr<uint64_t> SyncAuthority::Horizon() const {
+  const std::unique_ptr<ReadView> view = store_->NewReadView();
+  ASSIGN_OR_RETURN(std::optional<std::string> horizon,
+                   view->Get(Cf::kMeta, kMetaHorizon));
+  return horizon.has_value() ? DecodeSequenceKey(*horizon) : 0;
+}
+
 absl::Status SyncAuthority::TrimLog(uint64_t horizon) {
   std::vector<std::string> changes, index;
   // The chain then starts after the horizon's entry (store.h).

@@ -108,6 +108,10 @@ class SyncAuthority {
       absl::FunctionRef<bool(const storage::ReplicaActivity&)> include,
       uint64_t* sequence) const;
 
+  // The horizon of the change log: changes up to it are no longer kept (0
+  // when none was trimmed); a pull from before it takes a snapshot.
+  absl::StatusOr<uint64_t> Horizon() const;
+
   // The store's epoch as this process serves it.
   const prevent::plan::v1::StoreEpoch& epoch() const { return epoch_; }
 

@@ -1,6 +1,6 @@
-// AdminService.ListReplicas and `planctl replicas`, against the real plan
-// service and a real sync agent: which partners sync, how far behind each
-// is, and who may ask.
+// The operator's views of AdminService, against the real plan service and
+// a real sync agent: `planctl replicas` (which partners sync, how far behind
+// each is, and who may ask) and `planctl admin status`.
 
 #include <string>
 #include <vector>
@@ -162,6 +162,39 @@ TEST_F(ReplicasTest, RecordsTheLastErrorTheServiceGaveAReplica) {
   EXPECT_EQ(replicas.replicas(0).organisation(), kPolice);
   EXPECT_TRUE(replicas.replicas(0).has_last_error_time());
   EXPECT_FALSE(replicas.replicas(0).has_last_pull_time());
+}
+
+TEST_F(ReplicasTest, AdminStatusSaysHowTheServiceAndItsStoreStand) {
+  StartService();
+  const Invocation json =
+      Planctl(service_->address(), kCounty, {"--json", "admin", "status"});
+  ASSERT_EQ(json.code, 0) << json.output;
+  v1::ServiceStatus status;
+  ASSERT_TRUE(
+      google::protobuf::util::JsonStringToMessage(json.output, &status).ok())
+      << json.output;
+  EXPECT_THAT(status.version(), HasSubstr("(commit "));
+  EXPECT_EQ(status.health(), "SERVING");
+  EXPECT_FALSE(status.replica_id().empty());
+  EXPECT_FALSE(status.epoch().empty());
+  EXPECT_GT(status.sequence(), 100u);  // the demo plans
+  EXPECT_EQ(status.horizon(), 0u);
+  EXPECT_GT(status.wal_bytes() + status.table_bytes(), 0u);
+  EXPECT_GT(status.free_bytes(), 0u);
+  EXPECT_TRUE(status.has_start_time());
+
+  const Invocation text =
+      Planctl(service_->address(), kCounty, {"admin", "status"});
+  ASSERT_EQ(text.code, 0) << text.output;
+  EXPECT_THAT(text.output, HasSubstr("health"));
+  EXPECT_THAT(text.output, HasSubstr("SERVING"));
+  EXPECT_THAT(text.output, HasSubstr(status.epoch()));
+
+  // Administrators only.
+  const Invocation refused =
+      Planctl(service_->address(), kPolice, {"admin", "status"});
+  EXPECT_NE(refused.code, 0);
+  EXPECT_THAT(refused.output, HasSubstr("PERMISSION_DENIED"));
 }
 
 }  // namespace
