@@ -415,7 +415,8 @@ int Run() {
         plan::RestGateway::ForServer(
             http_options,
             {prevent::plan::v1::PlanService::service_full_name(),
-             prevent::plan::v1::ReportService::service_full_name()},
+             prevent::plan::v1::ReportService::service_full_name(),
+             prevent::plan::v1::AdminService::service_full_name()},
             *server);
     if (!started_http.ok()) {
       PLAN_LOG(ERROR) << "cannot serve HTTP: "

@@ -345,6 +345,9 @@ test('resolves a conflict two agents made, in one click', async () => {
 test('shows the county dashboard, live', async () => {
   await go(page, service.url, '#/dashboard');
   assert.match(await page.textContent('main'), /By district/);
+  // The partners' agents all synced during this test.
+  assert.match(await page.textContent('main'),
+    /Partners not synced in 7 days\s*All \d+ partner agents? ha(s|ve) synced in the last 7 days/);
   assert.match(await page.textContent('main'), /Last updated \d{1,2} [A-Z][a-z]+ \d{4} at/);
   await checkPage(page, 'dashboard');
   // An update asked for is announced.

@@ -8,6 +8,8 @@ import {
 import { actionHref, displayName, organisationNames, plans } from '../data.js';
 
 const REFRESH_MS = 60 * 1000;
+// Partners whose agents have not synced for this long are listed.
+const UNSYNCED_DAYS = 7;
 let timer = null;
 
 const COUNT_COLUMNS = [
@@ -32,6 +34,10 @@ export async function render(view) {
     // Each county plan, and each plan with no county plan above it.
     const shown = all.filter((p) => counties.has(p.name) || !counties.has(p.parent));
     const summaries = [];
+    // Which partners' agents sync here: only for administrators and county
+    // owners (others are refused, and see no panel), and only on the plan
+    // service (an agent has no such list).
+    const replicas = await call('GET', '/v1/replicas').catch(() => null);
     for (const plan of shown) {
       summaries.push(counties.has(plan.name)
         ? { county: true, summary: await call('GET', `/v1/${plan.name}:countySummary`) }
@@ -39,10 +45,13 @@ export async function render(view) {
     }
     status.textContent = `Last updated ${formatDateTime(new Date())}. It updates itself every minute.`;
     // Redrawn only when something changed, so that keyboard focus stays.
-    const now = JSON.stringify(summaries.map((s) => ({ ...s.summary, asOf: '' })));
+    const panel = replicas ? unsynced(replicas.replicas || [], names) : null;
+    const now = JSON.stringify([summaries.map((s) => ({ ...s.summary, asOf: '' })),
+      panel ? panel.textContent : '']);
     if (now === last) return;
     last = now;
-    body.replaceChildren(...summaries.map((s) => (s.county ? county(s.summary, names) : district(s.summary, names))));
+    body.replaceChildren(...[panel, ...summaries.map((s) => (s.county ? county(s.summary, names) : district(s.summary, names)))]
+      .filter((section) => section !== null));
   };
   await refresh();
   const again = secondaryButton('Update now', {
@@ -111,4 +120,24 @@ function byOrganisation(rows) {
     { label: 'Partner', header: true, cell: (row) => row.displayName },
     ...countColumns(),
   ], rows);
+}
+
+// The partners whose agents have not synced in UNSYNCED_DAYS days (or
+// never), the longest first, as the service lists them.
+function unsynced(replicas, names) {
+  const cutoff = Date.now() - UNSYNCED_DAYS * 24 * 60 * 60 * 1000;
+  const behind = replicas.filter((r) => !r.lastSyncTime || Date.parse(r.lastSyncTime) < cutoff);
+  const heading = h('h2', { className: 'govuk-heading-m' }, `Partners not synced in ${UNSYNCED_DAYS} days`);
+  if (behind.length === 0) {
+    return h('section', { 'aria-label': 'Partners not synced' }, heading,
+      h('p', { className: 'govuk-body' },
+        `All ${replicas.length} partner ${replicas.length === 1 ? 'agent has' : 'agents have'} synced in the last ${UNSYNCED_DAYS} days.`));
+  }
+  return h('section', { 'aria-label': 'Partners not synced' }, heading,
+    table(`Not synced in ${UNSYNCED_DAYS} days (${behind.length})`, [
+      { label: 'Partner', header: true, cell: (r) => displayName(names, r.organisation) },
+      { label: 'Last synced', cell: (r) => (r.lastSyncTime ? formatDateTime(r.lastSyncTime) : 'Never') },
+      { label: 'Changes behind', cell: (r) => String(r.lagChanges || 0) },
+      { label: 'Last error', cell: (r) => r.lastError || 'None' },
+    ], behind));
 }
