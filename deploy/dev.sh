@@ -23,7 +23,7 @@ PACKAGES=(cmake g++ make ccache pkg-config
   librocksdb-dev libabsl-dev libgtest-dev libgmock-dev grpc-proto libcpp-httplib-dev libsodium-dev
   libgoogle-perftools-dev libssl-dev libsystemd-dev dpkg-dev
   clang clang-format libclang-rt-14-dev libbenchmark-dev
-  chromium openssl etcd-server python3-grpcio python3-protobuf curl)
+  chromium openssl etcd-server python3-grpcio python3-protobuf python3-yaml curl)
 
 deps() {
   local missing=()
