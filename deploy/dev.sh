@@ -21,7 +21,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(cmake g++ make ccache pkg-config
   libgrpc++-dev protobuf-compiler-grpc protobuf-compiler libprotobuf-dev
   librocksdb-dev libabsl-dev libgtest-dev libgmock-dev grpc-proto libcpp-httplib-dev libsodium-dev
-  libgoogle-perftools-dev libssl-dev libsystemd-dev dpkg-dev
+  libgoogle-perftools-dev libssl-dev libsystemd-dev dpkg-dev prometheus-cpp-dev
   clang clang-format libclang-rt-14-dev libbenchmark-dev
   chromium openssl etcd-server python3-grpcio python3-protobuf python3-yaml curl)
 
@@ -174,7 +174,7 @@ TSAN_TESTS=(store_test store_faults_test snapshot_record_test handoff_test
   plan_service_test server_test identity_test role_matrix_test
   crash_test damaged_store_test disk_full_test hostile_input_test planctl_test
   sync_crash_test sync_e2e_test tls_e2e_test rest_e2e_test sign_in_e2e_test
-  sign_in_test replicas_e2e_test log_test random_sync_test)
+  sign_in_test replicas_e2e_test metrics_e2e_test log_test random_sync_test)
 tsan() {
   CC=clang CXX=clang++ \
     PLAN_TARGETS="plan-service sync-agent planctl ${TSAN_TESTS[*]}" \

@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -31,9 +33,11 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "libplan/clock/hybrid_clock.h"
+#include "libplan/http/metrics_server.h"
 #include "libplan/http/rest_gateway.h"
 #include "libplan/rpc/admin_service.h"
 #include "libplan/rpc/identity.h"
+#include "libplan/rpc/metrics.h"
 #include "libplan/rpc/plan_service.h"
 #include "libplan/rpc/report_service.h"
 #include "libplan/rpc/server.h"
@@ -45,6 +49,7 @@
 #include "libplan/transport/credentials.h"
 #include "libplan/util/log.h"
 #include "libplan/util/status_macros.h"
+#include "libplan/util/timestamp.h"
 #include "libplan/util/version.h"
 #include "seed.pb.h"
 
@@ -102,6 +107,9 @@ ABSL_FLAG(std::string, tls_cert, "",
           "PEM certificate chain of this service (with --tls_key and "
           "--tls_ca): serve TLS and require client certificates signed by "
           "--tls_ca. Needed to listen anywhere but loopback.");
+ABSL_FLAG(std::string, metrics_listen, "",
+          "Serve Prometheus metrics at http://HOST:PORT/metrics (plaintext; "
+          "off unless given). docs/operations.md, \"Metrics\".");
 ABSL_FLAG(std::string, log_format, "text",
           "How log lines are written: text, or json (one object per line: "
           "time, level, message). docs/operations.md, \"Logs\".");
@@ -255,6 +263,68 @@ absl::Status SeedIfEmpty(const plan::Store& store,
   return absl::OkStatus();
 }
 
+// The gauges a scrape reads from the store and the replicas' records.
+void ServiceGauges(plan::Metrics& metrics, const plan::Store& store,
+                   const plan::SyncAuthority& authority) {
+  metrics.DeclareGauge("plan_change_log_sequence",
+                       "The last change's sequence in the change log.");
+  metrics.DeclareGauge("plan_store_healthy",
+                       "1 while the store takes writes, else 0.");
+  metrics.DeclareGauge("plan_store_bytes",
+                       "RocksDB's sizes: live tables, write-ahead log, "
+                       "memtables (label kind).");
+  metrics.DeclareGauge("plan_store_free_bytes",
+                       "Free space on the store's file system.");
+  metrics.DeclareGauge("plan_store_estimated_keys",
+                       "RocksDB's estimate of the keys it holds.");
+  metrics.DeclareGauge("plan_replica_last_sync_timestamp_seconds",
+                       "When each replica last pushed or pulled (Unix time; "
+                       "0: never).");
+  metrics.DeclareGauge("plan_replica_seconds_since_sync",
+                       "Seconds since each replica last pushed or pulled "
+                       "(since first seen, if never).");
+  metrics.DeclareGauge("plan_replica_lag_changes",
+                       "Changes of each replica's plans it lacks.");
+  metrics.AddRefresher([&metrics, &store, &authority] {
+    metrics.SetGauge("plan_change_log_sequence", {},
+                     static_cast<double>(store.last_sequence()));
+    metrics.SetGauge("plan_store_healthy", {}, store.health().ok() ? 1 : 0);
+    const plan::StoreSizes sizes = store.sizes();
+    metrics.SetGauge("plan_store_bytes", {{"kind", "tables"}},
+                     static_cast<double>(sizes.table_bytes));
+    metrics.SetGauge("plan_store_bytes", {{"kind", "wal"}},
+                     static_cast<double>(sizes.wal_bytes));
+    metrics.SetGauge("plan_store_bytes", {{"kind", "memtables"}},
+                     static_cast<double>(sizes.memtable_bytes));
+    metrics.SetGauge("plan_store_free_bytes", {},
+                     static_cast<double>(sizes.free_bytes));
+    metrics.SetGauge("plan_store_estimated_keys", {},
+                     static_cast<double>(sizes.estimated_keys));
+    uint64_t sequence = 0;
+    absl::StatusOr<std::vector<prevent::plan::v1::Replica>> replicas =
+        authority.ListReplicas([](const auto&) { return true; }, &sequence);
+    if (!replicas.ok()) return;
+    const absl::Time now = absl::Now();
+    for (const prevent::plan::v1::Replica& replica : *replicas) {
+      const std::map<std::string, std::string> labels = {
+          {"organisation", replica.organisation()},
+          {"replica", replica.replica_id()}};
+      const absl::Time synced =
+          replica.has_last_sync_time()
+              ? plan::FromTimestamp(replica.last_sync_time())
+              : plan::FromTimestamp(replica.first_seen_time());
+      metrics.SetGauge("plan_replica_last_sync_timestamp_seconds", labels,
+                       replica.has_last_sync_time()
+                           ? absl::ToDoubleSeconds(synced - absl::UnixEpoch())
+                           : 0);
+      metrics.SetGauge("plan_replica_seconds_since_sync", labels,
+                       absl::ToDoubleSeconds(now - synced));
+      metrics.SetGauge("plan_replica_lag_changes", labels,
+                       static_cast<double>(replica.lag_changes()));
+    }
+  });
+}
+
 int Run() {
   // Signals are taken synchronously by the main thread, so they must be
   // blocked before any other thread starts.
@@ -293,9 +363,11 @@ int Run() {
                          "--tls_key and --tls_ca to "
                          "verify them (docs/security.md).";
   }
+  const std::string metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
   for (const auto& [flag, address] :
        {std::pair<const char*, std::string>{"--listen", listen},
-        {"--http_listen", http_listen}}) {
+        {"--http_listen", http_listen},
+        {"--metrics_listen", metrics_listen}}) {
     if (address.empty()) continue;
     if (absl::Status free = plan::CheckCanListen(flag, address); !free.ok()) {
       PLAN_LOG(ERROR) << "cannot serve: " << free.message();
@@ -353,11 +425,21 @@ int Run() {
       return 1;
     }
   }
+  // Made before the store and the server, which report to it.
+  std::optional<plan::Metrics> metrics;
+  if (!metrics_listen.empty()) metrics.emplace();
   absl::StatusOr<std::unique_ptr<plan::Store>> store = plan::Store::Open(
       {.path = data_dir,
        .min_free_bytes = static_cast<uint64_t>(std::max<int64_t>(
                              absl::GetFlag(FLAGS_min_free_mib), 0))
-                         << 20});
+                         << 20,
+       .on_group_written =
+           metrics.has_value()
+               ? std::function<void(size_t, absl::Duration)>(
+                     [&metrics](size_t writers, absl::Duration write) {
+                       metrics->ObserveCommitGroup(writers, write);
+                     })
+               : nullptr});
   if (!store.ok()) {
     PLAN_LOG(ERROR) << "cannot open store: " << store.status().message();
     return 1;
@@ -376,6 +458,7 @@ int Run() {
   plan::PlanServiceImpl plan_service(&resources, &auth);
   plan::SyncAuthorityOptions sync_options;
   sync_options.access = &access;
+  if (metrics.has_value()) sync_options.observer = &*metrics;
   plan::SyncAuthority authority(store->get(), &clock, sync_options);
   plan::SyncServiceImpl sync_service(&authority, &auth);
   plan::PlanReports reports(&resources);
@@ -394,6 +477,9 @@ int Run() {
 
   grpc::ServerBuilder builder;
   plan::ConfigureServerBuilder(plan::ServerOptions(), &builder);
+  if (metrics.has_value()) {
+    builder.experimental().SetInterceptorCreators(metrics->Interceptors());
+  }
   int port = 0;
   builder.AddListeningPort(listen, *credentials, &port);
   builder.RegisterService(&plan_service);
@@ -428,6 +514,21 @@ int Run() {
                    << " port=" << http->port()
                    << " tls=" << (tls.enabled() ? "on" : "off");
   }
+  std::unique_ptr<plan::MetricsServer> metrics_server;
+  if (metrics.has_value()) {
+    ServiceGauges(*metrics, **store, authority);
+    absl::StatusOr<std::unique_ptr<plan::MetricsServer>> started_metrics =
+        plan::MetricsServer::Start(metrics_listen,
+                                   [&metrics] { return metrics->Render(); });
+    if (!started_metrics.ok()) {
+      PLAN_LOG(ERROR) << "cannot serve metrics: "
+                      << started_metrics.status().message();
+      return 1;
+    }
+    metrics_server = *std::move(started_metrics);
+    PLAN_LOG(INFO) << "metrics on http://" << metrics_listen
+                   << "/metrics port=" << metrics_server->port();
+  }
   const std::string port_file = absl::GetFlag(FLAGS_port_file);
   if (!port_file.empty() && !plan::WritePortFile(port_file, port).ok()) {
     PLAN_LOG(ERROR) << "cannot write port file " << port_file;
@@ -453,7 +554,8 @@ int Run() {
   const std::string signal = plan::WaitForTerminationSignal();
   PLAN_LOG(INFO) << "plan-service stopping on " << signal;
   plan::NotifyStopping();
-  http.reset();  // it calls the server
+  http.reset();            // it calls the server
+  metrics_server.reset();  // it reads the store
   plan::ShutdownServer(*server, absl::GetFlag(FLAGS_shutdown_grace));
   const uint64_t sequence = (*store)->last_sequence();
   const bool needs_restart = health->needs_restart();

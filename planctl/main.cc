@@ -1069,8 +1069,11 @@ int Completion(const std::vector<std::string>& args, Output* out) {
       "_planctl() {\n"
       "  local cur=${COMP_WORDS[COMP_CWORD]} command= i\n"
       "  for ((i = 1; i < COMP_CWORD; i++)); do\n"
-      "    case ${COMP_WORDS[i]} in -*|=) ;; *) "
-      "command=${COMP_WORDS[i]}; break ;; esac\n"
+      "    # bash splits --server=host:port at = and :; skip the value.\n"
+      "    case ${COMP_WORDS[i]}/${COMP_WORDS[i-1]} in\n"
+      "      -*/*|=/*|:/*|*/=|*/:) ;;\n"
+      "      *) command=${COMP_WORDS[i]}; break ;;\n"
+      "    esac\n"
       "  done\n"
       "  if [[ $cur == -* ]]; then\n"
       "    COMPREPLY=($(compgen -W '",

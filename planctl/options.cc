@@ -257,6 +257,15 @@ Environment SystemEnvironment() {
 absl::Status FillConnectionDefaults(const Environment& environment,
                                     Options& options) {
   std::optional<std::map<std::string, std::string>> profile;
+  // The profile describes one server: when a flag or PREVENT_SERVER names
+  // another, its organisation and TLS files are not for that one (planctl
+  // --server=127.0.0.1:50052 on the agent's machine must not present the
+  // county's certificate).
+  bool server_given = !options.server.empty();
+  if (const char* server = environment.get("PREVENT_SERVER");
+      server != nullptr && *server != '\0') {
+    server_given = true;
+  }
   for (const ConnectionSetting& setting : kConnectionSettings) {
     std::string& field = FieldOf(setting, options);
     if (!field.empty()) continue;
@@ -281,6 +290,7 @@ absl::Status FillConnectionDefaults(const Environment& environment,
         }
       }
     }
+    if (server_given && profile->contains("server")) continue;
     if (auto it = profile->find(setting.key); it != profile->end()) {
       field = it->second;
     }

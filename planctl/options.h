@@ -104,7 +104,9 @@ struct Options {
 //
 // The profile is the file PREVENT_PROFILE names, else
 // $XDG_CONFIG_HOME/prevent/planctl.conf (~/.config/... when unset), if it
-// exists: `key = value` lines, with blank lines and # comments.
+// exists: `key = value` lines, with blank lines and # comments. A profile
+// that names a server gives nothing when a flag or PREVENT_SERVER names the
+// server: its organisation and TLS files are for its own server.
 struct Environment {
   // Looks a variable up: its value, or null when unset.
   std::function<const char*(const char*)> get;

@@ -527,21 +527,22 @@ std::string RenderReplicas(const v1::ListReplicasResponse& replicas,
                                          replica.last_sync_time().seconds())),
                            " ago")
             : "never";
-    const std::string behind =
-        replica.lag_changes() == 0
-            ? "-"
-            : Age(absl::Seconds(replica.lag().seconds()));
+    const std::string behind = replica.lag_changes() == 0 ? "-"
+                               : replica.has_lag()
+                                   ? Age(absl::Seconds(replica.lag().seconds()))
+                                   : "?";  // its first change is trimmed
     std::string error = "-";
     if (!replica.last_error().empty()) {
+      // On one line and bounded; the whole text is in --json.
       error = absl::StrCat(
-          replica.last_error(), " (",
+          Cell(replica.last_error()), " (",
           Age(now - absl::FromUnixSeconds(replica.last_error_time().seconds())),
           " ago)");
     }
     rows.push_back(
         {replica.organisation(), replica.replica_id(), synced,
          absl::StrCat(replica.lag_changes()), behind,
-         replica.agent_version().empty() ? "-" : replica.agent_version(),
+         replica.agent_version().empty() ? "-" : Cell(replica.agent_version()),
          error});
   }
   return absl::StrCat(Table(rows), "log sequence ", replicas.sequence(), "\n");

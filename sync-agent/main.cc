@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -37,9 +38,11 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "libplan/clock/hybrid_clock.h"
+#include "libplan/http/metrics_server.h"
 #include "libplan/http/rest_gateway.h"
 #include "libplan/model/names.h"
 #include "libplan/rpc/identity.h"
+#include "libplan/rpc/metrics.h"
 #include "libplan/rpc/plan_service.h"
 #include "libplan/rpc/server.h"
 #include "libplan/rpc/service_manager.h"
@@ -50,6 +53,7 @@
 #include "libplan/sync/schedule.h"
 #include "libplan/transport/credentials.h"
 #include "libplan/util/log.h"
+#include "libplan/util/timestamp.h"
 #include "libplan/util/version.h"
 #include "sync-agent/agent_service.h"
 #include "sync-agent/sync_loop.h"
@@ -103,6 +107,9 @@ ABSL_FLAG(std::string, tls_cert, "",
           "and --tls_ca): presented to the plan service, and served on "
           "--listen when that is not loopback. Needed for a --server that is "
           "not loopback.");
+ABSL_FLAG(std::string, metrics_listen, "",
+          "Serve Prometheus metrics at http://HOST:PORT/metrics (plaintext; "
+          "off unless given). docs/operations.md, \"Metrics\".");
 ABSL_FLAG(std::string, log_format, "text",
           "How log lines are written: text, or json (one object per line: "
           "time, level, message). docs/operations.md, \"Logs\".");
@@ -182,6 +189,45 @@ std::string Summary(const v1::SyncNowResponse& moved) {
       " cursor=", moved.cursor());
 }
 
+// The gauges a scrape reads from the sync loop's status.
+void AgentGauges(plan::Metrics& metrics, SyncLoop& loop) {
+  metrics.DeclareGauge("plan_agent_last_sync_success_timestamp_seconds",
+                       "When the agent last synced successfully (Unix time; "
+                       "0: never).");
+  metrics.DeclareGauge("plan_agent_pending_changes",
+                       "Local changes the plan service has not yet accepted.");
+  metrics.DeclareGauge("plan_agent_rejected_changes",
+                       "Recent local changes the plan service refused (at "
+                       "most 100 are kept).");
+  metrics.DeclareGauge("plan_agent_lag_changes",
+                       "The service's sequence at the last pull less the "
+                       "agent's cursor.");
+  metrics.DeclareGauge("plan_agent_open_conflicts",
+                       "Open conflicts in the agent's plans.");
+  metrics.AddRefresher([&metrics, &loop] {
+    const v1::SyncStatus status = loop.Status();
+    const std::map<std::string, std::string> labels = {
+        {"organisation", status.organisation()}};
+    metrics.SetGauge(
+        "plan_agent_last_sync_success_timestamp_seconds", labels,
+        status.has_last_success()
+            ? absl::ToDoubleSeconds(plan::FromTimestamp(status.last_success()) -
+                                    absl::UnixEpoch())
+            : 0);
+    metrics.SetGauge("plan_agent_pending_changes", labels,
+                     static_cast<double>(status.pending_changes()));
+    metrics.SetGauge("plan_agent_rejected_changes", labels,
+                     static_cast<double>(status.rejected_size()));
+    metrics.SetGauge(
+        "plan_agent_lag_changes", labels,
+        status.service_sequence() > status.cursor()
+            ? static_cast<double>(status.service_sequence() - status.cursor())
+            : 0);
+    metrics.SetGauge("plan_agent_open_conflicts", labels,
+                     static_cast<double>(status.open_conflicts()));
+  });
+}
+
 int Run() {
   absl::StatusOr<plan::ReplicaOptions> replica_options =
       ReplicaOptionsFromFlags();
@@ -230,7 +276,8 @@ int Run() {
   if (!once) {
     for (const auto& [flag, address] :
          {std::pair<const char*, std::string>{"--listen", listen},
-          {"--http_listen", absl::GetFlag(FLAGS_http_listen)}}) {
+          {"--http_listen", absl::GetFlag(FLAGS_http_listen)},
+          {"--metrics_listen", absl::GetFlag(FLAGS_metrics_listen)}}) {
       if (address.empty()) continue;
       if (absl::Status free = plan::CheckCanListen(flag, address); !free.ok()) {
         PLAN_LOG(ERROR) << "cannot serve: " << free.message();
@@ -284,8 +331,14 @@ int Run() {
   plan::PlanServiceImpl plan_service(&resources, &auth);
   AgentServiceImpl agent_service(&loop);
 
+  const std::string metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
+  std::optional<plan::Metrics> metrics;
+  if (!metrics_listen.empty()) metrics.emplace();
   grpc::ServerBuilder builder;
   plan::ConfigureServerBuilder(plan::ServerOptions(), &builder);
+  if (metrics.has_value()) {
+    builder.experimental().SetInterceptorCreators(metrics->Interceptors());
+  }
   int port = 0;
   builder.AddListeningPort(listen, *credentials, &port);
   builder.RegisterService(&plan_service);
@@ -318,6 +371,22 @@ int Run() {
                    << " port=" << http->port()
                    << " organisation=" << organisation;
   }
+  std::unique_ptr<plan::MetricsServer> metrics_server;
+  if (metrics.has_value()) {
+    AgentGauges(*metrics, loop);
+    absl::StatusOr<std::unique_ptr<plan::MetricsServer>> started_metrics =
+        plan::MetricsServer::Start(metrics_listen,
+                                   [&metrics] { return metrics->Render(); });
+    if (!started_metrics.ok()) {
+      PLAN_LOG(ERROR) << "cannot serve metrics: "
+                      << started_metrics.status().message();
+      return kFailure;
+    }
+    metrics_server = *std::move(started_metrics);
+    PLAN_LOG(INFO) << "metrics on http://" << metrics_listen
+                   << "/metrics port=" << metrics_server->port()
+                   << " organisation=" << organisation;
+  }
   const std::string port_file = absl::GetFlag(FLAGS_port_file);
   if (!port_file.empty() && !plan::WritePortFile(port_file, port).ok()) {
     PLAN_LOG(ERROR) << "cannot write port file " << port_file;
@@ -347,7 +416,8 @@ int Run() {
   const std::string signal = plan::WaitForTerminationSignal();
   PLAN_LOG(INFO) << "sync-agent stopping on " << signal;
   plan::NotifyStopping();
-  http.reset();  // it calls the server
+  http.reset();            // it calls the server
+  metrics_server.reset();  // it reads the loop's status
   plan::ShutdownServer(*server, absl::GetFlag(FLAGS_shutdown_grace));
   loop.Stop();
   const int64_t pending = replica.pending_changes();

@@ -24,6 +24,7 @@
 #include "grpcpp/completion_queue.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/impl/codegen/proto_utils.h"
+#include "libplan/http/host_port.h"
 #include "libplan/http/openapi.h"
 #include "libplan/http/web_assets.h"
 #include "libplan/rpc/identity.h"
@@ -105,24 +106,6 @@ void Answer(const grpc::Status& status, httplib::Response& response,
             int http_status = 0) {
   response.status = http_status != 0 ? http_status : HttpStatusOf(status);
   response.set_content(ErrorJson(status, response.status), kJson);
-}
-
-// The host and port of "host:port" or "[v6]:port".
-absl::StatusOr<std::pair<std::string, int>> SplitHostPort(
-    absl::string_view listen) {
-  const size_t colon = listen.rfind(':');
-  int port = 0;
-  if (colon == absl::string_view::npos ||
-      !absl::SimpleAtoi(listen.substr(colon + 1), &port) || port < 0 ||
-      port > 65535) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--http_listen=", listen, ": expected HOST:PORT, e.g. 127.0.0.1:8080"));
-  }
-  std::string host(listen.substr(0, colon));
-  if (absl::StartsWith(host, "[") && absl::EndsWith(host, "]")) {
-    host = host.substr(1, host.size() - 2);
-  }
-  return std::make_pair(host, port);
 }
 
 // The organisations the URI SANs of the client certificate of `ssl` name.
@@ -306,7 +289,7 @@ absl::StatusOr<std::unique_ptr<RestGateway>> RestGateway::Start(
     const RestGatewayOptions& options, RestRouter router,
     std::shared_ptr<grpc::Channel> channel) {
   absl::StatusOr<std::pair<std::string, int>> address =
-      SplitHostPort(options.listen);
+      SplitHostPort("--http_listen", options.listen);
   if (!address.ok()) return address.status();
   std::unique_ptr<RestGateway> gateway(
       new RestGateway(options, std::move(router), std::move(channel)));

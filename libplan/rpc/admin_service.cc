@@ -197,6 +197,17 @@ grpc::Status AdminServiceImpl::ListReplicas(
       &sequence);
   if (!replicas.ok()) return ToGrpcStatus(replicas.status());
   for (v1::Replica& replica : *replicas) {
+    if (scope->has_value()) {
+      // A county OWNER sees its county's plans only: not the others a
+      // partner holds, nor an error's text, which may name them.
+      std::vector<std::string> shown;
+      for (const std::string& plan : replica.plans()) {
+        if ((*scope)->contains(plan)) shown.push_back(plan);
+      }
+      replica.mutable_plans()->Assign(shown.begin(), shown.end());
+      const std::string& error = replica.last_error();
+      replica.set_last_error(error.substr(0, error.find(':')));
+    }
     *response->add_replicas() = std::move(replica);
   }
   response->set_sequence(sequence);
@@ -217,7 +228,10 @@ grpc::Status AdminServiceImpl::GetServiceStatus(
   response->set_version(VersionString());
   *response->mutable_start_time() = ToTimestamp(started_);
   const absl::Status health = store_->health();
-  response->set_health(health.ok() ? "SERVING" : health.ToString());
+  response->set_health(
+      health.ok() ? "SERVING"
+                  : absl::StrCat(absl::StatusCodeToString(health.code()), ": ",
+                                 ErrorReason(health), ": ", health.message()));
   response->set_replica_id(store_->replica_id());
   response->set_epoch(store_->epoch());
   response->set_sequence(store_->last_sequence());

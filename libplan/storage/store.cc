@@ -1055,8 +1055,12 @@ class RocksStore final : public Store {
     if (state->batch.Count() == 0) return absl::OkStatus();
     rocksdb::WriteOptions write;
     write.sync = options_.sync;
+    const absl::Time started = absl::Now();
     absl::Status written =
         FromRocks(db_->Write(write, &state->batch), "commit", &health_);
+    if (written.ok() && options_.on_group_written) {
+      options_.on_group_written(group.size(), absl::Now() - started);
+    }
     if (!written.ok()) {
       health_.WriteFailed(written);
       absl::MutexLock lock(&mu_);

@@ -97,6 +97,11 @@ struct StoreOptions {
   // How long after a failed write the store first tries to resume writing
   // (the wait doubles up to 16 times this).
   absl::Duration resume_interval = absl::Milliseconds(500);
+  // Called after each commit group is written, on the thread that led it,
+  // with its number of writers and how long its write (and the WAL's sync)
+  // took: for metrics (rpc/metrics.h). Must not block or call the store.
+  std::function<void(size_t writers, absl::Duration write)> on_group_written =
+      nullptr;
 
   // Points in the store's work where a test may look, or hold the store
   // (RocksDB's SyncPoint is the model): so that a test need not sleep and

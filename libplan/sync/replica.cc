@@ -1174,6 +1174,7 @@ absl::Status Replica::Bootstrap(SyncTransport& transport,
   v1::GetSnapshotRequest request;
   request.set_replica_id(store_->replica_id());
   request.set_agent_version(options_.agent_version);
+  request.set_added_plans(!set_cursor);
   for (const std::string& plan : plans) request.add_plans(plan);
   // A new replica holds nothing and skips the sweep.
   bool sweep = false;

@@ -92,15 +92,22 @@ constexpr char kMetaReplicaPrefix[] = "replica/";
 // "replica_count/<organisation>" -> how many replica ids it has registered.
 constexpr char kMetaReplicaCountPrefix[] = "replica_count/";
 
-// The agent version a request names, cut to what a record keeps and to
-// printable text (it is shown to operators as it is).
-std::string AgentVersion(absl::string_view claimed) {
-  std::string version(Utf8Prefix(claimed, kMaxRecordedText));
-  if (!IsUtf8(version)) return "";
-  for (char& c : version) {
+// `text` as a replica's record keeps it: cut to kMaxRecordedText
+// characters, and printable (it is shown to operators as it is, and a
+// partner chooses part of it): control characters become spaces, and text
+// that is not UTF-8 is dropped.
+std::string Recordable(absl::string_view text) {
+  std::string kept(Utf8Prefix(text, kMaxRecordedText));
+  if (!IsUtf8(kept)) return "";
+  for (char& c : kept) {
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
   }
-  return version;
+  return kept;
+}
+
+// The agent version a request names, as a record keeps it.
+std::string AgentVersion(absl::string_view claimed) {
+  return Recordable(claimed);
 }
 
 // The logged CREATE of `conflict` (its name set) at `hlc`.
@@ -549,6 +556,9 @@ absl::Status SyncAuthority::Push(const v1::PushRequest& request,
   RETURN_IF_ERROR(CheckPushRequest(request));
   RETURN_IF_ERROR(ClaimReplica(request.replica_id(), caller));
   const absl::Status pushed = PushClaimed(request, caller, response);
+  if (pushed.ok() && options_.observer != nullptr) {
+    options_.observer->Pushed(caller.organisation, *response);
+  }
   RecordActivity(request.replica_id(), caller.organisation, pushed,
                  [ok = pushed.ok(), now = absl::ToUnixMillis(absl::Now()),
                   version = AgentVersion(request.agent_version())](
@@ -747,10 +757,8 @@ void SyncAuthority::RecordActivity(
     absl::AnyInvocable<void(storage::ReplicaActivity&)> update) {
   std::string error_text;
   if (!error.ok()) {
-    error_text = std::string(
-        Utf8Prefix(absl::StrCat(absl::StatusCodeToString(error.code()), ": ",
-                                error.message()),
-                   kMaxRecordedText));
+    error_text = Recordable(absl::StrCat(absl::StatusCodeToString(error.code()),
+                                         ": ", error.message()));
   }
   store_->CommitAsync(
       [key = absl::StrCat(kMetaActivityPrefix, replica_id), organisation,
@@ -854,15 +862,16 @@ absl::StatusOr<std::vector<v1::Replica>> SyncAuthority::ListReplicas(
   *sequence = view->sequence();
   const absl::Time now = absl::Now();
   std::vector<v1::Replica> replicas;
-  absl::Status parsed = absl::OkStatus();
   RETURN_IF_ERROR(view->Scan(
       Cf::kMeta, kMetaActivityPrefix, "",
       [&](absl::string_view key, absl::string_view value) {
         storage::ReplicaActivity activity;
         if (!activity.ParseFromArray(value.data(),
                                      static_cast<int>(value.size()))) {
-          parsed = absl::DataLossError(absl::StrCat(key, " is corrupt"));
-          return false;
+          // A record for people: one that is damaged is left out (its next
+          // sync writes it anew), not the reason no one sees the others.
+          PLAN_LOG(WARNING) << "replicas: " << key << " is corrupt; left out";
+          return true;
         }
         if (include(activity)) {
           replicas.push_back(ReplicaOf(
@@ -870,7 +879,6 @@ absl::StatusOr<std::vector<v1::Replica>> SyncAuthority::ListReplicas(
         }
         return true;
       }));
-  RETURN_IF_ERROR(parsed);
   for (v1::Replica& replica : replicas) {
     RETURN_IF_ERROR(SetLag(*view, now, replica));
   }
@@ -1026,6 +1034,9 @@ absl::Status SyncAuthority::StreamChanges(
     PLAN_LOG(INFO) << "pull replica=" << request.replica_id()
                    << " changes=" << sent << " cursor=" << since;
   }
+  if (options_.observer != nullptr) {
+    options_.observer->Pulled(caller.organisation, sent);
+  }
   return absl::OkStatus();
 }
 
@@ -1045,18 +1056,28 @@ absl::Status SyncAuthority::Snapshot(
   uint64_t sequence = 0;
   const absl::Status sent = SnapshotClaimed(request, caller, send, &sequence);
   // A snapshot brings a replica to the head of the log, as a pull does.
-  RecordActivity(request.replica_id(), caller.organisation,
-                 absl::IsCancelled(sent) ? absl::OkStatus() : sent,
-                 [ok = sent.ok(), now = absl::ToUnixMillis(absl::Now()),
-                  sequence, plans = request.plans(),
-                  version = AgentVersion(request.agent_version())](
-                     storage::ReplicaActivity& activity) {
-                   if (!version.empty()) activity.set_agent_version(version);
-                   if (!ok) return;
-                   activity.set_last_pull_ms(now);
-                   activity.set_cursor(sequence);
-                   *activity.mutable_plans() = plans;
-                 });
+  RecordActivity(
+      request.replica_id(), caller.organisation,
+      absl::IsCancelled(sent) ? absl::OkStatus() : sent,
+      [ok = sent.ok(), now = absl::ToUnixMillis(absl::Now()), sequence,
+       plans = request.plans(), added = request.added_plans(),
+       version = AgentVersion(request.agent_version())](
+          storage::ReplicaActivity& activity) {
+        if (!version.empty()) activity.set_agent_version(version);
+        if (!ok) return;
+        if (added) {  // more plans; the cursor is its pulls'
+          for (const std::string& plan : plans) {
+            if (std::find(activity.plans().begin(), activity.plans().end(),
+                          plan) == activity.plans().end()) {
+              activity.add_plans(plan);
+            }
+          }
+          return;
+        }
+        activity.set_last_pull_ms(now);
+        activity.set_cursor(sequence);
+        *activity.mutable_plans() = plans;
+      });
   return sent;
 }
 
@@ -1079,6 +1100,9 @@ absl::Status SyncAuthority::SnapshotClaimed(
   RETURN_IF_ERROR(sender.failure());
   RETURN_IF_ERROR(sender.Finish(view->sequence(), epoch_));
   if (sequence != nullptr) *sequence = view->sequence();
+  if (options_.observer != nullptr) {
+    options_.observer->Pulled(caller.organisation, sender.records());
+  }
   PLAN_LOG(INFO) << "snapshot replica=" << request.replica_id()
                  << " plans=" << request.plans_size()
                  << " records=" << sender.records()

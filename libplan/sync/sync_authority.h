@@ -29,6 +29,19 @@
 
 namespace plan {
 
+// What a SyncAuthority tells of each push and pull it answers, for metrics
+// (rpc/metrics.h). Called on the answering thread; must not block.
+class SyncObserver {
+ public:
+  virtual ~SyncObserver() = default;
+  // A push of `organisation` was answered with `response`.
+  virtual void Pushed(const std::string& organisation,
+                      const prevent::plan::v1::PushResponse& response) = 0;
+  // A pull or snapshot of `organisation` ended, having sent `changes`
+  // changes (for a snapshot, its records).
+  virtual void Pulled(const std::string& organisation, int64_t changes) = 0;
+};
+
 struct SyncAuthorityOptions {
   // Changes per pulled message at most, and bytes (gRPC's default receive
   // limit is 4 MiB).
@@ -52,6 +65,8 @@ struct SyncAuthorityOptions {
   // snapshot serves only plans the caller may read. Null: everything is
   // allowed (tests of merging alone).
   const AccessControl* access = nullptr;
+  // Told of every push and pull answered; null: no one.
+  SyncObserver* observer = nullptr;
 };
 
 // Whether the service's store went back in time since a replica saw it as

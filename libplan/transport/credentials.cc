@@ -116,7 +116,12 @@ absl::Status CheckCanListen(absl::string_view flag, absl::string_view address) {
       error != 0) {
     return refuse(absl::StrCat("cannot resolve it: ", gai_strerror(error)));
   }
+  // The port in use, or one that may not be bound, stops the start; an
+  // address the machine lacks (::1 with IPv6 off) only when none binds, as
+  // gRPC serves on those it can bind.
   absl::Status status = absl::OkStatus();
+  absl::Status unbound = absl::OkStatus();
+  bool bound = false;
   for (const addrinfo* at = found; at != nullptr && status.ok();
        at = at->ai_next) {
     const int fd =
@@ -125,19 +130,21 @@ absl::Status CheckCanListen(absl::string_view flag, absl::string_view address) {
     const int on = 1;
     // As gRPC binds: a port left in TIME_WAIT by an earlier run is free.
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-    if (bind(fd, at->ai_addr, at->ai_addrlen) != 0) {
-      const int error = errno;
-      status =
-          refuse(error == EADDRINUSE ? "the port is in use by another "
-                                       "process"
-                 : error == EACCES
-                     ? "may not bind it (ports below 1024 need "
-                       "privilege)"
-                     : absl::StrCat("cannot bind it: ", std::strerror(error)));
+    if (bind(fd, at->ai_addr, at->ai_addrlen) == 0) {
+      bound = true;
+    } else if (errno == EADDRINUSE) {
+      status = refuse("the port is in use by another process");
+    } else if (errno == EACCES) {
+      status = refuse("may not bind it (ports below 1024 need privilege)");
+    } else {
+      unbound = refuse(absl::StrCat("cannot bind it: ", std::strerror(errno)));
     }
     close(fd);
   }
   freeaddrinfo(found);
+  if (status.ok() && !bound) {
+    return unbound.ok() ? refuse("no address of it can be bound") : unbound;
+  }
   return status;
 }
 

@@ -67,7 +67,8 @@ TEST_F(ReplicasTest, ShowsEachReplicaItsCursorLagAndAgent) {
       },
       absl::Seconds(10)))
       << replicas.DebugString();
-  const v1::Replica& replica = replicas.replicas(0);
+  const v1::Replica replica =
+      replicas.replicas(0);  // a copy: replicas is read again
   EXPECT_EQ(replica.organisation(), kCouncil);
   EXPECT_THAT(replica.plans(), ::testing::ElementsAre(kPlan));
   EXPECT_TRUE(replica.has_first_seen_time());

@@ -58,6 +58,28 @@ def program_flags(root):
     return flags
 
 
+def check_rules(path, document):
+    """Prometheus alerting rules: each needs its name, expression, duration,
+    severity, summary and description."""
+    problems = []
+    for group in document["groups"]:
+        if not group.get("name") or not group.get("rules"):
+            problems.append(f"{path}: a group needs a name and rules")
+            continue
+        for rule in group["rules"]:
+            for key in ("alert", "expr", "for"):
+                if not rule.get(key):
+                    problems.append(f"{path}: rule {rule.get('alert')} has no {key}")
+            if not re.fullmatch(r"\d+[smhd]", str(rule.get("for", ""))):
+                problems.append(f"{path}: rule {rule.get('alert')}: for is not a duration")
+            if (rule.get("labels") or {}).get("severity") not in ("warning", "critical"):
+                problems.append(f"{path}: rule {rule.get('alert')} has no severity")
+            for key in ("summary", "description"):
+                if not (rule.get("annotations") or {}).get(key):
+                    problems.append(f"{path}: rule {rule.get('alert')} has no {key}")
+    return problems
+
+
 def check(path, packaged, flags):
     problems = []
     text = open(path, encoding="utf-8").read()
@@ -73,6 +95,8 @@ def check(path, packaged, flags):
             if isinstance(document, dict):
                 for entry in document.get("write_files", []) or []:
                     written.add(entry["path"])
+                if "groups" in document:
+                    problems += check_rules(path, document)
     for number, line in enumerate(text.splitlines(), 1):
         for found in re.findall(r"(?<![\w./-])(/(?:usr|etc|lib|var)/[\w./@-]*[\w])", line):
             if (found in packaged or found in written or

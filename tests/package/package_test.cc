@@ -303,6 +303,8 @@ TEST_F(PackageTest, BashCompletesCommandsSubcommandsAndFlags) {
   EXPECT_EQ(complete("planctl rep"), "replicas report");
   EXPECT_EQ(complete("planctl --json conf"), "conflicts");
   EXPECT_EQ(complete("planctl admin u"), "users");
+  // bash splits --server=127.0.0.1:50051 into five words.
+  EXPECT_EQ(complete("planctl --server = 127.0.0.1 : 50051 admin s"), "status");
   EXPECT_EQ(complete("planctl list --serv"), "--server=");
   EXPECT_EQ(complete("planctl list --show_del"), "--show_deleted");
 }

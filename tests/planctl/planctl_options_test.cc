@@ -85,6 +85,19 @@ TEST_F(OptionsTest, ConnectionComesFromFlagsThenEnvironmentThenProfile) {
   EXPECT_EQ(options->tls.key, "/home/ann/police.key");
   EXPECT_EQ(options->tls.ca, "/home/ann/ca.pem");
 
+  // The environment gives what it names, over the profile.
+  options = Parse({"list", "plans"},
+                  {{"HOME", "/home/ann"},
+                   {"PREVENT_ORGANISATION", "organisations/o2"},
+                   {"PREVENT_TLS_CA", "/etc/prevent/ca.pem"}},
+                  profile);
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->server, "plans.staffordshire.example:50051");
+  EXPECT_EQ(options->tls.ca, "/etc/prevent/ca.pem");
+  EXPECT_EQ(options->tls.cert, "/home/ann/police.pem");
+  EXPECT_EQ(options->organisation, "organisations/o2");
+
+  // Another server named: the profile's settings are for its own server.
   options = Parse({"list", "plans"},
                   {{"HOME", "/home/ann"},
                    {"PREVENT_SERVER", "127.0.0.1:50052"},
@@ -93,7 +106,8 @@ TEST_F(OptionsTest, ConnectionComesFromFlagsThenEnvironmentThenProfile) {
   ASSERT_TRUE(options.ok()) << options.status();
   EXPECT_EQ(options->server, "127.0.0.1:50052");
   EXPECT_EQ(options->tls.ca, "/etc/prevent/ca.pem");
-  EXPECT_EQ(options->organisation, "organisations/staffordshire-police");
+  EXPECT_EQ(options->tls.cert, "");
+  EXPECT_EQ(options->organisation, "");
 
   options = Parse({"--server=unix:/run/p.sock",
                    "--organisation=organisations/o", "list", "plans"},
@@ -102,7 +116,7 @@ TEST_F(OptionsTest, ConnectionComesFromFlagsThenEnvironmentThenProfile) {
   ASSERT_TRUE(options.ok()) << options.status();
   EXPECT_EQ(options->server, "unix:/run/p.sock");
   EXPECT_EQ(options->organisation, "organisations/o");
-  EXPECT_EQ(options->tls.cert, "/home/ann/police.pem");
+  EXPECT_EQ(options->tls.cert, "");
 }
 
 TEST_F(OptionsTest, ProfileIsFoundThroughPreventProfileOrXdgConfigHome) {
