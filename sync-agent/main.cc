@@ -454,13 +454,6 @@ int main(int argc, char** argv) {
   };
   absl::SetFlagsUsageConfig(usage);
   absl::ParseCommandLine(argc, argv);
-  absl::StatusOr<plan::LogFormat> log_format =
-      plan::ParseLogFormat(absl::GetFlag(FLAGS_log_format));
-  if (!log_format.ok()) {
-    PLAN_LOG(ERROR) << log_format.status().message();
-    return 2;
-  }
-  plan::SetLogFormat(*log_format);
-  plan::RouteGrpcLogs();
+  if (!plan::ConfigureLogging(absl::GetFlag(FLAGS_log_format))) return 2;
   return sync_agent::Run();
 }

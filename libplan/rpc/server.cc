@@ -65,7 +65,16 @@ void LogFromGrpc(gpr_log_func_args* args) {
 
 }  // namespace
 
-void RouteGrpcLogs() { gpr_set_log_function(LogFromGrpc); }
+bool ConfigureLogging(absl::string_view log_format) {
+  absl::StatusOr<LogFormat> format = ParseLogFormat(log_format);
+  if (!format.ok()) {
+    PLAN_LOG(ERROR) << format.status().message();
+    return false;
+  }
+  SetLogFormat(*format);
+  gpr_set_log_function(LogFromGrpc);
+  return true;
+}
 
 std::string ClaimedOrganisation(const grpc::ServerContextBase& context) {
   const auto& metadata = context.client_metadata();

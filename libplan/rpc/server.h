@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
@@ -51,10 +52,12 @@ void ConfigureServerBuilder(const ServerOptions& options,
 // metadata, or "": for logs only (identity.h decides who a caller is).
 std::string ClaimedOrganisation(const grpc::ServerContextBase& context);
 
-// Sends gRPC's own log lines (gpr_log: its errors, such as a port it cannot
-// bind) through PLAN_LOG, so that they take --log_format and the journal's
-// priorities like every other line. Call once, before gRPC is used.
-void RouteGrpcLogs();
+// Sets a daemon's logging up from its --log_format value ("text" or
+// "json"): the format of every line, and gRPC's own log lines (gpr_log: its
+// errors, such as a port it cannot bind) sent through PLAN_LOG, so that they
+// take the format and the journal's priorities like every other line. Call
+// once, before gRPC is used. False, having logged why, for a bad value.
+bool ConfigureLogging(absl::string_view log_format);
 
 // Blocks SIGTERM and SIGINT in this thread and every thread it starts later,
 // so that WaitForTerminationSignal receives them. Call before starting any

@@ -57,16 +57,8 @@ TEST_F(MetricsTest, ScrapesShowCallsSyncsStoreAndReplicasAndAlertsUseThem) {
   const int service_port = FreePort();
   StartService({absl::StrCat("--metrics_listen=127.0.0.1:", service_port)});
   const int agent_port = FreePort();
-  SyncAgentProcess::Options options;
-  options.binary = SYNC_AGENT_BINARY;
-  options.data_dir = dir_->Subpath("agent");
-  options.log_path = dir_->Subpath("agent.log");
-  options.server = service_->address();
-  options.organisation = kCouncil;
-  options.plans = {kPlan};
-  options.extra_args = {
-      absl::StrCat("--metrics_listen=127.0.0.1:", agent_port)};
-  absl::StatusOr<SyncAgentProcess> agent = SyncAgentProcess::Start(options);
+  absl::StatusOr<SyncAgentProcess> agent = StartCouncilAgent(
+      {absl::StrCat("--metrics_listen=127.0.0.1:", agent_port)});
   ASSERT_TRUE(agent.ok()) << agent.status();
   const Invocation synced =
       RunToCompletion(PLANCTL_BINARY, {"--server=" + agent->address(), "sync"},

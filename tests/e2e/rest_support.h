@@ -131,8 +131,10 @@ class DemoServiceTest : public ::testing::Test {
     service_.emplace(*std::move(service));
   }
 
-  // Starts the council's sync agent for the plan, serving HTTP on loopback.
-  absl::StatusOr<SyncAgentProcess> StartCouncilAgent() {
+  // Starts the council's sync agent for the plan, serving HTTP on loopback,
+  // with `extra_args`.
+  absl::StatusOr<SyncAgentProcess> StartCouncilAgent(
+      const std::vector<std::string>& extra_args = {}) {
     SyncAgentProcess::Options options;
     options.binary = SYNC_AGENT_BINARY;
     options.data_dir = dir_->Subpath("agent");
@@ -141,6 +143,7 @@ class DemoServiceTest : public ::testing::Test {
     options.organisation = kCouncil;
     options.plans = {kPlan};
     options.http = true;
+    options.extra_args = extra_args;
     return SyncAgentProcess::Start(options);
   }
 
