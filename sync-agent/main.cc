@@ -107,6 +107,11 @@ ABSL_FLAG(std::string, tls_cert, "",
           "and --tls_ca): presented to the plan service, and served on "
           "--listen when that is not loopback. Needed for a --server that is "
           "not loopback.");
+ABSL_FLAG(std::string, health_listen, "",
+          "Also serve grpc.health.v1, and nothing else, in plaintext on "
+          "HOST:PORT (off unless given): for probes that cannot present a "
+          "client certificate, such as Kubernetes' gRPC probes. "
+          "docs/operations.md, \"Containers and Kubernetes\".");
 ABSL_FLAG(std::string, metrics_listen, "",
           "Serve Prometheus metrics at http://HOST:PORT/metrics (plaintext; "
           "off unless given). docs/operations.md, \"Metrics\".");
@@ -277,7 +282,8 @@ int Run() {
     for (const auto& [flag, address] :
          {std::pair<const char*, std::string>{"--listen", listen},
           {"--http_listen", absl::GetFlag(FLAGS_http_listen)},
-          {"--metrics_listen", absl::GetFlag(FLAGS_metrics_listen)}}) {
+          {"--metrics_listen", absl::GetFlag(FLAGS_metrics_listen)},
+          {"--health_listen", absl::GetFlag(FLAGS_health_listen)}}) {
       if (address.empty()) continue;
       if (absl::Status free = plan::CheckCanListen(flag, address); !free.ok()) {
         PLAN_LOG(ERROR) << "cannot serve: " << free.message();
@@ -349,8 +355,22 @@ int Run() {
     PLAN_LOG(ERROR) << "cannot listen on " << listen;
     return kFailure;
   }
+  std::unique_ptr<grpc::Server> health_server;
+  if (const std::string health_listen = absl::GetFlag(FLAGS_health_listen);
+      !health_listen.empty()) {
+    int health_port = 0;
+    absl::StatusOr<std::unique_ptr<grpc::Server>> started_health =
+        plan::StartHealthServer(health_listen, &health_port);
+    if (!started_health.ok()) {
+      PLAN_LOG(ERROR) << "cannot serve: " << started_health.status().message();
+      return kFailure;
+    }
+    health_server = *std::move(started_health);
+    PLAN_LOG(INFO) << "health on " << health_listen << " port=" << health_port
+                   << " (grpc.health.v1 only, plaintext)";
+  }
   std::optional<plan::StoreHealthFollower> health;
-  health.emplace(store->get(), server.get());
+  health.emplace(store->get(), server.get(), health_server.get());
   std::unique_ptr<plan::RestGateway> http;
   if (const std::string http_listen = absl::GetFlag(FLAGS_http_listen);
       !http_listen.empty()) {
@@ -418,7 +438,8 @@ int Run() {
   plan::NotifyStopping();
   http.reset();            // it calls the server
   metrics_server.reset();  // it reads the loop's status
-  plan::ShutdownServer(*server, absl::GetFlag(FLAGS_shutdown_grace));
+  plan::ShutdownServer(*server, absl::GetFlag(FLAGS_shutdown_grace),
+                       health_server.get());
   loop.Stop();
   const int64_t pending = replica.pending_changes();
   const bool needs_restart = health->needs_restart();

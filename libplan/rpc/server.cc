@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -12,6 +13,7 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/resource_quota.h"
+#include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_context.h"
 #include "libplan/util/errors.h"
 #include "libplan/util/log.h"
@@ -122,11 +124,21 @@ absl::Status WritePortFile(const std::string& path, int port) {
   return absl::OkStatus();
 }
 
-StoreHealthFollower::StoreHealthFollower(Store* store, grpc::Server* server)
+StoreHealthFollower::StoreHealthFollower(Store* store, grpc::Server* server,
+                                         grpc::Server* health_server)
     : store_(store) {
-  grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
-  store_->SetHealthListener([this, health](const absl::Status& status) {
-    health->SetServingStatus(status.ok());
+  std::vector<grpc::HealthCheckServiceInterface*> health = {
+      server->GetHealthCheckService()};
+  if (health_server != nullptr) {
+    health.push_back(health_server->GetHealthCheckService());
+  }
+  const auto set_serving = [health](bool serving) {
+    for (grpc::HealthCheckServiceInterface* service : health) {
+      service->SetServingStatus(serving);
+    }
+  };
+  store_->SetHealthListener([this, set_serving](const absl::Status& status) {
+    set_serving(status.ok());
     if (status.ok()) {
       PLAN_LOG(INFO) << "health SERVING: the store writes again";
       return;
@@ -141,7 +153,7 @@ StoreHealthFollower::StoreHealthFollower(Store* store, grpc::Server* server)
   });
   // A store damaged before the server started.
   if (const absl::Status now = store_->health(); !now.ok()) {
-    health->SetServingStatus(false);
+    set_serving(false);
   }
 }
 
@@ -149,10 +161,40 @@ StoreHealthFollower::~StoreHealthFollower() {
   store_->SetHealthListener(nullptr);
 }
 
-void ShutdownServer(grpc::Server& server, absl::Duration grace) {
+absl::StatusOr<std::unique_ptr<grpc::Server>> StartHealthServer(
+    const std::string& address, int* port) {
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::ServerBuilder builder;
+  // As ConfigureServerBuilder: a port in use stops the start.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS, 60 * 1000);
+  builder.AddChannelArgument(GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS, 10 * 1000);
+  builder.SetMaxReceiveMessageSize(4096);
+  grpc::ResourceQuota quota("plan-health");
+  quota.SetMaxThreads(16);
+  builder.SetResourceQuota(quota);
+  *port = 0;
+  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), port);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || *port == 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("--health_listen: cannot listen on ", address));
+  }
+  return server;
+}
+
+void ShutdownServer(grpc::Server& server, absl::Duration grace,
+                    grpc::Server* health_server) {
+  if (health_server != nullptr) {
+    health_server->GetHealthCheckService()->Shutdown();
+  }
   server.GetHealthCheckService()->Shutdown();
   server.Shutdown(absl::ToChronoTime(absl::Now() + grace));
   server.Wait();
+  if (health_server != nullptr) {
+    health_server->Shutdown(absl::ToChronoTime(absl::Now()));
+    health_server->Wait();
+  }
 }
 
 }  // namespace plan

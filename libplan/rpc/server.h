@@ -3,9 +3,11 @@
 #define LIBPLAN_RPC_SERVER_H_
 
 #include <atomic>
+#include <memory>
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "grpcpp/server.h"
@@ -72,9 +74,23 @@ std::string WaitForTerminationSignal();
 // rename), for tests and supervisors that start a server on port 0.
 absl::Status WritePortFile(const std::string& path, int port);
 
-// Stops `server` gracefully: health checks answer NOT_SERVING, new calls are
-// refused, calls in flight get up to `grace` to finish.
-void ShutdownServer(grpc::Server& server, absl::Duration grace);
+// Starts a second server, plaintext on `address`, that serves
+// grpc.health.v1 alone: for probes that cannot present a client
+// certificate, such as Kubernetes' native gRPC probes (docs/operations.md,
+// "Containers and Kubernetes"). Its health is the whole server's (service
+// ""), kept the same as the main server's by StoreHealthFollower and
+// ShutdownServer when they are given it. It serves no plan data (server
+// reflection, which gRPC adds to every server once it is turned on,
+// describes only the public API). Sets `*port` to the port bound.
+// FAILED_PRECONDITION naming --health_listen when it cannot listen.
+absl::StatusOr<std::unique_ptr<grpc::Server>> StartHealthServer(
+    const std::string& address, int* port);
+
+// Stops `server` gracefully: health checks answer NOT_SERVING (on
+// `health_server` too, when given), new calls are refused, calls in flight
+// get up to `grace` to finish. Then stops `health_server`.
+void ShutdownServer(grpc::Server& server, absl::Duration grace,
+                    grpc::Server* health_server = nullptr);
 
 // Makes a server's health follow its store's (Store::health()) while it
 // lives: NOT_SERVING while the store cannot write or has met damaged data,
@@ -82,10 +98,12 @@ void ShutdownServer(grpc::Server& server, absl::Duration grace);
 // write again until the process restarts, it asks the process to stop, as
 // SIGTERM does (see WaitForTerminationSignal), and needs_restart() turns
 // true: the process then exits non-zero, for its supervisor to restart it.
-// Destroy it before the server.
+// `health_server` (StartHealthServer), when given, says the same. Destroy
+// it before the servers.
 class StoreHealthFollower {
  public:
-  StoreHealthFollower(Store* store, grpc::Server* server);
+  StoreHealthFollower(Store* store, grpc::Server* server,
+                      grpc::Server* health_server = nullptr);
   StoreHealthFollower(const StoreHealthFollower&) = delete;
   StoreHealthFollower& operator=(const StoreHealthFollower&) = delete;
   ~StoreHealthFollower();

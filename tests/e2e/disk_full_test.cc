@@ -31,6 +31,7 @@
 #include "gtest/gtest.h"
 #include "prevent/plan/v1/plan_service.grpc.pb.h"
 #include "tests/support/plan_service_process.h"
+#include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/wait_for.h"
 
@@ -41,6 +42,7 @@ namespace fs = std::filesystem;
 using ::grpc::health::v1::Health;
 using ::grpc::health::v1::HealthCheckRequest;
 using ::grpc::health::v1::HealthCheckResponse;
+using ::prevent::plan::test_support::FreeLoopbackPort;
 using ::prevent::plan::test_support::PlanServiceProcess;
 using ::prevent::plan::test_support::TempDir;
 using ::prevent::plan::test_support::WaitFor;
@@ -81,8 +83,13 @@ class DiskFullTest : public ::testing::Test {
     if (mounted_) ::umount2(mount_.c_str(), MNT_DETACH);
   }
 
-  std::string Health() {
-    auto health = Health::NewStub(service_->NewChannel());
+  // The health the main port gives, or with `probe` the one --health_listen
+  // gives (what a Kubernetes probe asks).
+  std::string Health(bool probe = false) {
+    auto health = Health::NewStub(
+        probe ? grpc::CreateChannel(absl::StrCat("127.0.0.1:", health_port_),
+                                    grpc::InsecureChannelCredentials())
+              : service_->NewChannel());
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() +
                          std::chrono::seconds(5));
@@ -118,7 +125,8 @@ class DiskFullTest : public ::testing::Test {
     // A 24 MiB disk: keep 6 MiB free.
     options.extra_args = {
         absl::StrCat("--seed=", PLAN_SOURCE_DIR, "/deploy/demo/seed.textproto"),
-        "--min_free_mib=6"};
+        "--min_free_mib=6",
+        absl::StrCat("--health_listen=127.0.0.1:", health_port_)};
     absl::StatusOr<PlanServiceProcess> service =
         PlanServiceProcess::Start(options);
     ASSERT_TRUE(service.ok()) << service.status();
@@ -128,6 +136,7 @@ class DiskFullTest : public ::testing::Test {
   std::optional<TempDir> dir_;
   std::string mount_;
   bool mounted_ = false;
+  int health_port_ = FreeLoopbackPort();
   std::optional<PlanServiceProcess> service_;
 };
 
@@ -172,6 +181,7 @@ TEST_F(DiskFullTest, WritesStopWhileFullAndResumeWhenThereIsSpace) {
   EXPECT_FALSE(absl::StrContains(full.error_message(), mount_))
       << full.error_message();
   EXPECT_EQ(Health(), "NOT_SERVING");
+  EXPECT_EQ(Health(/*probe=*/true), "NOT_SERVING");
   // Refused at once while full.
   EXPECT_EQ(Write(action, 100000).error_code(), grpc::StatusCode::UNAVAILABLE);
 
@@ -180,6 +190,7 @@ TEST_F(DiskFullTest, WritesStopWhileFullAndResumeWhenThereIsSpace) {
   ASSERT_TRUE(WaitFor([&] { return Health() == "SERVING"; }, absl::Seconds(60),
                       absl::Milliseconds(100)))
       << Health();
+  EXPECT_EQ(Health(/*probe=*/true), "SERVING");
   ASSERT_TRUE(Write(action, 200000).ok());
 
   // Every acknowledged write is kept, through a restart.

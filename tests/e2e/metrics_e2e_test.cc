@@ -3,9 +3,6 @@
 // alerting rules (deploy/prometheus/alerts.yaml) use is there.
 
 #include <httplib.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <fstream>
 #include <regex>
@@ -28,19 +25,6 @@ namespace {
 using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
 
-// A loopback port nothing listens on now.
-int FreePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof(address);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), length);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
-
 std::string Scrape(int port) {
   httplib::Client client("127.0.0.1", port);
   httplib::Result result = client.Get("/metrics");
@@ -54,9 +38,9 @@ std::string Scrape(int port) {
 class MetricsTest : public DemoServiceTest {};
 
 TEST_F(MetricsTest, ScrapesShowCallsSyncsStoreAndReplicasAndAlertsUseThem) {
-  const int service_port = FreePort();
+  const int service_port = FreeLoopbackPort();
   StartService({absl::StrCat("--metrics_listen=127.0.0.1:", service_port)});
-  const int agent_port = FreePort();
+  const int agent_port = FreeLoopbackPort();
   absl::StatusOr<SyncAgentProcess> agent = StartCouncilAgent(
       {absl::StrCat("--metrics_listen=127.0.0.1:", agent_port)});
   ASSERT_TRUE(agent.ok()) << agent.status();

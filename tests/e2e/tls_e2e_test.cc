@@ -39,6 +39,7 @@ namespace {
 
 using ::prevent::plan::test_support::ChildProcess;
 using ::prevent::plan::test_support::Differences;
+using ::prevent::plan::test_support::FreeLoopbackPort;
 using ::prevent::plan::test_support::NewContext;
 using ::prevent::plan::test_support::PlanServiceProcess;
 using ::prevent::plan::test_support::PlanState;
@@ -106,6 +107,8 @@ class TlsE2eTest : public ::testing::Test {
     options.tls_client = "staffordshire-county-council";
     options.extra_args = {absl::StrCat("--seed=", PLAN_SOURCE_DIR,
                                        "/deploy/demo/seed.textproto")};
+    options.extra_args.insert(options.extra_args.end(), service_args_.begin(),
+                              service_args_.end());
     if (service_.has_value()) {
       options.extra_args.push_back(
           absl::StrCat("--listen=", service_->address()));
@@ -117,8 +120,8 @@ class TlsE2eTest : public ::testing::Test {
     service_.emplace(*std::move(service));
   }
 
-  void StartAgent(const std::string& id,
-                  std::optional<SyncAgentProcess>* agent) {
+  void StartAgent(const std::string& id, std::optional<SyncAgentProcess>* agent,
+                  const std::vector<std::string>& extra_args = {}) {
     SyncAgentProcess::Options options;
     options.binary = SYNC_AGENT_BINARY;
     options.data_dir = dir_->Subpath(id);
@@ -129,6 +132,8 @@ class TlsE2eTest : public ::testing::Test {
     options.extra_args = {absl::StrCat("--tls_cert=", certs_, "/", id, ".pem"),
                           absl::StrCat("--tls_key=", certs_, "/", id, ".key"),
                           absl::StrCat("--tls_ca=", certs_, "/ca.pem")};
+    options.extra_args.insert(options.extra_args.end(), extra_args.begin(),
+                              extra_args.end());
     absl::StatusOr<SyncAgentProcess> started = SyncAgentProcess::Start(options);
     ASSERT_TRUE(started.ok()) << started.status();
     agent->emplace(*std::move(started));
@@ -186,6 +191,8 @@ class TlsE2eTest : public ::testing::Test {
 
   std::optional<TempDir> dir_;
   std::string certs_;
+  // More flags for the service, from its next StartService().
+  std::vector<std::string> service_args_;
   std::optional<PlanServiceProcess> service_;
 };
 
@@ -367,6 +374,57 @@ TEST_F(TlsE2eTest, PlaintextBeyondLoopbackIsRefusedBeforeAnythingIsWritten) {
             1);
   EXPECT_TRUE(absl::StrContains(output, "--tls_cert")) << output;
   EXPECT_FALSE(std::filesystem::exists(agent_data));
+}
+
+// --health_listen: a probe with no certificate (Kubernetes' gRPC probe)
+// learns the health of a service and an agent that serve mutual TLS, and
+// nothing else: no plan call is served there.
+TEST_F(TlsE2eTest, HealthListenAnswersProbesWithoutACertificateAndNothingElse) {
+  const int service_health = FreeLoopbackPort();
+  service_args_ = {absl::StrCat("--health_listen=127.0.0.1:", service_health)};
+  ASSERT_NO_FATAL_FAILURE(StartService());
+  const int agent_health = FreeLoopbackPort();
+  std::optional<SyncAgentProcess> police;
+  ASSERT_NO_FATAL_FAILURE(
+      StartAgent(kPoliceId, &police,
+                 {absl::StrCat("--health_listen=127.0.0.1:", agent_health)}));
+
+  std::string output;
+  for (const int port : {service_health, agent_health}) {
+    EXPECT_EQ(RunToEnd(PLANCTL_BINARY,
+                       {absl::StrCat("--server=127.0.0.1:", port), "health"},
+                       dir_->Subpath("health.log"), &output),
+              0)
+        << output;
+    EXPECT_TRUE(absl::StrContains(output, "SERVING")) << output;
+    // The plan is not served there.
+    const std::shared_ptr<grpc::Channel> plaintext = grpc::CreateChannel(
+        absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials());
+    v1::ListPlansResponse plans;
+    const grpc::Status listed = v1::PlanService::NewStub(plaintext)->ListPlans(
+        NewContext().get(), v1::ListPlansRequest(), &plans);
+    EXPECT_EQ(listed.error_code(), grpc::StatusCode::UNIMPLEMENTED)
+        << listed.error_message();
+    EXPECT_EQ(plans.plans_size(), 0);
+  }
+  // Without a certificate, the main port still serves nothing.
+  v1::ListPlansResponse plans;
+  EXPECT_FALSE(
+      v1::PlanService::NewStub(ChannelWithoutCertificate())
+          ->ListPlans(NewContext().get(), v1::ListPlansRequest(), &plans)
+          .ok());
+
+  // A health port in use stops the start, naming the flag, before a store
+  // is made.
+  const std::string data = dir_->Subpath("second");
+  EXPECT_EQ(RunToEnd(PLAN_SERVICE_BINARY,
+                     {"--listen=127.0.0.1:0",
+                      absl::StrCat("--health_listen=127.0.0.1:", agent_health),
+                      absl::StrCat("--data_dir=", data)},
+                     dir_->Subpath("second.log"), &output),
+            1);
+  EXPECT_TRUE(absl::StrContains(output, "--health_listen")) << output;
+  EXPECT_FALSE(std::filesystem::exists(data));
 }
 
 }  // namespace

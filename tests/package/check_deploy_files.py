@@ -10,10 +10,20 @@ Each FILE must parse (YAML files as YAML). A path under /usr, /etc, /lib or
 (each daemon's /var/lib directory, and /etc/prevent/certs, which the
 operator fills). A --flag on a line that runs one
 of the programs, or on a flag file's line, must be one of plan-service's,
-sync-agent's or planctl's (their --help). Exits 1, naming
-each problem as FILE:LINE, when anything is amiss.
+sync-agent's or planctl's (their --help).
+
+Where a file says which program a command runs (a compose service's or a
+Kubernetes container's command and args, a healthcheck, a Containerfile's
+CMD), each flag must be that program's, and what the file says elsewhere
+must agree with it: the user it runs as is the uid the Containerfile gives
+that program's package user; probes and healthchecks ask the port its
+--health_listen serves; an agent's certificate is its organisation's; the
+certificates it names are keys of the Secret mounted there; the
+Containerfile copies packages that were built, and compose builds with it.
+Exits 1, naming each problem as FILE:LINE or FILE, when anything is amiss.
 """
 import glob
+import json
 import os
 import re
 import subprocess
@@ -28,6 +38,10 @@ import yaml
 MADE_AT_INSTALL = ("/var/lib/prevent-plan-service", "/var/lib/prevent-sync-agent",
                    "/etc/prevent/certs")
 PROGRAMS = ("plan-service", "sync-agent", "planctl")
+# In every Debian 12 image, debian:12-slim included (login and apt are
+# required packages), so a Containerfile may name them.
+BASE_SYSTEM = ("/usr/sbin/nologin", "/var/lib/apt/lists")
+CERTS = "/etc/prevent/certs"
 
 
 def package_paths(deb_dir, version, root):
@@ -47,14 +61,14 @@ def package_paths(deb_dir, version, root):
 
 
 def program_flags(root):
-    flags = set()
+    """Each program's flags, from its --help, and absl's own."""
+    flags = {}
     for program in PROGRAMS:
         run = subprocess.run([os.path.join(root, "usr/bin", program), "--help"],
                              capture_output=True, text=True)
-        flags.update(re.findall(r"^\s+--([a-z][a-z0-9_]*) ", run.stdout + run.stderr,
-                                re.MULTILINE))
-    # absl's own, which every program takes.
-    flags.update({"flagfile", "help", "version"})
+        flags[program] = set(re.findall(r"^\s+--([a-z][a-z0-9_]*) ",
+                                        run.stdout + run.stderr, re.MULTILINE))
+        flags[program].update({"flagfile", "help", "version"})
     return flags
 
 
@@ -80,7 +94,178 @@ def check_rules(path, document):
     return problems
 
 
-def check(path, packaged, flags):
+def program_of(word):
+    """The program `word` runs (/usr/bin/plan-service, planctl), or None."""
+    name = os.path.basename(str(word))
+    return name if name in PROGRAMS else None
+
+
+def flag_values(words):
+    """{flag: value} of the --flag=value words in `words`."""
+    values = {}
+    for word in words:
+        match = re.fullmatch(r"--([a-z][a-z0-9_]*)(?:=(.*))?", str(word))
+        if match:
+            values[match.group(1)] = match.group(2) or ""
+    return values
+
+
+def port_of(address):
+    match = re.search(r":(\d+)$", address or "")
+    return int(match.group(1)) if match else None
+
+
+def check_command(where, words, flags):
+    """`words` runs a program (its first word naming it): each --flag must be
+    that program's. Returns (program, {flag: value}, problems)."""
+    program = program_of(words[0]) if words else None
+    if program is None:
+        return None, {}, []
+    problems = []
+    for word in words[1:]:
+        match = re.match(r"--([a-z][a-z0-9_]*)", str(word))
+        if match and match.group(1) not in flags[program]:
+            problems.append(f"{where}: --{match.group(1)} is no flag of {program}")
+    return program, flag_values(words[1:]), problems
+
+
+def check_user(where, program, uid, uids):
+    """A container running `program` runs as its package's user."""
+    user = {"plan-service": "prevent-plan-service",
+            "sync-agent": "prevent-sync-agent"}.get(program)
+    if user is None:
+        return []
+    if user not in uids:
+        return [f"{where}: the Containerfile gives {user} no uid"]
+    if str(uid) != str(uids[user]):
+        return [f"{where}: runs {program} as {uid}, not as {user} ({uids[user]})"]
+    return []
+
+
+def check_agent_certificate(where, program, values):
+    """An agent presents its own organisation's certificate."""
+    if program != "sync-agent" or "tls_cert" not in values:
+        return []
+    organisation = values.get("organisation", "").rpartition("/")[2]
+    expected = f"{CERTS}/{organisation}.pem"
+    if values["tls_cert"] != expected:
+        return [f"{where}: --tls_cert is {values['tls_cert']}, not its "
+                f"organisation's {expected}"]
+    if values.get("tls_key") != f"{CERTS}/{organisation}.key":
+        return [f"{where}: --tls_key is not its organisation's key"]
+    return []
+
+
+def check_compose(path, document, flags, uids):
+    problems = []
+    folder = os.path.dirname(path)
+    for name, service in (document.get("services") or {}).items():
+        where = f"{path}: service {name}"
+        build = service.get("build")
+        if isinstance(build, dict):
+            containerfile = os.path.normpath(os.path.join(
+                folder, build.get("context", "."), build.get("dockerfile", "Dockerfile")))
+            if not os.path.isfile(containerfile):
+                problems.append(f"{where}: builds with {containerfile}, which is missing")
+        program, values, found = check_command(where, service.get("command") or [], flags)
+        problems += found
+        if program is None:
+            problems.append(f"{where}: runs none of {', '.join(PROGRAMS)}")
+            continue
+        problems += check_user(where, program, str(service.get("user", "")).split(":")[0],
+                               uids)
+        problems += check_agent_certificate(where, program, values)
+        test = (service.get("healthcheck") or {}).get("test") or []
+        if test[:1] == ["CMD"]:
+            test = test[1:]
+        probe, probe_values, found = check_command(f"{where} healthcheck", test, flags)
+        problems += found
+        if test and probe != "planctl":
+            problems.append(f"{where}: the healthcheck does not run planctl")
+        if probe == "planctl":
+            health = port_of(values.get("health_listen"))
+            if health is None:
+                problems.append(f"{where}: a healthcheck, but no --health_listen")
+            elif port_of(probe_values.get("server")) != health:
+                problems.append(f"{where}: the healthcheck asks {probe_values.get('server')},"
+                                f" not --health_listen's port {health}")
+    return problems
+
+
+def check_pod(path, spec, flags, uids, secrets):
+    problems = []
+    context = spec.get("securityContext") or {}
+    volumes = {v["name"]: v for v in spec.get("volumes") or []}
+    for container in spec.get("containers") or []:
+        where = f"{path}: container {container.get('name')}"
+        words = list(container.get("command") or []) + list(container.get("args") or [])
+        program, values, found = check_command(where, words, flags)
+        problems += found
+        if program is None:
+            problems.append(f"{where}: runs none of {', '.join(PROGRAMS)}")
+            continue
+        security = dict(context, **(container.get("securityContext") or {}))
+        problems += check_user(where, program, security.get("runAsUser"), uids)
+        problems += check_agent_certificate(where, program, values)
+        ports = {p.get("name"): p["containerPort"] for p in container.get("ports") or []}
+        health = port_of(values.get("health_listen"))
+        for kind in ("startupProbe", "readinessProbe", "livenessProbe"):
+            probe = container.get(kind)
+            if not probe:
+                continue
+            if "grpc" not in probe and "tcpSocket" not in probe:
+                problems.append(f"{where}: {kind} is neither a gRPC nor a TCP probe")
+                continue
+            port = (probe.get("grpc") or probe.get("tcpSocket"))["port"]
+            port = ports.get(port, port)
+            if health is None or port != health:
+                problems.append(f"{where}: {kind} asks port {port}, not --health_listen's"
+                                f" ({values.get('health_listen')})")
+        if not container.get("readinessProbe", {}).get("grpc"):
+            problems.append(f"{where}: no native gRPC readiness probe")
+        for mount in container.get("volumeMounts") or []:
+            secret = (volumes.get(mount["name"]) or {}).get("secret")
+            if not secret:
+                continue
+            keys = secrets.get(secret.get("secretName"))
+            if keys is None:
+                problems.append(f"{where}: mounts Secret {secret.get('secretName')}, "
+                                "which no file defines")
+                continue
+            for value in values.values():
+                if value.startswith(mount["mountPath"] + "/"):
+                    key = value[len(mount["mountPath"]) + 1:]
+                    if key not in keys:
+                        problems.append(f"{where}: names {value}, but Secret "
+                                        f"{secret.get('secretName')} has no {key}")
+    return problems
+
+
+def check_containerfile(path, text, deb_dir, version, flags):
+    """The image copies the packages that were built, and its CMD runs a
+    program with that program's flags. Returns (problems, {user: uid})."""
+    problems = []
+    uids = {m.group(2): m.group(1) for m in
+            re.finditer(r"useradd\b[^;]*--uid (\d+)[^;]*?\s([a-z][a-z-]*);", text)}
+    args = dict(re.findall(r"^ARG (\w+)=(\S+)", text, re.MULTILINE))
+    if args.get("VERSION") != version:
+        problems.append(f"{path}: ARG VERSION is {args.get('VERSION')}, not {version}")
+    copy = re.search(r"^COPY ((?:.|\\\n)*?)\n(?!\s)", text, re.MULTILINE)
+    sources = copy.group(1).replace("\\\n", " ").split()[:-1] if copy else []
+    if not sources:
+        problems.append(f"{path}: copies no package")
+    for source in sources:
+        name = re.sub(r"\$\{(\w+)\}", lambda m: args.get(m.group(1), ""), source)
+        if not os.path.isfile(os.path.join(deb_dir, name)):
+            problems.append(f"{path}: copies {name}, which the build did not make")
+    cmd = re.search(r"^CMD (\[.*\])", text, re.MULTILINE)
+    if cmd:
+        _, _, found = check_command(f"{path}: CMD", json.loads(cmd.group(1)), flags)
+        problems += found
+    return problems, uids
+
+
+def check(path, packaged, flags, structured):
     problems = []
     text = open(path, encoding="utf-8").read()
     written = set()
@@ -97,20 +282,39 @@ def check(path, packaged, flags):
                     written.add(entry["path"])
                 if "groups" in document:
                     problems += check_rules(path, document)
+                problems += structured(path, document)
+    every_flag = set().union(*flags.values())
     for number, line in enumerate(text.splitlines(), 1):
         for found in re.findall(r"(?<![\w./-])(/(?:usr|etc|lib|var)/[\w./@-]*[\w])", line):
-            if (found in packaged or found in written or
+            if (found in packaged or found in written or found in BASE_SYSTEM or
                     any(found == d or found.startswith(d + "/") for d in MADE_AT_INSTALL)):
                 continue
             problems.append(f"{path}:{number}: {found} is in no package")
         # Flags count on a line that runs one of the programs, or that is a
         # flag file's line (or one commented out, to be uncommented); others
-        # belong to other tools (systemctl --now).
-        ours = (line.strip().lstrip("#").startswith("--") or
-                re.search(r"(?<![\w-])(plan-service|sync-agent|planctl)(?![\w.-])", line))
-        for flag in re.findall(r"(?<![\w-])--([a-z][a-z0-9_]*)", line) if ours else []:
-            if flag not in flags:
-                problems.append(f"{path}:{number}: --{flag} is no flag of {', '.join(PROGRAMS)}")
+        # belong to other tools (systemctl --now). A flag file's are its
+        # program's; a line's, those of the programs it runs (a program's
+        # name as a word of its own: not --hosts=plan-service).
+        # A YAML list's flags are its command's, and a Containerfile's CMD's,
+        # checked above; its RUN lines are shell.
+        if ((re.match(r"\s*- [\"']?--", line) and path.endswith((".yaml", ".yml"))) or
+                os.path.basename(path) == "Containerfile"):
+            continue
+        named = re.findall(r"(?:^|(?<=[\s\"'\[/`]))(plan-service|sync-agent|planctl)"
+                           r"(?=[\s\"',\]`]|$)", line)
+        owner = program_of(os.path.basename(path).split(".")[0])
+        if line.strip().lstrip("#").startswith("--") and owner:
+            allowed = flags[owner]
+        elif named:
+            allowed = set().union(*(flags[p] for p in named))
+        elif line.strip().lstrip("#").startswith("--"):
+            allowed = every_flag
+        else:
+            continue
+        for flag in re.findall(r"(?<![\w-])--([a-z][a-z0-9_]*)", line):
+            if flag not in allowed:
+                problems.append(f"{path}:{number}: --{flag} is no flag of "
+                                f"{', '.join(named or ([owner] if owner else PROGRAMS))}")
     return problems
 
 
@@ -121,13 +325,35 @@ def main():
     with tempfile.TemporaryDirectory() as root:
         packaged = package_paths(deb_dir, version, root)
         flags = program_flags(root)
-        problems = []
+        problems, uids = [], {}
         for path in files:
-            problems += check(path, packaged, flags)
+            if os.path.basename(path) == "Containerfile":
+                found, uids = check_containerfile(
+                    path, open(path, encoding="utf-8").read(), deb_dir, version, flags)
+                problems += found
+        # Every Secret the files define, by name: its keys.
+        secrets = {}
+        for path in files:
+            if path.endswith((".yaml", ".yml")):
+                for document in yaml.safe_load_all(open(path, encoding="utf-8")):
+                    if isinstance(document, dict) and document.get("kind") == "Secret":
+                        secrets[document["metadata"]["name"]] = set(
+                            (document.get("stringData") or {}) | (document.get("data") or {}))
+
+        def structured(path, document):
+            if "services" in document:
+                return check_compose(path, document, flags, uids)
+            if document.get("kind") in ("StatefulSet", "Deployment", "DaemonSet"):
+                return check_pod(path, document["spec"]["template"]["spec"], flags, uids,
+                                 secrets)
+            return []
+
+        for path in files:
+            problems += check(path, packaged, flags, structured)
     for problem in problems:
         print(problem)
     print(f"checked {len(files)} files against {len(packaged)} packaged paths "
-          f"and {len(flags)} flags: {len(problems)} problems")
+          f"and {len(set().union(*flags.values()))} flags: {len(problems)} problems")
     return 1 if problems else 0
 
 

@@ -107,6 +107,11 @@ Invocation RunToCompletion(const std::string& binary,
 // cannot be read.
 std::string ReadFileTail(const std::string& path, size_t max_bytes = 4096);
 
+// A loopback TCP port that nothing listens on now, for a flag that takes a
+// fixed address (--metrics_listen, --health_listen). Another process could
+// take it before the caller does; tests accept that small race.
+int FreeLoopbackPort();
+
 }  // namespace prevent::plan::test_support
 
 #endif  // PLAN_TESTS_SUPPORT_PROCESS_H_
