@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "libplan/util/uk_time.h"
 
 // The connection flags are empty by default, so that the environment and
 // the profile fill what none gives (FillConnectionDefaults).
@@ -60,8 +61,8 @@ ABSL_FLAG(std::string, period, "",
 ABSL_FLAG(std::string, html, "",
           "report: also write the HTML dashboard to this file.");
 ABSL_FLAG(std::string, since, "",
-          "changes: changes at or after this date or time (2024-03-01 or RFC "
-          "3339).");
+          "changes: changes at or after this UK date (06/12/2026, 6 Dec 2026, "
+          "2026-12-06: from its midnight, UK time) or RFC 3339 time.");
 ABSL_FLAG(std::string, to, "",
           "admin backup: the backup directory on the plan service's machine, "
           "inside its --backup_root.");
@@ -159,12 +160,17 @@ absl::Status ReadPeriod(Options& options) {
 absl::Status ReadSince(Options& options) {
   const std::string text = absl::GetFlag(FLAGS_since);
   if (text.empty()) return absl::OkStatus();
+  if (const std::optional<absl::CivilDay> day = plan::ParseUkDate(text)) {
+    options.since = plan::UkStartOfDay(*day);
+    return absl::OkStatus();
+  }
   absl::Time since;
   std::string error;
-  if (!absl::ParseTime(absl::RFC3339_full, text, &since, &error) &&
-      !absl::ParseTime("%Y-%m-%d", text, &since, &error)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--since \"", text, "\" is not a date (2024-03-01) or time"));
+  if (!absl::ParseTime(absl::RFC3339_full, text, &since, &error)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--since \"", text,
+                     "\" is not a date (06/12/2026, 6 Dec 2026, 2026-12-06) "
+                     "or an RFC 3339 time"));
   }
   options.since = since;
   return absl::OkStatus();

@@ -76,8 +76,8 @@ struct Options {
   std::string period_end;
   // --html (report): also write the HTML dashboard to this file.
   std::string html;
-  // --since (changes): a date (2024-03-01, midnight UTC) or an RFC 3339
-  // time; nullopt when not given.
+  // --since (changes): a UK date (its midnight, UK time; see
+  // plan::ParseUkDate) or an RFC 3339 time; nullopt when not given.
   std::optional<absl::Time> since;
   // --to (admin backup): the backup directory on the service's machine.
   std::string to;

@@ -15,6 +15,7 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "libplan/util/uk_time.h"
 #include "prevent/plan/v1/resources.pb.h"
 
 namespace planctl {
@@ -303,9 +304,7 @@ std::string RenderChanges(
       {"TIME", "ORGANISATION", "CHANGE", "RESOURCE", "FIELD", "FROM", "TO"}};
   for (const auto& change : changes.changes()) {
     rows.push_back(
-        {absl::FormatTime("%Y-%m-%d %H:%M",
-                          absl::FromUnixSeconds(change.time().seconds()),
-                          absl::UTCTimeZone()),
+        {plan::UkTimeLabel(absl::FromUnixSeconds(change.time().seconds())),
          change.organisation(), change.operation(), Cell(change.target(), 70),
          change.field(), Cell(change.old_value(), 30),
          Cell(change.new_value(), 30)});
@@ -315,7 +314,7 @@ std::string RenderChanges(
 
 std::string TimeText(const google::protobuf::Timestamp& time) {
   if (time.seconds() == 0 && time.nanos() == 0) return "-";
-  return FormatTimestamp(time);
+  return plan::UkTimeLabel(absl::FromUnixSeconds(time.seconds()));
 }
 
 std::string RenderConflict(const v1::Conflict& conflict) {
@@ -453,10 +452,8 @@ std::string RenderUsers(const v1::ListUsersResponse& users) {
     absl::StrAppend(
         &text,
         absl::StrFormat("%-40s %-50s %s\n", user.user(), user.organisation(),
-                        absl::FormatTime(
-                            "%Y-%m-%d %H:%M",
-                            absl::FromUnixSeconds(user.create_time().seconds()),
-                            absl::UTCTimeZone())));
+                        plan::UkTimeLabel(absl::FromUnixSeconds(
+                            user.create_time().seconds()))));
   }
   return text;
 }
@@ -496,9 +493,8 @@ std::string RenderServiceStatus(const v1::ServiceStatus& status,
   return Table({
       {"version", status.version()},
       {"health", status.health()},
-      {"started", absl::StrCat(absl::FormatTime("%Y-%m-%d %H:%M UTC", started,
-                                                absl::UTCTimeZone()),
-                               " (", Age(now - started), " ago)")},
+      {"started", absl::StrCat(plan::UkTimeLabel(started), " (",
+                               Age(now - started), " ago)")},
       {"replica", status.replica_id()},
       {"epoch", status.epoch()},
       {"sequence", absl::StrCat(status.sequence())},

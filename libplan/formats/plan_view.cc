@@ -4,15 +4,9 @@
 #include "libplan/formats/timescale.h"
 #include "libplan/model/rag.h"
 #include "libplan/model/validation.h"
+#include "libplan/util/uk_time.h"
 
 namespace plan {
-namespace {
-
-constexpr absl::string_view kMonthNames[] = {
-    "January", "February", "March",     "April",   "May",      "June",
-    "July",    "August",   "September", "October", "November", "December"};
-
-}  // namespace
 
 PlanView::PlanView(const PlanDocument& doc) : doc_(doc) {
   for (const v1::Organisation& organisation : doc.organisations) {
@@ -83,7 +77,7 @@ absl::string_view LevelLabel(v1::PlanLevel level) {
 std::string MonthLabel(absl::string_view month) {
   if (!IsValidMonth(month)) return std::string(month);
   const int mm = (month[5] - '0') * 10 + (month[6] - '0');
-  return absl::StrCat(kMonthNames[mm - 1], " ", month.substr(0, 4));
+  return absl::StrCat(UkMonthName(mm), " ", month.substr(0, 4));
 }
 
 std::string PeriodLabel(const v1::Plan& plan) {
@@ -97,10 +91,7 @@ std::string PeriodLabel(const v1::Plan& plan) {
   return "";
 }
 
-std::string DayLabel(absl::CivilDay day) {
-  return absl::StrCat(day.day(), " ", kMonthNames[day.month() - 1], " ",
-                      day.year());
-}
+std::string DayLabel(absl::CivilDay day) { return UkDateLabel(day); }
 
 absl::string_view HtmlEntity(char c) {
   switch (c) {

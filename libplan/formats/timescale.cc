@@ -11,6 +11,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "libplan/util/uk_time.h"
 
 namespace plan {
 namespace {
@@ -19,10 +20,6 @@ namespace v1 = prevent::plan::v1;
 
 constexpr int kMinYear = 1900;
 constexpr int kMaxYear = 2199;
-
-constexpr const char* kMonthNames[] = {
-    "January", "February", "March",     "April",   "May",      "June",
-    "July",    "August",   "September", "October", "November", "December"};
 
 // A month as one number: year * 12 + (month - 1).
 int MonthIndex(int year, int month) { return year * 12 + month - 1; }
@@ -34,7 +31,7 @@ std::string MonthText(int index) {
 }
 
 std::string MonthWords(int index) {
-  return absl::StrCat(kMonthNames[MonthOf(index) - 1], " ", YearOf(index));
+  return absl::StrCat(UkMonthName(MonthOf(index)), " ", YearOf(index));
 }
 
 enum class T {

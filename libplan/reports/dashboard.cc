@@ -12,6 +12,7 @@
 #include "libplan/formats/html_style.h"
 #include "libplan/formats/plan_view.h"
 #include "libplan/model/rag.h"
+#include "libplan/util/uk_time.h"
 
 namespace plan {
 namespace {
@@ -644,9 +645,8 @@ std::string WritePlanDashboardHtml(const v1::PlanSummary& summary,
         "<th scope=\"col\">Note</th></tr></thead>\n<tbody>\n";
     for (const v1::LatestUpdate& latest : summary.latest_updates()) {
       const v1::ProgressUpdate& update = latest.update();
-      const absl::CivilDay day = absl::ToCivilDay(
-          absl::FromUnixSeconds(update.report_time().seconds()),
-          absl::UTCTimeZone());
+      const absl::CivilDay day =
+          ToUkDay(absl::FromUnixSeconds(update.report_time().seconds()));
       absl::StrAppend(&out, "<tr><td>", Escape(LastId(latest.action())),
                       "</td><td>", DayLabel(day), "</td><td>",
                       Escape(names.Organisation(update.organisation())),

@@ -12,6 +12,7 @@
 #include "libplan/formats/plan_view.h"
 #include "libplan/formats/timescale.h"
 #include "libplan/model/rag.h"
+#include "libplan/util/uk_time.h"
 
 namespace plan {
 namespace {
@@ -107,8 +108,7 @@ class OrganisationTally {
 
 google::protobuf::Timestamp StartOfDay(absl::CivilDay day) {
   google::protobuf::Timestamp timestamp;
-  timestamp.set_seconds(
-      absl::ToUnixSeconds(absl::FromCivil(day, absl::UTCTimeZone())));
+  timestamp.set_seconds(absl::ToUnixSeconds(UkStartOfDay(day)));
   return timestamp;
 }
 

@@ -17,6 +17,7 @@
 #include "libplan/util/sha256.h"
 #include "libplan/util/status_macros.h"
 #include "libplan/util/timestamp.h"
+#include "libplan/util/uk_time.h"
 
 namespace plan {
 namespace {
@@ -223,8 +224,7 @@ absl::Status PlanReports::GetPlanSummary(
   ASSIGN_OR_RETURN(std::vector<v1::ProgressUpdate> updates,
                    UpdatesOf(*view, request.plan()));
   const absl::Time now = resources_->now();
-  *out = SummarisePlan(document, updates,
-                       absl::ToCivilDay(now, absl::UTCTimeZone()), period);
+  *out = SummarisePlan(document, updates, ToUkDay(now), period);
   *out->mutable_as_of() = ToTimestamp(now);
   return absl::OkStatus();
 }
@@ -279,8 +279,7 @@ absl::Status PlanReports::GetCountySummary(
     districts.push_back(std::move(district));
   }
   const absl::Time now = resources_->now();
-  *out = SummariseCounty(county, districts,
-                         absl::ToCivilDay(now, absl::UTCTimeZone()), period);
+  *out = SummariseCounty(county, districts, ToUkDay(now), period);
   *out->mutable_as_of() = ToTimestamp(now);
   return absl::OkStatus();
 }
@@ -326,8 +325,7 @@ absl::Status PlanReports::ExportSummary(const v1::ExportSummaryRequest& request,
   }
   v1::Plan plan;
   RETURN_IF_ERROR(resources_->Get(Kind::kPlan, request.plan(), actor, &plan));
-  const absl::CivilDay today =
-      absl::ToCivilDay(resources_->now(), absl::UTCTimeZone());
+  const absl::CivilDay today = ToUkDay(resources_->now());
   const std::string slug = request.plan().substr(request.plan().rfind('/') + 1);
   const bool html = request.format() == v1::HTML;
   if (plan.level() == v1::COUNTY) {

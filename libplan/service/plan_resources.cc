@@ -9,6 +9,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "libplan/model/fields.h"
@@ -19,6 +20,7 @@
 #include "libplan/util/errors.h"
 #include "libplan/util/status_macros.h"
 #include "libplan/util/timestamp.h"
+#include "libplan/util/uk_time.h"
 #include "prevent/plan/v1/resources.pb.h"
 
 namespace plan {
@@ -249,7 +251,8 @@ class ListPage {
            absl::FunctionRef<Message*()> add)
       : kind_(kind),
         query_(query),
-        this_month_(absl::FormatTime("%Y-%m", now, absl::UTCTimeZone())),
+        this_month_(absl::StrFormat("%04d-%02d", ToUkDay(now).year(),
+                                    ToUkDay(now).month())),
         max_bytes_(max_bytes),
         readable_(readable),
         view_(view),

@@ -18,6 +18,7 @@
 #include "libplan/util/errors.h"
 #include "libplan/util/log.h"
 #include "libplan/util/status_macros.h"
+#include "libplan/util/uk_time.h"
 
 namespace plan {
 namespace {
@@ -426,8 +427,7 @@ absl::Status PlanResources::Export(const v1::ExportPlanRequest& request,
         CheckAccess(actor, Operation::kRead, *plan, LookupIn(*view)));
   }
   ASSIGN_OR_RETURN(PlanDocument document, ReadDocument(*view, request.name()));
-  const absl::CivilDay today =
-      absl::ToCivilDay(options_.now(), absl::UTCTimeZone());
+  const absl::CivilDay today = ToUkDay(options_.now());
   const std::string slug = Slug(request.name());
   switch (request.format()) {
     case v1::CSV:

@@ -7,6 +7,7 @@
 
 #include "absl/flags/parse.h"
 #include "absl/flags/reflection.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/civil_time.h"
 #include "gmock/gmock.h"
@@ -212,11 +213,21 @@ TEST_F(OptionsTest, PeriodIsSplitAtItsDotsEitherSideMayBeEmpty) {
   EXPECT_EQ(options->period_end, "2025-03");
 }
 
-TEST_F(OptionsTest, SinceIsADateAtMidnightUtcOrATime) {
-  absl::StatusOr<Options> options = Parse({"--since=2024-03-01"});
+TEST_F(OptionsTest, SinceIsAUkDateAtUkMidnightOrATime) {
+  // GMT in winter: UK midnight is UTC midnight.
+  for (const char* date :
+       {"2024-03-01", "01/03/2024", "1/3/2024", "1 Mar 2024", "1 March 2024"}) {
+    absl::StatusOr<Options> options = Parse({absl::StrCat("--since=", date)});
+    ASSERT_TRUE(options.ok()) << date << ": " << options.status();
+    EXPECT_EQ(options->since,
+              absl::FromCivil(absl::CivilDay(2024, 3, 1), absl::UTCTimeZone()))
+        << date;
+  }
+  // In summer, UK midnight is 23:00 UTC the day before.
+  absl::StatusOr<Options> options = Parse({"--since=06/07/2026"});
   ASSERT_TRUE(options.ok()) << options.status();
-  EXPECT_EQ(options->since,
-            absl::FromCivil(absl::CivilDay(2024, 3, 1), absl::UTCTimeZone()));
+  EXPECT_EQ(options->since, absl::FromCivil(absl::CivilHour(2026, 7, 5, 23),
+                                            absl::UTCTimeZone()));
   options = Parse({"--since=2024-03-01T12:30:00+01:00"});
   ASSERT_TRUE(options.ok()) << options.status();
   EXPECT_EQ(options->since,
@@ -261,7 +272,9 @@ INSTANTIATE_TEST_SUITE_P(
                       BadFlag{{"--rag=purple"}, "--rag \"purple\""},
                       BadFlag{{"--rag=RAG_UNSPECIFIED"}, "--rag"},
                       BadFlag{{"--period=2024-04"}, "--period"},
-                      BadFlag{{"--since=yesterday"}, "--since \"yesterday\""}));
+                      BadFlag{{"--since=yesterday"}, "--since \"yesterday\""},
+                      BadFlag{{"--since=12/31/2026"}, "--since \"12/31/2026\""},
+                      BadFlag{{"--since=31/02/2026"}, "06/12/2026"}));
 
 }  // namespace
 }  // namespace planctl

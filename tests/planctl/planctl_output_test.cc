@@ -150,7 +150,7 @@ v1::Conflict TwoCandidates() {
 TEST(RenderConflictTest, NumbersCandidatesAndMarksTheOneAppliedMeanwhile) {
   EXPECT_EQ(RenderConflict(TwoCandidates()),
             "plans/p/conflicts/c  OPEN  plans/p/activities/a/actions/x  rag\n"
-            "  [0] RED    organisations/police  2024-03-31T12:00:00Z\n"
+            "  [0] RED    organisations/police  31 March 2024 13:00\n"
             "  [1] GREEN  organisations/council  -  (applied meanwhile)\n");
 }
 

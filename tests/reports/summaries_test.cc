@@ -89,8 +89,8 @@ TEST(SummarisePlanTest, CountsPerStrandWithNoStrandLast) {
   EXPECT_EQ(summary.strands(2).title(), "No strand");
   EXPECT_EQ(Str(summary.strands(2).counts()), "R0 A0 G1 C0 U0 O0 T1");
   EXPECT_EQ(Str(summary.totals()), "R1 A1 G2 C1 U1 O2 T6");
-  // 2024-06-15 is midnight UTC.
-  EXPECT_EQ(summary.as_of().seconds(), 1718409600);
+  // As of the UK's midnight of 15 June 2024: 23:00 UTC the day before (BST).
+  EXPECT_EQ(summary.as_of().seconds(), 1718409600 - 3600);
 }
 
 TEST(SummarisePlanTest, OverdueAndNoRagLists) {

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "libplan/formats/csv.h"
 #include "libplan/service/plan_resources.h"
@@ -16,6 +17,8 @@ namespace plan {
 namespace {
 
 using prevent::plan::test_support::TempDir;
+using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr char kPlan[] = "plans/south-staffordshire";
 
@@ -30,12 +33,12 @@ std::string ReadSeed() {
 
 // A store and the methods over it.
 struct Service {
-  explicit Service(const std::string& path) {
+  explicit Service(const std::string& path,
+                   absl::Time now = absl::FromCivil(absl::CivilDay(2024, 6, 15),
+                                                    absl::UTCTimeZone())) {
     store = *Store::Open({.path = path});
     PlanResourcesOptions options;
-    options.now = [] {
-      return absl::FromCivil(absl::CivilDay(2024, 6, 15), absl::UTCTimeZone());
-    };
+    options.now = [now] { return now; };
     resources = std::make_unique<PlanResources>(store.get(), &clock, options);
   }
   std::unique_ptr<Store> store;
@@ -156,6 +159,25 @@ TEST_F(PlanTransferTest, BadContentIsRefusedWithWhereAndNothingWritten) {
   status = service_->resources->Import(request, Actor(), &response);
   EXPECT_EQ(FieldViolationsOf(status).front().field, "format");
   EXPECT_EQ(service_->store->last_sequence(), 0u);
+}
+
+// "Status as at" is the UK's day: at 23:30 UTC on 30 June it is already
+// 1 July in the UK (BST).
+TEST_F(PlanTransferTest, ExportsAreAsAtTheUkDay) {
+  service_.reset();
+  service_ = std::make_unique<Service>(
+      dir_->Subpath("summer"),
+      absl::FromCivil(absl::CivilMinute(2026, 6, 30, 23, 30),
+                      absl::UTCTimeZone()));
+  v1::ImportPlanResponse response;
+  ASSERT_TRUE(ImportSeed(false, &response).ok());
+  v1::ExportPlanRequest request;
+  request.set_name(kPlan);
+  request.set_format(v1::MARKDOWN);
+  v1::ExportPlanResponse exported;
+  ASSERT_TRUE(service_->resources->Export(request, {}, &exported).ok());
+  EXPECT_THAT(exported.content(), HasSubstr("Status as at 1 July 2026"));
+  EXPECT_THAT(exported.content(), Not(HasSubstr("30 June 2026")));
 }
 
 TEST_F(PlanTransferTest, CsvExportImportsBackIdentical) {
