@@ -369,16 +369,14 @@ int Run() {
                          "verify them (docs/security.md).";
   }
   const std::string metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
-  for (const auto& [flag, address] :
-       {std::pair<const char*, std::string>{"--listen", listen},
-        {"--http_listen", http_listen},
-        {"--metrics_listen", metrics_listen},
-        {"--health_listen", absl::GetFlag(FLAGS_health_listen)}}) {
-    if (address.empty()) continue;
-    if (absl::Status free = plan::CheckCanListen(flag, address); !free.ok()) {
-      PLAN_LOG(ERROR) << "cannot serve: " << free.message();
-      return 1;
-    }
+  if (absl::Status free = plan::CheckCanListenOnAll(
+          {{"--listen", listen},
+           {"--http_listen", http_listen},
+           {"--metrics_listen", metrics_listen},
+           {"--health_listen", absl::GetFlag(FLAGS_health_listen)}});
+      !free.ok()) {
+    PLAN_LOG(ERROR) << "cannot serve: " << free.message();
+    return 1;
   }
   plan::RestGatewayOptions http_options{
       .listen = http_listen,
@@ -505,6 +503,7 @@ int Run() {
         plan::StartHealthServer(health_listen, &health_port);
     if (!started_health.ok()) {
       PLAN_LOG(ERROR) << "cannot serve: " << started_health.status().message();
+      plan::ShutdownServer(*server, absl::ZeroDuration());
       return 1;
     }
     health_server = *std::move(started_health);
@@ -574,6 +573,7 @@ int Run() {
   const std::string signal = plan::WaitForTerminationSignal();
   PLAN_LOG(INFO) << "plan-service stopping on " << signal;
   plan::NotifyStopping();
+  plan::StopServingHealth(*server, health_server.get());
   http.reset();            // it calls the server
   metrics_server.reset();  // it reads the store
   plan::ShutdownServer(*server, absl::GetFlag(FLAGS_shutdown_grace),

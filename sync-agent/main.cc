@@ -279,16 +279,14 @@ int Run() {
     return kFailure;
   }
   if (!once) {
-    for (const auto& [flag, address] :
-         {std::pair<const char*, std::string>{"--listen", listen},
-          {"--http_listen", absl::GetFlag(FLAGS_http_listen)},
-          {"--metrics_listen", absl::GetFlag(FLAGS_metrics_listen)},
-          {"--health_listen", absl::GetFlag(FLAGS_health_listen)}}) {
-      if (address.empty()) continue;
-      if (absl::Status free = plan::CheckCanListen(flag, address); !free.ok()) {
-        PLAN_LOG(ERROR) << "cannot serve: " << free.message();
-        return kFailure;
-      }
+    if (absl::Status free = plan::CheckCanListenOnAll(
+            {{"--listen", listen},
+             {"--http_listen", absl::GetFlag(FLAGS_http_listen)},
+             {"--metrics_listen", absl::GetFlag(FLAGS_metrics_listen)},
+             {"--health_listen", absl::GetFlag(FLAGS_health_listen)}});
+        !free.ok()) {
+      PLAN_LOG(ERROR) << "cannot serve: " << free.message();
+      return kFailure;
     }
   }
   const absl::Time started = absl::Now();
@@ -363,6 +361,7 @@ int Run() {
         plan::StartHealthServer(health_listen, &health_port);
     if (!started_health.ok()) {
       PLAN_LOG(ERROR) << "cannot serve: " << started_health.status().message();
+      plan::ShutdownServer(*server, absl::ZeroDuration());
       return kFailure;
     }
     health_server = *std::move(started_health);
@@ -436,6 +435,7 @@ int Run() {
   const std::string signal = plan::WaitForTerminationSignal();
   PLAN_LOG(INFO) << "sync-agent stopping on " << signal;
   plan::NotifyStopping();
+  plan::StopServingHealth(*server, health_server.get());
   http.reset();            // it calls the server
   metrics_server.reset();  // it reads the loop's status
   plan::ShutdownServer(*server, absl::GetFlag(FLAGS_shutdown_grace),

@@ -11,7 +11,10 @@
 #include "absl/time/clock.h"
 #include "grpc/support/log.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/generic/async_generic_service.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/impl/server_builder_option.h"
+#include "grpcpp/impl/server_builder_plugin.h"
 #include "grpcpp/resource_quota.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_context.h"
@@ -151,15 +154,29 @@ StoreHealthFollower::StoreHealthFollower(Store* store, grpc::Server* server,
       kill(getpid(), SIGTERM);
     }
   });
-  // A store damaged before the server started.
-  if (const absl::Status now = store_->health(); !now.ok()) {
-    set_serving(false);
-  }
+  // The store's health now: damaged before the servers started, or sound
+  // (the health server starts NOT_SERVING).
+  set_serving(store_->health().ok());
 }
 
 StoreHealthFollower::~StoreHealthFollower() {
   store_->SetHealthListener(nullptr);
 }
+
+namespace {
+
+// Drops the plugins gRPC adds to every server builder (server reflection,
+// once ConfigureServerBuilder has turned it on).
+class WithoutPlugins : public grpc::ServerBuilderOption {
+ public:
+  void UpdateArguments(grpc::ChannelArguments* /*args*/) override {}
+  void UpdatePlugins(std::vector<std::unique_ptr<grpc::ServerBuilderPlugin>>*
+                         plugins) override {
+    plugins->clear();
+  }
+};
+
+}  // namespace
 
 absl::StatusOr<std::unique_ptr<grpc::Server>> StartHealthServer(
     const std::string& address, int* port) {
@@ -173,6 +190,13 @@ absl::StatusOr<std::unique_ptr<grpc::Server>> StartHealthServer(
   grpc::ResourceQuota quota("plan-health");
   quota.SetMaxThreads(16);
   builder.SetResourceQuota(quota);
+  builder.SetOption(std::make_unique<WithoutPlugins>());
+  // Every other method answers UNIMPLEMENTED. gRPC also needs a service of
+  // its own before it starts a server (the health service is added at the
+  // start): this one, shared by every health server of the process.
+  static grpc::CallbackGenericService* const unimplemented =
+      new grpc::CallbackGenericService();
+  builder.RegisterCallbackGenericService(unimplemented);
   *port = 0;
   builder.AddListeningPort(address, grpc::InsecureServerCredentials(), port);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
@@ -180,15 +204,20 @@ absl::StatusOr<std::unique_ptr<grpc::Server>> StartHealthServer(
     return absl::FailedPreconditionError(
         absl::StrCat("--health_listen: cannot listen on ", address));
   }
+  server->GetHealthCheckService()->SetServingStatus(false);
   return server;
 }
 
-void ShutdownServer(grpc::Server& server, absl::Duration grace,
-                    grpc::Server* health_server) {
+void StopServingHealth(grpc::Server& server, grpc::Server* health_server) {
   if (health_server != nullptr) {
     health_server->GetHealthCheckService()->Shutdown();
   }
   server.GetHealthCheckService()->Shutdown();
+}
+
+void ShutdownServer(grpc::Server& server, absl::Duration grace,
+                    grpc::Server* health_server) {
+  StopServingHealth(server, health_server);
   server.Shutdown(absl::ToChronoTime(absl::Now() + grace));
   server.Wait();
   if (health_server != nullptr) {

@@ -79,12 +79,17 @@ absl::Status WritePortFile(const std::string& path, int port);
 // certificate, such as Kubernetes' native gRPC probes (docs/operations.md,
 // "Containers and Kubernetes"). Its health is the whole server's (service
 // ""), kept the same as the main server's by StoreHealthFollower and
-// ShutdownServer when they are given it. It serves no plan data (server
-// reflection, which gRPC adds to every server once it is turned on,
-// describes only the public API). Sets `*port` to the port bound.
-// FAILED_PRECONDITION naming --health_listen when it cannot listen.
+// ShutdownServer when they are given it; it starts NOT_SERVING until
+// StoreHealthFollower says otherwise. It serves nothing else, not even
+// server reflection. Sets `*port` to the port bound. FAILED_PRECONDITION
+// naming --health_listen when it cannot listen.
 absl::StatusOr<std::unique_ptr<grpc::Server>> StartHealthServer(
     const std::string& address, int* port);
+
+// Health checks of `server`, and of `health_server` when given, answer
+// NOT_SERVING from now on, whatever the store says: the first step of a
+// stop, so that probes stop sending calls while the rest winds down.
+void StopServingHealth(grpc::Server& server, grpc::Server* health_server);
 
 // Stops `server` gracefully: health checks answer NOT_SERVING (on
 // `health_server` too, when given), new calls are refused, calls in flight

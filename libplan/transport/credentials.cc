@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <map>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -16,6 +17,7 @@
 #include "grpcpp/security/tls_certificate_provider.h"
 #include "grpcpp/security/tls_credentials_options.h"
 #include "libplan/util/errors.h"
+#include "libplan/util/status_macros.h"
 
 namespace plan {
 namespace {
@@ -176,6 +178,23 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ChannelCredentialsFor(
   options.watch_identity_key_cert_pairs();
   options.set_verify_server_certs(true);
   return grpc::experimental::TlsCredentials(options);
+}
+
+absl::Status CheckCanListenOnAll(
+    const std::vector<std::pair<std::string, std::string>>& listeners) {
+  std::map<std::string, std::string> flag_of_port;
+  for (const auto& [flag, address] : listeners) {
+    if (address.empty()) continue;
+    RETURN_IF_ERROR(CheckCanListen(flag, address));
+    if (absl::StartsWith(address, "unix:")) continue;
+    const std::string port = address.substr(address.rfind(':') + 1);
+    if (port == "0") continue;
+    if (const auto [at, added] = flag_of_port.emplace(port, flag); !added) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          flag, "=", address, ": port ", port, " is also ", at->second, "'s"));
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace plan

@@ -10,6 +10,8 @@
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -44,6 +46,12 @@ bool IsLoopbackAddress(absl::string_view address);
 // not resolve. Port 0 and "unix:" addresses always pass (the server binds
 // those itself).
 absl::Status CheckCanListen(absl::string_view flag, absl::string_view address);
+
+// CheckCanListen on each of `listeners` (flag, address; an empty address is
+// not served and passes), and FAILED_PRECONDITION naming both flags when
+// two name the same port (binding each alone would pass).
+absl::Status CheckCanListenOnAll(
+    const std::vector<std::pair<std::string, std::string>>& listeners);
 
 // Credentials for a server listening on `listen`: TLS 1.2 or later that
 // requires a client certificate signed by `tls.ca`, when `tls` is enabled;

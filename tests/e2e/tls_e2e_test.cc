@@ -9,6 +9,7 @@
 #error "SYNC_AGENT_BINARY must name the sync-agent binary"
 #endif
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -22,6 +23,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "grpcpp/create_channel.h"
+#include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "prevent/plan/v1/agent_service.grpc.pb.h"
@@ -54,6 +56,32 @@ constexpr char kPoliceId[] = "staffordshire-police";
 constexpr char kCouncilId[] = "south-staffordshire-council";
 constexpr char kPolice[] = "organisations/staffordshire-police";
 constexpr char kCouncil[] = "organisations/south-staffordshire-council";
+
+constexpr char kReflection[] =
+    "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo";
+
+// The status of a call of `method` on `channel` with one empty message.
+grpc::Status CallWithEmptyRequest(
+    const std::string& method, const std::shared_ptr<grpc::Channel>& channel) {
+  grpc::GenericStub stub(channel);
+  grpc::CompletionQueue queue;
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(10));
+  const std::unique_ptr<grpc::GenericClientAsyncResponseReader> call =
+      stub.PrepareUnaryCall(&context, method, grpc::ByteBuffer(), &queue);
+  call->StartCall();
+  grpc::ByteBuffer response;
+  grpc::Status status;
+  call->Finish(&response, &status, &status);
+  void* tag = nullptr;
+  bool ok = false;
+  queue.Next(&tag, &ok);
+  queue.Shutdown();
+  while (queue.Next(&tag, &ok)) {
+  }
+  return status;
+}
 
 // Runs `binary` with `args` to its end; returns its exit code, and its
 // output in `output`.
@@ -389,6 +417,13 @@ TEST_F(TlsE2eTest, HealthListenAnswersProbesWithoutACertificateAndNothingElse) {
       StartAgent(kPoliceId, &police,
                  {absl::StrCat("--health_listen=127.0.0.1:", agent_health)}));
 
+  const auto plaintext_at = [](int port) {
+    return grpc::CreateChannel(absl::StrCat("127.0.0.1:", port),
+                               grpc::InsecureChannelCredentials());
+  };
+  EXPECT_NE(
+      CallWithEmptyRequest(kReflection, police->NewChannel()).error_code(),
+      grpc::StatusCode::UNIMPLEMENTED);
   std::string output;
   for (const int port : {service_health, agent_health}) {
     EXPECT_EQ(RunToEnd(PLANCTL_BINARY,
@@ -397,9 +432,13 @@ TEST_F(TlsE2eTest, HealthListenAnswersProbesWithoutACertificateAndNothingElse) {
               0)
         << output;
     EXPECT_TRUE(absl::StrContains(output, "SERVING")) << output;
+    EXPECT_FALSE(absl::StrContains(output, "NOT_SERVING")) << output;
+    // Nor is server reflection (which the agent's own loopback port has).
+    EXPECT_EQ(
+        CallWithEmptyRequest(kReflection, plaintext_at(port)).error_code(),
+        grpc::StatusCode::UNIMPLEMENTED);
     // The plan is not served there.
-    const std::shared_ptr<grpc::Channel> plaintext = grpc::CreateChannel(
-        absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials());
+    const std::shared_ptr<grpc::Channel> plaintext = plaintext_at(port);
     v1::ListPlansResponse plans;
     const grpc::Status listed = v1::PlanService::NewStub(plaintext)->ListPlans(
         NewContext().get(), v1::ListPlansRequest(), &plans);
@@ -424,6 +463,18 @@ TEST_F(TlsE2eTest, HealthListenAnswersProbesWithoutACertificateAndNothingElse) {
                      dir_->Subpath("second.log"), &output),
             1);
   EXPECT_TRUE(absl::StrContains(output, "--health_listen")) << output;
+  EXPECT_FALSE(std::filesystem::exists(data));
+  // So does a health port that is also the main one.
+  const int free_port = FreeLoopbackPort();
+  EXPECT_EQ(RunToEnd(PLAN_SERVICE_BINARY,
+                     {absl::StrCat("--listen=127.0.0.1:", free_port),
+                      absl::StrCat("--health_listen=127.0.0.1:", free_port),
+                      absl::StrCat("--data_dir=", data)},
+                     dir_->Subpath("second.log"), &output),
+            1);
+  EXPECT_TRUE(absl::StrContains(
+      output, absl::StrCat("port ", free_port, " is also --listen's")))
+      << output;
   EXPECT_FALSE(std::filesystem::exists(data));
 }
 

@@ -94,6 +94,11 @@ def check_rules(path, document):
     return problems
 
 
+def is_yaml(path):
+    """A YAML file, or an example of one (secret.yaml.example)."""
+    return path.removesuffix(".example").endswith((".yaml", ".yml"))
+
+
 def program_of(word):
     """The program `word` runs (/usr/bin/plan-service, planctl), or None."""
     name = os.path.basename(str(word))
@@ -129,16 +134,18 @@ def check_command(where, words, flags):
     return program, flag_values(words[1:]), problems
 
 
-def check_user(where, program, uid, uids):
+PACKAGE_USER = {"plan-service": "prevent-plan-service", "sync-agent": "prevent-sync-agent"}
+
+
+def check_user(where, program, uid, image):
     """A container running `program` runs as its package's user."""
-    user = {"plan-service": "prevent-plan-service",
-            "sync-agent": "prevent-sync-agent"}.get(program)
+    user = PACKAGE_USER.get(program)
     if user is None:
         return []
-    if user not in uids:
+    if user not in image["uids"]:
         return [f"{where}: the Containerfile gives {user} no uid"]
-    if str(uid) != str(uids[user]):
-        return [f"{where}: runs {program} as {uid}, not as {user} ({uids[user]})"]
+    if str(uid) != str(image["uids"][user]):
+        return [f"{where}: runs {program} as {uid}, not as {user} ({image['uids'][user]})"]
     return []
 
 
@@ -156,7 +163,14 @@ def check_agent_certificate(where, program, values):
     return []
 
 
-def check_compose(path, document, flags, uids):
+def as_list(words):
+    """A compose or Kubernetes command: a list, or one string of words."""
+    if words is None:
+        return []
+    return str(words).split() if isinstance(words, str) else list(words)
+
+
+def check_compose(path, document, flags, image):
     problems = []
     folder = os.path.dirname(path)
     for name, service in (document.get("services") or {}).items():
@@ -167,15 +181,16 @@ def check_compose(path, document, flags, uids):
                 folder, build.get("context", "."), build.get("dockerfile", "Dockerfile")))
             if not os.path.isfile(containerfile):
                 problems.append(f"{where}: builds with {containerfile}, which is missing")
-        program, values, found = check_command(where, service.get("command") or [], flags)
+        words = as_list(service.get("entrypoint")) + as_list(service.get("command"))
+        program, values, found = check_command(where, words, flags)
         problems += found
         if program is None:
             problems.append(f"{where}: runs none of {', '.join(PROGRAMS)}")
             continue
-        problems += check_user(where, program, str(service.get("user", "")).split(":")[0],
-                               uids)
+        uid = str(service.get("user", image["user"])).split(":")[0]
+        problems += check_user(where, program, uid, image)
         problems += check_agent_certificate(where, program, values)
-        test = (service.get("healthcheck") or {}).get("test") or []
+        test = as_list((service.get("healthcheck") or {}).get("test"))
         if test[:1] == ["CMD"]:
             test = test[1:]
         probe, probe_values, found = check_command(f"{where} healthcheck", test, flags)
@@ -192,84 +207,141 @@ def check_compose(path, document, flags, uids):
     return problems
 
 
-def check_pod(path, spec, flags, uids, secrets):
+def pod_spec(document):
+    """The pod template of a workload (Pod, Deployment, StatefulSet,
+    DaemonSet, ReplicaSet, Job, CronJob), or None."""
+    kind, spec = document.get("kind"), document.get("spec") or {}
+    if kind == "Pod":
+        return spec
+    if kind == "CronJob":
+        spec = (spec.get("jobTemplate") or {}).get("spec") or {}
+    return (spec.get("template") or {}).get("spec")
+
+
+def check_probes(where, container, values):
+    """Probes ask the port --health_listen serves, on every address (the
+    kubelet asks the pod's); readiness is a native gRPC probe."""
+    problems = []
+    listen = values.get("health_listen")
+    health = port_of(listen)
+    if health is not None and not re.fullmatch(r"(0\.0\.0\.0|\[::\]|):\d+", listen):
+        problems.append(f"{where}: --health_listen={listen} is not on every address, "
+                        "so the kubelet's probes cannot reach it")
+    ports = {p.get("name"): p["containerPort"] for p in container.get("ports") or []}
+    for kind in ("startupProbe", "readinessProbe", "livenessProbe"):
+        probe = container.get(kind)
+        if not probe:
+            continue
+        if "grpc" not in probe and "tcpSocket" not in probe:
+            problems.append(f"{where}: {kind} is neither a gRPC nor a TCP probe")
+            continue
+        port = (probe.get("grpc") or probe.get("tcpSocket"))["port"]
+        port = ports.get(port, port)
+        if health is None or port != health:
+            problems.append(f"{where}: {kind} asks port {port}, not --health_listen's"
+                            f" ({listen})")
+    if not (container.get("readinessProbe") or {}).get("grpc"):
+        problems.append(f"{where}: no native gRPC readiness probe")
+    return problems
+
+
+def check_secret_mounts(where, program, container, values, spec, secrets, image):
+    """The certificate files a container names are keys of the Secret mounted
+    there, which its user can read."""
+    problems = []
+    volumes = {v["name"]: v for v in spec.get("volumes") or []}
+    fs_group = (spec.get("securityContext") or {}).get("fsGroup")
+    for mount in container.get("volumeMounts") or []:
+        secret = (volumes.get(mount["name"]) or {}).get("secret")
+        if not secret:
+            continue
+        name = secret.get("secretName")
+        if name not in secrets:
+            problems.append(f"{where}: mounts Secret {name}, which no file defines")
+            continue
+        if secret.get("items"):
+            problems.append(f"{where}: Secret {name} is mounted with items; name its "
+                            "keys as files instead")
+        mode = secret.get("defaultMode", 0o644)
+        user = PACKAGE_USER.get(program)
+        if not mode & 0o004 and str(fs_group) != str(image["gids"].get(user)):
+            problems.append(f"{where}: Secret {name} is mode {mode:o}, but fsGroup "
+                            f"{fs_group} is not {user}'s group ({image['gids'].get(user)})")
+        for value in values.values():
+            if value.startswith(mount["mountPath"] + "/"):
+                key = value[len(mount["mountPath"]) + 1:]
+                if key not in secrets[name]:
+                    problems.append(f"{where}: names {value}, but Secret {name} has no {key}")
+    return problems
+
+
+def check_pod(path, spec, flags, image, secrets):
     problems = []
     context = spec.get("securityContext") or {}
-    volumes = {v["name"]: v for v in spec.get("volumes") or []}
-    for container in spec.get("containers") or []:
+    for container in (spec.get("initContainers") or []) + (spec.get("containers") or []):
         where = f"{path}: container {container.get('name')}"
-        words = list(container.get("command") or []) + list(container.get("args") or [])
+        words = as_list(container.get("command")) + as_list(container.get("args"))
         program, values, found = check_command(where, words, flags)
         problems += found
         if program is None:
             problems.append(f"{where}: runs none of {', '.join(PROGRAMS)}")
             continue
         security = dict(context, **(container.get("securityContext") or {}))
-        problems += check_user(where, program, security.get("runAsUser"), uids)
+        problems += check_user(where, program, security.get("runAsUser"), image)
         problems += check_agent_certificate(where, program, values)
-        ports = {p.get("name"): p["containerPort"] for p in container.get("ports") or []}
-        health = port_of(values.get("health_listen"))
-        for kind in ("startupProbe", "readinessProbe", "livenessProbe"):
-            probe = container.get(kind)
-            if not probe:
-                continue
-            if "grpc" not in probe and "tcpSocket" not in probe:
-                problems.append(f"{where}: {kind} is neither a gRPC nor a TCP probe")
-                continue
-            port = (probe.get("grpc") or probe.get("tcpSocket"))["port"]
-            port = ports.get(port, port)
-            if health is None or port != health:
-                problems.append(f"{where}: {kind} asks port {port}, not --health_listen's"
-                                f" ({values.get('health_listen')})")
-        if not container.get("readinessProbe", {}).get("grpc"):
-            problems.append(f"{where}: no native gRPC readiness probe")
-        for mount in container.get("volumeMounts") or []:
-            secret = (volumes.get(mount["name"]) or {}).get("secret")
-            if not secret:
-                continue
-            keys = secrets.get(secret.get("secretName"))
-            if keys is None:
-                problems.append(f"{where}: mounts Secret {secret.get('secretName')}, "
-                                "which no file defines")
-                continue
-            for value in values.values():
-                if value.startswith(mount["mountPath"] + "/"):
-                    key = value[len(mount["mountPath"]) + 1:]
-                    if key not in keys:
-                        problems.append(f"{where}: names {value}, but Secret "
-                                        f"{secret.get('secretName')} has no {key}")
+        if program in PACKAGE_USER:
+            problems += check_probes(where, container, values)
+        problems += check_secret_mounts(where, program, container, values, spec, secrets,
+                                        image)
     return problems
 
 
 def check_containerfile(path, text, deb_dir, version, flags):
-    """The image copies the packages that were built, and its CMD runs a
-    program with that program's flags. Returns (problems, {user: uid})."""
+    """The image copies the packages that were built, and runs a program with
+    that program's flags. Returns (problems, image): the uid and gid of each
+    user it makes, and the uid it runs as."""
     problems = []
-    uids = {m.group(2): m.group(1) for m in
-            re.finditer(r"useradd\b[^;]*--uid (\d+)[^;]*?\s([a-z][a-z-]*);", text)}
-    args = dict(re.findall(r"^ARG (\w+)=(\S+)", text, re.MULTILINE))
+    joined = text.replace("\\\n", " ")  # continued lines as one
+    image = {
+        "uids": {m.group(2): m.group(1) for m in
+                 re.finditer(r"useradd\b[^;\n]*--uid (\d+)[^;\n]*?\s([a-z][a-z-]*);", joined)},
+        "gids": {m.group(2): m.group(1) for m in
+                 re.finditer(r"groupadd\b[^;\n]*--gid (\d+)[^;\n]*?\s([a-z][a-z-]*);", joined)},
+        "user": (re.findall(r"^USER (\d+)", joined, re.MULTILINE) or [""])[-1],
+    }
+    args = dict(re.findall(r"^ARG (\w+)=(\S+)", joined, re.MULTILINE))
     if args.get("VERSION") != version:
         problems.append(f"{path}: ARG VERSION is {args.get('VERSION')}, not {version}")
-    copy = re.search(r"^COPY ((?:.|\\\n)*?)\n(?!\s)", text, re.MULTILINE)
-    sources = copy.group(1).replace("\\\n", " ").split()[:-1] if copy else []
+    copy = re.search(r"^COPY (.*)$", joined, re.MULTILINE)
+    sources = copy.group(1).split()[:-1] if copy else []
     if not sources:
         problems.append(f"{path}: copies no package")
     for source in sources:
         name = re.sub(r"\$\{(\w+)\}", lambda m: args.get(m.group(1), ""), source)
         if not os.path.isfile(os.path.join(deb_dir, name)):
             problems.append(f"{path}: copies {name}, which the build did not make")
-    cmd = re.search(r"^CMD (\[.*\])", text, re.MULTILINE)
-    if cmd:
-        _, _, found = check_command(f"{path}: CMD", json.loads(cmd.group(1)), flags)
-        problems += found
-    return problems, uids
+    words = []
+    for instruction in ("ENTRYPOINT", "CMD"):
+        found = re.findall(rf"^{instruction} (.*)$", joined, re.MULTILINE)
+        if not found:
+            continue
+        try:
+            words += json.loads(found[-1])
+        except ValueError:
+            problems.append(f"{path}: {instruction} is not in exec form "
+                            "([\"/usr/bin/PROGRAM\", ...]), so it cannot be checked")
+    program, _, found = check_command(f"{path}: ENTRYPOINT and CMD", words, flags)
+    problems += found
+    if program is None:
+        problems.append(f"{path}: runs none of {', '.join(PROGRAMS)}")
+    return problems, image
 
 
 def check(path, packaged, flags, structured):
     problems = []
     text = open(path, encoding="utf-8").read()
     written = set()
-    if path.endswith((".yaml", ".yml")):
+    if is_yaml(path):
         try:
             documents = [d for d in yaml.safe_load_all(text) if d is not None]
         except yaml.YAMLError as error:
@@ -297,7 +369,7 @@ def check(path, packaged, flags, structured):
         # name as a word of its own: not --hosts=plan-service).
         # A YAML list's flags are its command's, and a Containerfile's CMD's,
         # checked above; its RUN lines are shell.
-        if ((re.match(r"\s*- [\"']?--", line) and path.endswith((".yaml", ".yml"))) or
+        if ((re.match(r"\s*- [\"']?--", line) and is_yaml(path)) or
                 os.path.basename(path) == "Containerfile"):
             continue
         named = re.findall(r"(?:^|(?<=[\s\"'\[/`]))(plan-service|sync-agent|planctl)"
@@ -325,16 +397,16 @@ def main():
     with tempfile.TemporaryDirectory() as root:
         packaged = package_paths(deb_dir, version, root)
         flags = program_flags(root)
-        problems, uids = [], {}
+        problems, image = [], {"uids": {}, "gids": {}, "user": ""}
         for path in files:
             if os.path.basename(path) == "Containerfile":
-                found, uids = check_containerfile(
+                found, image = check_containerfile(
                     path, open(path, encoding="utf-8").read(), deb_dir, version, flags)
                 problems += found
         # Every Secret the files define, by name: its keys.
         secrets = {}
         for path in files:
-            if path.endswith((".yaml", ".yml")):
+            if is_yaml(path):
                 for document in yaml.safe_load_all(open(path, encoding="utf-8")):
                     if isinstance(document, dict) and document.get("kind") == "Secret":
                         secrets[document["metadata"]["name"]] = set(
@@ -342,11 +414,9 @@ def main():
 
         def structured(path, document):
             if "services" in document:
-                return check_compose(path, document, flags, uids)
-            if document.get("kind") in ("StatefulSet", "Deployment", "DaemonSet"):
-                return check_pod(path, document["spec"]["template"]["spec"], flags, uids,
-                                 secrets)
-            return []
+                return check_compose(path, document, flags, image)
+            spec = pod_spec(document)
+            return check_pod(path, spec, flags, image, secrets) if spec else []
 
         for path in files:
             problems += check(path, packaged, flags, structured)

@@ -42,14 +42,32 @@ MISTAKES = [
     ("compose.yaml", "dockerfile: ../deploy/container/Containerfile",
      "dockerfile: ../deploy/Containerfile", "which is missing"),
     ("container/Containerfile", "ARG VERSION=", "ARG VERSION=1", "ARG VERSION is 1"),
-    ("container/Containerfile", "planctl_${VERSION}_amd64.deb", "plan-ctl_${VERSION}_amd64.deb",
+    ("container/Containerfile", "planctl_${VERSION}_${ARCH}.deb", "plan-ctl_${VERSION}_${ARCH}.deb",
      "copies plan-ctl_"),
     ("container/Containerfile", "/usr/bin/plan-service", "/usr/sbin/plan-service",
      "/usr/sbin/plan-service is in no package"),
     ("etc/plan-service.flags", "--shutdown_grace=10s", "--schedule=every:5m",
      "--schedule is no flag of plan-service"),
+    ("k8s/statefulset.yaml", "--health_listen=0.0.0.0:8081", "--health_listen=127.0.0.1:8081",
+     "--health_listen=127.0.0.1:8081 is not on every address"),
+    ("k8s/statefulset.yaml", "        fsGroup: 10001\n", "",
+     "Secret prevent-plan-service-tls is mode 440, but fsGroup None is not "
+     "prevent-plan-service's group (10001)"),
+    ("container/Containerfile", "--system --gid 10001", "--system --gid 10003",
+     "fsGroup 10001 is not prevent-plan-service's group (10003)"),
+    ("container/Containerfile", 'CMD ["/usr/bin/plan-service", "--flagfile=/etc/prevent/plan-service.flags"]',
+     "CMD /usr/bin/plan-service --flagfile=/etc/prevent/plan-service.flags",
+     "CMD is not in exec form"),
+    ("compose.yaml", '    user: "10002:10002"\n    command:\n      - /usr/bin/sync-agent',
+     '    command:\n      - /usr/bin/sync-agent',
+     "service police: runs sync-agent as 10001, not as prevent-sync-agent (10002)"),
+    ("k8s/statefulset.yaml", "      containers:\n",
+     "      initContainers:\n        - name: check\n          command: [\"/usr/bin/planctl\"]\n"
+     "          args: [\"--tls_cert=/etc/prevent/certs/service.pem\", \"--listen=x\", \"health\"]\n"
+     "      containers:\n",
+     "container check: --listen is no flag of planctl"),
 ]
-FILES = ["container/Containerfile", "compose.yaml", "k8s/statefulset.yaml", "k8s/secret.yaml",
+FILES = ["container/Containerfile", "compose.yaml", "k8s/statefulset.yaml", "k8s/secret.yaml.example",
          "k8s/service.yaml", "k8s/networkpolicy.yaml", "etc/plan-service.flags"]
 
 
