@@ -353,23 +353,15 @@ int Run() {
     PLAN_LOG(ERROR) << "cannot listen on " << listen;
     return kFailure;
   }
-  std::unique_ptr<grpc::Server> health_server;
-  if (const std::string health_listen = absl::GetFlag(FLAGS_health_listen);
-      !health_listen.empty()) {
-    int health_port = 0;
-    absl::StatusOr<std::unique_ptr<grpc::Server>> started_health =
-        plan::StartHealthServer(health_listen, &health_port);
-    if (!started_health.ok()) {
-      PLAN_LOG(ERROR) << "cannot serve: " << started_health.status().message();
-      plan::ShutdownServer(*server, absl::ZeroDuration());
-      return kFailure;
-    }
-    health_server = *std::move(started_health);
-    PLAN_LOG(INFO) << "health on " << health_listen << " port=" << health_port
-                   << " (grpc.health.v1 only, plaintext)";
+  absl::StatusOr<std::unique_ptr<grpc::Server>> health_server =
+      plan::StartHealthServer(absl::GetFlag(FLAGS_health_listen));
+  if (!health_server.ok()) {
+    PLAN_LOG(ERROR) << "cannot serve: " << health_server.status().message();
+    plan::ShutdownServer(*server, absl::ZeroDuration());
+    return kFailure;
   }
   std::optional<plan::StoreHealthFollower> health;
-  health.emplace(store->get(), server.get(), health_server.get());
+  health.emplace(store->get(), server.get(), health_server->get());
   std::unique_ptr<plan::RestGateway> http;
   if (const std::string http_listen = absl::GetFlag(FLAGS_http_listen);
       !http_listen.empty()) {
@@ -435,11 +427,11 @@ int Run() {
   const std::string signal = plan::WaitForTerminationSignal();
   PLAN_LOG(INFO) << "sync-agent stopping on " << signal;
   plan::NotifyStopping();
-  plan::StopServingHealth(*server, health_server.get());
+  plan::StopServingHealth(*server, health_server->get());
   http.reset();            // it calls the server
   metrics_server.reset();  // it reads the loop's status
   plan::ShutdownServer(*server, absl::GetFlag(FLAGS_shutdown_grace),
-                       health_server.get());
+                       health_server->get());
   loop.Stop();
   const int64_t pending = replica.pending_changes();
   const bool needs_restart = health->needs_restart();

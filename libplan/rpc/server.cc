@@ -179,7 +179,8 @@ class WithoutPlugins : public grpc::ServerBuilderOption {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<grpc::Server>> StartHealthServer(
-    const std::string& address, int* port) {
+    const std::string& address) {
+  if (address.empty()) return nullptr;
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   // As ConfigureServerBuilder: a port in use stops the start.
@@ -197,14 +198,16 @@ absl::StatusOr<std::unique_ptr<grpc::Server>> StartHealthServer(
   static grpc::CallbackGenericService* const unimplemented =
       new grpc::CallbackGenericService();
   builder.RegisterCallbackGenericService(unimplemented);
-  *port = 0;
-  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), port);
+  int port = 0;
+  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &port);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  if (server == nullptr || *port == 0) {
+  if (server == nullptr || port == 0) {
     return absl::FailedPreconditionError(
         absl::StrCat("--health_listen: cannot listen on ", address));
   }
   server->GetHealthCheckService()->SetServingStatus(false);
+  PLAN_LOG(INFO) << "health on " << address << " port=" << port
+                 << " (grpc.health.v1 only, plaintext)";
   return server;
 }
 

@@ -74,17 +74,18 @@ std::string WaitForTerminationSignal();
 // rename), for tests and supervisors that start a server on port 0.
 absl::Status WritePortFile(const std::string& path, int port);
 
-// Starts a second server, plaintext on `address`, that serves
-// grpc.health.v1 alone: for probes that cannot present a client
+// Starts a second server, plaintext on `address` (--health_listen), that
+// serves grpc.health.v1 alone: for probes that cannot present a client
 // certificate, such as Kubernetes' native gRPC probes (docs/operations.md,
 // "Containers and Kubernetes"). Its health is the whole server's (service
 // ""), kept the same as the main server's by StoreHealthFollower and
 // ShutdownServer when they are given it; it starts NOT_SERVING until
 // StoreHealthFollower says otherwise. It serves nothing else, not even
-// server reflection. Sets `*port` to the port bound. FAILED_PRECONDITION
-// naming --health_listen when it cannot listen.
+// server reflection. Logs the port it serves. nullptr when `address` is
+// empty (none asked for); FAILED_PRECONDITION naming --health_listen when
+// it cannot listen.
 absl::StatusOr<std::unique_ptr<grpc::Server>> StartHealthServer(
-    const std::string& address, int* port);
+    const std::string& address);
 
 // Health checks of `server`, and of `health_server` when given, answer
 // NOT_SERVING from now on, whatever the store says: the first step of a

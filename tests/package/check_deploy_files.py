@@ -137,6 +137,14 @@ def check_command(where, words, flags):
 PACKAGE_USER = {"plan-service": "prevent-plan-service", "sync-agent": "prevent-sync-agent"}
 
 
+def command_of(where, words, flags):
+    """check_command, and a problem when `words` runs none of the programs."""
+    program, values, problems = check_command(where, words, flags)
+    if program is None:
+        problems.append(f"{where}: runs none of {', '.join(PROGRAMS)}")
+    return program, values, problems
+
+
 def check_user(where, program, uid, image):
     """A container running `program` runs as its package's user."""
     user = PACKAGE_USER.get(program)
@@ -182,10 +190,9 @@ def check_compose(path, document, flags, image):
             if not os.path.isfile(containerfile):
                 problems.append(f"{where}: builds with {containerfile}, which is missing")
         words = as_list(service.get("entrypoint")) + as_list(service.get("command"))
-        program, values, found = check_command(where, words, flags)
+        program, values, found = command_of(where, words, flags)
         problems += found
         if program is None:
-            problems.append(f"{where}: runs none of {', '.join(PROGRAMS)}")
             continue
         uid = str(service.get("user", image["user"])).split(":")[0]
         problems += check_user(where, program, uid, image)
@@ -281,10 +288,9 @@ def check_pod(path, spec, flags, image, secrets):
     for container in (spec.get("initContainers") or []) + (spec.get("containers") or []):
         where = f"{path}: container {container.get('name')}"
         words = as_list(container.get("command")) + as_list(container.get("args"))
-        program, values, found = check_command(where, words, flags)
+        program, values, found = command_of(where, words, flags)
         problems += found
         if program is None:
-            problems.append(f"{where}: runs none of {', '.join(PROGRAMS)}")
             continue
         security = dict(context, **(container.get("securityContext") or {}))
         problems += check_user(where, program, security.get("runAsUser"), image)
@@ -330,10 +336,7 @@ def check_containerfile(path, text, deb_dir, version, flags):
         except ValueError:
             problems.append(f"{path}: {instruction} is not in exec form "
                             "([\"/usr/bin/PROGRAM\", ...]), so it cannot be checked")
-    program, _, found = check_command(f"{path}: ENTRYPOINT and CMD", words, flags)
-    problems += found
-    if program is None:
-        problems.append(f"{path}: runs none of {', '.join(PROGRAMS)}")
+    problems += command_of(f"{path}: ENTRYPOINT and CMD", words, flags)[2]
     return problems, image
 
 
