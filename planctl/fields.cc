@@ -1,5 +1,7 @@
 #include "planctl/fields.h"
 
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -11,6 +13,7 @@
 #include "google/protobuf/timestamp.pb.h"
 #include "libplan/formats/timescale.h"
 #include "libplan/model/fields.h"
+#include "libplan/util/uk_time.h"
 
 namespace planctl {
 namespace {
@@ -100,9 +103,13 @@ absl::Status SetField(Message* resource, absl::string_view path,
     if (field->message_type() == google::protobuf::Timestamp::descriptor()) {
       absl::Time time;
       std::string error;
-      if (!absl::ParseTime(absl::RFC3339_full, std::string(value), &time,
-                           &error)) {
-        return BadValue(path, value, "an RFC 3339 time (2024-03-31T12:00:00Z)");
+      if (const std::optional<absl::CivilDay> day = plan::ParseUkDate(value)) {
+        time = plan::UkStartOfDay(*day);
+      } else if (!absl::ParseTime(absl::RFC3339_full, std::string(value), &time,
+                                  &error)) {
+        return BadValue(path, value,
+                        "a UK date (31/03/2024, 31 Mar 2024) or an RFC 3339 "
+                        "time (2024-03-31T12:00:00Z)");
       }
       auto* timestamp = static_cast<google::protobuf::Timestamp*>(
           reflection->MutableMessage(message, field));

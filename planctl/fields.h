@@ -15,8 +15,10 @@ namespace planctl {
 //   strings as given; enums by name, any case (rag=red); booleans true/false;
 //   repeated fields comma-separated
 //   (lead_organisations=organisations/a,organisations/b); timestamps RFC 3339
-//   (report_time=2024-03-31T12:00:00Z); timescale as written (timescale="Feb
-//   2024 - March 2025"), from which start, end and ongoing are derived.
+//   (report_time=2024-03-31T12:00:00Z) or a UK date, meaning its UK midnight
+//   (report_time=31/03/2024; plan::ParseUkDate); timescale as written
+//   (timescale="Feb 2024 - March 2025"), from which start, end and ongoing are
+//   derived.
 // An empty value clears the field. InvalidArgument naming the field and the
 // accepted values when `path` or `value` does not fit.
 absl::Status SetField(google::protobuf::Message* resource,
