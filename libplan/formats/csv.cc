@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "libplan/formats/csv_cells.h"
 #include "libplan/formats/import_support.h"
 #include "libplan/formats/naming.h"
 #include "libplan/formats/plan_view.h"
@@ -153,27 +154,6 @@ absl::string_view KindName(v1::OrganisationKind kind) {
 // ---------------------------------------------------------------------------
 // Writer
 
-void AppendField(absl::string_view field, std::string* out) {
-  if (field.find_first_of(",\"\r\n") == absl::string_view::npos) {
-    out->append(field.data(), field.size());
-    return;
-  }
-  out->push_back('"');
-  for (char c : field) {
-    if (c == '"') out->push_back('"');
-    out->push_back(c);
-  }
-  out->push_back('"');
-}
-
-void AppendRow(const std::vector<std::string>& fields, std::string* out) {
-  for (size_t i = 0; i < fields.size(); ++i) {
-    if (i > 0) out->push_back(',');
-    AppendField(fields[i], out);
-  }
-  out->append("\r\n");
-}
-
 // Which optional columns a document needs.
 struct WrittenColumns {
   bool organisation_ids = false;
@@ -300,12 +280,12 @@ void FillActionCells(const PlanView& view, const v1::Action& action,
 std::string WritePlanCsv(const PlanDocument& doc) {
   const PlanView view(doc);
   const std::vector<Column> columns = ColumnsToWrite(ColumnsNeeded(view));
-  std::string out;
+  std::string out(kUtf8ByteOrderMark);
   std::vector<std::string> row;
   const auto write_row = [&](const std::vector<std::string>& cells) {
     row.clear();
     for (Column c : columns) row.push_back(cells[c]);
-    AppendRow(row, &out);
+    AppendCsvRow(row, &out);
   };
   std::vector<std::string> header;  // indexed by Column, like a row's cells
   for (const ColumnInfo& column : kColumns) header.emplace_back(column.name);
@@ -413,6 +393,10 @@ class CsvTokenizer {
         RETURN_IF_ERROR(ReadQuoted(*count, &cell.text));
       } else {
         RETURN_IF_ERROR(ReadUnquoted(*count, &cell.text));
+      }
+      if (const absl::string_view text = UnguardCsvCell(cell.text);
+          text.size() != cell.text.size()) {
+        cell.text.erase(0, 1);
       }
       if (at_.offset >= text_.size()) return true;
       if (Peek() == ',') {

@@ -8,7 +8,9 @@
 //
 // Format: RFC 4180. The first row is the header. A field is quoted when it
 // holds a comma, a double quote, CR or LF; a quote inside a quoted field is
-// doubled. The writer writes CRLF line ends and UTF-8 with no byte order mark.
+// doubled. The writer writes CRLF line ends and UTF-8 after a byte order mark,
+// and guards cells a spreadsheet would run as formulas with an apostrophe
+// (csv_cells.h); the reader skips the mark and takes the guard off.
 //
 // Columns. The first eight are required, in this order when written; a reader
 // accepts them in any order, and names them case-, space- and

@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "libplan/formats/csv_cells.h"
 #include "libplan/formats/html_style.h"
 #include "libplan/formats/plan_view.h"
 #include "libplan/model/rag.h"
@@ -18,27 +19,6 @@ namespace plan {
 namespace {
 
 // ---- CSV ----
-
-void AppendCsvField(absl::string_view field, std::string* out) {
-  if (field.find_first_of(",\"\r\n") == absl::string_view::npos) {
-    out->append(field.data(), field.size());
-    return;
-  }
-  *out += '"';
-  for (char c : field) {
-    if (c == '"') *out += '"';
-    *out += c;
-  }
-  *out += '"';
-}
-
-void AppendCsvRow(const std::vector<std::string>& fields, std::string* out) {
-  for (size_t i = 0; i < fields.size(); ++i) {
-    if (i > 0) *out += ',';
-    AppendCsvField(fields[i], out);
-  }
-  *out += "\r\n";
-}
 
 constexpr absl::string_view kCountColumns =
     "red,amber,green,complete,not_set,overdue,total";
@@ -454,7 +434,8 @@ std::string OverdueTable(
 }  // namespace
 
 std::string WritePlanSummaryCsv(const v1::PlanSummary& summary) {
-  std::string out = absl::StrCat("strand,title,", kCountColumns, "\r\n");
+  std::string out =
+      absl::StrCat(kUtf8ByteOrderMark, "strand,title,", kCountColumns, "\r\n");
   for (const v1::StrandSummary& strand : summary.strands()) {
     AppendCsvRow(
         CountFields({strand.strand(), strand.title()}, strand.counts()), &out);
@@ -464,7 +445,8 @@ std::string WritePlanSummaryCsv(const v1::PlanSummary& summary) {
 }
 
 std::string WriteCountySummaryCsv(const v1::CountySummary& summary) {
-  std::string out = absl::StrCat("plan,title,strand,", kCountColumns, "\r\n");
+  std::string out = absl::StrCat(kUtf8ByteOrderMark, "plan,title,strand,",
+                                 kCountColumns, "\r\n");
   for (const v1::DistrictRow& row : summary.districts()) {
     for (int i = 0; i < summary.strand_titles_size(); ++i) {
       const v1::RagCounts counts =

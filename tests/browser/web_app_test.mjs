@@ -392,7 +392,8 @@ test('exports a plan as CSV', async () => {
   await download.saveAs(file);
   const action = await policeAction();
   assert.ok(fs.readFileSync(file, 'utf8').includes(action.description.split(',')[0]));
-  assert.match(fs.readFileSync(file, 'utf8'), /^strand,activity,lead organisations/);
+  // UTF-8 after a byte order mark, so that Excel reads it as UTF-8.
+  assert.match(fs.readFileSync(file, 'utf8'), /^\uFEFFstrand,activity,lead organisations/);
 });
 
 test('on an agent, asks for a name, shows sync status and syncs now', async () => {

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
@@ -105,8 +106,10 @@ std::string LastIdOf(const std::string& name) {
   return name.substr(name.rfind('/') + 1);
 }
 
+// The rows of a CSV file the writer made, after its byte order mark.
 std::vector<std::string> Lines(const std::string& csv) {
-  return absl::StrSplit(csv, "\r\n");
+  EXPECT_TRUE(absl::StartsWith(csv, "\xEF\xBB\xBF")) << csv.substr(0, 40);
+  return absl::StrSplit(absl::StripPrefix(csv, "\xEF\xBB\xBF"), "\r\n");
 }
 
 // ---------------------------------------------------------------------------
@@ -134,7 +137,8 @@ TEST(WritePlanCsvTest, WritesHeaderThenOneRowPerActionWithCrlf) {
                           "Co-ordinator,Review cases,March "
                           "2024,AMBER,,,,ideology,channel,review",
                           ""));
-  EXPECT_FALSE(absl::StartsWith(csv, "\xEF\xBB\xBF"));
+  // UTF-8 after a byte order mark, which Excel needs to read it as UTF-8.
+  EXPECT_TRUE(absl::StartsWith(csv, "\xEF\xBB\xBF"));
   EXPECT_EQ(csv.find('\n'), csv.find("\r\n") + 1);
 }
 
@@ -152,6 +156,38 @@ TEST(WritePlanCsvTest, QuotesFieldsWithCommasQuotesAndLineBreaks) {
   EXPECT_EQ(lines[1],
             "Ideology,\"Reaching out, through communities\",Council,"
             "\"The \"\"Locality+\"\" team\",\"Line one\nline two\",,,,,,s,a,x");
+}
+
+// Cells a spreadsheet would run as formulas (OWASP's CSV injection) are
+// written after an apostrophe, and read back as they were.
+TEST(WritePlanCsvTest, FormulaLikeCellsAreWrittenAsTextAndReadBack) {
+  const PlanDocument doc =
+      DocumentBuilder()
+          .Organisation("council", "Council")
+          .Strand("s", "=1+1")
+          .Activity("a", "@SUM(A1:A9)", "+44 1785 223121", {"council"})
+          .Action("x", "- a bullet", "", v1::RAG_UNSPECIFIED)
+          .Action("y", "'=already guarded", "", v1::RAG_UNSPECIFIED)
+          .Action("z", "It's fine", "", v1::RAG_UNSPECIFIED)
+          .Build();
+  const std::string csv = WritePlanCsv(doc);
+  const std::vector<std::string> lines = Lines(csv);
+  ASSERT_GE(lines.size(), 4u);
+  EXPECT_THAT(lines[1], StartsWith("'=1+1,'@SUM(A1:A9),Council,'+44 1785 "
+                                   "223121,'- a bullet,"));
+  EXPECT_THAT(lines[2], HasSubstr(",''=already guarded,"));
+  EXPECT_THAT(lines[3], HasSubstr(",It's fine,"));
+  absl::StatusOr<ParsedPlan> parsed = ParsePlanCsv(csv, doc.plan);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->document.strands[0].title(), "=1+1");
+  EXPECT_EQ(parsed->document.activities[0].activity.title(), "@SUM(A1:A9)");
+  EXPECT_EQ(parsed->document.activities[0].activity.lead_officer(),
+            "+44 1785 223121");
+  EXPECT_EQ(parsed->document.activities[0].actions[0].description(),
+            "- a bullet");
+  EXPECT_EQ(parsed->document.activities[0].actions[1].description(),
+            "'=already guarded");
+  EXPECT_EQ(WritePlanCsv(parsed->document), csv);
 }
 
 TEST(WritePlanCsvTest, ActivityWithNoActionsIsOneRowWithAnEmptyAction) {

@@ -52,6 +52,7 @@ v1::PlanSummary DistrictASummary() {
 TEST(WriteCountySummaryCsvTest, OneRowPerDistrictAndStrandThenTotals) {
   EXPECT_EQ(
       WriteCountySummaryCsv(County()),
+      "\xEF\xBB\xBF"  // a byte order mark, for Excel
       "plan,title,strand,red,amber,green,complete,not_set,overdue,total\r\n"
       "plans/district-a,District A Action Plan,Ideology,1,0,1,1,0,1,3\r\n"
       "plans/district-a,District A Action Plan,Individuals,0,1,0,0,1,1,2\r\n"
@@ -68,6 +69,7 @@ TEST(WriteCountySummaryCsvTest, OneRowPerDistrictAndStrandThenTotals) {
 
 TEST(WritePlanSummaryCsvTest, OneRowPerStrandThenTotals) {
   EXPECT_EQ(WritePlanSummaryCsv(DistrictASummary()),
+            "\xEF\xBB\xBF"  // a byte order mark, for Excel
             "strand,title,red,amber,green,complete,not_set,overdue,total\r\n"
             "plans/district-a/strands/ideology,Ideology,1,0,1,1,0,1,3\r\n"
             "plans/district-a/strands/individuals,Individuals,0,1,0,0,1,1,"
@@ -82,10 +84,22 @@ TEST(WritePlanSummaryCsvTest, QuotesFieldsThatNeedIt) {
   strand->set_strand("plans/p/strands/s");
   strand->set_title("Risk, \"harm\"\nand more");
   EXPECT_EQ(WritePlanSummaryCsv(summary),
+            "\xEF\xBB\xBF"  // a byte order mark, for Excel
             "strand,title,red,amber,green,complete,not_set,overdue,total\r\n"
             "plans/p/strands/s,\"Risk, \"\"harm\"\"\nand more\","
             "0,0,0,0,0,0,0\r\n"
             ",All strands,0,0,0,0,0,0,0\r\n");
+}
+
+// A title a spreadsheet would run as a formula is written as text.
+TEST(WritePlanSummaryCsvTest, NeutralisesFormulaLikeCells) {
+  v1::PlanSummary summary;
+  v1::StrandSummary* strand = summary.add_strands();
+  strand->set_strand("plans/p/strands/s");
+  strand->set_title("=HYPERLINK(\"http://x.example\",\"Click\")");
+  EXPECT_THAT(WritePlanSummaryCsv(summary),
+              HasSubstr("plans/p/strands/s,\"'=HYPERLINK(\"\"http://"
+                        "x.example\"\",\"\"Click\"\")\",0,"));
 }
 
 TEST(WriteCountyDashboardHtmlTest, IsOneSelfContainedPage) {
