@@ -11,6 +11,7 @@
 #include "libplan/service/plan_resources.h"
 #include "libplan/util/errors.h"
 #include "libplan/util/log.h"
+#include "libplan/util/status_macros.h"
 #include "tests/support/temp_dir.h"
 
 namespace plan {
@@ -63,6 +64,16 @@ class PlanTransferTest : public ::testing::Test {
     request.set_content(ReadSeed());
     request.set_validate_only(validate_only);
     return service_->resources->Import(request, Actor(), out);
+  }
+
+  // ExportPlan of kPlan in `format`.
+  absl::StatusOr<v1::ExportPlanResponse> Export(v1::PlanFormat format) {
+    v1::ExportPlanRequest request;
+    request.set_name(kPlan);
+    request.set_format(format);
+    v1::ExportPlanResponse exported;
+    RETURN_IF_ERROR(service_->resources->Export(request, {}, &exported));
+    return exported;
   }
 
   std::optional<TempDir> dir_;
@@ -171,13 +182,10 @@ TEST_F(PlanTransferTest, ExportsAreAsAtTheUkDay) {
                       absl::UTCTimeZone()));
   v1::ImportPlanResponse response;
   ASSERT_TRUE(ImportSeed(false, &response).ok());
-  v1::ExportPlanRequest request;
-  request.set_name(kPlan);
-  request.set_format(v1::MARKDOWN);
-  v1::ExportPlanResponse exported;
-  ASSERT_TRUE(service_->resources->Export(request, {}, &exported).ok());
-  EXPECT_THAT(exported.content(), HasSubstr("Status as at 1 July 2026"));
-  EXPECT_THAT(exported.content(), Not(HasSubstr("30 June 2026")));
+  absl::StatusOr<v1::ExportPlanResponse> exported = Export(v1::MARKDOWN);
+  ASSERT_TRUE(exported.ok()) << exported.status();
+  EXPECT_THAT(exported->content(), HasSubstr("Status as at 1 July 2026"));
+  EXPECT_THAT(exported->content(), Not(HasSubstr("30 June 2026")));
 }
 
 TEST_F(PlanTransferTest, CsvExportImportsBackIdentical) {
